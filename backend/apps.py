@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The core: module registry checks, schema assembly, shared GraphQL types."""
+
+    name = "backend"
+    label = "core"
+    verbose_name = "openIMIS GraphQL core"
+
+    def ready(self) -> None:
+        from backend.registry import check_requirements
+
+        check_requirements()

@@ -1,0 +1,1 @@
+"""Shared GraphQL building blocks and the schema assembly of the core."""

@@ -1,0 +1,47 @@
+"""Relay connection with ``totalCount``, a default page size and a hard maximum."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from django.conf import settings
+from strawberry_django.relay import DjangoListConnection
+
+
+@strawberry.type(
+    name="Connection",
+    description="A page of nodes (Relay cursor connection) with the total count of matches.",
+)
+class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
+    """A Relay connection whose page size defaults to ``GRAPHQL_DEFAULT_PAGE_SIZE``.
+
+    ``first``/``last`` above ``GRAPHQL_MAX_PAGE_SIZE`` raise ``ValueError``, which the
+    client receives as a GraphQL error naming the limit; nothing is truncated silently.
+    """
+
+    @classmethod
+    def resolve_connection(
+        cls,
+        nodes: Any,
+        *,
+        info: strawberry.Info,
+        before: str | None = None,
+        after: str | None = None,
+        first: int | None = None,
+        last: int | None = None,
+        max_results: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if first is None and last is None:
+            first = settings.GRAPHQL_DEFAULT_PAGE_SIZE
+        return super().resolve_connection(
+            nodes,
+            info=info,
+            before=before,
+            after=after,
+            first=first,
+            last=last,
+            max_results=settings.GRAPHQL_MAX_PAGE_SIZE,
+            **kwargs,
+        )

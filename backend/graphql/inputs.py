@@ -1,0 +1,72 @@
+"""Inputs and helpers shared by every module: ordering direction and validity.
+
+Validity follows openIMIS: a row with ``validity_to`` NULL is current; a history row
+is valid from ``validity_from`` (inclusive) to ``validity_to`` (exclusive).
+"""
+
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+
+import strawberry
+from django.db.models import Q, QuerySet
+
+
+@strawberry.enum(description="Sort direction.")
+class OrderDirection(Enum):
+    ASC = strawberry.enum_value("asc", description="Ascending (A to Z).")
+    DESC = strawberry.enum_value("desc", description="Descending (Z to A).")
+
+
+@strawberry.input(
+    description=(
+        "Which versions of the rows to return. Without it only current rows "
+        "(validityTo null) are returned. Give at most one of the two fields."
+    ),
+    one_of=False,
+)
+class ValidityFilter:
+    at: datetime.datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "Return the rows as they were at this instant: validityFrom <= at and "
+            "(validityTo is null or validityTo > at). ISO 8601 with zone."
+        ),
+    )
+    include_history: bool = strawberry.field(
+        default=False,
+        description="Return current and history rows (every version).",
+    )
+
+
+def apply_validity(queryset: QuerySet, validity: ValidityFilter | None) -> QuerySet:
+    """Restrict ``queryset`` (a model with validity fields) to the requested versions.
+
+    ``None`` -> current rows only. Raises ``ValueError`` when both ``at`` and
+    ``includeHistory`` are given (the answer would be ambiguous).
+    """
+    if validity is None:
+        return queryset.filter(validity_to__isnull=True)
+    if validity.at is not None and validity.include_history:
+        raise ValueError("validity: give either 'at' or 'includeHistory', not both.")
+    if validity.include_history:
+        return queryset
+    if validity.at is not None:
+        at = validity.at
+        return queryset.filter(
+            Q(validity_from__lte=at) & (Q(validity_to__isnull=True) | Q(validity_to__gt=at))
+        )
+    return queryset.filter(validity_to__isnull=True)
+
+
+def order_by_fields(orders: list, default: tuple[str, ...]) -> list[str]:
+    """Django ``order_by`` arguments for a list of ``{field, direction}`` inputs.
+
+    ``field`` is a strawberry enum whose values are model field names. The primary key
+    is always added last, so that pages are stable.
+    """
+    fields = [
+        ("-" if o.direction is OrderDirection.DESC else "") + o.field.value for o in orders or ()
+    ]
+    return [*(fields or default), "pk"]

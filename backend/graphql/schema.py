@@ -1,0 +1,133 @@
+"""Assembly of the composed GraphQL schema from the active modules' contributions.
+
+Order is deterministic: modules in ``settings.OPENIMIS_MODULES`` order, and within a
+module the order of its declarations. The steps:
+
+1. publish every module's owned types under their GraphQL names (for ``ref``);
+2. splice each extension's fields into the target type's definition (name clashes and
+   unknown targets are errors);
+3. merge the modules' query (and mutation) classes into one root type each, next to the
+   core's ``node(id:)`` field;
+4. build a strawberry schema with the Django query optimizer.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib
+
+import strawberry
+import strawberry_django
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from strawberry import relay
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from backend.registry import REFS_MODULE, Contribution, ModuleConfig, active_modules
+
+# Pristine field lists of types that received extensions, so that a rebuild (for a
+# different set of modules, e.g. in tests) starts again from the owner's own fields.
+_OWN_FIELDS: dict[type, list] = {}
+
+
+@strawberry.type(description="Fields served by the core for every module.")
+class CoreQuery:
+    node: relay.Node | None = strawberry_django.node(
+        description="Fetch any object by its global id (Relay `Node`); null when unknown.",
+    )
+
+
+def _definition(cls: type):
+    definition = getattr(cls, "__strawberry_definition__", None)
+    if definition is None:
+        raise ImproperlyConfigured(f"{cls!r} is not a strawberry type.")
+    return definition
+
+
+def publish_types(contributions: dict[str, Contribution]) -> dict[str, type]:
+    """Publish owned types in the refs namespace; return them by GraphQL name.
+
+    Raises ImproperlyConfigured when two modules own a type of the same name.
+    """
+    refs = importlib.import_module(REFS_MODULE)
+    owners: dict[str, str] = {}
+    owned: dict[str, type] = {}
+    for label, contribution in contributions.items():
+        for cls in contribution.types:
+            name = _definition(cls).name
+            if name in owners:
+                raise ImproperlyConfigured(
+                    f"GraphQL type {name!r} is declared by both {owners[name]!r} and {label!r}."
+                )
+            owners[name], owned[name] = label, cls
+    for name in [n for n in vars(refs) if not n.startswith("_")]:
+        delattr(refs, name)
+    for name, cls in owned.items():
+        setattr(refs, name, cls)
+    return owned
+
+
+def splice_extensions(contributions: dict[str, Contribution], owned: dict[str, type]) -> None:
+    """Add each extension's fields to its target type's definition, in module order.
+
+    Raises ImproperlyConfigured for an unknown target type or a field name clash.
+    """
+    for cls in owned.values():
+        definition = _definition(cls)
+        own = _OWN_FIELDS.setdefault(cls, list(definition.fields))
+        definition.fields = list(own)
+    for label, contribution in contributions.items():
+        for target_name, extensions in contribution.extensions.items():
+            target = owned.get(target_name)
+            if target is None:
+                raise ImproperlyConfigured(
+                    f"Module {label!r} extends GraphQL type {target_name!r}, "
+                    "which no active module declares."
+                )
+            target_def = _definition(target)
+            for extension in extensions:
+                for ext_field in _definition(extension).fields:
+                    taken = {f.python_name for f in target_def.fields} | {
+                        f.graphql_name for f in target_def.fields if f.graphql_name
+                    }
+                    if ext_field.python_name in taken or ext_field.graphql_name in taken:
+                        raise ImproperlyConfigured(
+                            f"Module {label!r} adds field {ext_field.python_name!r} to "
+                            f"{target_name!r}, which already has a field of that name."
+                        )
+                    spliced = copy.copy(ext_field)
+                    spliced.origin = target
+                    target_def.fields.append(spliced)
+
+
+def build_schema(modules: list[ModuleConfig] | None = None) -> strawberry.Schema:
+    """Build the composed schema for ``modules`` (default: the active modules).
+
+    Returns a ``strawberry.Schema``; raises ImproperlyConfigured for a broken
+    contribution (see :func:`publish_types` and :func:`splice_extensions`).
+    """
+    modules = active_modules() if modules is None else modules
+    contributions = {m.label: m.contribution() for m in modules}
+    owned = publish_types(contributions)
+    splice_extensions(contributions, owned)
+    queries = [CoreQuery, *(q for c in contributions.values() for q in c.queries)]
+    mutations = [m for c in contributions.values() for m in c.mutations]
+    query = merge_types("Query", tuple(queries))
+    query.__strawberry_definition__.description = "Entry points for reading data."
+    mutation = merge_types("Mutation", tuple(mutations)) if mutations else None
+    return strawberry.Schema(
+        query=query,
+        mutation=mutation,
+        types=list(owned.values()),
+        extensions=[DjangoOptimizerExtension()],
+        config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
+    )
+
+
+@functools.cache
+def get_schema() -> strawberry.Schema:
+    """The schema of the active modules, built once per process."""
+    return build_schema()

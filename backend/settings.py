@@ -1,0 +1,131 @@
+"""Django settings, read from the environment (12-factor) through django-environ.
+
+Every setting has a safe local default, so that with nothing set the project runs on an
+embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
+
+``DATABASE_URL``
+    Database URL, e.g. ``postgres://postgres@127.0.0.1:5432/openimis``.
+    Default: ``sqlite:///<repo>/db.sqlite3``. PostgreSQL goes through psycopg 3 with
+    Django's built-in connection pool (``DATABASE_POOL``, default on).
+``DEBUG``
+    ``true``/``false``, default ``false``. In debug mode errors are not masked.
+``SECRET_KEY``
+    Required when ``DEBUG`` is false and ``ALLOWED_HOSTS`` is not local-only.
+``ALLOWED_HOSTS``
+    Comma-separated host names. Default: ``localhost,127.0.0.1,[::1]``.
+``OPENIMIS_MODULES``
+    Comma-separated active modules, in order (like openIMIS' module list).
+    Default: ``location,payer``. Each name is a package under ``modules/``.
+``GRAPHQL_DEFAULT_PAGE_SIZE`` / ``GRAPHQL_MAX_PAGE_SIZE``
+    Connection page size when ``first``/``last`` is not given (default 100) and the
+    largest ``first``/``last`` accepted (default 1000). A larger request is an error.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+_LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_LOCAL_HOSTS)
+_INSECURE_KEY = "insecure-local-only-key-do-not-use-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
+if SECRET_KEY == _INSECURE_KEY and not DEBUG and set(ALLOWED_HOSTS) - set(_LOCAL_HOSTS):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when the server accepts non-local hosts "
+        f"(ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)})."
+    )
+
+OPENIMIS_MODULES = env.list("OPENIMIS_MODULES", default=["location", "payer"])
+_unknown = [m for m in OPENIMIS_MODULES if not (BASE_DIR / "modules" / m / "apps.py").is_file()]
+if _unknown:
+    raise ImproperlyConfigured(
+        f"OPENIMIS_MODULES names unknown module(s): {', '.join(_unknown)}. "
+        "Each module is a Django app under modules/<name>/."
+    )
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "strawberry_django",
+    "backend.apps.CoreConfig",
+    *(f"modules.{name}" for name in OPENIMIS_MODULES),
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "backend.urls"
+WSGI_APPLICATION = "backend.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3 with Django's own connection pool (Django >= 5.1).
+    if env.bool("DATABASE_POOL", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX", default=10),
+        }
+    DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+GRAPHQL_DEFAULT_PAGE_SIZE = env.int("GRAPHQL_DEFAULT_PAGE_SIZE", default=100)
+GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=1000)
+if not 0 < GRAPHQL_DEFAULT_PAGE_SIZE <= GRAPHQL_MAX_PAGE_SIZE:
+    raise ImproperlyConfigured(
+        "GRAPHQL_DEFAULT_PAGE_SIZE must be positive and at most GRAPHQL_MAX_PAGE_SIZE "
+        f"(got {GRAPHQL_DEFAULT_PAGE_SIZE} and {GRAPHQL_MAX_PAGE_SIZE})."
+    )
+
+STRAWBERRY_DJANGO = {
+    "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,
+    "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,
+    "MAP_AUTO_ID_AS_GLOBAL_ID": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,11 @@
+from backend.registry import ModuleConfig
+
+
+class LocationConfig(ModuleConfig):
+    """The location module: the openIMIS location hierarchy (tblLocations)."""
+
+    name = "modules.location"
+    label = "location"
+    verbose_name = "Locations"
+    default_auto_field = "django.db.models.BigAutoField"
+    requires = ()

@@ -1,0 +1,11 @@
+from backend.registry import ModuleConfig
+
+
+class PayerConfig(ModuleConfig):
+    """The payer module: organisations that pay contributions (tblPayer)."""
+
+    name = "modules.payer"
+    label = "payer"
+    verbose_name = "Payers"
+    default_auto_field = "django.db.models.BigAutoField"
+    requires = ("location",)
