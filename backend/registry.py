@@ -31,6 +31,9 @@ REFS_MODULE = "backend.graphql.refs"
 class ModuleConfig(AppConfig):
     """Base AppConfig of an openIMIS module.
 
+    Subclass it as ``registry.ModuleConfig`` (import the ``registry`` module, not the
+    class), so that Django finds exactly one AppConfig in the module's ``apps.py``.
+
     ``requires``: labels of the modules this one needs (checked at start-up).
     ``schema_module``: submodule holding ``contribution`` (default ``"schema"``).
     """

@@ -1,7 +1,7 @@
-from backend.registry import ModuleConfig
+from backend import registry
 
 
-class LocationConfig(ModuleConfig):
+class LocationConfig(registry.ModuleConfig):
     """The location module: the openIMIS location hierarchy (tblLocations)."""
 
     name = "modules.location"

@@ -1,7 +1,7 @@
-from backend.registry import ModuleConfig
+from backend import registry
 
 
-class PayerConfig(ModuleConfig):
+class PayerConfig(registry.ModuleConfig):
     """The payer module: organisations that pay contributions (tblPayer)."""
 
     name = "modules.payer"
