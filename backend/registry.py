@@ -87,18 +87,21 @@ def active_modules() -> list[ModuleConfig]:
     return [c for c in apps.get_app_configs() if isinstance(c, ModuleConfig)]
 
 
-def check_requirements() -> None:
-    """Raise ImproperlyConfigured naming every active module whose requirement is absent."""
-    active = {c.label for c in active_modules()}
+def check_requirements(modules: list[ModuleConfig] | None = None) -> None:
+    """Raise ImproperlyConfigured naming every module whose requirement is not active.
+
+    ``modules``: the module configs to check (default: the active modules).
+    """
+    modules = active_modules() if modules is None else modules
+    active = {c.label for c in modules}
     problems = [
         f"module {c.label!r} requires {req!r}, which is not active"
-        for c in active_modules()
+        for c in modules
         for req in c.requires
         if req not in active
     ]
     if problems:
         raise ImproperlyConfigured(
-            "; ".join(problems)
-            + f". Active modules: {', '.join(sorted(active)) or '(none)'}. "
+            "; ".join(problems) + f". Active modules: {', '.join(sorted(active)) or '(none)'}. "
             "Add the missing modules to OPENIMIS_MODULES."
         )

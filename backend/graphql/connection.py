@@ -6,7 +6,18 @@ from typing import Any
 
 import strawberry
 from django.conf import settings
+from strawberry.relay.types import PREFIX
+from strawberry.relay.utils import from_base64
 from strawberry_django.relay import DjangoListConnection
+
+
+def _is_cursor(value: str) -> bool:
+    """True when ``value`` is an offset cursor as this connection emits them."""
+    try:
+        prefix, offset = from_base64(value)
+    except ValueError:
+        return False
+    return prefix == PREFIX and offset.isdigit()
 
 
 @strawberry.type(
@@ -35,6 +46,9 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
     ) -> Any:
         if first is None and last is None:
             first = settings.GRAPHQL_DEFAULT_PAGE_SIZE
+        for name, cursor in (("after", after), ("before", before)):
+            if cursor is not None and not _is_cursor(cursor):
+                raise ValueError(f"Argument '{name}' is not a cursor of this connection.")
         return super().resolve_connection(
             nodes,
             info=info,

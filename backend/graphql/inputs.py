@@ -7,10 +7,11 @@ is valid from ``validity_from`` (inclusive) to ``validity_to`` (exclusive).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from enum import Enum
 
 import strawberry
-from django.db.models import Q, QuerySet
+from django.db.models import Expression, F, OrderBy, Q, QuerySet
 
 
 @strawberry.enum(description="Sort direction.")
@@ -60,13 +61,21 @@ def apply_validity(queryset: QuerySet, validity: ValidityFilter | None) -> Query
     return queryset.filter(validity_to__isnull=True)
 
 
-def order_by_fields(orders: list, default: tuple[str, ...]) -> list[str]:
+def order_by_fields(
+    orders: list | None,
+    default: tuple[str, ...],
+    expressions: Mapping[str, Expression] | None = None,
+) -> list[OrderBy | str]:
     """Django ``order_by`` arguments for a list of ``{field, direction}`` inputs.
 
-    ``field`` is a strawberry enum whose values are model field names. The primary key
-    is always added last, so that pages are stable.
+    ``field`` is a strawberry enum whose values are model field names, or keys of
+    ``expressions`` (an expression to sort by instead, e.g. a level rank). ``default``
+    applies when no order is given. The primary key always comes last, so pages are stable.
     """
-    fields = [
-        ("-" if o.direction is OrderDirection.DESC else "") + o.field.value for o in orders or ()
-    ]
-    return [*(fields or default), "pk"]
+    expressions = expressions or {}
+    terms: list[OrderBy | str] = []
+    for order in orders or ():
+        expression = expressions.get(order.field.value, F(order.field.value))
+        descending = order.direction is OrderDirection.DESC
+        terms.append(expression.desc() if descending else expression.asc())
+    return [*(terms or default), "pk"]

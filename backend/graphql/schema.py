@@ -14,8 +14,11 @@ module the order of its declarations. The steps:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import importlib
+import uuid
+from itertools import chain
 
 import strawberry
 import strawberry_django
@@ -23,14 +26,36 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from backend.registry import REFS_MODULE, Contribution, ModuleConfig, active_modules
 
-# Pristine field lists of types that received extensions, so that a rebuild (for a
-# different set of modules, e.g. in tests) starts again from the owner's own fields.
-_OWN_FIELDS: dict[type, list] = {}
+#: strawberry's UUID scalar, with the description the SDL reference needs.
+UUID_SCALAR = dataclasses.replace(
+    UUIDDefinition,
+    description="A UUID in its canonical text form (RFC 9562), e.g. "
+    '"75250515-40d7-4c77-bafe-a2c65ffc5a72".',
+)
+
+# Pristine field lists, taken before the first build. Building a schema mutates field
+# objects (field extensions set resolvers and arguments; extensions are spliced in), so
+# every build starts from fresh copies: one process can build several schemas (a
+# partial one in tests, one per subgraph).
+_PRISTINE_FIELDS: dict[type, list] = {}
+
+
+def _reset_fields(cls: type) -> None:
+    """Give ``cls`` fresh copies of the fields it was declared with."""
+    definition = _definition(cls)
+    pristine = _PRISTINE_FIELDS.setdefault(cls, list(definition.fields))
+    definition.fields = [copy.copy(f) for f in pristine]
+    # merge_types() builds the root types from the classes' dataclass fields.
+    dataclass_fields = getattr(cls, "__dataclass_fields__", {})
+    for fresh in definition.fields:
+        if fresh.python_name in dataclass_fields:
+            dataclass_fields[fresh.python_name] = fresh
 
 
 @strawberry.type(description="Fields served by the core for every module.")
@@ -75,10 +100,6 @@ def splice_extensions(contributions: dict[str, Contribution], owned: dict[str, t
 
     Raises ImproperlyConfigured for an unknown target type or a field name clash.
     """
-    for cls in owned.values():
-        definition = _definition(cls)
-        own = _OWN_FIELDS.setdefault(cls, list(definition.fields))
-        definition.fields = list(own)
     for label, contribution in contributions.items():
         for target_name, extensions in contribution.extensions.items():
             target = owned.get(target_name)
@@ -111,6 +132,15 @@ def build_schema(modules: list[ModuleConfig] | None = None) -> strawberry.Schema
     """
     modules = active_modules() if modules is None else modules
     contributions = {m.label: m.contribution() for m in modules}
+    for contribution in contributions.values():
+        for cls in chain(
+            contribution.queries,
+            contribution.mutations,
+            contribution.types,
+            *contribution.extensions.values(),
+        ):
+            _reset_fields(cls)
+    _reset_fields(CoreQuery)
     owned = publish_types(contributions)
     splice_extensions(contributions, owned)
     queries = [CoreQuery, *(q for c in contributions.values() for q in c.queries)]
@@ -122,8 +152,9 @@ def build_schema(modules: list[ModuleConfig] | None = None) -> strawberry.Schema
         query=query,
         mutation=mutation,
         types=list(owned.values()),
-        extensions=[DjangoOptimizerExtension()],
+        extensions=[DjangoOptimizerExtension],
         config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
+        scalar_overrides={uuid.UUID: UUID_SCALAR},
     )
 
 

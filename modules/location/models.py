@@ -112,6 +112,14 @@ class Location(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @classmethod
+    def level_rank(cls) -> models.Case:
+        """SQL expression ranking ``type`` by level: R 0, D 1, W 2, V 3."""
+        return models.Case(
+            *(models.When(type=t, then=rank) for rank, t in enumerate(cls.PARENT_TYPE)),
+            output_field=models.IntegerField(),
+        )
+
     @property
     def is_current(self) -> bool:
         return self.validity_to is None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from uuid import UUID
 from collections.abc import Iterable
 from enum import Enum
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 import strawberry_django
@@ -68,14 +68,19 @@ class LocationNode(relay.Node):
         prefetch_related=[_current_children],
     )
     def children(self, root: Location) -> list[LocationNode]:
-        return root.current_children
+        prefetched = getattr(root, "current_children", None)
+        if prefetched is None:  # the instance did not come through the optimizer
+            return list(Location.objects.current().filter(parent=root).order_by("code", "pk"))
+        return prefetched
 
 
 @strawberry.enum(description="Fields locations can be ordered by.")
 class LocationOrderField(Enum):
     CODE = strawberry.enum_value("code", description="Location code.")
     NAME = strawberry.enum_value("name", description="Location name.")
-    TYPE = strawberry.enum_value("type", description="Level (regions first).")
+    TYPE = strawberry.enum_value(
+        "type", description="Level: regions, districts, municipalities, villages."
+    )
 
 
 @strawberry.input(description="One ordering criterion for locations.")
@@ -129,7 +134,9 @@ def filter_locations(queryset: QuerySet, where: LocationFilter | None) -> QueryS
     if where.ancestor is not None:
         queryset = queryset.below(where.ancestor)
     if where.search:
-        queryset = queryset.filter(Q(code__icontains=where.search) | Q(name__icontains=where.search))
+        queryset = queryset.filter(
+            Q(code__icontains=where.search) | Q(name__icontains=where.search)
+        )
     return queryset
 
 
@@ -157,15 +164,19 @@ class LocationQuery:
         ] = None,
     ) -> Iterable[LocationNode]:
         queryset = filter_locations(apply_validity(Location.objects.all(), validity), filter)
-        return queryset.order_by(*order_by_fields(order_by, ("code",)))
+        return queryset.order_by(
+            *order_by_fields(order_by, ("code",), {"type": Location.level_rank()})
+        )
 
     @strawberry_django.field(
         description="The location with this uuid (current or history version); null if none."
     )
     def location(
-        self, uuid: Annotated[UUID, strawberry.argument(description="The location's uuid.")]
+        self,
+        info: strawberry.Info,
+        uuid: Annotated[UUID, strawberry.argument(description="The location's uuid.")],
     ) -> LocationNode | None:
-        return Location.objects.filter(uuid=uuid).first()
+        return optimize(Location.objects.filter(uuid=uuid), info).first()
 
 
 contribution = Contribution(queries=[LocationQuery], types=[LocationNode])

@@ -45,7 +45,8 @@ class Payer(models.Model):
         max_length=1, choices=Type.choices, help_text="Payer type: C, D, G, L, O or P (PayerType)."
     )
     name = models.CharField(max_length=100, help_text="Payer name (PayerName), at most 100.")
-    address = models.CharField(
+    # null=True on text fields keeps the legacy NULL / "" distinction (see module docstring).
+    address = models.CharField(  # noqa: DJ001
         max_length=100,
         null=True,
         blank=True,
@@ -59,9 +60,15 @@ class Payer(models.Model):
         related_name="payers",
         help_text="The region or district the payer belongs to (LocationId).",
     )
-    phone = models.CharField(max_length=50, null=True, blank=True, help_text="Phone (Phone).")
-    fax = models.CharField(max_length=50, null=True, blank=True, help_text="Fax (Fax).")
-    email = models.CharField(max_length=50, null=True, blank=True, help_text="E-mail (eMail).")
+    phone = models.CharField(  # noqa: DJ001
+        max_length=50, null=True, blank=True, help_text="Phone (Phone)."
+    )
+    fax = models.CharField(  # noqa: DJ001
+        max_length=50, null=True, blank=True, help_text="Fax (Fax)."
+    )
+    email = models.CharField(  # noqa: DJ001
+        max_length=50, null=True, blank=True, help_text="E-mail (eMail)."
+    )
     validity_from = models.DateTimeField(
         default=timezone.now, help_text="Start of this version's validity (ValidityFrom)."
     )

@@ -76,7 +76,10 @@ class LocationPayers:
         prefetch_related=[_current_payers],
     )
     def payers(self, root: strawberry.Parent[object]) -> list[PayerNode]:
-        return root.current_payers
+        prefetched = getattr(root, "current_payers", None)
+        if prefetched is None:  # the instance did not come through the optimizer
+            return list(Payer.objects.current().filter(location=root).order_by("name", "pk"))
+        return prefetched
 
 
 @strawberry.enum(description="Fields payers can be ordered by.")
@@ -163,9 +166,11 @@ class PayerQuery:
         description="The payer with this uuid (current or history version); null if none."
     )
     def payer(
-        self, uuid: Annotated[UUID, strawberry.argument(description="The payer's uuid.")]
+        self,
+        info: strawberry.Info,
+        uuid: Annotated[UUID, strawberry.argument(description="The payer's uuid.")],
     ) -> PayerNode | None:
-        return Payer.objects.filter(uuid=uuid).first()
+        return optimize(Payer.objects.filter(uuid=uuid), info).first()
 
 
 contribution = Contribution(

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 #: The openIMIS demo exports, read from the shared folder beside the repository.
-DEMO_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openimis-demo"
+DEMO_DIR = Path(__file__).resolve().parent.parent / "shared" / "data" / "openimis-demo"
 
 
 class QueryCountMismatch(AssertionError):
@@ -68,3 +68,43 @@ def demo_dir() -> Path:
     if not (DEMO_DIR / "tblLocations.csv").is_file():
         pytest.skip(f"openIMIS demo exports not found at {DEMO_DIR} (../shared is absent)")
     return DEMO_DIR
+
+
+@pytest.fixture
+def make_chains(db):
+    """Create ``n`` region > district > municipality > village chains, with payers.
+
+    Each region and each district gets one current payer and one history payer.
+    With ``regions_only`` only the regions are made, each with one current payer.
+    Returns the list of created regions (chain ``i`` has codes ``R{i}``, ``R{i}D``,
+    ``R{i}DW``, ``R{i}DWV``).
+    """
+    from modules.location.models import Location
+    from modules.payer.models import Payer
+
+    def make(n: int, *, regions_only: bool = False) -> list:
+        regions = []
+        for i in range(n):
+            region = Location.objects.create(code=f"R{i}", name=f"Region {i}", type="R")
+            regions.append(region)
+            if regions_only:
+                Payer.objects.create(name=f"Payer of {region.code}", type="G", location=region)
+                continue
+            district = Location.objects.create(
+                code=f"R{i}D", name=f"District {i}", type="D", parent=region
+            )
+            ward = Location.objects.create(
+                code=f"R{i}DW", name=f"Ward {i}", type="W", parent=district
+            )
+            Location.objects.create(code=f"R{i}DWV", name=f"Village {i}", type="V", parent=ward)
+            for place in (region, district):
+                Payer.objects.create(name=f"Payer of {place.code}", type="G", location=place)
+                Payer.objects.create(
+                    name=f"Old payer of {place.code}",
+                    type="G",
+                    location=place,
+                    validity_to="2020-01-01T00:00:00Z",
+                )
+        return regions
+
+    return make

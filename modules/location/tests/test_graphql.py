@@ -1,0 +1,151 @@
+"""The location module's read API: filters, ordering, validity, paging, lookups."""
+
+import pytest
+from django.test import override_settings
+
+from modules.location.models import Location
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tree():
+    """R1 Ultha > R1D1 Rapta > R1D1M1 Achi > villages; R2 Tahida > R2D1 Rajo; a history row."""
+    ultha = Location.objects.create(code="R1", name="Ultha", type="R")
+    tahida = Location.objects.create(code="R2", name="Tahida", type="R")
+    rapta = Location.objects.create(code="R1D1", name="Rapta", type="D", parent=ultha)
+    rajo = Location.objects.create(code="R2D1", name="Rajo", type="D", parent=tahida)
+    achi = Location.objects.create(code="R1D1M1", name="Achi", type="W", parent=rapta)
+    jaber = Location.objects.create(code="R2D1M1", name="Jaber", type="W", parent=rajo)
+    for code, name, parent in [
+        ("R1D1M1V1", "Rachla", achi),
+        ("R1D1M1V2", "Darbu", achi),
+        ("R2D1M1V1", "Utha", jaber),
+    ]:
+        Location.objects.create(code=code, name=name, type="V", parent=parent)
+    Location.objects.create(
+        code="R0001",
+        name="Region",
+        type="R",
+        validity_from="2016-01-01T00:00:00Z",
+        validity_to="2016-12-31T00:00:00Z",
+        legacy_id=ultha.pk,
+    )
+    return {"ultha": ultha, "rapta": rapta, "achi": achi}
+
+
+def codes(gql, args="", fields="code"):
+    data = gql.data(f"{{ locations{args} {{ totalCount edges {{ node {{ {fields} }} }} }} }}")
+    nodes = [edge["node"]["code"] for edge in data["locations"]["edges"]]
+    if "first" not in args and "last" not in args:
+        assert data["locations"]["totalCount"] == len(nodes)
+    return nodes
+
+
+def test_current_rows_by_code_by_default(gql, tree):
+    assert codes(gql) == [
+        "R1", "R1D1", "R1D1M1", "R1D1M1V1", "R1D1M1V2", "R2", "R2D1", "R2D1M1", "R2D1M1V1"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("{type: REGION}", ["R1", "R2"]),
+        ('{code: "r1d1"}', ["R1D1"]),
+        ('{codeStartsWith: "r2d1"}', ["R2D1", "R2D1M1", "R2D1M1V1"]),
+        ('{codeContains: "m1v"}', ["R1D1M1V1", "R1D1M1V2", "R2D1M1V1"]),
+        ('{nameContains: "RA"}', ["R1D1", "R1D1M1V1", "R2D1"]),
+        ('{search: "v2"}', ["R1D1M1V2"]),
+        ('{search: "jab"}', ["R2D1M1"]),
+        ('{type: VILLAGE, search: "r1"}', ["R1D1M1V1", "R1D1M1V2"]),
+    ],
+)
+def test_filters(gql, tree, where, expected):
+    assert codes(gql, f"(filter: {where})") == expected
+
+
+def test_parent_and_ancestor_filters(gql, tree):
+    ultha = tree["ultha"].uuid
+    assert codes(gql, f'(filter: {{parent: "{ultha}"}})') == ["R1D1"]
+    assert codes(gql, f'(filter: {{ancestor: "{ultha}"}})') == [
+        "R1D1", "R1D1M1", "R1D1M1V1", "R1D1M1V2"
+    ]  # fmt: skip
+    assert codes(gql, f'(filter: {{ancestor: "{ultha}", type: VILLAGE}})') == [
+        "R1D1M1V1", "R1D1M1V2"
+    ]  # fmt: skip
+
+
+def test_ordering(gql, tree):
+    assert codes(gql, "(filter: {type: DISTRICT}, orderBy: [{field: NAME, direction: DESC}])") == [
+        "R1D1", "R2D1"
+    ]  # fmt: skip
+    assert codes(gql, "(orderBy: [{field: TYPE}, {field: CODE, direction: DESC}], first: 3)")[
+        :3
+    ] == ["R2", "R1", "R2D1"]
+
+
+def test_validity_history_and_state_at_a_date(gql, tree):
+    assert "R0001" not in codes(gql)
+    assert "R0001" in codes(gql, "(validity: {includeHistory: true})")
+    assert codes(gql, '(validity: {at: "2016-06-01T00:00:00Z"})') == ["R0001"]
+    message = gql.errors(
+        '{ locations(validity: {at: "2016-06-01T00:00:00Z", includeHistory: true}) { totalCount } }'
+    )
+    assert message == ["validity: give either 'at' or 'includeHistory', not both."]
+
+
+def test_location_fields_and_lookups(gql, tree):
+    achi = tree["achi"]
+    data = gql.data(
+        """query($uuid: UUID!) { location(uuid: $uuid) {
+            id uuid code name type validityTo parent { code parent { code } }
+            children { code } malePopulation families } }""",
+        {"uuid": str(achi.uuid)},
+    )["location"]
+    assert data["uuid"] == str(achi.uuid)
+    assert data["type"] == "MUNICIPALITY"
+    assert data["parent"] == {"code": "R1D1", "parent": {"code": "R1"}}
+    assert data["children"] == [{"code": "R1D1M1V1"}, {"code": "R1D1M1V2"}]
+    assert data["validityTo"] is None and data["malePopulation"] is None
+    node = gql.data(
+        "query($id: ID!) { node(id: $id) { id ... on Location { code } } }", {"id": data["id"]}
+    )["node"]
+    assert node == {"id": data["id"], "code": "R1D1M1"}
+    missing = gql.data('{ location(uuid: "00000000-0000-0000-0000-000000000000") { code } }')
+    assert missing == {"location": None}
+
+
+def test_children_skip_history_rows(gql, tree):
+    Location.objects.create(
+        code="R1D9", name="Old", type="D", parent=tree["ultha"], validity_to="2016-12-31T00:00Z"
+    )
+    data = gql.data(f'{{ location(uuid: "{tree["ultha"].uuid}") {{ children {{ code }} }} }}')
+    assert data["location"]["children"] == [{"code": "R1D1"}]
+
+
+def test_bad_arguments_are_clear_errors(gql, tree):
+    assert "cannot represent a UUID" in gql.errors('{ location(uuid: "nope") { code } }')[0]
+    assert gql.errors('{ locations(first: 1, after: "bad") { totalCount } }') == [
+        "Argument 'after' is not a cursor of this connection."
+    ]
+    assert "LocationType" in gql.errors("{ locations(filter: {type: CITY}) { totalCount } }")[0]
+
+
+@override_settings(GRAPHQL_DEFAULT_PAGE_SIZE=4, GRAPHQL_MAX_PAGE_SIZE=6)
+def test_default_page_size_and_maximum(gql, tree):
+    page = gql.data(
+        "{ locations { totalCount pageInfo { hasNextPage endCursor } edges { cursor } } }"
+    )
+    assert page["locations"]["totalCount"] == 9
+    assert len(page["locations"]["edges"]) == 4
+    assert page["locations"]["pageInfo"]["hasNextPage"] is True
+    after = page["locations"]["pageInfo"]["endCursor"]
+    rest = codes(gql, f'(first: 6, after: "{after}")')
+    assert rest == ["R1D1M1V2", "R2", "R2D1", "R2D1M1", "R2D1M1V1"]
+    assert gql.errors("{ locations(first: 7) { totalCount } }") == [
+        "Argument 'first' cannot be higher than 6."
+    ]
+    assert gql.errors("{ locations(last: 7) { totalCount } }") == [
+        "Argument 'last' cannot be higher than 6."
+    ]

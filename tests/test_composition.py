@@ -1,0 +1,126 @@
+"""The core composes the active modules' contributions into one schema."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import strawberry
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+
+from backend.graphql.schema import build_schema
+from backend.registry import Contribution, check_requirements
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, modules: str) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh process with OPENIMIS_MODULES set."""
+    env = {"OPENIMIS_MODULES": modules, "PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite://"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def restore_schema():
+    """Rebuild the full schema after a test that built a partial one."""
+    yield
+    build_schema()
+
+
+def test_location_only_schema_has_no_payers(restore_schema):
+    schema = build_schema([apps.get_app_config("location")])
+    sdl = schema.as_str()
+    assert "type Location implements Node" in sdl
+    assert "payers" not in sdl and "Payer" not in sdl
+    result = schema.execute_sync("{ locations { totalCount } }")
+    assert result.errors and "no such table" not in str(result.errors)  # needs a database
+
+
+@pytest.mark.django_db
+def test_location_only_schema_serves_queries(restore_schema):
+    schema = build_schema([apps.get_app_config("location")])
+    result = schema.execute_sync("{ locations { totalCount } }")
+    assert result.errors is None and result.data == {"locations": {"totalCount": 0}}
+
+
+def test_full_schema_has_the_extension_once_after_rebuilds():
+    for _ in range(2):
+        sdl = build_schema().as_str()
+    assert sdl.count("payers: [Payer!]!") == 1
+
+
+def test_process_with_location_only_prints_schema_without_payer(tmp_path):
+    out = tmp_path / "schema.graphql"
+    result = manage("graphql_schema", "--path", str(out), modules="location")
+    assert result.returncode == 0, result.stderr
+    sdl = out.read_text()
+    assert "type Location implements Node" in sdl and "Payer" not in sdl
+
+
+def test_missing_requirement_stops_start_up():
+    result = manage("check", modules="payer")
+    assert result.returncode != 0
+    assert "module 'payer' requires 'location', which is not active" in result.stderr
+    assert "Traceback" in result.stderr or "ImproperlyConfigured" in result.stderr
+
+
+def test_unknown_module_is_named():
+    result = manage("check", modules="location,claims")
+    assert result.returncode != 0
+    assert "OPENIMIS_MODULES names unknown module(s): claims" in result.stderr
+
+
+def test_check_requirements_lists_every_problem():
+    with pytest.raises(ImproperlyConfigured, match="'payer' requires 'location'"):
+        check_requirements([apps.get_app_config("payer")])
+    check_requirements([apps.get_app_config("location"), apps.get_app_config("payer")])
+
+
+class _FakeModule:
+    """A stand-in AppConfig contributing a fixed Contribution."""
+
+    def __init__(self, label: str, contribution: Contribution):
+        self.label, self._contribution = label, contribution
+
+    def contribution(self) -> Contribution:
+        return self._contribution
+
+
+@strawberry.type(description="Clashing extension.")
+class _ClashingExtension:
+    code: str = strawberry.field(description="Clashes with Location.code.")
+
+
+@strawberry.type(description="Extension of a type nobody owns.")
+class _OrphanExtension:
+    extra: str = strawberry.field(description="Extra.")
+
+
+def test_extension_name_clash_is_refused(restore_schema):
+    clash = _FakeModule("clash", Contribution(extensions={"Location": [_ClashingExtension]}))
+    with pytest.raises(ImproperlyConfigured, match="adds field 'code' to 'Location'"):
+        build_schema([apps.get_app_config("location"), clash])
+
+
+def test_extension_of_unknown_type_is_refused(restore_schema):
+    orphan = _FakeModule("orphan", Contribution(extensions={"Claim": [_OrphanExtension]}))
+    with pytest.raises(ImproperlyConfigured, match="extends GraphQL type 'Claim'"):
+        build_schema([apps.get_app_config("location"), orphan])
+
+
+def test_modules_are_independent_import_linter():
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Modules are independent of one another KEPT" in result.stdout
+    assert "The core does not import modules KEPT" in result.stdout
