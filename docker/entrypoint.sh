@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Container entrypoint of the openIMIS GraphQL backend image.
+#
+#   serve (the image's CMD)  apply migrations, optionally load the demo data, then exec
+#                            gunicorn on 0.0.0.0:8000 (gunicorn becomes PID 1 and gets
+#                            the container's signals).
+#   anything else            run as given, e.g.
+#                            docker compose run --rm backend python manage.py createsuperuser
+#
+# Environment (besides the Django settings read by backend/settings.py):
+#   GUNICORN_WORKERS   number of gunicorn worker processes (default 2)
+#   GUNICORN_CMD_ARGS  extra gunicorn options, read by gunicorn itself (e.g. "--timeout 60")
+#   LOAD_DEMO_DATA     1 = load the Cambodian location hierarchy and generate demo payers
+#                      before serving; run on every start with it set, which is safe:
+#                      both commands skip what is already there
+set -euo pipefail
+
+# manage.py sits one level above this script (/app in the image).
+cd "$(dirname "$0")/.."
+
+if [ "${1:-serve}" != "serve" ]; then
+    exec "$@"
+fi
+
+echo "entrypoint: applying migrations" >&2
+python manage.py migrate --noinput
+
+if [ "${LOAD_DEMO_DATA:-0}" = "1" ]; then
+    echo "entrypoint: loading demo data (LOAD_DEMO_DATA=1)" >&2
+    python manage.py load_cambodia
+    python manage.py generate_payers
+fi
+
+# --worker-tmp-dir /dev/shm: worker heartbeat files on tmpfs, not on the overlay
+# filesystem (which can stall them and get workers killed as timed out).
+# --no-control-socket: the runtime control socket would go to $HOME/.gunicorn, and /app
+# is read-only for the unprivileged user; scale by changing GUNICORN_WORKERS instead.
+echo "entrypoint: starting gunicorn with ${GUNICORN_WORKERS:-2} worker(s)" >&2
+exec gunicorn backend.wsgi:application \
+    --bind 0.0.0.0:8000 \
+    --workers "${GUNICORN_WORKERS:-2}" \
+    --worker-tmp-dir /dev/shm \
+    --no-control-socket \
+    --access-logfile - \
+    --error-logfile -

@@ -1,0 +1,441 @@
+"""The container setup (Dockerfile, docker/entrypoint.sh, docker-compose.yml) agrees with
+the settings, the packaging and itself.
+
+No Docker engine is needed: the files are parsed and checked against ``backend/settings.py``,
+``pyproject.toml`` and the repository. ``docker compose config`` runs only where the compose
+plugin is installed, and is skipped elsewhere.
+"""
+
+import fnmatch
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import environ
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
+SETTINGS = ROOT / "backend" / "settings.py"
+
+# What an operator would put in .env; SECRET_KEY has no default in the compose file.
+OPERATOR_ENV = {"SECRET_KEY": "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"}
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+class MissingVariable(Exception):
+    """A ``${VAR:?message}`` whose variable is unset, as docker compose refuses it."""
+
+
+_INTERPOLATION = re.compile(
+    r"\$(?:(?P<escaped>\$)"
+    r"|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
+    r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def interpolate(value, env: dict[str, str]):
+    """Docker compose variable interpolation (``$$``, ``$VAR``, ``${VAR}``, ``${VAR:-x}``,
+    ``${VAR-x}``, ``${VAR:?msg}``, ``${VAR?msg}``), applied recursively to YAML values."""
+    if isinstance(value, dict):
+        return {k: interpolate(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, env) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match) -> str:
+        if match["escaped"]:
+            return "$"
+        name = match["braced"] or match["plain"]
+        op, arg = match["op"], match["arg"]
+        present = name in env
+        usable = present and (env[name] != "" or not (op or "").startswith(":"))
+        if op in (":-", "-"):
+            return env[name] if usable else arg
+        if op in (":?", "?"):
+            if not usable:
+                raise MissingVariable(f"{name}: {arg}")
+            return env[name]
+        return env.get(name, "")
+
+    return _INTERPOLATION.sub(substitute, value)
+
+
+def load_compose(env: dict[str, str] | None = None) -> dict:
+    raw = yaml.safe_load(COMPOSE_FILE.read_text())
+    return interpolate(raw, OPERATOR_ENV if env is None else env)
+
+
+def service_environment(service: dict) -> dict[str, str]:
+    """A service's ``environment`` as a dict, whether written as a mapping or a list."""
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        environment = dict(
+            item.split("=", 1) if "=" in item else (item, "") for item in environment
+        )
+    return {name: "" if value is None else str(value) for name, value in environment.items()}
+
+
+def settings_env_names() -> set[str]:
+    """Names that backend/settings.py reads: ``env("X"``, ``env.<type>("X"``."""
+    source = SETTINGS.read_text()
+    names = set(re.findall(r"\benv(?:\.\w+)?\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
+    assert "DATABASE_URL" in names, "the settings parser found nothing; has settings.py moved?"
+    return names
+
+
+def entrypoint_env_names() -> set[str]:
+    """Variables that docker/entrypoint.sh reads (``$X`` / ``${X...}``)."""
+    return set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", ENTRYPOINT.read_text()))
+
+
+def gunicorn_bind_port() -> int:
+    match = re.search(r"--bind[= ]\"?[^\s\"]*:(\d+)", ENTRYPOINT.read_text())
+    assert match, "docker/entrypoint.sh does not pass --bind HOST:PORT to gunicorn"
+    return int(match[1])
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
+    lines, current = [], ""
+    for line in DOCKERFILE.read_text().splitlines():
+        stripped = line.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        lines.append(current + stripped)
+        current = ""
+    if current:
+        lines.append(current)
+    result = []
+    for line in lines:
+        instruction, _, arguments = line.partition(" ")
+        result.append((instruction.upper(), arguments.strip()))
+    return result
+
+
+def exec_form(arguments: str) -> list[str]:
+    """The argument list of a CMD/ENTRYPOINT in exec (JSON) or shell form."""
+    if arguments.startswith("["):
+        return json.loads(arguments)
+    return shlex.split(arguments)
+
+
+def dockerfile_copies() -> list[tuple[list[str], str]]:
+    """(sources, absolute destination) of each COPY/ADD from the build context."""
+    copies, workdir = [], "/"
+    for instruction, arguments in dockerfile_instructions():
+        if instruction == "WORKDIR":
+            workdir = os.path.join(workdir, arguments)
+        elif instruction in ("COPY", "ADD"):
+            parts = [p for p in shlex.split(arguments) if not p.startswith("--")]
+            if any(p.startswith("--from") for p in shlex.split(arguments)):
+                continue
+            *sources, destination = parts
+            copies.append((sources, os.path.join(workdir, destination)))
+    return copies
+
+
+def container_to_repo_path(container_path: str) -> Path | None:
+    """The repository file that a COPY puts at ``container_path`` in the image."""
+    for sources, destination in dockerfile_copies():
+        for source in sources:
+            if destination.endswith("/"):
+                if container_path == destination + Path(source).name:
+                    return ROOT / source
+                if container_path.startswith(destination + Path(source).name + "/"):
+                    return ROOT / source / container_path[len(destination + source) + 1 :]
+            elif container_path == destination:
+                return ROOT / source
+            elif container_path.startswith(destination + "/"):
+                return ROOT / source / container_path[len(destination) + 1 :]
+    return None
+
+
+def final_workdir() -> str:
+    workdir = "/"
+    for instruction, arguments in dockerfile_instructions():
+        if instruction == "WORKDIR":
+            workdir = os.path.join(workdir, arguments)
+    return workdir
+
+
+# --- docker-compose.yml ---------------------------------------------------------------
+
+
+def test_compose_has_db_and_backend_services():
+    services = load_compose()["services"]
+    assert {"db", "backend"} <= set(services)
+    assert services["db"]["image"].startswith("postgres:16")
+    assert services["backend"]["build"] in (".", {"context": "."}) or services["backend"][
+        "build"
+    ].get("context") in (".", "./")
+
+
+@pytest.mark.parametrize(
+    "operator_env",
+    [{}, {"POSTGRES_PASSWORD": "another-password"}],
+    ids=["default-password", "password-from-env"],
+)
+def test_database_url_points_at_the_db_service(operator_env):
+    compose = load_compose({**OPERATOR_ENV, **operator_env})
+    db_env = service_environment(compose["services"]["db"])
+    backend_env = service_environment(compose["services"]["backend"])
+
+    config = environ.Env.db_url_config(backend_env["DATABASE_URL"])
+
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["HOST"] == "db"
+    assert int(config["PORT"]) == 5432
+    assert config["NAME"] == db_env["POSTGRES_DB"]
+    assert config["USER"] == db_env["POSTGRES_USER"]
+    assert config["PASSWORD"] == db_env["POSTGRES_PASSWORD"]
+    if operator_env:
+        assert config["PASSWORD"] == operator_env["POSTGRES_PASSWORD"]
+
+
+def test_secret_key_must_be_provided():
+    """The compose file has no default SECRET_KEY (see the comment there): without one,
+    docker compose refuses to start rather than run with a key from a public repo."""
+    with pytest.raises(MissingVariable, match="SECRET_KEY"):
+        load_compose({})
+
+
+def test_backend_sets_only_variables_something_reads():
+    backend_env = service_environment(load_compose()["services"]["backend"])
+    known = settings_env_names() | entrypoint_env_names()
+    unknown = sorted(set(backend_env) - known)
+    assert not unknown, (
+        f"backend environment sets {unknown}, which neither backend/settings.py nor "
+        "docker/entrypoint.sh reads (a typo, or a setting that was renamed?)"
+    )
+
+
+def test_settings_accept_the_backend_environment():
+    """Load the real settings in a fresh interpreter with the compose environment: the
+    SECRET_KEY / ALLOWED_HOSTS / OPENIMIS_MODULES checks in settings.py must pass."""
+    backend_env = service_environment(load_compose()["services"]["backend"])
+    env = {k: v for k, v in os.environ.items() if k not in settings_env_names()}
+    env.update(backend_env, DJANGO_SETTINGS_MODULE="backend.settings")
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "db = s.DATABASES['default']; "
+        "print(json.dumps({'engine': db['ENGINE'], 'host': db['HOST'], 'debug': s.DEBUG, "
+        "'hosts': s.ALLOWED_HOSTS, 'apps': s.INSTALLED_APPS, 'modules': s.OPENIMIS_MODULES}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert loaded["host"] == "db"
+    assert loaded["debug"] is False
+    assert loaded["hosts"] == backend_env["ALLOWED_HOSTS"].split(",")
+    assert [f"modules.{m}" for m in loaded["modules"]] == [
+        app for app in loaded["apps"] if app.startswith("modules.")
+    ]
+
+
+def test_openimis_modules_name_existing_modules():
+    backend_env = service_environment(load_compose()["services"]["backend"])
+    modules = [m.strip() for m in backend_env["OPENIMIS_MODULES"].split(",") if m.strip()]
+    assert modules
+    for name in modules:
+        assert (ROOT / "modules" / name / "apps.py").is_file(), f"no module modules/{name}/"
+
+
+def test_published_port_is_the_port_gunicorn_binds():
+    backend = load_compose()["services"]["backend"]
+    port = gunicorn_bind_port()
+
+    container_ports = []
+    for mapping in backend["ports"]:
+        if isinstance(mapping, dict):
+            container_ports.append(int(mapping["target"]))
+        else:
+            container_ports.append(int(str(mapping).split("/")[0].rsplit(":", 1)[-1]))
+    assert container_ports == [port]
+
+    exposed = [a for i, a in dockerfile_instructions() if i == "EXPOSE"]
+    assert exposed and all(int(p.split("/")[0]) == port for e in exposed for p in e.split())
+
+    healthcheck = " ".join(map(str, backend["healthcheck"]["test"]))
+    assert f"localhost:{port}/graphql" in healthcheck
+
+
+def test_db_has_healthcheck_and_named_volume():
+    compose = load_compose()
+    db = compose["services"]["db"]
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    mounts = [
+        v.split(":") if isinstance(v, str) else [v["source"], v["target"]] for v in db["volumes"]
+    ]
+    data_mounts = [m for m in mounts if m[1] == "/var/lib/postgresql/data"]
+    assert data_mounts, "the PostgreSQL data directory is not on a volume"
+    assert data_mounts[0][0] in (compose.get("volumes") or {}), "use a named volume"
+
+
+def test_backend_waits_for_a_healthy_db():
+    depends_on = load_compose()["services"]["backend"]["depends_on"]
+    assert depends_on["db"]["condition"] == "service_healthy"
+
+
+def test_docker_compose_config_validates():
+    """``docker compose config`` validates the file without an engine, where installed."""
+    docker = shutil.which("docker")
+    if not docker:
+        pytest.skip("docker CLI not installed")
+    version = subprocess.run([docker, "compose", "version"], capture_output=True, text=True)
+    if version.returncode != 0:
+        pytest.skip("docker compose plugin not installed")
+    result = subprocess.run(
+        [docker, "compose", "-f", str(COMPOSE_FILE), "config", "--quiet"],
+        cwd=ROOT,
+        env={**os.environ, **OPERATOR_ENV},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+# --- Dockerfile and entrypoint ---------------------------------------------------------
+
+
+def test_dockerfile_base_image_and_unprivileged_user():
+    instructions = dockerfile_instructions()
+    froms = [a for i, a in instructions if i == "FROM"]
+    assert froms[-1].split()[0] == "python:3.11-slim"
+    users = [a for i, a in instructions if i == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    position = {i: n for n, (i, _) in enumerate(instructions)}
+    assert position["USER"] < position["ENTRYPOINT"]
+
+
+def test_dockerfile_installs_the_project_without_dev_extras():
+    runs = " ".join(a for i, a in dockerfile_instructions() if i == "RUN")
+    assert re.search(r"pip install [^&;]*/src\b", runs), "the project is not pip-installed"
+    assert "[dev]" not in runs
+    assert "collectstatic" in runs
+
+
+def test_dockerfile_copies_existing_files_not_excluded_by_dockerignore():
+    patterns = [
+        line.strip().lstrip("/")
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert not [p for p in patterns if p.startswith("!")], "negations are not handled here"
+    for sources, _destination in dockerfile_copies():
+        matched = [s for s in sources if list(ROOT.glob(s))]
+        assert matched, f"COPY {sources}: nothing in the repository matches"
+        for source in sources:
+            if any(ch in source for ch in "*?["):
+                continue
+            assert (ROOT / source).exists(), f"COPY {source}: no such file"
+            parts = Path(source).parts
+            for n in range(1, len(parts) + 1):
+                prefix = "/".join(parts[:n])
+                excluded = [p for p in patterns if fnmatch.fnmatch(prefix, p)]
+                assert not excluded, f"COPY {source} is excluded by .dockerignore {excluded}"
+
+
+def test_entrypoint_and_cmd_refer_to_files_in_the_image():
+    instructions = dockerfile_instructions()
+    entrypoint = exec_form([a for i, a in instructions if i == "ENTRYPOINT"][-1])
+    cmd = exec_form([a for i, a in instructions if i == "CMD"][-1])
+
+    script = os.path.join(final_workdir(), entrypoint[0])
+    repo_file = container_to_repo_path(script)
+    assert repo_file is not None, f"no COPY puts anything at {script}"
+    assert repo_file == ENTRYPOINT and repo_file.is_file()
+    made_executable = any(
+        i == "RUN" and re.search(rf"chmod\s+\S*\s*{re.escape(script)}", a) for i, a in instructions
+    )
+    assert made_executable or os.access(repo_file, os.X_OK)
+
+    # The entrypoint runs manage.py from its parent directory: it must be copied there.
+    manage = os.path.join(os.path.dirname(os.path.dirname(script)), "manage.py")
+    assert container_to_repo_path(manage) == ROOT / "manage.py"
+
+    # CMD is a sub-command the entrypoint handles.
+    assert cmd[0] in re.findall(r"\"\$\{1:-(\w+)\}\"", ENTRYPOINT.read_text())
+
+
+def test_entrypoint_is_valid_bash():
+    bash = shutil.which("bash")
+    if not bash:
+        pytest.skip("bash not installed")
+    result = subprocess.run([bash, "-n", str(ENTRYPOINT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_entrypoint_migrates_then_execs_gunicorn_on_the_wsgi_app():
+    text = ENTRYPOINT.read_text()
+    migrate = text.index("python manage.py migrate --noinput")
+    gunicorn = re.search(r"exec gunicorn (\S+):(\w+)", text)
+    assert gunicorn and migrate < gunicorn.start()
+    module, attribute = gunicorn[1], gunicorn[2]
+    wsgi = ROOT / (module.replace(".", "/") + ".py")
+    assert wsgi.is_file()
+    assert re.search(rf"^{attribute}\s*=", wsgi.read_text(), re.MULTILINE)
+    assert "--access-logfile -" in text
+    assert "GUNICORN_WORKERS" in text
+
+
+def test_entrypoint_management_commands_exist():
+    """Every ``python manage.py <command>`` in the entrypoint is a command Django knows
+    (including the demo-data ones run with LOAD_DEMO_DATA=1)."""
+    wanted = set(re.findall(r"python manage\.py (\w+)", ENTRYPOINT.read_text()))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "help", "--commands"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    missing = sorted(wanted - set(result.stdout.split()))
+    assert not missing, f"docker/entrypoint.sh runs unknown management commands {missing}"
+
+
+# --- packaging (what ``pip install .`` in the image puts in site-packages) -----------
+
+
+def test_every_python_package_is_included_by_setuptools():
+    """Each directory of backend/ and modules/ holding Python files (migrations and
+    management commands included) is a package that pyproject's find-include picks up;
+    the image runs from the installed copy, not from the source tree."""
+    setuptools = pytest.importorskip("setuptools")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    find = pyproject["tool"]["setuptools"]["packages"]["find"]
+    found = set(
+        setuptools.find_packages(
+            where=str(ROOT), include=find.get("include", ("*",)), exclude=find.get("exclude", ())
+        )
+    )
+    expected = set()
+    for top in ("backend", "modules"):
+        for directory in [ROOT / top, *(p for p in (ROOT / top).rglob("*") if p.is_dir())]:
+            if "__pycache__" in directory.parts:
+                continue
+            if any(directory.glob("*.py")):
+                expected.add(".".join(directory.relative_to(ROOT).parts))
+    missing = sorted(expected - found)
+    assert not missing, f"not packaged (missing __init__.py?): {missing}"
