@@ -103,6 +103,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# Zone of the naive datetimes in legacy openIMIS exports (the legacy server's local time),
+# read by ``manage.py import_legacy``; an IANA name such as "Africa/Dar_es_Salaam".
+LEGACY_TIME_ZONE = env.str("LEGACY_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 

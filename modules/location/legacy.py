@@ -1,0 +1,155 @@
+"""Import of the legacy openIMIS table ``tblLocations`` into :class:`Location`.
+
+Read by ``manage.py import_legacy`` (see ``backend/legacy.py`` for the contract). Rules,
+from the openIMIS demo export (``shared/data/openimis-demo/README.md``) and the legacy
+schema of ``tblLocations``:
+
+- LocationId is kept as the primary key, so ParentLocationId, LegacyId and the payers'
+  LocationId keep pointing at the right rows; LocationUUID is kept as ``uuid``.
+- LocationType is R region, D district, W municipality (ward) or V village; a region has
+  no parent, the parent of a district is a region, of a municipality a district, of a
+  village a municipality. This holds for history rows too.
+- LocationCode (at most 8 characters) and LocationName (at most 50) are required; no two
+  current rows (ValidityTo empty) share a code.
+- History rows (ValidityTo set) are kept, with LegacyId naming their current row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from backend.legacy import (
+    LegacyContext,
+    LegacyRow,
+    LegacyTable,
+    Rejection,
+    RowParser,
+    check_versions,
+    parse_rows,
+)
+
+from .models import Location
+
+MODEL = "location.Location"
+COLUMNS = (
+    "LocationId",
+    "LocationUUID",
+    "LocationCode",
+    "LocationName",
+    "ParentLocationId",
+    "LocationType",
+    "ValidityFrom",
+    "ValidityTo",
+    "LegacyId",
+    "AuditUserId",
+    "MalePopulation",
+    "FemalePopulation",
+    "OtherPopulation",
+    "Families",
+)
+_LEVEL = {t: rank for rank, t in enumerate(Location.PARENT_TYPE)}  # R 0, D 1, W 2, V 3
+
+
+def _max_length(field: str) -> int:
+    return Location._meta.get_field(field).max_length
+
+
+def _parse(p: RowParser) -> Location:
+    """One ``tblLocations`` row -> an unsaved Location (None where a value is invalid)."""
+    return Location(
+        id=p.id("LocationId", required=True),
+        uuid=p.uuid("LocationUUID"),
+        code=p.text("LocationCode", _max_length("code"), required=True),
+        name=p.text("LocationName", _max_length("name"), required=True),
+        parent_id=p.id("ParentLocationId"),
+        type=p.choice("LocationType", Location.Type.values),
+        validity_from=p.datetime("ValidityFrom", required=True),
+        validity_to=p.datetime("ValidityTo"),
+        legacy_id=p.id("LegacyId"),
+        audit_user_id=p.integer("AuditUserId"),
+        male_population=p.integer("MalePopulation", minimum=0),
+        female_population=p.integer("FemalePopulation", minimum=0),
+        other_population=p.integer("OtherPopulation", minimum=0),
+        families=p.integer("Families", minimum=0),
+    )
+
+
+def _level_name(code: str) -> str:
+    return f"{Location.Type(code).label.lower()} ({code})"
+
+
+def validate(
+    rows: Iterable[LegacyRow], context: LegacyContext
+) -> tuple[list[Location], list[Rejection]]:
+    """``tblLocations`` rows -> (unsaved Locations, parents first; every rejection).
+
+    Checks each row's values, the identity and history rules (``check_versions``), the
+    parent (known in the file or the database, one level up) and that current codes are
+    unique, counting the current database rows the file does not replace.
+    """
+    items, rejections = parse_rows(rows, context, MODEL, _parse)
+    rejections += check_versions(
+        items, context, MODEL, uuid_column="LocationUUID", legacy_column="LegacyId"
+    )
+    file_ids = context.ids[MODEL]
+    type_of: dict[int, str] = {}
+    code_owner: dict[str, str] = {}
+    for pk, type_, code, validity_to in Location.objects.values_list(
+        "pk", "type", "code", "validity_to"
+    ):
+        if pk not in file_ids:  # a row of the file replaces the database row of its id
+            type_of[pk] = type_
+            if validity_to is None:
+                code_owner[code] = f"current location id {pk} in the database"
+    for _row, obj in items:
+        type_of.setdefault(obj.pk, obj.type)
+
+    for row, obj in items:
+        expected = Location.PARENT_TYPE[obj.type]
+        parent = obj.parent_id
+        if parent is None:
+            if expected is not None:
+                rejections.append(
+                    row.reject(
+                        f"a {_level_name(obj.type)} needs a parent {_level_name(expected)}; "
+                        "ParentLocationId is empty"
+                    )
+                )
+        elif expected is None:
+            rejections.append(
+                row.reject(f"a region (R) has no parent, but ParentLocationId is {parent}")
+            )
+        elif parent not in type_of:
+            if parent not in file_ids:  # else its own row is rejected already
+                rejections.append(row.reject(f"ParentLocationId {parent} names no location"))
+        elif type_of[parent] != expected:
+            rejections.append(
+                row.reject(
+                    f"ParentLocationId {parent} is a {_level_name(type_of[parent])}; the parent "
+                    f"of a {_level_name(obj.type)} must be a {_level_name(expected)}"
+                )
+            )
+        if obj.validity_to is None:
+            if obj.code in code_owner:
+                rejections.append(
+                    row.reject(
+                        f"LocationCode {obj.code!r} is already the code of {code_owner[obj.code]}"
+                    )
+                )
+            else:
+                code_owner[obj.code] = f"the current row at line {row.line}"
+
+    objects = sorted((obj for _row, obj in items), key=lambda o: (_LEVEL[o.type], o.pk))
+    return objects, rejections
+
+
+tables = (
+    LegacyTable(
+        name="tblLocations",
+        option="locations",
+        model=MODEL,
+        id_column="LocationId",
+        columns=COLUMNS,
+        validate=validate,
+    ),
+)

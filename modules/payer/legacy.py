@@ -1,0 +1,109 @@
+"""Import of the legacy openIMIS table ``tblPayer`` into :class:`Payer`.
+
+Read by ``manage.py import_legacy`` (see ``backend/legacy.py`` for the contract). Rules,
+from the openIMIS demo export (``shared/data/openimis-demo/README.md``) and the legacy
+schema of ``tblPayer``:
+
+- PayerID is kept as the primary key and PayerUUID as ``uuid``; history rows (ValidityTo
+  set) are kept with LegacyID naming their current row.
+- PayerType is C co-operative, D donor, G government, L local authority, O other or
+  P private organization; PayerName (at most 100 characters) is required.
+- PayerAddress (at most 100, line breaks kept byte for byte), Phone, Fax and eMail (at
+  most 50 each) keep NULL and the empty string apart.
+- LocationId, when set, names a location of this import or of the database. Locations
+  are reached through the app registry (``"location.Location"``), never by importing the
+  location module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.apps import apps
+
+from backend.legacy import (
+    LegacyContext,
+    LegacyRow,
+    LegacyTable,
+    Rejection,
+    RowParser,
+    check_versions,
+    parse_rows,
+)
+
+from .models import Payer
+
+MODEL = "payer.Payer"
+LOCATION_MODEL = "location.Location"
+COLUMNS = (
+    "PayerID",
+    "PayerUUID",
+    "PayerType",
+    "PayerName",
+    "PayerAddress",
+    "LocationId",
+    "Phone",
+    "Fax",
+    "eMail",
+    "ValidityFrom",
+    "ValidityTo",
+    "LegacyID",
+    "AuditUserID",
+)
+
+
+def _max_length(field: str) -> int:
+    return Payer._meta.get_field(field).max_length
+
+
+def _parse(p: RowParser) -> Payer:
+    """One ``tblPayer`` row -> an unsaved Payer (None where a value is invalid)."""
+    return Payer(
+        id=p.id("PayerID", required=True),
+        uuid=p.uuid("PayerUUID"),
+        type=p.choice("PayerType", Payer.Type.values),
+        name=p.text("PayerName", _max_length("name"), required=True),
+        address=p.text("PayerAddress", _max_length("address")),
+        location_id=p.id("LocationId"),
+        phone=p.text("Phone", _max_length("phone")),
+        fax=p.text("Fax", _max_length("fax")),
+        email=p.text("eMail", _max_length("email")),
+        validity_from=p.datetime("ValidityFrom", required=True),
+        validity_to=p.datetime("ValidityTo"),
+        legacy_id=p.id("LegacyID"),
+        audit_user_id=p.integer("AuditUserID"),
+    )
+
+
+def validate(
+    rows: Iterable[LegacyRow], context: LegacyContext
+) -> tuple[list[Payer], list[Rejection]]:
+    """``tblPayer`` rows -> (unsaved Payers, every rejection).
+
+    Checks each row's values, the identity and history rules (``check_versions``) and
+    that LocationId names a location of this import (``context.ids``) or of the database.
+    """
+    items, rejections = parse_rows(rows, context, MODEL, _parse)
+    rejections += check_versions(
+        items, context, MODEL, uuid_column="PayerUUID", legacy_column="LegacyID"
+    )
+    location = apps.get_model(LOCATION_MODEL)
+    known = context.ids.get(LOCATION_MODEL, set()) | set(
+        location._default_manager.values_list("pk", flat=True)
+    )
+    for row, obj in items:
+        if obj.location_id is not None and obj.location_id not in known:
+            rejections.append(row.reject(f"LocationId {obj.location_id} names no location"))
+    return [obj for _row, obj in items], rejections
+
+
+tables = (
+    LegacyTable(
+        name="tblPayer",
+        option="payers",
+        model=MODEL,
+        id_column="PayerID",
+        columns=COLUMNS,
+        validate=validate,
+    ),
+)

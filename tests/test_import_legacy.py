@@ -1,0 +1,737 @@
+"""``manage.py import_legacy``: the openIMIS demo exports, and small broken exports.
+
+The demo facts asserted here come from ``shared/data/openimis-demo/README.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from tqdm import tqdm
+
+from backend.management.commands.import_legacy import (
+    Command,
+    CsvSyntaxError,
+    legacy_tables,
+    parse_csv,
+)
+from modules.location.legacy import COLUMNS as LOCATION_COLUMNS
+from modules.location.models import Location
+from modules.payer.legacy import COLUMNS as PAYER_COLUMNS
+from modules.payer.models import Payer
+
+DEMO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openimis-demo"
+ULTHA_UUID = uuid.UUID("75250515-40d7-4c77-bafe-a2c65ffc5a72")
+COFFEE_ADDRESS = "HR Manager\nCoffee Farmers Association\nHolobo 29\nP.B. Box 128\nJambero, Ultha\n"
+
+
+@pytest.fixture
+def demo() -> Path:
+    """The folder of the openIMIS demo exports (skips when ../shared is absent)."""
+    if not all((DEMO / name).is_file() for name in ("tblLocations.csv", "tblPayer.csv")):
+        pytest.skip(f"openIMIS demo exports not found at {DEMO} (../shared is absent)")
+    return DEMO
+
+
+def run(*args, **options) -> tuple[str, str]:
+    """Run the command; return (stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_legacy", *args, stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def snapshot() -> tuple[list[dict], list[dict]]:
+    """Every stored value of both tables, to prove that nothing changed."""
+    return (
+        list(Location.objects.order_by("pk").values()),
+        list(Payer.objects.order_by("pk").values()),
+    )
+
+
+# --- the demo data ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_demo_locations_are_imported_with_their_hierarchy_and_history(demo):
+    out, _ = run(str(demo))
+
+    assert "tblLocations -> location.Location: 53 created, 0 updated, 0 unchanged" in out
+    assert Location.objects.count() == 53
+    current = Location.objects.current()
+    assert current.count() == 31
+    assert {t: current.filter(type=t).count() for t in "RDWV"} == {"R": 2, "D": 5, "W": 10, "V": 14}
+    assert Location.objects.filter(validity_to__isnull=False).count() == 22
+    regions = current.filter(type="R").order_by("code")
+    assert [(r.code, r.name) for r in regions] == [("R1", "Ultha"), ("R2", "Tahida")]
+    ultha = Location.objects.get(uuid=ULTHA_UUID)
+    assert (ultha.pk, ultha.code, ultha.name, ultha.parent_id) == (1, "R1", "Ultha", None)
+    assert ultha.validity_from == datetime(2017, 1, 1, tzinfo=UTC)
+    rapta = Location.objects.get(pk=17)
+    assert (rapta.code, rapta.name, rapta.parent_id, rapta.audit_user_id) == ("R1D1", "Rapta", 1, 2)
+    assert sorted(current.filter(parent=ultha).values_list("code", flat=True)) == [
+        "R1D1",
+        "R1D2",
+        "R1D3",
+    ]
+    old = Location.objects.get(pk=23)  # a history row, kept with its pointer and dates
+    assert (old.code, old.name, old.parent_id, old.legacy_id, old.audit_user_id) == (
+        "M0001",
+        "Dis2Mun1",
+        19,
+        21,
+        1,
+    )
+    assert old.validity_to == datetime(2016, 12, 31, tzinfo=UTC)
+    assert old.male_population is None and old.families is None
+
+
+@pytest.mark.django_db
+def test_demo_payer_keeps_its_address_and_empty_strings(demo):
+    out, _ = run(str(demo))
+
+    assert "tblPayer -> payer.Payer: 2 created, 0 updated, 0 unchanged" in out
+    payer = Payer.objects.current().get()
+    assert (payer.pk, payer.name, payer.type, payer.location_id) == (
+        1,
+        "Coffee Farmers Association",
+        "C",
+        17,
+    )
+    assert payer.address == COFFEE_ADDRESS
+    assert payer.address.encode() in (demo / "tblPayer.csv").read_bytes()  # byte-exact
+    assert payer.phone == "+2552127867576"
+    assert payer.fax == "" and payer.email == ""  # "" in the export, not NULL
+    history = Payer.objects.get(pk=2)
+    assert (history.legacy_id, history.location_id) == (1, 55)
+    assert history.validity_to == datetime(2016, 12, 31, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_files_can_be_named_one_by_one(demo):
+    out, _ = run(locations=demo / "tblLocations.csv", payers=str(demo / "tblPayer.csv"))
+
+    assert "53 created" in out and "2 created" in out
+    assert (Location.objects.count(), Payer.objects.count()) == (53, 2)
+
+
+@pytest.mark.django_db
+def test_second_run_creates_and_changes_nothing(demo):
+    run(str(demo))
+    before = snapshot()
+
+    out, err = run(str(demo))
+
+    assert "tblLocations -> location.Location: 0 created, 0 updated, 53 unchanged" in out
+    assert "tblPayer -> payer.Payer: 0 created, 0 updated, 2 unchanged" in out
+    assert err == ""
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_a_changed_row_is_updated_in_place(demo, tmp_path):
+    run(str(demo))
+    text = (demo / "tblLocations.csv").read_text(encoding="utf-8")
+    (tmp_path / "tblLocations.csv").write_text(
+        text.replace('"R1","Ultha"', '"R1","Ultha North"', 1), encoding="utf-8"
+    )
+
+    out, _ = run(locations=tmp_path / "tblLocations.csv")
+
+    assert "0 created, 1 updated, 52 unchanged" in out
+    assert Location.objects.get(uuid=ULTHA_UUID).name == "Ultha North"
+    assert Location.objects.count() == 53
+
+
+@pytest.mark.django_db
+def test_payers_alone_use_locations_already_in_the_database(demo):
+    run(locations=demo / "tblLocations.csv")
+
+    out, _ = run(payers=demo / "tblPayer.csv")
+
+    assert "tblPayer -> payer.Payer: 2 created" in out
+    assert "tblLocations" not in out
+
+
+@pytest.mark.django_db
+def test_next_ordinary_insert_gets_a_new_id(demo):
+    """On PostgreSQL this needs the sequence reset; SQLite takes max(id) + 1 by itself."""
+    run(str(demo))
+    imported = set(Location.objects.values_list("pk", flat=True))
+
+    region = Location.objects.create(code="R9", name="New region", type="R")
+    payer = Payer.objects.create(name="New payer", type="G", location=region)
+
+    assert region.pk not in imported and region.pk > max(imported)
+    assert payer.pk > 2
+
+
+@pytest.mark.django_db
+def test_a_rerun_repairs_a_sequence_left_behind(demo, monkeypatch):
+    monkeypatch.setattr(Command, "_reset_sequences", lambda self, models: None)
+    run(str(demo))  # as if loaded without the reset
+    monkeypatch.undo()
+
+    run(str(demo))  # nothing created, but the sequences are reset
+
+    assert Location.objects.create(code="R9", name="New region", type="R").pk > 68
+
+
+@pytest.mark.django_db
+def test_datetimes_are_read_in_the_legacy_time_zone(demo, settings):
+    settings.LEGACY_TIME_ZONE = "Africa/Dar_es_Salaam"  # UTC+3, no daylight saving
+
+    run(str(demo))
+
+    assert Location.objects.get(pk=1).validity_from == datetime(2016, 12, 31, 21, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_an_unknown_legacy_time_zone_is_refused(demo, settings):
+    settings.LEGACY_TIME_ZONE = "Mars/Olympus"
+    with pytest.raises(CommandError, match="LEGACY_TIME_ZONE 'Mars/Olympus'"):
+        run(str(demo))
+    assert Location.objects.count() == 0
+
+
+# --- small synthetic exports ----------------------------------------------------------
+
+VALID_FROM, HISTORY_TO = "2017-01-01T00:00:00.000", "2016-12-31T00:00:00.000"
+
+
+def location(pk, code, name, type_, parent=None, **columns) -> dict:
+    """A tblLocations row (legacy column -> value; None is NULL), current by default."""
+    row = dict.fromkeys(LOCATION_COLUMNS)
+    row.update(
+        LocationId=pk,
+        LocationUUID=str(uuid.UUID(int=pk)),
+        LocationCode=code,
+        LocationName=name,
+        ParentLocationId=parent,
+        LocationType=type_,
+        ValidityFrom=VALID_FROM,
+        AuditUserId=2,
+    )
+    row.update(columns)
+    return row
+
+
+def payer(pk, location_id, **columns) -> dict:
+    """A tblPayer row, current by default."""
+    row = dict.fromkeys(PAYER_COLUMNS)
+    row.update(
+        PayerID=pk,
+        PayerUUID=str(uuid.UUID(int=1000 + pk)),
+        PayerType="C",
+        PayerName="Payer",
+        PayerAddress="Line 1\nLine 2\n",
+        LocationId=location_id,
+        Phone="",
+        ValidityFrom=VALID_FROM,
+        AuditUserID=2,
+    )
+    row.update(columns)
+    return row
+
+
+def base_locations() -> list[dict]:
+    return [
+        location(1, "R1", "Region", "R"),
+        location(2, "R1D1", "District", "D", parent=1),
+        location(3, "R1D1W1", "Ward", "W", parent=2),
+        location(4, "R1D1W1V1", "Village", "V", parent=3, MalePopulation=10, Families=3),
+        location(5, "R1", "Old region", "R", ValidityTo=HISTORY_TO, LegacyId=1),
+    ]
+
+
+def base_payers() -> list[dict]:
+    return [
+        payer(1, 2),
+        payer(2, 1, ValidityTo=HISTORY_TO, LegacyID=1, Fax=None),
+    ]
+
+
+def csv_text(columns, rows) -> str:
+    """Legacy export text: strings quoted, numbers bare, None as an empty field."""
+
+    def field(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, int):
+            return str(value)
+        return '"' + value.replace('"', '""') + '"'
+
+    lines = [",".join(columns)] + [",".join(field(row[c]) for c in columns) for row in rows]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def write(folder: Path, locations=None, payers=None) -> Path:
+    """Write tblLocations.csv / tblPayer.csv (those given) into ``folder``."""
+    if locations is not None:
+        (folder / "tblLocations.csv").write_text(
+            csv_text(LOCATION_COLUMNS, locations), encoding="utf-8", newline=""
+        )
+    if payers is not None:
+        (folder / "tblPayer.csv").write_text(
+            csv_text(PAYER_COLUMNS, payers), encoding="utf-8", newline=""
+        )
+    return folder
+
+
+def set_(rows, index, **columns):
+    rows[index].update(columns)
+
+
+# Each case: a change to the valid base (locations, payers) and the expected reason.
+BAD_ROWS = [
+    pytest.param(
+        lambda L, P: set_(L, 1, ParentLocationId=99),
+        "ParentLocationId 99 names no location",
+        id="unknown-parent",
+    ),
+    pytest.param(
+        lambda L, P: L.append(location(6, "R2", "R", "R", parent=1)),
+        "a region (R) has no parent, but ParentLocationId is 1",
+        id="region-with-parent",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 1, ParentLocationId=None),
+        "a district (D) needs a parent region (R)",
+        id="district-without-parent",
+    ),
+    pytest.param(
+        lambda L, P: L.append(location(6, "R1D2", "D", "D", parent=2)),
+        "ParentLocationId 2 is a district (D); the parent of a district (D) must be a region (R)",
+        id="district-under-district",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 2, ParentLocationId=1),
+        "the parent of a municipality (W) must be a district (D)",
+        id="ward-under-region",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 3, ParentLocationId=2),
+        "the parent of a village (V) must be a municipality (W)",
+        id="village-under-district",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, LocationType="X"),
+        "LocationType 'X' is not one of R, D, W, V",
+        id="location-type",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 0, PayerType="Z"),
+        "PayerType 'Z' is not one of C, D, G, L, O, P",
+        id="payer-type",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, LocationCode="R12345678"),
+        "LocationCode is longer than 8 characters (9)",
+        id="long-code",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, LocationName="n" * 51),
+        "LocationName is longer than 50 characters (51)",
+        id="long-name",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 0, PayerName="n" * 101),
+        "PayerName is longer than 100 characters (101)",
+        id="long-payer-name",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 0, PayerAddress="a\n" * 51),
+        "PayerAddress is longer than 100 characters (102)",
+        id="long-address",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 0, Phone="1" * 51),
+        "Phone is longer than 50 characters (51)",
+        id="long-phone",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 0, Fax="1" * 51),
+        "Fax is longer than 50 characters (51)",
+        id="long-fax",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 0, eMail="e" * 51),
+        "eMail is longer than 50 characters (51)",
+        id="long-email",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, LocationCode=None),
+        "LocationCode is missing",
+        id="missing-code",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, LocationCode=" "),
+        "LocationCode is missing (blank)",
+        id="blank-code",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, LocationName=None),
+        "LocationName is missing",
+        id="missing-name",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, LocationType=None),
+        "LocationType is missing",
+        id="missing-type",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 0, PayerName=""),
+        "PayerName is missing (blank)",
+        id="missing-payer-name",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 3, LocationId=None),
+        "LocationId is missing",
+        id="missing-id",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, LocationUUID="75250515-40d7-4c77"),
+        "LocationUUID '75250515-40d7-4c77' is not a UUID",
+        id="bad-uuid",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, ValidityFrom="01/01/2017"),
+        "ValidityFrom '01/01/2017' is not a datetime like 2017-01-01T00:00:00.000",
+        id="bad-datetime-form",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 0, ValidityFrom="2017-02-30T00:00:00.000"),
+        "ValidityFrom '2017-02-30T00:00:00.000' is not a valid date and time",
+        id="bad-datetime-value",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 3, MalePopulation="12a"),
+        "MalePopulation '12a' is not an integer",
+        id="bad-integer",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 0, PayerID="one"),
+        "PayerID 'one' is not an integer",
+        id="bad-id",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 3, Families="-1"),
+        "Families -1 is out of range",
+        id="negative-population",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, AuditUserId="2147483648"),
+        "AuditUserId 2147483648 is out of range",
+        id="integer-overflow",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 3, LocationUUID=str(uuid.UUID(int=3))),
+        f"duplicate LocationUUID {uuid.UUID(int=3)}, first at line 4",
+        id="duplicate-uuid",
+    ),
+    pytest.param(
+        lambda L, P: L.append(
+            location(4, "R1D1W1V2", "V2", "V", parent=3, LocationUUID=str(uuid.uuid4()))
+        ),
+        "duplicate id, first at line 5",
+        id="duplicate-id",
+    ),
+    pytest.param(
+        lambda L, P: (
+            set_(L, 3, LocationType="X"),
+            L.append(location(4, "R1D1W1V2", "V2", "V", parent=3, LocationUUID=str(uuid.uuid4()))),
+        ),
+        "duplicate id, first at line 5",
+        id="duplicate-id-of-a-bad-row",
+    ),
+    pytest.param(
+        lambda L, P: P.append(payer(1, 2, PayerUUID=str(uuid.uuid4()))),
+        "duplicate id, first at line",
+        id="duplicate-payer-id",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 4, LegacyId=99),
+        "LegacyId 99 names no current row",
+        id="history-names-nothing",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 4, LegacyId=5),
+        "LegacyId 5 names a history row",
+        id="history-names-history",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 4, LegacyId=None),
+        "history row (ValidityTo set) has no LegacyId",
+        id="history-without-legacy-id",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 1, LegacyID=7),
+        "LegacyID 7 names no current row",
+        id="payer-history-names-nothing",
+    ),
+    pytest.param(
+        lambda L, P: set_(P, 0, LocationId=99),
+        "LocationId 99 names no location",
+        id="payer-location-unknown",
+    ),
+    pytest.param(
+        lambda L, P: L.append(location(6, "R1", "Region again", "R")),
+        "LocationCode 'R1' is already the code of the current row at line 2",
+        id="current-code-twice",
+    ),
+    pytest.param(
+        lambda L, P: set_(L, 0, LocationName="Re\x00gion"),
+        "LocationName contains a NUL character",
+        id="nul-character",
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("change", "reason"), BAD_ROWS)
+def test_a_bad_row_is_reported_and_nothing_is_written(tmp_path, change, reason):
+    locations, payers = base_locations(), base_payers()
+    change(locations, payers)
+
+    _, err = run_and_capture_rejections(write(tmp_path, locations, payers))
+
+    assert reason in err, err
+    assert (Location.objects.count(), Payer.objects.count()) == (0, 0)
+
+
+def run_and_capture_rejections(folder: Path) -> tuple[str, str]:
+    """Run an import that must be refused; return (stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match=r"problem\(s\) in \d+ row\(s\); nothing was written"):
+        call_command("import_legacy", str(folder), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_valid_base_imports(tmp_path):
+    """The synthetic base used by the bad-row cases is itself valid."""
+    out, err = run(str(write(tmp_path, base_locations(), base_payers())))
+
+    assert "5 created" in out and "2 created" in out and err == ""
+    village = Location.objects.get(pk=4)
+    assert (village.male_population, village.families, village.female_population) == (10, 3, None)
+    old_payer = Payer.objects.get(pk=2)
+    assert (old_payer.phone, old_payer.fax, old_payer.email) == ("", None, None)
+
+
+@pytest.mark.django_db
+def test_every_rejection_is_reported_with_file_line_and_id(tmp_path):
+    locations, payers = base_locations(), base_payers()
+    set_(locations, 1, ParentLocationId=99)
+    set_(locations, 3, LocationType="Q", MalePopulation="many")
+    payers[0]["PayerAddress"] = "a\nb\nc"  # lines 2-4: the next payer starts on line 5
+    set_(payers, 1, LocationId=77)
+
+    _, err = run_and_capture_rejections(write(tmp_path, locations, payers))
+
+    assert err.splitlines() == [
+        "tblLocations.csv line 5 (LocationId 4): LocationType 'Q' is not one of R, D, W, V",
+        "tblLocations.csv line 5 (LocationId 4): MalePopulation 'many' is not an integer",
+        "tblLocations.csv line 3 (LocationId 2): ParentLocationId 99 names no location",
+        "tblPayer.csv line 5 (PayerID 2): LocationId 77 names no location",
+    ]
+
+
+@pytest.mark.django_db
+def test_ids_and_uuids_already_used_in_the_database_are_refused(tmp_path):
+    Location.objects.create(pk=1, code="X1", name="Other", type="R")  # another uuid
+    Location.objects.create(pk=50, uuid=uuid.UUID(int=2), code="X2", name="Clash", type="R")
+    Location.objects.create(pk=51, code="R1D1W1", name="Same code", type="R")
+    before = snapshot()
+
+    _, err = run_and_capture_rejections(write(tmp_path, base_locations(), base_payers()))
+
+    assert "(LocationId 1): id 1 is already used in the database by a row with LocationUUID" in err
+    assert (
+        f"(LocationId 2): LocationUUID {uuid.UUID(int=2)} is already used in the database by id 50"
+        in err
+    )
+    assert (
+        "(LocationId 3): LocationCode 'R1D1W1' is already the code of current location id 51" in err
+    )
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_a_bad_payer_leaves_valid_location_changes_unwritten(tmp_path):
+    write(tmp_path, base_locations(), base_payers())
+    run(str(tmp_path))
+    before = snapshot()
+    locations, payers = base_locations(), base_payers()
+    set_(locations, 0, LocationName="Renamed region")
+    locations.append(location(6, "R2", "New region", "R"))
+    set_(payers, 0, PayerType="?")
+
+    run_and_capture_rejections(write(tmp_path, locations, payers))
+
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_rows_with_a_wrong_number_of_fields_are_rejected(tmp_path):
+    write(tmp_path, base_locations())
+    path = tmp_path / "tblLocations.csv"
+    path.write_text(path.read_text(encoding="utf-8") + '7,"x","R7"\r\n', encoding="utf-8")
+
+    _, err = run_and_capture_rejections(tmp_path)
+
+    assert "tblLocations.csv line 7 (LocationId 7): 3 fields, but the header has 14 columns" in err
+
+
+# --- file-level errors ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"LocationId,LocationUUID\r\n", "missing column(s) LocationCode, LocationName"),
+        (
+            csv_text((*LOCATION_COLUMNS, "Region"), []).encode(),
+            "unknown column(s) 'Region'",
+        ),
+        (
+            csv_text((*LOCATION_COLUMNS, "LocationCode"), []).encode(),
+            "repeated column(s) LocationCode",
+        ),
+        (
+            csv_text(LOCATION_COLUMNS, [location(1, "R1", "Tahída", "R")]).encode("latin-1"),
+            "is not UTF-8: byte 0xed at line 2",
+        ),
+        (
+            csv_text(LOCATION_COLUMNS, [location(1, "R1", "Region", "R")]).encode()
+            + b'2,"unterminated\r\n',
+            "line 3: not valid CSV: a quoted field is not closed",
+        ),
+    ],
+    ids=["empty", "missing-columns", "unknown-column", "repeated-column", "latin-1", "bad-csv"],
+)
+def test_a_broken_file_is_a_clear_error(tmp_path, content, message):
+    (tmp_path / "tblLocations.csv").write_bytes(content)
+
+    with pytest.raises(CommandError) as error:
+        run(str(tmp_path))
+
+    assert message in str(error.value)
+    assert Location.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_header_names_are_case_insensitive_and_a_bom_is_allowed(tmp_path):
+    text = csv_text(LOCATION_COLUMNS, base_locations()).replace("LocationId", "LOCATIONID", 1)
+    (tmp_path / "tblLocations.csv").write_text(text, encoding="utf-8-sig")
+
+    out, _ = run(str(tmp_path))
+
+    assert "5 created" in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "options", "message"),
+    [
+        ((), {}, "Nothing to import: give a directory or --locations PATH --payers PATH"),
+        (("{tmp}",), {}, "holds none of the legacy exports (tblLocations.csv, tblPayer.csv)"),
+        (("{tmp}/nowhere",), {}, "Not a directory"),
+        ((), {"locations": "{tmp}/nope.csv"}, "tblLocations: file not found"),
+        (("{tmp}",), {"payers": "{tmp}/tblPayer.csv"}, "not both"),
+    ],
+    ids=["nothing", "empty-folder", "no-folder", "missing-file", "both"],
+)
+def test_command_line_errors(tmp_path, args, options, message):
+    args = [a.format(tmp=tmp_path) for a in args]
+    options = {k: v.format(tmp=tmp_path) for k, v in options.items()}
+    with pytest.raises(CommandError, match=re.escape(message)):
+        run(*args, **options)
+
+
+def test_tables_come_from_the_active_modules_in_module_order():
+    tables = legacy_tables()
+    assert [(t.name, t.option, t.model) for t in tables] == [
+        ("tblLocations", "locations", "location.Location"),
+        ("tblPayer", "payers", "payer.Payer"),
+    ]
+
+
+def test_progress_bar_only_for_many_rows_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    rows = list(range(1001))
+    bar = Command(stdout=Terminal())._progress(rows, "t")
+    assert isinstance(bar, tqdm)
+    bar.close()
+    assert not isinstance(Command(stdout=Terminal())._progress(rows[:1000], "t"), tqdm)
+    assert not isinstance(Command(stdout=io.StringIO())._progress(rows, "t"), tqdm)
+
+
+# --- the CSV reader -----------------------------------------------------------------------
+
+
+def test_csv_tells_null_from_the_empty_string():
+    assert list(parse_csv('1,,"",x\n')) == [(1, ["1", None, "", "x"])]
+    assert list(parse_csv('a,"b"')) == [(1, ["a", "b"])]  # no final line break
+    assert list(parse_csv("a,\n")) == [(1, ["a", None])]
+    assert list(parse_csv(',"",\r\n')) == [(1, [None, "", None])]
+
+
+def test_csv_quoted_fields_keep_quotes_commas_and_line_breaks_byte_for_byte():
+    text = 'h1,h2\r\n1,"say ""hi"", twice"\r\n2,"a\r\nb\nc\rd"\r\n\r\n3,""""\n'
+    assert list(parse_csv(text)) == [
+        (1, ["h1", "h2"]),
+        (2, ["1", 'say "hi", twice']),
+        (3, ["2", "a\r\nb\nc\rd"]),
+        (8, ["3", '"']),  # the record after the blank line 7
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a,b,c\r\n1,"x, y",\r\n2,"",""\r\n',
+        'x,"multi\nline ""quoted"" text",z\n\n"last",,\n',
+        'only\r\n"a"\r\n\r\n""\r\n',
+        "trailing,comma,\nno,final,newline",
+        '"\u00e9\u1780",\u0101,"\U0001f600"\n',
+    ],
+)
+def test_csv_values_match_the_stdlib_reader(text):
+    ours = [[v if v is not None else "" for v in fields] for _line, fields in parse_csv(text)]
+    stdlib = [r for r in csv.reader(io.StringIO(text, newline=""), strict=True) if r]
+    assert ours == stdlib
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ('a,"b\nc\n', 1, "a quoted field is not closed"),
+        ('a\nb,c"d\n', 2, "a double quote inside an unquoted field"),
+        ('a,"b\nc"d\n', 2, "text after the closing quote of a field"),
+    ],
+)
+def test_csv_syntax_errors_name_the_line(text, line, message):
+    with pytest.raises(CsvSyntaxError) as error:
+        list(parse_csv(text))
+    assert (error.value.line, error.value.message) == (line, message)
+
+
+def test_csv_unterminated_quote_fails_fast():
+    started = time.perf_counter()
+    with pytest.raises(CsvSyntaxError):
+        list(parse_csv('"' + "ab" * 200_000))
+    assert time.perf_counter() - started < 1
