@@ -1,0 +1,1 @@
+"""GraphQL code of the location module (types, filters, queries)."""

@@ -1,0 +1,79 @@
+"""Filter and order inputs of ``locations``."""
+
+from __future__ import annotations
+
+from enum import Enum
+from uuid import UUID
+
+import strawberry
+from django.db.models import Q, QuerySet
+
+from backend.graphql.inputs import OrderDirection
+
+from .types import LocationTypeEnum
+
+
+@strawberry.enum(description="Fields locations can be ordered by.")
+class LocationOrderField(Enum):
+    CODE = strawberry.enum_value("code", description="Location code.")
+    NAME = strawberry.enum_value("name", description="Location name.")
+    TYPE = strawberry.enum_value(
+        "type", description="Level: regions, districts, municipalities, villages."
+    )
+
+
+@strawberry.input(description="One ordering criterion for locations.")
+class LocationOrder:
+    field: LocationOrderField = strawberry.field(description="Field to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Sort direction."
+    )
+
+
+@strawberry.input(description="Location filters; all given filters must match (AND).")
+class LocationFilter:
+    type: LocationTypeEnum | None = strawberry.field(default=None, description="Level.")
+    code: str | None = strawberry.field(
+        default=None, description="Code equals this (case-insensitive)."
+    )
+    code_starts_with: str | None = strawberry.field(
+        default=None, description="Code starts with this (case-insensitive)."
+    )
+    code_contains: str | None = strawberry.field(
+        default=None, description="Code contains this (case-insensitive)."
+    )
+    name_contains: str | None = strawberry.field(
+        default=None, description="Name contains this (case-insensitive)."
+    )
+    parent: UUID | None = strawberry.field(
+        default=None, description="Direct children of the location with this uuid."
+    )
+    ancestor: UUID | None = strawberry.field(
+        default=None,
+        description="Every location below the one with this uuid, at any depth.",
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Code or name contains this (case-insensitive)."
+    )
+
+
+def filter_locations(queryset: QuerySet, where: LocationFilter | None) -> QuerySet:
+    """Apply a :class:`LocationFilter` to a Location queryset (None: no filtering)."""
+    if where is None:
+        return queryset
+    lookups = {
+        "type": where.type.value if where.type else None,
+        "code__iexact": where.code,
+        "code__istartswith": where.code_starts_with,
+        "code__icontains": where.code_contains,
+        "name__icontains": where.name_contains,
+        "parent__uuid": where.parent,
+    }
+    queryset = queryset.filter(**{k: v for k, v in lookups.items() if v is not None})
+    if where.ancestor is not None:
+        queryset = queryset.below(where.ancestor)
+    if where.search:
+        queryset = queryset.filter(
+            Q(code__icontains=where.search) | Q(name__icontains=where.search)
+        )
+    return queryset

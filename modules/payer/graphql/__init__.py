@@ -1,0 +1,1 @@
+"""GraphQL code of the payer module (types, filters, queries, Location.payers)."""

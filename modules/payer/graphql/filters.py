@@ -1,0 +1,67 @@
+"""Filter and order inputs of ``payers``."""
+
+from __future__ import annotations
+
+from enum import Enum
+from uuid import UUID
+
+import strawberry
+from django.db.models import Q, QuerySet
+
+from backend.graphql.inputs import OrderDirection
+
+from .types import PayerTypeEnum
+
+
+@strawberry.enum(description="Fields payers can be ordered by.")
+class PayerOrderField(Enum):
+    NAME = strawberry.enum_value("name", description="Payer name.")
+    TYPE = strawberry.enum_value("type", description="Payer type code.")
+
+
+@strawberry.input(description="One ordering criterion for payers.")
+class PayerOrder:
+    field: PayerOrderField = strawberry.field(description="Field to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Sort direction."
+    )
+
+
+@strawberry.input(description="Payer filters; all given filters must match (AND).")
+class PayerFilter:
+    type: PayerTypeEnum | None = strawberry.field(default=None, description="Kind of payer.")
+    name_contains: str | None = strawberry.field(
+        default=None, description="Name contains this (case-insensitive)."
+    )
+    email: str | None = strawberry.field(
+        default=None, description="E-mail equals this (case-insensitive)."
+    )
+    phone: str | None = strawberry.field(default=None, description="Phone contains this.")
+    search: str | None = strawberry.field(
+        default=None, description="Name, phone or e-mail contains this (case-insensitive)."
+    )
+    location: UUID | None = strawberry.field(
+        default=None,
+        description="Payers at the location with this uuid or anywhere below it.",
+    )
+
+
+def filter_payers(queryset: QuerySet, where: PayerFilter | None) -> QuerySet:
+    """Apply a :class:`PayerFilter` to a Payer queryset (None: no filtering)."""
+    if where is None:
+        return queryset
+    lookups = {
+        "type": where.type.value if where.type else None,
+        "name__icontains": where.name_contains,
+        "email__iexact": where.email,
+        "phone__icontains": where.phone,
+    }
+    queryset = queryset.filter(**{k: v for k, v in lookups.items() if v is not None})
+    if where.location is not None:
+        queryset = queryset.at_or_below(where.location)
+    if where.search:
+        text = where.search
+        queryset = queryset.filter(
+            Q(name__icontains=text) | Q(phone__icontains=text) | Q(email__icontains=text)
+        )
+    return queryset

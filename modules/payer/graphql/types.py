@@ -1,0 +1,78 @@
+"""GraphQL types of the payer module: ``Payer``, ``PayerType`` and ``Location.payers``.
+
+The location type is named by its GraphQL name through the core registry (``ref``);
+this module never imports the location module.
+"""
+
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+from uuid import UUID
+
+import strawberry
+import strawberry_django
+from django.db.models import Prefetch
+from strawberry import relay
+from strawberry_django.optimizer import optimize
+
+from backend.registry import ref
+
+from ..models import Payer
+
+
+@strawberry.enum(name="PayerType", description="Kind of payer (legacy code C/D/G/L/O/P).")
+class PayerTypeEnum(Enum):
+    COOPERATIVE = strawberry.enum_value("C", description="Co-operative (C).")
+    DONOR = strawberry.enum_value("D", description="Donor (D).")
+    GOVERNMENT = strawberry.enum_value("G", description="Government (G).")
+    LOCAL_AUTHORITY = strawberry.enum_value("L", description="Local authority (L).")
+    OTHER = strawberry.enum_value("O", description="Other (O).")
+    PRIVATE_ORGANIZATION = strawberry.enum_value("P", description="Private organization (P).")
+
+
+@strawberry_django.type(
+    Payer,
+    name="Payer",
+    description=(
+        "A payer of contributions (tblPayer): a co-operative, donor, government body, "
+        "local authority or other organisation. One row per version."
+    ),
+)
+class PayerNode(relay.Node):
+    uuid: UUID = strawberry_django.field(description="Stable external identifier.")
+    name: str = strawberry_django.field(description="Payer name, at most 100 characters.")
+    type: PayerTypeEnum = strawberry_django.field(description="Kind of payer.")
+    address: str | None = strawberry_django.field(
+        description="Postal address, line breaks kept, at most 100 characters."
+    )
+    phone: str | None = strawberry_django.field(description="Phone number.")
+    fax: str | None = strawberry_django.field(description="Fax number.")
+    email: str | None = strawberry_django.field(description="E-mail address.")
+    location: ref("Location") | None = strawberry_django.field(
+        description="The region or district the payer belongs to."
+    )
+    validity_from: datetime.datetime = strawberry_django.field(
+        description="Start of this version's validity."
+    )
+    validity_to: datetime.datetime | None = strawberry_django.field(
+        description="End of this version's validity; null for the current version."
+    )
+
+
+def _current_payers(info: strawberry.Info) -> Prefetch:
+    queryset = Payer.objects.current().order_by("name", "pk")
+    return Prefetch("payers", queryset=optimize(queryset, info), to_attr="current_payers")
+
+
+@strawberry.type(description="Fields the payer module adds to Location.")
+class LocationPayers:
+    @strawberry_django.field(
+        description="Current payers at this location, ordered by name (payer module).",
+        prefetch_related=[_current_payers],
+    )
+    def payers(self, root: strawberry.Parent[object]) -> list[PayerNode]:
+        prefetched = getattr(root, "current_payers", None)
+        if prefetched is None:  # the instance did not come through the optimizer
+            return list(Payer.objects.current().filter(location=root).order_by("name", "pk"))
+        return prefetched
