@@ -24,6 +24,7 @@ demo-data: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_cambodia
 	$(BIN)/python manage.py generate_payers
+	DEBUG=true $(BIN)/python manage.py create_demo_user
 
 run: demo-data
 	@echo "Serving http://$(HOST):$(PORT)/graphql (GraphiQL in a browser); Ctrl-C stops."

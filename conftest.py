@@ -20,8 +20,9 @@ class QueryCountMismatch(AssertionError):
 class GraphQLClient:
     """Posts GraphQL documents to ``/graphql`` through Django's test client."""
 
-    def __init__(self, client):
+    def __init__(self, client, **headers):
         self.client = client
+        self.headers = headers
 
     def post(self, query: str, variables: dict | None = None) -> dict:
         """Return the decoded JSON response (``data`` and maybe ``errors``)."""
@@ -29,6 +30,7 @@ class GraphQLClient:
             "/graphql",
             data=json.dumps({"query": query, "variables": variables or {}}),
             content_type="application/json",
+            headers=self.headers,
         )
         assert response["Content-Type"].startswith("application/json"), response.content[:500]
         return response.json()
@@ -47,8 +49,40 @@ class GraphQLClient:
 
 
 @pytest.fixture
-def gql(client) -> GraphQLClient:
-    return GraphQLClient(client)
+def make_user(db):
+    """Create a user holding the given permissions (``"app_label.codename"``)."""
+    from django.contrib.auth.models import Permission, User
+
+    def make(username: str, *permissions: str, superuser: bool = False) -> User:
+        user = User.objects.create_user(username, password=None, is_superuser=superuser)
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        return User.objects.get(pk=user.pk)  # fresh permission cache
+
+    return make
+
+
+@pytest.fixture
+def gql_as(make_user):
+    """A GraphQL client logged in (Django session) as a user with these permissions."""
+    from django.test import Client
+
+    def client_for(*permissions: str, superuser: bool = False, username: str = "") -> GraphQLClient:
+        name = username or f"user{len(permissions)}{int(superuser)}{id(permissions)}"
+        client = Client()
+        client.force_login(make_user(name, *permissions, superuser=superuser))
+        return GraphQLClient(client)
+
+    return client_for
+
+
+@pytest.fixture
+def gql(gql_as) -> GraphQLClient:
+    """A GraphQL client logged in as a superuser (every permission)."""
+    return gql_as(superuser=True, username="admin")
 
 
 @pytest.fixture

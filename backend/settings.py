@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "strawberry_django",
+    "oauth2_provider",
     "backend.apps.CoreConfig",
     *(f"modules.{name}" for name in OPENIMIS_MODULES),
 ]
@@ -101,6 +102,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Browser users log in with a Django session (GraphiQL then works); API clients send an
+# OAuth2 bearer token from django-oauth-toolkit (POST /o/token/). See README.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/graphql"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH2_ACCESS_TOKEN_SECONDS", default=3600),
+    "SCOPES": {"read": "Read data", "write": "Change data"},
+    "DEFAULT_SCOPES": ["read", "write"],
+}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 # Zone of the naive datetimes in legacy openIMIS exports (the legacy server's local time),
@@ -119,6 +131,11 @@ if not 0 < GRAPHQL_DEFAULT_PAGE_SIZE <= GRAPHQL_MAX_PAGE_SIZE:
         "GRAPHQL_DEFAULT_PAGE_SIZE must be positive and at most GRAPHQL_MAX_PAGE_SIZE "
         f"(got {GRAPHQL_DEFAULT_PAGE_SIZE} and {GRAPHQL_MAX_PAGE_SIZE})."
     )
+
+# Guard rails against expensive documents (see README, "Limits").
+GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=12)
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
 
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,

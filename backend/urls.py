@@ -1,15 +1,22 @@
-"""URLs: ``/graphql`` (the composed schema, GraphiQL in a browser) and ``/admin/``."""
+"""URLs: ``/graphql`` (GraphiQL in a browser), ``/accounts/`` login, ``/o/`` OAuth2
+tokens, ``/admin/``."""
 
 from django.contrib import admin
-from django.urls import path
-from django.views.decorators.csrf import csrf_exempt
-from strawberry.django.views import GraphQLView
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from oauth2_provider import urls as oauth2_urls
 
 from backend.graphql.schema import get_schema
+from backend.views import AuthenticatedGraphQLView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # No session authentication yet (read-only API), so CSRF protection has nothing to
-    # protect; it is re-enabled for cookie sessions when authentication lands (issue 3).
-    path("graphql", csrf_exempt(GraphQLView.as_view(schema=get_schema(), graphql_ide="graphiql"))),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="admin/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("o/", include(oauth2_urls)),
+    path("graphql", AuthenticatedGraphQLView.as_view(schema=get_schema()), name="graphql"),
 ]

@@ -4,12 +4,13 @@ Source of the facts: ``../shared/data/openimis-demo/README.md``. Used by
 ``tests/test_demo_facts.py`` (through Django's test client) and by ``.ci/run`` against
 a live server on PostgreSQL::
 
-    python -m tests.demo_facts http://127.0.0.1:8765/graphql
+    GRAPHQL_TOKEN=<OAuth2 access token> python -m tests.demo_facts http://127.0.0.1:8765/graphql
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import urllib.request
 from collections.abc import Callable
@@ -101,7 +102,11 @@ def _post_http(url: str) -> Callable[[str], dict]:
         request = urllib.request.Request(
             url,
             data=json.dumps({"query": document}).encode(),
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "Authorization": f"Bearer {os.environ.get('GRAPHQL_TOKEN', '')}",
+            },
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)
@@ -111,7 +116,7 @@ def _post_http(url: str) -> Callable[[str], dict]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m tests.demo_facts GRAPHQL_URL", file=sys.stderr)
+        print("usage: GRAPHQL_TOKEN=... python -m tests.demo_facts GRAPHQL_URL", file=sys.stderr)
         return 2
     failures = check(_post_http(argv[0]))
     for line in failures:

@@ -55,7 +55,7 @@ def test_core_types_are_relay_shaped():
         "type LocationConnection",
         "edges: [LocationEdge!]!",
         "totalCount: Int",
-        "payers: [Payer!]!",
+        "payers: [Payer!]",
         "location(",
         "node(",
     ):

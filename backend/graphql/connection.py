@@ -10,6 +10,8 @@ from strawberry.relay.types import PREFIX
 from strawberry.relay.utils import from_base64
 from strawberry_django.relay import DjangoListConnection
 
+from backend.errors import UserInputError
+
 
 def _is_cursor(value: str) -> bool:
     """True when ``value`` is an offset cursor as this connection emits them."""
@@ -27,7 +29,7 @@ def _is_cursor(value: str) -> bool:
 class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
     """A Relay connection whose page size defaults to ``GRAPHQL_DEFAULT_PAGE_SIZE``.
 
-    ``first``/``last`` above ``GRAPHQL_MAX_PAGE_SIZE`` raise ``ValueError``, which the
+    ``first``/``last`` above ``GRAPHQL_MAX_PAGE_SIZE`` raise ``UserInputError``, which the
     client receives as a GraphQL error naming the limit; nothing is truncated silently.
     """
 
@@ -48,14 +50,17 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
             first = settings.GRAPHQL_DEFAULT_PAGE_SIZE
         for name, cursor in (("after", after), ("before", before)):
             if cursor is not None and not _is_cursor(cursor):
-                raise ValueError(f"Argument '{name}' is not a cursor of this connection.")
-        return super().resolve_connection(
-            nodes,
-            info=info,
-            before=before,
-            after=after,
-            first=first,
-            last=last,
-            max_results=settings.GRAPHQL_MAX_PAGE_SIZE,
-            **kwargs,
-        )
+                raise UserInputError(f"Argument '{name}' is not a cursor of this connection.")
+        try:
+            return super().resolve_connection(
+                nodes,
+                info=info,
+                before=before,
+                after=after,
+                first=first,
+                last=last,
+                max_results=settings.GRAPHQL_MAX_PAGE_SIZE,
+                **kwargs,
+            )
+        except (ValueError, TypeError) as error:  # strawberry's checks of first/last
+            raise UserInputError(str(error)) from error

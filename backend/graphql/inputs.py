@@ -13,6 +13,8 @@ from enum import Enum
 import strawberry
 from django.db.models import Expression, F, OrderBy, Q, QuerySet
 
+from backend.errors import UserInputError
+
 
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(Enum):
@@ -44,13 +46,13 @@ class ValidityFilter:
 def apply_validity(queryset: QuerySet, validity: ValidityFilter | None) -> QuerySet:
     """Restrict ``queryset`` (a model with validity fields) to the requested versions.
 
-    ``None`` -> current rows only. Raises ``ValueError`` when both ``at`` and
+    ``None`` -> current rows only. Raises ``UserInputError`` when both ``at`` and
     ``includeHistory`` are given (the answer would be ambiguous).
     """
     if validity is None:
         return queryset.filter(validity_to__isnull=True)
     if validity.at is not None and validity.include_history:
-        raise ValueError("validity: give either 'at' or 'includeHistory', not both.")
+        raise UserInputError("validity: give either 'at' or 'includeHistory', not both.")
     if validity.include_history:
         return queryset
     if validity.at is not None:

@@ -25,11 +25,18 @@ import strawberry_django
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from strawberry import relay
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from backend.graphql.errors import is_unexpected, log_errors
 from backend.registry import REFS_MODULE, Contribution, ModuleConfig, active_modules
 
 #: strawberry's UUID scalar, with the description the SDL reference needs.
@@ -148,14 +155,41 @@ def build_schema(modules: list[ModuleConfig] | None = None) -> strawberry.Schema
     query = merge_types("Query", tuple(queries))
     query.__strawberry_definition__.description = "Entry points for reading data."
     mutation = merge_types("Mutation", tuple(mutations)) if mutations else None
-    return strawberry.Schema(
+    if mutation is not None:
+        mutation.__strawberry_definition__.description = "Entry points for changing data."
+    return Schema(
         query=query,
         mutation=mutation,
         types=list(owned.values()),
-        extensions=[DjangoOptimizerExtension],
+        extensions=schema_extensions(),
         config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
         scalar_overrides={uuid.UUID: UUID_SCALAR},
     )
+
+
+class Schema(strawberry.Schema):
+    """strawberry's schema, logging only unexpected errors (with their traceback)."""
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        log_errors(errors)
+
+
+def schema_extensions() -> list:
+    """The optimizer and the guard rails, from settings.
+
+    ``GRAPHQL_MAX_DEPTH`` (query depth), ``GRAPHQL_MAX_ALIASES`` (aliases per document),
+    ``GRAPHQL_MAX_TOKENS`` (tokens per document); unexpected errors are masked unless
+    ``DEBUG``.
+    """
+    extensions = [
+        DjangoOptimizerExtension,
+        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+    ]
+    if not settings.DEBUG:
+        extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
+    return extensions
 
 
 @functools.cache

@@ -81,11 +81,17 @@ class Location(models.Model):
         db_index=True,
         help_text="End of this version's validity (ValidityTo); null for the current row.",
     )
-    legacy_id = models.IntegerField(
+    # A history row points at its current row (legacy column LegacyId). No database
+    # constraint: legacy exports are imported as they are, validated by import_legacy.
+    legacy = models.ForeignKey(
+        "self",
         null=True,
         blank=True,
-        db_index=True,
-        help_text="On a history row, the id of the current row it is a version of (LegacyId).",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_column="legacy_id",
+        related_name="history",
+        help_text="On a history row, the current row it is a version of (LegacyId).",
     )
     audit_user_id = models.IntegerField(
         null=True, blank=True, help_text="Id of the user who made this change (AuditUserId)."
@@ -96,6 +102,9 @@ class Location(models.Model):
     class Meta:
         db_table = "location_location"
         ordering = ["code", "pk"]
+        permissions = [
+            ("manage_upper_levels", "Can create or change regions and districts"),
+        ]
         indexes = [models.Index(fields=["code"]), models.Index(fields=["type", "code"])]
         constraints = [
             models.UniqueConstraint(

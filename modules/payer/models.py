@@ -78,11 +78,17 @@ class Payer(models.Model):
         db_index=True,
         help_text="End of this version's validity (ValidityTo); null for the current row.",
     )
-    legacy_id = models.IntegerField(
+    # A history row points at its current row (legacy column LegacyID); no database
+    # constraint, as for locations.
+    legacy = models.ForeignKey(
+        "self",
         null=True,
         blank=True,
-        db_index=True,
-        help_text="On a history row, the id of the current row it is a version of (LegacyID).",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_column="legacy_id",
+        related_name="history",
+        help_text="On a history row, the current row it is a version of (LegacyID).",
     )
     audit_user_id = models.IntegerField(
         null=True, blank=True, help_text="Id of the user who made this change (AuditUserID)."

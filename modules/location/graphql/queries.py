@@ -12,10 +12,11 @@ from strawberry_django.optimizer import optimize
 
 from backend.graphql.connection import CountedConnection
 from backend.graphql.inputs import ValidityFilter, apply_validity, order_by_fields
+from backend.graphql.permissions import HasPerm
 
 from ..models import Location
 from .filters import LocationFilter, LocationOrder, filter_locations
-from .types import LocationNode
+from .types import VIEW_PERMISSION, LocationNode
 
 
 @strawberry.type
@@ -26,6 +27,7 @@ class LocationQuery:
             "Locations, as a Relay connection (default page 100; `first`/`last` above the "
             "configured maximum is an error). Current rows unless `validity` asks otherwise."
         ),
+        permission_classes=[HasPerm(VIEW_PERMISSION)],
     )
     def locations(
         self,
@@ -47,7 +49,8 @@ class LocationQuery:
         )
 
     @strawberry_django.field(
-        description="The location with this uuid (current or history version); null if none."
+        description="The location with this uuid (current or history version); null if none.",
+        permission_classes=[HasPerm(VIEW_PERMISSION)],
     )
     def location(
         self,

@@ -8,11 +8,13 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
-from django.db.models import Prefetch
-from strawberry import relay
-from strawberry_django.optimizer import optimize
+
+from backend.graphql.permissions import GuardedNode
+from backend.graphql.relations import history_of, prefetched_list
 
 from ..models import Location
+
+VIEW_PERMISSION = "location.view_location"
 
 
 @strawberry.enum(name="LocationType", description="Level of a location (legacy code R/D/W/V).")
@@ -25,11 +27,6 @@ class LocationTypeEnum(Enum):
     VILLAGE = strawberry.enum_value("V", description="Village (V), below a municipality.")
 
 
-def _current_children(info: strawberry.Info) -> Prefetch:
-    queryset = Location.objects.current().order_by("code", "pk")
-    return Prefetch("children", queryset=optimize(queryset, info), to_attr="current_children")
-
-
 @strawberry_django.type(
     Location,
     name="Location",
@@ -38,7 +35,9 @@ def _current_children(info: strawberry.Info) -> Prefetch:
         "municipality > village. One row per version; validityTo null marks the current one."
     ),
 )
-class LocationNode(relay.Node):
+class LocationNode(GuardedNode):
+    view_permission = VIEW_PERMISSION
+
     uuid: UUID = strawberry_django.field(description="Stable external identifier.")
     code: str = strawberry_django.field(description="Location code, at most 8 characters.")
     name: str = strawberry_django.field(description="Location name, at most 50 characters.")
@@ -56,13 +55,16 @@ class LocationNode(relay.Node):
     validity_to: datetime.datetime | None = strawberry_django.field(
         description="End of this version's validity; null for the current version."
     )
-
-    @strawberry_django.field(
+    children: list[LocationNode] = prefetched_list(
+        "children",
+        lambda: Location.objects.current().order_by("code", "pk"),
         description="Current locations one level down, ordered by code.",
-        prefetch_related=[_current_children],
     )
-    def children(self, root: Location) -> list[LocationNode]:
-        prefetched = getattr(root, "current_children", None)
-        if prefetched is None:  # the instance did not come through the optimizer
-            return list(Location.objects.current().filter(parent=root).order_by("code", "pk"))
-        return prefetched
+    history: list[LocationNode] = prefetched_list(
+        "history",
+        history_of(Location),
+        description=(
+            "Earlier versions of this location, newest first (empty on a history row). "
+            "Each keeps the values it had until its validityTo."
+        ),
+    )

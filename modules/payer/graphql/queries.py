@@ -12,10 +12,11 @@ from strawberry_django.optimizer import optimize
 
 from backend.graphql.connection import CountedConnection
 from backend.graphql.inputs import ValidityFilter, apply_validity, order_by_fields
+from backend.graphql.permissions import HasPerm
 
 from ..models import Payer
 from .filters import PayerFilter, PayerOrder, filter_payers
-from .types import PayerNode
+from .types import VIEW_PERMISSION, PayerNode
 
 
 @strawberry.type
@@ -26,6 +27,7 @@ class PayerQuery:
             "Payers, as a Relay connection (default page 100; `first`/`last` above the "
             "configured maximum is an error). Current rows unless `validity` asks otherwise."
         ),
+        permission_classes=[HasPerm(VIEW_PERMISSION)],
     )
     def payers(
         self,
@@ -45,7 +47,8 @@ class PayerQuery:
         return queryset.order_by(*order_by_fields(order_by, ("name",)))
 
     @strawberry_django.field(
-        description="The payer with this uuid (current or history version); null if none."
+        description="The payer with this uuid (current or history version); null if none.",
+        permission_classes=[HasPerm(VIEW_PERMISSION)],
     )
     def payer(
         self,

@@ -12,13 +12,14 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
-from django.db.models import Prefetch
-from strawberry import relay
-from strawberry_django.optimizer import optimize
 
+from backend.graphql.permissions import GuardedNode, HasPerm
+from backend.graphql.relations import history_of, prefetched_list
 from backend.registry import ref
 
 from ..models import Payer
+
+VIEW_PERMISSION = "payer.view_payer"
 
 
 @strawberry.enum(name="PayerType", description="Kind of payer (legacy code C/D/G/L/O/P).")
@@ -39,7 +40,9 @@ class PayerTypeEnum(Enum):
         "local authority or other organisation. One row per version."
     ),
 )
-class PayerNode(relay.Node):
+class PayerNode(GuardedNode):
+    view_permission = VIEW_PERMISSION
+
     uuid: UUID = strawberry_django.field(description="Stable external identifier.")
     name: str = strawberry_django.field(description="Payer name, at most 100 characters.")
     type: PayerTypeEnum = strawberry_django.field(description="Kind of payer.")
@@ -50,7 +53,8 @@ class PayerNode(relay.Node):
     fax: str | None = strawberry_django.field(description="Fax number.")
     email: str | None = strawberry_django.field(description="E-mail address.")
     location: ref("Location") | None = strawberry_django.field(
-        description="The region or district the payer belongs to."
+        description="The region or district the payer belongs to.",
+        permission_classes=[HasPerm("location.view_location")],
     )
     validity_from: datetime.datetime = strawberry_django.field(
         description="Start of this version's validity."
@@ -58,21 +62,21 @@ class PayerNode(relay.Node):
     validity_to: datetime.datetime | None = strawberry_django.field(
         description="End of this version's validity; null for the current version."
     )
-
-
-def _current_payers(info: strawberry.Info) -> Prefetch:
-    queryset = Payer.objects.current().order_by("name", "pk")
-    return Prefetch("payers", queryset=optimize(queryset, info), to_attr="current_payers")
+    history: list[PayerNode] = prefetched_list(
+        "history",
+        history_of(Payer),
+        description="Earlier versions of this payer, newest first (empty on a history row).",
+    )
 
 
 @strawberry.type(description="Fields the payer module adds to Location.")
 class LocationPayers:
-    @strawberry_django.field(
-        description="Current payers at this location, ordered by name (payer module).",
-        prefetch_related=[_current_payers],
+    payers: list[PayerNode] | None = prefetched_list(
+        "payers",
+        lambda: Payer.objects.current().order_by("name", "pk"),
+        description=(
+            "Current payers at this location, ordered by name (payer module). Needs "
+            "'payer.view_payer': without it the field is null with a permission error."
+        ),
+        permission_classes=[HasPerm(VIEW_PERMISSION)],
     )
-    def payers(self, root: strawberry.Parent[object]) -> list[PayerNode]:
-        prefetched = getattr(root, "current_payers", None)
-        if prefetched is None:  # the instance did not come through the optimizer
-            return list(Payer.objects.current().filter(location=root).order_by("name", "pk"))
-        return prefetched

@@ -1,0 +1,82 @@
+"""Field permissions on Django's model permissions (``app_label.codename``).
+
+``HasPerm("location.view_location")`` is a strawberry permission class: anonymous callers
+get "Authentication required", authenticated callers without the permission get
+"Permission denied: you need '<perm>'". Query fields, relation fields that cross into
+another module (``Location.payers`` needs ``payer.view_payer``) and mutations use it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, ClassVar
+
+import strawberry
+from django.core.exceptions import PermissionDenied
+from strawberry import relay
+from strawberry.permission import BasePermission
+from strawberry_django.relay.utils import resolve_model_node, resolve_model_nodes
+
+NOT_AUTHENTICATED = (
+    "Authentication required: log in (Django session, /accounts/login/) or send "
+    "'Authorization: Bearer <token>'."
+)
+
+
+def current_user(info: strawberry.Info) -> Any:
+    """The Django user of the request (``AnonymousUser`` when nobody is logged in)."""
+    return info.context.request.user
+
+
+class NotAuthenticated(PermissionError):
+    """No user: neither a session nor a valid bearer token."""
+
+
+def check_perm(user: Any, permission: str) -> bool:
+    """True when ``user`` is authenticated and has ``permission``.
+
+    Raises :class:`NotAuthenticated` for an anonymous user, so the message says what to do.
+    """
+    if not user.is_authenticated:
+        raise NotAuthenticated(NOT_AUTHENTICATED)
+    return user.has_perm(permission)
+
+
+@functools.cache
+def HasPerm(permission: str) -> type[BasePermission]:
+    """A permission class requiring the Django permission ``permission``."""
+
+    class HasPermission(BasePermission):
+        message = f"Permission denied: you need {permission!r}."
+
+        def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+            return check_perm(current_user(info), permission)
+
+    HasPermission.__name__ = HasPermission.__qualname__ = f"HasPerm[{permission}]"
+    return HasPermission
+
+
+def require_perm(info: strawberry.Info, permission: str) -> None:
+    """Raise unless the request's user has ``permission`` (see :func:`check_perm`)."""
+    if not check_perm(current_user(info), permission):
+        raise PermissionDenied(f"Permission denied: you need {permission!r}.")
+
+
+class GuardedNode(relay.Node):
+    """A Relay node whose ``node(id:)`` lookup needs ``view_permission``.
+
+    Subclass it instead of ``relay.Node`` in a strawberry-django type and set
+    ``view_permission = "app_label.view_model"``.
+    """
+
+    view_permission: ClassVar[str]
+
+    @classmethod
+    def resolve_node(cls, node_id: str, *, info: strawberry.Info, required: bool = False):
+        require_perm(info, cls.view_permission)
+        return resolve_model_node(cls, node_id, info=info, required=required)
+
+    @classmethod
+    def resolve_nodes(cls, *, info: strawberry.Info, node_ids, required: bool = False):
+        require_perm(info, cls.view_permission)
+        return resolve_model_nodes(cls, info=info, node_ids=node_ids, required=required)

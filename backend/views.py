@@ -1,0 +1,69 @@
+"""The GraphQL endpoint: authentication by Django session or OAuth2 bearer token.
+
+- ``Authorization: Bearer <token>``: an OAuth2 access token issued by django-oauth-toolkit
+  at ``/o/token/``. A request with such a header is authenticated by the token alone
+  (no cookies involved, so no CSRF check); an invalid or expired token is a 401.
+- Otherwise the Django session (log in at ``/accounts/login/``, which GraphiQL then
+  uses). Cookie sessions are vulnerable to cross-site requests, so a logged-in user's
+  POST must carry Django's CSRF token (``X-CSRFToken`` header; GraphiQL sends it):
+  Django's own check. Anonymous requests carry no privilege and get "Authentication
+  required" errors instead.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider.oauth2_backends import get_oauthlib_core
+from strawberry.django.views import GraphQLView
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    kind, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if kind.lower() == "bearer" else None
+
+
+def _graphql_error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"data": None, "errors": [{"message": message}]}, status=status)
+
+
+def _token_user(request: HttpRequest):
+    """The user a valid bearer token acts for, or None.
+
+    A token of the authorization-code or password grant acts for its user; a
+    client-credentials token (no user, RFC 6749 §4.4) acts for the user who owns the
+    OAuth2 application (a service account), and is refused when the application has none.
+    """
+    valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+    if not valid:
+        return None
+    user = oauth_request.user or oauth_request.access_token.application.user
+    return user if user is not None and user.is_active else None
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class AuthenticatedGraphQLView(GraphQLView):
+    """strawberry's Django view with bearer-token authentication and session CSRF."""
+
+    graphql_ide = "graphiql"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if _bearer_token(request) is not None:
+            user = _token_user(request)
+            if user is None:
+                response = _graphql_error(401, "Invalid or expired bearer token.")
+                response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+                return response
+            request.user = user
+        elif request.user.is_authenticated:
+            rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+            if rejected is not None:
+                return _graphql_error(
+                    403,
+                    "CSRF check failed: send the csrftoken cookie's value in an "
+                    "X-CSRFToken header, or authenticate with a bearer token.",
+                )
+            get_token(request)  # sets the csrftoken cookie GraphiQL reads
+        return super().dispatch(request, *args, **kwargs)

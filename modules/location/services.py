@@ -1,0 +1,268 @@
+"""Writes to the location hierarchy: the one code path for GraphQL mutations and the admin.
+
+Rules (openIMIS ``tblLocations`` and the location module's issue):
+
+- ``code`` is required, at most 8 characters, unique among current locations;
+- ``name`` is required, at most 50 characters;
+- a REGION has no parent, a DISTRICT's parent is a REGION, a MUNICIPALITY's a DISTRICT,
+  a VILLAGE's a MUNICIPALITY, and the parent is a current location;
+- population and family counts are whole numbers, not negative;
+- creating or changing a REGION or DISTRICT also needs ``location.manage_upper_levels``
+  (openIMIS keeps that right apart);
+- every change keeps history (:mod:`backend.versioning`); a delete is refused while the
+  location has current children (unless they get a new parent of the right level) or
+  while another module objects (the payer module: current payers).
+
+Error codes: ``REQUIRED``, ``TOO_LONG``, ``DUPLICATE``, ``NEGATIVE``, ``NOT_FOUND``,
+``NOT_CURRENT``, ``PARENT_NOT_ALLOWED``, ``PARENT_REQUIRED``, ``WRONG_PARENT_LEVEL``,
+``HAS_CHILDREN``, ``CYCLE``. Every function runs in one transaction and raises
+:class:`ValidationFailed` (nothing written) or ``PermissionDenied``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from backend import versioning
+from backend.errors import FieldError, ValidationFailed
+
+from .models import Location
+
+#: Permission needed, besides add/change/delete, to write a REGION or DISTRICT.
+UPPER_LEVELS_PERMISSION = "location.manage_upper_levels"
+UPPER_LEVELS = {Location.Type.REGION, Location.Type.DISTRICT}
+COUNT_FIELDS = {
+    "male_population": "malePopulation",
+    "female_population": "femalePopulation",
+    "other_population": "otherPopulation",
+    "families": "families",
+}
+
+
+def _require(user, permission: str, what: str) -> None:
+    if not user.has_perm(permission):
+        raise PermissionDenied(f"You need the permission {permission!r} to {what}.")
+
+
+def _check_level_permission(user, *types: str) -> None:
+    if any(t in UPPER_LEVELS for t in types):
+        _require(user, UPPER_LEVELS_PERMISSION, "create or change regions and districts")
+
+
+def _resolve_parent(parent_uuid: uuid.UUID | None) -> Location | None:
+    if parent_uuid is None:
+        return None
+    parent = Location.objects.filter(uuid=parent_uuid).first()
+    if parent is None:
+        raise ValidationFailed(
+            [FieldError("parent", "NOT_FOUND", f"No location has uuid {parent_uuid}.")]
+        )
+    return parent
+
+
+def validate(location: Location) -> list[FieldError]:
+    """Every rule the unsaved state of ``location`` breaks ([] when it is valid)."""
+    errors = []
+    for field, limit in (("code", 8), ("name", 50)):
+        value = (getattr(location, field) or "").strip()
+        if not value:
+            errors.append(FieldError(field, "REQUIRED", f"The {field} is required."))
+        elif len(value) > limit:
+            errors.append(
+                FieldError(
+                    field,
+                    "TOO_LONG",
+                    f"The {field} has {len(value)} characters; at most {limit} are allowed.",
+                )
+            )
+    code = (location.code or "").strip()
+    if code and Location.objects.current().filter(code=code).exclude(pk=location.pk).exists():
+        errors.append(_duplicate(code))
+    for attribute, field in COUNT_FIELDS.items():
+        value = getattr(location, attribute)
+        if value is not None and value < 0:
+            errors.append(FieldError(field, "NEGATIVE", f"{field} cannot be negative ({value})."))
+    errors += _parent_errors(location)
+    return errors
+
+
+def _parent_errors(location: Location) -> list[FieldError]:
+    expected = Location.PARENT_TYPE.get(location.type)
+    parent = location.parent
+    label = Location.Type(location.type).label.lower() if location.type else "location"
+    if expected is None:
+        if parent is not None:
+            return [FieldError("parent", "PARENT_NOT_ALLOWED", "A region has no parent.")]
+        return []
+    if parent is None:
+        return [
+            FieldError(
+                "parent",
+                "PARENT_REQUIRED",
+                f"A {label} needs a parent {Location.Type(expected).label.lower()}.",
+            )
+        ]
+    if parent.validity_to is not None:
+        return [
+            FieldError(
+                "parent", "NOT_CURRENT", f"The parent {parent} is a history version, not current."
+            )
+        ]
+    if parent.type != expected:
+        return [
+            FieldError(
+                "parent",
+                "WRONG_PARENT_LEVEL",
+                f"The parent of a {label} must be a {Location.Type(expected).label.lower()}, "
+                f"not a {Location.Type(parent.type).label.lower()} ({parent}).",
+            )
+        ]
+    if location.pk is not None and parent.pk == location.pk:
+        return [FieldError("parent", "CYCLE", "A location cannot be its own parent.")]
+    return []
+
+
+def _duplicate(code: str) -> FieldError:
+    return FieldError("code", "DUPLICATE", f"A current location already has the code {code!r}.")
+
+
+@contextmanager
+def _unique_code(code: str) -> Iterator[None]:
+    """Turn a unique-code race lost to a concurrent transaction into DUPLICATE."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        raise ValidationFailed([_duplicate(code)]) from error
+
+
+@transaction.atomic
+def create_location(data: Mapping[str, Any], *, parent: uuid.UUID | None, user) -> Location:
+    """Create a current location.
+
+    ``data``: model field values (``code``, ``name``, ``type`` as R/D/W/V, the counts);
+    ``parent``: the parent's uuid or None; ``user``: the acting Django user (needs
+    ``location.add_location``). Returns the saved row, read back from the database.
+    """
+    _require(user, "location.add_location", "create locations")
+    _check_level_permission(user, data.get("type"))
+    location = Location(**data, parent=_resolve_parent(parent), audit_user_id=user.pk)
+    location.code = (location.code or "").strip()
+    location.name = (location.name or "").strip()
+    errors = validate(location)
+    if errors:
+        raise ValidationFailed(errors)
+    with _unique_code(location.code):
+        location.save()
+    return Location.objects.get(pk=location.pk)
+
+
+@transaction.atomic
+def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Location:
+    """Change fields of the current location ``key`` (uuid), keeping history.
+
+    ``changes``: model field values to set (not ``parent``: see :func:`move_location`).
+    Needs ``location.change_location`` (and the upper-level right for a region or
+    district). Returns the saved row.
+    """
+    _require(user, "location.change_location", "change locations")
+    location = versioning.lock_current(Location, key)
+    _check_level_permission(user, location.type, changes.get("type", location.type))
+    candidate = Location.objects.get(pk=location.pk)
+    for name, value in changes.items():
+        setattr(candidate, name, value.strip() if isinstance(value, str) else value)
+    errors = validate(candidate)
+    errors += _children_errors(candidate)
+    if errors:
+        raise ValidationFailed(errors)
+    with _unique_code(candidate.code):
+        return versioning.update(location, changes_of(location, candidate), user_id=user.pk)
+
+
+def changes_of(before: Location, after: Location) -> dict[str, Any]:
+    """The editable fields whose value differs between two states of a location."""
+    names = ["code", "name", "type", "parent_id", *COUNT_FIELDS]
+    return {n: getattr(after, n) for n in names if getattr(before, n) != getattr(after, n)}
+
+
+def _children_errors(location: Location) -> list[FieldError]:
+    """A type change must keep the current children's levels valid."""
+    child_type = {v: k for k, v in Location.PARENT_TYPE.items() if v is not None}.get(location.type)
+    wrong = Location.objects.current().filter(parent=location).exclude(type=child_type)
+    if location.type and wrong.exists():
+        return [
+            FieldError(
+                "type",
+                "HAS_CHILDREN",
+                f"{wrong.count()} current children would be at the wrong level under a "
+                f"{Location.Type(location.type).label.lower()}; move them first.",
+            )
+        ]
+    return []
+
+
+@transaction.atomic
+def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location:
+    """Give the current location ``key`` a new parent (checked as for a create).
+
+    Needs ``location.change_location`` (and the upper-level right for a region or
+    district). Keeps history. Returns the saved row.
+    """
+    _require(user, "location.change_location", "move locations")
+    location = versioning.lock_current(Location, key)
+    _check_level_permission(user, location.type)
+    candidate = Location.objects.get(pk=location.pk)
+    candidate.parent = _resolve_parent(parent)
+    errors = _parent_errors(candidate)
+    if errors:
+        raise ValidationFailed(errors)
+    return versioning.update(location, {"parent_id": candidate.parent_id}, user_id=user.pk)
+
+
+@transaction.atomic
+def delete_location(key: uuid.UUID, *, new_parent: uuid.UUID | None = None, user) -> Location:
+    """Delete the current location ``key`` (sets its ``validity_to``).
+
+    Refused (``HAS_CHILDREN``) while it has current children, unless ``new_parent``
+    names a current location of its own level: the children are then moved there first
+    (each move kept as history). Other modules may refuse too (payers). Needs
+    ``location.delete_location`` (and the upper-level right for a region or district).
+    Returns the deleted row as saved.
+    """
+    _require(user, "location.delete_location", "delete locations")
+    location = versioning.lock_current(Location, key)
+    _check_level_permission(user, location.type)
+    children = list(Location.objects.current().filter(parent=location).select_for_update())
+    if children and new_parent is None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "newParent",
+                    "HAS_CHILDREN",
+                    f"{location} has {len(children)} current children; give them a new "
+                    f"parent (newParent) or move them first.",
+                )
+            ]
+        )
+    if new_parent is not None:
+        target = _resolve_parent(new_parent)
+        if target.pk == location.pk or target.type != location.type or not target.is_current:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "newParent",
+                        "WRONG_PARENT_LEVEL",
+                        f"The new parent must be another current "
+                        f"{Location.Type(location.type).label.lower()}, not {target}.",
+                    )
+                ]
+            )
+        for child in children:
+            versioning.update(child, {"parent_id": target.pk}, user_id=user.pk)
+    return versioning.soft_delete(location, user_id=user.pk)
