@@ -48,9 +48,7 @@ def test_locations_page_costs_three_queries(gql_as, make_chains, count_queries, 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("chains", [1, 50])
-def test_payers_with_location_payers_cost_two_queries(
-    gql_as, make_chains, count_queries, chains
-):
+def test_payers_with_location_payers_cost_two_queries(gql_as, make_chains, count_queries, chains):
     make_chains(chains)
     data, captured = count_queries(gql_as(*VIEWER).data, PAYERS_QUERY)
     nodes = [e["node"] for e in data["payers"]["edges"]]
