@@ -2,7 +2,10 @@
 
 from backend.registry import Contribution
 
+from .graphql.mutations import LocationMutation
 from .graphql.queries import LocationQuery
 from .graphql.types import LocationNode
 
-contribution = Contribution(queries=[LocationQuery], types=[LocationNode])
+contribution = Contribution(
+    queries=[LocationQuery], mutations=[LocationMutation], types=[LocationNode]
+)

@@ -2,11 +2,13 @@
 
 from backend.registry import Contribution
 
+from .graphql.mutations import PayerMutation
 from .graphql.queries import PayerQuery
 from .graphql.types import LocationPayers, PayerNode
 
 contribution = Contribution(
     queries=[PayerQuery],
+    mutations=[PayerMutation],
     types=[PayerNode],
     extensions={"Location": [LocationPayers]},
 )

@@ -1,0 +1,170 @@
+"""Writes to payers: the one code path for GraphQL mutations and the admin.
+
+Rules (openIMIS ``tblPayer`` and the payer module's issue):
+
+- ``name`` is required, at most 100 characters; ``type`` is one of C/D/G/L/O/P;
+- ``email``, when given, is a well-formed address of at most 50 characters;
+- ``phone`` and ``fax`` at most 50 characters, ``address`` at most 100 (line breaks kept);
+- the location, when given, is a current REGION or DISTRICT;
+- every change keeps history (:mod:`backend.versioning`); a delete sets ``validity_to``.
+
+Locations are reached by their Django label only (``"location.Location"``); this module
+never imports the location module. It also refuses the delete of a location that still
+has current payers (:func:`refuse_location_delete`, connected in ``PayerConfig.ready``).
+
+Error codes: ``REQUIRED``, ``TOO_LONG``, ``INVALID_EMAIL``, ``NOT_FOUND``, ``NOT_CURRENT``,
+``WRONG_LOCATION_LEVEL``, ``HAS_PAYERS``. Every function runs in one transaction and
+raises :class:`ValidationFailed` (nothing written) or ``PermissionDenied``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from backend import versioning
+from backend.errors import FieldError, ValidationFailed
+
+from .models import Payer
+
+#: Default of :func:`update_payer`'s ``location``: leave the location as it is.
+UNCHANGED: Any = object()
+
+#: Location levels a payer may belong to (legacy codes): regions and districts.
+PAYER_LOCATION_TYPES = {"R": "region", "D": "district"}
+LIMITS = {"name": 100, "address": 100, "phone": 50, "fax": 50, "email": 50}
+
+
+def _require(user, permission: str, what: str) -> None:
+    if not user.has_perm(permission):
+        raise PermissionDenied(f"You need the permission {permission!r} to {what}.")
+
+
+def resolve_location(location_uuid: uuid.UUID | None):
+    """The location with this uuid (None for None); NOT_FOUND when there is none."""
+    if location_uuid is None:
+        return None
+    location = apps.get_model("location", "Location").objects.filter(uuid=location_uuid).first()
+    if location is None:
+        raise ValidationFailed(
+            [FieldError("location", "NOT_FOUND", f"No location has uuid {location_uuid}.")]
+        )
+    return location
+
+
+def validate(payer: Payer) -> list[FieldError]:
+    """Every rule the unsaved state of ``payer`` breaks ([] when it is valid)."""
+    errors = []
+    if not (payer.name or "").strip():
+        errors.append(FieldError("name", "REQUIRED", "The name is required."))
+    for field, limit in LIMITS.items():
+        value = getattr(payer, field) or ""
+        if len(value) > limit:
+            errors.append(
+                FieldError(
+                    field,
+                    "TOO_LONG",
+                    f"The {field} has {len(value)} characters; at most {limit} are allowed.",
+                )
+            )
+    if payer.email:
+        try:
+            validate_email(payer.email)
+        except DjangoValidationError:
+            errors.append(
+                FieldError("email", "INVALID_EMAIL", f"{payer.email!r} is not an e-mail address.")
+            )
+    location = payer.location
+    if location is not None:
+        if location.validity_to is not None:
+            errors.append(
+                FieldError("location", "NOT_CURRENT", f"The location {location} is not current.")
+            )
+        elif location.type not in PAYER_LOCATION_TYPES:
+            errors.append(
+                FieldError(
+                    "location",
+                    "WRONG_LOCATION_LEVEL",
+                    f"A payer belongs to a region or a district, not to {location}.",
+                )
+            )
+    return errors
+
+
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Strip surrounding white space of one-line texts (the address keeps its lines)."""
+    return {
+        k: v.strip() if isinstance(v, str) and k in {"name", "phone", "fax", "email"} else v
+        for k, v in data.items()
+    }
+
+
+@transaction.atomic
+def create_payer(data: Mapping[str, Any], *, location: uuid.UUID | None, user) -> Payer:
+    """Create a current payer.
+
+    ``data``: model field values (``name``, ``type`` as C/D/G/L/O/P, ``address``,
+    ``phone``, ``fax``, ``email``); ``location``: a location uuid or None; ``user``: the
+    acting Django user (needs ``payer.add_payer``). Returns the saved row, read back.
+    """
+    _require(user, "payer.add_payer", "create payers")
+    payer = Payer(**_clean(data), location=resolve_location(location), audit_user_id=user.pk)
+    errors = validate(payer)
+    if errors:
+        raise ValidationFailed(errors)
+    payer.save()
+    return Payer.objects.get(pk=payer.pk)
+
+
+@transaction.atomic
+def update_payer(
+    key: uuid.UUID, changes: Mapping[str, Any], *, location: Any = UNCHANGED, user
+) -> Payer:
+    """Change the current payer ``key`` (uuid), keeping history.
+
+    ``changes``: model field values to set; ``location``: a location uuid, or None to
+    clear it (default :data:`UNCHANGED`). Needs ``payer.change_payer``. Returns the
+    saved row.
+    """
+    _require(user, "payer.change_payer", "change payers")
+    payer = versioning.lock_current(Payer, key)
+    candidate = Payer.objects.get(pk=payer.pk)
+    for name, value in _clean(changes).items():
+        setattr(candidate, name, value)
+    if location is not UNCHANGED:
+        candidate.location = resolve_location(location)
+    errors = validate(candidate)
+    if errors:
+        raise ValidationFailed(errors)
+    names = ["name", "type", "address", "phone", "fax", "email", "location_id"]
+    diff = {n: getattr(candidate, n) for n in names if getattr(candidate, n) != getattr(payer, n)}
+    return versioning.update(payer, diff, user_id=user.pk)
+
+
+@transaction.atomic
+def delete_payer(key: uuid.UUID, *, user) -> Payer:
+    """Delete the current payer ``key`` (sets ``validity_to``). Needs ``payer.delete_payer``."""
+    _require(user, "payer.delete_payer", "delete payers")
+    payer = versioning.lock_current(Payer, key)
+    return versioning.soft_delete(payer, user_id=user.pk)
+
+
+def refuse_location_delete(sender, instance, **kwargs) -> list[FieldError]:
+    """``before_delete`` receiver: a location with current payers is not deleted."""
+    count = Payer.objects.current().filter(location_id=instance.pk).count()
+    if not count:
+        return []
+    return [
+        FieldError(
+            None,
+            "HAS_PAYERS",
+            f"{instance} still has {count} current payer(s); move or delete them first.",
+        )
+    ]
