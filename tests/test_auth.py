@@ -1,0 +1,133 @@
+"""Authentication (session + CSRF, OAuth2 bearer tokens), error masking and limits."""
+
+import datetime
+import json
+import logging
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application
+
+from modules.location.models import Location
+
+pytestmark = pytest.mark.django_db
+QUERY = {"query": "{ locations { totalCount } }"}
+
+
+def post(client: Client, body=QUERY, **headers):
+    return client.post("/graphql", json.dumps(body), content_type="application/json",
+                       headers=headers)  # fmt: skip
+
+
+def test_anonymous_callers_get_no_data():
+    Location.objects.create(code="R1", name="Ultha", type="R")
+    response = post(Client())
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["message"].startswith("Authentication required")
+
+
+def test_session_users_need_the_csrf_token(make_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("viewer", "location.view_location"))
+    refused = post(client)
+    assert refused.status_code == 403
+    assert "CSRF check failed" in refused.json()["errors"][0]["message"]
+    page = client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and b"GraphiQL" in page.content
+    token = page.cookies["csrftoken"].value
+    accepted = post(client, **{"X-CSRFToken": token})
+    assert accepted.json() == {"data": {"locations": {"totalCount": 0}}}
+
+
+@pytest.fixture
+def application(make_user):
+    owner = make_user("service", "location.view_location")
+    return Application.objects.create(
+        name="client",
+        user=owner,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_id="test-client",
+        client_secret="test-secret",
+    )
+
+
+def bearer(application, user=None, **overrides):
+    values = {
+        "token": "t0ken",
+        "application": application,
+        "user": user,
+        "expires": timezone.now() + datetime.timedelta(hours=1),
+        "scope": "read write",
+        **overrides,
+    }
+    return AccessToken.objects.create(**values).token
+
+
+def test_bearer_token_from_the_token_endpoint_needs_no_csrf(application):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/o/token/",
+        {"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic dGVzdC1jbGllbnQ6dGVzdC1zZWNyZXQ="},  # client:secret
+    )
+    assert response.status_code == 200, response.content
+    token = response.json()["access_token"]
+    answer = post(client, Authorization=f"Bearer {token}")
+    assert answer.json() == {"data": {"locations": {"totalCount": 0}}}
+
+
+def test_token_acts_with_its_users_permissions(application, make_user):
+    payer_only = make_user("payer-clerk", "payer.view_payer")
+    token = bearer(application, user=payer_only)
+    body = post(Client(), Authorization=f"Bearer {token}").json()
+    assert body["errors"][0]["message"] == "Permission denied: you need 'location.view_location'."
+
+
+@pytest.mark.parametrize("case", ["garbage", "expired", "no-owner"])
+def test_bad_tokens_are_401(application, case):
+    if case == "garbage":
+        token = "garbage"
+    elif case == "expired":
+        token = bearer(application, expires=timezone.now() - datetime.timedelta(seconds=1))
+    else:
+        application.user = None
+        application.save()
+        token = bearer(application)
+    response = post(Client(), Authorization=f"Bearer {token}")
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["message"] == "Invalid or expired bearer token."
+    assert response["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_unexpected_errors_are_masked_and_logged(gql, monkeypatch, caplog):
+    from modules.location.graphql import queries
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database exploded at row 17")
+
+    monkeypatch.setattr(queries, "filter_locations", broken)
+    with caplog.at_level(logging.ERROR, logger="backend.graphql"):
+        body = gql.post("{ locations { totalCount } }")
+    assert [e["message"] for e in body["errors"]] == ["Unexpected error."]
+    assert "database exploded at row 17" in caplog.text
+    assert "Traceback" in caplog.text
+
+
+def test_request_errors_are_not_masked_nor_logged(gql, caplog):
+    with caplog.at_level(logging.ERROR, logger="backend.graphql"):
+        errors = gql.errors("{ locations(first: 100000) { totalCount } }")
+    assert errors == ["Argument 'first' cannot be higher than 1000."]
+    assert caplog.text == ""
+
+
+def test_depth_alias_and_token_limits(gql):
+    deep = "{ locations { edges { node { " + "parent { " * 12 + "code" + " }" * 12 + " } } } }"
+    assert "exceeds maximum operation depth of 12" in gql.errors(deep)[0]
+    aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"
+    assert gql.errors(aliases) == ["31 aliases found. Allowed: 30"]
+    tokens = "{ " + "__typename " * 2001 + "}"
+    assert "token" in gql.errors(tokens)[0].lower()

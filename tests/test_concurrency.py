@@ -1,0 +1,54 @@
+"""Two concurrent updates of one location never lose either change's history (PostgreSQL).
+
+Given a location, when transaction A changes it and holds its lock while transaction B
+(a second database connection) changes it too, then B waits for A, and the history
+holds both earlier states: the original (stored by A) and A's (stored by B).
+"""
+
+import threading
+import time
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection, connections, transaction
+
+from modules.location import services
+from modules.location.models import Location
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_updates_keep_both_histories():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
+    user = User.objects.create_superuser("editor", password=None)
+    location = Location.objects.create(code="R1", name="Original", type="R")
+    a_has_lock = threading.Event()
+    failures: list[BaseException] = []
+
+    def writer(name: str, hold: float, signal: threading.Event | None) -> None:
+        try:
+            with transaction.atomic():
+                services.update_location(location.uuid, {"name": name}, user=user)
+                if signal:
+                    signal.set()
+                time.sleep(hold)  # keep the row locked: B must wait for this commit
+        except BaseException as error:  # reported to the test thread
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=writer, args=("A", 1.0, a_has_lock))
+    a.start()
+    assert a_has_lock.wait(10)
+    b = threading.Thread(target=writer, args=("B", 0, None))
+    started = time.monotonic()
+    b.start()
+    a.join(20)
+    b.join(20)
+    assert not failures, failures
+    assert time.monotonic() - started >= 0.5  # B waited for A's lock
+    current = Location.objects.get(pk=location.pk)
+    history = Location.objects.filter(legacy=location).order_by("validity_to")
+    assert current.name == "B"
+    assert [h.name for h in history] == ["Original", "A"]
+    assert history[1].validity_to == current.validity_from
