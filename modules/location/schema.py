@@ -5,4 +5,8 @@ from backend.registry import Contribution
 from .graphql.queries import LocationQuery
 from .graphql.types import LocationNode
 
-contribution = Contribution(queries=[LocationQuery], types=[LocationNode])
+contribution = Contribution(
+    queries=[LocationQuery],
+    types=[LocationNode],
+    keys={"Location": "uuid"},  # an entity other services reference by its uuid
+)

@@ -9,4 +9,5 @@ contribution = Contribution(
     queries=[PayerQuery],
     types=[PayerNode],
     extensions={"Location": [LocationPayers]},
+    keys={"Payer": "uuid"},
 )
