@@ -10,7 +10,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint schema demo-data check-schema clean
+.PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
+	check-supergraph schema-changes gateway
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,5 +45,28 @@ schema: $(STAMP)
 check-schema: $(STAMP)
 	$(BIN)/python manage.py graphql_schema --check
 
+# Federation: Node.js tooling pinned in federation/package-lock.json.
+FED_STAMP := federation/node_modules/.package-lock.json
+
+$(FED_STAMP): federation/package-lock.json
+	npm ci --prefix federation --no-audit --no-fund
+
+federation-tools: $(FED_STAMP)
+
+supergraph: $(STAMP) $(FED_STAMP)
+	$(BIN)/python manage.py supergraph
+
+check-supergraph: $(STAMP) $(FED_STAMP)
+	$(BIN)/python manage.py supergraph --check
+
+# Breaking changes of schema.graphql against BASE (default: the previous commit of main).
+schema-changes: $(STAMP)
+	$(BIN)/python manage.py schema_changes $(if $(BASE),--base $(BASE))
+
+# The gateway over supergraph.graphql; see README "Running modules as separate services".
+GATEWAY_PORT ?= 4000
+gateway: $(FED_STAMP)
+	PORT=$(GATEWAY_PORT) node federation/gateway.mjs
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles federation/node_modules

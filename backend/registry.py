@@ -4,7 +4,8 @@ A module is a Django app under ``modules/<name>/`` whose AppConfig subclasses
 :class:`ModuleConfig`. It declares, in one place, the modules it requires (``requires``)
 and, in its ``schema`` submodule, a :class:`Contribution`: query classes, mutation
 classes, the GraphQL types it owns, and the fields it adds to types owned by other
-modules (``extensions``, keyed by GraphQL type name).
+modules (``extensions``, keyed by GraphQL type name), and the key of each owned type
+that other services may reference (``keys``, for subgraph mode).
 
 Modules never import each other. A module names another module's GraphQL type with
 :func:`ref` (a lazy reference by GraphQL name) and another module's model by its Django
@@ -64,12 +65,18 @@ class Contribution:
     ``types``: the GraphQL object types the module owns (published for :func:`ref`).
     ``extensions``: GraphQL type name -> strawberry types whose fields are added to
     that type (owned by another module). A field name clash is an error.
+    ``keys``: GraphQL name of an owned type -> the GraphQL name of the field that
+    identifies it across services (``{"Location": "uuid"}``). In subgraph mode such a
+    type is a federation entity (``@key``), resolved in batches by that field, which
+    must map to a unique model field of a ``strawberry_django`` type. A module that
+    extends a type (``extensions``) needs the owner to declare its key.
     """
 
     queries: Sequence[type] = ()
     mutations: Sequence[type] = ()
     types: Sequence[type] = ()
     extensions: Mapping[str, Sequence[type]] = field(default_factory=dict)
+    keys: Mapping[str, str] = field(default_factory=dict)
 
 
 def ref(graphql_name: str) -> Any:

@@ -1,12 +1,15 @@
-"""URLs: ``/graphql`` (GraphiQL in a browser), ``/accounts/`` login, ``/o/`` OAuth2
-tokens, ``/admin/``."""
+"""URLs: ``/graphql`` (the composed schema, GraphiQL in a browser), one federation
+subgraph per active module at ``/graphql/<module>``, ``/accounts/`` login, ``/o/``
+OAuth2 tokens and ``/admin/``."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from oauth2_provider import urls as oauth2_urls
 
+from backend.graphql.federation import get_subgraph
 from backend.graphql.schema import get_schema
+from backend.registry import active_modules
 from backend.views import AuthenticatedGraphQLView
 
 urlpatterns = [
@@ -18,5 +21,13 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("o/", include(oauth2_urls)),
+    # The composed schema first: the subgraphs read the definitions it leaves in place.
     path("graphql", AuthenticatedGraphQLView.as_view(schema=get_schema()), name="graphql"),
+    *(
+        path(
+            f"graphql/{module.label}",
+            AuthenticatedGraphQLView.as_view(schema=get_subgraph(module.label)),
+        )
+        for module in active_modules()
+    ),
 ]

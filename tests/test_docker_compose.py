@@ -439,3 +439,64 @@ def test_every_python_package_is_included_by_setuptools():
                 expected.add(".".join(directory.relative_to(ROOT).parts))
     missing = sorted(expected - found)
     assert not missing, f"not packaged (missing __init__.py?): {missing}"
+
+
+# --- the `federated` profile ------------------------------------------------------------
+
+SUBGRAPH_SERVICES = {"location": "location", "payer": "location,payer"}
+
+
+def test_federated_profile_has_a_service_per_module_and_the_gateway():
+    services = load_compose()["services"]
+    for name in (*SUBGRAPH_SERVICES, "gateway"):
+        assert services[name]["profiles"] == ["federated"], name
+    assert "profiles" not in services["backend"] and "profiles" not in services["db"]
+    for name, modules in SUBGRAPH_SERVICES.items():
+        assert service_environment(services[name])["OPENIMIS_MODULES"] == modules
+        # the backend has migrated the database before a subgraph service starts
+        assert services[name]["depends_on"]["backend"]["condition"] == "service_healthy"
+    gateway_deps = services["gateway"]["depends_on"]
+    assert {gateway_deps[n]["condition"] for n in SUBGRAPH_SERVICES} == {"service_healthy"}
+
+
+@pytest.mark.parametrize("name", SUBGRAPH_SERVICES)
+def test_subgraph_service_sets_only_variables_something_reads(name):
+    environment = service_environment(load_compose()["services"][name])
+    unknown = sorted(set(environment) - settings_env_names() - entrypoint_env_names())
+    assert not unknown
+    assert (
+        environment["DATABASE_URL"]
+        == service_environment(load_compose()["services"]["backend"])["DATABASE_URL"]
+    )
+
+
+def test_supergraph_routes_to_the_subgraph_services():
+    """Each subgraph URL in the committed supergraph.graphql names a service of the profile,
+    the port gunicorn binds, and the module the service serves at /graphql/<module>."""
+    services = load_compose()["services"]
+    supergraph = (ROOT / "supergraph.graphql").read_text()
+    urls = dict(re.findall(r'@join__graph\(name: "(\w+)", url: "([^"]+)"\)', supergraph))
+    assert set(urls) == set(SUBGRAPH_SERVICES)
+    for label, url in urls.items():
+        match = re.fullmatch(r"http://(\w+):(\d+)/graphql/(\w+)", url)
+        assert match, url
+        service, port, module = match[1], int(match[2]), match[3]
+        assert module == label and port == gunicorn_bind_port()
+        modules = service_environment(services[service])["OPENIMIS_MODULES"].split(",")
+        assert label in modules
+        allowed = service_environment(services[service])["ALLOWED_HOSTS"].split(",")
+        assert service in allowed
+
+
+def test_gateway_mounts_the_supergraph_it_reads():
+    gateway = load_compose()["services"]["gateway"]
+    source, target, *_ = gateway["volumes"][0].split(":")
+    assert (ROOT / source).resolve() == ROOT / "supergraph.graphql"
+    assert service_environment(gateway)["SUPERGRAPH"] == target
+    dockerfile = (ROOT / gateway["build"] / "Dockerfile").read_text()
+    for copied in re.findall(r"^COPY (.+) \./$", dockerfile, re.MULTILINE):
+        for name in copied.split():
+            assert (ROOT / gateway["build"] / name).is_file(), name
+    assert 'CMD ["node", "gateway.mjs"]' in dockerfile
+    port = service_environment(gateway)["PORT"]
+    assert gateway["ports"] == [f"{port}:{port}"]

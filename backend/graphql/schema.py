@@ -53,11 +53,16 @@ UUID_SCALAR = dataclasses.replace(
 _PRISTINE_FIELDS: dict[type, list] = {}
 
 
+def fresh_fields(cls: type) -> list:
+    """Fresh copies of the fields ``cls`` was declared with (its definition is untouched)."""
+    pristine = _PRISTINE_FIELDS.setdefault(cls, list(definition_of(cls).fields))
+    return [copy.copy(f) for f in pristine]
+
+
 def _reset_fields(cls: type) -> None:
     """Give ``cls`` fresh copies of the fields it was declared with."""
-    definition = _definition(cls)
-    pristine = _PRISTINE_FIELDS.setdefault(cls, list(definition.fields))
-    definition.fields = [copy.copy(f) for f in pristine]
+    definition = definition_of(cls)
+    definition.fields = fresh_fields(cls)
     # merge_types() builds the root types from the classes' dataclass fields.
     dataclass_fields = getattr(cls, "__dataclass_fields__", {})
     for fresh in definition.fields:
@@ -72,7 +77,8 @@ class CoreQuery:
     )
 
 
-def _definition(cls: type):
+def definition_of(cls: type):
+    """The strawberry definition of ``cls``; ImproperlyConfigured when it has none."""
     definition = getattr(cls, "__strawberry_definition__", None)
     if definition is None:
         raise ImproperlyConfigured(f"{cls!r} is not a strawberry type.")
@@ -89,7 +95,7 @@ def publish_types(contributions: dict[str, Contribution]) -> dict[str, type]:
     owned: dict[str, type] = {}
     for label, contribution in contributions.items():
         for cls in contribution.types:
-            name = _definition(cls).name
+            name = definition_of(cls).name
             if name in owners:
                 raise ImproperlyConfigured(
                     f"GraphQL type {name!r} is declared by both {owners[name]!r} and {label!r}."
@@ -115,9 +121,9 @@ def splice_extensions(contributions: dict[str, Contribution], owned: dict[str, t
                     f"Module {label!r} extends GraphQL type {target_name!r}, "
                     "which no active module declares."
                 )
-            target_def = _definition(target)
+            target_def = definition_of(target)
             for extension in extensions:
-                for ext_field in _definition(extension).fields:
+                for ext_field in definition_of(extension).fields:
                     taken = {f.python_name for f in target_def.fields} | {
                         f.graphql_name for f in target_def.fields if f.graphql_name
                     }
@@ -131,40 +137,58 @@ def splice_extensions(contributions: dict[str, Contribution], owned: dict[str, t
                     target_def.fields.append(spliced)
 
 
+def load_contributions(modules: list[ModuleConfig] | None = None) -> dict[str, Contribution]:
+    """The contributions of ``modules`` (default: the active modules), by module label."""
+    modules = active_modules() if modules is None else modules
+    return {m.label: m.contribution() for m in modules}
+
+
+def merge_roots(queries: list[type], mutations: list[type]) -> tuple[type | None, type | None]:
+    """Merge query and mutation classes into the root ``Query`` and ``Mutation`` types.
+
+    Each class gets fresh field copies first. Returns ``(query, mutation)``; either is
+    None when there is nothing to merge.
+    """
+    for cls in (*queries, *mutations):
+        _reset_fields(cls)
+    query = merge_types("Query", tuple(queries)) if queries else None
+    if query is not None:
+        query.__strawberry_definition__.description = "Entry points for reading data."
+    mutation = merge_types("Mutation", tuple(mutations)) if mutations else None
+    if mutation is not None:
+        mutation.__strawberry_definition__.description = "Entry points for changing data."
+    return query, mutation
+
+
+def schema_options() -> dict:
+    """Keyword arguments every schema of this project is built with (monolith and
+    subgraphs): the optimizer and guard rails, the page limit and the UUID scalar."""
+    return {
+        "extensions": schema_extensions(),
+        "config": StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
+        "scalar_overrides": {uuid.UUID: UUID_SCALAR},
+    }
+
+
 def build_schema(modules: list[ModuleConfig] | None = None) -> strawberry.Schema:
     """Build the composed schema for ``modules`` (default: the active modules).
 
     Returns a ``strawberry.Schema``; raises ImproperlyConfigured for a broken
-    contribution (see :func:`publish_types` and :func:`splice_extensions`).
+    contribution (see :func:`publish_types` and :func:`splice_extensions`). The owned
+    types' definitions keep the composed state (extensions spliced in): the optimizer
+    reads them at run time, for this schema and for the subgraphs.
     """
-    modules = active_modules() if modules is None else modules
-    contributions = {m.label: m.contribution() for m in modules}
+    contributions = load_contributions(modules)
     for contribution in contributions.values():
-        for cls in chain(
-            contribution.queries,
-            contribution.mutations,
-            contribution.types,
-            *contribution.extensions.values(),
-        ):
+        for cls in chain(contribution.types, *contribution.extensions.values()):
             _reset_fields(cls)
-    _reset_fields(CoreQuery)
     owned = publish_types(contributions)
     splice_extensions(contributions, owned)
-    queries = [CoreQuery, *(q for c in contributions.values() for q in c.queries)]
-    mutations = [m for c in contributions.values() for m in c.mutations]
-    query = merge_types("Query", tuple(queries))
-    query.__strawberry_definition__.description = "Entry points for reading data."
-    mutation = merge_types("Mutation", tuple(mutations)) if mutations else None
-    if mutation is not None:
-        mutation.__strawberry_definition__.description = "Entry points for changing data."
-    return Schema(
-        query=query,
-        mutation=mutation,
-        types=list(owned.values()),
-        extensions=schema_extensions(),
-        config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
-        scalar_overrides={uuid.UUID: UUID_SCALAR},
+    query, mutation = merge_roots(
+        [CoreQuery, *(q for c in contributions.values() for q in c.queries)],
+        [m for c in contributions.values() for m in c.mutations],
     )
+    return Schema(query=query, mutation=mutation, types=list(owned.values()), **schema_options())
 
 
 class Schema(strawberry.Schema):

@@ -7,5 +7,8 @@ from .graphql.queries import LocationQuery
 from .graphql.types import LocationNode
 
 contribution = Contribution(
-    queries=[LocationQuery], mutations=[LocationMutation], types=[LocationNode]
+    queries=[LocationQuery],
+    mutations=[LocationMutation],
+    types=[LocationNode],
+    keys={"Location": "uuid"},  # an entity other services reference by its uuid
 )

@@ -11,4 +11,5 @@ contribution = Contribution(
     mutations=[PayerMutation],
     types=[PayerNode],
     extensions={"Location": [LocationPayers]},
+    keys={"Payer": "uuid"},
 )

@@ -173,8 +173,8 @@ class LocationMutation:
     @strawberry.mutation(
         description="Delete a current location (sets validityTo; nothing is removed). "
         "Refused while it has current children (unless newParent is given) or while "
-        "another module objects (the payer module: current payers there). "
-        "Needs location.delete_location (and manage_upper_levels for a region or district).",
+        "another module still refers to it. Needs location.delete_location (and "
+        "manage_upper_levels for a region or district).",
         permission_classes=[HasPerm("location.delete_location")],
     )
     def delete_location(
