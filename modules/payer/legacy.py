@@ -35,21 +35,23 @@ from .models import Payer
 
 MODEL = "payer.Payer"
 LOCATION_MODEL = "location.Location"
-COLUMNS = (
-    "PayerID",
-    "PayerUUID",
-    "PayerType",
-    "PayerName",
-    "PayerAddress",
-    "LocationId",
-    "Phone",
-    "Fax",
-    "eMail",
-    "ValidityFrom",
-    "ValidityTo",
-    "LegacyID",
-    "AuditUserID",
-)
+#: Legacy column -> Payer attribute, in the legacy column order.
+FIELDS = {
+    "PayerID": "id",
+    "PayerUUID": "uuid",
+    "PayerType": "type",
+    "PayerName": "name",
+    "PayerAddress": "address",
+    "LocationId": "location_id",
+    "Phone": "phone",
+    "Fax": "fax",
+    "eMail": "email",
+    "ValidityFrom": "validity_from",
+    "ValidityTo": "validity_to",
+    "LegacyID": "legacy_id",
+    "AuditUserID": "audit_user_id",
+}
+COLUMNS = tuple(FIELDS)
 
 
 def _max_length(field: str) -> int:
@@ -103,7 +105,7 @@ tables = (
         option="payers",
         model=MODEL,
         id_column="PayerID",
-        columns=COLUMNS,
+        fields=FIELDS,
         validate=validate,
     ),
 )
