@@ -52,6 +52,8 @@ FIELDS = {
 COLUMNS = tuple(FIELDS)
 _LEVEL = {t: rank for rank, t in enumerate(Location.PARENT_TYPE)}  # R 0, D 1, W 2, V 3
 
+_TYPES = tuple(Location.Type.values)
+
 
 def _max_length(field: str) -> int:
     return Location._meta.get_field(field).max_length
@@ -65,7 +67,7 @@ def _parse(p: RowParser) -> Location:
         code=p.text("LocationCode", _max_length("code"), required=True),
         name=p.text("LocationName", _max_length("name"), required=True),
         parent_id=p.id("ParentLocationId"),
-        type=p.choice("LocationType", Location.Type.values),
+        type=p.choice("LocationType", _TYPES),
         validity_from=p.datetime("ValidityFrom", required=True),
         validity_to=p.datetime("ValidityTo"),
         legacy_id=p.id("LegacyId"),

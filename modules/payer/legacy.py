@@ -53,6 +53,8 @@ FIELDS = {
 }
 COLUMNS = tuple(FIELDS)
 
+_TYPES = tuple(Payer.Type.values)
+
 
 def _max_length(field: str) -> int:
     return Payer._meta.get_field(field).max_length
@@ -63,7 +65,7 @@ def _parse(p: RowParser) -> Payer:
     return Payer(
         id=p.id("PayerID", required=True),
         uuid=p.uuid("PayerUUID"),
-        type=p.choice("PayerType", Payer.Type.values),
+        type=p.choice("PayerType", _TYPES),
         name=p.text("PayerName", _max_length("name"), required=True),
         address=p.text("PayerAddress", _max_length("address")),
         location_id=p.id("LocationId"),
