@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint schema demo-data check-schema clean
+.PHONY: run test install lint schema demo-data check-schema bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ schema: $(STAMP)
 
 check-schema: $(STAMP)
 	$(BIN)/python manage.py graphql_schema --check
+
+# Import benchmark: Cambodia's hierarchy as a legacy CSV into PostgreSQL (database leg_bench).
+bench: $(STAMP)
+	$(BIN)/python scripts/bench_import.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -277,10 +277,7 @@ class Command(BaseCommand):
         """Write the run's records: the staging table (PostgreSQL) and/or a file."""
         places = []
         if connection.vendor == "postgresql":
-            with transaction.atomic():
-                StagingRow.objects.bulk_create(
-                    (StagingRow(**_jsonb_safe(record)) for record in records), batch_size=2000
-                )
+            copy_staging_rows(records)
             places.append(f"table legacy_staging (run {run})")
         if path is None and connection.vendor != "postgresql":
             name = f"legacy-import-{started:%Y%m%dT%H%M%S}-{run.hex[:8]}.jsonl"
@@ -310,6 +307,28 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 for sql in statements:
                     cursor.execute(sql)
+
+
+def copy_staging_rows(records: list[dict]) -> None:
+    """Write ``records`` into the ``legacy_staging`` table with one ``COPY`` (PostgreSQL)."""
+    fields = [f for f in StagingRow._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {quote(StagingRow._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for record in records:
+            record = _jsonb_safe(record)
+            copy.write_row(
+                [
+                    json.dumps(record["row"], ensure_ascii=False)
+                    if f.name == "row"
+                    else record[f.name]
+                    for f in fields
+                ]
+            )
 
 
 def _jsonb_safe(record: dict) -> dict:
