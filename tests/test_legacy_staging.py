@@ -168,3 +168,28 @@ def test_staging_rows_are_the_report_records(tmp_path):
     assert stored == {
         (r["table"], r["key"]): (r["outcome"], r["reason"], r["row"]) for r in records(report)
     }
+
+
+def test_load_valid_leaves_out_rows_refused_by_the_reference_checks(tmp_path):
+    """Rows whose values are fine but whose references are not (an unknown parent, a
+    history row of no current row) are refused, and so are their dependents."""
+    locations, payers = base_locations(), base_payers()
+    set_(locations, 2, ParentLocationId=99)  # the municipality 3; village 4 lies below it
+    set_(locations, 4, LegacyId=77)  # the history row 5
+    report = tmp_path / "report.jsonl"
+
+    out, _ = run_import(str(write(tmp_path, locations, payers)), load_valid=True, report=report)
+
+    assert sorted(Location.objects.values_list("pk", flat=True)) == [1, 2]
+    assert sorted(Payer.objects.values_list("pk", flat=True)) == [1, 2]
+    got = outcomes(report)
+    assert got[("tblLocations", "LocationId 3")] == (
+        "refused",
+        "ParentLocationId 99 names no location",
+    )
+    assert got[("tblLocations", "LocationId 4")] == (
+        "refused",
+        "depends on ParentLocationId 3, which is refused",
+    )
+    assert got[("tblLocations", "LocationId 5")] == ("refused", "LegacyId 77 names no current row")
+    assert "2 created, 0 updated, 0 unchanged, 3 refused" in out

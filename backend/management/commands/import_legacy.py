@@ -379,8 +379,23 @@ def refuse_dependents(runs: list[TableRun]) -> None:
     as refused (a refused duplicate of a valid id leaves the valid row alone).
     """
     refused: dict[str, set[int]] = defaultdict(set)
+    row_of: dict[str, dict[int | None, LegacyRow]] = {}
     for item in runs:
-        loaded = {obj.pk for obj in item.objects}
+        rows = row_of[item.table.model] = {}
+        for row in item.rows:
+            rows.setdefault(_row_id(row, item.table), row)
+        # ``validate`` returns the objects of every well-formed row, also of rows that a
+        # later check refused (a parent that does not exist): take those out first.
+        places = {(r.source, r.line) for r in item.rejections}
+        kept = []
+        for obj in item.objects:
+            row = rows[obj.pk]
+            if (row.source, row.line) in places:
+                refused[item.table.model].add(obj.pk)
+            else:
+                kept.append(obj)
+        item.objects = kept
+        loaded = {obj.pk for obj in kept}
         for rejection in item.rejections:
             row_id = _row_id(rejection.row, item.table) if rejection.row else None
             if row_id is not None and row_id not in loaded:
@@ -398,9 +413,7 @@ def refuse_dependents(runs: list[TableRun]) -> None:
             ]
             if "legacy_id" in column_of:
                 references.append(("legacy_id", item.table.model))
-            row_of = {}
-            for row in item.rows:
-                row_of.setdefault(_row_id(row, item.table), row)
+            rows = row_of[item.table.model]
             keep = []
             for obj in item.objects:
                 reasons = [
@@ -410,7 +423,7 @@ def refuse_dependents(runs: list[TableRun]) -> None:
                     if getattr(obj, attname) in refused[target]
                 ]
                 if reasons:
-                    item.rejections += [row_of[obj.pk].reject(reason) for reason in reasons]
+                    item.rejections += [rows[obj.pk].reject(reason) for reason in reasons]
                     refused[item.table.model].add(obj.pk)
                     changed = True
                 else:
