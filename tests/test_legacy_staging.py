@@ -193,3 +193,4 @@ def test_load_valid_leaves_out_rows_refused_by_the_reference_checks(tmp_path):
     )
     assert got[("tblLocations", "LocationId 5")] == ("refused", "LegacyId 77 names no current row")
     assert "2 created, 0 updated, 0 unchanged, 3 refused" in out
+    assert "7 rows in " in out  # 5 locations and 2 payers, each counted once

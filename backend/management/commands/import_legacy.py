@@ -214,7 +214,7 @@ class Command(BaseCommand):
         for item in runs:
             counts = item.counts or LoadCounts()
             refused = len({(r.source, r.line) for r in item.rejections})
-            total += len(item.rows) + refused
+            total += len({(r.source, r.line) for r in [*item.rows, *item.rejections]})
             line = (
                 f"{item.table.name} -> {item.table.model}: {counts.created} created, "
                 f"{counts.updated} updated, {counts.unchanged} unchanged"
