@@ -11,7 +11,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
-	check-supergraph schema-changes gateway
+	check-supergraph schema-changes gateway bench-import
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ schema-changes: $(STAMP)
 GATEWAY_PORT ?= 4000
 gateway: $(FED_STAMP)
 	PORT=$(GATEWAY_PORT) node federation/gateway.mjs
+
+# Import benchmark: Cambodia's hierarchy as a legacy CSV into PostgreSQL (database leg_bench).
+bench-import: $(STAMP)
+	$(BIN)/python scripts/bench_import.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles federation/node_modules

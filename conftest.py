@@ -142,3 +142,9 @@ def make_chains(db):
         return regions
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _legacy_reports_in_tmp(settings, tmp_path_factory):
+    """``import_legacy`` writes its report file (on SQLite) into a temporary folder."""
+    settings.LEGACY_REPORT_DIR = str(tmp_path_factory.mktemp("legacy-reports"))

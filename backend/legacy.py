@@ -24,10 +24,13 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any
 
 from django.apps import apps
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.utils import timezone
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # legacy ``int`` columns (SQL Server, 32 bits)
 
@@ -39,34 +42,43 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 @dataclass(frozen=True)
 class LegacyRow:
-    """One record of a legacy file.
+    """One record of a legacy source (a CSV or JSON file, or a table of a database).
 
-    ``source``: the file name; ``line``: the line where the record starts (the header is
-    line 1); ``key``: how to name the row in messages (``"LocationId 17"``);
-    ``values``: legacy column name -> text, ``None`` for SQL NULL.
+    ``source``: the file name or the database's table; ``line``: where the record is,
+    counted in ``unit`` (a CSV record's first line, the header being line 1; the 1-based
+    position of a JSON object or a database row); ``key``: how to name the row in
+    messages (``"LocationId 17"``); ``values``: legacy column name -> text, ``None`` for
+    SQL NULL. Every source turns its values into this text form (see
+    :func:`legacy_text`), so that one mapping serves them all.
     """
 
     source: str
     line: int
     key: str
     values: Mapping[str, str | None]
+    unit: str = "line"
 
     def reject(self, reason: str) -> Rejection:
         """A :class:`Rejection` of this row for ``reason``."""
-        return Rejection(self.source, self.line, self.key, reason)
+        return Rejection(self.source, self.line, self.key, reason, self.unit, self)
 
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a row is refused: file, line, row key and a reason a person can act on."""
+    """Why a row is refused: source, position, row key and a reason a person can act on.
+
+    ``row`` is the refused :class:`LegacyRow` (not part of equality).
+    """
 
     source: str
     line: int
     key: str
     reason: str
+    unit: str = "line"
+    row: LegacyRow | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
-        return f"{self.source} line {self.line} ({self.key}): {self.reason}"
+        return f"{self.source} {self.unit} {self.line} ({self.key}): {self.reason}"
 
 
 @dataclass
@@ -83,13 +95,22 @@ class LegacyContext:
     ids: dict[str, set[int]] = field(default_factory=dict)
 
 
+#: Per-row outcomes of a load, by id (see :class:`LoadCounts`).
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
 @dataclass(frozen=True)
 class LoadCounts:
-    """What ``load`` did: rows created, rows updated, rows already as in the file."""
+    """What ``load`` did: rows created, updated, already as in the source, and history
+    rows added to keep the old values of updated current rows. ``outcomes``: id of each
+    loaded object -> ``"created"``, ``"updated"`` or ``"unchanged"``.
+    """
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    history: int = 0
+    outcomes: Mapping[int, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 Validate = Callable[
@@ -97,43 +118,122 @@ Validate = Callable[
 ]
 
 
+def bulk_insert(objects: Sequence[models.Model]) -> None:
+    """Insert ``objects`` (all of one model, ids set) in the given order.
+
+    PostgreSQL gets one ``COPY ... FROM STDIN`` (the fastest way in); other databases
+    one prepared ``INSERT`` run with ``executemany`` (much faster than ``bulk_create``
+    on SQLite, whose variable limit cuts a batch to a few dozen rows).
+    """
+    if not objects:
+        return
+    model = type(objects[0])
+    fields = model._meta.concrete_fields
+    db = connections[DEFAULT_DB_ALIAS]  # the real connection, not the per-call proxy
+    quote = db.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    prepared = [(f.attname, f.get_db_prep_save) for f in fields]
+
+    def values(obj: models.Model) -> list[Any]:
+        return [prep(getattr(obj, attname), db) for attname, prep in prepared]
+
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for obj in objects:
+                    copy.write_row(values(obj))
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", [values(o) for o in objects]
+            )
+
+
+def _is_versioned(model: type[models.Model]) -> bool:
+    names = {f.attname for f in model._meta.concrete_fields}
+    return {"uuid", "validity_from", "validity_to", "legacy_id"} <= names
+
+
 def save_by_id(objects: Sequence[models.Model]) -> LoadCounts:
     """Create or update ``objects`` (all of one model) by primary key; return the counts.
 
     An object whose id is not in the database is created (with that id); one whose row
     differs in any field is updated; the others are left alone, so a second import of
-    the same file changes nothing. Objects are created in the given order, so list
+    the same source changes nothing. Objects are created in the given order, so list
     parents before children. Callers have checked that an existing id has the same uuid.
+
+    History (openIMIS convention, DESIGN.md §5): when a *current* row of the database
+    is updated by a row that is still current, its old values are kept first as a new
+    history row: a copy with a new id (above every id of the table) and a new uuid,
+    ``validity_to`` = the time of the change and ``legacy_id`` = the current row's id.
+    The current row keeps its id and uuid. The time of the change is the new row's
+    ``validity_from`` when the legacy side moved it forward, else the time of the import.
+    History rows that change, and current rows that become history (a legacy delete),
+    are updated in place.
     """
     if not objects:
         return LoadCounts()
     model = type(objects[0])
+    manager = model._default_manager
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    existing = model._default_manager.in_bulk([obj.pk for obj in objects])
-    created, changed = [], []
+    existing = {}
+    pks = [obj.pk for obj in objects]
+    for start in range(0, len(pks), 5000):
+        existing.update(manager.in_bulk(pks[start : start + 5000]))
+    versioned = _is_versioned(model)
+    now = timezone.now()
+    created, changed, copies, outcomes = [], [], [], {}
     for obj in objects:
         old = existing.get(obj.pk)
         if old is None:
             created.append(obj)
+            outcomes[obj.pk] = CREATED
         elif any(getattr(old, f.attname) != getattr(obj, f.attname) for f in fields):
             changed.append(obj)
-    model._default_manager.bulk_create(created, batch_size=500)
-    model._default_manager.bulk_update(changed, [f.name for f in fields], batch_size=500)
-    return LoadCounts(len(created), len(changed), len(objects) - len(created) - len(changed))
+            outcomes[obj.pk] = UPDATED
+            if versioned and old.validity_to is None and obj.validity_to is None:
+                moved = obj.validity_from is not None and obj.validity_from > old.validity_from
+                old.validity_to = obj.validity_from if moved else now
+                old.legacy_id = old.pk
+                old.uuid = uuid.uuid4()
+                copies.append(old)
+        else:
+            outcomes[obj.pk] = UNCHANGED
+    bulk_insert(created)
+    manager.bulk_update(changed, [f.name for f in fields], batch_size=500)
+    if copies:
+        top = max(manager.aggregate(top=models.Max("pk"))["top"] or 0, *pks)
+        for number, copy in enumerate(copies, start=1):
+            copy.pk = top + number
+        bulk_insert(copies)
+    return LoadCounts(
+        created=len(created),
+        updated=len(changed),
+        unchanged=len(objects) - len(created) - len(changed),
+        history=len(copies),
+        outcomes=outcomes,
+    )
 
 
 @dataclass(frozen=True)
 class LegacyTable:
-    """How one legacy table is imported; a module lists these in ``legacy.tables``.
+    """How one legacy table is imported and exported; a module lists these in
+    ``legacy.tables``.
 
-    ``name``: legacy table name; the file is ``<name>.csv`` (``"tblLocations"``).
+    ``name``: legacy table name; the files are ``<name>.csv`` / ``<name>.json``
+    (``"tblLocations"``).
     ``option``: command-line option of the file (``"locations"`` -> ``--locations``).
     ``model``: Django label of the target model (``"location.Location"``).
     ``id_column``: the legacy id column, kept as primary key (``"LocationId"``).
-    ``columns``: the legacy columns; a file must have exactly these (any order).
+    ``fields``: legacy column -> model attribute (``"ParentLocationId": "parent_id"``),
+    in the legacy column order; a CSV file must have exactly these columns (any order),
+    and ``export_legacy`` writes them in this order.
     ``validate(rows, context) -> (objects, rejections)``: map every row to an unsaved
     model instance and list every rejected row; it must not write. ``rows`` is iterated
-    once. The objects are loaded only when no table rejected anything.
+    once. The objects are loaded only when no table rejected anything (or, with
+    ``--load-valid``, those that remain once rejected rows and their dependents are
+    taken out).
     ``load(objects) -> LoadCounts``: write them, inside the caller's transaction
     (default :func:`save_by_id`).
     """
@@ -142,13 +242,57 @@ class LegacyTable:
     option: str
     model: str
     id_column: str
-    columns: tuple[str, ...]
+    fields: Mapping[str, str]
     validate: Validate
     load: Callable[[Sequence[models.Model]], LoadCounts] = save_by_id
 
     @property
+    def columns(self) -> tuple[str, ...]:
+        """The legacy column names, in legacy order."""
+        return tuple(self.fields)
+
+    @property
     def file_name(self) -> str:
         return f"{self.name}.csv"
+
+    @property
+    def json_name(self) -> str:
+        return f"{self.name}.json"
+
+
+def legacy_text(value: Any, time_zone: tzinfo) -> str | None:
+    """A value as a database driver or a JSON parser gives it -> the legacy text form.
+
+    ``None`` stays ``None`` (SQL NULL); text stays as it is; ``int`` (and ``bool`` as
+    ``1``/``0``, SQL Server's ``bit``), ``Decimal``, ``float`` and ``UUID`` become their
+    usual text; a naive datetime becomes the legacy literal (:func:`legacy_literal`), an
+    aware one is first converted into ``time_zone``. Raises ``TypeError`` for anything
+    else (a nested JSON object, bytes).
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float | Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return legacy_literal(value, time_zone)
+    if isinstance(value, date):
+        return legacy_literal(datetime(value.year, value.month, value.day), time_zone)
+    raise TypeError(f"a {type(value).__name__} is not a legacy column value")
+
+
+def legacy_literal(value: datetime, time_zone: tzinfo) -> str:
+    """A datetime as the legacy literal ``2017-01-01T00:00:00.000``, in ``time_zone``.
+
+    An aware datetime is converted into ``time_zone`` (the legacy server's local time)
+    first; a naive one is taken as already local. Milliseconds are written as three
+    digits, or six when the value has finer microseconds (the import reads both).
+    """
+    if value.tzinfo is not None:
+        value = value.astimezone(time_zone).replace(tzinfo=None)
+    digits = 3 if value.microsecond % 1000 == 0 else 6
+    return value.isoformat(timespec="milliseconds" if digits == 3 else "microseconds")
 
 
 class RowParser:
@@ -221,10 +365,10 @@ class RowParser:
         return self.integer(column, required=required, minimum=1)
 
     def uuid(self, column: str) -> uuid.UUID | None:
-        """A required UUID (any form :class:`uuid.UUID` reads, e.g. upper case)."""
+        """A UUID (any form :class:`uuid.UUID` reads, e.g. upper case), or ``None`` when
+        NULL or empty: :func:`check_versions` then gives the row one."""
         value = self.row.values[column]
         if not value:
-            self._fail(f"{column} is missing")
             return None
         try:
             return uuid.UUID(value)
@@ -295,7 +439,9 @@ def check_versions(
     """The identity and history rules every openIMIS versioned table follows.
 
     ``items``: well-formed rows with their objects (fields ``pk``, ``uuid``,
-    ``validity_to``, ``legacy_id``; ids unique). Rejects a duplicate uuid in the file, an id
+    ``validity_to``, ``legacy_id``; ids unique). A row without a uuid gets one: the uuid
+    its id already has in the database (so a rerun changes nothing), else a new random
+    one (distinct from every other). Rejects a duplicate uuid in the file, an id
     already used in the database by a row with another uuid (and a uuid used by another
     id), and a history row whose LegacyId names no current row of the file or of the
     database (rows of the file replace database rows of the same id).
@@ -315,6 +461,9 @@ def check_versions(
     line_of_uuid: dict[uuid.UUID, int] = {}
     current = {pk for pk in db_current if pk not in file_ids}
     history = set()
+    for _row, obj in items:
+        if obj.uuid is None:
+            obj.uuid = db_uuid.get(obj.pk) or uuid.uuid4()
     for row, obj in items:
         (current if obj.validity_to is None else history).add(obj.pk)
         if obj.uuid in line_of_uuid:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "strawberry_django",
     "oauth2_provider",
     "backend.apps.CoreConfig",
+    "backend.staging.apps.StagingConfig",
     *(f"modules.{name}" for name in OPENIMIS_MODULES),
 ]
 
@@ -118,6 +119,10 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 # Zone of the naive datetimes in legacy openIMIS exports (the legacy server's local time),
 # read by ``manage.py import_legacy``; an IANA name such as "Africa/Dar_es_Salaam".
 LEGACY_TIME_ZONE = env.str("LEGACY_TIME_ZONE", default="UTC")
+# Folder of the import reports that ``import_legacy`` writes when the database is not
+# PostgreSQL (where the report goes to the ``legacy_staging`` table). Default: the
+# current directory.
+LEGACY_REPORT_DIR = env.str("LEGACY_REPORT_DIR", default=".")
 USE_I18N = True
 USE_TZ = True
 

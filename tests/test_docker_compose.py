@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import urllib.parse
 from pathlib import Path
 
 import environ
@@ -500,3 +501,53 @@ def test_gateway_mounts_the_supergraph_it_reads():
     assert 'CMD ["node", "gateway.mjs"]' in dockerfile
     port = service_environment(gateway)["PORT"]
     assert gateway["ports"] == [f"{port}:{port}"]
+
+
+# --- the `legacy` profile (SQL Server to restore an openIMIS backup into) ----------------
+
+
+README = ROOT / "README.md"
+
+
+def test_legacy_profile_runs_sql_server_only_when_asked():
+    services = load_compose()["services"]
+    legacy = services["legacy-mssql"]
+    assert legacy["profiles"] == ["legacy"]
+    assert legacy["image"].startswith("mcr.microsoft.com/mssql/server:")
+    plain_up = {name for name, s in services.items() if "profiles" not in s}
+    assert plain_up == {"db", "backend"}, "plain `up` must stay as it was"
+    assert "legacy-mssql" not in (services["backend"].get("depends_on") or {})
+
+
+def test_legacy_sql_server_password_comes_from_the_operator():
+    env = service_environment(load_compose()["services"]["legacy-mssql"])
+    assert env["ACCEPT_EULA"] == "Y"
+    assert env["MSSQL_SA_PASSWORD"] == ""  # no password written in the repository
+    chosen = service_environment(
+        load_compose({**OPERATOR_ENV, "MSSQL_SA_PASSWORD": "Str0ng-passw0rd"})["services"][
+            "legacy-mssql"
+        ]
+    )
+    assert chosen["MSSQL_SA_PASSWORD"] == "Str0ng-passw0rd"
+
+
+def test_readme_steps_match_the_legacy_service():
+    """The README restores from the mounted backup folder and imports through the
+    published port, with the service name of the compose file."""
+    compose = load_compose()
+    legacy = compose["services"]["legacy-mssql"]
+    text = README.read_text(encoding="utf-8")
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in legacy["volumes"]}
+    assert mounts["/var/opt/mssql"] in compose["volumes"]
+    assert "RESTORE DATABASE openIMIS FROM DISK = '/backup/openIMIS.bak'" in text
+    assert mounts["/backup"] == "./legacy-backup" and "legacy-backup/" in text
+    assert "docker compose --profile legacy up -d legacy-mssql" in text
+    assert "docker compose exec legacy-mssql /opt/mssql-tools18/bin/sqlcmd" in text
+    assert "/opt/mssql-tools18/bin/sqlcmd" in " ".join(legacy["healthcheck"]["test"])
+    [published] = legacy["ports"]
+    host, host_port, container_port = published.split(":")
+    assert (host, container_port) == ("127.0.0.1", "1433")
+    url = re.search(r'import_legacy --database "(mssql://sa:\$MSSQL_SA_PASSWORD@[^"]+)"', text)
+    assert url, "the README imports from the container"
+    parts = urllib.parse.urlsplit(url[1].replace("$MSSQL_SA_PASSWORD", "pw"))
+    assert (parts.hostname, parts.port, parts.path) == ("127.0.0.1", int(host_port), "/openIMIS")

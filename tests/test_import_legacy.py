@@ -137,18 +137,52 @@ def test_second_run_creates_and_changes_nothing(demo):
 
 
 @pytest.mark.django_db
-def test_a_changed_row_is_updated_in_place(demo, tmp_path):
+def test_a_changed_row_is_updated_and_its_old_values_kept_as_history(demo, tmp_path):
     run(str(demo))
     text = (demo / "tblLocations.csv").read_text(encoding="utf-8")
     (tmp_path / "tblLocations.csv").write_text(
         text.replace('"R1","Ultha"', '"R1","Ultha North"', 1), encoding="utf-8"
     )
+    started = datetime.now(UTC)
 
     out, _ = run(locations=tmp_path / "tblLocations.csv")
 
-    assert "0 created, 1 updated, 52 unchanged" in out
-    assert Location.objects.get(uuid=ULTHA_UUID).name == "Ultha North"
-    assert Location.objects.count() == 53
+    assert "0 created, 1 updated, 52 unchanged; 1 old version(s) kept as history rows" in out
+    ultha = Location.objects.get(uuid=ULTHA_UUID)
+    assert (ultha.pk, ultha.name, ultha.validity_to) == (1, "Ultha North", None)
+    old = Location.objects.get(legacy_id=1, name="Ultha", pk__gt=68)
+    assert old.pk == 69  # above every imported id (68)
+    assert old.uuid not in (ULTHA_UUID, None)
+    assert (old.code, old.type, old.parent_id) == ("R1", "R", None)
+    assert old.validity_from == datetime(2017, 1, 1, tzinfo=UTC)
+    assert old.validity_to >= started  # ValidityFrom did not move: the time of the import
+    assert Location.objects.count() == 54
+
+    again, _ = run(locations=tmp_path / "tblLocations.csv")
+
+    assert "0 created, 0 updated, 53 unchanged" in again
+    assert Location.objects.count() == 54
+
+
+@pytest.mark.django_db
+def test_a_new_version_from_the_legacy_side_closes_the_old_one_at_its_validity_from(demo, tmp_path):
+    run(str(demo))
+    text = (demo / "tblLocations.csv").read_text(encoding="utf-8")
+    (tmp_path / "tblLocations.csv").write_text(
+        text.replace(
+            '"R1","Ultha",,"R","2017-01-01T00:00:00.000"',
+            '"R1","Ultha North",,"R","2018-03-01T12:30:00.000"',
+            1,
+        ),
+        encoding="utf-8",
+    )
+
+    run(locations=tmp_path / "tblLocations.csv")
+
+    old = Location.objects.get(legacy_id=1, name="Ultha", pk__gt=68)
+    assert old.validity_from == datetime(2017, 1, 1, tzinfo=UTC)
+    assert old.validity_to == datetime(2018, 3, 1, 12, 30, tzinfo=UTC)
+    assert Location.objects.get(pk=1).validity_from == old.validity_to
 
 
 @pytest.mark.django_db
@@ -644,7 +678,11 @@ def test_header_names_are_case_insensitive_and_a_bom_is_allowed(tmp_path):
 @pytest.mark.parametrize(
     ("args", "options", "message"),
     [
-        ((), {}, "Nothing to import: give a directory or --locations PATH --payers PATH"),
+        (
+            (),
+            {},
+            "Nothing to import: give a directory, --locations PATH --payers PATH or --database URL",
+        ),
         (("{tmp}",), {}, "holds none of the legacy exports (tblLocations.csv, tblPayer.csv)"),
         (("{tmp}/nowhere",), {}, "Not a directory"),
         ((), {"locations": "{tmp}/nope.csv"}, "tblLocations: file not found"),

@@ -5,7 +5,8 @@ from the openIMIS demo export (``shared/data/openimis-demo/README.md``) and the 
 schema of ``tblLocations``:
 
 - LocationId is kept as the primary key, so ParentLocationId, LegacyId and the payers'
-  LocationId keep pointing at the right rows; LocationUUID is kept as ``uuid``.
+  LocationId keep pointing at the right rows; LocationUUID is kept as ``uuid`` (a row
+  without one gets one, see ``backend.legacy.check_versions``).
 - LocationType is R region, D district, W municipality (ward) or V village; a region has
   no parent, the parent of a district is a region, of a municipality a district, of a
   village a municipality. This holds for history rows too.
@@ -31,23 +32,27 @@ from backend.legacy import (
 from .models import Location
 
 MODEL = "location.Location"
-COLUMNS = (
-    "LocationId",
-    "LocationUUID",
-    "LocationCode",
-    "LocationName",
-    "ParentLocationId",
-    "LocationType",
-    "ValidityFrom",
-    "ValidityTo",
-    "LegacyId",
-    "AuditUserId",
-    "MalePopulation",
-    "FemalePopulation",
-    "OtherPopulation",
-    "Families",
-)
+#: Legacy column -> Location attribute, in the legacy column order.
+FIELDS = {
+    "LocationId": "id",
+    "LocationUUID": "uuid",
+    "LocationCode": "code",
+    "LocationName": "name",
+    "ParentLocationId": "parent_id",
+    "LocationType": "type",
+    "ValidityFrom": "validity_from",
+    "ValidityTo": "validity_to",
+    "LegacyId": "legacy_id",
+    "AuditUserId": "audit_user_id",
+    "MalePopulation": "male_population",
+    "FemalePopulation": "female_population",
+    "OtherPopulation": "other_population",
+    "Families": "families",
+}
+COLUMNS = tuple(FIELDS)
 _LEVEL = {t: rank for rank, t in enumerate(Location.PARENT_TYPE)}  # R 0, D 1, W 2, V 3
+
+_TYPES = tuple(Location.Type.values)
 
 
 def _max_length(field: str) -> int:
@@ -62,7 +67,7 @@ def _parse(p: RowParser) -> Location:
         code=p.text("LocationCode", _max_length("code"), required=True),
         name=p.text("LocationName", _max_length("name"), required=True),
         parent_id=p.id("ParentLocationId"),
-        type=p.choice("LocationType", Location.Type.values),
+        type=p.choice("LocationType", _TYPES),
         validity_from=p.datetime("ValidityFrom", required=True),
         validity_to=p.datetime("ValidityTo"),
         legacy_id=p.id("LegacyId"),
@@ -149,7 +154,7 @@ tables = (
         option="locations",
         model=MODEL,
         id_column="LocationId",
-        columns=COLUMNS,
+        fields=FIELDS,
         validate=validate,
     ),
 )

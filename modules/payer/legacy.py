@@ -35,21 +35,25 @@ from .models import Payer
 
 MODEL = "payer.Payer"
 LOCATION_MODEL = "location.Location"
-COLUMNS = (
-    "PayerID",
-    "PayerUUID",
-    "PayerType",
-    "PayerName",
-    "PayerAddress",
-    "LocationId",
-    "Phone",
-    "Fax",
-    "eMail",
-    "ValidityFrom",
-    "ValidityTo",
-    "LegacyID",
-    "AuditUserID",
-)
+#: Legacy column -> Payer attribute, in the legacy column order.
+FIELDS = {
+    "PayerID": "id",
+    "PayerUUID": "uuid",
+    "PayerType": "type",
+    "PayerName": "name",
+    "PayerAddress": "address",
+    "LocationId": "location_id",
+    "Phone": "phone",
+    "Fax": "fax",
+    "eMail": "email",
+    "ValidityFrom": "validity_from",
+    "ValidityTo": "validity_to",
+    "LegacyID": "legacy_id",
+    "AuditUserID": "audit_user_id",
+}
+COLUMNS = tuple(FIELDS)
+
+_TYPES = tuple(Payer.Type.values)
 
 
 def _max_length(field: str) -> int:
@@ -61,7 +65,7 @@ def _parse(p: RowParser) -> Payer:
     return Payer(
         id=p.id("PayerID", required=True),
         uuid=p.uuid("PayerUUID"),
-        type=p.choice("PayerType", Payer.Type.values),
+        type=p.choice("PayerType", _TYPES),
         name=p.text("PayerName", _max_length("name"), required=True),
         address=p.text("PayerAddress", _max_length("address")),
         location_id=p.id("LocationId"),
@@ -103,7 +107,7 @@ tables = (
         option="payers",
         model=MODEL,
         id_column="PayerID",
-        columns=COLUMNS,
+        fields=FIELDS,
         validate=validate,
     ),
 )

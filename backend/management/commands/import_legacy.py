@@ -1,32 +1,52 @@
-"""``manage.py import_legacy``: load legacy openIMIS CSV exports into the module models.
+"""``manage.py import_legacy``: load legacy openIMIS tables into the module models.
 
 Usage::
 
-    python manage.py import_legacy --locations PATH/tblLocations.csv --payers PATH/tblPayer.csv
-    python manage.py import_legacy DIR    # DIR holds tblLocations.csv and/or tblPayer.csv
+    python manage.py import_legacy DIR    # DIR holds tblLocations.csv / .json, tblPayer.csv / .json
+    python manage.py import_legacy --locations PATH/tblLocations.csv --payers PATH/tblPayer.json
+    python manage.py import_legacy --database postgres://user:pw@host:5432/openimis_legacy
+    python manage.py import_legacy --database mssql://sa:pw@host:1433/openIMIS   # extra: mssql
+    python manage.py import_legacy DIR --load-valid --report refused.jsonl
 
 The tables come from the active modules: each module's ``legacy`` submodule lists
 :class:`backend.legacy.LegacyTable` objects (``--<option> PATH`` per table); they run in
-module order (``OPENIMIS_MODULES``). The core never imports a module by name.
+module order (``OPENIMIS_MODULES``). The core never imports a module by name. The sources
+(CSV, JSON, a live database; :mod:`backend.legacy_sources`) all give the same rows to the
+same mapping.
 
-All or nothing: every file is read and every row validated first; when any row is
-rejected, each rejection is printed (file, line, id, reason), nothing is written and the
-command fails. Otherwise all tables are written in one transaction: rows are matched on
-id (keeping the legacy ids) and uuid, so a second run creates and changes nothing. The
-counts created / updated / unchanged are printed per table. On PostgreSQL the id sequences
-are reset afterwards, so the next ordinary insert does not collide with an imported id.
+All or nothing by default: every source is read and every row validated first; when any
+row is refused, each refusal is printed (source, line or row, id, reason), nothing is
+written and the command fails. With ``--load-valid`` the valid rows are loaded and the
+refused ones reported; a row that depends on a refused row (its parent, its location,
+the current row of a history row) is refused too. Rows are matched on id (keeping the
+legacy ids) and uuid, so a second run creates and changes nothing; a current row that
+changed is updated and its old values are kept as a history row
+(:func:`backend.legacy.save_by_id`). The counts created / updated / unchanged are printed
+per table. On PostgreSQL the id sequences are reset afterwards, so the next ordinary
+insert does not collide with an imported id.
+
+Report: every row of every run, with its outcome (created, updated, unchanged, refused,
+not loaded) and the reason of a refusal, goes to the ``legacy_staging`` table (JSONB) on
+PostgreSQL, and to a JSON Lines file on other databases (``--report PATH``, default
+``legacy-import-<time>-<run>.jsonl`` in ``settings.LEGACY_REPORT_DIR``). ``--report``
+on PostgreSQL writes the file as well.
 
 File format (openIMIS demo export, ``shared/data/openimis-demo/README.md``): UTF-8 (a BOM
 is allowed), RFC 4180, header row = legacy column names (any order, case-insensitive);
 an empty unquoted field is SQL NULL, ``""`` is the empty string; naive datetimes are read
-in ``settings.LEGACY_TIME_ZONE``.
+in ``settings.LEGACY_TIME_ZONE``. JSON: see :func:`backend.legacy_sources.read_json`.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
-from collections.abc import Iterator, Sequence
+import json
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,134 +55,43 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 from tqdm import tqdm
 
-from backend.legacy import LegacyContext, LegacyRow, LegacyTable, LoadCounts, Rejection
+from backend.legacy import (
+    LegacyContext,
+    LegacyRow,
+    LegacyTable,
+    LoadCounts,
+    Rejection,
+)
+from backend.legacy_sources import (  # noqa: F401  (parse_csv, CsvSyntaxError: public here too)
+    CsvSyntaxError,
+    LegacyDatabase,
+    parse_csv,
+    read_csv,
+    read_json,
+)
 from backend.registry import active_modules
+from backend.staging.models import StagingRow
 
 #: A progress bar is shown for a table with more rows than this (and a terminal).
 PROGRESS_MIN_ROWS = 1000
-
-# RFC 4180 fields. The quoted pattern is the "unrolled loop" form: linear, no
-# catastrophic backtracking on an unterminated quote.
-_QUOTED = re.compile(r'"([^"]*(?:""[^"]*)*)"')
-_UNQUOTED = re.compile(r'[^,"\r\n]*')
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+NOT_LOADED, REFUSED = StagingRow.Outcome.NOT_LOADED.value, StagingRow.Outcome.REFUSED.value
 
 
-class CsvSyntaxError(ValueError):
-    """The text is not RFC 4180 CSV; ``line`` is where the problem is."""
+@dataclass
+class TableRun:
+    """One table of one run: where it came from, its rows, objects and refusals."""
 
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
-        self.line = line
-        self.message = message
-
-
-def parse_csv(text: str) -> Iterator[tuple[int, list[str | None]]]:
-    """Split RFC 4180 text into records, telling SQL NULL from the empty string.
-
-    Yields ``(line, fields)`` per record; ``line`` is the 1-based line where the record
-    starts. A field is ``None`` when it is empty and unquoted (SQL NULL in a legacy
-    export) and a ``str`` otherwise: ``""`` gives ``""``, ``"a""b"`` gives ``a"b``, and a
-    quoted field keeps its line breaks byte for byte (``\\n`` or ``\\r\\n``). Records end
-    at CRLF, LF or CR; blank lines are skipped (as ``csv.reader`` does). Raises
-    :class:`CsvSyntaxError` for an unterminated quote, a quote inside an unquoted field
-    or text after a closing quote (``csv.reader(strict=True)`` refuses those too).
-
-    Why not ``csv.reader``: it returns ``""`` for both ``,,`` and ``,"",`` and so loses
-    the NULL / empty distinction; its ``QUOTE_NOTNULL`` reader mode needs Python 3.12
-    and the project supports 3.11. The tests check that, apart from ``None``, the values
-    are those ``csv.reader`` returns.
-    """
-    pos, line, end = 0, 1, len(text)
-    while pos < end:
-        start_line, fields = line, []
-        while True:
-            if text.startswith('"', pos):
-                match = _QUOTED.match(text, pos)
-                if match is None:
-                    raise CsvSyntaxError(line, "a quoted field is not closed")
-                fields.append(match.group(1).replace('""', '"'))
-                line += len(_LINE_BREAK.findall(match.group(1)))
-            else:
-                match = _UNQUOTED.match(text, pos)
-                fields.append(match.group(0) or None)
-            pos = match.end()
-            if pos == end:
-                break
-            if text[pos] == ",":
-                pos += 1
-                continue
-            line_break = _LINE_BREAK.match(text, pos)
-            if line_break:
-                pos, line = line_break.end(), line + 1
-                break
-            if match.re is _QUOTED:
-                raise CsvSyntaxError(line, "text after the closing quote of a field")
-            raise CsvSyntaxError(line, "a double quote inside an unquoted field")
-        if fields != [None]:
-            yield start_line, fields
-
-
-def read_table(path: Path, table: LegacyTable) -> tuple[list[LegacyRow], list[Rejection]]:
-    """Read one legacy CSV export: its rows, and the rows with a wrong number of fields.
-
-    Raises CommandError for a missing file, a file that is not UTF-8 or not CSV, and a
-    header that lacks a column of ``table.columns``, has one twice or has an unknown one.
-    """
-    if not path.is_file():
-        raise CommandError(f"{table.name}: file not found: {path}")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise CommandError(f"{table.name}: cannot read {path}: {error.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise CommandError(
-            f"{path} is not UTF-8: byte 0x{data[error.start]:02x} at line {line} "
-            "cannot be decoded. Export the table as UTF-8."
-        ) from None
-    try:
-        records = list(parse_csv(text))
-    except CsvSyntaxError as error:
-        raise CommandError(f"{path} line {error.line}: not valid CSV: {error.message}") from None
-    if not records:
-        raise CommandError(f"{path} is empty; expected the header {','.join(table.columns)}")
-
-    canonical = {column.lower(): column for column in table.columns}
-    header = [name or "" for name in records[0][1]]
-    names = [canonical.get(name.lower()) for name in header]
-    problems = []
-    if unknown := [h for h, n in zip(header, names, strict=True) if n is None]:
-        problems.append("unknown column(s) " + ", ".join(map(repr, unknown)))
-    if missing := [column for column in table.columns if column not in names]:
-        problems.append("missing column(s) " + ", ".join(missing))
-    if twice := sorted({n for n in names if n is not None and names.count(n) > 1}):
-        problems.append("repeated column(s) " + ", ".join(twice))
-    if problems:
-        raise CommandError(
-            f"{path}: header of {table.name}: {'; '.join(problems)}. "
-            f"Expected the columns {', '.join(table.columns)}."
-        )
-
-    id_index = names.index(table.id_column)
-    rows, rejections = [], []
-    for line, fields in records[1:]:
-        row_id = fields[id_index] if id_index < len(fields) else None
-        key = f"{table.id_column} {row_id}" if row_id is not None else f"no {table.id_column}"
-        row = LegacyRow(path.name, line, key, dict(zip(names, fields, strict=False)))
-        if len(fields) == len(names):
-            rows.append(row)
-        else:
-            rejections.append(
-                row.reject(f"{len(fields)} fields, but the header has {len(names)} columns")
-            )
-    return rows, rejections
+    table: LegacyTable
+    source: str
+    rows: list[LegacyRow]
+    rejections: list[Rejection]
+    objects: list[models.Model] = field(default_factory=list)
+    counts: LoadCounts | None = None
 
 
 def legacy_tables() -> list[LegacyTable]:
@@ -198,8 +127,9 @@ def legacy_time_zone() -> ZoneInfo:
 
 class Command(BaseCommand):
     help = (
-        "Import legacy openIMIS CSV exports (tblLocations.csv, tblPayer.csv, ...), keeping "
-        "legacy ids, uuids and history rows. All or nothing; running it again changes nothing."
+        "Import legacy openIMIS tables (tblLocations, tblPayer, ...) from CSV or JSON "
+        "exports or a live legacy database, keeping legacy ids, uuids and history rows. "
+        "All or nothing unless --load-valid; running it again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -209,7 +139,7 @@ class Command(BaseCommand):
             nargs="?",
             type=Path,
             help="A folder holding the exports: "
-            + ", ".join(t.file_name for t in tables)
+            + ", ".join(f"{t.file_name} or {t.json_name}" for t in tables)
             + " (any of them).",
         )
         for table in tables:
@@ -217,68 +147,148 @@ class Command(BaseCommand):
                 f"--{table.option}",
                 type=Path,
                 metavar="PATH",
-                help=f"The {table.name} export ({table.file_name}).",
+                help=f"The {table.name} export ({table.file_name} or {table.json_name}).",
             )
+        parser.add_argument(
+            "--database",
+            metavar="URL",
+            help="Read every table from a live legacy database: postgres://user:pw@host/name "
+            "or mssql://user:pw@host:1433/name (SQL Server, needs the mssql extra).",
+        )
+        parser.add_argument(
+            "--load-valid",
+            action="store_true",
+            help="Load the valid rows and report the refused ones (and the rows depending "
+            "on them) instead of refusing the whole run.",
+        )
+        parser.add_argument(
+            "--report",
+            type=Path,
+            metavar="PATH",
+            help="Write every row with its outcome to this JSON Lines file (the default on "
+            "databases other than PostgreSQL, where the legacy_staging table holds it).",
+        )
 
     def handle(self, *args, directory: Path | None = None, **options) -> None:
         verbose = options["verbosity"] >= 1
-        inputs = self._inputs(legacy_tables(), directory, options)
-        context = LegacyContext(time_zone=legacy_time_zone())
-
-        read = []
-        rejections: list[Rejection] = []
-        for table, path in inputs:
-            rows, bad = read_table(Path(path), table)
-            read.append((table, rows))
-            rejections += bad
-            if verbose:
-                self.stdout.write(f"{table.name}: {len(rows) + len(bad)} rows in {path}")
-
-        with transaction.atomic():
-            validated = []
-            for table, rows in read:
-                objects, bad = table.validate(self._progress(rows, table.name), context)
-                validated.append((table, objects))
-                rejections += bad
-            if rejections:
-                for rejection in rejections:
-                    self.stderr.write(str(rejection))
-                rows_hit = {(r.source, r.line) for r in rejections}
-                raise CommandError(
-                    f"{len(rejections)} problem(s) in {len(rows_hit)} row(s); nothing was written."
-                )
-            for table, objects in validated:
-                counts: LoadCounts = table.load(objects)
-                if verbose:
-                    self.stdout.write(
-                        f"{table.name} -> {table.model}: {counts.created} created, "
-                        f"{counts.updated} updated, {counts.unchanged} unchanged"
-                    )
-            self._reset_sequences([apps.get_model(table.model) for table, _ in validated])
+        load_valid = options.get("load_valid", False)
+        run, started, clock = uuid.uuid4(), timezone.now(), time.perf_counter()
+        time_zone = legacy_time_zone()
+        runs = self._read(legacy_tables(), directory, options, time_zone)
         if verbose:
+            for item in runs:
+                total = len(item.rows) + len(item.rejections)
+                self.stdout.write(f"{item.table.name}: {total} rows in {item.source}")
+
+        context = LegacyContext(time_zone=time_zone)
+        with transaction.atomic():
+            for item in runs:
+                objects, bad = item.table.validate(
+                    self._progress(item.rows, item.table.name), context
+                )
+                item.objects, item.rejections = objects, item.rejections + bad
+            refused = any(item.rejections for item in runs)
+            if refused and load_valid:
+                refuse_dependents(runs)
+            if not refused or load_valid:
+                for item in runs:
+                    item.counts = item.table.load(item.objects)
+                self._reset_sequences([apps.get_model(item.table.model) for item in runs])
+
+        records = report_records(run, started, runs)
+        where = self._report(records, options.get("report"), started, run)
+        rejections = [r for item in runs for r in item.rejections]
+        for rejection in rejections:
+            self.stderr.write(str(rejection))
+        rows_hit = {(r.source, r.line) for r in rejections}
+        if refused and not load_valid:
+            raise CommandError(
+                f"{len(rejections)} problem(s) in {len(rows_hit)} row(s); nothing was written. "
+                f"Every row is in {where}."
+            )
+        if verbose:
+            self._summary(runs, rows_hit, where, time.perf_counter() - clock)
+
+    def _summary(self, runs: list[TableRun], rows_hit: set, where: str, seconds: float) -> None:
+        total = 0
+        for item in runs:
+            counts = item.counts or LoadCounts()
+            refused = len({(r.source, r.line) for r in item.rejections})
+            total += len({(r.source, r.line) for r in [*item.rows, *item.rejections]})
+            line = (
+                f"{item.table.name} -> {item.table.model}: {counts.created} created, "
+                f"{counts.updated} updated, {counts.unchanged} unchanged"
+            )
+            if refused:
+                line += f", {refused} refused"
+            if counts.history:
+                line += f"; {counts.history} old version(s) kept as history rows"
+            self.stdout.write(line)
+        rate = total / seconds if seconds > 0 else 0.0
+        self.stdout.write(f"{total} rows in {seconds:.1f} s ({rate:,.0f} rows/s); report: {where}")
+        if rows_hit:
+            self.stdout.write(
+                self.style.WARNING(f"Legacy import done; {len(rows_hit)} row(s) refused.")
+            )
+        else:
             self.stdout.write(self.style.SUCCESS("Legacy import done."))
 
-    def _inputs(
-        self, tables: list[LegacyTable], directory: Path | None, options: dict
-    ) -> list[tuple[LegacyTable, Path]]:
-        """The (table, file) pairs to import, in module order."""
+    def _read(
+        self,
+        tables: list[LegacyTable],
+        directory: Path | None,
+        options: dict,
+        time_zone: ZoneInfo,
+    ) -> list[TableRun]:
+        """Read every source the options name, in module order."""
         given = [(t, Path(options[t.option])) for t in tables if options.get(t.option)]
         flags = " ".join(f"--{t.option} PATH" for t in tables)
+        url = options.get("database")
+        if url:
+            if directory is not None or given:
+                raise CommandError("Give either --database or export files, not both.")
+            with LegacyDatabase(url) as database:
+                return [
+                    TableRun(table, database.label, *database.read(table, time_zone))
+                    for table in tables
+                ]
         if directory is not None and given:
             raise CommandError(f"Give either a directory or the files ({flags}), not both.")
         if directory is None:
             if not given:
-                raise CommandError(f"Nothing to import: give a directory or {flags}.")
-            return given
-        if not directory.is_dir():
-            raise CommandError(f"Not a directory: {directory}")
-        found = [
-            (t, directory / t.file_name) for t in tables if (directory / t.file_name).is_file()
-        ]
-        if not found:
-            names = ", ".join(t.file_name for t in tables)
-            raise CommandError(f"{directory} holds none of the legacy exports ({names}).")
-        return found
+                raise CommandError(
+                    f"Nothing to import: give a directory, {flags} or --database URL."
+                )
+            found = given
+        else:
+            found = find_exports(tables, directory)
+        runs = []
+        for table, path in found:
+            if path.suffix.lower() == ".json":
+                rows, bad = read_json(path, table, time_zone)
+            else:
+                rows, bad = read_csv(path, table)
+            runs.append(TableRun(table, str(path), rows, bad))
+        return runs
+
+    def _report(
+        self, records: list[dict], path: Path | None, started: datetime, run: uuid.UUID
+    ) -> str:
+        """Write the run's records: the staging table (PostgreSQL) and/or a file."""
+        places = []
+        if connection.vendor == "postgresql":
+            copy_staging_rows(records)
+            places.append(f"table legacy_staging (run {run})")
+        if path is None and connection.vendor != "postgresql":
+            name = f"legacy-import-{started:%Y%m%dT%H%M%S}-{run.hex[:8]}.jsonl"
+            path = Path(settings.LEGACY_REPORT_DIR) / name
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as report:
+                for record in records:
+                    text = {**record, "run": str(run), "started_at": started.isoformat()}
+                    report.write(json.dumps(text, ensure_ascii=False) + "\n")
+            places.append(str(path))
+        return " and ".join(places)
 
     def _progress(self, rows: list[LegacyRow], name: str):
         """``rows`` wrapped in a tqdm bar when there are many and stdout is a terminal."""
@@ -297,3 +307,157 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 for sql in statements:
                     cursor.execute(sql)
+
+
+def copy_staging_rows(records: list[dict]) -> None:
+    """Write ``records`` into the ``legacy_staging`` table with one ``COPY`` (PostgreSQL)."""
+    fields = [f for f in StagingRow._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {quote(StagingRow._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for record in records:
+            record = _jsonb_safe(record)
+            copy.write_row(
+                [
+                    json.dumps(record["row"], ensure_ascii=False)
+                    if f.name == "row"
+                    else record[f.name]
+                    for f in fields
+                ]
+            )
+
+
+def _jsonb_safe(record: dict) -> dict:
+    """JSONB cannot hold the NUL character: it is stored as U+2400 (the symbol for NUL)."""
+    row = {
+        column: value.replace("\x00", "\u2400") if value else value
+        for column, value in record["row"].items()
+    }
+    return {**record, "row": row, "reason": record["reason"].replace("\x00", "\u2400")}
+
+
+def find_exports(tables: list[LegacyTable], directory: Path) -> list[tuple[LegacyTable, Path]]:
+    """The (table, file) pairs of the exports in ``directory``: ``<name>.csv`` or
+    ``<name>.json`` per table (not both). CommandError when there is none."""
+    if not directory.is_dir():
+        raise CommandError(f"Not a directory: {directory}")
+    found = []
+    for table in tables:
+        present = [directory / n for n in (table.file_name, table.json_name)]
+        present = [path for path in present if path.is_file()]
+        if len(present) > 1:
+            raise CommandError(
+                f"{directory} holds both {table.file_name} and {table.json_name}; "
+                "keep the one to import."
+            )
+        found += [(table, path) for path in present]
+    if not found:
+        names = ", ".join(t.file_name for t in tables)
+        raise CommandError(f"{directory} holds none of the legacy exports ({names}).")
+    return found
+
+
+def _row_id(row: LegacyRow, table: LegacyTable) -> int | None:
+    value = row.values.get(table.id_column)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def refuse_dependents(runs: list[TableRun]) -> None:
+    """Take out of ``runs`` every object that depends on a refused row, and refuse it.
+
+    A row depends on the rows its foreign keys name (a location's parent, a payer's
+    location) and, for a history row, on its current row (``legacy_id``). Repeated until
+    nothing changes, so a refused region takes its districts, their municipalities and
+    villages, and their payers with it. Ids of objects still loaded are never counted
+    as refused (a refused duplicate of a valid id leaves the valid row alone).
+    """
+    refused: dict[str, set[int]] = defaultdict(set)
+    row_of: dict[str, dict[int | None, LegacyRow]] = {}
+    for item in runs:
+        rows = row_of[item.table.model] = {}
+        for row in item.rows:
+            rows.setdefault(_row_id(row, item.table), row)
+        # ``validate`` returns the objects of every well-formed row, also of rows that a
+        # later check refused (a parent that does not exist): take those out first.
+        places = {(r.source, r.line) for r in item.rejections}
+        kept = []
+        for obj in item.objects:
+            row = rows[obj.pk]
+            if (row.source, row.line) in places:
+                refused[item.table.model].add(obj.pk)
+            else:
+                kept.append(obj)
+        item.objects = kept
+        loaded = {obj.pk for obj in kept}
+        for rejection in item.rejections:
+            row_id = _row_id(rejection.row, item.table) if rejection.row else None
+            if row_id is not None and row_id not in loaded:
+                refused[item.table.model].add(row_id)
+    changed = True
+    while changed:
+        changed = False
+        for item in runs:
+            model = apps.get_model(item.table.model)
+            column_of = {attname: column for column, attname in item.table.fields.items()}
+            # Parents, payer locations and history pointers (``legacy``) are relations.
+            references = [
+                (f.attname, f.related_model._meta.label)
+                for f in model._meta.concrete_fields
+                if f.is_relation
+            ]
+            rows = row_of[item.table.model]
+            keep = []
+            for obj in item.objects:
+                reasons = [
+                    f"depends on {column_of.get(attname, attname)} {getattr(obj, attname)}, "
+                    "which is refused"
+                    for attname, target in references
+                    if getattr(obj, attname) in refused[target]
+                ]
+                if reasons:
+                    item.rejections += [rows[obj.pk].reject(reason) for reason in reasons]
+                    refused[item.table.model].add(obj.pk)
+                    changed = True
+                else:
+                    keep.append(obj)
+            item.objects = keep
+
+
+def report_records(run: uuid.UUID, started: datetime, runs: list[TableRun]) -> list[dict]:
+    """One record per source row (StagingRow fields): outcome and reason of each row."""
+    records = []
+    for item in runs:
+        reasons: dict[tuple[str, int], list[str]] = defaultdict(list)
+        rows = {(row.source, row.line): row for row in item.rows}
+        for rejection in item.rejections:
+            reasons[(rejection.source, rejection.line)].append(rejection.reason)
+            if rejection.row is not None:
+                rows.setdefault((rejection.source, rejection.line), rejection.row)
+        outcomes = item.counts.outcomes if item.counts else {}
+        for place in sorted(rows, key=lambda p: p[1]):
+            row = rows[place]
+            if place in reasons:
+                outcome = REFUSED
+            else:
+                outcome = outcomes.get(_row_id(row, item.table), NOT_LOADED)
+            records.append(
+                {
+                    "run": run,
+                    "started_at": started,
+                    "source": item.source[:500],
+                    "table": item.table.name,
+                    "position": row.line,
+                    "key": row.key[:100],
+                    "outcome": outcome,
+                    "reason": "; ".join(reasons.get(place, [])),
+                    "row": dict(row.values),
+                }
+            )
+    return records

@@ -3,7 +3,6 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import uuid
 from django.db import migrations, models
 
 
@@ -19,7 +18,6 @@ class Migration(migrations.Migration):
             name='Location',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, help_text='Stable external identifier.', unique=True)),
                 ('code', models.CharField(help_text='Location code (LocationCode), at most 8.', max_length=8)),
                 ('name', models.CharField(help_text='Location name (LocationName), at most 50.', max_length=50)),
                 ('type', models.CharField(choices=[('R', 'Region'), ('D', 'District'), ('W', 'Municipality'), ('V', 'Village')], help_text='Level: R, D, W or V (LocationType).', max_length=1)),

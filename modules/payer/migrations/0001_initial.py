@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import uuid
 from django.db import migrations, models
 
 
@@ -19,7 +18,6 @@ class Migration(migrations.Migration):
             name='Payer',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, help_text='Stable external identifier.', unique=True)),
                 ('type', models.CharField(choices=[('C', 'Co-operative'), ('D', 'Donor'), ('G', 'Government'), ('L', 'Local authority'), ('O', 'Other'), ('P', 'Private organization')], help_text='Payer type: C, D, G, L, O or P (PayerType).', max_length=1)),
                 ('name', models.CharField(help_text='Payer name (PayerName), at most 100.', max_length=100)),
                 ('address', models.CharField(blank=True, help_text='Postal address, may span several lines (PayerAddress), at most 100.', max_length=100, null=True)),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payer', '0001_initial'),
+        ('payer', '0002_payer_uuid'),
     ]
 
     operations = [

@@ -1,0 +1,104 @@
+"""Legacy exports written back from the module models: the shape ``import_legacy`` reads.
+
+Each :class:`backend.legacy.LegacyTable` names its columns and the model attribute of
+each (``fields``); the writers here turn every row of the model, current and history
+rows alike, ordered by id, into the legacy shape of the openIMIS demo export
+(``shared/data/openimis-demo/README.md``):
+
+- CSV: header row of legacy column names in legacy order, ``\\n`` line ends, strings
+  always double-quoted (``""`` for the empty string), numbers bare, SQL NULL as an
+  empty unquoted field, datetimes as quoted legacy literals ``2017-01-01T00:00:00.000``
+  in ``settings.LEGACY_TIME_ZONE``;
+- JSON: an array of row objects (one per line) with the same column names, ``null``
+  for SQL NULL (as ``FOR JSON PATH, INCLUDE_NULL_VALUES`` or ``json_agg`` write it),
+  numbers as numbers and datetimes as legacy literal strings.
+
+The output depends only on the stored rows, so exporting twice, or exporting what an
+import of an export loaded, gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+
+from backend.legacy import LegacyTable, legacy_literal
+
+
+def legacy_values(table: LegacyTable, values: Sequence[Any], time_zone: tzinfo) -> list[Any]:
+    """A stored row (its model values in ``table.fields`` order) in legacy form: ``None``,
+    ``int`` or ``str`` values (uuids and datetimes as their legacy text)."""
+    row = []
+    for value in values:
+        if isinstance(value, datetime):
+            value = legacy_literal(value, time_zone)
+        elif isinstance(value, uuid.UUID):
+            value = str(value)
+        row.append(value)
+    return row
+
+
+def csv_field(value: Any) -> str:
+    """One CSV field: NULL empty, numbers bare, text quoted (quotes doubled)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace('"', '""') + '"'
+
+
+def csv_lines(
+    table: LegacyTable, rows: Iterable[Sequence[Any]], time_zone: tzinfo
+) -> Iterator[str]:
+    """The lines of ``table``'s CSV export of ``rows`` (header first), each ending ``\\n``."""
+    yield ",".join(table.columns) + "\n"
+    for values in rows:
+        yield ",".join(csv_field(v) for v in legacy_values(table, values, time_zone)) + "\n"
+
+
+def json_lines(
+    table: LegacyTable, rows: Iterable[Sequence[Any]], time_zone: tzinfo
+) -> Iterator[str]:
+    """The text of ``table``'s JSON export of ``rows``: ``[``, one object per line, ``]``."""
+    yield "["
+    separator = "\n"
+    for values in rows:
+        row = dict(zip(table.columns, legacy_values(table, values, time_zone), strict=True))
+        yield separator + json.dumps(row, ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]\n"
+
+
+def stored_rows(table: LegacyTable, chunk_size: int = 2000) -> Iterator[tuple[Any, ...]]:
+    """Every row of ``table``'s model, current and history, by id: the values of
+    ``table.fields`` in order."""
+    model = apps.get_model(table.model)
+    rows = model._default_manager.order_by("pk").values_list(*table.fields.values())
+    return rows.iterator(chunk_size=chunk_size)
+
+
+def export_table(
+    table: LegacyTable, directory: Path, fmt: str, time_zone: tzinfo
+) -> tuple[Path, int]:
+    """Write ``<directory>/<table.name>.<fmt>`` (``csv`` or ``json``); return (path, rows)."""
+    path = directory / (table.file_name if fmt == "csv" else table.json_name)
+    lines = csv_lines if fmt == "csv" else json_lines
+    count = 0
+
+    def counted() -> Iterator[tuple[Any, ...]]:
+        nonlocal count
+        for values in stored_rows(table):
+            count += 1
+            yield values
+
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.writelines(lines(table, counted(), time_zone))
+    return path, count

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class StagingConfig(AppConfig):
+    """The legacy import's staging table (see :mod:`backend.staging.models`)."""
+
+    name = "backend.staging"
+    label = "legacy_staging"
+    verbose_name = "Legacy import staging"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,45 @@
+"""The staging table of ``manage.py import_legacy``: every row of every run, as it came.
+
+On PostgreSQL each import run writes one :class:`StagingRow` per source row (loaded,
+unchanged, refused or not loaded), with the raw values in a JSONB column, so that an
+operator can ask with SQL what came in and why a row was refused (README, "Moving an
+openIMIS database to PostgreSQL"). On SQLite the command writes the same records to a
+JSON Lines file instead.
+
+Why a small app of its own and not a model of a module or of the core app: the staging
+table belongs to the import machinery, which is core code (``backend/legacy.py``), but
+it holds no domain data; keeping it in its own app (label ``legacy_staging``, one model,
+one migration) keeps the core app free of tables and lets the table be dropped with
+``migrate legacy_staging zero`` once a migration is over.
+"""
+
+from django.db import models
+
+
+class StagingRow(models.Model):
+    """One legacy source row of one import run, with what became of it."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", "created"
+        UPDATED = "updated", "updated (old values kept as history)"
+        UNCHANGED = "unchanged", "unchanged"
+        REFUSED = "refused", "refused"
+        NOT_LOADED = "not loaded", "valid, but not loaded (the run was refused)"
+
+    run = models.UUIDField(db_index=True, help_text="The import run.")
+    started_at = models.DateTimeField(help_text="When the run started.")
+    source = models.CharField(max_length=500, help_text="File name or database URL.")
+    table = models.CharField(max_length=64, help_text="Legacy table, e.g. tblLocations.")
+    position = models.IntegerField(help_text="Line (CSV) or row number (JSON, database).")
+    key = models.CharField(max_length=100, help_text="The row's legacy id, e.g. LocationId 17.")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason = models.TextField(blank=True, default="", help_text="Why it was refused.")
+    row = models.JSONField(help_text="The raw row: legacy column -> text or null.")
+
+    class Meta:
+        db_table = "legacy_staging"
+        ordering = ["run", "table", "position"]
+        indexes = [models.Index(fields=["run", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.key}: {self.outcome}"
