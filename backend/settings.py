@@ -41,7 +41,13 @@ if SECRET_KEY == _INSECURE_KEY and not DEBUG and set(ALLOWED_HOSTS) - set(_LOCAL
         f"(ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)})."
     )
 
-OPENIMIS_MODULES = env.list("OPENIMIS_MODULES", default=["location", "payer"])
+OPENIMIS_MODULES = [
+    name.strip()
+    for name in env.list("OPENIMIS_MODULES", default=["location", "payer"])
+    if name.strip()
+]
+if not OPENIMIS_MODULES:
+    raise ImproperlyConfigured("OPENIMIS_MODULES is empty: name at least one module.")
 _unknown = [m for m in OPENIMIS_MODULES if not (BASE_DIR / "modules" / m / "apps.py").is_file()]
 if _unknown:
     raise ImproperlyConfigured(
@@ -129,8 +135,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 
-GRAPHQL_DEFAULT_PAGE_SIZE = env.int("GRAPHQL_DEFAULT_PAGE_SIZE", default=100)
 GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=1000)
+GRAPHQL_DEFAULT_PAGE_SIZE = env.int(
+    "GRAPHQL_DEFAULT_PAGE_SIZE", default=min(100, max(GRAPHQL_MAX_PAGE_SIZE, 1))
+)
 if not 0 < GRAPHQL_DEFAULT_PAGE_SIZE <= GRAPHQL_MAX_PAGE_SIZE:
     raise ImproperlyConfigured(
         "GRAPHQL_DEFAULT_PAGE_SIZE must be positive and at most GRAPHQL_MAX_PAGE_SIZE "
@@ -141,6 +149,10 @@ if not 0 < GRAPHQL_DEFAULT_PAGE_SIZE <= GRAPHQL_MAX_PAGE_SIZE:
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=12)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
 GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
+# Objects one answer may hold, estimated before execution; a plain list (children,
+# payers, history) counts as GRAPHQL_LIST_ESTIMATE objects.
+GRAPHQL_MAX_NODES = env.int("GRAPHQL_MAX_NODES", default=100_000)
+GRAPHQL_LIST_ESTIMATE = env.int("GRAPHQL_LIST_ESTIMATE", default=20)
 
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,

@@ -36,6 +36,7 @@ from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from backend.graphql.cost import MaxNodesLimiter
 from backend.graphql.errors import is_unexpected, log_errors
 from backend.registry import REFS_MODULE, Contribution, ModuleConfig, active_modules
 
@@ -202,7 +203,8 @@ def schema_extensions() -> list:
     """The optimizer and the guard rails, from settings.
 
     ``GRAPHQL_MAX_DEPTH`` (query depth), ``GRAPHQL_MAX_ALIASES`` (aliases per document),
-    ``GRAPHQL_MAX_TOKENS`` (tokens per document); unexpected errors are masked unless
+    ``GRAPHQL_MAX_TOKENS`` (tokens per document), ``GRAPHQL_MAX_NODES`` (objects an
+    answer may hold, see :mod:`backend.graphql.cost`); unexpected errors are masked unless
     ``DEBUG``.
     """
     extensions = [
@@ -210,6 +212,7 @@ def schema_extensions() -> list:
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        MaxNodesLimiter,
     ]
     if not settings.DEBUG:
         extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
