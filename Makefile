@@ -24,7 +24,10 @@ install: $(STAMP)
 demo-data: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_cambodia
-	$(BIN)/python manage.py generate_payers
+	@# demo payers only where the payer module is active (OPENIMIS_MODULES)
+	@case ",$$(echo "$${OPENIMIS_MODULES:-location,payer}" | tr -d ' ')," in \
+		*,payer,*) $(BIN)/python manage.py generate_payers ;; \
+		*) echo "payer module not active: no demo payers" ;; esac
 	DEBUG=true $(BIN)/python manage.py create_demo_user
 
 run: demo-data

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.decorators import method_decorator
@@ -27,6 +29,40 @@ def _bearer_token(request: HttpRequest) -> str | None:
 
 def _graphql_error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"data": None, "errors": [{"message": message}]}, status=status)
+
+
+def _contains_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+def body_problem(request: HttpRequest) -> str | None:
+    """Why the request's GraphQL parameters cannot be processed, or None.
+
+    A JSON body must be UTF-8 and hold an object (``{"query": …, "variables": …}``); no
+    text may contain the NUL character, which PostgreSQL cannot store or compare.
+    """
+    if request.method == "POST" and request.content_type == "application/json":
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            return f"The request body is not UTF-8 (byte {error.start})."
+        except ValueError:
+            return None  # strawberry answers "Unable to parse request body as JSON"
+        if not isinstance(data, dict):
+            return "The request body must be a JSON object with a 'query'."
+    else:
+        data = {key: request.GET.getlist(key) for key in request.GET}
+    query = data.get("query")
+    # A NUL arrives raw, or as the escape \u0000 inside a string literal of the document.
+    if _contains_nul(data) or (isinstance(query, str) and "\\u0000" in query):
+        return "The request contains a NUL character (\\u0000), which no field accepts."
+    return None
 
 
 def _token_user(request: HttpRequest):
@@ -50,6 +86,9 @@ class AuthenticatedGraphQLView(GraphQLView):
     graphql_ide = "graphiql"
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        problem = body_problem(request)
+        if problem is not None:
+            return _graphql_error(400, problem)
         if _bearer_token(request) is not None:
             user = _token_user(request)
             if user is None:

@@ -19,7 +19,7 @@ def _is_cursor(value: str) -> bool:
         prefix, offset = from_base64(value)
     except ValueError:
         return False
-    return prefix == PREFIX and offset.isdigit()
+    return prefix == PREFIX and offset.isascii() and offset.isdigit() and int(offset) < 2**31
 
 
 @strawberry.type(

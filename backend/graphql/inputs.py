@@ -47,7 +47,8 @@ def apply_validity(queryset: QuerySet, validity: ValidityFilter | None) -> Query
     """Restrict ``queryset`` (a model with validity fields) to the requested versions.
 
     ``None`` -> current rows only. Raises ``UserInputError`` when both ``at`` and
-    ``includeHistory`` are given (the answer would be ambiguous).
+    ``includeHistory`` are given (the answer would be ambiguous), or when ``at`` has no
+    time zone or cannot be expressed in UTC.
     """
     if validity is None:
         return queryset.filter(validity_to__isnull=True)
@@ -57,6 +58,14 @@ def apply_validity(queryset: QuerySet, validity: ValidityFilter | None) -> Query
         return queryset
     if validity.at is not None:
         at = validity.at
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise UserInputError(
+                "validity.at needs a time zone, e.g. 2016-06-01T00:00:00Z or +03:00."
+            )
+        try:
+            at = at.astimezone(datetime.UTC)
+        except OverflowError as error:
+            raise UserInputError(f"validity.at is out of range: {validity.at}.") from error
         return queryset.filter(
             Q(validity_from__lte=at) & (Q(validity_to__isnull=True) | Q(validity_to__gt=at))
         )
@@ -65,7 +74,7 @@ def apply_validity(queryset: QuerySet, validity: ValidityFilter | None) -> Query
 
 def order_by_fields(
     orders: list | None,
-    default: tuple[str, ...],
+    default: tuple[str | Expression, ...],
     expressions: Mapping[str, Expression] | None = None,
 ) -> list[OrderBy | str]:
     """Django ``order_by`` arguments for a list of ``{field, direction}`` inputs.

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
+from django.db.models.functions import Lower
 from strawberry_django.optimizer import optimize
 
 from backend.graphql.connection import CountedConnection
@@ -45,7 +46,9 @@ class LocationQuery:
     ) -> Iterable[LocationNode]:
         queryset = filter_locations(apply_validity(Location.objects.all(), validity), filter)
         return queryset.order_by(
-            *order_by_fields(order_by, ("code",), {"type": Location.level_rank()})
+            *order_by_fields(
+                order_by, ("code",), {"type": Location.level_rank(), "name": Lower("name")}
+            )
         )
 
     @strawberry_django.field(

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
+from django.db.models.functions import Lower
 from strawberry_django.optimizer import optimize
 
 from backend.graphql.connection import CountedConnection
@@ -44,7 +45,8 @@ class PayerQuery:
         ] = None,
     ) -> Iterable[PayerNode]:
         queryset = filter_payers(apply_validity(Payer.objects.all(), validity), filter)
-        return queryset.order_by(*order_by_fields(order_by, ("name",)))
+        by_name = Lower("name")  # case-insensitive, as people read names
+        return queryset.order_by(*order_by_fields(order_by, (by_name,), {"name": by_name}))
 
     @strawberry_django.field(
         description="The payer with this uuid (current or history version); null if none.",

@@ -1,0 +1,73 @@
+"""Bad requests get a clear error, never a server error (found by trying it as a user)."""
+
+import base64
+import json
+
+import pytest
+
+from modules.location.models import Location
+
+pytestmark = pytest.mark.django_db
+
+
+def raw_post(client, body: bytes):
+    return client.post("/graphql", body, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"null", "The request body must be a JSON object with a 'query'."),
+        (b"5", "The request body must be a JSON object with a 'query'."),
+        (b'"hi"', "The request body must be a JSON object with a 'query'."),
+        (b'{"query": "{ __typename }", "x": "\xff"}', "The request body is not UTF-8 (byte 34)."),
+        (
+            json.dumps(
+                {"query": '{ locations(filter: {search: "\\u0000"}) { totalCount } }'}
+            ).encode(),
+            "The request contains a NUL character (\\u0000), which no field accepts.",
+        ),
+        (
+            json.dumps(
+                {"query": "query($s: String) { __typename }", "variables": {"s": "a\x00"}}
+            ).encode(),
+            "The request contains a NUL character (\\u0000), which no field accepts.",
+        ),
+    ],
+)
+def test_unusable_bodies_are_400(gql, body, message):
+    response = raw_post(gql.client, body)
+    assert response.status_code == 400
+    assert response.json() == {"data": None, "errors": [{"message": message}]}
+
+
+def cursor(offset: str) -> str:
+    return base64.b64encode(f"arrayconnection:{offset}".encode()).decode()
+
+
+@pytest.mark.parametrize("offset", ["99999999999999999999999", "²", "٣", "-1", ""])
+def test_cursors_that_are_no_offsets_are_refused(gql, offset):
+    errors = gql.errors(f'{{ locations(after: "{cursor(offset)}") {{ totalCount }} }}')
+    assert errors == ["Argument 'after' is not a cursor of this connection."]
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        (
+            "2016-06-01T00:00:00",
+            "validity.at needs a time zone, e.g. 2016-06-01T00:00:00Z or +03:00.",
+        ),
+        ("0001-01-01T00:00:00+05:00", "validity.at is out of range: 0001-01-01 00:00:00+05:00."),
+    ],
+)
+def test_validity_dates_without_zone_or_out_of_range(gql, at, message):
+    assert gql.errors(f'{{ locations(validity: {{at: "{at}"}}) {{ totalCount }} }}') == [message]
+
+
+def test_names_sort_case_insensitively(gql):
+    for code, name in [("A", "wat Kor"), ("B", "Yuthka"), ("C", "kaek yum"), ("D", "Sambuor")]:
+        Location.objects.create(code=code, name=name, type="R")
+    data = gql.data("{ locations(orderBy: [{field: NAME}]) { edges { node { name } } } }")
+    names = [e["node"]["name"] for e in data["locations"]["edges"]]
+    assert names == ["kaek yum", "Sambuor", "wat Kor", "Yuthka"]
