@@ -234,6 +234,9 @@ class LegacyTable:
     once. The objects are loaded only when no table rejected anything (or, with
     ``--load-valid``, those that remain once rejected rows and their dependents are
     taken out).
+    ``check() -> problems``: after every table is loaded, in the same transaction, the
+    rules the table as a whole must keep (e.g. a current row's parent is current), as
+    messages; any problem rolls the whole import back.
     ``load(objects) -> LoadCounts``: write them, inside the caller's transaction
     (default :func:`save_by_id`).
     """
@@ -245,6 +248,7 @@ class LegacyTable:
     fields: Mapping[str, str]
     validate: Validate
     load: Callable[[Sequence[models.Model]], LoadCounts] = save_by_id
+    check: Callable[[], list[str]] | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -443,8 +447,9 @@ def check_versions(
     its id already has in the database (so a rerun changes nothing), else a new random
     one (distinct from every other). Rejects a duplicate uuid in the file, an id
     already used in the database by a row with another uuid (and a uuid used by another
-    id), and a history row whose LegacyId names no current row of the file or of the
-    database (rows of the file replace database rows of the same id).
+    id), a history row whose LegacyId names no current row of the file or of the
+    database (rows of the file replace database rows of the same id), and a row valid
+    at no time (ValidityFrom after ValidityTo).
     """
     table = apps.get_model(model)
     db_uuid, db_current = {}, set()
@@ -466,6 +471,13 @@ def check_versions(
             obj.uuid = db_uuid.get(obj.pk) or uuid.uuid4()
     for row, obj in items:
         (current if obj.validity_to is None else history).add(obj.pk)
+        if obj.validity_to is not None and obj.validity_from > obj.validity_to:
+            rejections.append(
+                row.reject(
+                    f"ValidityFrom {obj.validity_from:%Y-%m-%d %H:%M} is after ValidityTo "
+                    f"{obj.validity_to:%Y-%m-%d %H:%M}: the version is valid at no time"
+                )
+            )
         if obj.uuid in line_of_uuid:
             rejections.append(
                 row.reject(

@@ -239,6 +239,7 @@ def test_an_unknown_legacy_time_zone_is_refused(demo, settings):
 # --- small synthetic exports ----------------------------------------------------------
 
 VALID_FROM, HISTORY_TO = "2017-01-01T00:00:00.000", "2016-12-31T00:00:00.000"
+HISTORY_FROM = "2016-01-01T00:00:00.000"
 
 
 def location(pk, code, name, type_, parent=None, **columns) -> dict:
@@ -282,14 +283,16 @@ def base_locations() -> list[dict]:
         location(2, "R1D1", "District", "D", parent=1),
         location(3, "R1D1W1", "Ward", "W", parent=2),
         location(4, "R1D1W1V1", "Village", "V", parent=3, MalePopulation=10, Families=3),
-        location(5, "R1", "Old region", "R", ValidityTo=HISTORY_TO, LegacyId=1),
+        location(
+            5, "R1", "Old region", "R", ValidityFrom=HISTORY_FROM, ValidityTo=HISTORY_TO, LegacyId=1
+        ),
     ]
 
 
 def base_payers() -> list[dict]:
     return [
         payer(1, 2),
-        payer(2, 1, ValidityTo=HISTORY_TO, LegacyID=1, Fax=None),
+        payer(2, 1, ValidityFrom=HISTORY_FROM, ValidityTo=HISTORY_TO, LegacyID=1, Fax=None),
     ]
 
 

@@ -148,6 +148,31 @@ def validate(
     return objects, rejections
 
 
+def check_hierarchy() -> list[str]:
+    """The current hierarchy after an import: each current location's parent is current
+    and one level up (a region has none). Catches a file that retypes or retires a row
+    other rows still hang on. Returns one message per offending location (at most 20)."""
+    problems = []
+    current = Location.objects.current()
+    for row in current.filter(parent__validity_to__isnull=False).select_related("parent")[:20]:
+        problems.append(f"current {row} (id {row.pk}) hangs under history row id {row.parent_id}")
+    for level, parent_level in Location.PARENT_TYPE.items():
+        rows = current.filter(type=level)
+        wrong = (
+            rows.exclude(parent=None)
+            if parent_level is None
+            else rows.exclude(parent__type=parent_level)
+        )
+        for row in wrong.select_related("parent")[:20]:
+            problems.append(
+                f"current {Location.Type(level).label.lower()} {row} (id {row.pk}) has "
+                f"parent {row.parent or 'none'}, not a {Location.Type(parent_level).label.lower()}"
+                if parent_level
+                else f"current region {row} (id {row.pk}) has a parent ({row.parent})"
+            )
+    return problems[:20]
+
+
 tables = (
     LegacyTable(
         name="tblLocations",
@@ -156,5 +181,6 @@ tables = (
         id_column="LocationId",
         fields=FIELDS,
         validate=validate,
+        check=check_hierarchy,
     ),
 )

@@ -101,6 +101,15 @@ def validate(
     return [obj for _row, obj in items], rejections
 
 
+def check_locations() -> list[str]:
+    """After an import, no current payer belongs to a location that is not current."""
+    stale = Payer.objects.current().filter(location__validity_to__isnull=False)[:20]
+    return [
+        f"current payer {payer} (id {payer.pk}) belongs to history location id {payer.location_id}"
+        for payer in stale
+    ]
+
+
 tables = (
     LegacyTable(
         name="tblPayer",
@@ -109,5 +118,6 @@ tables = (
         id_column="PayerID",
         fields=FIELDS,
         validate=validate,
+        check=check_locations,
     ),
 )

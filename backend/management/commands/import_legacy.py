@@ -193,6 +193,17 @@ class Command(BaseCommand):
             if not refused or load_valid:
                 for item in runs:
                     item.counts = item.table.load(item.objects)
+                broken = [
+                    f"{item.table.name}: {problem}"
+                    for item in runs
+                    if item.table.check
+                    for problem in item.table.check()
+                ]
+                if broken:  # raising inside the transaction rolls every table back
+                    raise CommandError(
+                        "The import would leave the database inconsistent; nothing was "
+                        "written:\n  " + "\n  ".join(broken)
+                    )
                 self._reset_sequences([apps.get_model(item.table.model) for item in runs])
 
         records = report_records(run, started, runs)
