@@ -104,6 +104,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),
             "max_size": env.int("DATABASE_POOL_MAX", default=10),
+            # seconds to wait for a connection; also how long a wrong DATABASE_URL
+            # (unknown database or user) takes to fail at start
+            "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
         }
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 
