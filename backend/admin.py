@@ -1,6 +1,42 @@
-"""Admin helpers shared by the modules."""
+"""Admin helpers shared by the modules: versioned rows written through the module services.
 
-from django.contrib import admin
+A module's admin subclasses :class:`VersionedAdmin` and names its services; the admin
+then writes through the same code path as the GraphQL mutations:
+
+- the form parses the input, then asks the module's ``validate`` for the rule violations
+  and shows each :class:`~backend.errors.FieldError` on its form field (or at the top);
+- ``save_model`` calls the create or change service with the acting ``request.user``;
+  when the service refuses (``ValidationFailed`` or ``PermissionDenied``, e.g. a rule
+  checked under the row lock, or a missing permission) the admin's transaction is rolled
+  back and the form is shown again with the service's messages: nothing is written;
+- ``delete_model``/``delete_queryset`` call the delete service (``validity_to`` is set,
+  nothing is removed); a refused delete rolls back and shows why;
+- history rows (``validity_to`` set) are read-only: no change or delete permission;
+- the change page lists the earlier versions, newest first, with their validity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import actions
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, router, transaction
+from django.forms.models import construct_instance
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+
+from backend.errors import FieldError, ValidationFailed
+
+#: Request attribute holding a service refusal while the form is shown again.
+_REFUSAL = "_versioned_admin_refusal"
 
 
 class ValidityListFilter(admin.SimpleListFilter):
@@ -18,3 +54,319 @@ class ValidityListFilter(admin.SimpleListFilter):
         if self.value() == "history":
             return queryset.filter(validity_to__isnull=False)
         return queryset
+
+
+class ServiceRefused(Exception):
+    """A service refused a write from the admin; raised to roll the admin's transaction back."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
+def refused(action: Callable[[], Any]) -> Any:
+    """Run a service call; turn its refusal into :class:`ServiceRefused`."""
+    try:
+        return action()
+    except ValidationFailed as failure:
+        raise ServiceRefused(failure.errors) from failure
+    except PermissionDenied as denial:
+        raise ServiceRefused([FieldError(None, "PERMISSION_DENIED", str(denial))]) from denial
+
+
+def form_field_name(field: str | None) -> str | None:
+    """The model/form field name of a FieldError's (camelCase) field: malePopulation ->
+    male_population."""
+    return None if field is None else re.sub(r"(?<!^)([A-Z])", r"_\1", field).lower()
+
+
+class VersionedForm(forms.ModelForm):
+    """A ModelForm whose rules come from the module's service, not from model validation.
+
+    The form fields parse the input (numbers, choices, required fields); the module's
+    ``validate`` (set by :meth:`VersionedAdmin.get_form`) checks the rules on the unsaved
+    instance. Model validation and Django's uniqueness checks are not run: the service is
+    the one place the rules live (the database constraints stay as the last line).
+    """
+
+    #: ``validate(instance) -> list[FieldError]`` of the module's service.
+    validator: ClassVar[Callable[[models.Model], list[FieldError]] | None] = None
+    #: Errors of a service refusal to show (the form is being shown again).
+    refusal: ClassVar[tuple[FieldError, ...]] = ()
+
+    def _post_clean(self) -> None:
+        opts = self._meta
+        try:
+            self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+            return
+        if self.refusal:
+            errors = list(self.refusal)
+        elif self.validator is not None:
+            errors = type(self).validator(self.instance)
+        else:
+            errors = []
+        for error in errors:
+            self.add_field_error(error)
+
+    def add_field_error(self, error: FieldError) -> None:
+        """Show ``error`` on its form field, or above the form for the input as a whole.
+
+        A field that already has an error (e.g. a number that did not parse) keeps it.
+        """
+        name = form_field_name(error.field)
+        message = ValidationError(error.message, code=error.code)
+        if name in self.fields:
+            if name not in self.errors:
+                self.add_error(name, message)
+        else:
+            self.add_error(None, message)
+
+
+class VersionedAdmin(admin.ModelAdmin):
+    """Admin of a versioned model (``validity_to``, ``legacy`` → ``history``), written
+    through the module's services.
+
+    Subclasses implement :meth:`validate`, :meth:`create`, :meth:`change` and
+    :meth:`delete`, and name the columns of the history table in ``history_columns``.
+    """
+
+    form = VersionedForm
+    #: Text fields whose length the service checks (the form does not check it again,
+    #: so the service's message is the one shown).
+    lengths_checked_by_service: ClassVar[tuple[str, ...]] = ()
+    #: Fields shown for each earlier version on the change page.
+    history_columns: ClassVar[tuple[str, ...]] = ()
+    #: The editable sections of the form, as in ``ModelAdmin.fieldsets``.
+    editable_fieldsets: ClassVar[list[tuple[str | None, dict]]] = []
+    #: Fields of the "Version" section on the change page.
+    version_fields = ("uuid", "validity_from", "validity_to", "current_version", "audit_user")
+    actions = ["delete_selected"]
+
+    # -- hooks for the module -------------------------------------------------------
+
+    def validate(self, instance: models.Model) -> list[FieldError]:
+        """The rules the unsaved ``instance`` breaks (the module's ``services.validate``)."""
+        raise NotImplementedError
+
+    def create(self, request, form: forms.ModelForm) -> models.Model:
+        """Create the row from the valid ``form`` through the service; return it."""
+        raise NotImplementedError
+
+    def change(self, request, obj: models.Model, form: forms.ModelForm) -> models.Model:
+        """Apply the form's changes to the current row ``obj`` through the services."""
+        raise NotImplementedError
+
+    def delete(self, request, obj: models.Model) -> models.Model:
+        """Delete ``obj`` through the service (sets ``validity_to``)."""
+        raise NotImplementedError
+
+    def delete_order(self, queryset: models.QuerySet) -> Iterable[models.Model]:
+        """The order in which a bulk delete deletes the rows (default: as selected)."""
+        return queryset
+
+    # -- permissions: history is read-only ----------------------------------------
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._is_current(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._is_current(obj)
+
+    @staticmethod
+    def _is_current(obj) -> bool:
+        return obj is None or obj.validity_to is None
+
+    # -- the form ------------------------------------------------------------------
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.lengths_checked_by_service:
+            kwargs["max_length"] = None
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.validator = staticmethod(self.validate)
+        form.refusal = tuple(getattr(request, _REFUSAL, ()))
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), *self.version_fields, "versions")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(self.editable_fieldsets)
+        if obj is not None:
+            fieldsets += [
+                ("Version", {"fields": list(self.version_fields)}),
+                ("History: earlier versions, newest first", {"fields": ["versions"]}),
+            ]
+        return fieldsets
+
+    # -- writes through the services ---------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        saved = refused(
+            lambda: self.change(request, obj, form) if change else self.create(request, form)
+        )
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        """No related rows are written by these admins (the service wrote the row)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refusal:
+            # The transaction is rolled back; show the form again with the service's errors.
+            setattr(request, _REFUSAL, refusal.errors)
+            for error in refusal.errors:
+                if error.code == "PERMISSION_DENIED":
+                    self.message_user(request, error.message, messages.ERROR)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_model(self, request, obj):
+        refused(lambda: self.delete(request, obj))
+
+    def delete_queryset(self, request, queryset):
+        """Delete every row through the service; all or nothing.
+
+        Every refusal is collected (each service call is its own savepoint), then the
+        whole delete is rolled back when there was one.
+        """
+        problems = []
+        for obj in self.delete_order(queryset):
+            try:
+                refused(lambda obj=obj: self.delete(request, obj))
+            except ServiceRefused as refusal:
+                problems += [
+                    FieldError(None, error.code, f"{obj}: {error.message}")
+                    for error in refusal.errors
+                ]
+        if problems:
+            raise ServiceRefused(problems)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceRefused as refusal:
+            self.message_user(request, f"Not deleted: {refusal}", messages.ERROR)
+            opts = self.opts
+            url = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[object_id],
+                current_app=self.admin_site.name,
+            )
+            return HttpResponseRedirect(url)
+
+    @admin.action(permissions=["delete"], description="Delete selected %(verbose_name_plural)s")
+    def delete_selected(self, request, queryset):
+        """Django's delete action, all or nothing, through :meth:`delete_queryset`."""
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return actions.delete_selected(self, request, queryset)
+        except ServiceRefused as refusal:
+            self.message_user(request, f"Nothing was deleted: {refusal}", messages.ERROR)
+            return None
+
+    def get_deleted_objects(self, objs, request):
+        """What a delete touches: only the rows themselves (their ``validity_to`` is set).
+
+        Django's default lists the related rows a hard delete would remove or be
+        protected by; nothing is removed here, and the service decides what is refused
+        (children, payers, a history row, a missing permission), with its own message.
+        """
+        objs = list(objs)
+        opts = self.model._meta
+        to_delete = [f"{opts.verbose_name.capitalize()}: {obj} (kept as history)" for obj in objs]
+        return to_delete, {opts.verbose_name_plural: len(objs)}, set(), []
+
+    # -- read-only displays --------------------------------------------------------
+
+    def _change_url(self, obj) -> str:
+        opts = obj._meta
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change",
+            args=[obj.pk],
+            current_app=self.admin_site.name,
+        )
+
+    @admin.display(description="current version")
+    def current_version(self, obj):
+        if obj.legacy_id is None:
+            return "this row" if obj.validity_to is None else "this row (deleted)"
+        current = type(obj)._default_manager.filter(pk=obj.legacy_id).first()
+        if current is None:
+            return f"#{obj.legacy_id} (missing)"
+        return format_html('<a href="{}">{}</a>', self._change_url(current), current)
+
+    @admin.display(description="changed by")
+    def audit_user(self, obj):
+        return _user_label(obj.audit_user_id, _users([obj.audit_user_id]))
+
+    @admin.display(description="earlier versions")
+    def versions(self, obj):
+        if obj.legacy_id is not None:
+            return "This row is itself an earlier version (read-only)."
+        related = [
+            f for f in self.history_columns if isinstance(obj._meta.get_field(f), models.ForeignKey)
+        ]
+        rows = list(
+            obj.history.select_related(*related).order_by("-validity_to", "-validity_from", "-pk")
+        )
+        if not rows:
+            return "No earlier versions."
+        users = _users(row.audit_user_id for row in rows)
+        fields = [obj._meta.get_field(name) for name in self.history_columns]
+        header = format_html_join(
+            "",
+            "<th>{}</th>",
+            [("valid from",), ("valid to",), *((f.verbose_name,) for f in fields), ("by",)],
+        )
+        body = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td>{}<td>{}</td></tr>',
+            (
+                (
+                    self._change_url(row),
+                    _when(row.validity_from),
+                    _when(row.validity_to),
+                    format_html_join(
+                        "", "<td>{}</td>", ((_display(row, f),) for f in self.history_columns)
+                    ),
+                    _user_label(row.audit_user_id, users),
+                )
+                for row in rows
+            ),
+        )
+        return format_html(
+            '<table class="version-history"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+            header,
+            body,
+        )
+
+
+def _display(row: models.Model, name: str) -> Any:
+    field = row._meta.get_field(name)
+    if field.choices:
+        return getattr(row, f"get_{name}_display")()
+    value = getattr(row, name)
+    return "-" if value is None else value
+
+
+def _when(moment) -> str:
+    return "-" if moment is None else formats.localize(timezone.localtime(moment))
+
+
+def _users(ids: Iterable[int | None]) -> dict[int, Any]:
+    wanted = {i for i in ids if i is not None}
+    return get_user_model()._default_manager.in_bulk(wanted) if wanted else {}
+
+
+def _user_label(user_id: int | None, users: dict[int, Any]) -> str:
+    if user_id is None:
+        return "-"
+    user = users.get(user_id)
+    return f"{user.get_username()} (#{user_id})" if user is not None else f"#{user_id}"

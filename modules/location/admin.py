@@ -1,15 +1,75 @@
+"""Admin of the location hierarchy: writes go through :mod:`modules.location.services`,
+the code path of the GraphQL mutations (rules, history, permissions)."""
+
 from django.contrib import admin
 
-from backend.admin import ValidityListFilter
+from backend.admin import ValidityListFilter, VersionedAdmin
 
+from . import services
 from .models import Location
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(VersionedAdmin):
     list_display = ["code", "name", "type", "parent", "validity_from", "validity_to"]
     list_filter = ["type", ValidityListFilter]
     search_fields = ["code", "name", "uuid"]
     raw_id_fields = ["parent"]
-    readonly_fields = ["uuid"]
     list_select_related = ["parent"]
+    editable_fieldsets = [
+        (None, {"fields": ["code", "name", "type", "parent"]}),
+        (
+            "Population",
+            {"fields": ["male_population", "female_population", "other_population", "families"]},
+        ),
+    ]
+    lengths_checked_by_service = ("code", "name")
+    history_columns = ("code", "name", "type", "parent", *services.COUNT_FIELDS)
+
+    def validate(self, instance):
+        return services.validate(instance)
+
+    def create(self, request, form):
+        data = {
+            name: form.cleaned_data.get(name)
+            for name in ("code", "name", "type", *services.COUNT_FIELDS)
+        }
+        parent = form.cleaned_data.get("parent")
+        return services.create_location(
+            data, parent=parent.uuid if parent else None, user=request.user
+        )
+
+    def change(self, request, obj, form):
+        """A new parent alone is a move; other changes (with or without a new parent,
+        e.g. a new level under a new parent) are one update: one history row per save."""
+        before = Location.objects.get(pk=obj.pk)
+        changes = services.changes_of(before, obj)
+        if not changes:
+            return before
+        if set(changes) == {"parent_id"}:
+            parent = obj.parent.uuid if obj.parent else None
+            return services.move_location(obj.uuid, parent, user=request.user)
+        return services.update_location(obj.uuid, changes, user=request.user)
+
+    def delete(self, request, obj):
+        return services.delete_location(obj.uuid, user=request.user)
+
+    def delete_order(self, queryset):
+        """Lowest levels first, so that deleting a branch does not trip over its children."""
+        return queryset.order_by(Location.level_rank().desc(), "pk")
+
+    # A region or district is written only with location.manage_upper_levels: without it
+    # the admin shows them read-only (the service would refuse the save anyway).
+
+    def _may_write(self, request, obj) -> bool:
+        return (
+            obj is None
+            or obj.type not in services.UPPER_LEVELS
+            or request.user.has_perm(services.UPPER_LEVELS_PERMISSION)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_write(request, obj)
