@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.decorators import method_decorator
@@ -50,6 +52,11 @@ def body_problem(request: HttpRequest) -> str | None:
     if request.method == "POST" and request.content_type == "application/json":
         try:
             data = json.loads(request.body.decode("utf-8"))
+        except RequestDataTooBig:
+            return (
+                f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} "
+                "bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+            )
         except UnicodeDecodeError as error:
             return f"The request body is not UTF-8 (byte {error.start})."
         except ValueError:
@@ -88,7 +95,8 @@ class AuthenticatedGraphQLView(GraphQLView):
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         problem = body_problem(request)
         if problem is not None:
-            return _graphql_error(400, problem)
+            status = 413 if problem.startswith("The request body is larger") else 400
+            return _graphql_error(status, problem)
         if _bearer_token(request) is not None:
             user = _token_user(request)
             if user is None:

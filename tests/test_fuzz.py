@@ -40,6 +40,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 from strawberry.relay import to_base64
 
+from backend.graphql.inputs import FILTER_TEXT_LIMIT
 from modules.location.models import Location
 from modules.payer.models import Payer
 
@@ -47,7 +48,6 @@ pytestmark = pytest.mark.django_db
 
 SDL = (Path(__file__).resolve().parent.parent / "schema.graphql").read_text()
 SCHEMA = graphql.build_schema(SDL)
-ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 def fuzz(examples: int):
@@ -458,15 +458,9 @@ def test_malformed_datetimes(client, slot, value, inline):
     assert any("cannot represent a DateTime" in m for m in messages(answer)), answer
 
 
-#: Known bug, pinned by test_unknown_new_parent_names_its_field (xfail) below.
-KNOWN_BUG_SLOTS = {("deleteLocation", "newParent")}
-
-
 @fuzz(40)
 @given(
-    slot=st.sampled_from(
-        [s for s in slots(scalar="UUID") if (s.root, s.field) not in KNOWN_BUG_SLOTS]
-    ),
+    slot=st.sampled_from(slots(scalar="UUID")),
     value=st.uuids(),
     inline=st.booleans(),
 )
@@ -479,11 +473,6 @@ def test_unknown_uuids(client, slot, value, inline):
         assert "errors" not in answer, answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: deleteLocation with an unknown newParent reports field 'parent', not "
-    "'newParent' (services._resolve_parent names its field 'parent')",
-)
 def test_unknown_new_parent_names_its_field(client):
     slot = next(s for s in SLOTS if s.root == "deleteLocation" and s.field == "newParent")
     answer = attempt(client, slot, str(_uuid(999)), inline=False)
@@ -531,13 +520,18 @@ LIMITS = {
     inline=st.booleans(),
 )
 def test_over_long_strings(client, slot, text, inline):
-    """A text input over its limit is TOO_LONG on its field; a filter just matches nothing."""
+    """A text input over its limit is TOO_LONG on its field; a filter text over 200
+    characters is refused, a shorter one just matches nothing."""
     answer = attempt(client, slot, text, inline)
     limit = LIMITS.get((slot.root, slot.field))
     if limit is not None:
         assert (slot.field, "TOO_LONG") in payload_errors(answer, slot), answer
     elif slot.field in ("after", "before"):
         assert messages(answer) == [f"Argument '{slot.field}' is not a cursor of this connection."]
+    elif slot.path[0] == "filter" and len(text) > FILTER_TEXT_LIMIT:
+        assert messages(answer) == [
+            f"filter.{slot.field} has {len(text)} characters; at most {FILTER_TEXT_LIMIT}."
+        ], answer
     else:
         assert "errors" not in answer, answer
 
@@ -554,25 +548,10 @@ def test_null_for_non_null_inputs(client, slot, inline):
 REQUIRED_BY_RULES = [
     ("updateLocation", "code", "w1"),
     ("updateLocation", "name", "r1"),
-    pytest.param(
-        "updateLocation", "type", "w1",
-        marks=pytest.mark.xfail(strict=True, reason="bug: updateLocation {type: null} on a "
-            "municipality answers PARENT_NOT_ALLOWED 'A region has no parent.', not REQUIRED "
-            "(the service gets type '')"),
-    ),
-    pytest.param(
-        "updateLocation", "type", "r1",
-        marks=pytest.mark.xfail(strict=True, reason="bug: updateLocation {type: null} on a "
-            "region answers DUPLICATE 'A current location already has the code R1': the "
-            "CHECK constraint location_type_valid fails and _unique_code reads every "
-            "IntegrityError as a duplicate code"),
-    ),
+    ("updateLocation", "type", "w1"),
+    ("updateLocation", "type", "r1"),
     ("updatePayer", "name", "coop"),
-    pytest.param(
-        "updatePayer", "type", "coop",
-        marks=pytest.mark.xfail(strict=True, reason="bug: updatePayer {type: null} reaches "
-            "the database (CHECK constraint payer_type_valid): 'Unexpected error.'"),
-    ),
+    ("updatePayer", "type", "coop"),
 ]  # fmt: skip
 
 
@@ -624,13 +603,6 @@ def test_nul_characters(client, slot, text, inline):
     attempt(client, slot, text, inline)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: node(id:) with a well-formed global id of an unknown type ('Foo:1') or a "
-    "non-integer key ('Location:xyz') raises inside strawberry-django's resolve_model_node "
-    "(ValueError 'Field 'id' expected a number', or 'GlobalID requires a GraphQL type'); "
-    "the client gets 'Unexpected error.'",
-)
 @fuzz(20)
 @given(
     type_name=st.sampled_from(["Location", "Payer", "Foo", "", "UserError"]),
@@ -707,28 +679,22 @@ def test_too_many_tokens(client, count):
     ], answer
 
 
-@pytest.mark.xfail(
-    not ON_POSTGRES,
-    strict=True,
-    reason="bug (SQLite): a filter string over 50,000 bytes fails in SQLite's LIKE "
-    "('LIKE or GLOB pattern too complex', SQLITE_MAX_LIKE_PATTERN_LENGTH); the client gets "
-    "'Unexpected error.'. PostgreSQL answers.",
-)
 def test_a_long_string_is_one_token(client):
-    """A 1 MB search string is one token: answered (it matches nothing)."""
+    """A 1 MB search string is one token, refused by the filter's text limit (SQLite
+    would otherwise fail on it: 'LIKE or GLOB pattern too complex')."""
     answer = isolated(
         client, '{ locations(filter: {search: "' + "x" * 1_000_000 + '"}) { totalCount } }'
     )
-    assert answer == {"data": {"locations": {"totalCount": 0}}}
+    assert messages(answer) == ["filter.search has 1000000 characters; at most 200."]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: a request body over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) gets "
-    "Django's HTML 'Bad Request (400)' page with no message, not a JSON GraphQL error",
-)
 def test_a_huge_request_gets_a_clear_json_error(client):
-    send(client, '{ locations(filter: {search: "' + "x" * 3_000_000 + '"}) { totalCount } }')
+    answer = send(
+        client, '{ locations(filter: {search: "' + "x" * 3_000_000 + '"}) { totalCount } }'
+    )
+    assert messages(answer) == [
+        "The request body is larger than 2,621,440 bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,9 @@ def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int:
     for argument in field.arguments or ():
         if argument.name.value in {"first", "last"}:
             value = value_from_ast(argument.value, GraphQLInt, variables)
-            if isinstance(value, int):
+            # variables are not coerced yet: a value beyond 32 bits is refused by
+            # execution with the Int error, so it does not count here
+            if isinstance(value, int) and -(2**31) <= value < 2**31:
                 sizes.append(value)
     return max(sizes) if sizes else settings.GRAPHQL_DEFAULT_PAGE_SIZE
 

@@ -14,6 +14,7 @@ from typing import TypeVar
 import strawberry
 from django.core.exceptions import PermissionDenied
 from graphql import GraphQLError
+from strawberry.relay.types import GlobalIDValueError
 
 from backend.errors import FieldError, UserInputError, ValidationFailed
 
@@ -22,8 +23,15 @@ from .permissions import NotAuthenticated
 logger = logging.getLogger("backend.graphql")
 T = TypeVar("T")
 
-#: Exceptions whose message is meant for the client.
-EXPECTED_ERRORS = (UserInputError, PermissionDenied, NotAuthenticated, GraphQLError)
+#: Exceptions whose message is meant for the client (GlobalIDValueError: a global id
+#: naming no type of the schema).
+EXPECTED_ERRORS = (
+    UserInputError,
+    PermissionDenied,
+    NotAuthenticated,
+    GraphQLError,
+    GlobalIDValueError,
+)
 
 
 @strawberry.type(

@@ -6,6 +6,7 @@ is valid from ``validity_from`` (inclusive) to ``validity_to`` (exclusive).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping
 from enum import Enum
@@ -90,3 +91,22 @@ def order_by_fields(
         descending = order.direction is OrderDirection.DESC
         terms.append(expression.desc() if descending else expression.asc())
     return [*(terms or default), "pk"]
+
+
+#: Longest text a filter accepts: longer than any code, name, phone or e-mail, and
+#: short enough that no database refuses the pattern (SQLite: "LIKE pattern too complex").
+FILTER_TEXT_LIMIT = 200
+
+
+def check_filter_texts(where: object | None) -> None:
+    """Raise ``UserInputError`` naming a text field of a filter input over the limit."""
+    if where is None:
+        return
+    for field in dataclasses.fields(where):
+        value = getattr(where, field.name)
+        if isinstance(value, str) and len(value) > FILTER_TEXT_LIMIT:
+            head, *rest = field.name.split("_")
+            name = head + "".join(part.title() for part in rest)
+            raise UserInputError(
+                f"filter.{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}."
+            )

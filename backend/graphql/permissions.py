@@ -17,6 +17,8 @@ from strawberry import relay
 from strawberry.permission import BasePermission
 from strawberry_django.relay.utils import resolve_model_node, resolve_model_nodes
 
+from backend.errors import UserInputError
+
 NOT_AUTHENTICATED = (
     "Authentication required: log in (Django session, /accounts/login/) or send "
     "'Authorization: Bearer <token>'."
@@ -74,9 +76,22 @@ class GuardedNode(relay.Node):
     @classmethod
     def resolve_node(cls, node_id: str, *, info: strawberry.Info, required: bool = False):
         require_perm(info, cls.view_permission)
+        cls._check_ids([node_id])
         return resolve_model_node(cls, node_id, info=info, required=required)
 
     @classmethod
     def resolve_nodes(cls, *, info: strawberry.Info, node_ids, required: bool = False):
         require_perm(info, cls.view_permission)
+        if node_ids is not None:
+            node_ids = list(node_ids)
+            cls._check_ids(node_ids)
         return resolve_model_nodes(cls, info=info, node_ids=node_ids, required=required)
+
+    @classmethod
+    def _check_ids(cls, node_ids) -> None:
+        """Keys of this project's global ids are positive integers (primary keys)."""
+        for node_id in node_ids:
+            key = str(getattr(node_id, "node_id", node_id))
+            if not (key.isascii() and key.isdigit() and int(key) < 2**63):
+                name = cls.__strawberry_definition__.name
+                raise UserInputError(f"{key!r} is not the key of a {name} global id.")

@@ -55,13 +55,13 @@ def _check_level_permission(user, *types: str) -> None:
         _require(user, UPPER_LEVELS_PERMISSION, "create or change regions and districts")
 
 
-def _resolve_parent(parent_uuid: uuid.UUID | None) -> Location | None:
+def _resolve_parent(parent_uuid: uuid.UUID | None, field: str = "parent") -> Location | None:
     if parent_uuid is None:
         return None
     parent = Location.objects.filter(uuid=parent_uuid).first()
     if parent is None:
         raise ValidationFailed(
-            [FieldError("parent", "NOT_FOUND", f"No location has uuid {parent_uuid}.")]
+            [FieldError(field, "NOT_FOUND", f"No location has uuid {parent_uuid}.")]
         )
     return parent
 
@@ -69,6 +69,8 @@ def _resolve_parent(parent_uuid: uuid.UUID | None) -> Location | None:
 def validate(location: Location) -> list[FieldError]:
     """Every rule the unsaved state of ``location`` breaks ([] when it is valid)."""
     errors = []
+    if location.type not in Location.PARENT_TYPE:
+        return [FieldError("type", "REQUIRED", "The type (level) is required.")]
     for field, limit in (("code", 8), ("name", 50)):
         value = (getattr(location, field) or "").strip()
         if not value:
@@ -139,6 +141,9 @@ def _unique_code(code: str) -> Iterator[None]:
         with transaction.atomic():
             yield
     except IntegrityError as error:
+        message = str(error)  # PostgreSQL names the constraint, SQLite the column
+        if "location_current_code_unique" not in message and ".code" not in message:
+            raise
         raise ValidationFailed([_duplicate(code)]) from error
 
 
@@ -167,9 +172,10 @@ def create_location(data: Mapping[str, Any], *, parent: uuid.UUID | None, user) 
 def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Location:
     """Change fields of the current location ``key`` (uuid), keeping history.
 
-    ``changes``: model field values to set (not ``parent``: see :func:`move_location`).
-    Needs ``location.change_location`` (and the upper-level right for a region or
-    district). Returns the saved row.
+    ``changes``: model field values to set; ``parent_id`` too (checked as in
+    :func:`move_location`), so that a change of level and parent is one version. Needs
+    ``location.change_location`` (and the upper-level right for a region or district).
+    Returns the saved row; with nothing to change, the row as it is (no history row).
     """
     _require(user, "location.change_location", "change locations")
     location = versioning.lock_current(Location, key)
@@ -181,8 +187,11 @@ def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Loca
     errors += _children_errors(candidate)
     if errors:
         raise ValidationFailed(errors)
+    changes = changes_of(location, candidate)
+    if not changes:
+        return location
     with _unique_code(candidate.code):
-        return versioning.update(location, changes_of(location, candidate), user_id=user.pk)
+        return versioning.update(location, changes, user_id=user.pk)
 
 
 def changes_of(before: Location, after: Location) -> dict[str, Any]:
@@ -251,7 +260,7 @@ def delete_location(key: uuid.UUID, *, new_parent: uuid.UUID | None = None, user
             ]
         )
     if new_parent is not None:
-        target = _resolve_parent(new_parent)
+        target = _resolve_parent(new_parent, field="newParent")
         if target.pk == location.pk or target.type != location.type or not target.is_current:
             raise ValidationFailed(
                 [

@@ -13,8 +13,9 @@ never imports the location module. It also refuses the delete of a location that
 has current payers (:func:`refuse_location_delete`, connected in ``PayerConfig.ready``).
 
 Error codes: ``REQUIRED``, ``TOO_LONG``, ``INVALID_EMAIL``, ``NOT_FOUND``, ``NOT_CURRENT``,
-``WRONG_LOCATION_LEVEL``, ``HAS_PAYERS``. Every function runs in one transaction and
-raises :class:`ValidationFailed` (nothing written) or ``PermissionDenied``.
+``WRONG_LOCATION_LEVEL``, ``HAS_PAYERS``; ``REQUIRED`` also for a missing type. Every
+function runs in one transaction and raises :class:`ValidationFailed` (nothing written)
+or ``PermissionDenied``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def resolve_location(location_uuid: uuid.UUID | None):
 def validate(payer: Payer) -> list[FieldError]:
     """Every rule the unsaved state of ``payer`` breaks ([] when it is valid)."""
     errors = []
+    if payer.type not in Payer.Type.values:
+        errors.append(FieldError("type", "REQUIRED", "The payer type is required."))
     if not (payer.name or "").strip():
         errors.append(FieldError("name", "REQUIRED", "The name is required."))
     for field, limit in LIMITS.items():
@@ -131,7 +134,7 @@ def update_payer(
 
     ``changes``: model field values to set; ``location``: a location uuid, or None to
     clear it (default :data:`UNCHANGED`). Needs ``payer.change_payer``. Returns the
-    saved row.
+    saved row; with nothing to change, the row as it is (no history row).
     """
     _require(user, "payer.change_payer", "change payers")
     payer = versioning.lock_current(Payer, key)
@@ -145,6 +148,8 @@ def update_payer(
         raise ValidationFailed(errors)
     names = ["name", "type", "address", "phone", "fax", "email", "location_id"]
     diff = {n: getattr(candidate, n) for n in names if getattr(candidate, n) != getattr(payer, n)}
+    if not diff:  # nothing changes: no history row
+        return payer
     return versioning.update(payer, diff, user_id=user.pk)
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from django.db.models import Q, QuerySet
 
-from backend.graphql.inputs import OrderDirection
+from backend.graphql.inputs import OrderDirection, check_filter_texts
 
 from .types import LocationTypeEnum
 
@@ -61,6 +61,7 @@ def filter_locations(queryset: QuerySet, where: LocationFilter | None) -> QueryS
     """Apply a :class:`LocationFilter` to a Location queryset (None: no filtering)."""
     if where is None:
         return queryset
+    check_filter_texts(where)
     lookups = {
         "type": where.type.value if where.type else None,
         "code__iexact": where.code,

@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from django.db.models import Q, QuerySet
 
-from backend.graphql.inputs import OrderDirection
+from backend.graphql.inputs import OrderDirection, check_filter_texts
 
 from .types import PayerTypeEnum
 
@@ -50,6 +50,7 @@ def filter_payers(queryset: QuerySet, where: PayerFilter | None) -> QuerySet:
     """Apply a :class:`PayerFilter` to a Payer queryset (None: no filtering)."""
     if where is None:
         return queryset
+    check_filter_texts(where)
     lookups = {
         "type": where.type.value if where.type else None,
         "name__icontains": where.name_contains,
