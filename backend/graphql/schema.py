@@ -235,7 +235,9 @@ def read_columns_directly(schema: strawberry.Schema) -> list[str]:
         for name, graphql_field in graphql_type.fields.items():
             field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             attribute = _plain_model_attribute(field)
-            if type(attribute) is DeferredAttribute:
+            if getattr(graphql_field.resolve, "direct", False):
+                pass  # done already (the function was called again)
+            elif type(attribute) is DeferredAttribute:
                 graphql_field.resolve = _column_reader(attribute.field.attname)
             elif type(attribute) is ForwardManyToOneDescriptor:
                 graphql_field.resolve = _joined_reader(
@@ -254,6 +256,7 @@ def _joined_reader(cache_name: str, generic):
         except (AttributeError, KeyError):
             return generic(source, info, **kwargs)
 
+    resolve.direct = True
     return resolve
 
 
@@ -261,6 +264,7 @@ def _column_reader(attname: str):
     def resolve(source, info):
         return getattr(source, attname)
 
+    resolve.direct = True
     return resolve
 
 
