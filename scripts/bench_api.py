@@ -116,7 +116,7 @@ def operations(ids: dict) -> list[Operation]:
     )
     frontend = Operation(
         key="1 frontend page",
-        title="100 villages, 3-level parent chain, payers (village's and district's), totalCount",
+        title="100 villages with their 3-level parent chain and their payers, totalCount",
         document="""query FrontendPage($first: Int!) {
   locations(first: $first, filter: {type: VILLAGE}) {
     totalCount

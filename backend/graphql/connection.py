@@ -4,7 +4,8 @@
 (``(SELECT COUNT(*) FROM … WHERE <the same filters>)``), which PostgreSQL evaluates once.
 strawberry-django counts with a window function (``COUNT(1) OVER ()``) instead, which
 makes the database build every matching row, joins included, before it can keep the
-page: on 14,488 villages with their parent chain that was 90 ms of a 17 ms answer.
+page: for a page of 100 of the 14,488 villages with their parent chain, 28 ms against
+2.6 ms (``EXPLAIN ANALYZE``).
 """
 
 from __future__ import annotations
