@@ -11,7 +11,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
-	check-supergraph schema-changes gateway bench-import
+	check-supergraph schema-changes gateway bench-import bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,3 +77,15 @@ bench-import: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles federation/node_modules
+
+# Benchmark of the API at national scale on PostgreSQL (README "Benchmark"); writes
+# bench/results.json. BENCH_ARGS passes options, e.g. BENCH_ARGS="--reuse --only 1,3".
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_api
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python scripts/bench_api.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)

@@ -58,3 +58,186 @@ def test_payers_with_location_payers_cost_two_queries(gql_as, make_chains, count
         "name": "Payer of R0",
         "location": {"code": "R0", "payers": [{"name": "Payer of R0"}]},
     } in nodes
+
+
+# The six operations of the benchmark (scripts/bench_api.py, README "Benchmark"): each
+# costs the same number of queries whatever the size of its answer.
+
+FRONTEND_PAGE = """
+query ($first: Int!) { locations(first: $first, filter: {type: VILLAGE}) {
+  totalCount pageInfo { hasNextPage endCursor }
+  edges { node {
+    uuid code name type
+    parent { code name parent { code name parent { code name } } }
+    payers { name type }
+  } }
+} }
+"""
+SUBTREE = """
+query ($uuid: UUID!) { location(uuid: $uuid) {
+  code name children { code name children { code name children { code name } } }
+} }
+"""
+PAYER_SEARCH = """
+query ($search: String!) { payers(first: 50, filter: {search: $search}) {
+  totalCount
+  edges { node {
+    uuid name type phone email location { code name type parent { code name } }
+  } }
+} }
+"""
+ONE_LOCATION = """
+query ($uuid: UUID!) { location(uuid: $uuid) {
+  uuid code name type parent { uuid code name type } children { uuid code name type }
+} }
+"""
+HIERARCHY_PAGE = """
+query ($first: Int!, $after: String) { locations(first: $first, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor }
+  edges { node { uuid code name type parent { uuid } } }
+} }
+"""
+UPDATE_PAYER = """
+mutation ($uuid: UUID!, $phone: String) { updatePayer(input: {uuid: $uuid, phone: $phone}) {
+  payer { uuid name phone } errors { field code message }
+} }
+"""
+
+
+@pytest.fixture
+def make_tree(db):
+    """A region with ``width`` districts, each with ``width`` municipalities, each with
+    ``width`` villages; every location gets one payer. Returns the region."""
+    from modules.location.models import Location
+    from modules.payer.models import Payer
+
+    def make(width: int):
+        region = Location.objects.create(code="T", name="Tree", type="R")
+        level = [region]
+        for kind in "DWV":
+            level = [
+                Location.objects.create(
+                    code=f"{parent.code}{i}",
+                    name=f"{kind} {parent.code}{i}",
+                    type=kind,
+                    parent=parent,
+                )
+                for parent in level
+                for i in range(width)
+            ]
+        for location in Location.objects.all():
+            Payer.objects.create(name=f"Payer of {location.code}", type="G", location=location)
+        return region
+
+    return make
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chains", [1, 30])
+def test_frontend_page_costs_two_queries(gql_as, make_chains, count_queries, chains):
+    make_chains(chains)
+    data, captured = count_queries(gql_as(*VIEWER).data, FRONTEND_PAGE, {"first": 100})
+    # the page (count and three parents in it) and the villages' payers
+    assert len(captured) == AUTH_QUERIES + 2, "\n".join(q["sql"] for q in captured)
+    page = data["locations"]
+    assert page["totalCount"] == len(page["edges"]) == chains
+    assert page["edges"][0]["node"]["parent"] == {
+        "code": "R0DW",
+        "name": "Ward 0",
+        "parent": {
+            "code": "R0D",
+            "name": "District 0",
+            "parent": {"code": "R0", "name": "Region 0"},
+        },
+    }
+    assert page["edges"][0]["node"]["payers"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("width", [1, 4])
+def test_region_subtree_costs_one_query_per_level(gql_as, make_tree, count_queries, width):
+    region = make_tree(width)
+    data, captured = count_queries(gql_as(*VIEWER).data, SUBTREE, {"uuid": str(region.uuid)})
+    # the region, then one query per level below it: districts, municipalities, villages
+    assert len(captured) == AUTH_QUERIES + 4, "\n".join(q["sql"] for q in captured)
+    districts = data["location"]["children"]
+    villages = [v for d in districts for w in d["children"] for v in w["children"]]
+    assert len(districts) == width and len(villages) == width**3
+    assert villages[-1] == {"code": "T" + str(width - 1) * 3, "name": "V T" + str(width - 1) * 3}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chains", [1, 40])
+def test_payer_search_costs_one_query(gql_as, make_chains, count_queries, chains):
+    make_chains(chains)
+    data, captured = count_queries(gql_as(*VIEWER).data, PAYER_SEARCH, {"search": "payer of"})
+    # count, page, location and its parent in one query
+    assert len(captured) == AUTH_QUERIES + 1, "\n".join(q["sql"] for q in captured)
+    page = data["payers"]
+    assert page["totalCount"] == 2 * chains  # current payers of regions and districts
+    assert len(page["edges"]) == min(50, 2 * chains)
+    district_payer = next(e["node"] for e in page["edges"] if e["node"]["name"] == "Payer of R0D")
+    assert district_payer["location"] == {
+        "code": "R0D",
+        "name": "District 0",
+        "type": "DISTRICT",
+        "parent": {"code": "R0", "name": "Region 0"},
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("width", [1, 6])
+def test_one_location_costs_two_queries(gql_as, make_tree, count_queries, width):
+    make_tree(width)
+    from modules.location.models import Location
+
+    district = Location.objects.get(code="T0")
+    data, captured = count_queries(gql_as(*VIEWER).data, ONE_LOCATION, {"uuid": str(district.uuid)})
+    # the location with its parent joined, its children
+    assert len(captured) == AUTH_QUERIES + 2, "\n".join(q["sql"] for q in captured)
+    location = data["location"]
+    assert (location["code"], location["type"], location["parent"]["code"]) == (
+        "T0",
+        "DISTRICT",
+        "T",
+    )
+    assert [c["code"] for c in location["children"]] == [f"T0{i}" for i in range(width)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chains", [1, 30])
+def test_hierarchy_page_costs_one_query(gql_as, make_chains, count_queries, chains):
+    make_chains(chains)
+    client = gql_as(*VIEWER)
+    first, captured = count_queries(client.data, HIERARCHY_PAGE, {"first": 3})
+    assert len(captured) == AUTH_QUERIES + 1, "\n".join(q["sql"] for q in captured)
+    after = first["locations"]["pageInfo"]["endCursor"]
+    data, captured = count_queries(client.data, HIERARCHY_PAGE, {"first": 1000, "after": after})
+    # a later page: count, page and parents in one query
+    assert len(captured) == AUTH_QUERIES + 1, "\n".join(q["sql"] for q in captured)
+    page = data["locations"]
+    assert page["totalCount"] == 4 * chains
+    assert len(page["edges"]) == 4 * chains - 3
+    assert page["pageInfo"]["hasNextPage"] is False
+    assert [e["node"]["code"] for e in first["locations"]["edges"]] == ["R0", "R0D", "R0DW"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chains", [1, 30])
+def test_payer_update_query_count(gql_as, make_chains, count_queries, chains):
+    make_chains(chains)
+    from modules.payer.models import Payer
+
+    payer = Payer.objects.get(name="Payer of R0D")
+    client = gql_as(*VIEWER, "payer.change_payer")
+    data, captured = count_queries(
+        client.data, UPDATE_PAYER, {"uuid": str(payer.uuid), "phone": "+855 23 000001"}
+    )
+    # the transaction (a savepoint here, BEGIN/COMMIT in production: 2), lock, read,
+    # location (validation), history (read, insert), update, read back
+    assert len(captured) == AUTH_QUERIES + 9, "\n".join(q["sql"] for q in captured)
+    assert data["updatePayer"] == {
+        "payer": {"uuid": str(payer.uuid), "name": "Payer of R0D", "phone": "+855 23 000001"},
+        "errors": [],
+    }
+    assert Payer.objects.filter(legacy_id=payer.pk, phone=payer.phone).count() == 1

@@ -1,0 +1,73 @@
+"""The speed-ups of the schema assembly keep the behaviour (see README "Benchmark")."""
+
+import pytest
+
+from backend.graphql.schema import get_schema, guard_rules, read_columns_directly
+
+
+def test_columns_and_joined_relations_are_read_directly_fields_with_rules_are_not():
+    changed = read_columns_directly(get_schema())
+    assert changed == [
+        *(
+            f"Location.{name}"
+            for name in (
+                "uuid",
+                "code",
+                "name",
+                "type",
+                "parent",
+                "malePopulation",
+                "femalePopulation",
+                "otherPopulation",
+                "families",
+                "validityFrom",
+                "validityTo",
+            )
+        ),
+        *(
+            f"Payer.{name}"
+            for name in (
+                "uuid",
+                "name",
+                "type",
+                "address",
+                "phone",
+                "fax",
+                "email",
+                "validityFrom",
+                "validityTo",
+            )
+        ),
+    ]
+    # resolvers (children, payers, history) and permission checks (Payer.location) stay
+    assert not {"Location.children", "Location.payers", "Payer.location"} & set(changed)
+
+
+def test_guard_rules_are_created_once_so_the_validation_cache_hits():
+    assert guard_rules(12, 30) is guard_rules(12, 30)
+    assert guard_rules(12, 30) != guard_rules(5, 30)
+
+
+@pytest.mark.django_db
+def test_a_cached_document_is_still_refused(gql):
+    deep = "{ locations { edges { node { " + "parent { " * 12 + "code" + " }" * 12 + " } } } }"
+    for _ in range(2):  # parsed and validated once, refused both times
+        assert "exceeds maximum operation depth of 12" in gql.errors(deep)[0]
+
+
+@pytest.mark.django_db
+def test_a_relation_not_joined_is_still_fetched(gql, make_chains):
+    # createLocation's payload location is not built by the optimizer: parent is fetched
+    make_chains(1)
+    from modules.location.models import Location
+
+    region = Location.objects.get(code="R0")
+    data = gql.data(
+        'mutation ($p: UUID!) { createLocation(input: {code: "R0X", name: "X", type: DISTRICT, '
+        "parent: $p}) { location { code parent { code name } } errors { code } } }",
+        {"p": str(region.uuid)},
+    )
+    assert data["createLocation"] == {
+        "location": {"code": "R0X", "parent": {"code": "R0", "name": "Region 0"}},
+        "errors": [],
+    }
