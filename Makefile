@@ -69,7 +69,7 @@ schema-changes: $(STAMP)
 # The gateway over supergraph.graphql; see README "Running modules as separate services".
 GATEWAY_PORT ?= 4000
 gateway: $(FED_STAMP)
-	PORT=$(GATEWAY_PORT) node federation/gateway.mjs
+	NODE_ENV=production PORT=$(GATEWAY_PORT) node federation/gateway.mjs
 
 # Import benchmark: Cambodia's hierarchy as a legacy CSV into PostgreSQL (database leg_bench).
 bench-import: $(STAMP)

@@ -30,7 +30,6 @@ from typing import Any
 
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.utils import timezone
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # legacy ``int`` columns (SQL Server, 32 bits)
 
@@ -168,7 +167,9 @@ def save_by_id(objects: Sequence[models.Model]) -> LoadCounts:
     history row: a copy with a new id (above every id of the table) and a new uuid,
     ``validity_to`` = the time of the change and ``legacy_id`` = the current row's id.
     The current row keeps its id and uuid. The time of the change is the new row's
-    ``validity_from`` when the legacy side moved it forward, else the time of the import.
+    ``validity_from``; when the legacy side did not move it forward (an edit outside
+    openIMIS), the history row is valid at no instant (``validity_to`` =
+    ``validity_from``) rather than overlapping the current version.
     History rows that change, and current rows that become history (a legacy delete),
     are updated in place.
     """
@@ -182,7 +183,6 @@ def save_by_id(objects: Sequence[models.Model]) -> LoadCounts:
     for start in range(0, len(pks), 5000):
         existing.update(manager.in_bulk(pks[start : start + 5000]))
     versioned = _is_versioned(model)
-    now = timezone.now()
     created, changed, copies, outcomes = [], [], [], {}
     for obj in objects:
         old = existing.get(obj.pk)
@@ -193,8 +193,11 @@ def save_by_id(objects: Sequence[models.Model]) -> LoadCounts:
             changed.append(obj)
             outcomes[obj.pk] = UPDATED
             if versioned and old.validity_to is None and obj.validity_to is None:
-                moved = obj.validity_from is not None and obj.validity_from > old.validity_from
-                old.validity_to = obj.validity_from if moved else now
+                # The version ends where the new one starts. When the legacy side changed
+                # the row without moving ValidityFrom (an edit outside openIMIS), when is
+                # unknown: the old values are kept, valid at no instant, so that a date
+                # never shows two versions of one row.
+                old.validity_to = obj.validity_from
                 old.legacy_id = old.pk
                 old.uuid = uuid.uuid4()
                 copies.append(old)

@@ -10,7 +10,7 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
 ``DEBUG``
     ``true``/``false``, default ``false``. In debug mode errors are not masked.
 ``SECRET_KEY``
-    Required when ``DEBUG`` is false and ``ALLOWED_HOSTS`` is not local-only.
+    Required as soon as ``ALLOWED_HOSTS`` names a non-local host (debug mode or not).
 ``ALLOWED_HOSTS``
     Comma-separated host names. Default: ``localhost,127.0.0.1,[::1]``.
 ``OPENIMIS_MODULES``
@@ -35,7 +35,7 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_LOCAL_HOSTS)
 _INSECURE_KEY = "insecure-local-only-key-do-not-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
-if SECRET_KEY == _INSECURE_KEY and not DEBUG and set(ALLOWED_HOSTS) - set(_LOCAL_HOSTS):
+if SECRET_KEY == _INSECURE_KEY and set(ALLOWED_HOSTS) - set(_LOCAL_HOSTS):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set when the server accepts non-local hosts "
         f"(ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)})."
@@ -139,6 +139,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 
 GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=1000)
+if GRAPHQL_MAX_PAGE_SIZE < 1:
+    raise ImproperlyConfigured(
+        f"GRAPHQL_MAX_PAGE_SIZE must be positive (got {GRAPHQL_MAX_PAGE_SIZE})."
+    )
 GRAPHQL_DEFAULT_PAGE_SIZE = env.int(
     "GRAPHQL_DEFAULT_PAGE_SIZE", default=min(100, max(GRAPHQL_MAX_PAGE_SIZE, 1))
 )

@@ -51,15 +51,13 @@ def lock_current(model: type[models.Model], key: uuid.UUID, *, field: str = "uui
             [FieldError(field, "NOT_FOUND", f"No {model._meta.verbose_name} has uuid {key}.")]
         )
     if row.validity_to is not None:
+        what = (
+            f"was deleted on {row.validity_to:%Y-%m-%d %H:%M}"
+            if row.legacy_id is None
+            else f"is an earlier version of {model._meta.verbose_name} id {row.legacy_id}"
+        )
         raise ValidationFailed(
-            [
-                FieldError(
-                    field,
-                    "NOT_CURRENT",
-                    f"{key} is a history version ({model._meta.verbose_name} "
-                    f"{row.legacy_id}); history is never changed.",
-                )
-            ]
+            [FieldError(field, "NOT_CURRENT", f"{key} {what}; history is never changed.")]
         )
     return row
 

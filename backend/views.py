@@ -1,8 +1,9 @@
 """The GraphQL endpoint: authentication by Django session or OAuth2 bearer token.
 
 - ``Authorization: Bearer <token>``: an OAuth2 access token issued by django-oauth-toolkit
-  at ``/o/token/``. A request with such a header is authenticated by the token alone
-  (no cookies involved, so no CSRF check); an invalid or expired token is a 401.
+  at ``/o/token/`` (scope ``read`` allows queries, ``write`` mutations). A request with
+  such a header is authenticated by the token alone (no cookies involved, so no CSRF
+  check); an invalid or expired token is a 401.
 - Otherwise the Django session (log in at ``/accounts/login/``, which GraphiQL then
   uses). Cookie sessions are vulnerable to cross-site requests, so a logged-in user's
   POST must carry Django's CSRF token (``X-CSRFToken`` header; GraphiQL sends it):
@@ -83,7 +84,11 @@ def _token_user(request: HttpRequest):
     if not valid:
         return None
     user = oauth_request.user or oauth_request.access_token.application.user
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    # the token's scopes ("read", "write") bound what it may do: see permissions.authorize
+    request.oauth_scopes = frozenset(oauth_request.access_token.scope.split())
+    return user
 
 
 @method_decorator(csrf_exempt, name="dispatch")

@@ -396,7 +396,7 @@ def test_delete_of_a_location_with_children_is_refused(admin, tree):
     response = admin.post(f"{LOCATIONS}{achi.pk}/delete/", {"post": "yes"}, follow=True)
     assert response.redirect_chain[0][0] == f"{LOCATIONS}{achi.pk}/change/"
     (message,) = page_messages(response)
-    assert message.startswith("Not deleted: R1D1W1 Achi has 1 current children")
+    assert message.startswith("Not deleted: R1D1W1 Achi has 1 current child location(s)")
     assert snapshot() == before
     assert LogEntry.objects.count() == entries
 
@@ -431,7 +431,7 @@ def test_bulk_delete_is_all_or_nothing(admin, tree):
     (message,) = page_messages(response)
     assert message.startswith("Nothing was deleted: ")
     assert "R2D1 Rajo still has 1 current payer(s)" in message
-    assert "R2 Tahida has 1 current children" in message
+    assert "R2 Tahida has 1 current child location(s)" in message
     assert snapshot() == before
 
 

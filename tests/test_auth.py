@@ -131,3 +131,18 @@ def test_depth_alias_and_token_limits(gql):
     assert gql.errors(aliases) == ["31 aliases found. Allowed: 30"]
     tokens = "{ " + "__typename " * 2001 + "}"
     assert "token" in gql.errors(tokens)[0].lower()
+
+
+def test_a_read_token_cannot_change_data(application, make_user):
+    token = bearer(application, user=make_user("root", superuser=True), scope="read")
+    query = (
+        'mutation { createLocation(input: {code: "R9", name: "X", type: REGION}) '
+        "{ errors { code } } }"
+    )
+    body = post(Client(), {"query": query}, Authorization=f"Bearer {token}").json()
+    assert body["errors"][0]["message"] == (
+        "The bearer token's scope does not include 'write' (it has: read)."
+    )
+    assert not Location.objects.filter(code="R9").exists()
+    answer = post(Client(), Authorization=f"Bearer {token}").json()
+    assert answer == {"data": {"locations": {"totalCount": 0}}}

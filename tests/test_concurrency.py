@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection, connections, transaction
 
+from backend.errors import ValidationFailed
 from modules.location import services
 from modules.location.models import Location
 
@@ -52,3 +53,54 @@ def test_concurrent_updates_keep_both_histories():
     assert current.name == "B"
     assert [h.name for h in history] == ["Original", "A"]
     assert history[1].validity_to == current.validity_from
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delete_waits_for_a_child_being_created():
+    """Given a district, when one connection creates a municipality under it and holds
+    its transaction while another deletes the district, then the delete waits and is
+    refused (HAS_CHILDREN): a deleted location never keeps current children."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
+    user = User.objects.create_superuser("editor", password=None)
+    region = Location.objects.create(code="R1", name="Ultha", type="R")
+    district = Location.objects.create(code="R1D9", name="New", type="D", parent=region)
+    child_pending = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def create_child() -> None:
+        try:
+            with transaction.atomic():
+                services.create_location(
+                    {"code": "R1D9M1", "name": "Child", "type": "W"},
+                    parent=district.uuid,
+                    user=user,
+                )
+                child_pending.set()
+                time.sleep(1.0)
+            outcomes["create"] = "ok"
+        except BaseException as error:
+            outcomes["create"] = error
+        finally:
+            connections.close_all()
+
+    def delete_district() -> None:
+        try:
+            services.delete_location(district.uuid, user=user)
+            outcomes["delete"] = "ok"
+        except ValidationFailed as failure:
+            outcomes["delete"] = [e.code for e in failure.errors]
+        except BaseException as error:
+            outcomes["delete"] = error
+        finally:
+            connections.close_all()
+
+    creator = threading.Thread(target=create_child)
+    creator.start()
+    assert child_pending.wait(10)
+    deleter = threading.Thread(target=delete_district)
+    deleter.start()
+    creator.join(20)
+    deleter.join(20)
+    assert outcomes == {"create": "ok", "delete": ["HAS_CHILDREN"]}
+    assert Location.objects.get(pk=district.pk).validity_to is None

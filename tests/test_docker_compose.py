@@ -444,7 +444,7 @@ def test_every_python_package_is_included_by_setuptools():
 
 # --- the `federated` profile ------------------------------------------------------------
 
-SUBGRAPH_SERVICES = {"location": "location", "payer": "location,payer"}
+SUBGRAPH_SERVICES = {"location": "location,payer", "payer": "location,payer"}
 
 
 def test_federated_profile_has_a_service_per_module_and_the_gateway():

@@ -170,7 +170,8 @@ def deployment(tmp_path_factory):
     services = {
         "location": (
             [gunicorn, "backend.wsgi:application", "--bind", f"127.0.0.1:{location_port}"],
-            {**base_env, "OPENIMIS_MODULES": "location"},
+            # the payer module's rules guard location deletes: see the README
+            {**base_env, "OPENIMIS_MODULES": "location,payer"},
             f"http://127.0.0.1:{location_port}/graphql/location",
         ),
         "payer": (

@@ -37,7 +37,7 @@ from typing import Any
 
 import strawberry
 from django.apps import apps
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 from graphql import GraphQLError
 from strawberry import relay
@@ -52,7 +52,7 @@ from strawberry_django.optimizer import OptimizerStore, optimize
 from strawberry_django.utils.typing import get_django_definition
 
 from backend.graphql.errors import UserErrorType, log_errors
-from backend.graphql.permissions import NotAuthenticated, check_perm, current_user
+from backend.graphql.permissions import NotAuthenticated, authorize
 from backend.graphql.schema import (
     definition_of,
     fresh_fields,
@@ -158,8 +158,8 @@ def _refusal(info: Info, permission: str | None) -> GraphQLError | None:
     if permission is None:
         return None
     try:
-        allowed = check_perm(current_user(info), permission)
-    except NotAuthenticated as error:
+        allowed = authorize(info, permission)
+    except (NotAuthenticated, PermissionDenied) as error:
         return GraphQLError(str(error))
     return None if allowed else GraphQLError(f"Permission denied: you need {permission!r}.")
 

@@ -44,6 +44,29 @@ def check_perm(user: Any, permission: str) -> bool:
     return user.has_perm(permission)
 
 
+def required_scope(permission: str) -> str:
+    """The OAuth2 scope a bearer token needs for ``permission``: ``read`` for a view
+    permission, ``write`` for any other (add, change, delete, manage)."""
+    return "read" if permission.partition(".")[2].startswith("view_") else "write"
+
+
+def authorize(info: strawberry.Info, permission: str) -> bool:
+    """True when the request may use ``permission``: its user has it and, for a bearer
+    token, the token's scopes include :func:`required_scope` (else ``PermissionDenied``).
+
+    Raises :class:`NotAuthenticated` for an anonymous request.
+    """
+    request = info.context.request
+    allowed = check_perm(request.user, permission)
+    scopes = getattr(request, "oauth_scopes", None)  # set by the view for bearer tokens
+    if allowed and scopes is not None and required_scope(permission) not in scopes:
+        raise PermissionDenied(
+            f"The bearer token's scope does not include {required_scope(permission)!r} "
+            f"(it has: {' '.join(sorted(scopes)) or 'none'})."
+        )
+    return allowed
+
+
 @functools.cache
 def HasPerm(permission: str) -> type[BasePermission]:
     """A permission class requiring the Django permission ``permission``."""
@@ -52,15 +75,15 @@ def HasPerm(permission: str) -> type[BasePermission]:
         message = f"Permission denied: you need {permission!r}."
 
         def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-            return check_perm(current_user(info), permission)
+            return authorize(info, permission)
 
     HasPermission.__name__ = HasPermission.__qualname__ = f"HasPerm[{permission}]"
     return HasPermission
 
 
 def require_perm(info: strawberry.Info, permission: str) -> None:
-    """Raise unless the request's user has ``permission`` (see :func:`check_perm`)."""
-    if not check_perm(current_user(info), permission):
+    """Raise unless the request may use ``permission`` (see :func:`authorize`)."""
+    if not authorize(info, permission):
         raise PermissionDenied(f"Permission denied: you need {permission!r}.")
 
 

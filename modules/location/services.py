@@ -2,18 +2,19 @@
 
 Rules (openIMIS ``tblLocations`` and the location module's issue):
 
-- ``code`` is required, at most 8 characters, unique among current locations;
+- ``code`` is required, at most 8 characters, unique among current locations (ignoring
+  case, as openIMIS on SQL Server does);
 - ``name`` is required, at most 50 characters;
 - a REGION has no parent, a DISTRICT's parent is a REGION, a MUNICIPALITY's a DISTRICT,
   a VILLAGE's a MUNICIPALITY, and the parent is a current location;
-- population and family counts are whole numbers, not negative;
+- population and family counts are whole numbers, not negative, at most 2**31 - 1;
 - creating or changing a REGION or DISTRICT also needs ``location.manage_upper_levels``
   (openIMIS keeps that right apart);
 - every change keeps history (:mod:`backend.versioning`); a delete is refused while the
   location has current children (unless they get a new parent of the right level) or
   while another module objects (the payer module: current payers).
 
-Error codes: ``REQUIRED``, ``TOO_LONG``, ``DUPLICATE``, ``NEGATIVE``, ``NOT_FOUND``,
+Error codes: ``REQUIRED``, ``TOO_LONG``, ``DUPLICATE``, ``NEGATIVE``, ``TOO_LARGE``, ``NOT_FOUND``,
 ``NOT_CURRENT``, ``PARENT_NOT_ALLOWED``, ``PARENT_REQUIRED``, ``WRONG_PARENT_LEVEL``,
 ``HAS_CHILDREN``, ``CYCLE``. Every function runs in one transaction and raises
 :class:`ValidationFailed` (nothing written) or ``PermissionDenied``.
@@ -37,6 +38,8 @@ from .models import Location
 #: Permission needed, besides add/change/delete, to write a REGION or DISTRICT.
 UPPER_LEVELS_PERMISSION = "location.manage_upper_levels"
 UPPER_LEVELS = {Location.Type.REGION, Location.Type.DISTRICT}
+#: Largest count a legacy int column holds (32 bits).
+MAX_COUNT = 2**31 - 1
 COUNT_FIELDS = {
     "male_population": "malePopulation",
     "female_population": "femalePopulation",
@@ -56,9 +59,12 @@ def _check_level_permission(user, *types: str) -> None:
 
 
 def _resolve_parent(parent_uuid: uuid.UUID | None, field: str = "parent") -> Location | None:
+    """The location with this uuid, locked for the transaction (FOR UPDATE): a concurrent
+    delete of the parent waits for this write, or this write waits for the delete and
+    then sees the parent no longer current."""
     if parent_uuid is None:
         return None
-    parent = Location.objects.filter(uuid=parent_uuid).first()
+    parent = Location.objects.select_for_update().filter(uuid=parent_uuid).first()
     if parent is None:
         raise ValidationFailed(
             [FieldError(field, "NOT_FOUND", f"No location has uuid {parent_uuid}.")]
@@ -84,12 +90,20 @@ def validate(location: Location) -> list[FieldError]:
                 )
             )
     code = (location.code or "").strip()
-    if code and Location.objects.current().filter(code=code).exclude(pk=location.pk).exists():
+    # case-insensitive, as openIMIS on SQL Server (its collation) and the code filter
+    if (
+        code
+        and Location.objects.current().filter(code__iexact=code).exclude(pk=location.pk).exists()
+    ):
         errors.append(_duplicate(code))
     for attribute, field in COUNT_FIELDS.items():
         value = getattr(location, attribute)
         if value is not None and value < 0:
             errors.append(FieldError(field, "NEGATIVE", f"{field} cannot be negative ({value})."))
+        elif value is not None and value > MAX_COUNT:
+            errors.append(
+                FieldError(field, "TOO_LARGE", f"{field} is at most {MAX_COUNT} ({value}).")
+            )
     errors += _parent_errors(location)
     return errors
 
@@ -254,8 +268,8 @@ def delete_location(key: uuid.UUID, *, new_parent: uuid.UUID | None = None, user
                 FieldError(
                     "newParent",
                     "HAS_CHILDREN",
-                    f"{location} has {len(children)} current children; give them a new "
-                    f"parent (newParent) or move them first.",
+                    f"{location} has {len(children)} current child location(s); give "
+                    "them a new parent (newParent) or move them first.",
                 )
             ]
         )

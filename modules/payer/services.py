@@ -52,7 +52,10 @@ def resolve_location(location_uuid: uuid.UUID | None):
     """The location with this uuid (None for None); NOT_FOUND when there is none."""
     if location_uuid is None:
         return None
-    location = apps.get_model("location", "Location").objects.filter(uuid=location_uuid).first()
+    # locked (FOR UPDATE): a concurrent delete of the location waits for this write, or
+    # this write waits for the delete and then sees the location no longer current
+    locations = apps.get_model("location", "Location").objects.select_for_update()
+    location = locations.filter(uuid=location_uuid).first()
     if location is None:
         raise ValidationFailed(
             [FieldError("location", "NOT_FOUND", f"No location has uuid {location_uuid}.")]

@@ -232,3 +232,22 @@ def test_new_user_story(gql, tree):
     assert [h["name"] for h in data["d"]["history"]] == ["Newdis"]
     assert data["m"]["parent"] == {"code": "R1D1"}
     assert [h["parent"]["code"] for h in data["m"]["history"]] == ["R1D9", "R1D1"]
+
+
+def test_codes_are_unique_ignoring_case(gql, tree):
+    result = run(gql, "createLocation", {"code": "r1", "name": "Lower", "type": "REGION"})
+    assert codes_of(result["errors"]) == [("code", "DUPLICATE")]
+
+
+def test_counts_beyond_32_bits_are_refused_by_the_service(tree, make_user):
+    """GraphQL's Int stops them first; the admin form reaches the service with them."""
+    from backend.errors import ValidationFailed
+    from modules.location import services
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.update_location(
+            tree["achi"].uuid,
+            {"male_population": 2**31},
+            user=make_user("root", superuser=True),
+        )
+    assert [(e.field, e.code) for e in refused.value.errors] == [("malePopulation", "TOO_LARGE")]
