@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "strawberry_django",
     "oauth2_provider",
     "backend.apps.CoreConfig",
-    "backend.staging.apps.StagingConfig",
+    "backend.legacy.staging.apps.StagingConfig",
     *(f"modules.{name}" for name in OPENIMIS_MODULES),
 ]
 

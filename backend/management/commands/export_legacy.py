@@ -2,7 +2,7 @@
 
 Writes ``DIR/tblLocations.csv``, ``DIR/tblPayer.csv`` (and/or ``.json``), one file per
 legacy table of the active modules, with every row (current and history) by id, in the
-shape ``import_legacy`` reads (see :mod:`backend.legacy_export`). Existing files of those
+shape ``import_legacy`` reads (see :mod:`backend.legacy.export`). Existing files of those
 names are replaced. Importing the files into an empty database and exporting again gives
 the same bytes.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backend.legacy_export import export_table
+from backend.legacy.export import export_table
 from backend.management.commands.import_legacy import legacy_tables, legacy_time_zone
 
 

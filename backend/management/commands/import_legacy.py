@@ -11,7 +11,7 @@ Usage::
 The tables come from the active modules: each module's ``legacy`` submodule lists
 :class:`backend.legacy.LegacyTable` objects (``--<option> PATH`` per table); they run in
 module order (``OPENIMIS_MODULES``). The core never imports a module by name. The sources
-(CSV, JSON, a live database; :mod:`backend.legacy_sources`) all give the same rows to the
+(CSV, JSON, a live database; :mod:`backend.legacy.sources`) all give the same rows to the
 same mapping.
 
 All or nothing by default: every source is read and every row validated first; when any
@@ -34,7 +34,7 @@ on PostgreSQL writes the file as well.
 File format (openIMIS demo export, ``shared/data/openimis-demo/README.md``): UTF-8 (a BOM
 is allowed), RFC 4180, header row = legacy column names (any order, case-insensitive);
 an empty unquoted field is SQL NULL, ``""`` is the empty string; naive datetimes are read
-in ``settings.LEGACY_TIME_ZONE``. JSON: see :func:`backend.legacy_sources.read_json`.
+in ``settings.LEGACY_TIME_ZONE``. JSON: see :func:`backend.legacy.sources.read_json`.
 """
 
 from __future__ import annotations
@@ -67,15 +67,15 @@ from backend.legacy import (
     LoadCounts,
     Rejection,
 )
-from backend.legacy_sources import (  # noqa: F401  (parse_csv, CsvSyntaxError: public here too)
+from backend.legacy.sources import (  # noqa: F401  (parse_csv, CsvSyntaxError: public here too)
     CsvSyntaxError,
     LegacyDatabase,
     parse_csv,
     read_csv,
     read_json,
 )
+from backend.legacy.staging.models import StagingRow
 from backend.registry import active_modules
-from backend.staging.models import StagingRow
 
 #: A progress bar is shown for a table with more rows than this (and a terminal).
 PROGRESS_MIN_ROWS = 1000
