@@ -29,7 +29,7 @@ def legacy_csv(folder: Path) -> tuple[Path, int]:
     """Write Cambodia's locations as a legacy tblLocations.csv; return (path, rows)."""
     from datetime import UTC, datetime
 
-    from backend.legacy_export import csv_lines
+    from backend.legacy.export import csv_lines
     from backend.management.commands.import_legacy import legacy_tables, legacy_time_zone
     from modules.location import cambodia
     from modules.location.models import Location

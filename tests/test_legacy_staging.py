@@ -11,7 +11,7 @@ import pytest
 from django.core.management.base import CommandError
 from django.db import connection
 
-from backend.staging.models import StagingRow
+from backend.legacy.staging.models import StagingRow
 from modules.location.models import Location
 from modules.payer.models import Payer
 from tests.legacy_helpers import run_import
