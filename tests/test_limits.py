@@ -58,3 +58,17 @@ def test_an_exploding_query_is_refused_before_execution(gql, django_assert_num_q
         "This request could return up to 8,842,001 objects; the limit is 100,000. "
         "Ask for smaller pages (first/last) or fewer nested lists."
     ]
+
+
+@pytest.mark.django_db
+def test_several_operations_need_an_operation_name(gql):
+    document = "query A { __typename } query B { __typename }"
+    assert gql.errors(document) == [
+        "The document holds 2 operations: name the one to run in operationName."
+    ]
+    response = gql.client.post(
+        "/graphql",
+        {"query": document, "operationName": "B"},
+        content_type="application/json",
+    )
+    assert response.json() == {"data": {"__typename": "Query"}}

@@ -117,10 +117,26 @@ def estimate_nodes(
 
 
 class MaxNodesLimiter(SchemaExtension):
-    """Refuse a request whose answer could hold more than ``GRAPHQL_MAX_NODES`` objects."""
+    """Refuse a request whose answer could hold more than ``GRAPHQL_MAX_NODES`` objects.
+
+    Also refuses a document of several operations without ``operationName``: the
+    GraphQL specification (6.1, GetOperation) makes that a request error, and the
+    estimate needs to know which operation runs.
+    """
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
+        # strawberry falls back to the first operation when none is named; what the
+        # client sent is kept in _provided_operation_name (strawberry is pinned)
+        if context.graphql_document is not None and not context._provided_operation_name:
+            operations = [
+                d for d in context.graphql_document.definitions if hasattr(d, "operation")
+            ]
+            if len(operations) > 1:
+                raise GraphQLError(
+                    f"The document holds {len(operations)} operations: name the one to run "
+                    "in operationName."
+                )
         if context.graphql_document is not None:
             nodes = estimate_nodes(
                 context.schema._schema,
