@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -35,3 +37,10 @@ class ValidationFailed(Exception):
 
 class UserInputError(ValueError):
     """A request the client must change (shown to clients even when errors are masked)."""
+
+
+def require_permission(user, permission: str, what: str) -> None:
+    """Raise ``PermissionDenied`` ("You need the permission 'x' to <what>.") unless
+    ``user`` has the Django permission ``permission`` (``"app_label.codename"``)."""
+    if not user.has_perm(permission):
+        raise PermissionDenied(f"You need the permission {permission!r} to {what}.")

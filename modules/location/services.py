@@ -27,11 +27,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from backend import versioning
-from backend.errors import FieldError, ValidationFailed
+from backend.errors import FieldError, ValidationFailed, require_permission
 
 from .models import Location
 
@@ -48,14 +47,9 @@ COUNT_FIELDS = {
 }
 
 
-def _require(user, permission: str, what: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied(f"You need the permission {permission!r} to {what}.")
-
-
 def _check_level_permission(user, *types: str) -> None:
     if any(t in UPPER_LEVELS for t in types):
-        _require(user, UPPER_LEVELS_PERMISSION, "create or change regions and districts")
+        require_permission(user, UPPER_LEVELS_PERMISSION, "create or change regions and districts")
 
 
 def _resolve_parent(parent_uuid: uuid.UUID | None, field: str = "parent") -> Location | None:
@@ -169,7 +163,7 @@ def create_location(data: Mapping[str, Any], *, parent: uuid.UUID | None, user) 
     ``parent``: the parent's uuid or None; ``user``: the acting Django user (needs
     ``location.add_location``). Returns the saved row, read back from the database.
     """
-    _require(user, "location.add_location", "create locations")
+    require_permission(user, "location.add_location", "create locations")
     _check_level_permission(user, data.get("type"))
     location = Location(**data, parent=_resolve_parent(parent), audit_user_id=user.pk)
     location.code = (location.code or "").strip()
@@ -191,7 +185,7 @@ def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Loca
     ``location.change_location`` (and the upper-level right for a region or district).
     Returns the saved row; with nothing to change, the row as it is (no history row).
     """
-    _require(user, "location.change_location", "change locations")
+    require_permission(user, "location.change_location", "change locations")
     location = versioning.lock_current(Location, key)
     _check_level_permission(user, location.type, changes.get("type", location.type))
     candidate = Location.objects.get(pk=location.pk)
@@ -237,7 +231,7 @@ def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location
     Needs ``location.change_location`` (and the upper-level right for a region or
     district). Keeps history. Returns the saved row.
     """
-    _require(user, "location.change_location", "move locations")
+    require_permission(user, "location.change_location", "move locations")
     location = versioning.lock_current(Location, key)
     _check_level_permission(user, location.type)
     candidate = Location.objects.get(pk=location.pk)
@@ -258,7 +252,7 @@ def delete_location(key: uuid.UUID, *, new_parent: uuid.UUID | None = None, user
     ``location.delete_location`` (and the upper-level right for a region or district).
     Returns the deleted row as saved.
     """
-    _require(user, "location.delete_location", "delete locations")
+    require_permission(user, "location.delete_location", "delete locations")
     location = versioning.lock_current(Location, key)
     _check_level_permission(user, location.type)
     children = list(Location.objects.current().filter(parent=location).select_for_update())

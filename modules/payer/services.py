@@ -25,13 +25,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
 from backend import versioning
-from backend.errors import FieldError, ValidationFailed
+from backend.errors import FieldError, ValidationFailed, require_permission
 
 from .models import Payer
 
@@ -41,11 +40,6 @@ UNCHANGED: Any = object()
 #: Location levels a payer may belong to (legacy codes): regions and districts.
 PAYER_LOCATION_TYPES = {"R": "region", "D": "district"}
 LIMITS = {"name": 100, "address": 100, "phone": 50, "fax": 50, "email": 50}
-
-
-def _require(user, permission: str, what: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied(f"You need the permission {permission!r} to {what}.")
 
 
 def resolve_location(location_uuid: uuid.UUID | None):
@@ -120,7 +114,7 @@ def create_payer(data: Mapping[str, Any], *, location: uuid.UUID | None, user) -
     ``phone``, ``fax``, ``email``); ``location``: a location uuid or None; ``user``: the
     acting Django user (needs ``payer.add_payer``). Returns the saved row, read back.
     """
-    _require(user, "payer.add_payer", "create payers")
+    require_permission(user, "payer.add_payer", "create payers")
     payer = Payer(**_clean(data), location=resolve_location(location), audit_user_id=user.pk)
     errors = validate(payer)
     if errors:
@@ -139,7 +133,7 @@ def update_payer(
     clear it (default :data:`UNCHANGED`). Needs ``payer.change_payer``. Returns the
     saved row; with nothing to change, the row as it is (no history row).
     """
-    _require(user, "payer.change_payer", "change payers")
+    require_permission(user, "payer.change_payer", "change payers")
     payer = versioning.lock_current(Payer, key)
     candidate = Payer.objects.get(pk=payer.pk)
     for name, value in _clean(changes).items():
@@ -159,7 +153,7 @@ def update_payer(
 @transaction.atomic
 def delete_payer(key: uuid.UUID, *, user) -> Payer:
     """Delete the current payer ``key`` (sets ``validity_to``). Needs ``payer.delete_payer``."""
-    _require(user, "payer.delete_payer", "delete payers")
+    require_permission(user, "payer.delete_payer", "delete payers")
     payer = versioning.lock_current(Payer, key)
     return versioning.soft_delete(payer, user_id=user.pk)
 
