@@ -110,3 +110,28 @@ def check_filter_texts(where: object | None) -> None:
             raise UserInputError(
                 f"filter.{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}."
             )
+
+
+def apply_filter(
+    queryset: QuerySet,
+    where: object,
+    lookups: Mapping[str, object],
+    *,
+    search: str | None = None,
+    search_fields: tuple[str, ...] = (),
+) -> QuerySet:
+    """The common part of a module's filter input, applied to ``queryset``.
+
+    Checks the input's text lengths (:func:`check_filter_texts`), filters by every
+    Django lookup of ``lookups`` whose value is not None (all must match), and, when
+    ``search`` is given, keeps rows where any of ``search_fields`` contains it
+    (case-insensitive). Module-specific conditions (a subtree) are the caller's.
+    """
+    check_filter_texts(where)
+    queryset = queryset.filter(**{k: v for k, v in lookups.items() if v is not None})
+    if search:
+        matches = Q()
+        for name in search_fields:
+            matches |= Q(**{f"{name}__icontains": search})
+        queryset = queryset.filter(matches)
+    return queryset

@@ -6,9 +6,9 @@ from enum import Enum
 from uuid import UUID
 
 import strawberry
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from backend.graphql.inputs import OrderDirection, check_filter_texts
+from backend.graphql.inputs import OrderDirection, apply_filter
 
 from .types import LocationTypeEnum
 
@@ -61,20 +61,20 @@ def filter_locations(queryset: QuerySet, where: LocationFilter | None) -> QueryS
     """Apply a :class:`LocationFilter` to a Location queryset (None: no filtering)."""
     if where is None:
         return queryset
-    check_filter_texts(where)
-    lookups = {
-        "type": where.type.value if where.type else None,
-        "code__iexact": where.code,
-        "code__istartswith": where.code_starts_with,
-        "code__icontains": where.code_contains,
-        "name__icontains": where.name_contains,
-        "parent__uuid": where.parent,
-    }
-    queryset = queryset.filter(**{k: v for k, v in lookups.items() if v is not None})
+    queryset = apply_filter(
+        queryset,
+        where,
+        {
+            "type": where.type.value if where.type else None,
+            "code__iexact": where.code,
+            "code__istartswith": where.code_starts_with,
+            "code__icontains": where.code_contains,
+            "name__icontains": where.name_contains,
+            "parent__uuid": where.parent,
+        },
+        search=where.search,
+        search_fields=("code", "name"),
+    )
     if where.ancestor is not None:
         queryset = queryset.below(where.ancestor)
-    if where.search:
-        queryset = queryset.filter(
-            Q(code__icontains=where.search) | Q(name__icontains=where.search)
-        )
     return queryset

@@ -6,9 +6,9 @@ from enum import Enum
 from uuid import UUID
 
 import strawberry
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from backend.graphql.inputs import OrderDirection, check_filter_texts
+from backend.graphql.inputs import OrderDirection, apply_filter
 
 from .types import PayerTypeEnum
 
@@ -50,19 +50,18 @@ def filter_payers(queryset: QuerySet, where: PayerFilter | None) -> QuerySet:
     """Apply a :class:`PayerFilter` to a Payer queryset (None: no filtering)."""
     if where is None:
         return queryset
-    check_filter_texts(where)
-    lookups = {
-        "type": where.type.value if where.type else None,
-        "name__icontains": where.name_contains,
-        "email__iexact": where.email,
-        "phone__icontains": where.phone,
-    }
-    queryset = queryset.filter(**{k: v for k, v in lookups.items() if v is not None})
+    queryset = apply_filter(
+        queryset,
+        where,
+        {
+            "type": where.type.value if where.type else None,
+            "name__icontains": where.name_contains,
+            "email__iexact": where.email,
+            "phone__icontains": where.phone,
+        },
+        search=where.search,
+        search_fields=("name", "phone", "email"),
+    )
     if where.location is not None:
         queryset = queryset.at_or_below(where.location)
-    if where.search:
-        text = where.search
-        queryset = queryset.filter(
-            Q(name__icontains=text) | Q(phone__icontains=text) | Q(email__icontains=text)
-        )
     return queryset
