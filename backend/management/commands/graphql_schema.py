@@ -3,9 +3,10 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from backend.graphql.schema import get_schema
+from backend.management.generated import write_or_check
 
 DEFAULT_PATH = Path(settings.BASE_DIR) / "schema.graphql"
 
@@ -28,14 +29,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path: Path, check: bool, **options):
-        sdl = schema_sdl()
-        if check:
-            if not path.is_file() or path.read_text(encoding="utf-8") != sdl:
-                raise CommandError(
-                    f"{path} differs from the live schema. "
-                    "Regenerate it with: python manage.py graphql_schema"
-                )
-            self.stdout.write(f"{path} matches the live schema.")
-            return
-        path.write_text(sdl, encoding="utf-8")
-        self.stdout.write(f"Wrote {path} ({len(sdl.splitlines())} lines).")
+        self.stdout.write(
+            write_or_check(
+                path,
+                schema_sdl(),
+                check=check,
+                source="the live schema",
+                command="python manage.py graphql_schema",
+            )
+        )

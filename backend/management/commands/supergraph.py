@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.graphql.federation import build_subgraph
+from backend.management.generated import write_or_check
 from backend.registry import active_modules
 
 ROOT = Path(settings.BASE_DIR)
@@ -86,13 +87,11 @@ class Command(BaseCommand):
         started = time.monotonic()
         supergraph = compose(sdls, url)
         took = time.monotonic() - started
-        if check:
-            if not path.is_file() or path.read_text(encoding="utf-8") != supergraph:
-                raise CommandError(
-                    f"{path} differs from the composition of the live subgraphs. "
-                    "Regenerate it with: python manage.py supergraph"
-                )
-            self.stdout.write(f"{path} matches the composed subgraphs ({took:.1f} s).")
-            return
-        path.write_text(supergraph, encoding="utf-8")
-        self.stdout.write(f"Wrote {path} ({', '.join(sdls)} composed in {took:.1f} s).")
+        message = write_or_check(
+            path,
+            supergraph,
+            check=check,
+            source="the composition of the live subgraphs",
+            command="python manage.py supergraph",
+        )
+        self.stdout.write(f"{message[:-1]} ({', '.join(sdls)} composed in {took:.1f} s).")
