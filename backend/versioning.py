@@ -63,15 +63,17 @@ def lock_current(model: type[models.Model], key: uuid.UUID, *, field: str = "uui
 
 
 def store_history(row: models.Model, *, now: datetime.datetime) -> models.Model:
-    """Save a copy of the current ``row`` (as it is in the database) as a history row.
+    """Save a copy of the current ``row`` as a history row.
 
-    The copy gets a new uuid, ``validity_to`` = ``now`` and ``legacy_id`` = ``row.pk``;
-    every other field keeps its value. Returns the saved history row.
+    ``row`` is the row as read under its lock (:func:`lock_current`, or a
+    ``select_for_update`` query), not yet changed in memory: its values are the ones in
+    the database. The copy gets a new uuid, ``validity_to`` = ``now`` and
+    ``legacy_id`` = ``row.pk``; every other field keeps its value. Returns the saved
+    history row.
     """
     model = type(row)
-    stored = model._default_manager.get(pk=row.pk)
     values = {
-        f.attname: getattr(stored, f.attname)
+        f.attname: getattr(row, f.attname)
         for f in model._meta.concrete_fields
         if f.name not in _NOT_COPIED
     }
@@ -81,7 +83,8 @@ def store_history(row: models.Model, *, now: datetime.datetime) -> models.Model:
 
 
 def update(row: models.Model, changes: Mapping[str, Any], *, user_id: int | None) -> models.Model:
-    """Change the current ``row`` (locked by :func:`lock_current`), keeping its history.
+    """Change the current ``row`` (locked and read by :func:`lock_current`, unchanged in
+    memory), keeping its history.
 
     ``changes`` maps field names to new values. Stores the history row first, then saves
     the new values with ``validity_from`` = now and ``audit_user_id`` = ``user_id``.
