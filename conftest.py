@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+from backend.registry import Manifest
 
 #: The openIMIS demo exports, read from the shared folder beside the repository.
 DEMO_DIR = Path(__file__).resolve().parent.parent / "shared" / "data" / "openimis-demo"
@@ -148,3 +151,8 @@ def make_chains(db):
 def _legacy_reports_in_tmp(settings, tmp_path_factory):
     """``import_legacy`` writes its report file (on SQLite) into a temporary folder."""
     settings.LEGACY_REPORT_DIR = str(tmp_path_factory.mktemp("legacy-reports"))
+
+
+def fake_module(label: str, **manifest: object) -> SimpleNamespace:
+    """A stand-in module config with this label and a Manifest of these fields."""
+    return SimpleNamespace(label=label, manifest=Manifest(**manifest), requires=())

@@ -50,9 +50,9 @@ class ValidityListFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "current":
-            return queryset.filter(validity_to__isnull=True)
+            return queryset.current()
         if self.value() == "history":
-            return queryset.filter(validity_to__isnull=False)
+            return queryset.history()
         return queryset
 
 

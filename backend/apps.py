@@ -2,13 +2,20 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """The core: module registry checks, schema assembly, shared GraphQL types."""
+    """The core: reads the active modules' manifests and wires them (module contract:
+    :mod:`backend.registry`)."""
 
     name = "backend"
     label = "core"
     verbose_name = "openIMIS GraphQL core"
 
     def ready(self) -> None:
-        from backend.registry import check_requirements
+        from django.apps import apps
+        from django.contrib import admin
 
-        check_requirements()
+        from backend.registry import active_modules, check_manifests
+
+        check_manifests()
+        for module in active_modules():
+            for label, admin_class in module.manifest.admin.items():
+                admin.site.register(apps.get_model(label), admin_class)

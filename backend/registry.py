@@ -1,23 +1,31 @@
-"""The module registry: what each active module contributes to the GraphQL API.
+"""The module contract: what a module declares, and how the core finds it.
 
-A module is a Django app under ``modules/<name>/`` whose AppConfig subclasses
-:class:`ModuleConfig`. It declares, in one place, the modules it requires (``requires``)
-and, in its ``schema`` submodule, a :class:`Contribution`: query classes, mutation
-classes, the GraphQL types it owns, and the fields it adds to types owned by other
-modules (``extensions``, keyed by GraphQL type name), and the key of each owned type
-that other services may reference (``keys``, for subgraph mode).
+A module is a Django app under ``modules/<name>/`` with two files the core reads:
+
+- ``apps.py``: an AppConfig subclassing :class:`ModuleConfig` (label, verbose name);
+- ``manifest.py``: ``manifest = Manifest(...)``, everything else the module contributes.
+
+The core discovers nothing else. After Django's app registry is ready it imports every
+active module's manifest (in ``settings.OPENIMIS_MODULES`` order), checks it
+(:func:`check_manifests`) and wires it: admin classes are registered, delete guards are
+consulted by :func:`backend.versioning.soft_delete`, the GraphQL contribution is composed
+into the schema and the subgraphs (:mod:`backend.graphql.schema`,
+:mod:`backend.graphql.federation`), legacy tables are run by ``import_legacy``, the
+lookups are published for other modules (:func:`lookup`), and the generated tests read
+``samples``. A bad manifest stops start-up with one message naming the module and the
+problem.
 
 Modules never import each other. A module names another module's GraphQL type with
-:func:`ref` (a lazy reference by GraphQL name) and another module's model by its Django
-label (``"location.Location"``).
+:func:`ref` (a lazy reference by GraphQL name), another module's model by its Django
+label (``"location.Location"``), and another module's published query helpers with
+:func:`lookup` (``lookup("location.subtree")``).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import strawberry
@@ -28,55 +36,108 @@ from django.core.exceptions import ImproperlyConfigured
 #: GraphQL name; :func:`ref` resolves against it.
 REFS_MODULE = "backend.graphql.refs"
 
+#: A delete guard: given the current row about to be deleted, the reasons to refuse it
+#: (``backend.errors.FieldError`` objects), or an empty list.
+DeleteGuard = Callable[[Any], list]
+
+
+@dataclass(frozen=True)
+class Samples:
+    """What the generated tests need from a module (``tests/test_permissions_matrix.py``,
+    ``tests/test_fuzz.py``): a small world of rows and one case per root field.
+
+    ``world(names) -> names``: creates the module's sample rows in the test database
+    (the modules it requires have created theirs first) and returns ``names`` updated
+    with its placeholders (``{"r1": "<uuid>", "r1_id": "<global id>"}``); a document or
+    answer names a placeholder as ``{r1}``.
+    ``queries``: case name -> (document, guards, answer). The name is a root query field
+    (``"locations"``, ``"node(Location)"``) or ``Type.field`` for a field of a type;
+    ``guards`` maps each dotted response path to the permission guarding it, outermost
+    first; ``answer`` is the full ``data`` for a caller holding every permission.
+    ``mutations``: root mutation field -> (document, permission, payload on success).
+    ``fuzz``: root field -> (selection, variables): a valid call the fuzz tests vary.
+    ``text_limits``: (mutation, input field) -> maximum length the service enforces.
+    ``tables``: the module's tables, compared before and after a refused write.
+    """
+
+    world: Callable[[dict[str, str]], dict[str, str]]
+    queries: Mapping[str, tuple[str, Mapping[str, str], Any]] = field(default_factory=dict)
+    mutations: Mapping[str, tuple[str, str, Any]] = field(default_factory=dict)
+    fuzz: Mapping[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
+    text_limits: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    tables: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything one module contributes; the core reads nothing else.
+
+    ``requires``: labels of the modules this one needs (checked at start-up).
+
+    GraphQL: ``queries`` / ``mutations``: strawberry types whose fields become root
+    fields. ``types``: the object types the module owns, each a ``GuardedNode`` with its
+    ``view_permission``: any field of another module's type that returns one of them is
+    guarded by that permission, without the other module naming it. ``extensions``:
+    GraphQL type name -> strawberry types whose fields are added to that (another
+    module's) type; a field name clash is an error. ``keys``: owned type name -> the
+    field identifying it across subgraphs (``{"Location": "uuid"}``).
+
+    Data: ``admin``: model label -> ModelAdmin class to register. ``legacy_tables``:
+    ``backend.legacy.LegacyTable`` objects (``import_legacy`` / ``export_legacy``).
+    ``delete_guards``: model label (of any module) -> :data:`DeleteGuard`, asked before a
+    current row of that model is deleted. ``lookups``: name -> callable other modules
+    use as ``lookup("<label>.<name>")`` (e.g. location's ``subtree``).
+
+    Deployment and tests: ``subgraph``: whether the module serves a federation subgraph
+    at ``/graphql/<label>`` (default True). ``samples``: :class:`Samples`.
+    """
+
+    requires: Sequence[str] = ()
+    queries: Sequence[type] = ()
+    mutations: Sequence[type] = ()
+    types: Sequence[type] = ()
+    extensions: Mapping[str, Sequence[type]] = field(default_factory=dict)
+    keys: Mapping[str, str] = field(default_factory=dict)
+    admin: Mapping[str, type] = field(default_factory=dict)
+    legacy_tables: Sequence[Any] = ()
+    delete_guards: Mapping[str, DeleteGuard] = field(default_factory=dict)
+    lookups: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    subgraph: bool = True
+    samples: Samples | None = None
+
 
 class ModuleConfig(AppConfig):
     """Base AppConfig of an openIMIS module.
 
     Subclass it as ``registry.ModuleConfig`` (import the ``registry`` module, not the
     class), so that Django finds exactly one AppConfig in the module's ``apps.py``.
-
-    ``requires``: labels of the modules this one needs (checked at start-up).
-    ``schema_module``: submodule holding ``contribution`` (default ``"schema"``).
+    ``manifest_module``: submodule holding ``manifest`` (default ``"manifest"``).
     """
 
-    requires: tuple[str, ...] = ()
-    schema_module: str = "schema"
+    manifest_module: str = "manifest"
+    default_auto_field = "django.db.models.BigAutoField"
+    _manifest: Manifest | None = None
 
-    def contribution(self) -> Contribution:
-        """Import ``<app>.<schema_module>`` and return its ``contribution`` attribute.
+    @property
+    def manifest(self) -> Manifest:
+        """The module's :class:`Manifest`, imported once.
 
-        Raises ImproperlyConfigured when the module defines none.
+        Raises ImproperlyConfigured when ``<app>.<manifest_module>`` defines none.
         """
-        module: ModuleType = importlib.import_module(f"{self.name}.{self.schema_module}")
-        contribution = getattr(module, "contribution", None)
-        if not isinstance(contribution, Contribution):
-            raise ImproperlyConfigured(
-                f"Module {self.label!r}: {module.__name__}.contribution must be a "
-                "backend.registry.Contribution."
-            )
-        return contribution
+        if self._manifest is None:
+            module = importlib.import_module(f"{self.name}.{self.manifest_module}")
+            manifest = getattr(module, "manifest", None)
+            if not isinstance(manifest, Manifest):
+                raise ImproperlyConfigured(
+                    f"Module {self.label!r}: {module.__name__}.manifest must be a "
+                    "backend.registry.Manifest."
+                )
+            self._manifest = manifest
+        return self._manifest
 
-
-@dataclass(frozen=True)
-class Contribution:
-    """What one module adds to the composed schema.
-
-    ``queries`` / ``mutations``: strawberry types whose fields become root fields.
-    ``types``: the GraphQL object types the module owns (published for :func:`ref`).
-    ``extensions``: GraphQL type name -> strawberry types whose fields are added to
-    that type (owned by another module). A field name clash is an error.
-    ``keys``: GraphQL name of an owned type -> the GraphQL name of the field that
-    identifies it across services (``{"Location": "uuid"}``). In subgraph mode such a
-    type is a federation entity (``@key``), resolved in batches by that field, which
-    must map to a unique model field of a ``strawberry_django`` type. A module that
-    extends a type (``extensions``) needs the owner to declare its key.
-    """
-
-    queries: Sequence[type] = ()
-    mutations: Sequence[type] = ()
-    types: Sequence[type] = ()
-    extensions: Mapping[str, Sequence[type]] = field(default_factory=dict)
-    keys: Mapping[str, str] = field(default_factory=dict)
+    @property
+    def requires(self) -> Sequence[str]:
+        return self.manifest.requires
 
 
 def ref(graphql_name: str) -> Any:
@@ -112,3 +173,117 @@ def check_requirements(modules: list[ModuleConfig] | None = None) -> None:
             "; ".join(problems) + f". Active modules: {', '.join(sorted(active)) or '(none)'}. "
             "Add the missing modules to OPENIMIS_MODULES."
         )
+
+
+def _model_label_problem(label: str, active: set[str]) -> str | None:
+    """Why ``label`` names no model of an active module (None when it does)."""
+    app_label, _, model_name = label.partition(".")
+    if not model_name:
+        return f"{label!r} is not a model label ('app_label.ModelName')"
+    if app_label not in active:
+        return f"{label!r} belongs to module {app_label!r}, which is not active"
+    try:
+        apps.get_model(label)
+    except LookupError:
+        return f"{label!r} names no model of module {app_label!r}"
+    return None
+
+
+def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
+    """Check every manifest; raise ImproperlyConfigured naming each module and problem.
+
+    Refused: a missing requirement, an unknown or inactive model label in ``admin`` or
+    ``delete_guards``, an owned type without a view permission, a lookup name published
+    twice. (Field-name clashes and unknown extension targets are refused when the schema
+    is built, :func:`backend.graphql.schema.splice_extensions`.)
+    """
+    modules = active_modules() if modules is None else modules
+    check_requirements(modules)
+    active = {m.label for m in modules}
+    problems: list[str] = []
+    for module in modules:
+        manifest = module.manifest
+        for label in (*manifest.admin, *manifest.delete_guards):
+            problem = _model_label_problem(label, active)
+            if problem:
+                problems.append(f"module {module.label!r}: {problem}")
+        for cls in manifest.types:
+            if not getattr(cls, "view_permission", None):
+                problems.append(
+                    f"module {module.label!r}: type {cls.__name__} declares no view_permission"
+                )
+    if problems:
+        raise ImproperlyConfigured("; ".join(problems) + ".")
+
+
+def delete_guards(model_label: str) -> list[DeleteGuard]:
+    """The active modules' delete guards on the model ``model_label``, in module order."""
+    return [
+        guard
+        for module in active_modules()
+        for label, guard in module.manifest.delete_guards.items()
+        if label.lower() == model_label.lower()
+    ]
+
+
+def lookup(name: str) -> Callable[..., Any]:
+    """The callable an active module publishes as ``"<label>.<name>"`` in its lookups.
+
+    Raises ImproperlyConfigured when the module is not active or publishes no such name.
+    """
+    label, _, short = name.partition(".")
+    for module in active_modules():
+        if module.label == label:
+            found = module.manifest.lookups.get(short)
+            if found is None:
+                raise ImproperlyConfigured(
+                    f"Module {label!r} publishes no lookup {short!r} "
+                    f"(it has: {', '.join(sorted(module.manifest.lookups)) or 'none'})."
+                )
+            return found
+    raise ImproperlyConfigured(f"Lookup {name!r}: module {label!r} is not active.")
+
+
+def view_permissions(modules: list[ModuleConfig] | None = None) -> dict[str, str]:
+    """GraphQL type name -> the view permission of the module owning it."""
+    modules = active_modules() if modules is None else modules
+    return {
+        cls.__strawberry_definition__.name: cls.view_permission
+        for module in modules
+        for cls in module.manifest.types
+        if getattr(cls, "view_permission", None)
+    }
+
+
+def legacy_tables() -> list[Any]:
+    """The active modules' legacy tables, in module order; ImproperlyConfigured when two
+    share a name or an option."""
+    tables = [t for m in active_modules() for t in m.manifest.legacy_tables]
+    for attribute in ("name", "option"):
+        values = [getattr(t, attribute) for t in tables]
+        if len(set(values)) != len(values):
+            raise ImproperlyConfigured(f"Two legacy tables share a {attribute}: {values}.")
+    return tables
+
+
+def subgraph_modules(label: str, modules: list[ModuleConfig] | None = None) -> list[str]:
+    """The modules a service serving the subgraph ``label`` must run, in module order:
+    ``label``, what it requires (transitively), and every module guarding deletes of its
+    models (with what those require), so that the service keeps every rule."""
+    modules = active_modules() if modules is None else modules
+    by_label = {m.label: m for m in modules}
+    wanted: set[str] = set()
+    pending = [label]
+    while pending:
+        current = pending.pop()
+        if current in wanted:
+            continue
+        wanted.add(current)
+        pending.extend(by_label[current].requires)
+        if current == label:
+            pending.extend(
+                m.label
+                for m in modules
+                if any(g.partition(".")[0] == label for g in m.manifest.delete_guards)
+            )
+    return [m.label for m in modules if m.label in wanted]

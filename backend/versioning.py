@@ -1,8 +1,11 @@
-"""History the openIMIS way, for any model with the validity fields.
+"""History the openIMIS way: the versioned base model and its write functions.
 
-A versioned model has ``uuid``, ``validity_from``, ``validity_to``, ``legacy`` (a
-self-reference stored in the legacy column ``legacy_id``) and ``audit_user_id``. The
-rules, from openIMIS (``tblLocations``/``tblPayer``, and the design brief §5):
+Every module's model subclasses :class:`VersionedModel`, which gives it ``uuid``,
+``validity_from``, ``validity_to``, ``legacy`` (a self-reference stored in the legacy
+column ``legacy_id``, reverse name ``history``) and ``audit_user_id``, and the queryset
+:class:`VersionedQuerySet` (``current()``, ``history()``, ``valid_at()``): the one
+definition of "current". The rules, from openIMIS (``tblLocations``/``tblPayer``, and
+the design brief §5):
 
 - the row with ``validity_to`` NULL is the current version; its id and uuid never change;
 - an update first stores the old values as a history row (a copy with its own uuid,
@@ -24,16 +27,76 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
-from django.dispatch import Signal
 from django.utils import timezone
 
+from backend import registry
 from backend.errors import FieldError, ValidationFailed
 
-#: Sent before a current row is deleted (``sender`` = its model class, ``instance``).
-#: A receiver returns a list of :class:`FieldError` explaining why the delete must be
-#: refused (e.g. the payer module: a location that still has current payers), or [].
-#: Modules connect to it in ``AppConfig.ready()``; no module imports another.
-before_delete = Signal()
+
+class VersionedQuerySet(models.QuerySet):
+    """Queryset of a :class:`VersionedModel`: which versions to read."""
+
+    def current(self) -> VersionedQuerySet:
+        """The current version of each row: ``validity_to`` is NULL."""
+        return self.filter(validity_to__isnull=True)
+
+    def history(self) -> VersionedQuerySet:
+        """History rows (earlier versions, and deleted rows): ``validity_to`` is set."""
+        return self.filter(validity_to__isnull=False)
+
+    def valid_at(self, moment: datetime.datetime) -> VersionedQuerySet:
+        """The versions valid at ``moment`` (aware datetime): ``validity_from <= moment``
+        and ``validity_to`` NULL or after ``moment``."""
+        return self.filter(
+            models.Q(validity_from__lte=moment)
+            & (models.Q(validity_to__isnull=True) | models.Q(validity_to__gt=moment))
+        )
+
+
+class VersionedModel(models.Model):
+    """Abstract base of every module's model: the openIMIS history columns.
+
+    Legacy columns: ``ValidityFrom``, ``ValidityTo``, ``LegacyId``, ``AuditUserId``. The
+    current row has ``validity_to`` NULL; a history row has it set and ``legacy`` pointing
+    at its current row (no database constraint: legacy exports are imported as they
+    are, validated by ``import_legacy``).
+    """
+
+    uuid = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Stable external identifier."
+    )
+    validity_from = models.DateTimeField(
+        default=timezone.now, help_text="Start of this version's validity (ValidityFrom)."
+    )
+    validity_to = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="End of this version's validity (ValidityTo); null for the current row.",
+    )
+    legacy = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_column="legacy_id",
+        related_name="history",
+        help_text="On a history row, the current row it is a version of (LegacyId).",
+    )
+    audit_user_id = models.IntegerField(
+        null=True, blank=True, help_text="Id of the user who made this change (AuditUserId)."
+    )
+
+    objects = VersionedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_current(self) -> bool:
+        return self.validity_to is None
+
 
 #: Fields a history copy does not take over from the current row.
 _NOT_COPIED = {"id", "uuid", "validity_to", "legacy"}
@@ -103,13 +166,12 @@ def update(row: models.Model, changes: Mapping[str, Any], *, user_id: int | None
 def soft_delete(row: models.Model, *, user_id: int | None) -> models.Model:
     """Delete the current ``row`` the openIMIS way: set ``validity_to`` = now.
 
-    Raises :class:`ValidationFailed` when a :data:`before_delete` receiver objects.
-    Returns the row read back from the database.
+    Raises :class:`ValidationFailed` when a delete guard of an active module objects
+    (``Manifest.delete_guards``, e.g. the payer module: a location that still has current
+    payers). Returns the row read back from the database.
     """
     objections = [
-        error
-        for _receiver, errors in before_delete.send(sender=type(row), instance=row)
-        for error in errors or ()
+        error for guard in registry.delete_guards(row._meta.label) for error in guard(row) or ()
     ]
     if objections:
         raise ValidationFailed(objections)

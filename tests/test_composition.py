@@ -11,7 +11,8 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
 from backend.graphql.schema import build_schema
-from backend.registry import Contribution, check_requirements
+from backend.registry import check_requirements
+from conftest import fake_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,16 +88,6 @@ def test_check_requirements_lists_every_problem():
     check_requirements([apps.get_app_config("location"), apps.get_app_config("payer")])
 
 
-class _FakeModule:
-    """A stand-in AppConfig contributing a fixed Contribution."""
-
-    def __init__(self, label: str, contribution: Contribution):
-        self.label, self._contribution = label, contribution
-
-    def contribution(self) -> Contribution:
-        return self._contribution
-
-
 @strawberry.type(description="Clashing extension.")
 class _ClashingExtension:
     code: str = strawberry.field(description="Clashes with Location.code.")
@@ -108,13 +99,13 @@ class _OrphanExtension:
 
 
 def test_extension_name_clash_is_refused(restore_schema):
-    clash = _FakeModule("clash", Contribution(extensions={"Location": [_ClashingExtension]}))
+    clash = fake_module("clash", extensions={"Location": [_ClashingExtension]})
     with pytest.raises(ImproperlyConfigured, match="adds field 'code' to 'Location'"):
         build_schema([apps.get_app_config("location"), clash])
 
 
 def test_extension_of_unknown_type_is_refused(restore_schema):
-    orphan = _FakeModule("orphan", Contribution(extensions={"Claim": [_OrphanExtension]}))
+    orphan = fake_module("orphan", extensions={"Claim": [_OrphanExtension]})
     with pytest.raises(ImproperlyConfigured, match="extends GraphQL type 'Claim'"):
         build_schema([apps.get_app_config("location"), orphan])
 

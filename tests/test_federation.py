@@ -16,7 +16,8 @@ from graphql import parse
 from backend.graphql.federation import build_subgraph, get_subgraph
 from backend.graphql.schema import build_schema, definition_of
 from backend.management.commands.graphql_schema import schema_sdl
-from backend.registry import Contribution, ref
+from backend.registry import ref
+from conftest import fake_module
 
 ROOT = Path(__file__).resolve().parent.parent
 #: A superuser's request reads its session and user (superusers need no permission query).
@@ -205,14 +206,6 @@ def test_service_sdl_is_the_printed_subgraph(client):
 # --- the module contract ------------------------------------------------------------------
 
 
-class _FakeModule:
-    def __init__(self, label: str, contribution: Contribution):
-        self.label, self._contribution = label, contribution
-
-    def contribution(self) -> Contribution:
-        return self._contribution
-
-
 @strawberry.type(description="Adds a field to Location.")
 class _LocationExtra:
     extra: str = strawberry.field(description="Extra.", default="x")
@@ -225,10 +218,10 @@ def restore_schema():
 
 
 def test_extending_a_type_without_key_is_refused(restore_schema):
-    from modules.location.schema import contribution as location
+    location = apps.get_app_config("location").manifest
 
-    keyless = _FakeModule("location", Contribution(queries=location.queries, types=location.types))
-    extra = _FakeModule("extra", Contribution(extensions={"Location": [_LocationExtra]}))
+    keyless = fake_module("location", queries=location.queries, types=location.types)
+    extra = fake_module("extra", extensions={"Location": [_LocationExtra]})
     with pytest.raises(ImproperlyConfigured, match="module 'location' must declare its key"):
         build_subgraph("extra", [keyless, extra])
 
@@ -249,7 +242,7 @@ class _PointerQuery:
 
 
 def test_reference_only_stub_is_not_resolvable(restore_schema):
-    pointer = _FakeModule("pointer", Contribution(queries=[_PointerQuery], types=[_Pointer]))
+    pointer = fake_module("pointer", queries=[_PointerQuery], types=[_Pointer])
     sdl = build_subgraph("pointer", [apps.get_app_config("location"), pointer]).as_str()
     assert 'type Location @key(fields: "uuid", resolvable: false) {' in sdl
     assert fields_of(sdl, "Location") == ["uuid"]

@@ -4,7 +4,7 @@ Built from the same registry as the composed schema (:func:`build_schema`). The 
 of module ``M`` holds:
 
 1. ``M``'s root queries and mutations;
-2. the types ``M`` owns, with ``@key`` on those it declares in ``Contribution.keys``;
+2. the types ``M`` owns, with ``@key`` on those it declares in ``Manifest.keys``;
 3. for every type owned by another module that ``M`` extends or references (``ref``),
    an entity stub: the owner's key field plus ``M``'s extension fields, ``@key``
    resolvable when ``M`` adds fields (composition rejects a non-resolvable stub that
@@ -44,9 +44,7 @@ from strawberry import relay
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key, Shareable
 from strawberry.schema.name_converter import NameConverter
-from strawberry.types.base import StrawberryContainer
 from strawberry.types.info import Info
-from strawberry.types.lazy_type import LazyType
 from strawberry.types.unset import UNSET
 from strawberry_django.optimizer import OptimizerStore, optimize
 from strawberry_django.utils.typing import get_django_definition
@@ -56,12 +54,14 @@ from backend.graphql.permissions import NotAuthenticated, authorize
 from backend.graphql.schema import (
     definition_of,
     fresh_fields,
-    load_contributions,
+    guard_foreign_fields,
+    load_manifests,
     merge_roots,
+    named_types,
     publish_types,
     schema_options,
 )
-from backend.registry import Contribution, ModuleConfig
+from backend.registry import Manifest, ModuleConfig, view_permissions
 
 #: Apollo Federation version of the subgraphs (``@link`` to federation/v2.7).
 FEDERATION_VERSION = "2.7"
@@ -168,19 +168,6 @@ def _graphql_name(field: Any) -> str:
     return NameConverter().get_graphql_name(field)
 
 
-def _named_types(field: Any) -> Iterator[type]:
-    """The classes a field's type names, through lists, optionals and lazy references."""
-    stack = [field.type]
-    while stack:
-        type_ = stack.pop()
-        if isinstance(type_, StrawberryContainer):
-            stack.append(type_.of_type)
-        elif isinstance(type_, LazyType):
-            stack.append(type_.resolve_type())
-        elif isinstance(type_, type):
-            yield type_
-
-
 def _entity(cls: type, key: str, owner: str) -> tuple[Any, Entity]:
     """The key field of ``cls`` (a fresh copy) and how to resolve it as an entity."""
     django_definition = get_django_definition(cls)
@@ -210,8 +197,8 @@ def _copy_definition(cls: type, fields: list, directives: list, interfaces=None)
     return definition
 
 
-def _extension_classes(contribution: Contribution) -> list[type]:
-    return [cls for classes in contribution.extensions.values() for cls in classes]
+def _extension_classes(manifest: Manifest) -> list[type]:
+    return [cls for classes in manifest.extensions.values() for cls in classes]
 
 
 @contextmanager
@@ -235,17 +222,18 @@ def build_subgraph(label: str, modules: list[ModuleConfig] | None = None) -> Sub
     :class:`SubgraphSchema`; raises ImproperlyConfigured for an unknown module, an
     extended type without a declared key, or a key that is not a unique model field.
     """
-    contributions = load_contributions(modules)
-    if label not in contributions:
+    manifests = load_manifests(modules)
+    if label not in manifests:
         raise ImproperlyConfigured(f"No active module {label!r} to serve as a subgraph.")
-    owned = publish_types(contributions)
+    owned = publish_types(manifests)
     owner_of = {
         definition_of(cls).name: module
-        for module, contribution in contributions.items()
-        for cls in contribution.types
+        for module, manifest in manifests.items()
+        for cls in manifest.types
     }
-    keys = {name: c.keys[name] for c in contributions.values() for name in c.keys}
-    mine: Contribution = contributions[label]
+    keys = {name: m.keys[name] for m in manifests.values() for name in m.keys}
+    mine: Manifest = manifests[label]
+    permissions = view_permissions(modules)
 
     definitions: dict[type, Any] = {}
     entities: dict[str, Entity] = {}
@@ -255,13 +243,15 @@ def build_subgraph(label: str, modules: list[ModuleConfig] | None = None) -> Sub
         if name in mine.keys:
             _, entities[name] = _entity(cls, mine.keys[name], label)
             directives.append(Key(fields=mine.keys[name], resolvable=UNSET))
-        definitions[cls] = _copy_definition(cls, fresh_fields(cls), directives)
+        fields = fresh_fields(cls)
+        guard_foreign_fields(name, fields, permissions)
+        definitions[cls] = _copy_definition(cls, fields, directives)
 
     # Types of other modules this one extends or references become entity stubs.
     foreign = dict.fromkeys(mine.extensions)
     for cls in (*mine.types, *mine.queries, *mine.mutations, *_extension_classes(mine)):
         for field in fresh_fields(cls):
-            for named in _named_types(field):
+            for named in named_types(field):
                 name = getattr(getattr(named, "__strawberry_definition__", None), "name", None)
                 if name in owner_of and owner_of[name] != label:
                     foreign.setdefault(name)
@@ -274,7 +264,7 @@ def build_subgraph(label: str, modules: list[ModuleConfig] | None = None) -> Sub
         if name not in keys:
             raise ImproperlyConfigured(
                 f"Module {label!r} extends or references {name!r} in its subgraph, so "
-                f"module {owner_of[name]!r} must declare its key (Contribution.keys)."
+                f"module {owner_of[name]!r} must declare its key (Manifest.keys)."
             )
         key_field, entity = _entity(target, keys[name], owner_of[name])
         added = []
@@ -282,6 +272,7 @@ def build_subgraph(label: str, modules: list[ModuleConfig] | None = None) -> Sub
             for field in fresh_fields(extension):
                 field.origin = target
                 added.append(field)
+        guard_foreign_fields(name, added, permissions)
         if added:
             entities[name] = entity
         definitions[target] = _copy_definition(

@@ -45,14 +45,15 @@ class ValidityFilter:
 
 
 def apply_validity(queryset: QuerySet, validity: ValidityFilter | None) -> QuerySet:
-    """Restrict ``queryset`` (a model with validity fields) to the requested versions.
+    """Restrict ``queryset`` (a :class:`backend.versioning.VersionedQuerySet`) to the
+    requested versions.
 
     ``None`` -> current rows only. Raises ``UserInputError`` when both ``at`` and
     ``includeHistory`` are given (the answer would be ambiguous), or when ``at`` has no
     time zone or cannot be expressed in UTC.
     """
     if validity is None:
-        return queryset.filter(validity_to__isnull=True)
+        return queryset.current()
     if validity.at is not None and validity.include_history:
         raise UserInputError("validity: give either 'at' or 'includeHistory', not both.")
     if validity.include_history:
@@ -67,10 +68,8 @@ def apply_validity(queryset: QuerySet, validity: ValidityFilter | None) -> Query
             at = at.astimezone(datetime.UTC)
         except OverflowError as error:
             raise UserInputError(f"validity.at is out of range: {validity.at}.") from error
-        return queryset.filter(
-            Q(validity_from__lte=at) & (Q(validity_to__isnull=True) | Q(validity_to__gt=at))
-        )
-    return queryset.filter(validity_to__isnull=True)
+        return queryset.valid_at(at)
+    return queryset.current()
 
 
 def order_by_fields(

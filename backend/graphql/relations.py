@@ -56,6 +56,4 @@ def prefetched_list(
 
 def history_of(model: type[Model]) -> Callable[[], QuerySet]:
     """Queryset factory of history rows, newest first (for ``history`` fields)."""
-    return lambda: model._default_manager.filter(validity_to__isnull=False).order_by(
-        "-validity_to", "-pk"
-    )
+    return lambda: model._default_manager.history().order_by("-validity_to", "-pk")

@@ -1,4 +1,4 @@
-"""Assembly of the composed GraphQL schema from the active modules' contributions.
+"""Assembly of the composed GraphQL schema from the active modules' manifests.
 
 Order is deterministic: modules in ``settings.OPENIMIS_MODULES`` order, and within a
 module the order of its declarations. The steps:
@@ -6,9 +6,11 @@ module the order of its declarations. The steps:
 1. publish every module's owned types under their GraphQL names (for ``ref``);
 2. splice each extension's fields into the target type's definition (name clashes and
    unknown targets are errors);
-3. merge the modules' query (and mutation) classes into one root type each, next to the
+3. guard every field that crosses into another module's type with that type's view
+   permission (:func:`guard_foreign_fields`);
+4. merge the modules' query (and mutation) classes into one root type each, next to the
    core's ``node(id:)`` field;
-4. build a strawberry schema with the Django query optimizer.
+5. build a strawberry schema with the Django query optimizer.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import dataclasses
 import functools
 import importlib
 import uuid
+from collections.abc import Iterator, Mapping
 from itertools import chain
+from typing import Any
 
 import strawberry
 import strawberry_django
@@ -27,7 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.db.models.query_utils import DeferredAttribute
 from graphql import GraphQLObjectType
-from strawberry import relay
+from strawberry import LazyType, relay
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -38,16 +42,19 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.tools import merge_types
+from strawberry.types.base import StrawberryContainer
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from backend.graphql.cost import MaxNodesLimiter
 from backend.graphql.errors import is_unexpected, log_errors
-from backend.registry import REFS_MODULE, Contribution, ModuleConfig, active_modules
+from backend.graphql.permissions import HasPerm
+from backend.registry import REFS_MODULE, Manifest, ModuleConfig, active_modules, view_permissions
 
 #: strawberry's UUID scalar, with the description the SDL reference needs.
 UUID_SCALAR = dataclasses.replace(
@@ -95,7 +102,7 @@ def definition_of(cls: type):
     return definition
 
 
-def publish_types(contributions: dict[str, Contribution]) -> dict[str, type]:
+def publish_types(manifests: dict[str, Manifest]) -> dict[str, type]:
     """Publish owned types in the refs namespace; return them by GraphQL name.
 
     Raises ImproperlyConfigured when two modules own a type of the same name.
@@ -103,8 +110,8 @@ def publish_types(contributions: dict[str, Contribution]) -> dict[str, type]:
     refs = importlib.import_module(REFS_MODULE)
     owners: dict[str, str] = {}
     owned: dict[str, type] = {}
-    for label, contribution in contributions.items():
-        for cls in contribution.types:
+    for label, manifest in manifests.items():
+        for cls in manifest.types:
             name = definition_of(cls).name
             if name in owners:
                 raise ImproperlyConfigured(
@@ -118,13 +125,13 @@ def publish_types(contributions: dict[str, Contribution]) -> dict[str, type]:
     return owned
 
 
-def splice_extensions(contributions: dict[str, Contribution], owned: dict[str, type]) -> None:
+def splice_extensions(manifests: dict[str, Manifest], owned: dict[str, type]) -> None:
     """Add each extension's fields to its target type's definition, in module order.
 
     Raises ImproperlyConfigured for an unknown target type or a field name clash.
     """
-    for label, contribution in contributions.items():
-        for target_name, extensions in contribution.extensions.items():
+    for label, manifest in manifests.items():
+        for target_name, extensions in manifest.extensions.items():
             target = owned.get(target_name)
             if target is None:
                 raise ImproperlyConfigured(
@@ -147,10 +154,43 @@ def splice_extensions(contributions: dict[str, Contribution], owned: dict[str, t
                     target_def.fields.append(spliced)
 
 
-def load_contributions(modules: list[ModuleConfig] | None = None) -> dict[str, Contribution]:
-    """The contributions of ``modules`` (default: the active modules), by module label."""
+def load_manifests(modules: list[ModuleConfig] | None = None) -> dict[str, Manifest]:
+    """The manifests of ``modules`` (default: the active modules), by module label."""
     modules = active_modules() if modules is None else modules
-    return {m.label: m.contribution() for m in modules}
+    return {m.label: m.manifest for m in modules}
+
+
+def named_types(field: Any) -> Iterator[type]:
+    """The classes a field's type names, through lists, optionals and lazy references."""
+    stack = [field.type]
+    while stack:
+        type_ = stack.pop()
+        if isinstance(type_, StrawberryContainer):
+            stack.append(type_.of_type)
+        elif isinstance(type_, LazyType):
+            stack.append(type_.resolve_type())
+        elif isinstance(type_, type):
+            yield type_
+
+
+def guard_foreign_fields(type_name: str, fields: list, permissions: Mapping[str, str]) -> None:
+    """Guard the ``fields`` of the type ``type_name`` that return another module's type.
+
+    ``permissions``: GraphQL type name -> view permission of the owning module
+    (:func:`backend.registry.view_permissions`). A field returning a type whose view
+    permission differs from ``type_name``'s gets ``HasPerm(<that permission>)`` (unless it
+    has it already): ``Payer.location`` needs ``location.view_location`` although the
+    payer module never names it. Changes the field objects in place (build fresh copies).
+    """
+    own = permissions.get(type_name)
+    for field in fields:
+        for named in named_types(field):
+            name = getattr(getattr(named, "__strawberry_definition__", None), "name", None)
+            needed = permissions.get(name)
+            if needed is None or needed == own or HasPerm(needed) in field.permission_classes:
+                continue
+            field.permission_classes.append(HasPerm(needed))
+            field.extensions.append(PermissionExtension([HasPerm(needed)()], use_directives=False))
 
 
 def merge_roots(queries: list[type], mutations: list[type]) -> tuple[type | None, type | None]:
@@ -184,19 +224,22 @@ def build_schema(modules: list[ModuleConfig] | None = None) -> strawberry.Schema
     """Build the composed schema for ``modules`` (default: the active modules).
 
     Returns a ``strawberry.Schema``; raises ImproperlyConfigured for a broken
-    contribution (see :func:`publish_types` and :func:`splice_extensions`). The owned
+    manifest (see :func:`publish_types` and :func:`splice_extensions`). The owned
     types' definitions keep the composed state (extensions spliced in): the optimizer
     reads them at run time, for this schema and for the subgraphs.
     """
-    contributions = load_contributions(modules)
-    for contribution in contributions.values():
-        for cls in chain(contribution.types, *contribution.extensions.values()):
+    manifests = load_manifests(modules)
+    for manifest in manifests.values():
+        for cls in chain(manifest.types, *manifest.extensions.values()):
             _reset_fields(cls)
-    owned = publish_types(contributions)
-    splice_extensions(contributions, owned)
+    owned = publish_types(manifests)
+    splice_extensions(manifests, owned)
+    permissions = view_permissions(modules)
+    for name, cls in owned.items():
+        guard_foreign_fields(name, definition_of(cls).fields, permissions)
     query, mutation = merge_roots(
-        [CoreQuery, *(q for c in contributions.values() for q in c.queries)],
-        [m for c in contributions.values() for m in c.mutations],
+        [CoreQuery, *(q for c in manifests.values() for q in c.queries)],
+        [m for c in manifests.values() for m in c.mutations],
     )
     schema = Schema(query=query, mutation=mutation, types=list(owned.values()), **schema_options())
     read_columns_directly(schema)

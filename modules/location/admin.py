@@ -1,15 +1,12 @@
 """Admin of the location hierarchy: writes go through :mod:`modules.location.services`,
 the code path of the GraphQL mutations (rules, history, permissions)."""
 
-from django.contrib import admin
-
 from backend.admin import ValidityListFilter, VersionedAdmin
 
 from . import services
 from .models import Location
 
 
-@admin.register(Location)
 class LocationAdmin(VersionedAdmin):
     list_display = ["code", "name", "type", "parent", "validity_from", "validity_to"]
     list_filter = ["type", ValidityListFilter]

@@ -7,5 +7,3 @@ class LocationConfig(registry.ModuleConfig):
     name = "modules.location"
     label = "location"
     verbose_name = "Locations"
-    default_auto_field = "django.db.models.BigAutoField"
-    requires = ()

@@ -426,7 +426,7 @@ def load(
         existing = Existing.fetch({row.uuid for rows in source.values() for row in rows})
         create, present, result.refusals = plan(source, existing)
         refused_per_level = Counter(r.row.level.name for r in result.refusals)
-        parent_ids: dict[str, int] = {}
+        parents: dict[str, tuple[int, str]] = {}  # code -> (pk, materialised path)
         for level in LEVELS:
             counts = result.levels[level.name]
             counts.read = len(source.get(level.name, []))
@@ -438,7 +438,8 @@ def load(
                     code=row.code,
                     name=row.name,
                     type=level.type,
-                    parent_id=parent_ids[row.parent_code] if level.parent else None,
+                    parent_id=parents[row.parent_code][0] if level.parent else None,
+                    path=(parents[row.parent_code][1] if level.parent else "") + row.uuid.hex,
                     validity_from=now,
                 )
                 for row in create[level.name]
@@ -449,7 +450,10 @@ def load(
             for batch in batches:
                 Location.objects.bulk_create(batch, batch_size=batch_size)
             counts.created = len(objects)
-            parent_ids = dict(
-                Location.objects.current().filter(type=level.type).values_list("code", "pk")
-            )
+            parents = {
+                code: (pk, path)
+                for code, pk, path in Location.objects.current()
+                .filter(type=level.type)
+                .values_list("code", "pk", "path")
+            }
     return result

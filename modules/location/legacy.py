@@ -23,13 +23,15 @@ from backend.legacy import (
     LegacyContext,
     LegacyRow,
     LegacyTable,
+    LoadCounts,
     Rejection,
     RowParser,
     check_versions,
     parse_rows,
+    save_by_id,
 )
 
-from .models import Location
+from .models import Location, compute_paths, rebuild_paths
 
 MODEL = "location.Location"
 #: Legacy column -> Location attribute, in the legacy column order.
@@ -173,6 +175,23 @@ def check_hierarchy() -> list[str]:
     return problems[:20]
 
 
+def load(objects: list[Location]) -> LoadCounts:
+    """Give the rows their materialised paths (the bulk save bypasses
+    ``Location.save()``), save them by legacy id, then bring the paths of rows not in
+    the file in line (descendants of a moved row)."""
+    links = {
+        pk: (parent_id, key)
+        for pk, parent_id, key in Location.objects.values_list("pk", "parent_id", "uuid")
+    }
+    links.update({o.pk: (o.parent_id, o.uuid) for o in objects})
+    paths = compute_paths(links)
+    for location in objects:
+        location.path = paths[location.pk]
+    counts = save_by_id(objects)
+    rebuild_paths()
+    return counts
+
+
 tables = (
     LegacyTable(
         name="tblLocations",
@@ -181,6 +200,7 @@ tables = (
         id_column="LocationId",
         fields=FIELDS,
         validate=validate,
+        load=load,
         check=check_hierarchy,
     ),
 )

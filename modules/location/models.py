@@ -5,29 +5,93 @@ Levels, from the legacy one-letter codes: R region > D district > W municipality
 history row has ``validity_to`` set and ``legacy_id`` holding the id of its current row.
 """
 
+from __future__ import annotations
+
 import uuid
+from collections.abc import Mapping
 
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import Q
-from django.utils import timezone
+from django.db import connections, models
+from django.db.models import Q, Subquery, Value
+from django.db.models.functions import Concat
+
+from backend.versioning import VersionedModel, VersionedQuerySet
 
 
-class LocationQuerySet(models.QuerySet):
-    def current(self) -> "LocationQuerySet":
-        """Rows with ``validity_to`` NULL (the current version of each location)."""
-        return self.filter(validity_to__isnull=True)
-
-    def below(self, ancestor_uuid: uuid.UUID) -> "LocationQuerySet":
-        """Every location whose parent chain (up to three levels) contains the ancestor."""
-        return self.filter(
-            Q(parent__uuid=ancestor_uuid)
-            | Q(parent__parent__uuid=ancestor_uuid)
-            | Q(parent__parent__parent__uuid=ancestor_uuid)
-        )
+class LocationQuerySet(VersionedQuerySet):
+    def below(self, ancestor_uuid: uuid.UUID) -> LocationQuerySet:
+        """Every location under the one with this uuid, at any depth (itself excluded)."""
+        return self.filter(subtree_q("", ancestor_uuid, include_self=False))
 
 
-class Location(models.Model):
+def subtree_q(relation: str, ancestor_uuid: uuid.UUID, *, include_self: bool = True) -> Q:
+    """Rows whose location (reached by ``relation``, "" for a Location queryset itself,
+    ``"location"`` from a payer) is the location with this uuid or below it at any depth.
+
+    A range on the materialised ``path`` (ancestors' uuids, root first), which a B-tree
+    index serves: the descendants of a node with path P are the paths that start with P,
+    that is ``P <= path < P || 'z'`` (a path has only hex digits). The ancestor's path is a
+    subquery, so the filter costs no query of its own; an unknown uuid matches nothing.
+    """
+    prefix = f"{relation}__" if relation else ""
+    ancestor = Subquery(
+        Location.objects.filter(uuid=ancestor_uuid).values("path")[:1],
+        output_field=models.CharField(),
+    )
+    lower = "gte" if include_self else "gt"
+    return Q(
+        **{
+            f"{prefix}path__{lower}": ancestor,
+            f"{prefix}path__lt": Concat(ancestor, Value(PATH_END)),
+        }
+    )
+
+
+#: Sorts after every hex digit in the byte order and in the collations of PostgreSQL
+#: and SQLite (digits and letters only: no ignorable punctuation).
+PATH_END = "z"
+#: Characters of the path per level (a uuid in 32 hex digits).
+PATH_STEP = 32
+
+
+def compute_paths(links: Mapping[int, tuple[int | None, uuid.UUID]]) -> dict[int, str]:
+    """The materialised path of every row of ``links`` (id -> (parent id, uuid)).
+
+    Raises ``ValueError`` naming a location whose parent chain loops or names an id that
+    ``links`` does not hold.
+    """
+    paths: dict[int, str] = {}
+    for pk in links:
+        chain: list[int] = []
+        node: int | None = pk
+        while node is not None and node not in paths:
+            if node not in links or node in chain:
+                raise ValueError(f"Location id {chain[-1]}: its parent chain is broken or loops.")
+            chain.append(node)
+            node = links[node][0]
+        prefix = paths[node] if node is not None else ""
+        for member in reversed(chain):
+            prefix = paths[member] = prefix + links[member][1].hex
+    return paths
+
+
+def rebuild_paths(using: str = "default") -> int:
+    """Recompute the materialised path of every location row (current and history) from
+    the ``parent`` links and write those that differ, for loads that bypass ``save()``.
+    Returns the number of rows written; ``ValueError`` as :func:`compute_paths`."""
+    rows = Location.objects.using(using).values_list("pk", "parent_id", "uuid", "path")
+    stored = {pk: path for pk, _, _, path in rows}
+    paths = compute_paths({pk: (parent_id, key) for pk, parent_id, key, _ in rows})
+    changed = [(path, pk) for pk, path in paths.items() if path != stored[pk]]
+    if changed:
+        with connections[using].cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {Location._meta.db_table} SET path = %s WHERE id = %s", changed
+            )
+    return len(changed)
+
+
+class Location(VersionedModel):
     """A location of the openIMIS hierarchy: a region, district, municipality or village."""
 
     class Type(models.TextChoices):
@@ -44,9 +108,6 @@ class Location(models.Model):
         Type.VILLAGE: Type.MUNICIPALITY,
     }
 
-    uuid = models.UUIDField(
-        default=uuid.uuid4, unique=True, editable=False, help_text="Stable external identifier."
-    )
     code = models.CharField(max_length=8, help_text="Location code (LocationCode), at most 8.")
     name = models.CharField(max_length=50, help_text="Location name (LocationName), at most 50.")
     type = models.CharField(
@@ -72,29 +133,16 @@ class Location(models.Model):
     families = models.IntegerField(
         null=True, blank=True, validators=[MinValueValidator(0)], help_text="Number of families."
     )
-    validity_from = models.DateTimeField(
-        default=timezone.now, help_text="Start of this version's validity (ValidityFrom)."
-    )
-    validity_to = models.DateTimeField(
-        null=True,
-        blank=True,
+
+    path = models.CharField(
+        max_length=PATH_STEP * 8,
+        editable=False,
         db_index=True,
-        help_text="End of this version's validity (ValidityTo); null for the current row.",
-    )
-    # A history row points at its current row (legacy column LegacyId). No database
-    # constraint: legacy exports are imported as they are, validated by import_legacy.
-    legacy = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_column="legacy_id",
-        related_name="history",
-        help_text="On a history row, the current row it is a version of (LegacyId).",
-    )
-    audit_user_id = models.IntegerField(
-        null=True, blank=True, help_text="Id of the user who made this change (AuditUserId)."
+        default="",
+        help_text=(
+            "The uuids of the location's ancestors and its own, root first, in hex "
+            "(materialised path of the subtree lookups; kept by the services and the import)."
+        ),
     )
 
     objects = LocationQuerySet.as_manager()
@@ -130,5 +178,16 @@ class Location(models.Model):
         )
 
     @property
-    def is_current(self) -> bool:
-        return self.validity_to is None
+    def depth(self) -> int:
+        """0 for a region, 1 for a district, 2 for a municipality, 3 for a village."""
+        return len(self.path) // PATH_STEP - 1
+
+    def save(self, *args, **kwargs) -> None:
+        """Save; a new row gets its materialised path from its parent first."""
+        if not self.path:
+            self.path = self.path_below(self.parent)
+        super().save(*args, **kwargs)
+
+    def path_below(self, parent: Location | None) -> str:
+        """This location's path under ``parent`` (None: a root)."""
+        return (parent.path if parent is not None else "") + self.uuid.hex

@@ -28,11 +28,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 
 from backend import versioning
 from backend.errors import FieldError, ValidationFailed, require_permission
 
-from .models import Location
+from .models import PATH_END, Location
 
 #: Permission needed, besides add/change/delete, to write a REGION or DISTRICT.
 UPPER_LEVELS_PERMISSION = "location.manage_upper_levels"
@@ -198,6 +200,8 @@ def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Loca
     changes = changes_of(location, candidate)
     if not changes:
         return location
+    if "parent_id" in changes:
+        changes.update(_reparent(location, candidate.parent))
     with _unique_code(candidate.code):
         return versioning.update(location, changes, user_id=user.pk)
 
@@ -239,7 +243,21 @@ def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location
     errors = _parent_errors(candidate)
     if errors:
         raise ValidationFailed(errors)
-    return versioning.update(location, {"parent_id": candidate.parent_id}, user_id=user.pk)
+    changes = {"parent_id": candidate.parent_id, **_reparent(location, candidate.parent)}
+    return versioning.update(location, changes, user_id=user.pk)
+
+
+def _reparent(location: Location, parent: Location | None) -> dict[str, str]:
+    """Move the materialised paths of ``location``'s descendants (every version) under
+    ``parent`` in one UPDATE; return the change of ``location``'s own path (for the
+    caller's versioned update), ``{}`` when the path stays as it is."""
+    old, new = location.path, location.path_below(parent)
+    if old == new:
+        return {}
+    Location.objects.filter(path__gt=old, path__lt=old + PATH_END).update(
+        path=Concat(Value(new), Substr("path", len(old) + 1))
+    )
+    return {"path": new}
 
 
 @transaction.atomic
@@ -281,5 +299,6 @@ def delete_location(key: uuid.UUID, *, new_parent: uuid.UUID | None = None, user
                 ]
             )
         for child in children:
-            versioning.update(child, {"parent_id": target.pk}, user_id=user.pk)
+            changes = {"parent_id": target.pk, **_reparent(child, target)}
+            versioning.update(child, changes, user_id=user.pk)
     return versioning.soft_delete(location, user_id=user.pk)

@@ -2,7 +2,6 @@
 GraphQL mutations (rules, history, permissions)."""
 
 from django import forms
-from django.contrib import admin
 
 from backend.admin import ValidityListFilter, VersionedAdmin
 
@@ -12,7 +11,6 @@ from .models import Payer
 TEXTS = ("name", "type", "address", "phone", "fax", "email")
 
 
-@admin.register(Payer)
 class PayerAdmin(VersionedAdmin):
     list_display = ["name", "type", "location", "phone", "email", "validity_from", "validity_to"]
     list_filter = ["type", ValidityListFilter]

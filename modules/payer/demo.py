@@ -26,12 +26,15 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
+from backend.registry import lookup
+
 from .models import Payer
 
 #: Namespace of the generated payers' uuids: uuid5(NAMESPACE, "<seed>:<index>").
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://openimis.org/demo/payers")
 
-REGION, DISTRICT = "R", "D"
+#: The two levels a payer belongs to (openIMIS tblPayer: a region or a district).
+REGION, DISTRICT = "region", "district"
 NAME_MAX = Payer._meta.get_field("name").max_length
 ADDRESS_MAX = Payer._meta.get_field("address").max_length
 EMAIL_MAX = Payer._meta.get_field("email").max_length
@@ -130,17 +133,20 @@ def payer_uuid(seed: int, index: int) -> uuid.UUID:
 
 def places() -> list[Place]:
     """The current REGION and DISTRICT locations, regions first, each level by code."""
-    location = apps.get_model("location", "Location")
-    rows = (
-        location.objects.filter(validity_to__isnull=True, type__in=[REGION, DISTRICT])
-        .order_by("type", "code", "pk")
-        .values_list("pk", "code", "name", "type", "parent__name")
-    )
-    found = [
-        Place(pk, code, name, type_, name if type_ == REGION else parent_name or "")
-        for pk, code, name, type_, parent_name in rows
-    ]
-    return sorted(found, key=lambda p: (p.type != REGION, p.code, p.pk))
+    locations = apps.get_model("location", "Location").objects.current()
+    at_depth = lookup("location.at_depth")
+    found = []
+    for depth, level in enumerate((REGION, DISTRICT)):
+        rows = (
+            locations.filter(at_depth("", [depth]))
+            .order_by("code", "pk")
+            .values_list("pk", "code", "name", "parent__name")
+        )
+        found += [
+            Place(pk, code, name, level, name if level == REGION else parent_name or "")
+            for pk, code, name, parent_name in rows
+        ]
+    return found
 
 
 def _cycle(items: list[Place]) -> Iterator[Place]:

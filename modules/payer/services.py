@@ -10,7 +10,7 @@ Rules (openIMIS ``tblPayer`` and the payer module's issue):
 
 Locations are reached by their Django label only (``"location.Location"``); this module
 never imports the location module. It also refuses the delete of a location that still
-has current payers (:func:`refuse_location_delete`, connected in ``PayerConfig.ready``).
+has current payers (:func:`refuse_location_delete`, a delete guard declared in the manifest).
 
 Error codes: ``REQUIRED``, ``TOO_LONG``, ``INVALID_EMAIL``, ``NOT_FOUND``, ``NOT_CURRENT``,
 ``WRONG_LOCATION_LEVEL``, ``HAS_PAYERS``; ``REQUIRED`` also for a missing type. Every
@@ -31,14 +31,15 @@ from django.db import transaction
 
 from backend import versioning
 from backend.errors import FieldError, ValidationFailed, require_permission
+from backend.registry import lookup
 
 from .models import Payer
 
 #: Default of :func:`update_payer`'s ``location``: leave the location as it is.
 UNCHANGED: Any = object()
 
-#: Location levels a payer may belong to (legacy codes): regions and districts.
-PAYER_LOCATION_TYPES = {"R": "region", "D": "district"}
+#: Location depths a payer may belong to (openIMIS tblPayer): 0 a region, 1 a district.
+PAYER_LOCATION_DEPTHS = {0, 1}
 LIMITS = {"name": 100, "address": 100, "phone": 50, "fax": 50, "email": 50}
 
 
@@ -87,7 +88,7 @@ def validate(payer: Payer) -> list[FieldError]:
             errors.append(
                 FieldError("location", "NOT_CURRENT", f"The location {location} is not current.")
             )
-        elif location.type not in PAYER_LOCATION_TYPES:
+        elif lookup("location.depth")(location) not in PAYER_LOCATION_DEPTHS:
             errors.append(
                 FieldError(
                     "location",
@@ -158,15 +159,16 @@ def delete_payer(key: uuid.UUID, *, user) -> Payer:
     return versioning.soft_delete(payer, user_id=user.pk)
 
 
-def refuse_location_delete(sender, instance, **kwargs) -> list[FieldError]:
-    """``before_delete`` receiver: a location with current payers is not deleted."""
-    count = Payer.objects.current().filter(location_id=instance.pk).count()
+def refuse_location_delete(location) -> list[FieldError]:
+    """Delete guard on ``location.Location`` (declared in the manifest): a location with
+    current payers is not deleted. Returns one ``HAS_PAYERS`` error, or []."""
+    count = Payer.objects.current().filter(location_id=location.pk).count()
     if not count:
         return []
     return [
         FieldError(
             None,
             "HAS_PAYERS",
-            f"{instance} still has {count} current payer(s); move or delete them first.",
+            f"{location} still has {count} current payer(s); move or delete them first.",
         )
     ]

@@ -39,12 +39,10 @@ in ``settings.LEGACY_TIME_ZONE``. JSON: see :func:`backend.legacy.sources.read_j
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -52,14 +50,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
-from django.utils.module_loading import module_has_submodule
 from tqdm import tqdm
 
+from backend import registry
 from backend.legacy import (
     LegacyContext,
     LegacyRow,
@@ -75,7 +72,6 @@ from backend.legacy.sources import (  # noqa: F401  (parse_csv, CsvSyntaxError: 
     read_json,
 )
 from backend.legacy.staging.models import StagingRow
-from backend.registry import active_modules
 
 #: A progress bar is shown for a table with more rows than this (and a terminal).
 PROGRESS_MIN_ROWS = 1000
@@ -95,23 +91,8 @@ class TableRun:
 
 
 def legacy_tables() -> list[LegacyTable]:
-    """The LegacyTables of the active modules' ``legacy`` submodules, in module order."""
-    tables: list[LegacyTable] = []
-    for config in active_modules():
-        if not module_has_submodule(config.module, "legacy"):
-            continue
-        module = importlib.import_module(f"{config.name}.legacy")
-        found = getattr(module, "tables", None)
-        if not isinstance(found, Sequence) or not all(isinstance(t, LegacyTable) for t in found):
-            raise ImproperlyConfigured(
-                f"{module.__name__}.tables must be a sequence of backend.legacy.LegacyTable."
-            )
-        tables.extend(found)
-    for attribute in ("name", "option"):
-        values = [getattr(t, attribute) for t in tables]
-        if len(set(values)) != len(values):
-            raise ImproperlyConfigured(f"Two legacy tables share a {attribute}: {values}.")
-    return tables
+    """The active modules' legacy tables (their manifests), in module order."""
+    return registry.legacy_tables()
 
 
 def legacy_time_zone() -> ZoneInfo:

@@ -1,0 +1,19 @@
+"""What the location module contributes (the module contract: :mod:`backend.registry`)."""
+
+from backend.registry import Manifest
+
+from . import legacy, lookups
+from .admin import LocationAdmin
+from .graphql.mutations import LocationMutation
+from .graphql.queries import LocationQuery
+from .graphql.types import LocationNode
+
+manifest = Manifest(
+    queries=[LocationQuery],
+    mutations=[LocationMutation],
+    types=[LocationNode],
+    keys={"Location": "uuid"},  # an entity other services reference by its uuid
+    admin={"location.Location": LocationAdmin},
+    legacy_tables=legacy.tables,
+    lookups={"subtree": lookups.subtree, "depth": lookups.depth, "at_depth": lookups.at_depth},
+)

@@ -1,0 +1,25 @@
+"""What the payer module contributes (the module contract: :mod:`backend.registry`).
+
+It adds ``payers`` to the location module's ``Location`` type and guards location
+deletes, naming the location module only by labels (``"Location"``, ``"location.Location"``).
+"""
+
+from backend.registry import Manifest
+
+from . import legacy, services
+from .admin import PayerAdmin
+from .graphql.mutations import PayerMutation
+from .graphql.queries import PayerQuery
+from .graphql.types import LocationPayers, PayerNode
+
+manifest = Manifest(
+    requires=["location"],
+    queries=[PayerQuery],
+    mutations=[PayerMutation],
+    types=[PayerNode],
+    extensions={"Location": [LocationPayers]},
+    keys={"Payer": "uuid"},
+    admin={"payer.Payer": PayerAdmin},
+    legacy_tables=legacy.tables,
+    delete_guards={"location.Location": services.refuse_location_delete},
+)
