@@ -43,29 +43,32 @@ DeleteGuard = Callable[[Any], list]
 
 @dataclass(frozen=True)
 class Samples:
-    """What the generated tests need from a module (``tests/test_permissions_matrix.py``,
-    ``tests/test_fuzz.py``): a small world of rows and one case per root field.
+    """What the generated tests need from a module: a small world of rows and a valid
+    call of each root field (``tests/test_permissions_matrix.py``, ``tests/test_fuzz.py``).
 
-    ``world(names) -> names``: creates the module's sample rows in the test database
-    (the modules it requires have created theirs first) and returns ``names`` updated
-    with its placeholders (``{"r1": "<uuid>", "r1_id": "<global id>"}``); a document or
-    answer names a placeholder as ``{r1}``.
-    ``queries``: case name -> (document, guards, answer). The name is a root query field
-    (``"locations"``, ``"node(Location)"``) or ``Type.field`` for a field of a type;
-    ``guards`` maps each dotted response path to the permission guarding it, outermost
-    first; ``answer`` is the full ``data`` for a caller holding every permission.
+    ``names``: the sample rows' names -> the GraphQL type of each (``{"r1": "Location"}``).
+    ``world(ids)``: creates the rows in the test database, each with the primary key and
+    uuid ``ids(name) -> (pk, uuid)`` gives; the worlds of required modules exist first.
+    Documents, variables and answers name a row's uuid as ``{r1}``, its global id as
+    ``{r1_id}``, and the view permission of a GraphQL type as ``{view:Location}``.
+    ``queries``: case -> (document, guards, answer). A case is a root query field
+    (``"locations"``, ``"node(Location)"``) or ``Type.field``; ``guards`` maps each dotted
+    response path to the permission guarding it, outermost first; ``answer`` is the
+    ``data`` a caller holding every permission gets.
     ``mutations``: root mutation field -> (document, permission, payload on success).
-    ``fuzz``: root field -> (selection, variables): a valid call the fuzz tests vary.
-    ``text_limits``: (mutation, input field) -> maximum length the service enforces.
-    ``tables``: the module's tables, compared before and after a refused write.
+    ``fuzz``: root field -> (selection, variables): a valid call that the fuzz tests vary.
+    ``text_limits``: (mutation, input field) -> the maximum length the service enforces.
+    ``required_by_rules``: (mutation, input field, row name): nullable in the schema but
+    required by the rules (an explicit null is ``REQUIRED``).
     """
 
-    world: Callable[[dict[str, str]], dict[str, str]]
+    names: Mapping[str, str]
+    world: Callable[[Callable[[str], tuple[int, Any]]], None]
     queries: Mapping[str, tuple[str, Mapping[str, str], Any]] = field(default_factory=dict)
     mutations: Mapping[str, tuple[str, str, Any]] = field(default_factory=dict)
     fuzz: Mapping[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
     text_limits: Mapping[tuple[str, str], int] = field(default_factory=dict)
-    tables: Sequence[str] = ()
+    required_by_rules: Sequence[tuple[str, str, str]] = ()
 
 
 @dataclass(frozen=True)

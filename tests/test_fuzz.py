@@ -5,8 +5,8 @@ Everything goes over HTTP (``/graphql`` through Django's test client, as a super
 - documents generated from the committed ``schema.graphql`` by hypothesis-graphql, valid
   ones and ones with one schema violation: never an HTTP 500, always a JSON body with
   ``data`` or ``errors``, no traceback or masked "Unexpected error." in any message;
-- a refused mutation (errors in its payload, or GraphQL errors) leaves every row of
-  ``location_location`` and ``payer_payer`` as it was;
+- a refused mutation (errors in its payload, or GraphQL errors) leaves every row of the
+  active modules' tables as it was;
 - targeted strategies put nasty values into every argument and input field of the
   schema (each a "slot"): malformed and unknown uuids, wrong enum values, over-long
   strings, nulls for required fields, integers beyond 32 bits, NUL characters; and
@@ -21,7 +21,6 @@ suppressed): the savepoint gives each example a pristine copy of it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import uuid
@@ -41,8 +40,7 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 from strawberry.relay import to_base64
 
 from backend.graphql.inputs import FILTER_TEXT_LIMIT
-from modules.location.models import Location
-from modules.payer.models import Payer
+from tests import samples
 
 pytestmark = pytest.mark.django_db
 
@@ -63,53 +61,16 @@ def fuzz(examples: int):
     )
 
 
-# -- the world: fixed identities, so strategies can name real rows ----------------------
+# -- the world: the active modules' sample rows (Manifest.samples) -----------------------
 
-
-def _uuid(n: int) -> uuid.UUID:
-    return uuid.UUID(int=0x5EED_0000_0000_4000_8000_0000_0000_0000 + n)
-
-
-# name: (pk, uuid); pks far above the sequences, which other rows use.
-ROWS = {name: (910_000 + i, _uuid(i)) for i, name in enumerate(
-    ["r1", "old_r1", "d1", "w1", "v1", "r2", "d2", "coop", "old_coop"], start=1
-)}  # fmt: skip
-UUIDS = {name: str(key) for name, (_pk, key) in ROWS.items()}
-GLOBAL_IDS = [
-    *(to_base64("Location", ROWS[n][0]) for n in ("r1", "old_r1", "d1", "w1", "v1")),
-    *(to_base64("Payer", ROWS[n][0]) for n in ("coop", "old_coop")),
-]
+UUIDS = samples.UUIDS
+GLOBAL_IDS = list(samples.GLOBAL_IDS.values())
 
 
 @pytest.fixture
 def world(db) -> None:
-    """R1 Ultha (and a history row) > R1D1 > R1D1W1 > R1D1W1V1; R2 Tahida > R2D1;
-    the payer Ultha co-op at R1 (and a history row)."""
-
-    def location(name, code, label, type_, parent=None, **extra):
-        pk, key = ROWS[name]
-        parent_pk = ROWS[parent][0] if parent else None
-        Location.objects.create(
-            pk=pk, uuid=key, code=code, name=label, type=type_, parent_id=parent_pk, **extra
-        )
-
-    location("r1", "R1", "Ultha", "R")
-    location("old_r1", "R1", "Old Ultha", "R", validity_to="2020-01-01T00:00:00Z",
-             legacy_id=ROWS["r1"][0])  # fmt: skip
-    location("d1", "R1D1", "Rapta", "D", "r1")
-    location("w1", "R1D1W1", "Achi", "W", "d1")
-    location("v1", "R1D1W1V1", "Rachla", "V", "w1", families=12)
-    location("r2", "R2", "Tahida", "R")
-    location("d2", "R2D1", "Rajo", "D", "r2")
-    for name, label, extra in [
-        ("coop", "Ultha co-op", {}),
-        ("old_coop", "Old co-op", {"validity_to": "2020-01-01T00:00:00Z",
-                                   "legacy_id": ROWS["coop"][0]}),
-    ]:  # fmt: skip
-        pk, key = ROWS[name]
-        Payer.objects.create(
-            pk=pk, uuid=key, name=label, type="C", location_id=ROWS["r1"][0], phone="", **extra
-        )
+    """Every active module's sample rows, with fixed identities (``tests/samples.py``)."""
+    samples.create_world()
 
 
 @pytest.fixture
@@ -127,13 +88,7 @@ def client(world) -> Client:
 LEAKS = ("Traceback", 'File "', "Unexpected error", "psycopg", "sqlite3", "IntegrityError")
 
 
-def digest() -> str:
-    """A digest of every row of both tables: equal digests, nothing written."""
-    rows = [
-        *Location.objects.order_by("pk").values_list(),
-        *Payer.objects.order_by("pk").values_list(),
-    ]
-    return hashlib.sha256(repr(rows).encode()).hexdigest()
+digest = samples.digest
 
 
 def send(client: Client, document: str, variables: dict | None = None) -> dict:
@@ -241,36 +196,12 @@ def test_generated_invalid_mutations_get_errors_and_change_nothing(client, docum
 
 # -- (c) nasty values in every slot ---------------------------------------------------------
 
-ERRORS = "errors { field code message }"
 #: Root field: (selection, valid arguments). A slot's value replaces one leaf of these.
+#: The core's ``node`` and each module's calls (``Manifest.samples.fuzz``).
 ROOTS: dict[str, tuple[str, dict]] = {
-    "locations": ("{ totalCount edges { node { uuid } } }", {}),
-    "location": ("{ uuid }", {"uuid": UUIDS["r1"]}),
-    "payers": ("{ totalCount edges { node { uuid } } }", {}),
-    "payer": ("{ uuid }", {"uuid": UUIDS["coop"]}),
     "node": ("{ id }", {"id": GLOBAL_IDS[0]}),
-    "createLocation": (
-        f"{{ location {{ uuid }} {ERRORS} }}",
-        {"input": {"code": "R1D1W9", "name": "Boeng", "type": "MUNICIPALITY",
-                   "parent": UUIDS["d1"]}},
-    ),
-    "updateLocation": (
-        f"{{ location {{ uuid }} {ERRORS} }}", {"input": {"uuid": UUIDS["w1"], "name": "Achi 2"}}
-    ),
-    "moveLocation": (
-        f"{{ location {{ uuid }} {ERRORS} }}",
-        {"input": {"uuid": UUIDS["w1"], "parent": UUIDS["d2"]}},
-    ),
-    "deleteLocation": (f"{{ location {{ uuid }} {ERRORS} }}", {"input": {"uuid": UUIDS["v1"]}}),
-    "createPayer": (
-        f"{{ payer {{ uuid }} {ERRORS} }}",
-        {"input": {"name": "Tahida fund", "type": "DONOR", "location": UUIDS["r2"]}},
-    ),
-    "updatePayer": (
-        f"{{ payer {{ uuid }} {ERRORS} }}", {"input": {"uuid": UUIDS["coop"], "name": "Co-op 2"}}
-    ),
-    "deletePayer": (f"{{ payer {{ uuid }} {ERRORS} }}", {"input": {"uuid": UUIDS["coop"]}}),
-}  # fmt: skip
+    **samples.merged("fuzz"),
+}
 
 
 @dataclass(frozen=True)
@@ -429,9 +360,10 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
+REAL = next(iter(UUIDS.values()))  # a sample row's uuid, spoilt below
 MALFORMED_UUIDS = st.one_of(
     st.sampled_from(
-        ["", "nope", "1234", f"{UUIDS['r1']}0", UUIDS["r1"][:-1], UUIDS["r1"].replace("-", "_"),
+        ["", "nope", "1234", f"{REAL}0", REAL[:-1], REAL.replace("-", "_"),
          "00000000-0000-0000-0000-00000000000g", " " * 36]
     ),
     JUNK,
@@ -475,7 +407,7 @@ def test_unknown_uuids(client, slot, value, inline):
 
 def test_unknown_new_parent_names_its_field(client):
     slot = next(s for s in SLOTS if s.root == "deleteLocation" and s.field == "newParent")
-    answer = attempt(client, slot, str(_uuid(999)), inline=False)
+    answer = attempt(client, slot, "5eed0000-0000-4000-8000-0000000003e7", inline=False)
     assert payload_errors(answer, slot) == [("newParent", "NOT_FOUND")]
 
 
@@ -501,12 +433,7 @@ def test_wrong_enum_values(client, slot, value, inline):
 
 
 #: Length limits of the mutations' text inputs (the services' rules).
-LIMITS = {
-    ("createLocation", "code"): 8, ("createLocation", "name"): 50,
-    ("updateLocation", "code"): 8, ("updateLocation", "name"): 50,
-    **{(root, field): limit for root in ("createPayer", "updatePayer") for field, limit in
-       {"name": 100, "address": 100, "phone": 50, "fax": 50, "email": 50}.items()},
-}  # fmt: skip
+LIMITS = samples.merged("text_limits")
 
 
 @fuzz(60)
@@ -545,14 +472,7 @@ def test_null_for_non_null_inputs(client, slot, inline):
 
 #: Nullable in the schema (an update leaves an omitted field as it is) but required by
 #: the rules: an explicit null is REQUIRED on the field. (mutation, field, target row)
-REQUIRED_BY_RULES = [
-    ("updateLocation", "code", "w1"),
-    ("updateLocation", "name", "r1"),
-    ("updateLocation", "type", "w1"),
-    ("updateLocation", "type", "r1"),
-    ("updatePayer", "name", "coop"),
-    ("updatePayer", "type", "coop"),
-]  # fmt: skip
+REQUIRED_BY_RULES = [r for m in samples.SAMPLES.values() for r in m.required_by_rules]
 
 
 @pytest.mark.parametrize(("root", "field", "target"), REQUIRED_BY_RULES)
@@ -605,7 +525,7 @@ def test_nul_characters(client, slot, text, inline):
 
 @fuzz(20)
 @given(
-    type_name=st.sampled_from(["Location", "Payer", "Foo", "", "UserError"]),
+    type_name=st.sampled_from([*samples.VIEW, "Foo", "", "UserError"]),
     key=st.sampled_from(["xyz", "", "1.5", "1\x00", "🙂"]),
 )
 def test_global_ids_of_unknown_types_or_keys(client, type_name, key):

@@ -1,191 +1,60 @@
 """Who may read and change what: every query field and mutation, for every role.
 
-Roles and the Django permissions they hold:
+The cases come from the active modules' manifests (``Manifest.samples``, read through
+``tests/samples.py``): a document, the permission guarding each field path of its
+answer, and the full answer. The roles are derived from the modules too:
 
 =================  ===========================================================
 anonymous          nothing (not logged in)
-location viewer    location.view_location
-location editor    location.view/add/change/delete_location
-                   + location.manage_upper_levels (regions and districts)
-payer viewer       payer.view_payer (only: shows Payer.location needs the
-                   location permission)
-payer editor       payer.view/add/change/delete_payer + location.view_location
-                   (a payer belongs to a region or district: the editor has to
-                   find it)
+<module> viewer    the module's view permissions
+<module> editor    every permission of the module's models, and the view
+                   permissions of the modules it requires
 administrator      superuser
 =================  ===========================================================
 
-A cell is the outcome for that role: ``OK`` (the data, no error), ``AUTH`` (the
-"Authentication required" error and no data) or the permission whose "Permission
-denied: you need '…'" error the role gets. A denied field is null (a non-null root
-connection nulls ``data``); the rest of the document is answered. A refused mutation
-changes nothing in the database.
+A cell is the outcome for that role: the data when the role holds every guarding
+permission; else the "Authentication required" error (anonymous) or the "Permission
+denied: you need '…'" error of the first guard, on the way down, that the role lacks,
+with that field null (a non-null root connection nulls ``data``); the rest of the
+document is answered. A refused mutation changes nothing in the database.
 """
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
-from strawberry.relay import to_base64
 
 from backend.graphql.permissions import NOT_AUTHENTICATED
 from backend.graphql.schema import get_schema
 from conftest import GraphQLClient
-from modules.location.models import Location
-from modules.payer.models import Payer
+from tests import samples
 
 pytestmark = pytest.mark.django_db
 
 OK, AUTH = "OK", "AUTH"
-LV, LA, LC, LD = (f"location.{p}_location" for p in ("view", "add", "change", "delete"))
-UPPER = "location.manage_upper_levels"
-PV, PA, PC, PD = (f"payer.{p}_payer" for p in ("view", "add", "change", "delete"))
-
-ROLES = {
-    "anonymous": None,
-    "location viewer": (LV,),
-    "location editor": (LV, LA, LC, LD, UPPER),
-    "payer viewer": (PV,),
-    "payer editor": (PV, PA, PC, PD, LV),
-    "administrator": "superuser",
-}
-
-# fmt: off
-#: The outcome for each role, in the order of ROLES (one cell, one test).
-QUERY_MATRIX = {
-    #                    anonymous location   location   payer    payer    admin-
-    #                              viewer     editor     viewer   editor   istrator
-    "locations":        (AUTH,     OK,        OK,        LV,      OK,      OK),
-    "location":         (AUTH,     OK,        OK,        LV,      OK,      OK),
-    "node(Location)":   (AUTH,     OK,        OK,        LV,      OK,      OK),
-    "node(Payer)":      (AUTH,     PV,        PV,        OK,      OK,      OK),
-    "payers":           (AUTH,     PV,        PV,        OK,      OK,      OK),
-    "payer":            (AUTH,     PV,        PV,        OK,      OK,      OK),
-    "Location.payers":  (AUTH,     PV,        PV,        LV,      OK,      OK),
-    "Payer.location":   (AUTH,     PV,        PV,        LV,      OK,      OK),
-    "Location.history": (AUTH,     OK,        OK,        LV,      OK,      OK),
-    "Payer.history":    (AUTH,     PV,        PV,        OK,      OK,      OK),
-}
-MUTATION_MATRIX = {
-    "createLocation":   (AUTH,     LA,        OK,        LA,      LA,      OK),
-    "updateLocation":   (AUTH,     LC,        OK,        LC,      LC,      OK),
-    "moveLocation":     (AUTH,     LC,        OK,        LC,      LC,      OK),
-    "deleteLocation":   (AUTH,     LD,        OK,        LD,      LD,      OK),
-    "createPayer":      (AUTH,     PA,        PA,        PA,      OK,      OK),
-    "updatePayer":      (AUTH,     PC,        PC,        PC,      OK,      OK),
-    "deletePayer":      (AUTH,     PD,        PD,        PD,      OK,      OK),
-}
-# fmt: on
-
-#: name: (document, permission guarding each field path, the full answer).
-QUERIES = {
-    "locations": (
-        '{ locations(filter: {code: "R1"}) { edges { node { code name } } } }',
-        {"locations": LV},
-        {"locations": {"edges": [{"node": {"code": "R1", "name": "Ultha"}}]}},
-    ),
-    "location": (
-        '{ location(uuid: "{r1}") { code name } }',
-        {"location": LV},
-        {"location": {"code": "R1", "name": "Ultha"}},
-    ),
-    "node(Location)": (
-        '{ node(id: "{r1_id}") { id ... on Location { code } } }',
-        {"node": LV},
-        {"node": {"id": "{r1_id}", "code": "R1"}},
-    ),
-    "node(Payer)": (
-        '{ node(id: "{coop_id}") { id ... on Payer { name } } }',
-        {"node": PV},
-        {"node": {"id": "{coop_id}", "name": "Ultha co-op"}},
-    ),
-    "payers": (
-        "{ payers { edges { node { name } } } }",
-        {"payers": PV},
-        {"payers": {"edges": [{"node": {"name": "Ultha co-op"}}]}},
-    ),
-    "payer": (
-        '{ payer(uuid: "{coop}") { name } }',
-        {"payer": PV},
-        {"payer": {"name": "Ultha co-op"}},
-    ),
-    "Location.payers": (
-        '{ location(uuid: "{r1}") { code payers { name } } }',
-        {"location": LV, "location.payers": PV},
-        {"location": {"code": "R1", "payers": [{"name": "Ultha co-op"}]}},
-    ),
-    "Payer.location": (
-        '{ payer(uuid: "{coop}") { name location { code } } }',
-        {"payer": PV, "payer.location": LV},
-        {"payer": {"name": "Ultha co-op", "location": {"code": "R1"}}},
-    ),
-    "Location.history": (
-        '{ location(uuid: "{r1}") { code history { name } } }',
-        {"location": LV},
-        {"location": {"code": "R1", "history": [{"name": "Old Ultha"}]}},
-    ),
-    "Payer.history": (
-        '{ payer(uuid: "{coop}") { name history { name } } }',
-        {"payer": PV},
-        {"payer": {"name": "Ultha co-op", "history": [{"name": "Old co-op"}]}},
-    ),
-}
-
-ERRORS = "errors { field code message }"
-#: name: (document, permission, the payload on success).
-MUTATIONS = {
-    "createLocation": (
-        'mutation { createLocation(input: {code: "R1D1W2", name: "Boeng", type: MUNICIPALITY, '
-        'parent: "{d1}"}) { location { code name type parent { code } } ' + ERRORS + " } }",
-        {
-            "location": {
-                "code": "R1D1W2",
-                "name": "Boeng",
-                "type": "MUNICIPALITY",
-                "parent": {"code": "R1D1"},
-            },
-            "errors": [],
-        },
-    ),
-    "updateLocation": (
-        'mutation { updateLocation(input: {uuid: "{w1}", name: "Achi Thom"}) '
-        "{ location { code name } " + ERRORS + " } }",
-        {"location": {"code": "R1D1W1", "name": "Achi Thom"}, "errors": []},
-    ),
-    "moveLocation": (
-        'mutation { moveLocation(input: {uuid: "{w1}", parent: "{d2}"}) '
-        "{ location { code parent { code } } " + ERRORS + " } }",
-        {"location": {"code": "R1D1W1", "parent": {"code": "R2D1"}}, "errors": []},
-    ),
-    "deleteLocation": (
-        'mutation { deleteLocation(input: {uuid: "{v1}"}) { location { code } ' + ERRORS + " } }",
-        {"location": {"code": "R1D1W1V1"}, "errors": []},
-    ),
-    "createPayer": (
-        'mutation { createPayer(input: {name: "Tahida fund", type: DONOR, location: "{r2}"}) '
-        "{ payer { name type location { code } } " + ERRORS + " } }",
-        {
-            "payer": {"name": "Tahida fund", "type": "DONOR", "location": {"code": "R2"}},
-            "errors": [],
-        },
-    ),
-    "updatePayer": (
-        'mutation { updatePayer(input: {uuid: "{coop}", phone: "+855 12 345"}) '
-        "{ payer { name phone } " + ERRORS + " } }",
-        {"payer": {"name": "Ultha co-op", "phone": "+855 12 345"}, "errors": []},
-    ),
-    "deletePayer": (
-        'mutation { deletePayer(input: {uuid: "{coop}"}) { payer { name } ' + ERRORS + " } }",
-        {"payer": {"name": "Ultha co-op"}, "errors": []},
-    ),
-}
+QUERIES = samples.merged("queries")
+MUTATIONS = samples.merged("mutations")
+ROLES = samples.role_names()
 
 
-def _cells(matrix):
+def outcome(role: str, guards: dict[str, str]) -> tuple[str, str | None]:
+    """(outcome, the response path refused) of a role for ordered guards."""
+    permissions = samples.roles()[role]
+    if permissions == "superuser":
+        return OK, None
+    for path, permission in guards.items():
+        if permissions is None:
+            return AUTH, path
+        if permission not in permissions:
+            return permission, path
+    return OK, None
+
+
+def _cells(cases):
     return [
-        pytest.param(name, role, outcome, id=f"{name}-{role.replace(' ', '_')}")
-        for name, outcomes in matrix.items()
-        for role, outcome in zip(ROLES, outcomes, strict=True)
+        pytest.param(name, role, id=f"{name}-{role.replace(' ', '_')}")
+        for name in cases
+        for role in ROLES
     ]
 
 
@@ -193,37 +62,15 @@ def _cells(matrix):
 
 
 @pytest.fixture
-def world() -> dict[str, str]:
-    """R1 Ultha > R1D1 Rapta > R1D1W1 Achi > R1D1W1V1 Rachla; R2 Tahida > R2D1 Rajo.
-
-    R1 has a history row (Old Ultha); the payer Ultha co-op at R1 has one (Old co-op).
-    Returns the placeholders of the documents: uuids and global ids.
-    """
-    r1 = Location.objects.create(code="R1", name="Ultha", type="R")
-    Location.objects.create(
-        code="R1", name="Old Ultha", type="R", validity_to="2020-01-01T00:00:00Z", legacy=r1
-    )
-    d1 = Location.objects.create(code="R1D1", name="Rapta", type="D", parent=r1)
-    w1 = Location.objects.create(code="R1D1W1", name="Achi", type="W", parent=d1)
-    v1 = Location.objects.create(code="R1D1W1V1", name="Rachla", type="V", parent=w1)
-    r2 = Location.objects.create(code="R2", name="Tahida", type="R")
-    d2 = Location.objects.create(code="R2D1", name="Rajo", type="D", parent=r2)
-    coop = Payer.objects.create(name="Ultha co-op", type="C", location=r1)
-    Payer.objects.create(
-        name="Old co-op", type="C", location=r1, validity_to="2020-01-01T00:00:00Z", legacy=coop
-    )
-    rows = {"r1": r1, "d1": d1, "w1": w1, "v1": v1, "r2": r2, "d2": d2, "coop": coop}
-    return {
-        **{name: str(row.uuid) for name, row in rows.items()},
-        "r1_id": to_base64("Location", r1.pk),
-        "coop_id": to_base64("Payer", coop.pk),
-    }
+def world() -> None:
+    """Every active module's sample rows (``Manifest.samples``)."""
+    samples.create_world()
 
 
 @pytest.fixture
 def client_as(gql_as):
     def make(role: str) -> GraphQLClient:
-        permissions = ROLES[role]
+        permissions = samples.roles()[role]
         if permissions is None:
             return GraphQLClient(Client())
         if permissions == "superuser":
@@ -231,19 +78,6 @@ def client_as(gql_as):
         return gql_as(*permissions, username=role.replace(" ", "_"))
 
     return make
-
-
-def fill(template, world):
-    """``template`` (a document or an expected answer) with the world's placeholders."""
-    if isinstance(template, str):
-        for key, value in world.items():
-            template = template.replace(f"{{{key}}}", value)
-        return template
-    if isinstance(template, dict):
-        return {k: fill(v, world) for k, v in template.items()}
-    if isinstance(template, list):
-        return [fill(v, world) for v in template]
-    return template
 
 
 def denied(outcome: str) -> str:
@@ -254,7 +88,8 @@ def denied(outcome: str) -> str:
 
 def without(data: dict, path: list[str]) -> dict | None:
     """``data`` with the field at ``path`` null (a non-null root connection: no data)."""
-    if path in (["locations"], ["payers"]):
+    schema = get_schema()._schema
+    if len(path) == 1 and str(schema.query_type.fields[path[0]].type).endswith("!"):
         return None
     result = dict(data)
     node = result
@@ -265,55 +100,59 @@ def without(data: dict, path: list[str]) -> dict | None:
     return result
 
 
-def snapshot() -> list[tuple]:
-    return [
-        *Location.objects.order_by("pk").values_list(),
-        *Payer.objects.order_by("pk").values_list(),
-    ]
-
-
 # -- the matrix ----------------------------------------------------------------------
 
 
 def test_the_matrix_covers_every_root_field():
+    """A module's root fields need sample cases in its manifest (``Manifest.samples``)."""
     schema = get_schema()._schema
-    roots = {name.split("(")[0] for name in QUERY_MATRIX if "." not in name}
+    roots = {name.split("(")[0] for name in QUERIES if "." not in name}
     assert roots == set(schema.query_type.fields)
-    assert set(MUTATION_MATRIX) == set(schema.mutation_type.fields)
-    assert set(QUERIES) == set(QUERY_MATRIX) and set(MUTATIONS) == set(MUTATION_MATRIX)
+    assert set(MUTATIONS) == set(schema.mutation_type.fields or {})
 
 
-@pytest.mark.parametrize(("name", "role", "outcome"), _cells(QUERY_MATRIX))
-def test_query(client_as, world, name, role, outcome):
+def test_every_owned_type_is_reachable_by_node():
+    schema = get_schema()._schema
+    node_types = {t.name for t in schema.get_possible_types(schema.get_type("Node"))}
+    assert {f"node({t})" for t in node_types} <= set(QUERIES)
+
+
+@pytest.mark.parametrize(("name", "role"), _cells(QUERIES))
+def test_query(client_as, world, name, role):
     document, guards, answer = QUERIES[name]
-    result = client_as(role).post(fill(document, world))
-    answer = fill(answer, world)
-    if outcome == OK:
+    result = client_as(role).post(document)
+    expected, path = outcome(role, guards)
+    if expected == OK:
         assert result == {"data": answer}
         return
     # The error is raised at the first field on the way down that needs what is missing.
-    path = next(p for p, permission in guards.items() if outcome in (AUTH, permission))
     assert [(e["message"], e["path"]) for e in result["errors"]] == [
-        (denied(outcome), path.split("."))
+        (denied(expected), path.split("."))
     ]
     assert result["data"] == without(answer, path.split("."))
 
 
-@pytest.mark.parametrize(("name", "role", "outcome"), _cells(MUTATION_MATRIX))
-def test_mutation(client_as, world, name, role, outcome):
-    document, payload = MUTATIONS[name]
-    before = snapshot()
-    result = client_as(role).post(fill(document, world))
-    if outcome == OK:
-        assert result == {"data": {name: fill(payload, world)}}
-        assert snapshot() != before
+@pytest.mark.parametrize(("name", "role"), _cells(MUTATIONS))
+def test_mutation(client_as, world, name, role):
+    document, permission, payload = MUTATIONS[name]
+    before = samples.digest()
+    result = client_as(role).post(document)
+    expected, _ = outcome(role, {name: permission})
+    if expected == OK:
+        assert result == {"data": {name: payload}}
+        assert samples.digest() != before
         return
-    assert [(e["message"], e["path"]) for e in result["errors"]] == [(denied(outcome), [name])]
+    assert [(e["message"], e["path"]) for e in result["errors"]] == [(denied(expected), [name])]
     assert result["data"] is None
-    assert snapshot() == before
+    assert samples.digest() == before
 
 
-# -- cross-module fields on a page ---------------------------------------------------------
+# -- cross-module fields on a page (the location and payer modules) ----------------------
+
+LV, LA, LC, LD = (f"location.{p}_location" for p in ("view", "add", "change", "delete"))
+UPPER = "location.manage_upper_levels"
+PV = "payer.view_payer"
+ERRORS = "errors { field code message }"
 
 
 def test_location_viewer_gets_codes_and_a_permission_error_per_location_for_payers(
@@ -375,13 +214,13 @@ UPPER_LEVEL_CASES = [
 @pytest.mark.parametrize(("name", "arguments", "outcome"), UPPER_LEVEL_CASES)
 def test_location_editor_without_upper_levels(gql_as, world, name, arguments, outcome):
     editor = gql_as(LV, LA, LC, LD, username="municipal_editor")
-    before = snapshot()
+    before = samples.digest()
     document = f"mutation {{ {name}(input: {{{arguments}}}) {{ location {{ code }} {ERRORS} }} }}"
-    result = editor.post(fill(document, world))
+    result = editor.post(samples.fill(document))
     if outcome == OK:
         assert result["data"][name]["errors"] == []
-        assert snapshot() != before
+        assert samples.digest() != before
     else:
         assert [(e["message"], e["path"]) for e in result["errors"]] == [(UPPER_DENIED, [name])]
         assert result["data"] is None
-        assert snapshot() == before
+        assert samples.digest() == before

@@ -2,7 +2,7 @@
 
 from backend.registry import Manifest
 
-from . import legacy, lookups
+from . import legacy, lookups, samples
 from .admin import LocationAdmin
 from .graphql.mutations import LocationMutation
 from .graphql.queries import LocationQuery
@@ -16,4 +16,5 @@ manifest = Manifest(
     admin={"location.Location": LocationAdmin},
     legacy_tables=legacy.tables,
     lookups={"subtree": lookups.subtree, "depth": lookups.depth, "at_depth": lookups.at_depth},
+    samples=samples.SAMPLES,
 )

@@ -6,7 +6,7 @@ deletes, naming the location module only by labels (``"Location"``, ``"location.
 
 from backend.registry import Manifest
 
-from . import legacy, services
+from . import legacy, samples, services
 from .admin import PayerAdmin
 from .graphql.mutations import PayerMutation
 from .graphql.queries import PayerQuery
@@ -22,4 +22,5 @@ manifest = Manifest(
     admin={"payer.Payer": PayerAdmin},
     legacy_tables=legacy.tables,
     delete_guards={"location.Location": services.refuse_location_delete},
+    samples=samples.SAMPLES,
 )

@@ -52,9 +52,10 @@ class PayerNode(GuardedNode):
     phone: str | None = strawberry_django.field(description="Phone number.")
     fax: str | None = strawberry_django.field(description="Fax number.")
     email: str | None = strawberry_django.field(description="E-mail address.")
+    # Guarded by the location module's view permission, which the core adds to any
+    # field returning a Location (backend.graphql.schema.guard_foreign_fields).
     location: ref("Location") | None = strawberry_django.field(
         description="The region or district the payer belongs to.",
-        permission_classes=[HasPerm("location.view_location")],
     )
     validity_from: datetime.datetime = strawberry_django.field(
         description="Start of this version's validity."

@@ -1,0 +1,114 @@
+"""The active modules' test samples (``Manifest.samples``), for the generated tests.
+
+The permission matrix and the fuzz tests read every module's sample world, cases and
+limits from here, so a new module is covered as soon as its manifest has samples, and
+no test outside its folder names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from django.apps import apps
+from strawberry.relay import to_base64
+
+from backend.registry import Samples, active_modules, view_permissions
+
+MODULES = active_modules()
+#: Module label -> its samples (a module without samples has no root fields to test).
+SAMPLES: dict[str, Samples] = {
+    m.label: m.manifest.samples for m in MODULES if m.manifest.samples is not None
+}
+#: Row name -> GraphQL type, over every module, in module order.
+NAMES: dict[str, str] = {n: t for s in SAMPLES.values() for n, t in s.names.items()}
+VIEW = view_permissions()
+
+
+def ids(name: str) -> tuple[int, uuid.UUID]:
+    """The primary key and uuid of the sample row ``name``: fixed, far above the
+    sequences other rows use, so that strategies can name real rows."""
+    index = list(NAMES).index(name) + 1
+    return 910_000 + index, uuid.UUID(int=0x5EED_0000_0000_4000_8000_0000_0000_0000 + index)
+
+
+UUIDS = {name: str(ids(name)[1]) for name in NAMES}
+GLOBAL_IDS = {name: to_base64(type_, ids(name)[0]) for name, type_ in NAMES.items()}
+PLACEHOLDERS = {
+    **{f"{{{n}}}": v for n, v in UUIDS.items()},
+    **{f"{{{n}_id}}": v for n, v in GLOBAL_IDS.items()},
+    **{f"{{view:{t}}}": p for t, p in VIEW.items()},
+}
+
+
+def create_world() -> None:
+    """Create every active module's sample rows (module order: requirements first)."""
+    for samples in SAMPLES.values():
+        samples.world(ids)
+
+
+def fill(template: Any) -> Any:
+    """``template`` (a document, variables or an answer) with the placeholders filled."""
+    if isinstance(template, str):
+        for key, value in PLACEHOLDERS.items():
+            template = template.replace(key, value)
+        return template
+    if isinstance(template, dict):
+        return {fill(k): fill(v) for k, v in template.items()}
+    if isinstance(template, list | tuple):
+        return type(template)(fill(v) for v in template)
+    return template
+
+
+def merged(attribute: str) -> dict:
+    """One mapping attribute of every module's samples, merged (``queries``, ...)."""
+    return {k: fill(v) for s in SAMPLES.values() for k, v in getattr(s, attribute).items()}
+
+
+def module_permissions(label: str) -> list[str]:
+    """Every Django permission of the module's models (``label.codename``)."""
+    from django.contrib.auth.models import Permission
+
+    models = list(apps.get_app_config(label).get_models())
+    codenames = Permission.objects.filter(
+        content_type__app_label=label, content_type__model__in=[m._meta.model_name for m in models]
+    ).values_list("codename", flat=True)
+    return sorted(f"{label}.{c}" for c in codenames)
+
+
+def roles() -> dict[str, tuple[str, ...] | str | None]:
+    """Anonymous, a viewer and an editor per module, the administrator.
+
+    A viewer holds the module's view permissions; an editor every permission of the
+    module and the view permissions of the modules it requires. Reads the permission
+    table: call it inside a test with database access.
+    """
+    found: dict[str, tuple[str, ...] | str | None] = {"anonymous": None}
+    for module in MODULES:
+        own = module_permissions(module.label)
+        found[f"{module.label} viewer"] = tuple(p for p in own if ".view_" in p)
+        required = [p for r in module.requires for p in module_permissions(r) if ".view_" in p]
+        found[f"{module.label} editor"] = (*own, *required)
+    found["administrator"] = "superuser"
+    return found
+
+
+def role_names() -> list[str]:
+    """The role names of :func:`roles`, without the database (for parametrizing)."""
+    return [
+        "anonymous",
+        *(f"{m.label} {kind}" for m in MODULES for kind in ("viewer", "editor")),
+        "administrator",
+    ]
+
+
+def digest() -> str:
+    """A digest of every row of every active module's tables: equal, nothing written."""
+    rows = [
+        row
+        for module in MODULES
+        for model in apps.get_app_config(module.label).get_models()
+        for row in model._default_manager.order_by("pk").values_list()
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
