@@ -11,7 +11,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
 from backend.graphql.schema import build_schema
-from backend.registry import check_requirements
+from backend.registry import check_manifests, check_requirements, subgraph_modules
 from conftest import fake_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +118,63 @@ def test_modules_are_independent_import_linter():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Modules are independent of one another KEPT" in result.stdout
     assert "The core does not import modules KEPT" in result.stdout
+
+
+# -- the manifest checks (start-up refuses a bad manifest, naming module and problem) ------
+
+
+def _guard(row):
+    return []
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        (
+            {"delete_guards": {"location.Nope": _guard}},
+            "module 'claim': 'location.Nope' names no model of module 'location'.",
+        ),
+        (
+            {"delete_guards": {"insuree.Insuree": _guard}},
+            "module 'claim': 'insuree.Insuree' belongs to module 'insuree', which is not active.",
+        ),
+        (
+            {"admin": {"Location": object}},
+            "module 'claim': 'Location' is not a model label ('app_label.ModelName').",
+        ),
+        (
+            {"types": [_OrphanExtension]},
+            "module 'claim': type _OrphanExtension declares no view_permission.",
+        ),
+    ],
+)
+def test_bad_manifests_are_refused_with_module_and_problem(manifest, message):
+    modules = [apps.get_app_config("location"), fake_module("claim", **manifest)]
+    with pytest.raises(ImproperlyConfigured) as raised:
+        check_manifests(modules)
+    assert str(raised.value) == message
+
+
+def test_a_missing_requirement_is_refused_by_the_manifest_check():
+    claim = fake_module("claim")
+    claim.requires = ("insuree",)
+    with pytest.raises(ImproperlyConfigured, match="module 'claim' requires 'insuree'"):
+        check_manifests([apps.get_app_config("location"), claim])
+
+
+def test_subgraph_services_run_the_modules_guarding_their_deletes():
+    assert subgraph_modules("location") == ["location", "payer"]
+    assert subgraph_modules("payer") == ["location", "payer"]
+    assert subgraph_modules("location", [apps.get_app_config("location")]) == ["location"]
+
+
+def test_a_field_returning_another_modules_type_is_guarded_by_its_view_permission():
+    """The payer module declares Payer.location without naming location's permission."""
+    from backend.graphql.permissions import HasPerm
+    from backend.graphql.schema import definition_of
+
+    payer = apps.get_app_config("payer").manifest.types[0]
+    build_schema()
+    fields = {f.python_name: f for f in definition_of(payer).fields}
+    assert HasPerm("location.view_location") in fields["location"].permission_classes
+    assert fields["history"].permission_classes == []  # its own type: no extra guard

@@ -35,7 +35,7 @@ def subtree_q(relation: str, ancestor_uuid: uuid.UUID, *, include_self: bool = T
     """
     prefix = f"{relation}__" if relation else ""
     ancestor = Subquery(
-        Location.objects.filter(uuid=ancestor_uuid).values("path")[:1],
+        Location.objects.filter(uuid=ancestor_uuid).order_by().values("path")[:1],
         output_field=models.CharField(),
     )
     lower = "gte" if include_self else "gt"

@@ -1,0 +1,62 @@
+"""GraphQL of the facility module: ``HealthFacility``, ``healthFacilities`` and the field
+it adds to the location module's type, ``Location.healthFacilities``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+import strawberry_django
+
+from backend.graphql.connection import CountedConnection
+from backend.graphql.permissions import GuardedNode, HasPerm
+from backend.graphql.relations import prefetched_list
+from backend.registry import lookup, ref
+
+from .models import HealthFacility
+
+VIEW_PERMISSION = "facility.view_healthfacility"
+
+
+@strawberry_django.type(
+    HealthFacility, name="HealthFacility", description="A health facility (tblHF)."
+)
+class HealthFacilityNode(GuardedNode):
+    view_permission = VIEW_PERMISSION
+
+    uuid: UUID = strawberry_django.field(description="Stable external identifier.")
+    code: str = strawberry_django.field(description="Facility code.")
+    name: str = strawberry_django.field(description="Facility name.")
+    # A Location: the core guards it with the location module's view permission.
+    location: ref("Location") = strawberry_django.field(description="Where the facility is.")
+
+
+@strawberry.type
+class FacilityQuery:
+    @strawberry_django.connection(
+        CountedConnection[HealthFacilityNode],
+        description="Current health facilities, by code.",
+        permission_classes=[HasPerm(VIEW_PERMISSION)],
+    )
+    def health_facilities(
+        self,
+        location: Annotated[
+            UUID | None,
+            strawberry.argument(description="Only those at or below this location."),
+        ] = None,
+    ) -> Iterable[HealthFacilityNode]:
+        facilities = HealthFacility.objects.current()
+        if location is not None:
+            facilities = facilities.filter(lookup("location.subtree")("location", location))
+        return facilities.order_by("code", "pk")
+
+
+@strawberry.type(description="Fields the facility module adds to Location.")
+class LocationFacilities:
+    health_facilities: list[HealthFacilityNode] | None = prefetched_list(
+        "health_facilities",
+        lambda: HealthFacility.objects.current().order_by("code", "pk"),
+        description="Current health facilities at this location (facility module).",
+    )
