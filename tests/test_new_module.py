@@ -82,8 +82,10 @@ def add_module(repository: Path, manifest_text: str | None = None) -> Path:
 
 
 def test_a_bad_manifest_stops_start_up_with_one_message(repository):
-    manifest = (EXAMPLE / "manifest.py").read_text().replace(
-        '{"location.Location": guards', '{"insuree.Insuree": guards'
+    manifest = (
+        (EXAMPLE / "manifest.py")
+        .read_text()
+        .replace('{"location.Location": guards', '{"insuree.Insuree": guards')
     )
     add_module(repository, manifest)
     result = run([sys.executable, "manage.py", "check"], repository, OPENIMIS_MODULES=MODULES)

@@ -2,7 +2,9 @@
 
 import pytest
 
-from backend.graphql.schema import get_schema, guard_rules, read_columns_directly
+from backend.graphql.limits import guard_rules
+from backend.graphql.resolvers import read_columns_directly
+from backend.graphql.schema import get_schema
 
 
 def test_columns_and_joined_relations_are_read_directly_fields_with_rules_are_not():

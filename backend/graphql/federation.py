@@ -49,7 +49,8 @@ from strawberry.types.unset import UNSET
 from strawberry_django.optimizer import OptimizerStore, optimize
 from strawberry_django.utils.typing import get_django_definition
 
-from backend.graphql.errors import UserErrorType, log_errors
+from backend.graphql.error_logging import log_errors
+from backend.graphql.errors import UserErrorType
 from backend.graphql.permissions import NotAuthenticated, authorize
 from backend.graphql.schema import (
     definition_of,

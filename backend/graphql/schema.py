@@ -28,32 +28,17 @@ import strawberry
 import strawberry_django
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
-from django.db.models.query_utils import DeferredAttribute
-from graphql import GraphQLObjectType
 from strawberry import LazyType, relay
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
 from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.tools import merge_types
 from strawberry.types.base import StrawberryContainer
-from strawberry_django.fields.field import StrawberryDjangoField
-from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from backend.graphql.cost import MaxNodesLimiter
-from backend.graphql.errors import is_unexpected, log_errors
+from backend.graphql.error_logging import Schema
+from backend.graphql.limits import schema_extensions
 from backend.graphql.permissions import HasPerm
+from backend.graphql.resolvers import read_columns_directly
 from backend.registry import REFS_MODULE, Manifest, ModuleConfig, active_modules, view_permissions
 
 #: strawberry's UUID scalar, with the description the SDL reference needs.
@@ -244,135 +229,6 @@ def build_schema(modules: list[ModuleConfig] | None = None) -> strawberry.Schema
     schema = Schema(query=query, mutation=mutation, types=list(owned.values()), **schema_options())
     read_columns_directly(schema)
     return schema
-
-
-def _plain_model_attribute(field: object):
-    """The model class attribute behind a strawberry-django field without a resolver
-    and without field extensions (permissions, pagination …); None for any other."""
-    if (
-        not isinstance(field, StrawberryDjangoField)
-        or field.base_resolver is not None
-        or field.extensions
-        or field.origin_django_type is None
-    ):
-        return None
-    model = field.origin_django_type.model
-    return getattr(model, field.django_name or field.python_name, None)
-
-
-def read_columns_directly(schema: strawberry.Schema) -> list[str]:
-    """Resolve the column fields and the forward relations of Django types directly.
-
-    strawberry-django resolves every field, a column as well as a relation, through its
-    generic path (an ``Info`` object, argument conversion, the field's extension chain,
-    a look into Django's caches): some 10 µs a value, most of the time of a large page.
-    For a column field without resolver or field extension that path ends in
-    ``getattr(row, attname)`` (a deferred column is fetched by Django, as before); for a
-    forward relation (``parent``, ``location``) joined by the optimizer, in Django's
-    cache of the joined row. The GraphQL field gets that resolver directly; a relation
-    not in the cache goes the generic way. Returns the ``Type.field`` names changed.
-    """
-    changed = []
-    for graphql_type in schema._schema.type_map.values():
-        if not isinstance(graphql_type, GraphQLObjectType):
-            continue
-        for name, graphql_field in graphql_type.fields.items():
-            field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            attribute = _plain_model_attribute(field)
-            if getattr(graphql_field.resolve, "direct", False):
-                pass  # done already (the function was called again)
-            elif type(attribute) is DeferredAttribute:
-                graphql_field.resolve = _column_reader(attribute.field.attname)
-            elif type(attribute) is ForwardManyToOneDescriptor:
-                graphql_field.resolve = _joined_reader(
-                    attribute.field.cache_name, graphql_field.resolve
-                )
-            else:
-                continue
-            changed.append(f"{graphql_type.name}.{name}")
-    return changed
-
-
-def _joined_reader(cache_name: str, generic):
-    def resolve(source, info, **kwargs):
-        try:
-            return source._state.fields_cache[cache_name]
-        except (AttributeError, KeyError):
-            return generic(source, info, **kwargs)
-
-    resolve.direct = True
-    return resolve
-
-
-def _column_reader(attname: str):
-    def resolve(source, info):
-        return getattr(source, attname)
-
-    resolve.direct = True
-    return resolve
-
-
-class Schema(strawberry.Schema):
-    """strawberry's schema, logging only unexpected errors (with their traceback)."""
-
-    def process_errors(self, errors, execution_context=None) -> None:
-        log_errors(errors)
-
-
-class Optimizer(DjangoOptimizerExtension):
-    """strawberry-django's query optimizer, without its per-field hook.
-
-    The optimizer's ``resolve`` hook runs as graphql-core middleware, around every field
-    of every object of an answer (a page of 1,000 locations: some 7,000 calls), to catch
-    a resolver returning an unevaluated QuerySet. Here none does: the connection and
-    relation fields of strawberry-django optimize their querysets themselves (with the
-    optimizer this extension installs for the operation), and the custom resolvers call
-    ``optimize()``. The query-count tests hold the proof.
-    """
-
-    resolve = SchemaExtension.resolve
-
-
-#: Parsed and validated documents kept per process (LRU): a client sends the same few
-#: documents again and again, so parsing and validating them once is enough.
-DOCUMENT_CACHE_SIZE = 256
-
-
-@functools.cache
-def guard_rules(max_depth: int, max_aliases: int) -> tuple:
-    """The validation rules of the depth and alias limits, created once per process.
-
-    The limiters create a new rule class per instance; the validation cache is keyed by
-    the rule classes, so they must be the same objects in every request.
-    """
-    return (
-        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
-    )
-
-
-def schema_extensions() -> list:
-    """The optimizer, the guard rails and the document caches, from settings.
-
-    ``GRAPHQL_MAX_DEPTH`` (query depth), ``GRAPHQL_MAX_ALIASES`` (aliases per document),
-    ``GRAPHQL_MAX_TOKENS`` (tokens per document), ``GRAPHQL_MAX_NODES`` (objects an
-    answer may hold, see :mod:`backend.graphql.cost`); unexpected errors are masked unless
-    ``DEBUG``. Parsing (with the token limit) and validation (with the depth and alias
-    rules) are cached per document text.
-    """
-    extensions = [
-        Optimizer,
-        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
-        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: AddValidationRules(
-            list(guard_rules(settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_ALIASES))
-        ),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        MaxNodesLimiter,
-    ]
-    if not settings.DEBUG:
-        extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
-    return extensions
 
 
 @functools.cache

@@ -1,0 +1,62 @@
+"""The guard rails every schema is built with: depth, alias, token and node limits, the
+document caches, and the masking of unexpected errors outside ``DEBUG``."""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from backend.graphql.cost import MaxNodesLimiter
+from backend.graphql.error_logging import is_unexpected
+from backend.graphql.resolvers import Optimizer
+
+#: Parsed and validated documents kept per process (LRU): a client sends the same few
+#: documents again and again, so parsing and validating them once is enough.
+DOCUMENT_CACHE_SIZE = 256
+
+
+@functools.cache
+def guard_rules(max_depth: int, max_aliases: int) -> tuple:
+    """The validation rules of the depth and alias limits, created once per process.
+
+    The limiters create a new rule class per instance; the validation cache is keyed by
+    the rule classes, so they must be the same objects in every request.
+    """
+    return (
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    )
+
+
+def schema_extensions() -> list:
+    """The optimizer, the guard rails and the document caches, from settings.
+
+    ``GRAPHQL_MAX_DEPTH`` (query depth), ``GRAPHQL_MAX_ALIASES`` (aliases per document),
+    ``GRAPHQL_MAX_TOKENS`` (tokens per document), ``GRAPHQL_MAX_NODES`` (objects an
+    answer may hold, see :mod:`backend.graphql.cost`); unexpected errors are masked unless
+    ``DEBUG``. Parsing (with the token limit) and validation (with the depth and alias
+    rules) are cached per document text.
+    """
+    extensions = [
+        Optimizer,
+        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: AddValidationRules(
+            list(guard_rules(settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_ALIASES))
+        ),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        MaxNodesLimiter,
+    ]
+    if not settings.DEBUG:
+        extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
+    return extensions
