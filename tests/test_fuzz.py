@@ -156,7 +156,8 @@ def isolated(client: Client, document: str, variables=None) -> dict:
 # -- (a, b) documents generated from the schema ---------------------------------------------
 
 #: Malformed text for the custom scalars (NUL: see test_nul_characters).
-JUNK = st.text(st.characters(min_codepoint=1, exclude_categories=["Cs"]), max_size=40)
+JUNK_CHARS = st.characters(min_codepoint=1, exclude_categories=["Cs"])
+JUNK = st.text(JUNK_CHARS, max_size=40)
 SCALARS = {
     "UUID": st.one_of(st.sampled_from(list(UUIDS.values())), st.uuids(), JUNK).map(nodes.String),
     "DateTime": st.one_of(
@@ -502,7 +503,7 @@ def test_integers_beyond_32_bits(client, slot, value, inline):
 @given(
     slot=st.sampled_from(slots(scalar="Int")),
     value=st.one_of(st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f != int(f)),
-                    st.text(max_size=5), st.booleans()),
+                    st.text(JUNK_CHARS, max_size=5), st.booleans()),
     inline=st.booleans(),
 )  # fmt: skip
 def test_integers_of_the_wrong_type(client, slot, value, inline):

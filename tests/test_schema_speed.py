@@ -8,7 +8,10 @@ from backend.graphql.schema import get_schema
 
 
 def test_columns_and_joined_relations_are_read_directly_fields_with_rules_are_not():
-    changed = read_columns_directly(get_schema())
+    # the location and payer modules' types (other active modules add their own)
+    changed = [
+        f for f in read_columns_directly(get_schema()) if f.split(".")[0] in ("Location", "Payer")
+    ]
     assert changed == [
         *(
             f"Location.{name}"

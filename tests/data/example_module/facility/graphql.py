@@ -29,8 +29,11 @@ class HealthFacilityNode(GuardedNode):
     uuid: UUID = strawberry_django.field(description="Stable external identifier.")
     code: str = strawberry_django.field(description="Facility code.")
     name: str = strawberry_django.field(description="Facility name.")
-    # A Location: the core guards it with the location module's view permission.
-    location: ref("Location") = strawberry_django.field(description="Where the facility is.")
+    # A Location: the core guards it with the location module's view permission; nullable,
+    # so that a caller without that permission gets null and an error, not a null parent.
+    location: ref("Location") | None = strawberry_django.field(
+        description="Where the facility is (null without the permission to view locations)."
+    )
 
 
 @strawberry.type
