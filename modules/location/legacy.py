@@ -1,6 +1,6 @@
 """Import of the legacy openIMIS table ``tblLocations`` into :class:`Location`.
 
-Read by ``manage.py import_legacy`` (see ``backend/legacy.py`` for the contract). Rules,
+Read by ``manage.py import_legacy`` (see ``backend/legacy/tables.py`` for the contract). Rules,
 from the openIMIS demo export (``shared/data/openimis-demo/README.md``) and the legacy
 schema of ``tblLocations``:
 
@@ -52,22 +52,16 @@ FIELDS = {
 COLUMNS = tuple(FIELDS)
 _LEVEL = {t: rank for rank, t in enumerate(Location.PARENT_TYPE)}  # R 0, D 1, W 2, V 3
 
-_TYPES = tuple(Location.Type.values)
-
-
-def _max_length(field: str) -> int:
-    return Location._meta.get_field(field).max_length
-
 
 def _parse(p: RowParser) -> Location:
     """One ``tblLocations`` row -> an unsaved Location (None where a value is invalid)."""
     return Location(
         id=p.id("LocationId", required=True),
         uuid=p.uuid("LocationUUID"),
-        code=p.text("LocationCode", _max_length("code"), required=True),
-        name=p.text("LocationName", _max_length("name"), required=True),
+        code=p.text("LocationCode", required=True),
+        name=p.text("LocationName", required=True),
         parent_id=p.id("ParentLocationId"),
-        type=p.choice("LocationType", _TYPES),
+        type=p.choice("LocationType"),
         validity_from=p.datetime("ValidityFrom", required=True),
         validity_to=p.datetime("ValidityTo"),
         legacy_id=p.id("LegacyId"),
@@ -92,7 +86,7 @@ def validate(
     parent (known in the file or the database, one level up) and that current codes are
     unique, counting the current database rows the file does not replace.
     """
-    items, rejections = parse_rows(rows, context, MODEL, _parse)
+    items, rejections = parse_rows(rows, context, MODEL, _parse, FIELDS)
     rejections += check_versions(
         items, context, MODEL, uuid_column="LocationUUID", legacy_column="LegacyId"
     )

@@ -1,6 +1,6 @@
 """Import of the legacy openIMIS table ``tblPayer`` into :class:`Payer`.
 
-Read by ``manage.py import_legacy`` (see ``backend/legacy.py`` for the contract). Rules,
+Read by ``manage.py import_legacy`` (see ``backend/legacy/tables.py`` for the contract). Rules,
 from the openIMIS demo export (``shared/data/openimis-demo/README.md``) and the legacy
 schema of ``tblPayer``:
 
@@ -53,25 +53,19 @@ FIELDS = {
 }
 COLUMNS = tuple(FIELDS)
 
-_TYPES = tuple(Payer.Type.values)
-
-
-def _max_length(field: str) -> int:
-    return Payer._meta.get_field(field).max_length
-
 
 def _parse(p: RowParser) -> Payer:
     """One ``tblPayer`` row -> an unsaved Payer (None where a value is invalid)."""
     return Payer(
         id=p.id("PayerID", required=True),
         uuid=p.uuid("PayerUUID"),
-        type=p.choice("PayerType", _TYPES),
-        name=p.text("PayerName", _max_length("name"), required=True),
-        address=p.text("PayerAddress", _max_length("address")),
+        type=p.choice("PayerType"),
+        name=p.text("PayerName", required=True),
+        address=p.text("PayerAddress"),
         location_id=p.id("LocationId"),
-        phone=p.text("Phone", _max_length("phone")),
-        fax=p.text("Fax", _max_length("fax")),
-        email=p.text("eMail", _max_length("email")),
+        phone=p.text("Phone"),
+        fax=p.text("Fax"),
+        email=p.text("eMail"),
         validity_from=p.datetime("ValidityFrom", required=True),
         validity_to=p.datetime("ValidityTo"),
         legacy_id=p.id("LegacyID"),
@@ -87,7 +81,7 @@ def validate(
     Checks each row's values, the identity and history rules (``check_versions``) and
     that LocationId names a location of this import (``context.ids``) or of the database.
     """
-    items, rejections = parse_rows(rows, context, MODEL, _parse)
+    items, rejections = parse_rows(rows, context, MODEL, _parse, FIELDS)
     rejections += check_versions(
         items, context, MODEL, uuid_column="PayerUUID", legacy_column="LegacyID"
     )
