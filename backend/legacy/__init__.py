@@ -3,8 +3,9 @@
 A module lists :class:`LegacyTable` objects (one per legacy table it owns, e.g.
 ``tblLocations``) in its ``legacy`` submodule; ``manage.py import_legacy`` and
 ``export_legacy`` find them through :func:`active_tables`. A module never sees CSV: it
-gets :class:`LegacyRow` objects and builds its model instances with :class:`RowParser`
-(:func:`parse_rows`), :func:`check_versions` and :func:`save_by_id`.
+gets :class:`LegacyRow` objects, reads them by its model's fields and the openIMIS
+version rules (:func:`parse_versioned`; :class:`RowParser` and :func:`parse_rows` for a
+reading of its own) and writes them with :func:`save_by_id`.
 
 The package, by concern:
 
@@ -31,7 +32,7 @@ from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
 from backend.legacy.saving import CREATED, UNCHANGED, UPDATED, LoadCounts, bulk_insert, save_by_id
 from backend.legacy.tables import LegacyTable, Validate, active_tables
 from backend.legacy.values import legacy_literal, legacy_text, legacy_time_zone
-from backend.legacy.versions import check_versions
+from backend.legacy.versions import check_versions, parse_versioned
 
 __all__ = [
     "CREATED",
@@ -53,5 +54,6 @@ __all__ = [
     "legacy_text",
     "legacy_time_zone",
     "parse_rows",
+    "parse_versioned",
     "save_by_id",
 ]

@@ -18,8 +18,10 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from django.apps import apps
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
@@ -164,33 +166,83 @@ class RowParser:
             return None
         return naive.replace(tzinfo=self.time_zone)
 
+    def value(self, column: str) -> Any:
+        """``column`` read as the model field it is stored in (see :func:`reading`)."""
+        name, options = reading(self._field(column))
+        return getattr(self, name)(column, **options)
 
-def model_fields(model: str, fields: Mapping[str, str]) -> dict[str, models.Field]:
-    """Legacy column -> the field of ``model`` (a Django label) it is stored in.
 
-    ``fields`` maps each column to a model attribute (``"ParentLocationId": "parent_id"``);
-    raises ``FieldDoesNotExist`` for an attribute the model does not have.
+def reading(field: models.Field) -> tuple[str, dict[str, Any]]:
+    """How :class:`RowParser` reads a column stored in ``field``: the getter's name and
+    its options.
+
+    The primary key is a required :meth:`~RowParser.id`; a foreign key an ``id``,
+    required unless the field is nullable; a ``UUIDField`` a ``uuid``; a field with
+    choices a ``choice``; a ``DateTimeField`` a ``datetime`` and an ``IntegerField`` an
+    ``integer`` (within the legacy ``int`` range and the field's ``MinValueValidator``
+    and ``MaxValueValidator``), both required unless nullable; a ``CharField`` or
+    ``TextField`` a ``text``, required unless the field allows NULL or blank. Raises
+    ``TypeError`` for another kind of field.
     """
-    meta = apps.get_model(model)._meta
-    return {column: meta.get_field(attname) for column, attname in fields.items()}
+    required = not field.null
+    if field.primary_key:
+        return "id", {"required": True}
+    if field.is_relation:
+        return "id", {"required": required}
+    if isinstance(field, models.UUIDField):
+        return "uuid", {}
+    if field.choices:
+        return "choice", {}
+    if isinstance(field, models.DateTimeField):
+        return "datetime", {"required": required}
+    if isinstance(field, models.IntegerField):
+        minimum, maximum = _range(field)
+        return "integer", {"required": required, "minimum": minimum, "maximum": maximum}
+    if isinstance(field, models.CharField | models.TextField):
+        return "text", {"required": required and not field.blank}
+    raise TypeError(f"no legacy reading for the {type(field).__name__} {field.name!r}")
+
+
+def _range(field: models.Field) -> tuple[int, int]:
+    """The legacy ``int`` range narrowed by the field's min/max validators."""
+    minimum = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+    maximum = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    return max([INT_MIN, *minimum]), min([INT_MAX, *maximum])
 
 
 def parse_rows(
     rows: Iterable[LegacyRow],
     context: LegacyContext,
     model: str,
-    parse: Callable[[RowParser], models.Model],
+    parse: Callable[[RowParser], models.Model] | None = None,
     fields: Mapping[str, str] | None = None,
 ) -> tuple[list[tuple[LegacyRow, models.Model]], list[Rejection]]:
-    """Run ``parse`` on every row: the well-formed ``(row, object)`` pairs and rejections.
+    """Build an unsaved instance of ``model`` (a Django label) from every row: the
+    well-formed ``(row, object)`` pairs and the rejections.
 
-    ``parse`` builds an unsaved instance of ``model`` (a Django label) from a
-    :class:`RowParser` (reading the id into ``pk``). ``fields`` (legacy column -> model
-    attribute, the table's ``fields``) lets the parser read text limits and codes from
-    the model. A repeated id is rejected. Every id read (even of a rejected row) is
-    added to ``context.ids[model]``.
+    ``fields`` (legacy column -> model attribute, the table's ``fields``) lets the
+    parser read types, limits and codes from the model. ``parse`` builds the instance
+    from a :class:`RowParser` (reading the id into ``pk``); without it every column of
+    ``fields`` is read with :meth:`RowParser.value`, in column order. A repeated id is
+    rejected. Every id read (even of a rejected row) is added to ``context.ids[model]``.
+    Raises ValueError when neither ``parse`` nor ``fields`` is given.
     """
-    column_fields = model_fields(model, fields) if fields else None
+    if parse is None and not fields:
+        raise ValueError("parse_rows needs parse or the table's fields.")
+    model_class = apps.get_model(model)
+    meta = model_class._meta  # get_field raises FieldDoesNotExist for an unknown attribute
+    column_fields = {column: meta.get_field(attname) for column, attname in (fields or {}).items()}
+    if parse is None:
+        readings = [(f.attname, column, *reading(f)) for column, f in column_fields.items()]
+
+        def parse(parser: RowParser) -> models.Model:
+            return model_class(
+                **{
+                    attname: getattr(parser, name)(column, **options)
+                    for attname, column, name, options in readings
+                }
+            )
+
     ids = context.ids.setdefault(model, set())
     line_of_id: dict[int, int] = {}
     items, rejections = [], []

@@ -9,11 +9,12 @@ references stay right and a second import of the same source changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.apps import apps
 from django.db import models
 
+from backend.legacy.parsing import parse_rows
 from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
 
 
@@ -100,3 +101,26 @@ def check_versions(
         else:
             rejections.append(row.reject(f"{legacy_column} {target} names no current row"))
     return rejections
+
+
+def parse_versioned(
+    rows: Iterable[LegacyRow], context: LegacyContext, model: str, fields: Mapping[str, str]
+) -> tuple[list[tuple[LegacyRow, models.Model]], list[Rejection]]:
+    """The rows of a versioned table read by their model fields and checked by
+    :func:`check_versions`: the well-formed ``(row, object)`` pairs and every rejection.
+
+    ``model``: Django label; ``fields``: the table's legacy column -> model attribute, in
+    which the columns mapped to ``uuid`` and ``legacy_id`` name the uuid and LegacyId
+    columns in messages. Each column is read as its model field
+    (:func:`backend.legacy.parsing.reading`).
+    """
+    column_of = {attname: column for column, attname in fields.items()}
+    items, rejections = parse_rows(rows, context, model, fields=fields)
+    rejections += check_versions(
+        items,
+        context,
+        model,
+        uuid_column=column_of["uuid"],
+        legacy_column=column_of["legacy_id"],
+    )
+    return items, rejections
