@@ -178,11 +178,12 @@ def reading(field: models.Field) -> tuple[str, dict[str, Any]]:
 
     The primary key is a required :meth:`~RowParser.id`; a foreign key an ``id``,
     required unless the field is nullable; a ``UUIDField`` a ``uuid``; a field with
-    choices a ``choice``; a ``DateTimeField`` a ``datetime`` and an ``IntegerField`` an
-    ``integer`` (within the legacy ``int`` range and the field's ``MinValueValidator``
-    and ``MaxValueValidator``), both required unless nullable; a ``CharField`` or
-    ``TextField`` a ``text``, required unless the field allows NULL or blank. Raises
-    ``TypeError`` for another kind of field.
+    choices a ``choice`` among them; a ``DateTimeField`` a ``datetime`` and an
+    ``IntegerField`` an ``integer`` (within the legacy ``int`` range and the field's
+    ``MinValueValidator`` and ``MaxValueValidator``), both required unless nullable; a
+    ``CharField`` or ``TextField`` a ``text`` of at most its ``max_length``, required
+    unless the field allows NULL or blank. Raises ``TypeError`` for another kind of
+    field.
     """
     required = not field.null
     if field.primary_key:
@@ -192,14 +193,14 @@ def reading(field: models.Field) -> tuple[str, dict[str, Any]]:
     if isinstance(field, models.UUIDField):
         return "uuid", {}
     if field.choices:
-        return "choice", {}
+        return "choice", {"choices": tuple(value for value, _label in field.flatchoices)}
     if isinstance(field, models.DateTimeField):
         return "datetime", {"required": required}
     if isinstance(field, models.IntegerField):
         minimum, maximum = _range(field)
         return "integer", {"required": required, "minimum": minimum, "maximum": maximum}
     if isinstance(field, models.CharField | models.TextField):
-        return "text", {"required": required and not field.blank}
+        return "text", {"max_length": field.max_length, "required": required and not field.blank}
     raise TypeError(f"no legacy reading for the {type(field).__name__} {field.name!r}")
 
 
@@ -233,13 +234,17 @@ def parse_rows(
     meta = model_class._meta  # get_field raises FieldDoesNotExist for an unknown attribute
     column_fields = {column: meta.get_field(attname) for column, attname in (fields or {}).items()}
     if parse is None:
-        readings = [(f.attname, column, *reading(f)) for column, f in column_fields.items()]
+        readings = [
+            (f.attname, getattr(RowParser, name), column, options)
+            for column, f in column_fields.items()
+            for name, options in [reading(f)]
+        ]
 
         def parse(parser: RowParser) -> models.Model:
             return model_class(
                 **{
-                    attname: getattr(parser, name)(column, **options)
-                    for attname, column, name, options in readings
+                    attname: read(parser, column, **options)
+                    for attname, read, column, options in readings
                 }
             )
 
