@@ -10,10 +10,10 @@ active module's manifest (in ``settings.OPENIMIS_MODULES`` order), checks it
 (:func:`check_manifests`) and wires it: admin classes are registered, delete guards are
 consulted by :func:`backend.versioning.soft_delete`, the GraphQL contribution is composed
 into the schema and the subgraphs (:mod:`backend.graphql.schema`,
-:mod:`backend.graphql.federation`), legacy tables are run by ``import_legacy``, the
-lookups are published for other modules (:func:`lookup`), and the generated tests read
-``samples``. A bad manifest stops start-up with one message naming the module and the
-problem.
+:mod:`backend.graphql.federation`), legacy tables are run by ``import_legacy``
+(:func:`backend.legacy.tables.active_tables`), the lookups are published for other
+modules (:func:`lookup`), and the generated tests read ``samples``. A bad manifest
+stops start-up with one message naming the module and the problem.
 
 Modules never import each other. A module names another module's GraphQL type with
 :func:`ref` (a lazy reference by GraphQL name), another module's model by its Django
@@ -256,17 +256,6 @@ def view_permissions(modules: list[ModuleConfig] | None = None) -> dict[str, str
         for cls in module.manifest.types
         if getattr(cls, "view_permission", None)
     }
-
-
-def legacy_tables() -> list[Any]:
-    """The active modules' legacy tables, in module order; ImproperlyConfigured when two
-    share a name or an option."""
-    tables = [t for m in active_modules() for t in m.manifest.legacy_tables]
-    for attribute in ("name", "option"):
-        values = [getattr(t, attribute) for t in tables]
-        if len(set(values)) != len(values):
-            raise ImproperlyConfigured(f"Two legacy tables share a {attribute}: {values}.")
-    return tables
 
 
 def subgraph_modules(label: str, modules: list[ModuleConfig] | None = None) -> list[str]:

@@ -29,34 +29,33 @@ def legacy_csv(folder: Path) -> tuple[Path, int]:
     """Write Cambodia's locations as a legacy tblLocations.csv; return (path, rows)."""
     from datetime import UTC, datetime
 
+    from backend.legacy import active_tables, legacy_time_zone
     from backend.legacy.export import csv_lines
-    from backend.management.commands.import_legacy import legacy_tables, legacy_time_zone
     from modules.location import cambodia
-    from modules.location.models import Location
 
     create, _present, _refused = cambodia.plan(
         cambodia.read_source(), cambodia.Existing({}, {}, {})
     )
     ids: dict[str, int] = {}
-    locations = []
+    locations = []  # Location attribute -> value; the other attributes are NULL
     start = datetime(2020, 1, 1, tzinfo=UTC)
     for level in cambodia.LEVELS:
         for row in create[level.name]:
             ids[row.code] = len(ids) + 1
             locations.append(
-                Location(
-                    id=ids[row.code],
-                    uuid=row.uuid,
-                    code=row.code,
-                    name=row.name,
-                    type=level.type,
-                    parent_id=ids[row.parent_code] if level.parent else None,
-                    validity_from=start,
-                    audit_user_id=1,
-                )
+                {
+                    "id": ids[row.code],
+                    "uuid": row.uuid,
+                    "code": row.code,
+                    "name": row.name,
+                    "type": level.type,
+                    "parent_id": ids[row.parent_code] if level.parent else None,
+                    "validity_from": start,
+                    "audit_user_id": 1,
+                }
             )
-    [table] = [t for t in legacy_tables() if t.model == "location.Location"]
-    rows = ([getattr(obj, a) for a in table.fields.values()] for obj in locations)
+    [table] = [t for t in active_tables() if t.model == "location.Location"]
+    rows = ([values.get(a) for a in table.fields.values()] for values in locations)
     path = folder / table.file_name
     with open(path, "w", encoding="utf-8", newline="") as out:
         out.writelines(csv_lines(table, rows, legacy_time_zone()))

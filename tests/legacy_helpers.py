@@ -14,7 +14,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import connection
 
-from backend.legacy.sources import parse_csv
+from backend.legacy.files import parse_csv
 from modules.location.models import Location
 from modules.payer.models import Payer
 

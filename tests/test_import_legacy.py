@@ -18,12 +18,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
-from backend.management.commands.import_legacy import (
-    Command,
-    CsvSyntaxError,
-    legacy_tables,
-    parse_csv,
-)
+from backend.legacy import active_tables, importing
+from backend.legacy.files import CsvSyntaxError, parse_csv
+from backend.management.commands.import_legacy import Command
 from modules.location.legacy import COLUMNS as LOCATION_COLUMNS
 from modules.location.models import Location
 from modules.payer.legacy import COLUMNS as PAYER_COLUMNS
@@ -215,7 +212,7 @@ def test_next_ordinary_insert_gets_a_new_id(demo):
 
 @pytest.mark.django_db
 def test_a_rerun_repairs_a_sequence_left_behind(demo, monkeypatch):
-    monkeypatch.setattr(Command, "_reset_sequences", lambda self, models: None)
+    monkeypatch.setattr(importing, "reset_sequences", lambda models: None)
     run(str(demo))  # as if loaded without the reset
     monkeypatch.undo()
 
@@ -706,7 +703,7 @@ def test_command_line_errors(tmp_path, args, options, message):
 
 
 def test_tables_come_from_the_active_modules_in_module_order():
-    tables = legacy_tables()
+    tables = active_tables()
     assert [(t.name, t.option, t.model) for t in tables] == [
         ("tblLocations", "locations", "location.Location"),
         ("tblPayer", "payers", "payer.Payer"),

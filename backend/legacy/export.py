@@ -28,7 +28,8 @@ from typing import Any
 
 from django.apps import apps
 
-from backend.legacy import LegacyTable, legacy_literal
+from backend.legacy.tables import LegacyTable
+from backend.legacy.values import legacy_literal
 
 
 def legacy_values(table: LegacyTable, values: Sequence[Any], time_zone: tzinfo) -> list[Any]:

@@ -1,18 +1,21 @@
 """Import of the legacy openIMIS table ``tblLocations`` into :class:`Location`.
 
-Read by ``manage.py import_legacy`` (see ``backend/legacy.py`` for the contract). Rules,
+Read by ``manage.py import_legacy`` (see ``backend/legacy/tables.py`` for the contract). Rules,
 from the openIMIS demo export (``shared/data/openimis-demo/README.md``) and the legacy
 schema of ``tblLocations``:
 
 - LocationId is kept as the primary key, so ParentLocationId, LegacyId and the payers'
   LocationId keep pointing at the right rows; LocationUUID is kept as ``uuid`` (a row
-  without one gets one, see ``backend.legacy.check_versions``).
+  without one gets one, see ``backend.legacy.versions.check_versions``).
 - LocationType is R region, D district, W municipality (ward) or V village; a region has
   no parent, the parent of a district is a region, of a municipality a district, of a
   village a municipality. This holds for history rows too.
 - LocationCode (at most 8 characters) and LocationName (at most 50) are required; no two
   current rows (ValidityTo empty) share a code.
 - History rows (ValidityTo set) are kept, with LegacyId naming their current row.
+
+Each column is read as the model field it maps to in ``FIELDS`` (type, length limit,
+codes, whether NULL is allowed; see ``backend.legacy.parsing.reading``).
 """
 
 from __future__ import annotations
@@ -25,9 +28,7 @@ from backend.legacy import (
     LegacyTable,
     LoadCounts,
     Rejection,
-    RowParser,
-    check_versions,
-    parse_rows,
+    parse_versioned,
     save_by_id,
 )
 
@@ -54,32 +55,6 @@ FIELDS = {
 COLUMNS = tuple(FIELDS)
 _LEVEL = {t: rank for rank, t in enumerate(Location.PARENT_TYPE)}  # R 0, D 1, W 2, V 3
 
-_TYPES = tuple(Location.Type.values)
-
-
-def _max_length(field: str) -> int:
-    return Location._meta.get_field(field).max_length
-
-
-def _parse(p: RowParser) -> Location:
-    """One ``tblLocations`` row -> an unsaved Location (None where a value is invalid)."""
-    return Location(
-        id=p.id("LocationId", required=True),
-        uuid=p.uuid("LocationUUID"),
-        code=p.text("LocationCode", _max_length("code"), required=True),
-        name=p.text("LocationName", _max_length("name"), required=True),
-        parent_id=p.id("ParentLocationId"),
-        type=p.choice("LocationType", _TYPES),
-        validity_from=p.datetime("ValidityFrom", required=True),
-        validity_to=p.datetime("ValidityTo"),
-        legacy_id=p.id("LegacyId"),
-        audit_user_id=p.integer("AuditUserId"),
-        male_population=p.integer("MalePopulation", minimum=0),
-        female_population=p.integer("FemalePopulation", minimum=0),
-        other_population=p.integer("OtherPopulation", minimum=0),
-        families=p.integer("Families", minimum=0),
-    )
-
 
 def _level_name(code: str) -> str:
     return f"{Location.Type(code).label.lower()} ({code})"
@@ -90,14 +65,11 @@ def validate(
 ) -> tuple[list[Location], list[Rejection]]:
     """``tblLocations`` rows -> (unsaved Locations, parents first; every rejection).
 
-    Checks each row's values, the identity and history rules (``check_versions``), the
+    Checks each row's values, the identity and history rules (``parse_versioned``), the
     parent (known in the file or the database, one level up) and that current codes are
     unique, counting the current database rows the file does not replace.
     """
-    items, rejections = parse_rows(rows, context, MODEL, _parse)
-    rejections += check_versions(
-        items, context, MODEL, uuid_column="LocationUUID", legacy_column="LegacyId"
-    )
+    items, rejections = parse_versioned(rows, context, MODEL, FIELDS)
     file_ids = context.ids[MODEL]
     type_of: dict[int, str] = {}
     code_owner: dict[str, str] = {}

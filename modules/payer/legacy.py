@@ -1,6 +1,6 @@
 """Import of the legacy openIMIS table ``tblPayer`` into :class:`Payer`.
 
-Read by ``manage.py import_legacy`` (see ``backend/legacy.py`` for the contract). Rules,
+Read by ``manage.py import_legacy`` (see ``backend/legacy/tables.py`` for the contract). Rules,
 from the openIMIS demo export (``shared/data/openimis-demo/README.md``) and the legacy
 schema of ``tblPayer``:
 
@@ -13,6 +13,9 @@ schema of ``tblPayer``:
 - LocationId, when set, names a location of this import or of the database. Locations
   are reached through the app registry (``"location.Location"``), never by importing the
   location module.
+
+Each column is read as the model field it maps to in ``FIELDS`` (type, length limit,
+codes, whether NULL is allowed; see ``backend.legacy.parsing.reading``).
 """
 
 from __future__ import annotations
@@ -21,15 +24,7 @@ from collections.abc import Iterable
 
 from django.apps import apps
 
-from backend.legacy import (
-    LegacyContext,
-    LegacyRow,
-    LegacyTable,
-    Rejection,
-    RowParser,
-    check_versions,
-    parse_rows,
-)
+from backend.legacy import LegacyContext, LegacyRow, LegacyTable, Rejection, parse_versioned
 
 from .models import Payer
 
@@ -53,44 +48,16 @@ FIELDS = {
 }
 COLUMNS = tuple(FIELDS)
 
-_TYPES = tuple(Payer.Type.values)
-
-
-def _max_length(field: str) -> int:
-    return Payer._meta.get_field(field).max_length
-
-
-def _parse(p: RowParser) -> Payer:
-    """One ``tblPayer`` row -> an unsaved Payer (None where a value is invalid)."""
-    return Payer(
-        id=p.id("PayerID", required=True),
-        uuid=p.uuid("PayerUUID"),
-        type=p.choice("PayerType", _TYPES),
-        name=p.text("PayerName", _max_length("name"), required=True),
-        address=p.text("PayerAddress", _max_length("address")),
-        location_id=p.id("LocationId"),
-        phone=p.text("Phone", _max_length("phone")),
-        fax=p.text("Fax", _max_length("fax")),
-        email=p.text("eMail", _max_length("email")),
-        validity_from=p.datetime("ValidityFrom", required=True),
-        validity_to=p.datetime("ValidityTo"),
-        legacy_id=p.id("LegacyID"),
-        audit_user_id=p.integer("AuditUserID"),
-    )
-
 
 def validate(
     rows: Iterable[LegacyRow], context: LegacyContext
 ) -> tuple[list[Payer], list[Rejection]]:
     """``tblPayer`` rows -> (unsaved Payers, every rejection).
 
-    Checks each row's values, the identity and history rules (``check_versions``) and
+    Checks each row's values, the identity and history rules (``parse_versioned``) and
     that LocationId names a location of this import (``context.ids``) or of the database.
     """
-    items, rejections = parse_rows(rows, context, MODEL, _parse)
-    rejections += check_versions(
-        items, context, MODEL, uuid_column="PayerUUID", legacy_column="LegacyID"
-    )
+    items, rejections = parse_versioned(rows, context, MODEL, FIELDS)
     location = apps.get_model(LOCATION_MODEL)
     known = context.ids.get(LOCATION_MODEL, set()) | set(
         location._default_manager.values_list("pk", flat=True)

@@ -7,7 +7,7 @@ openIMIS database to PostgreSQL"). On SQLite the command writes the same records
 JSON Lines file instead.
 
 Why a small app of its own and not a model of a module or of the core app: the staging
-table belongs to the import machinery, which is core code (``backend/legacy.py``), but
+table belongs to the import machinery, which is core code (``backend/legacy/``), but
 it holds no domain data; keeping it in its own app (label ``legacy_staging``, one model,
 one migration) keeps the core app free of tables and lets the table be dropped with
 ``migrate legacy_staging zero`` once a migration is over.

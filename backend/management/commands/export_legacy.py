@@ -13,8 +13,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from backend.legacy import active_tables, legacy_time_zone
 from backend.legacy.export import export_table
-from backend.management.commands.import_legacy import legacy_tables, legacy_time_zone
 
 
 class Command(BaseCommand):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         directory.mkdir(parents=True, exist_ok=True)
         time_zone = legacy_time_zone()
         formats = ["csv", "json"] if format == "both" else [format]
-        for table in legacy_tables():
+        for table in active_tables():
             for fmt in formats:
                 path, count = export_table(table, directory, fmt, time_zone)
                 if options["verbosity"] >= 1:

@@ -1,4 +1,4 @@
-"""Admin helpers shared by the modules: versioned rows written through the module services.
+"""The admin of a versioned model, written through the module's services.
 
 A module's admin subclasses :class:`VersionedAdmin` and names its services; the admin
 then writes through the same code path as the GraphQL mutations:
@@ -12,7 +12,8 @@ then writes through the same code path as the GraphQL mutations:
 - ``delete_model``/``delete_queryset`` call the delete service (``validity_to`` is set,
   nothing is removed); a refused delete rolls back and shows why;
 - history rows (``validity_to`` set) are read-only: no change or delete permission;
-- the change page lists the earlier versions, newest first, with their validity.
+- the change page lists the earlier versions, newest first, with their validity
+  (:class:`backend.admin.history.HistoryDisplay`).
 """
 
 from __future__ import annotations
@@ -24,15 +25,13 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import actions
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.forms.models import construct_instance
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
 
+from backend.admin.history import HistoryDisplay
 from backend.errors import FieldError, ValidationFailed
 
 #: Request attribute holding a service refusal while the form is shown again.
@@ -124,7 +123,7 @@ class VersionedForm(forms.ModelForm):
             self.add_error(None, message)
 
 
-class VersionedAdmin(admin.ModelAdmin):
+class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
     """Admin of a versioned model (``validity_to``, ``legacy`` → ``history``), written
     through the module's services.
 
@@ -136,8 +135,6 @@ class VersionedAdmin(admin.ModelAdmin):
     #: Text fields whose length the service checks (the form does not check it again,
     #: so the service's message is the one shown).
     lengths_checked_by_service: ClassVar[tuple[str, ...]] = ()
-    #: Fields shown for each earlier version on the change page.
-    history_columns: ClassVar[tuple[str, ...]] = ()
     #: The editable sections of the form, as in ``ModelAdmin.fieldsets``.
     editable_fieldsets: ClassVar[list[tuple[str | None, dict]]] = []
     #: Fields of the "Version" section on the change page.
@@ -282,91 +279,3 @@ class VersionedAdmin(admin.ModelAdmin):
         opts = self.model._meta
         to_delete = [f"{opts.verbose_name.capitalize()}: {obj} (kept as history)" for obj in objs]
         return to_delete, {opts.verbose_name_plural: len(objs)}, set(), []
-
-    # -- read-only displays --------------------------------------------------------
-
-    def _change_url(self, obj) -> str:
-        opts = obj._meta
-        return reverse(
-            f"admin:{opts.app_label}_{opts.model_name}_change",
-            args=[obj.pk],
-            current_app=self.admin_site.name,
-        )
-
-    @admin.display(description="current version")
-    def current_version(self, obj):
-        if obj.legacy_id is None:
-            return "this row" if obj.validity_to is None else "this row (deleted)"
-        current = type(obj)._default_manager.filter(pk=obj.legacy_id).first()
-        if current is None:
-            return f"#{obj.legacy_id} (missing)"
-        return format_html('<a href="{}">{}</a>', self._change_url(current), current)
-
-    @admin.display(description="changed by")
-    def audit_user(self, obj):
-        return _user_label(obj.audit_user_id, _users([obj.audit_user_id]))
-
-    @admin.display(description="earlier versions")
-    def versions(self, obj):
-        if obj.legacy_id is not None:
-            return "This row is itself an earlier version (read-only)."
-        related = [
-            f for f in self.history_columns if isinstance(obj._meta.get_field(f), models.ForeignKey)
-        ]
-        rows = list(
-            obj.history.select_related(*related).order_by("-validity_to", "-validity_from", "-pk")
-        )
-        if not rows:
-            return "No earlier versions."
-        users = _users(row.audit_user_id for row in rows)
-        fields = [obj._meta.get_field(name) for name in self.history_columns]
-        header = format_html_join(
-            "",
-            "<th>{}</th>",
-            [("valid from",), ("valid to",), *((f.verbose_name,) for f in fields), ("by",)],
-        )
-        body = format_html_join(
-            "",
-            '<tr><td><a href="{}">{}</a></td><td>{}</td>{}<td>{}</td></tr>',
-            (
-                (
-                    self._change_url(row),
-                    _when(row.validity_from),
-                    _when(row.validity_to),
-                    format_html_join(
-                        "", "<td>{}</td>", ((_display(row, f),) for f in self.history_columns)
-                    ),
-                    _user_label(row.audit_user_id, users),
-                )
-                for row in rows
-            ),
-        )
-        return format_html(
-            '<table class="version-history"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
-            header,
-            body,
-        )
-
-
-def _display(row: models.Model, name: str) -> Any:
-    field = row._meta.get_field(name)
-    if field.choices:
-        return getattr(row, f"get_{name}_display")()
-    value = getattr(row, name)
-    return "-" if value is None else value
-
-
-def _when(moment) -> str:
-    return "-" if moment is None else formats.localize(timezone.localtime(moment))
-
-
-def _users(ids: Iterable[int | None]) -> dict[int, Any]:
-    wanted = {i for i in ids if i is not None}
-    return get_user_model()._default_manager.in_bulk(wanted) if wanted else {}
-
-
-def _user_label(user_id: int | None, users: dict[int, Any]) -> str:
-    if user_id is None:
-        return "-"
-    user = users.get(user_id)
-    return f"{user.get_username()} (#{user_id})" if user is not None else f"#{user_id}"

@@ -1,0 +1,132 @@
+"""One import run: validate every table, then load all or nothing, in one transaction.
+
+``manage.py import_legacy`` reads the sources (:func:`backend.legacy.sources.read_sources`),
+runs :func:`import_runs` and writes the report (:mod:`backend.legacy.report`). Every row
+of every table is validated first; only when no row of any table is refused is anything
+written (or, with ``load_valid``, the valid rows once the refused rows and those that
+depend on them are taken out). After loading, each table's ``check`` runs in the same
+transaction; any problem rolls the whole import back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import tzinfo
+
+from django.apps import apps
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from backend.legacy.rows import LegacyContext, LegacyRow
+from backend.legacy.saving import reset_sequences
+from backend.legacy.sources import TableRun
+
+#: ``progress(rows, table name)`` may wrap the rows of a table being validated (a bar).
+Progress = Callable[[list[LegacyRow], str], Iterable[LegacyRow]]
+
+
+def import_runs(
+    runs: list[TableRun],
+    time_zone: tzinfo,
+    *,
+    load_valid: bool = False,
+    progress: Progress | None = None,
+) -> bool:
+    """Validate and load ``runs`` (in order, as read); return whether any row is refused.
+
+    ``time_zone``: the zone of the legacy datetimes
+    (:func:`~backend.legacy.values.legacy_time_zone`).
+
+    Fills each run's ``objects``, ``rejections`` and, when loaded, ``counts``. Without
+    ``load_valid`` nothing is written when a row is refused; with it the valid rows are
+    loaded (:func:`refuse_dependents` first). The id sequences are reset afterwards
+    (:func:`~backend.legacy.saving.reset_sequences`). Raises CommandError, having
+    written nothing, when a table's ``check`` finds the loaded tables inconsistent.
+    """
+    context = LegacyContext(time_zone=time_zone)
+    with transaction.atomic():
+        for item in runs:
+            rows = progress(item.rows, item.table.name) if progress else item.rows
+            objects, bad = item.table.validate(rows, context)
+            item.objects, item.rejections = objects, item.rejections + bad
+        refused = any(item.rejections for item in runs)
+        if refused and load_valid:
+            refuse_dependents(runs)
+        if not refused or load_valid:
+            for item in runs:
+                item.counts = item.table.load(item.objects)
+            broken = [
+                f"{item.table.name}: {problem}"
+                for item in runs
+                if item.table.check
+                for problem in item.table.check()
+            ]
+            if broken:  # raising inside the transaction rolls every table back
+                raise CommandError(
+                    "The import would leave the database inconsistent; nothing was "
+                    "written:\n  " + "\n  ".join(broken)
+                )
+            reset_sequences([apps.get_model(item.table.model) for item in runs])
+    return refused
+
+
+def refuse_dependents(runs: list[TableRun]) -> None:
+    """Take out of ``runs`` every object that depends on a refused row, and refuse it.
+
+    A row depends on the rows its foreign keys name (a location's parent, a payer's
+    location) and, for a history row, on its current row (``legacy_id``). Repeated until
+    nothing changes, so a refused region takes its districts, their municipalities and
+    villages, and their payers with it. Ids of objects still loaded are never counted
+    as refused (a refused duplicate of a valid id leaves the valid row alone).
+    """
+    refused: dict[str, set[int]] = defaultdict(set)
+    row_of: dict[str, dict[int | None, LegacyRow]] = {}
+    for item in runs:
+        rows = row_of[item.table.model] = {}
+        for row in item.rows:
+            rows.setdefault(item.table.row_id(row), row)
+        # ``validate`` returns the objects of every well-formed row, also of rows that a
+        # later check refused (a parent that does not exist): take those out first.
+        places = {(r.source, r.line) for r in item.rejections}
+        kept = []
+        for obj in item.objects:
+            row = rows[obj.pk]
+            if (row.source, row.line) in places:
+                refused[item.table.model].add(obj.pk)
+            else:
+                kept.append(obj)
+        item.objects = kept
+        loaded = {obj.pk for obj in kept}
+        for rejection in item.rejections:
+            row_id = item.table.row_id(rejection.row) if rejection.row else None
+            if row_id is not None and row_id not in loaded:
+                refused[item.table.model].add(row_id)
+    changed = True
+    while changed:
+        changed = False
+        for item in runs:
+            model = apps.get_model(item.table.model)
+            column_of = {attname: column for column, attname in item.table.fields.items()}
+            # Parents, payer locations and history pointers (``legacy``) are relations.
+            references = [
+                (f.attname, f.related_model._meta.label)
+                for f in model._meta.concrete_fields
+                if f.is_relation
+            ]
+            rows = row_of[item.table.model]
+            keep = []
+            for obj in item.objects:
+                reasons = [
+                    f"depends on {column_of.get(attname, attname)} {getattr(obj, attname)}, "
+                    "which is refused"
+                    for attname, target in references
+                    if getattr(obj, attname) in refused[target]
+                ]
+                if reasons:
+                    item.rejections += [rows[obj.pk].reject(reason) for reason in reasons]
+                    refused[item.table.model].add(obj.pk)
+                    changed = True
+                else:
+                    keep.append(obj)
+            item.objects = keep

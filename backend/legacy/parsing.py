@@ -1,0 +1,266 @@
+"""Typed values of legacy rows: :class:`RowParser` and :func:`parse_rows`.
+
+A module's ``_parse(parser) -> instance`` reads each column with a getter of
+:class:`RowParser`; every problem becomes a reason naming the column, and
+:func:`parse_rows` turns the reasons into :class:`~backend.legacy.rows.Rejection`
+objects. Length limits and codes come from the model (the field a column maps to in
+the table's ``fields``), so a module states each limit once, on its model.
+
+Input rules (openIMIS demo export, ``shared/data/openimis-demo/README.md``): ``None`` is
+SQL NULL and ``""`` the SQL empty string, both kept; datetimes are naive legacy literals
+such as ``2017-01-01T00:00:00.000``, read in the run's time zone; ids and other integers
+are legacy ``int`` columns (SQL Server, 32 bits).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # legacy ``int`` columns (SQL Server, 32 bits)
+
+# ``2017-01-01T00:00:00.000``: seconds required, up to 7 fraction digits (SQL Server
+# datetime2), no zone. Python keeps microseconds, so a 7th digit is dropped.
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,7})?")
+_EXAMPLE = "2017-01-01T00:00:00.000"
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+class RowParser:
+    """Typed values of one :class:`LegacyRow`; each problem becomes a reason.
+
+    Every getter returns the converted value, or ``None`` when the value is NULL or
+    invalid; in the invalid (or missing but required) case it appends a reason naming
+    the column to ``reasons``. ``fields``: legacy column -> the model field it is stored
+    in (from :func:`parse_rows`), where :meth:`text` and :meth:`choice` find their
+    limits when none is given.
+    """
+
+    def __init__(
+        self,
+        row: LegacyRow,
+        context: LegacyContext,
+        fields: Mapping[str, models.Field] | None = None,
+    ) -> None:
+        self.row = row
+        self.time_zone = context.time_zone
+        self.fields = fields or {}
+        self.reasons: list[str] = []
+
+    def _fail(self, reason: str) -> None:
+        self.reasons.append(reason)
+
+    def _field(self, column: str) -> models.Field:
+        try:
+            return self.fields[column]
+        except KeyError:
+            raise LookupError(
+                f"{column} is not a column of the table's fields; give its limit explicitly."
+            ) from None
+
+    def _matching(self, column: str, required: bool, pattern: re.Pattern, what: str) -> str | None:
+        """The text of ``column`` when all of it matches ``pattern``; else ``None``, with
+        the reason "is missing" (NULL but required) or "is not <what>"."""
+        value = self.row.values[column]
+        if value is None:
+            if required:
+                self._fail(f"{column} is missing")
+            return None
+        if not pattern.fullmatch(value):
+            self._fail(f"{column} {value!r} is not {what}")
+            return None
+        return value
+
+    def text(
+        self, column: str, max_length: int | None = None, *, required: bool = False
+    ) -> str | None:
+        """The text as it is (``""`` stays ``""``); required means neither NULL nor blank.
+
+        ``max_length`` defaults to the ``max_length`` of the model field of ``column``.
+        """
+        if max_length is None:
+            max_length = self._field(column).max_length
+        value = self.row.values[column]
+        if value is None or (required and not value.strip()):
+            if required:
+                self._fail(f"{column} is missing" + (" (blank)" if value is not None else ""))
+                return None
+            return value
+        if "\x00" in value:
+            self._fail(f"{column} contains a NUL character")
+        if max_length is not None and len(value) > max_length:
+            self._fail(f"{column} is longer than {max_length} characters ({len(value)})")
+        return value
+
+    def choice(self, column: str, choices: Iterable[str] | None = None) -> str | None:
+        """A required code, one of ``choices`` (default: the model field's choices)."""
+        if choices is None:
+            choices = [value for value, _label in self._field(column).flatchoices]
+        choices = list(choices)
+        value = self.row.values[column]
+        if not value:
+            self._fail(f"{column} is missing")
+            return None
+        if value not in choices:
+            self._fail(f"{column} {value!r} is not one of {', '.join(choices)}")
+            return None
+        return value
+
+    def integer(
+        self,
+        column: str,
+        *,
+        required: bool = False,
+        minimum: int = INT_MIN,
+        maximum: int = INT_MAX,
+    ) -> int | None:
+        """A decimal integer within ``minimum``..``maximum`` (legacy ``int`` by default)."""
+        value = self._matching(column, required, _INTEGER, "an integer")
+        if value is None:
+            return None
+        number = int(value)
+        if not minimum <= number <= maximum:
+            self._fail(f"{column} {number} is out of range ({minimum}..{maximum})")
+            return None
+        return number
+
+    def id(self, column: str, *, required: bool = False) -> int | None:
+        """A legacy id: a positive ``int``."""
+        return self.integer(column, required=required, minimum=1)
+
+    def uuid(self, column: str) -> uuid.UUID | None:
+        """A UUID (any form :class:`uuid.UUID` reads, e.g. upper case), or ``None`` when
+        NULL or empty: :func:`~backend.legacy.versions.check_versions` then gives the row
+        one."""
+        value = self.row.values[column]
+        if not value:
+            return None
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            self._fail(f"{column} {value!r} is not a UUID")
+            return None
+
+    def datetime(self, column: str, *, required: bool = False) -> datetime | None:
+        """A legacy datetime literal, read as local time of ``context.time_zone``.
+
+        A wall time that does not exist or exists twice (daylight saving change) gets
+        the offset in force before the change (``fold=0``).
+        """
+        value = self._matching(column, required, _DATETIME, "a datetime like " + _EXAMPLE)
+        if value is None:
+            return None
+        try:
+            naive = datetime.fromisoformat(value[:26])  # at most 6 fraction digits
+        except ValueError:
+            self._fail(f"{column} {value!r} is not a valid date and time")
+            return None
+        return naive.replace(tzinfo=self.time_zone)
+
+    def value(self, column: str) -> Any:
+        """``column`` read as the model field it is stored in (see :func:`reading`)."""
+        name, options = reading(self._field(column))
+        return getattr(self, name)(column, **options)
+
+
+def reading(field: models.Field) -> tuple[str, dict[str, Any]]:
+    """How :class:`RowParser` reads a column stored in ``field``: the getter's name and
+    its options.
+
+    The primary key is a required :meth:`~RowParser.id`; a foreign key an ``id``,
+    required unless the field is nullable; a ``UUIDField`` a ``uuid``; a field with
+    choices a ``choice`` among them; a ``DateTimeField`` a ``datetime`` and an
+    ``IntegerField`` an ``integer`` (within the legacy ``int`` range and the field's
+    ``MinValueValidator`` and ``MaxValueValidator``), both required unless nullable; a
+    ``CharField`` or ``TextField`` a ``text`` of at most its ``max_length``, required
+    unless the field allows NULL or blank. Raises ``TypeError`` for another kind of
+    field.
+    """
+    required = not field.null
+    if field.primary_key:
+        return "id", {"required": True}
+    if field.is_relation:
+        return "id", {"required": required}
+    if isinstance(field, models.UUIDField):
+        return "uuid", {}
+    if field.choices:
+        return "choice", {"choices": tuple(value for value, _label in field.flatchoices)}
+    if isinstance(field, models.DateTimeField):
+        return "datetime", {"required": required}
+    if isinstance(field, models.IntegerField):
+        minimum, maximum = _range(field)
+        return "integer", {"required": required, "minimum": minimum, "maximum": maximum}
+    if isinstance(field, models.CharField | models.TextField):
+        return "text", {"max_length": field.max_length, "required": required and not field.blank}
+    raise TypeError(f"no legacy reading for the {type(field).__name__} {field.name!r}")
+
+
+def _range(field: models.Field) -> tuple[int, int]:
+    """The legacy ``int`` range narrowed by the field's min/max validators."""
+    minimum = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+    maximum = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    return max([INT_MIN, *minimum]), min([INT_MAX, *maximum])
+
+
+def parse_rows(
+    rows: Iterable[LegacyRow],
+    context: LegacyContext,
+    model: str,
+    parse: Callable[[RowParser], models.Model] | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> tuple[list[tuple[LegacyRow, models.Model]], list[Rejection]]:
+    """Build an unsaved instance of ``model`` (a Django label) from every row: the
+    well-formed ``(row, object)`` pairs and the rejections.
+
+    ``fields`` (legacy column -> model attribute, the table's ``fields``) lets the
+    parser read types, limits and codes from the model. ``parse`` builds the instance
+    from a :class:`RowParser` (reading the id into ``pk``); without it every column of
+    ``fields`` is read with :meth:`RowParser.value`, in column order. A repeated id is
+    rejected. Every id read (even of a rejected row) is added to ``context.ids[model]``.
+    Raises ValueError when neither ``parse`` nor ``fields`` is given.
+    """
+    if parse is None and not fields:
+        raise ValueError("parse_rows needs parse or the table's fields.")
+    model_class = apps.get_model(model)
+    meta = model_class._meta  # get_field raises FieldDoesNotExist for an unknown attribute
+    column_fields = {column: meta.get_field(attname) for column, attname in (fields or {}).items()}
+    if parse is None:
+        readings = [
+            (f.attname, getattr(RowParser, name), column, options)
+            for column, f in column_fields.items()
+            for name, options in [reading(f)]
+        ]
+
+        def parse(parser: RowParser) -> models.Model:
+            return model_class(
+                **{
+                    attname: read(parser, column, **options)
+                    for attname, read, column, options in readings
+                }
+            )
+
+    ids = context.ids.setdefault(model, set())
+    line_of_id: dict[int, int] = {}
+    items, rejections = [], []
+    for row in rows:
+        parser = RowParser(row, context, column_fields)
+        obj = parse(parser)
+        if obj.pk in line_of_id:
+            parser.reasons.append(f"duplicate id, first at line {line_of_id[obj.pk]}")
+        elif obj.pk is not None:
+            line_of_id[obj.pk] = row.line
+            ids.add(obj.pk)
+        if parser.reasons:
+            rejections += [row.reject(reason) for reason in parser.reasons]
+        else:
+            items.append((row, obj))
+    return items, rejections

@@ -1,0 +1,72 @@
+"""The rows of a legacy source, their refusals and the state one import run shares.
+
+Every source (:mod:`backend.legacy.sources`) gives :class:`LegacyRow` objects whose values
+are text (``None`` for SQL NULL), so that one mapping per table serves CSV, JSON and a
+live database alike. A problem of one row is a :class:`Rejection`, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import tzinfo
+
+
+@dataclass(frozen=True)
+class LegacyRow:
+    """One record of a legacy source (a CSV or JSON file, or a table of a database).
+
+    ``source``: the file name or the database's table; ``line``: where the record is,
+    counted in ``unit`` (a CSV record's first line, the header being line 1; the 1-based
+    position of a JSON object or a database row); ``key``: how to name the row in
+    messages (``"LocationId 17"``); ``values``: legacy column name -> text, ``None`` for
+    SQL NULL. Every source turns its values into this text form (see
+    :func:`backend.legacy.values.legacy_text`), so that one mapping serves them all.
+    """
+
+    source: str
+    line: int
+    key: str
+    values: Mapping[str, str | None]
+    unit: str = "line"
+
+    def reject(self, reason: str) -> Rejection:
+        """A :class:`Rejection` of this row for ``reason``."""
+        return Rejection(self.source, self.line, self.key, reason, self.unit, self)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a row is refused: source, position, row key and a reason a person can act on.
+
+    ``row`` is the refused :class:`LegacyRow` (not part of equality).
+    """
+
+    source: str
+    line: int
+    key: str
+    reason: str
+    unit: str = "line"
+    row: LegacyRow | None = field(default=None, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.unit} {self.line} ({self.key}): {self.reason}"
+
+
+@dataclass
+class LegacyContext:
+    """State shared by the tables of one import run.
+
+    ``time_zone``: the zone of the legacy datetimes (``settings.LEGACY_TIME_ZONE``).
+    ``ids``: model label -> every id found in that table's file in this run (rejected
+    rows included), so a later table can check its references before anything is
+    written. A table fills its own entry during ``validate``.
+    """
+
+    time_zone: tzinfo
+    ids: dict[str, set[int]] = field(default_factory=dict)
+
+
+def row_key(id_column: str, row_id: str | None) -> str:
+    """How messages name a row: ``"LocationId 17"``, or ``"no LocationId"`` when NULL."""
+    return f"{id_column} {row_id}" if row_id is not None else f"no {id_column}"
