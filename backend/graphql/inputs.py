@@ -23,6 +23,19 @@ class OrderDirection(Enum):
     DESC = strawberry.enum_value("desc", description="Descending (Z to A).")
 
 
+def order_input(name: str, fields: type[Enum], what: str) -> type:
+    """The input type ``name`` of one ordering criterion for ``what`` (plural): a field of
+    the enum ``fields`` and a direction (ascending by default)."""
+    namespace = {
+        "__annotations__": {"field": fields, "direction": OrderDirection},
+        "field": strawberry.field(description="Field to order by."),
+        "direction": strawberry.field(default=OrderDirection.ASC, description="Sort direction."),
+    }
+    return strawberry.input(
+        type(name, (), namespace), description=f"One ordering criterion for {what}."
+    )
+
+
 @strawberry.input(
     description=(
         "Which versions of the rows to return. Without it only current rows "

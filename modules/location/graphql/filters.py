@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from django.db.models import QuerySet
 
-from backend.graphql.inputs import OrderDirection, apply_filter
+from backend.graphql.inputs import apply_filter, order_input
 
 from .types import LocationTypeEnum
 
@@ -22,12 +22,7 @@ class LocationOrderField(Enum):
     )
 
 
-@strawberry.input(description="One ordering criterion for locations.")
-class LocationOrder:
-    field: LocationOrderField = strawberry.field(description="Field to order by.")
-    direction: OrderDirection = strawberry.field(
-        default=OrderDirection.ASC, description="Sort direction."
-    )
+LocationOrder = order_input("LocationOrder", LocationOrderField, "locations")
 
 
 @strawberry.input(description="Location filters; all given filters must match (AND).")

@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from django.db.models import QuerySet
 
-from backend.graphql.inputs import OrderDirection, apply_filter
+from backend.graphql.inputs import apply_filter, order_input
 
 from .types import PayerTypeEnum
 
@@ -19,12 +19,7 @@ class PayerOrderField(Enum):
     TYPE = strawberry.enum_value("type", description="Payer type code.")
 
 
-@strawberry.input(description="One ordering criterion for payers.")
-class PayerOrder:
-    field: PayerOrderField = strawberry.field(description="Field to order by.")
-    direction: OrderDirection = strawberry.field(
-        default=OrderDirection.ASC, description="Sort direction."
-    )
+PayerOrder = order_input("PayerOrder", PayerOrderField, "payers")
 
 
 @strawberry.input(description="Payer filters; all given filters must match (AND).")

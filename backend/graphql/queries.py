@@ -1,0 +1,89 @@
+"""The two root fields every module's versioned model gets: a connection with filter,
+order and validity, and the object by uuid.
+
+No ``from __future__ import annotations`` here: the resolvers' annotations are the
+objects the factories receive, which strawberry reads as they are.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+import strawberry_django
+from django.db.models import Expression, Model, QuerySet
+from strawberry_django.optimizer import optimize
+
+from backend.graphql.connection import CountedConnection
+from backend.graphql.inputs import ValidityFilter, apply_validity, order_by_fields
+from backend.graphql.permissions import HasPerm
+
+
+def versioned_connection(
+    node: type,
+    model: type[Model],
+    *,
+    filter_input: type,
+    order_input: type,
+    apply: Callable[[QuerySet, Any], QuerySet],
+    plural: str,
+    default_order: tuple[str | Expression, ...],
+    order_expressions: Mapping[str, Expression] | None = None,
+    default_order_name: str,
+) -> Any:
+    """A root connection field over ``model``'s rows as ``node`` (a ``GuardedNode``,
+    whose ``view_permission`` guards the field).
+
+    Arguments of the field: ``filter`` (``filter_input``, applied by ``apply(queryset,
+    filter)``), ``orderBy`` (a list of ``order_input``, default ``default_order``;
+    ``order_expressions`` maps an order field to the expression it sorts by) and
+    ``validity`` (current rows by default). ``plural`` and ``default_order_name`` word
+    the descriptions ("locations", "code").
+    """
+
+    def resolve(
+        self,
+        filter: Annotated[
+            filter_input | None,
+            strawberry.argument(description=f"Only matching {plural}."),
+        ] = None,
+        order_by: Annotated[
+            list[order_input] | None,
+            strawberry.argument(
+                description=f"Sort criteria, in order; default: by {default_order_name}."
+            ),
+        ] = None,
+        validity: Annotated[
+            ValidityFilter | None,
+            strawberry.argument(description="Versions to return; default: current rows."),
+        ] = None,
+    ) -> Iterable[node]:
+        queryset = apply(apply_validity(model._default_manager.all(), validity), filter)
+        return queryset.order_by(*order_by_fields(order_by, default_order, order_expressions))
+
+    return strawberry_django.connection(
+        CountedConnection[node],
+        description=(
+            f"{plural.capitalize()}, as a Relay connection (default page 100; `first`/`last` "
+            "above the configured maximum is an error). Current rows unless `validity` asks "
+            "otherwise."
+        ),
+        permission_classes=[HasPerm(node.view_permission)],
+    )(resolve)
+
+
+def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
+    """A root field returning the row of ``model`` with a uuid (a current or history
+    version) as ``node``, or null; guarded by the node's ``view_permission``."""
+
+    def resolve(
+        self,
+        info: strawberry.Info,
+        uuid: Annotated[UUID, strawberry.argument(description=f"The {singular}'s uuid.")],
+    ) -> node | None:
+        return optimize(model._default_manager.filter(uuid=uuid), info).first()
+
+    return strawberry_django.field(
+        description=(f"The {singular} with this uuid (current or history version); null if none."),
+        permission_classes=[HasPerm(node.view_permission)],
+    )(resolve)
