@@ -31,7 +31,7 @@ def legacy_csv(folder: Path) -> tuple[Path, int]:
 
     from backend.legacy import active_tables, legacy_time_zone
     from backend.legacy.export import csv_lines
-    from modules.location import cambodia
+    from modules.location.demo import cambodia
 
     create, _present, _refused = cambodia.plan(
         cambodia.read_source(), cambodia.Existing({}, {}, {})

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from modules.location import cambodia
+from modules.location.demo import cambodia
 from modules.location.models import Location
 from modules.payer.models import Payer
 from tests.legacy_helpers import run_import, snapshot, wipe

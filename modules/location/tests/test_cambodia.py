@@ -18,7 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from modules.location import cambodia
+from modules.location.demo import cambodia
 from modules.location.models import Location
 
 LEVELS = (("province", "R", None), ("district", "D", "province"), ("commune", "W", "district"))

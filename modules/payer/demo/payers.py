@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from backend.registry import lookup
 
-from .models import Payer
+from ..models import Payer
 
 #: Namespace of the generated payers' uuids: uuid5(NAMESPACE, "<seed>:<index>").
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://openimis.org/demo/payers")

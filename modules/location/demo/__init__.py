@@ -1,0 +1,1 @@
+"""Demo data of the location module (not domain code): the Cambodia loader."""

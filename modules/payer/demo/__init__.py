@@ -1,0 +1,1 @@
+"""Demo data of the payer module (not domain code): the reproducible payer generator."""
