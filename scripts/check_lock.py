@@ -58,9 +58,7 @@ def check_compiled(uv: str, workdir: Path) -> list[str]:
         fresh = workdir / f"{name}.txt"
         shutil.copy(committed, fresh)  # uv starts from the locked versions
         constraint = ["-c", str(workdir / "main.txt")] if name != "main" else []
-        subprocess.run(
-            [uv, *COMPILE, *extras, *constraint, "-o", str(fresh)], cwd=ROOT, check=True
-        )
+        subprocess.run([uv, *COMPILE, *extras, *constraint, "-o", str(fresh)], cwd=ROOT, check=True)
         diff = list(
             difflib.unified_diff(
                 body(committed.read_text(encoding="utf-8")),
@@ -84,8 +82,7 @@ def clean_install(lock: Path, target: Path) -> dict[str, str]:
     venv.create(target, with_pip=True)
     python = str(target / "bin" / "python")
     subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps"]
-        + ["--disable-pip-version-check", "-r", str(lock)],
+        [python, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps", "-r", lock],
         check=True,
     )
     listed = subprocess.run(

@@ -246,7 +246,7 @@ def test_settings_accept_the_backend_environment():
     )
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
-    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert loaded["engine"] == "django_prometheus.db.backends.postgresql"  # query metrics
     assert loaded["host"] == "db"
     assert loaded["debug"] is False
     assert loaded["hosts"] == backend_env["ALLOWED_HOSTS"].split(",")
