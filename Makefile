@@ -68,7 +68,8 @@ schema: $(STAMP)
 check-schema: $(STAMP)
 	$(BIN)/python manage.py graphql_schema --check
 
-# Federation: Node.js tooling pinned in federation/package-lock.json.
+# Federation: Node.js tooling pinned in federation/package-lock.json (MIT composition and
+# Hive Gateway), with its own Node.js 22 (the npm package `node`): federation/node_modules/.bin/node.
 FED_STAMP := federation/node_modules/.package-lock.json
 
 $(FED_STAMP): federation/package-lock.json
@@ -89,7 +90,7 @@ schema-changes: $(STAMP)
 # The gateway over supergraph.graphql; see README "Running modules as separate services".
 GATEWAY_PORT ?= 4000
 gateway: $(FED_STAMP)
-	NODE_ENV=production PORT=$(GATEWAY_PORT) node federation/gateway.mjs
+	NODE_ENV=production PORT=$(GATEWAY_PORT) federation/node_modules/.bin/node federation/gateway.mjs
 
 # Import benchmark: Cambodia's hierarchy as a legacy CSV into PostgreSQL (database leg_bench).
 bench-import: $(STAMP)
