@@ -25,9 +25,10 @@ Operations (section "Operations" below, README "Operations"): ``DATABASE_PASSWOR
 ``GRAPHQL_TRACING``.
 
 Secrets from files: every variable can instead be given as ``<NAME>_FILE``, the path of
-a file holding the value (Docker secrets: ``SECRET_KEY_FILE=/run/secrets/secret_key``);
-django-environ's ``FileAwareEnv`` reads it, for every setting below. Setting both is an
-error.
+a file holding the value (Docker secrets: ``SECRET_KEY_FILE=/run/secrets/secret_key``),
+for every setting below: django-environ's ``FileAwareEnv`` reads the file; a final line
+break is dropped (as ``echo`` and ``print`` write one; the postgres image drops it too).
+Setting both ``<NAME>`` and ``<NAME>_FILE`` is an error, as is a file that cannot be read.
 """
 
 import ipaddress
@@ -39,9 +40,28 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# FileAwareEnv: ``X_FILE`` (a path) stands for ``X`` (the file's content), for every
-# variable read through ``env`` (see the module docstring).
+
+
+class _SecretFiles(environ.FileAwareMapping):
+    """django-environ's ``X_FILE`` lookup, refusing ``X`` and ``X_FILE`` together and
+    dropping the file's final line break (see the module docstring)."""
+
+    def __getitem__(self, key: str) -> str:
+        path = self.env.get(f"{key}_FILE")
+        if not path:
+            return self.env[key]
+        if key in self.env:
+            raise ImproperlyConfigured(f"Set {key} or {key}_FILE, not both.")
+        try:
+            return super().__getitem__(key).removesuffix("\n").removesuffix("\r")
+        except OSError as error:
+            raise ImproperlyConfigured(f"{key}_FILE: cannot read {path}: {error}") from None
+
+
+# ``X_FILE`` (a path) stands for ``X`` (the file's content), for every variable read
+# through ``env``.
 env = environ.FileAwareEnv()
+env.ENVIRON = _SecretFiles()
 _LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
 DEBUG = env.bool("DEBUG", default=False)
