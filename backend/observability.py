@@ -22,6 +22,7 @@ resolvers; :func:`configure_tracing` sends them over OTLP/HTTP.
 from __future__ import annotations
 
 import ipaddress
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -73,7 +74,12 @@ class OperationMetrics(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
+        try:
+            yield
+        finally:  # also when the operation raised (a document that does not parse)
+            self._count(time.perf_counter() - started)
+
+    def _count(self, seconds: float) -> None:
         context = self.execution_context
         try:
             kind = context.operation_type.value
@@ -85,9 +91,11 @@ class OperationMetrics(SchemaExtension):
         errors = (context.result.errors if context.result else None) or (
             context.pre_execution_errors or []
         )
+        if sys.exc_info()[1] is not None and not errors:
+            errors = [sys.exc_info()[1]]  # raised: strawberry turns it into one error
         if errors:
             ERRORS.labels(**labels, name=name).inc(len(errors))
-        DURATION.labels(**labels).observe(time.perf_counter() - started)
+        DURATION.labels(**labels).observe(seconds)
 
 
 _tracing_configured = False

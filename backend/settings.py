@@ -191,13 +191,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-# WhiteNoise serves /static/ from STATIC_ROOT (filled by collectstatic, as the image does,
-# compressed) and, without collectstatic, from the apps' static folders.
+# WhiteNoise serves /static/ from STATIC_ROOT, filled by collectstatic (as the image does)
+# with compressed copies; where nothing was collected (a checkout, the tests), from the
+# apps' static folders.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+_collected = Path(str(STATIC_ROOT))
+WHITENOISE_USE_FINDERS = not (_collected.is_dir() and any(_collected.iterdir()))
 
 GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=1000)
 if GRAPHQL_MAX_PAGE_SIZE < 1:
@@ -237,6 +239,10 @@ STRAWBERRY_DJANGO = {
 # ``request_finished`` (status code) for each request. Other loggers (Django's, gunicorn's
 # errors, ``backend.graphql``) go through the same formatter.
 LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+# LOG_TRUST_REQUEST_ID=true: take the request id from the X-Request-ID header (set by a
+# proxy or gateway in front); by default every request gets a new one, as a client could
+# send any value.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("LOG_TRUST_REQUEST_ID", default=False)
 if LOG_FORMAT not in ("json", "console"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or console (got {LOG_FORMAT!r}).")
 _LOG_CHAIN = [
