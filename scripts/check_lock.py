@@ -25,6 +25,8 @@ import tempfile
 import venv
 from pathlib import Path
 
+from packaging.markers import Marker
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCKS = {
     "main": ["--extra", "demo", "--extra", "otel"],
@@ -32,7 +34,7 @@ LOCKS = {
 }
 COMPILE = ["pip", "compile", "pyproject.toml", "requirements/build.in", "--universal"]
 COMPILE += ["--python-version", "3.11", "--generate-hashes", "--quiet"]
-PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", re.MULTILINE)
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)(?:\s*;\s*([^\\]+))?", re.MULTILINE)
 
 
 def canonical(name: str) -> str:
@@ -41,8 +43,13 @@ def canonical(name: str) -> str:
 
 
 def pins(lock: Path) -> dict[str, str]:
-    """``{name: version}`` of a lock file's ``name==version`` lines."""
-    return {canonical(n): v for n, v in PIN.findall(lock.read_text(encoding="utf-8"))}
+    """``{name: version}`` of a lock file's ``name==version`` lines whose environment
+    marker (``; sys_platform == 'win32'``) holds on this machine."""
+    return {
+        canonical(name): version
+        for name, version, marker in PIN.findall(lock.read_text(encoding="utf-8"))
+        if not marker or Marker(marker.strip()).evaluate()
+    }
 
 
 def body(text: str) -> list[str]:

