@@ -41,7 +41,6 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-
 class _SecretFiles(environ.FileAwareMapping):
     """django-environ's ``X_FILE`` lookup, refusing ``X`` and ``X_FILE`` together and
     dropping the file's final line break (see the module docstring)."""
