@@ -1,5 +1,6 @@
-# openIMIS GraphQL backend: the project installed with pip from pyproject.toml (no dev
-# extras), served by gunicorn on port 8000 as a non-root user.
+# openIMIS GraphQL backend: the dependencies installed from the hashed lock
+# requirements/main.txt (runtime, the demo data package, tracing; no dev tools), the
+# project itself with pip, served by gunicorn on port 8000 as a non-root user.
 #
 #   docker build -t openimis-graphql .
 #   docker compose up            (PostgreSQL + this image, see docker-compose.yml)
@@ -20,24 +21,24 @@ RUN groupadd --system --gid 10001 openimis \
     && useradd --system --uid 10001 --gid openimis --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin openimis
 
-# Dependencies first, from the pins in pyproject.toml (tomllib is in the standard
-# library), so that a code change does not reinstall them. README* is optional
-# (pyproject names README.md as the long description); pyproject.toml beside it keeps
-# the COPY valid when it is absent.
-COPY pyproject.toml README* /src/
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies']))" \
-       > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies first, every version and hash from the lock (setuptools, the build
+# requirement, included), so that a code change does not reinstall them and two builds
+# install the same files.
+COPY requirements/main.txt /src/requirements/main.txt
+RUN pip install --require-hashes --no-deps -r /src/requirements/main.txt
 
-# The project itself, as a regular (non-editable) install into site-packages.
+# The project itself, as a regular (non-editable) install into site-packages, built with
+# the locked setuptools and without fetching anything. README* is optional (pyproject
+# names README.md as the long description); pyproject.toml beside it keeps the COPY valid
+# when it is absent.
+COPY pyproject.toml README* /src/
 COPY backend /src/backend
 COPY modules /src/modules
-RUN pip install /src && rm -rf /src
+RUN pip install --no-deps --no-build-isolation /src && pip check && rm -rf /src
 
 # Only manage.py and the entrypoint live in /app; the code is imported from
-# site-packages. Static files (the admin's) are collected at build time into
-# STATIC_ROOT; they are not served by gunicorn (no whitenoise, by choice).
+# site-packages. Static files (the admin's) are collected and compressed at build time
+# into STATIC_ROOT; WhiteNoise serves them from there.
 WORKDIR /app
 COPY manage.py /app/manage.py
 COPY docker/entrypoint.sh /app/docker/entrypoint.sh

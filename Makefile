@@ -11,15 +11,35 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
-	check-supergraph schema-changes gateway bench-import bench
+	check-supergraph schema-changes gateway bench-import bench lock check-lock
 
-$(STAMP): pyproject.toml
+# Every Python package comes from the hashed lock (requirements/dev.txt: the runtime, the
+# demo data, tracing, the dev and bench tools); the project itself is then installed
+# editable without its dependencies, built by the locked setuptools.
+LOCK_DEV := requirements/dev.txt
+LOCK_MAIN := requirements/main.txt
+
+$(STAMP): pyproject.toml $(LOCK_DEV)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK_DEV)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Rewrites the lock files after a change of pyproject.toml (uv keeps the locked versions
+# of whatever did not change). The images install requirements/main.txt (runtime, demo
+# data, tracing); make install requirements/dev.txt (everything, same versions).
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml requirements/build.in --universal \
+	--python-version 3.11 --generate-hashes --quiet
+lock: $(STAMP)
+	$(UV_COMPILE) --extra demo --extra otel -o $(LOCK_MAIN)
+	$(UV_COMPILE) --extra dev --extra bench --extra demo --extra otel -c $(LOCK_MAIN) -o $(LOCK_DEV)
+
+# CI: the locks match pyproject.toml, and two clean installs of each give the same versions.
+check-lock: $(STAMP)
+	$(BIN)/python scripts/check_lock.py
 
 demo-data: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -48,7 +68,8 @@ schema: $(STAMP)
 check-schema: $(STAMP)
 	$(BIN)/python manage.py graphql_schema --check
 
-# Federation: Node.js tooling pinned in federation/package-lock.json.
+# Federation: Node.js tooling pinned in federation/package-lock.json (MIT composition and
+# Hive Gateway), with its own Node.js 22 (the npm package `node`): federation/node_modules/.bin/node.
 FED_STAMP := federation/node_modules/.package-lock.json
 
 $(FED_STAMP): federation/package-lock.json
@@ -69,7 +90,7 @@ schema-changes: $(STAMP)
 # The gateway over supergraph.graphql; see README "Running modules as separate services".
 GATEWAY_PORT ?= 4000
 gateway: $(FED_STAMP)
-	NODE_ENV=production PORT=$(GATEWAY_PORT) node federation/gateway.mjs
+	NODE_ENV=production PORT=$(GATEWAY_PORT) federation/node_modules/.bin/node federation/gateway.mjs
 
 # Import benchmark: Cambodia's hierarchy as a legacy CSV into PostgreSQL (database leg_bench).
 bench-import: $(STAMP)
@@ -80,12 +101,7 @@ clean:
 
 # Benchmark of the API at national scale on PostgreSQL (README "Benchmark"); writes
 # bench/results.json. BENCH_ARGS passes options, e.g. BENCH_ARGS="--reuse --only 1,3".
-BENCH_STAMP := $(VENV)/.installed-bench
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_api
 
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
-	@touch $(BENCH_STAMP)
-
-bench: $(BENCH_STAMP)
+bench: $(STAMP)
 	$(BIN)/python scripts/bench_api.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from backend.registry import Manifest
 
-#: The openIMIS demo exports, read from the shared folder beside the repository.
-DEMO_DIR = Path(__file__).resolve().parent.parent / "shared" / "data" / "openimis-demo"
+#: The openIMIS demo exports, committed as test data (origin and licence: its README.md).
+DEMO_DIR = Path(__file__).resolve().parent / "tests" / "data" / "openimis-demo"
 
 
 class QueryCountMismatch(AssertionError):
@@ -102,8 +102,7 @@ def count_queries():
 
 @pytest.fixture
 def demo_dir() -> Path:
-    if not (DEMO_DIR / "tblLocations.csv").is_file():
-        pytest.skip(f"openIMIS demo exports not found at {DEMO_DIR} (../shared is absent)")
+    """The folder of the committed openIMIS demo exports (tblLocations.csv, tblPayer.csv)."""
     return DEMO_DIR
 
 

@@ -19,16 +19,48 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
 ``GRAPHQL_DEFAULT_PAGE_SIZE`` / ``GRAPHQL_MAX_PAGE_SIZE``
     Connection page size when ``first``/``last`` is not given (default 100) and the
     largest ``first``/``last`` accepted (default 1000). A larger request is an error.
+
+Operations (section "Operations" below, README "Operations"): ``DATABASE_PASSWORD``,
+``CORS_ALLOWED_ORIGINS``, ``LOG_FORMAT``, ``LOG_LEVEL``, ``METRICS_ALLOWED_NETWORKS``,
+``GRAPHQL_TRACING``.
+
+Secrets from files: every variable can instead be given as ``<NAME>_FILE``, the path of
+a file holding the value (Docker secrets: ``SECRET_KEY_FILE=/run/secrets/secret_key``),
+for every setting below: django-environ's ``FileAwareEnv`` reads the file; a final line
+break is dropped (as ``echo`` and ``print`` write one; the postgres image drops it too).
+Setting both ``<NAME>`` and ``<NAME>_FILE`` is an error, as is a file that cannot be read.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
+import structlog
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+class _SecretFiles(environ.FileAwareMapping):
+    """django-environ's ``X_FILE`` lookup, refusing ``X`` and ``X_FILE`` together and
+    dropping the file's final line break (see the module docstring)."""
+
+    def __getitem__(self, key: str) -> str:
+        path = self.env.get(f"{key}_FILE")
+        if not path:
+            return self.env[key]
+        if key in self.env:
+            raise ImproperlyConfigured(f"Set {key} or {key}_FILE, not both.")
+        try:
+            return super().__getitem__(key).removesuffix("\n").removesuffix("\r")
+        except OSError as error:
+            raise ImproperlyConfigured(f"{key}_FILE: cannot read {path}: {error}") from None
+
+
+# ``X_FILE`` (a path) stands for ``X`` (the file's content), for every variable read
+# through ``env``.
+env = environ.FileAwareEnv()
+env.ENVIRON = _SecretFiles()
 _LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -64,19 +96,31 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "strawberry_django",
     "oauth2_provider",
+    "corsheaders",
+    "health_check",
+    "django_prometheus",
     "backend.apps.CoreConfig",
     "backend.legacy.staging.apps.StagingConfig",
     *(f"modules.{name}" for name in OPENIMIS_MODULES),
 ]
 
 MIDDLEWARE = [
+    # first and last: request counts and latencies (section "Operations")
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # CORS answers preflights before anything else can respond
+    "corsheaders.middleware.CorsMiddleware",
+    # static files (the admin's) in every deployment, gunicorn included
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request id (X-Request-ID or a new one) and user in every log line of the request
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -109,6 +153,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
         }
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
+# The password apart from the URL (e.g. DATABASE_PASSWORD_FILE=/run/secrets/db_password),
+# so that the URL itself holds no secret; it replaces a password written in the URL.
+if _database_password := env.str("DATABASE_PASSWORD", default=""):
+    DATABASES["default"]["PASSWORD"] = _database_password
+# The same engines, wrapped by django-prometheus to count queries, errors and durations.
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -137,6 +190,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# WhiteNoise serves /static/ from STATIC_ROOT, filled by collectstatic (as the image does)
+# with compressed copies; where nothing was collected (a checkout, the tests), from the
+# apps' static folders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+_collected = Path(str(STATIC_ROOT))
+WHITENOISE_USE_FINDERS = not (_collected.is_dir() and any(_collected.iterdir()))
 
 GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=1000)
 if GRAPHQL_MAX_PAGE_SIZE < 1:
@@ -167,9 +229,90 @@ STRAWBERRY_DJANGO = {
     "MAP_AUTO_ID_AS_GLOBAL_ID": True,
 }
 
+# --- Operations: logs, metrics, tracing, CORS (README "Operations") ----------------------
+
+# Logs: one JSON object per line on stderr (LOG_FORMAT=json, the default outside DEBUG), or
+# coloured lines for a terminal (LOG_FORMAT=console, the default with DEBUG). Every line
+# written during a request carries its ``request_id`` (the client's X-Request-ID header,
+# or a new uuid) and ``user_id``; django-structlog logs ``request_started`` and
+# ``request_finished`` (status code) for each request. Other loggers (Django's, gunicorn's
+# errors, ``backend.graphql``) go through the same formatter.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+# LOG_TRUST_REQUEST_ID=true: take the request id from the X-Request-ID header (set by a
+# proxy or gateway in front); by default every request gets a new one, as a client could
+# send any value.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("LOG_TRUST_REQUEST_ID", default=False)
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console (got {LOG_FORMAT!r}).")
+_LOG_CHAIN = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.ExtraAdder(),
+]
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        *_LOG_CHAIN,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    cache_logger_on_first_use=True,
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": _LOG_CHAIN,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                # tracebacks as data, without local variables (they may hold secrets)
+                structlog.processors.ExceptionRenderer(
+                    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+                ),
+                structlog.processors.JSONRenderer(),
+            ],
+        },
+        "console": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": _LOG_CHAIN,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(),
+            ],
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Metrics (django-prometheus, Prometheus text format) at /metrics: requests, latencies,
+# database queries, GraphQL operations by name and their errors. Answered only to
+# clients whose address is in METRICS_ALLOWED_NETWORKS (comma-separated CIDR networks;
+# default: this host only); anyone else gets a 404. With several gunicorn workers set
+# PROMETHEUS_MULTIPROC_DIR (docker/entrypoint.sh does) so that one scrape sees them all.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from None
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Tracing: GRAPHQL_TRACING=true adds strawberry's OpenTelemetry extension (a span per
+# operation, with parsing, validation and resolvers) and exports the spans over OTLP/HTTP
+# to OTEL_EXPORTER_OTLP_ENDPOINT (OpenTelemetry's own variables; service name from
+# OTEL_SERVICE_NAME, default openimis-graphql). Needs the ``otel`` extra (in the image).
+GRAPHQL_TRACING = env.bool("GRAPHQL_TRACING", default=False)
+
+# CORS (django-cors-headers): off unless CORS_ALLOWED_ORIGINS names origins, e.g.
+# "https://app.example.org,http://localhost:5173"; only the API (/graphql, /o/) answers
+# cross-origin. CORS_ALLOW_CREDENTIALS=true lets those origins send cookies.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)
+CORS_URLS_REGEX = r"^/(graphql|o/)"

@@ -1,6 +1,7 @@
 """URLs: ``/graphql`` (the composed schema, GraphiQL in a browser), one federation
 subgraph per active module at ``/graphql/<module>``, ``/accounts/`` login, ``/o/``
-OAuth2 tokens and ``/admin/``."""
+OAuth2 tokens, ``/admin/``, and for operators ``/health/live``, ``/health/ready``
+(:mod:`backend.health`) and ``/metrics`` (:mod:`backend.observability`)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -9,6 +10,8 @@ from oauth2_provider import urls as oauth2_urls
 
 from backend.graphql.federation import get_subgraph
 from backend.graphql.schema import get_schema
+from backend.health import LivenessView, ReadinessView
+from backend.observability import metrics_view, observe
 from backend.registry import active_modules
 from backend.views import AuthenticatedGraphQLView
 
@@ -22,12 +25,21 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("o/", include(oauth2_urls)),
     # The composed schema first: the subgraphs read the definitions it leaves in place.
-    path("graphql", AuthenticatedGraphQLView.as_view(schema=get_schema()), name="graphql"),
+    path(
+        "graphql",
+        AuthenticatedGraphQLView.as_view(schema=observe(get_schema(), "graphql")),
+        name="graphql",
+    ),
     *(
         path(
             f"graphql/{module.label}",
-            AuthenticatedGraphQLView.as_view(schema=get_subgraph(module.label)),
+            AuthenticatedGraphQLView.as_view(
+                schema=observe(get_subgraph(module.label), module.label)
+            ),
         )
         for module in active_modules()
     ),
+    path("health/live", LivenessView.as_view(), name="health-live"),
+    path("health/ready", ReadinessView.as_view(), name="health-ready"),
+    path("metrics", metrics_view, name="metrics"),
 ]

@@ -13,6 +13,9 @@
 #   LOAD_DEMO_DATA     1 = load the Cambodian location hierarchy and generate demo payers
 #                      before serving; run on every start with it set, which is safe:
 #                      both commands skip what is already there
+#   PROMETHEUS_MULTIPROC_DIR  where the gunicorn workers share their metrics, so that
+#                      /metrics counts all of them (default /dev/shm/metrics, emptied on
+#                      start)
 set -euo pipefail
 
 # manage.py sits one level above this script (/app in the image).
@@ -31,6 +34,12 @@ if [ "${LOAD_DEMO_DATA:-0}" = "1" ]; then
     python manage.py generate_payers
 fi
 
+# Metrics of all workers in one place (prometheus_client's multiprocess mode), fresh on
+# every start.
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/dev/shm/metrics}"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+
 # --worker-tmp-dir /dev/shm: worker heartbeat files on tmpfs, not on the overlay
 # filesystem (which can stall them and get workers killed as timed out).
 # --no-control-socket: the runtime control socket would go to $HOME/.gunicorn, and /app
@@ -41,5 +50,6 @@ exec gunicorn backend.wsgi:application \
     --workers "${GUNICORN_WORKERS:-2}" \
     --worker-tmp-dir /dev/shm \
     --no-control-socket \
-    --access-logfile - \
     --error-logfile -
+# (No gunicorn access log: the application logs every request as JSON, with its request
+# id, status and user; see LOG_FORMAT.)

@@ -1,6 +1,6 @@
 """Facts the openIMIS demo database must show after ``import_legacy``, as GraphQL checks.
 
-Source of the facts: ``../shared/data/openimis-demo/README.md``. Used by
+Source of the facts: ``tests/data/openimis-demo/README.md``. Used by
 ``tests/test_demo_facts.py`` (through Django's test client) and by ``.ci/run`` against
 a live server on PostgreSQL::
 

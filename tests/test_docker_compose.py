@@ -29,8 +29,8 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 SETTINGS = ROOT / "backend" / "settings.py"
 
-# What an operator would put in .env; SECRET_KEY has no default in the compose file.
-OPERATOR_ENV = {"SECRET_KEY": "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"}
+# What an operator would put in .env: nothing is needed (the secrets are files).
+OPERATOR_ENV: dict[str, str] = {}
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -91,11 +91,12 @@ def service_environment(service: dict) -> dict[str, str]:
 
 
 def settings_env_names() -> set[str]:
-    """Names that backend/settings.py reads: ``env("X"``, ``env.<type>("X"``."""
+    """Names that backend/settings.py reads: ``env("X"``, ``env.<type>("X"``, and for each
+    ``X_FILE`` (the settings read every variable from a file as well)."""
     source = SETTINGS.read_text()
     names = set(re.findall(r"\benv(?:\.\w+)?\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
     assert "DATABASE_URL" in names, "the settings parser found nothing; has settings.py moved?"
-    return names
+    return names | {f"{name}_FILE" for name in names}
 
 
 def entrypoint_env_names() -> set[str]:
@@ -190,15 +191,16 @@ def test_compose_has_db_and_backend_services():
     ].get("context") in (".", "./")
 
 
-@pytest.mark.parametrize(
-    "operator_env",
-    [{}, {"POSTGRES_PASSWORD": "another-password"}],
-    ids=["default-password", "password-from-env"],
-)
-def test_database_url_points_at_the_db_service(operator_env):
-    compose = load_compose({**OPERATOR_ENV, **operator_env})
-    db_env = service_environment(compose["services"]["db"])
-    backend_env = service_environment(compose["services"]["backend"])
+def secret_path(service: dict, name: str) -> str:
+    """Where a service sees the compose secret ``name`` (the default target)."""
+    assert name in service.get("secrets", []), f"the service does not get secret {name}"
+    return f"/run/secrets/{name}"
+
+
+def test_database_url_points_at_the_db_service():
+    compose = load_compose()
+    db, backend = compose["services"]["db"], compose["services"]["backend"]
+    db_env, backend_env = service_environment(db), service_environment(backend)
 
     config = environ.Env.db_url_config(backend_env["DATABASE_URL"])
 
@@ -207,16 +209,48 @@ def test_database_url_points_at_the_db_service(operator_env):
     assert int(config["PORT"]) == 5432
     assert config["NAME"] == db_env["POSTGRES_DB"]
     assert config["USER"] == db_env["POSTGRES_USER"]
-    assert config["PASSWORD"] == db_env["POSTGRES_PASSWORD"]
-    if operator_env:
-        assert config["PASSWORD"] == operator_env["POSTGRES_PASSWORD"]
+    # the password is in no URL and no variable: both read the one secret file
+    assert config["PASSWORD"] == ""
+    assert "POSTGRES_PASSWORD" not in db_env
+    assert db_env["POSTGRES_PASSWORD_FILE"] == secret_path(db, "db_password")
+    assert backend_env["DATABASE_PASSWORD_FILE"] == secret_path(backend, "db_password")
 
 
-def test_secret_key_must_be_provided():
-    """The compose file has no default SECRET_KEY (see the comment there): without one,
-    docker compose refuses to start rather than run with a key from a public repo."""
-    with pytest.raises(MissingVariable, match="SECRET_KEY"):
-        load_compose({})
+def test_secrets_are_files_with_no_default_value():
+    """No password or key is written in the compose file: the secrets are files the
+    operator creates (kept out of git and of the image), and docker compose refuses to
+    start without them."""
+    compose = load_compose()
+    secrets = compose["secrets"]
+    assert set(secrets) == {"secret_key", "db_password"}
+    for secret in secrets.values():
+        assert Path(secret["file"]).parts[0] == "secrets", secret  # ./secrets/<name>
+    assert "secrets/" in (ROOT / ".gitignore").read_text().splitlines()
+    assert "secrets" in DOCKERIGNORE.read_text().splitlines()
+    backend = compose["services"]["backend"]
+    assert service_environment(backend)["SECRET_KEY_FILE"] == secret_path(backend, "secret_key")
+    for name, service in compose["services"].items():
+        environment = service_environment(service)
+        for variable in ("SECRET_KEY", "POSTGRES_PASSWORD", "DATABASE_PASSWORD"):
+            assert variable not in environment, f"{name} sets {variable}"
+    # another place for the files, e.g. managed by the operator's tooling
+    moved = load_compose({"SECRET_KEY_FILE": "/etc/openimis/key"})["secrets"]["secret_key"]
+    assert moved["file"] == "/etc/openimis/key"
+
+
+def test_ports_are_published_on_localhost_unless_configured():
+    for env, address in (({}, "127.0.0.1"), ({"PUBLISH_ADDRESS": "0.0.0.0"}, "0.0.0.0")):
+        services = load_compose(env)["services"]
+        published = [
+            (name, str(mapping))
+            for name, service in services.items()
+            for mapping in service.get("ports", [])
+        ]
+        assert published
+        for name, mapping in published:
+            # the legacy SQL Server is for an import on this machine: always local
+            expected = "127.0.0.1" if name == "legacy-mssql" else address
+            assert mapping.startswith(f"{expected}:"), f"{name} publishes {mapping}"
 
 
 def test_backend_sets_only_variables_something_reads():
@@ -229,26 +263,35 @@ def test_backend_sets_only_variables_something_reads():
     )
 
 
-def test_settings_accept_the_backend_environment():
+def test_settings_accept_the_backend_environment(tmp_path):
     """Load the real settings in a fresh interpreter with the compose environment: the
     SECRET_KEY / ALLOWED_HOSTS / OPENIMIS_MODULES checks in settings.py must pass."""
     backend_env = service_environment(load_compose()["services"]["backend"])
     env = {k: v for k, v in os.environ.items() if k not in settings_env_names()}
     env.update(backend_env, DJANGO_SETTINGS_MODULE="backend.settings")
+    # the secret files, where the test can write them
+    for name, value in env.items():
+        if name.endswith("_FILE") and value.startswith("/run/secrets/"):
+            path = tmp_path / Path(value).name
+            path.write_text(f"{Path(value).name}-value\n")
+            env[name] = str(path)
     script = (
         "import json, django; django.setup(); from django.conf import settings as s; "
         "db = s.DATABASES['default']; "
         "print(json.dumps({'engine': db['ENGINE'], 'host': db['HOST'], 'debug': s.DEBUG, "
-        "'hosts': s.ALLOWED_HOSTS, 'apps': s.INSTALLED_APPS, 'modules': s.OPENIMIS_MODULES}))"
+        "'hosts': s.ALLOWED_HOSTS, 'apps': s.INSTALLED_APPS, 'modules': s.OPENIMIS_MODULES, "
+        "'password': db['PASSWORD'], 'key': s.SECRET_KEY}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
-    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert loaded["engine"] == "django_prometheus.db.backends.postgresql"  # query metrics
     assert loaded["host"] == "db"
     assert loaded["debug"] is False
+    assert loaded["password"] == "db_password-value"  # the file's content, line break dropped
+    assert loaded["key"] == "secret_key-value"
     assert loaded["hosts"] == backend_env["ALLOWED_HOSTS"].split(",")
     assert [f"modules.{m}" for m in loaded["modules"]] == [
         app for app in loaded["apps"] if app.startswith("modules.")
@@ -279,7 +322,7 @@ def test_published_port_is_the_port_gunicorn_binds():
     assert exposed and all(int(p.split("/")[0]) == port for e in exposed for p in e.split())
 
     healthcheck = " ".join(map(str, backend["healthcheck"]["test"]))
-    assert f"localhost:{port}/graphql" in healthcheck
+    assert f"localhost:{port}/health/ready" in healthcheck
 
 
 def test_db_has_healthcheck_and_named_volume():
@@ -333,6 +376,9 @@ def test_dockerfile_base_image_and_unprivileged_user():
 def test_dockerfile_installs_the_project_without_dev_extras():
     runs = " ".join(a for i, a in dockerfile_instructions() if i == "RUN")
     assert re.search(r"pip install [^&;]*/src\b", runs), "the project is not pip-installed"
+    # every dependency from the hashed lock, nothing resolved at build time
+    assert "pip install --require-hashes --no-deps -r /src/requirements/main.txt" in runs
+    assert "pip install --no-deps --no-build-isolation /src" in runs
     assert "[dev]" not in runs
     assert "collectstatic" in runs
 
@@ -397,7 +443,7 @@ def test_entrypoint_migrates_then_execs_gunicorn_on_the_wsgi_app():
     wsgi = ROOT / (module.replace(".", "/") + ".py")
     assert wsgi.is_file()
     assert re.search(rf"^{attribute}\s*=", wsgi.read_text(), re.MULTILINE)
-    assert "--access-logfile -" in text
+    assert "--error-logfile -" in text
     assert "GUNICORN_WORKERS" in text
 
 
@@ -500,7 +546,8 @@ def test_gateway_mounts_the_supergraph_it_reads():
             assert (ROOT / gateway["build"] / name).is_file(), name
     assert 'CMD ["node", "gateway.mjs"]' in dockerfile
     port = service_environment(gateway)["PORT"]
-    assert gateway["ports"] == [f"{port}:{port}"]
+    assert gateway["ports"] == [f"127.0.0.1:{port}:{port}"]
+    assert f"127.0.0.1:{port}/readiness" in " ".join(gateway["healthcheck"]["test"])
 
 
 # --- the `legacy` profile (SQL Server to restore an openIMIS backup into) ----------------

@@ -1,31 +1,27 @@
 """The federated deployment answers exactly what the monolith answers.
 
-Two subgraph services run as separate processes, as an operator would deploy them
-(``OPENIMIS_MODULES=location`` and ``OPENIMIS_MODULES=location,payer``, each serving its
-module at ``/graphql/<module>``), behind a real Apollo Gateway reading the committed
-``supergraph.graphql``. Each cross-module query goes to the gateway and to the monolith
-(``/graphql`` of the second process, same SQLite file): the JSON answers are identical.
+Two subgraph services run as separate processes (gunicorn), as an operator would deploy
+them (both with ``OPENIMIS_MODULES=location,payer``, each serving its module at
+``/graphql/<module>``), behind a real Hive Gateway (``federation/gateway.mjs`` on the
+Node.js pinned in ``federation/``) reading the committed ``supergraph.graphql``. Each
+cross-module query goes to the gateway and to the monolith (``/graphql`` of the second
+process, same SQLite file): the JSON answers are identical.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from tests.servers import ROOT, base_env, free_ports, gunicorn_command, running
+
 pytestmark = pytest.mark.gateway
 
-ROOT = Path(__file__).resolve().parent.parent
 FEDERATION_DIR = ROOT / "federation"
-STARTUP_TIMEOUT = 60  # seconds for a process to answer
 REQUEST_TIMEOUT = 30
 
 #: Bearer token of a superuser, created by SEED; the gateway forwards it to the subgraphs.
@@ -104,21 +100,6 @@ QUERIES = {
 }
 
 
-def free_ports(count: int) -> list[int]:
-    """``count`` free TCP ports on 127.0.0.1 in 4100-4199 (the range this project uses)."""
-    ports = []
-    for port in range(4100, 4200):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        ports.append(port)
-        if len(ports) == count:
-            return ports
-    raise RuntimeError("no free ports in 127.0.0.1:4100-4199")
-
-
 def post(url: str, query: str) -> dict:
     request = urllib.request.Request(
         url,
@@ -129,101 +110,56 @@ def post(url: str, query: str) -> dict:
         return json.loads(response.read())
 
 
-def wait_until_answering(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url}: the process exited ({process.returncode}):\n{log.read_text()}")
-        try:
-            if "data" in post(url, "{ __typename }"):
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"{url} did not answer within {STARTUP_TIMEOUT} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     """Start the location service, the payer service and the gateway; stop them after."""
-    node = shutil.which("node")
-    if node is None or not (FEDERATION_DIR / "node_modules" / "@apollo" / "gateway").is_dir():
-        pytest.skip("federation tooling not installed: npm ci --prefix federation")
+    node = FEDERATION_DIR / "node_modules" / ".bin" / "node"
+    if not (FEDERATION_DIR / "node_modules" / "@graphql-hive" / "gateway-runtime").is_dir():
+        pytest.skip("federation tooling not installed: make federation-tools")
     workdir = tmp_path_factory.mktemp("federated")
-    base_env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "backend.settings",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = base_env(DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}")
     for args in (["migrate", "--noinput", "-v", "0"], ["shell", "-c", SEED]):
         subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env=base_env,
+            env=env,
             check=True,
             timeout=120,
             capture_output=True,
         )
     location_port, payer_port, gateway_port = free_ports(3)
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    services = {
-        "location": (
-            [gunicorn, "backend.wsgi:application", "--bind", f"127.0.0.1:{location_port}"],
-            # the payer module's rules guard location deletes: see the README
-            {**base_env, "OPENIMIS_MODULES": "location,payer"},
-            f"http://127.0.0.1:{location_port}/graphql/location",
-        ),
-        "payer": (
-            [gunicorn, "backend.wsgi:application", "--bind", f"127.0.0.1:{payer_port}"],
-            {**base_env, "OPENIMIS_MODULES": "location,payer"},
-            f"http://127.0.0.1:{payer_port}/graphql/payer",
-        ),
+    # the payer module's rules guard location deletes, so both run both: see the README
+    env["OPENIMIS_MODULES"] = "location,payer"
+    location = f"http://127.0.0.1:{location_port}/graphql/location"
+    payer = f"http://127.0.0.1:{payer_port}/graphql/payer"
+    gateway = f"http://127.0.0.1:{gateway_port}/graphql"
+    gateway_env = {
+        "PATH": env["PATH"],
+        "PORT": str(gateway_port),
+        "SUBGRAPH_LOCATION_URL": location,
+        "SUBGRAPH_PAYER_URL": payer,
     }
-    services["gateway"] = (
-        [node, str(FEDERATION_DIR / "gateway.mjs")],
-        {
-            "PATH": base_env["PATH"],
-            "PORT": str(gateway_port),
-            "SUBGRAPH_LOCATION_URL": services["location"][2],
-            "SUBGRAPH_PAYER_URL": services["payer"][2],
-        },
-        f"http://127.0.0.1:{gateway_port}/",
-    )
-    processes = []
-    try:
-        for name, (command, env, url) in services.items():
-            log = workdir / f"{name}.log"
-            with log.open("w") as out:
-                process = subprocess.Popen(
-                    [
-                        *command,
-                        *(
-                            ("--workers", "2", "--no-control-socket")
-                            if "gunicorn" in command[0]
-                            else ()
-                        ),
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            processes.append(process)
-            wait_until_answering(url, process, log)
+
+    def answering(url):
+        return lambda: "data" in post(url, "{ __typename }")
+
+    with (
+        running(
+            gunicorn_command(location_port), env, workdir / "location.log", answering(location)
+        ),
+        running(gunicorn_command(payer_port), env, workdir / "payer.log", answering(payer)),
+        running(
+            [str(node), str(FEDERATION_DIR / "gateway.mjs")],
+            gateway_env,
+            workdir / "gateway.log",
+            answering(gateway),
+        ),
+    ):
         yield {
-            "gateway": services["gateway"][2],
+            "gateway": gateway,
+            "gateway_root": f"http://127.0.0.1:{gateway_port}",
             "monolith": f"http://127.0.0.1:{payer_port}/graphql",
         }
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("name", QUERIES)
@@ -245,3 +181,10 @@ def test_the_answers_hold_real_data(deployment):
         "parent": {"name": "Region 1", "code": "R1", "payers": [{"name": "Regional payer 1"}]},
     }
     assert next(n for n in nodes if n["name"] == "Payer without location")["location"] is None
+
+
+def test_the_gateway_reports_live_and_ready(deployment):
+    """Hive Gateway's own health endpoints, for the compose health check."""
+    for path in ("/healthcheck", "/readiness"):
+        with urllib.request.urlopen(deployment["gateway_root"] + path, timeout=10) as response:
+            assert response.status == 200, path

@@ -1,6 +1,6 @@
 """``manage.py import_legacy``: the openIMIS demo exports, and small broken exports.
 
-The demo facts asserted here come from ``shared/data/openimis-demo/README.md``.
+The demo facts asserted here come from ``tests/data/openimis-demo/README.md``.
 """
 
 from __future__ import annotations
@@ -26,17 +26,14 @@ from modules.location.models import Location
 from modules.payer.legacy import COLUMNS as PAYER_COLUMNS
 from modules.payer.models import Payer
 
-DEMO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openimis-demo"
 ULTHA_UUID = uuid.UUID("75250515-40d7-4c77-bafe-a2c65ffc5a72")
 COFFEE_ADDRESS = "HR Manager\nCoffee Farmers Association\nHolobo 29\nP.B. Box 128\nJambero, Ultha\n"
 
 
 @pytest.fixture
-def demo() -> Path:
-    """The folder of the openIMIS demo exports (skips when ../shared is absent)."""
-    if not all((DEMO / name).is_file() for name in ("tblLocations.csv", "tblPayer.csv")):
-        pytest.skip(f"openIMIS demo exports not found at {DEMO} (../shared is absent)")
-    return DEMO
+def demo(demo_dir) -> Path:
+    """The folder of the committed openIMIS demo exports."""
+    return demo_dir
 
 
 def run(*args, **options) -> tuple[str, str]:

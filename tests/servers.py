@@ -1,0 +1,98 @@
+"""Real servers for end-to-end tests: free ports, processes started and always stopped.
+
+Ports come from ``TEST_PORTS`` (``FIRST-LAST``, default ``4100-4199``, the range this
+project's tests use); a machine shared with other work can give each checkout its own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_TIMEOUT = 60  # seconds for a process to answer
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def port_range() -> range:
+    first, _, last = os.environ.get("TEST_PORTS", "4100-4199").partition("-")
+    return range(int(first), int(last) + 1)
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` TCP ports of :func:`port_range` that are free on 127.0.0.1 now."""
+    ports = []
+    for port in port_range():
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+        if len(ports) == count:
+            return ports
+    raise RuntimeError(f"fewer than {count} free ports in 127.0.0.1:{port_range()}")
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    """A clean environment for a server of this project (no variables of the caller's
+    shell but PATH), plus ``extra``."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "backend.settings",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def gunicorn_command(port: int, workers: int = 2) -> list[str]:
+    """gunicorn serving the project's WSGI application on 127.0.0.1:``port``."""
+    return [
+        GUNICORN,
+        "backend.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--no-control-socket",
+    ]
+
+
+@contextmanager
+def running(
+    command: list[str], env: dict[str, str], log: Path, ready: Callable[[], bool]
+) -> Iterator[subprocess.Popen]:
+    """Start ``command`` (output to ``log``), wait until ``ready()`` is true, yield the
+    process, and terminate it afterwards (killed after 10 s). Fails the test with the
+    log when the process exits or does not get ready within STARTUP_TIMEOUT."""
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"{command[0]} exited ({process.returncode}):\n{log.read_text()}")
+            try:
+                if ready():
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"{command} did not answer in {STARTUP_TIMEOUT} s:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

