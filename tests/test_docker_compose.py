@@ -21,6 +21,9 @@ from pathlib import Path
 import environ
 import pytest
 import yaml
+from django.conf import settings
+
+from backend.registry import active_modules, subgraph_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -490,47 +493,57 @@ def test_every_python_package_is_included_by_setuptools():
 
 # --- the `federated` profile ------------------------------------------------------------
 
-SUBGRAPH_SERVICES = {"location": "location,payer", "payer": "location,payer"}
+
+def deployment() -> dict:
+    """The compose file as an operator running this process's module list loads it
+    (OPENIMIS_MODULES is the deployment's module list)."""
+    return load_compose({**OPERATOR_ENV, "OPENIMIS_MODULES": ",".join(settings.OPENIMIS_MODULES)})
 
 
-def test_federated_profile_has_a_service_per_module_and_the_gateway():
-    services = load_compose()["services"]
-    for name in (*SUBGRAPH_SERVICES, "gateway"):
+def test_federated_profile_has_the_subgraphs_service_and_the_gateway():
+    """One ``subgraphs`` service serves every module's subgraph, with the backend's module
+    list (no service per module: a new module needs no change here)."""
+    services = deployment()["services"]
+    for name in ("subgraphs", "gateway"):
         assert services[name]["profiles"] == ["federated"], name
     assert "profiles" not in services["backend"] and "profiles" not in services["db"]
-    for name, modules in SUBGRAPH_SERVICES.items():
-        assert service_environment(services[name])["OPENIMIS_MODULES"] == modules
-        # the backend has migrated the database before a subgraph service starts
-        assert services[name]["depends_on"]["backend"]["condition"] == "service_healthy"
-    gateway_deps = services["gateway"]["depends_on"]
-    assert {gateway_deps[n]["condition"] for n in SUBGRAPH_SERVICES} == {"service_healthy"}
+    subgraphs, backend = services["subgraphs"], services["backend"]
+    assert service_environment(subgraphs)["OPENIMIS_MODULES"] == ",".join(settings.OPENIMIS_MODULES)
+    assert (
+        service_environment(subgraphs)["OPENIMIS_MODULES"]
+        == service_environment(backend)["OPENIMIS_MODULES"]
+    )
+    # the backend has migrated the database before the subgraphs start
+    assert subgraphs["depends_on"]["backend"]["condition"] == "service_healthy"
+    assert services["gateway"]["depends_on"]["subgraphs"]["condition"] == "service_healthy"
+    assert "ports" not in subgraphs  # behind the gateway; `--scale subgraphs=N` works
 
 
-@pytest.mark.parametrize("name", SUBGRAPH_SERVICES)
-def test_subgraph_service_sets_only_variables_something_reads(name):
-    environment = service_environment(load_compose()["services"][name])
+def test_subgraph_service_sets_only_variables_something_reads():
+    environment = service_environment(deployment()["services"]["subgraphs"])
     unknown = sorted(set(environment) - settings_env_names() - entrypoint_env_names())
     assert not unknown
     assert (
         environment["DATABASE_URL"]
-        == service_environment(load_compose()["services"]["backend"])["DATABASE_URL"]
+        == service_environment(deployment()["services"]["backend"])["DATABASE_URL"]
     )
 
 
 def test_supergraph_routes_to_the_subgraph_services():
-    """Each subgraph URL in the committed supergraph.graphql names a service of the profile,
-    the port gunicorn binds, and the module the service serves at /graphql/<module>."""
-    services = load_compose()["services"]
+    """Each active module's subgraph URL in the committed supergraph.graphql names a
+    service of the profile, the port gunicorn binds and the module, and that service runs
+    every module the subgraph's rules need (registry.subgraph_modules)."""
+    services = deployment()["services"]
     supergraph = (ROOT / "supergraph.graphql").read_text()
     urls = dict(re.findall(r'@join__graph\(name: "(\w+)", url: "([^"]+)"\)', supergraph))
-    assert set(urls) == set(SUBGRAPH_SERVICES)
+    assert set(urls) == {m.label for m in active_modules() if m.manifest.subgraph}
     for label, url in urls.items():
         match = re.fullmatch(r"http://(\w+):(\d+)/graphql/(\w+)", url)
         assert match, url
         service, port, module = match[1], int(match[2]), match[3]
         assert module == label and port == gunicorn_bind_port()
         modules = service_environment(services[service])["OPENIMIS_MODULES"].split(",")
-        assert label in modules
+        assert set(subgraph_modules(label)) <= set(modules), (label, modules)
         allowed = service_environment(services[service])["ALLOWED_HOSTS"].split(",")
         assert service in allowed
 

@@ -20,9 +20,10 @@ FEDERATION_DIR = ROOT / "federation"
 #: The Node.js the tooling runs on: the version pinned in federation/package.json (the
 #: npm package ``node``), not the system's.
 NODE = FEDERATION_DIR / "node_modules" / ".bin" / "node"
-#: Where the gateway finds each subgraph: the services of docker-compose.yml's
-#: ``federated`` profile. The gateway overrides them with SUBGRAPH_<LABEL>_URL.
-DEFAULT_URL = "http://{label}:8000/graphql/{label}"
+#: Where the gateway finds each subgraph: the ``subgraphs`` service of docker-compose.yml's
+#: ``federated`` profile, which serves them all. The gateway overrides them with
+#: SUBGRAPH_<LABEL>_URL (a module on hosts of its own).
+DEFAULT_URL = "http://subgraphs:8000/graphql/{label}"
 
 
 def subgraph_sdls() -> dict[str, str]:
