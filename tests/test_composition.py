@@ -166,9 +166,10 @@ def test_a_missing_requirement_is_refused_by_the_manifest_check():
 
 
 def test_subgraph_services_run_the_modules_guarding_their_deletes():
-    assert subgraph_modules("location") == ["location", "payer"]
-    assert subgraph_modules("payer") == ["location", "payer"]
-    assert subgraph_modules("location", [apps.get_app_config("location")]) == ["location"]
+    location, payer = apps.get_app_config("location"), apps.get_app_config("payer")
+    assert subgraph_modules("location", [location, payer]) == ["location", "payer"]
+    assert subgraph_modules("payer", [location, payer]) == ["location", "payer"]
+    assert subgraph_modules("location", [location]) == ["location"]
 
 
 def test_a_field_returning_another_modules_type_is_guarded_by_its_view_permission():
