@@ -104,12 +104,12 @@ def test_bad_tokens_are_401(application, case):
 
 
 def test_unexpected_errors_are_masked_and_logged(gql, monkeypatch, caplog):
-    from modules.location.graphql import queries
+    from backend.graphql import queries
 
     def broken(*args, **kwargs):
         raise RuntimeError("database exploded at row 17")
 
-    monkeypatch.setattr(queries, "filter_locations", broken)
+    monkeypatch.setattr(queries, "apply_validity", broken)
     with caplog.at_level(logging.ERROR, logger="backend.graphql"):
         body = gql.post("{ locations { totalCount } }")
     assert [e["message"] for e in body["errors"]] == ["Unexpected error."]
