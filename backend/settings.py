@@ -110,6 +110,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 
+# Seconds a client is told to wait (Retry-After) after a 503 for a database fault.
+RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=1)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Browser users log in with a Django session (GraphiQL then works); API clients send an
@@ -156,6 +159,13 @@ if not 0 < GRAPHQL_DEFAULT_PAGE_SIZE <= GRAPHQL_MAX_PAGE_SIZE:
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=12)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
 GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
+# Fields of a document once its fragment spreads are expanded (a fragment spread twice
+# per level doubles them: 26 levels are 2^26 fields in 1 KB).
+GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=5000)
+# A request's JSON (variables included): at most this many values (strings, numbers,
+# list items, object members …) and this deep a nesting of lists and objects.
+GRAPHQL_MAX_INPUT_VALUES = env.int("GRAPHQL_MAX_INPUT_VALUES", default=5000)
+GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", default=20)
 # Objects one answer may hold, estimated before execution; a plain list (children,
 # payers, history) counts as GRAPHQL_LIST_ESTIMATE objects.
 GRAPHQL_MAX_NODES = env.int("GRAPHQL_MAX_NODES", default=100_000)

@@ -31,3 +31,6 @@ urlpatterns = [
         for module in active_modules()
     ),
 ]
+
+# Outside DEBUG, an unhandled error answers JSON (503 with Retry-After for a database fault).
+handler500 = "backend.views.server_error"

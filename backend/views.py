@@ -14,7 +14,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
 
+from cross_web import HTTPException
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,6 +26,25 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from strawberry.django.views import GraphQLView
+from strawberry.types import ExecutionResult
+
+from backend.errors import is_database_fault
+from backend.graphql.error_logging import (
+    BAD_USER_INPUT,
+    FORBIDDEN,
+    INTERNAL_SERVER_ERROR,
+    LIMIT_EXCEEDED,
+    RETRY_MESSAGE,
+    SERVICE_UNAVAILABLE,
+    UNAUTHENTICATED,
+    UNEXPECTED_MESSAGE,
+    is_retryable,
+)
+
+logger = logging.getLogger("backend.graphql")
+
+#: Code of a request the GraphQL layer could not read (malformed JSON, no query …).
+BAD_REQUEST = "BAD_REQUEST"
 
 
 def _bearer_token(request: HttpRequest) -> str | None:
@@ -30,47 +52,104 @@ def _bearer_token(request: HttpRequest) -> str | None:
     return token.strip() if kind.lower() == "bearer" else None
 
 
-def _graphql_error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"data": None, "errors": [{"message": message}]}, status=status)
+def graphql_error_response(status: int, message: str, code: str) -> JsonResponse:
+    """A GraphQL-shaped JSON error answer: ``{"data": null, "errors": [{message,
+    extensions: {code}}]}`` with HTTP ``status``; 503 answers carry ``Retry-After``."""
+    response = JsonResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
+        status=status,
+    )
+    if status == 503:
+        response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
+    return response
 
 
-def _contains_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
+def _input_problem(data: object) -> str | None:
+    """Why the decoded JSON ``data`` is refused (NUL, too many values, too deep), or None.
+
+    Walks the values with an explicit stack, so no nesting exhausts the interpreter's
+    stack; stops at the first problem. Limits: ``GRAPHQL_MAX_INPUT_VALUES`` values
+    (every string, number, list item and object member counts) and
+    ``GRAPHQL_MAX_INPUT_DEPTH`` levels of lists and objects.
+    """
+    max_values, max_depth = settings.GRAPHQL_MAX_INPUT_VALUES, settings.GRAPHQL_MAX_INPUT_DEPTH
+    values = 0
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        values += 1
+        if values > max_values:
+            return (
+                f"The request holds more than {max_values:,} values "
+                "(GRAPHQL_MAX_INPUT_VALUES): send less at once."
+            )
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "The request contains a NUL character (\\u0000), which no field accepts."
+            continue
+        if isinstance(value, dict):
+            children = [item for pair in value.items() for item in pair]
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth >= max_depth:
+            return (
+                f"The request nests lists and objects more than {max_depth} levels deep "
+                "(GRAPHQL_MAX_INPUT_DEPTH)."
+            )
+        stack.extend((child, depth + 1) for child in children)
+    return None
 
 
-def body_problem(request: HttpRequest) -> str | None:
-    """Why the request's GraphQL parameters cannot be processed, or None.
+def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
+    """Why the request's GraphQL parameters cannot be processed, as ``(HTTP status,
+    message, code)``, or None.
 
-    A JSON body must be UTF-8 and hold an object (``{"query": …, "variables": …}``); no
-    text may contain the NUL character, which PostgreSQL cannot store or compare.
+    A JSON body must be UTF-8 and hold an object (``{"query": …, "variables": …}``);
+    variables sent in a GET's ``variables`` parameter are read the same way. No text
+    may contain the NUL character, which PostgreSQL cannot store or compare; the values
+    are bounded in number and depth (:func:`_input_problem`).
     """
     if request.method == "POST" and request.content_type == "application/json":
         try:
             data = json.loads(request.body.decode("utf-8"))
         except RequestDataTooBig:
             return (
+                413,
                 f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} "
-                "bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+                "bytes (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+                LIMIT_EXCEEDED,
             )
         except UnicodeDecodeError as error:
-            return f"The request body is not UTF-8 (byte {error.start})."
+            return 400, f"The request body is not UTF-8 (byte {error.start}).", BAD_REQUEST
+        except RecursionError:
+            return 400, _TOO_DEEP, LIMIT_EXCEEDED
         except ValueError:
-            return None  # strawberry answers "Unable to parse request body as JSON"
+            return 400, "The request body is not valid JSON.", BAD_REQUEST
         if not isinstance(data, dict):
-            return "The request body must be a JSON object with a 'query'."
+            return 400, "The request body must be a JSON object with a 'query'.", BAD_REQUEST
     else:
         data = {key: request.GET.getlist(key) for key in request.GET}
-    query = data.get("query")
-    # A NUL arrives raw, or as the escape \u0000 inside a string literal of the document.
-    if _contains_nul(data) or (isinstance(query, str) and "\\u0000" in query):
-        return "The request contains a NUL character (\\u0000), which no field accepts."
+        try:
+            data["variables"] = [json.loads(v) for v in data.get("variables", ())]
+        except RecursionError:
+            return 400, _TOO_DEEP, LIMIT_EXCEEDED
+        except ValueError:
+            return 400, "The 'variables' parameter is not valid JSON.", BAD_REQUEST
+    problem = _input_problem(data)
+    if problem is None:
+        query = data.get("query")
+        # A NUL also arrives as the escape \u0000 inside a string literal of the document.
+        if isinstance(query, str) and "\\u0000" in query:
+            problem = "The request contains a NUL character (\\u0000), which no field accepts."
+    if problem is not None:
+        code = BAD_USER_INPUT if "NUL" in problem else LIMIT_EXCEEDED
+        return 400, problem, code
     return None
+
+
+_TOO_DEEP = "The request nests lists and objects too deeply (GRAPHQL_MAX_INPUT_DEPTH)."
 
 
 def _token_user(request: HttpRequest):
@@ -98,24 +177,60 @@ class AuthenticatedGraphQLView(GraphQLView):
     graphql_ide = "graphiql"
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Answer in JSON whatever happens: refused input, authentication, CSRF, a
+        transport error, a database fault (503 with ``Retry-After``) or a bug (500)."""
+        try:
+            response = self._dispatch(request)
+        except Exception as error:
+            if is_database_fault(error):
+                logger.warning("Database fault answering %s: %s", request.path, error)
+                return graphql_error_response(503, RETRY_MESSAGE, SERVICE_UNAVAILABLE)
+            logger.exception("Unexpected error answering %s", request.path)
+            return graphql_error_response(500, UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR)
+        if getattr(request, "graphql_retryable", False):
+            response.status_code = 503
+            response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
+        return response
+
+    def _dispatch(self, request: HttpRequest) -> HttpResponse:
         problem = body_problem(request)
         if problem is not None:
-            status = 413 if problem.startswith("The request body is larger") else 400
-            return _graphql_error(status, problem)
+            return graphql_error_response(*problem)
         if _bearer_token(request) is not None:
             user = _token_user(request)
             if user is None:
-                response = _graphql_error(401, "Invalid or expired bearer token.")
+                response = graphql_error_response(
+                    401, "Invalid or expired bearer token.", UNAUTHENTICATED
+                )
                 response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
                 return response
             request.user = user
         elif request.user.is_authenticated:
             rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if rejected is not None:
-                return _graphql_error(
+                return graphql_error_response(
                     403,
                     "CSRF check failed: send the csrftoken cookie's value in an "
                     "X-CSRFToken header, or authenticate with a bearer token.",
+                    FORBIDDEN,
                 )
             get_token(request)  # sets the csrftoken cookie GraphiQL reads
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return self.run(request=request)
+        except HTTPException as error:  # strawberry's transport errors, as JSON
+            return graphql_error_response(error.status_code, error.reason, BAD_REQUEST)
+
+    def process_result(self, request: HttpRequest, result: ExecutionResult):
+        """The JSON of ``result``; notes a database fault for a 503 (see dispatch)."""
+        if is_retryable(result.errors):
+            request.graphql_retryable = True
+        return super().process_result(request, result)
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    """Django's ``handler500`` (outside ``DEBUG``): JSON for any view, 503 with
+    ``Retry-After`` when the exception being handled is a database fault."""
+    error = sys.exc_info()[1]
+    if error is not None and is_database_fault(error):
+        return graphql_error_response(503, RETRY_MESSAGE, SERVICE_UNAVAILABLE)
+    return graphql_error_response(500, UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR)

@@ -700,7 +700,7 @@ def test_a_huge_request_gets_a_clear_json_error(client):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b"{not json", "Unable to parse request body as JSON"),
+        (b"{not json", "The request body is not valid JSON."),
         (b"{}", "No GraphQL query found in the request"),
         (json.dumps({"query": 123}).encode(), "The GraphQL operation's `query` must be a string"),
         (

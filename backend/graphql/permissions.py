@@ -14,7 +14,9 @@ from typing import Any, ClassVar
 import strawberry
 from django.core.exceptions import PermissionDenied
 from strawberry import relay
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission
+from strawberry.types.base import StrawberryObjectDefinition
 from strawberry_django.relay.utils import resolve_model_node, resolve_model_nodes
 
 from backend.errors import UserInputError
@@ -73,6 +75,7 @@ def HasPerm(permission: str) -> type[BasePermission]:
 
     class HasPermission(BasePermission):
         message = f"Permission denied: you need {permission!r}."
+        error_extensions = {"code": "FORBIDDEN"}
 
         def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
             return authorize(info, permission)
@@ -115,6 +118,34 @@ class GuardedNode(relay.Node):
         """Keys of this project's global ids are positive integers (primary keys)."""
         for node_id in node_ids:
             key = str(getattr(node_id, "node_id", node_id))
-            if not (key.isascii() and key.isdigit() and int(key) < 2**63):
+            # at most 19 digits: int() of a longer text costs time (and raises above 4,300)
+            if not (key.isascii() and key.isdigit() and len(key) <= 19 and int(key) < 2**63):
                 name = cls.__strawberry_definition__.name
                 raise UserInputError(f"{key!r} is not the key of a {name} global id.")
+
+
+class GlobalIdTypeCheck(FieldExtension):
+    """Refuse a global id whose type is no object type with a ``node(id:)`` lookup.
+
+    strawberry accepts any Node type in the id, the ``Node`` interface itself included
+    (which has no lookup: a server error); this makes it a ``UserInputError`` naming the
+    type, before resolution. For the ``id`` argument of ``node``.
+    """
+
+    def resolve(self, next_, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        global_id = kwargs.get("id")
+        type_name = getattr(global_id, "type_name", None)
+        if type_name is not None:
+            definition = info.schema.get_type_by_name(type_name)
+            origin = getattr(definition, "origin", None)
+            if not (
+                isinstance(definition, StrawberryObjectDefinition)
+                and not definition.is_interface
+                and isinstance(origin, type)
+                and issubclass(origin, GuardedNode)
+            ):
+                raise UserInputError(
+                    f"{type_name!r} is not a type of object with a global id "
+                    "(the id must come from an object's 'id' field)."
+                )
+        return next_(source, info, **kwargs)

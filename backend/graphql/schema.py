@@ -31,6 +31,7 @@ from strawberry.tools import merge_types
 
 from backend.graphql.error_logging import Schema
 from backend.graphql.limits import schema_extensions
+from backend.graphql.permissions import GlobalIdTypeCheck
 from backend.graphql.resolvers import read_columns_directly
 from backend.registry import REFS_MODULE, Contribution, ModuleConfig, active_modules
 
@@ -69,6 +70,7 @@ def _reset_fields(cls: type) -> None:
 class CoreQuery:
     node: relay.Node | None = strawberry_django.node(
         description="Fetch any object by its global id (Relay `Node`); null when unknown.",
+        extensions=[GlobalIdTypeCheck()],
     )
 
 
