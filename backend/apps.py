@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "openIMIS GraphQL core"
 
     def ready(self) -> None:
+        from backend import deployment  # noqa: F401 (registers its system check)
         from backend.registry import check_requirements
 
         check_requirements()

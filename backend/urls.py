@@ -5,12 +5,11 @@ OAuth2 tokens and ``/admin/``."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from oauth2_provider import urls as oauth2_urls
 
 from backend.graphql.federation import get_subgraph
 from backend.graphql.schema import get_schema
 from backend.registry import active_modules
-from backend.views import AuthenticatedGraphQLView
+from backend.views import AuthenticatedGraphQLView, oauth2_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -20,7 +19,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("o/", include(oauth2_urls)),
+    path("o/", include((oauth2_urlpatterns(), "oauth2_provider"))),
     # The composed schema first: the subgraphs read the definitions it leaves in place.
     path("graphql", AuthenticatedGraphQLView.as_view(schema=get_schema()), name="graphql"),
     *(

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 
 from backend.graphql.cost import MaxFieldsLimiter, MaxNodesLimiter
+from backend.graphql.permissions import ReadScopeCheck
 from backend.graphql.resolvers import Optimizer
 
 #: Parsed and validated documents kept per process (LRU): a client sends the same few
@@ -56,5 +57,6 @@ def schema_extensions() -> list:
         ),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         MaxNodesLimiter,
+        ReadScopeCheck,
     ]
     return extensions

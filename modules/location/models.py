@@ -10,6 +10,7 @@ import uuid
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 
@@ -107,10 +108,11 @@ class Location(models.Model):
         ]
         indexes = [models.Index(fields=["code"]), models.Index(fields=["type", "code"])]
         constraints = [
+            # ignoring case, as the service and openIMIS on SQL Server (its collation)
             models.UniqueConstraint(
-                fields=["code"],
+                Upper("code"),
                 condition=Q(validity_to__isnull=True),
-                name="location_current_code_unique",
+                name="location_current_code_upper_unique",
                 violation_error_message="A current location with this code already exists.",
             ),
             models.CheckConstraint(
