@@ -24,9 +24,9 @@ BIDI_CONTROLS = frozenset(
 
 def refused_character(value: str, *, multiline: bool = False) -> str | None:
     """The first character of ``value`` no text field accepts, or None; a ``multiline``
-    field (an address) also accepts line feeds."""
+    field (an address) also accepts line breaks (LF, and CR as in a browser's CR LF)."""
     for char in value:
-        if char == "\n" and multiline:
+        if char in "\r\n" and multiline:
             continue
         if char in BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs"):
             return char
@@ -38,7 +38,7 @@ def text_errors(
 ) -> list[FieldError]:
     """``INVALID_CHARACTER`` errors for the fields of ``values`` (input field name, as
     in GraphQL -> text) holding a refused character; [] when all are clean. Fields
-    named in ``multiline`` accept line feeds (LF only). The message
+    named in ``multiline`` accept line breaks (CR, LF). The message
     names the character by code point and Unicode name, e.g. "The name contains U+001B
     (ESCAPE), a control character no text field accepts."."""
     errors = []
