@@ -114,21 +114,32 @@ def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
     """Why the request's GraphQL parameters cannot be processed, as ``(HTTP status,
     message, code)``, or None.
 
+    A body above ``GRAPHQL_MAX_BODY_BYTES`` is refused (413) before it is read or parsed.
     A JSON body must be UTF-8 and hold an object (``{"query": …, "variables": …}``);
     variables sent in a GET's ``variables`` parameter are read the same way. No text
     may contain the NUL character, which PostgreSQL cannot store or compare; the values
     are bounded in number and depth (:func:`_input_problem`).
     """
+    limit = min(settings.GRAPHQL_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    too_big = (
+        413,
+        f"The request body is larger than {limit:,} bytes (GRAPHQL_MAX_BODY_BYTES).",
+        LIMIT_EXCEEDED,
+    )
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:  # refused before it is read
+        return too_big
     if request.method == "POST" and request.content_type == "application/json":
         try:
-            data = json.loads(request.body.decode("utf-8"))
+            body = request.body
+            if len(body) > limit:
+                return too_big
+            data = json.loads(body.decode("utf-8"))
         except RequestDataTooBig:
-            return (
-                413,
-                f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} "
-                "bytes (DATA_UPLOAD_MAX_MEMORY_SIZE).",
-                LIMIT_EXCEEDED,
-            )
+            return too_big
         except UnicodeDecodeError as error:
             return 400, f"The request body is not UTF-8 (byte {error.start}).", BAD_REQUEST
         except RecursionError:

@@ -53,9 +53,10 @@ REGION_CODE = "05"
 
 @dataclass
 class Attack:
-    """One input: ``request(client, ctx)`` sends it and returns the response (or None
-    when several requests make the input, the last one's response being returned);
-    ``expect``: what a hardened server answers, for the table."""
+    """One input: ``request(client, ctx)`` sends it and returns the response; ``setup(ctx)``
+    prepares it, unmeasured (wrong passwords before the right one, a lock held by another
+    session …) and may return a function undoing it; ``expect``: what a hardened server
+    answers, for the table."""
 
     item: str
     name: str
@@ -228,20 +229,23 @@ def attacks(ids: dict) -> list[Attack]:
         Attack(
             "11",
             "30 wrong passwords then the right one at /accounts/login/",
-            login_attack,
+            right_password,
             "429 (django-axes lockout)",
+            setup=wrong_passwords,
         ),
         Attack(
             "11",
             "5 wrong client secrets then the right one at /o/token/",
-            token_attack,
+            right_secret,
             "429 invalid_client, Retry-After",
+            setup=wrong_secrets,
         ),
         Attack(
             "11",
             "a non-staff session registers an OAuth2 client (password grant)",
-            register_attack,
+            register_client,
             "302 to the admin login",
+            setup=clerk_session,
         ),
         Attack(
             "13",
@@ -262,33 +266,38 @@ def attacks(ids: dict) -> list[Attack]:
 # --- inputs made of several requests, and set-ups ------------------------------------------
 
 
-def login_attack(client: httpx.Client, ctx: dict) -> httpx.Response:
-    def post(password: str) -> httpx.Response:
-        with httpx.Client(base_url=client.base_url) as browser:
-            page = browser.get("/accounts/login/")
-            token = page.cookies["csrftoken"]
-            return browser.post(
-                "/accounts/login/",
-                data={
-                    "username": ctx["login_user"],
-                    "password": password,
-                    "csrfmiddlewaretoken": token,
-                },
-                headers={"Referer": str(client.base_url)},
-            )
+def login(ctx: dict, username: str, password: str, browser: httpx.Client | None = None):
+    """POST the login form as a browser would (CSRF cookie and token)."""
+    browser = browser or httpx.Client(base_url=ctx["base_url"])
+    token = browser.get("/accounts/login/").cookies["csrftoken"]
+    return browser.post(
+        "/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": ctx["base_url"]},
+    )
 
+
+def wrong_passwords(ctx: dict) -> None:
+    """Set-up of the login input: 30 wrong passwords (not measured)."""
     for _ in range(30):
-        post("wrong")
-    return post(ctx["login_password"])
+        login(ctx, ctx["login_user"], "wrong")
 
 
-def token_attack(client: httpx.Client, ctx: dict) -> httpx.Response:
+def right_password(client: httpx.Client, ctx: dict) -> httpx.Response:
+    return login(ctx, ctx["login_user"], ctx["login_password"])
+
+
+def wrong_secrets(ctx: dict) -> None:
+    """Set-up of the token input: 5 wrong client secrets (not measured)."""
     for _ in range(5):
-        client.post(
-            "/o/token/",
+        httpx.post(
+            ctx["base_url"] + "/o/token/",
             data={"grant_type": "client_credentials"},
             auth=(ctx["victim_client"], "wrong"),
         )
+
+
+def right_secret(client: httpx.Client, ctx: dict) -> httpx.Response:
     return client.post(
         "/o/token/",
         data={"grant_type": "client_credentials"},
@@ -296,26 +305,20 @@ def token_attack(client: httpx.Client, ctx: dict) -> httpx.Response:
     )
 
 
-def register_attack(client: httpx.Client, ctx: dict) -> httpx.Response:
-    with httpx.Client(base_url=client.base_url) as browser:
-        page = browser.get("/accounts/login/")
-        browser.post(
-            "/accounts/login/",
-            data={
-                "username": ctx["clerk"],
-                "password": ctx["clerk_password"],
-                "csrfmiddlewaretoken": page.cookies["csrftoken"],
-            },
-            headers={"Referer": str(client.base_url)},
-        )
-        return browser.post(
-            "/o/applications/register/",
-            data={"name": "mine", "authorization_grant_type": "password", "client_type": "public"},
-            headers={
-                "X-CSRFToken": browser.cookies.get("csrftoken", ""),
-                "Referer": str(client.base_url),
-            },
-        )
+def clerk_session(ctx: dict) -> Callable[[], None]:
+    """Set-up of the registration input: a non-staff user's session (not measured)."""
+    browser = ctx["clerk_browser"] = httpx.Client(base_url=ctx["base_url"])
+    login(ctx, ctx["clerk"], ctx["clerk_password"], browser)
+    return browser.close
+
+
+def register_client(client: httpx.Client, ctx: dict) -> httpx.Response:
+    browser = ctx["clerk_browser"]
+    return browser.post(
+        "/o/applications/register/",
+        data={"name": "mine", "authorization_grant_type": "password", "client_type": "public"},
+        headers={"X-CSRFToken": browser.cookies.get("csrftoken", ""), "Referer": ctx["base_url"]},
+    )
 
 
 def terminate_backends(ctx: dict) -> None:
@@ -385,6 +388,10 @@ def measure(attack: Attack, client: httpx.Client, ctx: dict, master: int) -> dic
         code = (errors[0].get("extensions") or {}).get("code", "(none)")
     elif isinstance(body, dict) and "error" in body:
         code = body["error"]
+    elif isinstance(body, dict) and isinstance(body.get("data"), dict):
+        payload = next(iter(body["data"].values()), None)
+        user_errors = payload.get("errors") if isinstance(payload, dict) else None
+        code = ",".join(e.get("code", "?") for e in user_errors or ())
     return {
         "status": response.status_code,
         "code": code,
@@ -511,6 +518,7 @@ def main() -> None:
     try:
         ctx = prepare_accounts(ids, args.port)
         ctx["database_url"] = args.database_url
+        ctx["base_url"] = f"http://127.0.0.1:{args.port}"
         with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=120) as client:
             for _ in range(6):  # warm both workers (imports, schema, pool)
                 client.post(

@@ -150,15 +150,24 @@ def test_one_bad_representation_spoils_only_itself(admin_client, make_chains, ba
 # --- 4. and 5. variables: how many, how deep ----------------------------------------------
 
 
-def test_a_hundred_thousand_order_criteria_are_refused_before_parsing(gql):
+ORDERED = "query ($o: [LocationOrder!]) { locations(orderBy: $o) { totalCount } }"
+
+
+def test_a_hundred_thousand_order_criteria_are_refused_before_reading(gql):
     criteria = [{"field": "NAME"}] * 100_000  # 1.7 MB
-    response = post(
-        gql.client,
+    response = post(gql.client, {"query": ORDERED, "variables": {"o": criteria}})
+    assert response.status_code == 413
+    assert response.json()["errors"] == [
         {
-            "query": "query ($o: [LocationOrder!]) { locations(orderBy: $o) { totalCount } }",
-            "variables": {"o": criteria},
-        },
-    )
+            "message": "The request body is larger than 262,144 bytes (GRAPHQL_MAX_BODY_BYTES).",
+            "extensions": {"code": "LIMIT_EXCEEDED"},
+        }
+    ]
+
+
+def test_more_values_than_the_limit_are_refused_before_parsing_the_document(gql):
+    criteria = [{"field": "NAME"}] * 2_500  # 43 KB, 5,003 values with the body's own
+    response = post(gql.client, {"query": ORDERED, "variables": {"o": criteria}})
     assert response.status_code == 400
     assert codes(response.json()) == ["LIMIT_EXCEEDED"]
     assert "more than 5,000 values" in response.json()["errors"][0]["message"]
