@@ -318,3 +318,63 @@ def test_a_transport_error_is_json(gql):
         "message": "No GraphQL query found in the request",
         "extensions": {"code": "BAD_REQUEST"},
     }
+
+
+def test_an_exhausted_pool_is_a_503(monkeypatch):
+    """psycopg_pool's timeout is not wrapped by Django: it is a database fault too."""
+    from psycopg_pool import PoolTimeout
+
+    from backend import views
+
+    def exhausted(request):
+        raise PoolTimeout("couldn't get a connection after 10.00 sec")
+
+    monkeypatch.setattr(views, "_token_user", exhausted)
+    response = post(Client(), {"query": "{ __typename }"}, Authorization="Bearer abc")
+    assert response.status_code == 503
+    assert codes(response.json()) == ["SERVICE_UNAVAILABLE"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_locked_elsewhere_gives_a_503_after_the_lock_timeout(make_user):
+    """PostgreSQL's lock_timeout (DATABASE_LOCK_TIMEOUT) ends the wait: the request
+    answers 503 to retry instead of holding the worker until gunicorn kills it."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from modules.location.models import Location
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL: set DATABASE_URL=postgres://...")
+    region = Location.objects.create(code="R1", name="Region", type="R")
+    client = Client()
+    client.force_login(make_user("admin", superuser=True))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction.atomic():
+            Location.objects.select_for_update().get(pk=region.pk)
+            locked.set()
+            release.wait(30)
+        connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        response = post(
+            client,
+            {
+                "query": "mutation ($u: UUID!) { updateLocation(input: {uuid: $u, "
+                'name: "Other"}) { errors { code } } }',
+                "variables": {"u": str(region.uuid)},
+            },
+        )
+    finally:
+        release.set()
+        holder.join(30)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert codes(response.json()) == ["SERVICE_UNAVAILABLE"]
+    assert Location.objects.get(pk=region.pk).name == "Region"
