@@ -11,7 +11,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
-	check-supergraph schema-changes gateway bench-import bench
+	check-supergraph schema-changes gateway bench-import bench bench-attack bench-faults
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,3 +89,11 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python scripts/bench_api.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+
+# Hardening (README "Hardening benchmarks"): the attack inputs of issue 10, then 3 minutes
+# of mixed load with a database backend termination and a worker kill.
+bench-attack: $(BENCH_STAMP)
+	$(BIN)/python scripts/bench_attack.py $(BENCH_ARGS)
+
+bench-faults: $(BENCH_STAMP)
+	$(BIN)/python scripts/bench_faults.py $(BENCH_ARGS)
