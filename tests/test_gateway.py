@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -155,6 +156,8 @@ def deployment(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "backend.settings",
         "LOG_LEVEL": "WARNING",
+        # gunicorn with DEBUG=false refuses the public development key
+        "SECRET_KEY": secrets.token_urlsafe(50),
     }
     for args in (["migrate", "--noinput", "-v", "0"], ["shell", "-c", SEED]):
         subprocess.run(

@@ -92,11 +92,6 @@ def error_code(error: GraphQLError) -> str:
     return INTERNAL_SERVER_ERROR
 
 
-def is_unexpected(error: GraphQLError) -> bool:
-    """True for errors that come from a bug or an outage, not from the request."""
-    return error_code(error) not in EXPECTED_CODES
-
-
 def report_errors(errors: list[GraphQLError]) -> None:
     """Give each error its code, log the unexpected ones, mask them outside DEBUG.
 
