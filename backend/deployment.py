@@ -14,9 +14,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
 from oauth2_provider.models import get_application_model
-
-from backend.errors import is_database_fault
 
 logger = logging.getLogger("backend")
 
@@ -43,16 +42,15 @@ def production_problems() -> list[str]:
     """Why this process must not serve with ``DEBUG=false`` (empty when it may).
 
     Reads the database for the demo credentials; when the database cannot be reached
-    that part is skipped (and logged): the server answers 503 until it is back.
+    or is not migrated yet, that part is skipped (and logged): the server then answers
+    503 (or its health check "not ready") until it is.
     """
     problems = []
     if settings.SECRET_KEY == INSECURE_SECRET_KEY:
         problems.append("SECRET_KEY is not set (the development key is public)")
     try:
         demo = demo_credentials()
-    except Exception as error:
-        if not is_database_fault(error):
-            raise
+    except DatabaseError as error:
         logger.warning("Could not look for the demo credentials: %s", error)
         demo = []
     if demo:

@@ -386,3 +386,22 @@ def test_a_move_to_the_current_parent_writes_no_history(gql):
     )
     assert result["moveLocation"] == {"location": {"parent": {"code": "R1"}}, "errors": []}
     assert Location.objects.filter(legacy=district).count() == 0
+
+
+def test_an_unreachable_or_unmigrated_database_does_not_stop_the_start(tmp_path):
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "s" * 60,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import backend.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Could not look for the demo credentials" in result.stderr
