@@ -202,10 +202,11 @@ def test_production_refuses_the_public_secret_key(settings):
     ]
 
 
-def test_gunicorn_entry_point_refuses_to_start_without_a_secret_key():
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": ""}
-    env.pop("SECRET_KEY")
-    result = subprocess.run(
+def start_wsgi(**env_vars: str) -> subprocess.CompletedProcess:
+    """Import the WSGI entry point (as gunicorn does) with DEBUG=false and ``env_vars``."""
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(DEBUG="false", **env_vars)
+    return subprocess.run(
         [sys.executable, "-c", "import backend.wsgi"],
         cwd=ROOT,
         env=env,
@@ -213,6 +214,10 @@ def test_gunicorn_entry_point_refuses_to_start_without_a_secret_key():
         text=True,
         timeout=120,
     )
+
+
+def test_gunicorn_entry_point_refuses_to_start_without_a_secret_key():
+    result = start_wsgi()
     assert result.returncode != 0
     assert "Refusing to serve with DEBUG=false: SECRET_KEY is not set" in result.stderr
 
@@ -389,19 +394,6 @@ def test_a_move_to_the_current_parent_writes_no_history(gql):
 
 
 def test_an_unreachable_or_unmigrated_database_does_not_stop_the_start(tmp_path):
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "s" * 60,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", "import backend.wsgi"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = start_wsgi(SECRET_KEY="s" * 60, DATABASE_URL=f"sqlite:///{tmp_path / 'e.sqlite3'}")
     assert result.returncode == 0, result.stderr
     assert "Could not look for the demo credentials" in result.stderr
