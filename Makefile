@@ -11,7 +11,8 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
-	check-supergraph schema-changes gateway bench-import bench lock check-lock
+	check-supergraph schema-changes gateway bench-import bench lock check-lock bench-attack \
+	bench-faults
 
 # Every Python package comes from the hashed lock (requirements/dev.txt: the runtime, the
 # demo data, tracing, the dev and bench tools); the project itself is then installed
@@ -105,3 +106,11 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_api
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_api.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+
+# Hardening (README "Hardening benchmarks"): the attack inputs of issue 10, then 3 minutes
+# of mixed load with a database backend termination and a worker kill.
+bench-attack: $(BENCH_STAMP)
+	$(BIN)/python scripts/bench_attack.py $(BENCH_ARGS)
+
+bench-faults: $(BENCH_STAMP)
+	$(BIN)/python scripts/bench_faults.py $(BENCH_ARGS)

@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from django.apps import apps
         from django.contrib import admin
 
+        from backend import deployment  # noqa: F401 (registers its system check)
         from backend.graphql.schema import build_schema
         from backend.registry import active_modules, check_manifests
 

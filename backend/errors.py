@@ -11,6 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
+from psycopg import OperationalError as PsycopgOperationalError
+
+#: Exceptions of a database fault (Django's wrappers, and psycopg's own for the
+#: connection pool, which Django does not wrap: ``psycopg_pool.PoolTimeout``).
+DATABASE_FAULTS = (OperationalError, InterfaceError, PsycopgOperationalError)
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,29 @@ class ValidationFailed(Exception):
 
 
 class UserInputError(ValueError):
-    """A request the client must change (shown to clients even when errors are masked)."""
+    """A request the client must change (shown to clients even when errors are masked).
+
+    ``code`` is the ``extensions.code`` of the GraphQL error it becomes (README, "Error
+    codes").
+    """
+
+    code = "BAD_USER_INPUT"
+
+
+class LimitExceeded(UserInputError):
+    """A request above one of the configured limits (page size, nodes, variables …)."""
+
+    code = "LIMIT_EXCEEDED"
+
+
+def is_database_fault(error: BaseException) -> bool:
+    """True for a database that is unreachable, restarting, busy or timed out: a
+    connection lost or refused, a lock or statement timeout, an exhausted pool.
+
+    Such a request did not complete and changed nothing (its transaction rolled back):
+    the client may retry it.
+    """
+    return isinstance(error, DATABASE_FAULTS)
 
 
 def require_permission(user, permission: str, what: str) -> None:

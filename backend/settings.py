@@ -10,7 +10,16 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
 ``DEBUG``
     ``true``/``false``, default ``false``. In debug mode errors are not masked.
 ``SECRET_KEY``
-    Required as soon as ``ALLOWED_HOSTS`` names a non-local host (debug mode or not).
+    Required as soon as ``ALLOWED_HOSTS`` names a non-local host (debug mode or not);
+    a ``DEBUG=false`` server (``backend.wsgi``) refuses to start without it.
+``BEHIND_TLS_PROXY``
+    ``true`` when a TLS-terminating proxy serves the site over HTTPS and sets
+    ``X-Forwarded-Proto``: HTTPS redirect, HSTS (``SECURE_HSTS_SECONDS``, default one
+    year), Secure cookies. Default ``false``. README, "Production behind a TLS proxy".
+``DATABASE_STATEMENT_TIMEOUT`` / ``DATABASE_LOCK_TIMEOUT``
+    PostgreSQL ``statement_timeout`` and ``lock_timeout`` in milliseconds (default
+    15000 and 5000; 0 turns one off): a request never waits on the database longer than
+    the worker lives.
 ``ALLOWED_HOSTS``
     Comma-separated host names. Default: ``localhost,127.0.0.1,[::1]``.
 ``OPENIMIS_MODULES``
@@ -31,6 +40,7 @@ break is dropped (as ``echo`` and ``print`` write one; the postgres image drops 
 Setting both ``<NAME>`` and ``<NAME>_FILE`` is an error, as is a file that cannot be read.
 """
 
+import datetime
 import ipaddress
 from pathlib import Path
 
@@ -65,13 +75,26 @@ _LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_LOCAL_HOSTS)
-_INSECURE_KEY = "insecure-local-only-key-do-not-use-in-production"
+_INSECURE_KEY = "insecure-local-only-key-do-not-use-in-production"  # deployment.py refuses it
 SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
 if SECRET_KEY == _INSECURE_KEY and set(ALLOWED_HOSTS) - set(_LOCAL_HOSTS):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set when the server accepts non-local hosts "
         f"(ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)})."
     )
+
+# Production behind a TLS-terminating proxy (README): the proxy sets X-Forwarded-Proto;
+# plain-HTTP requests are redirected, browsers are told to use HTTPS only (HSTS) and
+# the session and CSRF cookies are sent over HTTPS only.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[])
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 OPENIMIS_MODULES = [
     name.strip()
@@ -88,6 +111,7 @@ if _unknown:
     )
 
 INSTALLED_APPS = [
+    "axes",  # throttles failed logins and token requests (see AXES_* below)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -120,7 +144,13 @@ MIDDLEWARE = [
     "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last but the metrics, as django-axes asks
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -153,6 +183,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
         }
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
+    # Bounded waits: a statement or a row lock that takes longer fails (a retryable
+    # 503) instead of holding a worker until gunicorn kills it (30 s).
+    _timeouts = {
+        "statement_timeout": env.int("DATABASE_STATEMENT_TIMEOUT", default=15_000),
+        "lock_timeout": env.int("DATABASE_LOCK_TIMEOUT", default=5_000),
+    }
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        [_options.get("options", ""), *(f"-c {k}={v}" for k, v in _timeouts.items())]
+    ).strip()
 # The password apart from the URL (e.g. DATABASE_PASSWORD_FILE=/run/secrets/db_password),
 # so that the URL itself holds no secret; it replaces a password written in the URL.
 if _database_password := env.str("DATABASE_PASSWORD", default=""):
@@ -162,6 +202,13 @@ DATABASES["default"]["ENGINE"] = {
     "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+
+# A pooled or persistent connection the database closed (restart, terminated backend)
+# is checked before use and replaced, instead of failing the request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Seconds a client is told to wait (Retry-After) after a 503 for a database fault.
+RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -174,7 +221,38 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH2_ACCESS_TOKEN_SECONDS", default=3600),
     "SCOPES": {"read": "Read data", "write": "Change data"},
     "DEFAULT_SCOPES": ["read", "write"],
+    # RFC 9700 (OAuth 2.0 Security Best Current Practice), as the toolkit implements it:
+    # no implicit or password grant, PKCE S256 required, tokens only in the header,
+    # the RFC 9207 `iss` parameter, tokens stored hashed, refresh token replay
+    # detection, exact https redirect URIs.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "ALLOW_URI_WILDCARDS": False,
 }
+
+# django-axes: after AXES_FAILURE_LIMIT failed logins (login page, admin, token
+# endpoint) of one user name or client id from one address, that pair is locked out
+# for AXES_COOLOFF_MINUTES. Behind a proxy, the client address is the last one the
+# proxy appended to X-Forwarded-For (AXES_IPWARE_PROXY_COUNT proxies).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -218,6 +296,16 @@ if not 0 < GRAPHQL_DEFAULT_PAGE_SIZE <= GRAPHQL_MAX_PAGE_SIZE:
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=12)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
 GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
+# Fields of a document once its fragment spreads are expanded (a fragment spread twice
+# per level doubles them: 26 levels are 2^26 fields in 1 KB).
+GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=5000)
+# A request's JSON (variables included): at most this many values (strings, numbers,
+# list items, object members …) and this deep a nesting of lists and objects.
+# Bytes of a GraphQL request body: refused (413) before it is read or parsed. A page of
+# 1,000 federation representations takes about 75 KB.
+GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=262_144)
+GRAPHQL_MAX_INPUT_VALUES = env.int("GRAPHQL_MAX_INPUT_VALUES", default=5000)
+GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", default=20)
 # Objects one answer may hold, estimated before execution; a plain list (children,
 # payers, history) counts as GRAPHQL_LIST_ESTIMATE objects.
 GRAPHQL_MAX_NODES = env.int("GRAPHQL_MAX_NODES", default=100_000)

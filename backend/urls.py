@@ -6,14 +6,13 @@ OAuth2 tokens, ``/admin/``, and for operators ``/health/live``, ``/health/ready`
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from oauth2_provider import urls as oauth2_urls
 
 from backend.graphql.federation import get_subgraph
 from backend.graphql.schema import get_schema
 from backend.health import LivenessView, ReadinessView
 from backend.observability import metrics_view, observe
 from backend.registry import active_modules
-from backend.views import AuthenticatedGraphQLView
+from backend.views import AuthenticatedGraphQLView, oauth2_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -23,7 +22,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("o/", include(oauth2_urls)),
+    path("o/", include((oauth2_urlpatterns(), "oauth2_provider"))),
     # The composed schema first: the subgraphs read the definitions it leaves in place.
     path(
         "graphql",
@@ -43,3 +42,6 @@ urlpatterns = [
     path("health/ready", ReadinessView.as_view(), name="health-ready"),
     path("metrics", metrics_view, name="metrics"),
 ]
+
+# Outside DEBUG, an unhandled error answers JSON (503 with Retry-After for a database fault).
+handler500 = "backend.views.server_error"

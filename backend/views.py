@@ -13,16 +13,46 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
+import sys
+from urllib.parse import unquote
 
+from axes.handlers.proxy import AxesProxyHandler
+from cross_web import HTTPException
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.urls import URLPattern
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider import urls as oauth2_urls
 from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauth2_provider.views import TokenView
 from strawberry.django.views import GraphQLView
+from strawberry.types import ExecutionResult
+
+from backend.errors import is_database_fault
+from backend.graphql.error_logging import (
+    BAD_USER_INPUT,
+    FORBIDDEN,
+    INTERNAL_SERVER_ERROR,
+    LIMIT_EXCEEDED,
+    RETRY_MESSAGE,
+    SERVICE_UNAVAILABLE,
+    UNAUTHENTICATED,
+    UNEXPECTED_MESSAGE,
+    is_retryable,
+)
+
+logger = logging.getLogger("backend.graphql")
+
+#: Code of a request the GraphQL layer could not read (malformed JSON, no query …).
+BAD_REQUEST = "BAD_REQUEST"
 
 
 def _bearer_token(request: HttpRequest) -> str | None:
@@ -30,47 +60,115 @@ def _bearer_token(request: HttpRequest) -> str | None:
     return token.strip() if kind.lower() == "bearer" else None
 
 
-def _graphql_error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"data": None, "errors": [{"message": message}]}, status=status)
+def graphql_error_response(status: int, message: str, code: str) -> JsonResponse:
+    """A GraphQL-shaped JSON error answer: ``{"data": null, "errors": [{message,
+    extensions: {code}}]}`` with HTTP ``status``; 503 answers carry ``Retry-After``."""
+    response = JsonResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
+        status=status,
+    )
+    if status == 503:
+        response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
+    return response
 
 
-def _contains_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
+def _input_problem(data: object) -> str | None:
+    """Why the decoded JSON ``data`` is refused (NUL, too many values, too deep), or None.
 
-
-def body_problem(request: HttpRequest) -> str | None:
-    """Why the request's GraphQL parameters cannot be processed, or None.
-
-    A JSON body must be UTF-8 and hold an object (``{"query": …, "variables": …}``); no
-    text may contain the NUL character, which PostgreSQL cannot store or compare.
+    Walks the values with an explicit stack, so no nesting exhausts the interpreter's
+    stack; stops at the first problem. Limits: ``GRAPHQL_MAX_INPUT_VALUES`` values
+    (every string, number, list item and object member counts) and
+    ``GRAPHQL_MAX_INPUT_DEPTH`` levels of lists and objects.
     """
+    max_values, max_depth = settings.GRAPHQL_MAX_INPUT_VALUES, settings.GRAPHQL_MAX_INPUT_DEPTH
+    values = 0
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        values += 1
+        if values > max_values:
+            return (
+                f"The request holds more than {max_values:,} values "
+                "(GRAPHQL_MAX_INPUT_VALUES): send less at once."
+            )
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "The request contains a NUL character (\\u0000), which no field accepts."
+            continue
+        if isinstance(value, dict):
+            children = [item for pair in value.items() for item in pair]
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth >= max_depth:
+            return (
+                f"The request nests lists and objects more than {max_depth} levels deep "
+                "(GRAPHQL_MAX_INPUT_DEPTH)."
+            )
+        stack.extend((child, depth + 1) for child in children)
+    return None
+
+
+def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
+    """Why the request's GraphQL parameters cannot be processed, as ``(HTTP status,
+    message, code)``, or None.
+
+    A body above ``GRAPHQL_MAX_BODY_BYTES`` is refused (413) before it is read or parsed.
+    A JSON body must be UTF-8 and hold an object (``{"query": …, "variables": …}``);
+    variables sent in a GET's ``variables`` parameter are read the same way. No text
+    may contain the NUL character, which PostgreSQL cannot store or compare; the values
+    are bounded in number and depth (:func:`_input_problem`).
+    """
+    limit = min(settings.GRAPHQL_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    too_big = (
+        413,
+        f"The request body is larger than {limit:,} bytes (GRAPHQL_MAX_BODY_BYTES).",
+        LIMIT_EXCEEDED,
+    )
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:  # refused before it is read
+        return too_big
     if request.method == "POST" and request.content_type == "application/json":
         try:
-            data = json.loads(request.body.decode("utf-8"))
+            body = request.body
+            if len(body) > limit:
+                return too_big
+            data = json.loads(body.decode("utf-8"))
         except RequestDataTooBig:
-            return (
-                f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} "
-                "bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
-            )
+            return too_big
         except UnicodeDecodeError as error:
-            return f"The request body is not UTF-8 (byte {error.start})."
+            return 400, f"The request body is not UTF-8 (byte {error.start}).", BAD_REQUEST
+        except RecursionError:
+            return 400, _TOO_DEEP, LIMIT_EXCEEDED
         except ValueError:
-            return None  # strawberry answers "Unable to parse request body as JSON"
+            return 400, "The request body is not valid JSON.", BAD_REQUEST
         if not isinstance(data, dict):
-            return "The request body must be a JSON object with a 'query'."
+            return 400, "The request body must be a JSON object with a 'query'.", BAD_REQUEST
     else:
         data = {key: request.GET.getlist(key) for key in request.GET}
-    query = data.get("query")
-    # A NUL arrives raw, or as the escape \u0000 inside a string literal of the document.
-    if _contains_nul(data) or (isinstance(query, str) and "\\u0000" in query):
-        return "The request contains a NUL character (\\u0000), which no field accepts."
+        try:
+            data["variables"] = [json.loads(v) for v in data.get("variables", ())]
+        except RecursionError:
+            return 400, _TOO_DEEP, LIMIT_EXCEEDED
+        except ValueError:
+            return 400, "The 'variables' parameter is not valid JSON.", BAD_REQUEST
+    problem = _input_problem(data)
+    if problem is None:
+        query = data.get("query")
+        # A NUL also arrives as the escape \u0000 inside a string literal of the document.
+        if isinstance(query, str) and "\\u0000" in query:
+            problem = "The request contains a NUL character (\\u0000), which no field accepts."
+    if problem is not None:
+        code = BAD_USER_INPUT if "NUL" in problem else LIMIT_EXCEEDED
+        return 400, problem, code
     return None
+
+
+_TOO_DEEP = "The request nests lists and objects too deeply (GRAPHQL_MAX_INPUT_DEPTH)."
 
 
 def _token_user(request: HttpRequest):
@@ -98,24 +196,130 @@ class AuthenticatedGraphQLView(GraphQLView):
     graphql_ide = "graphiql"
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Answer in JSON whatever happens: refused input, authentication, CSRF, a
+        transport error, a database fault (503 with ``Retry-After``) or a bug (500)."""
+        try:
+            response = self._dispatch(request)
+        except Exception as error:
+            if is_database_fault(error):
+                logger.warning("Database fault answering %s: %s", request.path, error)
+                return graphql_error_response(503, RETRY_MESSAGE, SERVICE_UNAVAILABLE)
+            logger.exception("Unexpected error answering %s", request.path)
+            return graphql_error_response(500, UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR)
+        if getattr(request, "graphql_retryable", False):
+            response.status_code = 503
+            response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
+        return response
+
+    def _dispatch(self, request: HttpRequest) -> HttpResponse:
         problem = body_problem(request)
         if problem is not None:
-            status = 413 if problem.startswith("The request body is larger") else 400
-            return _graphql_error(status, problem)
+            return graphql_error_response(*problem)
         if _bearer_token(request) is not None:
             user = _token_user(request)
             if user is None:
-                response = _graphql_error(401, "Invalid or expired bearer token.")
+                response = graphql_error_response(
+                    401, "Invalid or expired bearer token.", UNAUTHENTICATED
+                )
                 response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
                 return response
             request.user = user
         elif request.user.is_authenticated:
             rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if rejected is not None:
-                return _graphql_error(
+                return graphql_error_response(
                     403,
                     "CSRF check failed: send the csrftoken cookie's value in an "
                     "X-CSRFToken header, or authenticate with a bearer token.",
+                    FORBIDDEN,
                 )
             get_token(request)  # sets the csrftoken cookie GraphiQL reads
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return self.run(request=request)
+        except HTTPException as error:  # strawberry's transport errors, as JSON
+            return graphql_error_response(error.status_code, error.reason, BAD_REQUEST)
+
+    def process_result(self, request: HttpRequest, result: ExecutionResult):
+        """The JSON of ``result``; notes a database fault for a 503 (see dispatch)."""
+        if is_retryable(result.errors):
+            request.graphql_retryable = True
+        return super().process_result(request, result)
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    """Django's ``handler500`` (outside ``DEBUG``): JSON for any view, 503 with
+    ``Retry-After`` when the exception being handled is a database fault."""
+    error = sys.exc_info()[1]
+    if error is not None and is_database_fault(error):
+        return graphql_error_response(503, RETRY_MESSAGE, SERVICE_UNAVAILABLE)
+    return graphql_error_response(500, UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR)
+
+
+def _client_id(request: HttpRequest) -> str:
+    """The OAuth2 client id of a token request (HTTP Basic or the ``client_id`` field)."""
+    kind, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if kind.lower() == "basic":
+        try:
+            return unquote(base64.b64decode(encoded).decode().partition(":")[0])
+        except (ValueError, UnicodeDecodeError):
+            return ""
+    return request.POST.get("client_id", "")
+
+
+class ThrottledTokenView(TokenView):
+    """The toolkit's token endpoint, throttled by django-axes like the login page.
+
+    A request naming a client id (or user name, for grants that carry one) that failed
+    ``AXES_FAILURE_LIMIT`` times from the caller's address is refused with 429 and an
+    RFC 6749 error body until the cool-off ends; each refused client authentication or
+    grant counts as a failure.
+    """
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        credentials = {"username": request.POST.get("username") or _client_id(request)}
+        if AxesProxyHandler.is_locked(request, credentials):
+            response = JsonResponse(
+                {
+                    "error": "invalid_client",
+                    "error_description": "Too many failed attempts: try again later.",
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+            return response
+        response = super().post(request, *args, **kwargs)
+        if response.status_code in (400, 401) and _oauth_error(response) in _CREDENTIAL_ERRORS:
+            user_login_failed.send(sender=type(self), credentials=credentials, request=request)
+        return response
+
+
+#: RFC 6749 errors of wrong credentials (client secret, password, code).
+_CREDENTIAL_ERRORS = {"invalid_client", "invalid_grant"}
+
+
+def _oauth_error(response: HttpResponse) -> str | None:
+    try:
+        return json.loads(response.content).get("error")
+    except (ValueError, AttributeError):
+        return None
+
+
+def oauth2_urlpatterns() -> list:
+    """django-oauth-toolkit's URLs (mount at ``o/``), hardened: the token endpoint is
+    :class:`ThrottledTokenView`; registering, listing or changing OAuth2 applications
+    (``applications/…``, dynamic registration ``register/…``) and authorized tokens
+    is for staff users only (others are sent to the admin login)."""
+    staff_only = {
+        id(p) for p in (*oauth2_urls.management_urlpatterns, *oauth2_urls.dcr_urlpatterns)
+    }
+    patterns = []
+    for pattern in oauth2_urls.urlpatterns:
+        if pattern.name == "token":
+            callback = ThrottledTokenView.as_view()
+        elif id(pattern) in staff_only:
+            callback = staff_member_required(pattern.callback)
+        else:
+            patterns.append(pattern)
+            continue
+        patterns.append(URLPattern(pattern.pattern, callback, pattern.default_args, pattern.name))
+    return patterns

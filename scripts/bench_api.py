@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import platform
+import secrets
 import statistics
 import subprocess
 import sys
@@ -639,6 +640,8 @@ def main() -> None:
         "DATABASE_URL": args.database_url,
         "DEBUG": "false",
         "DJANGO_SETTINGS_MODULE": "backend.settings",
+        # a DEBUG=false server refuses the public development key (backend.deployment)
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
     }
     env.pop("DATABASE_POOL", None)
     prepare_database(admin_url, db, env, args.payers, args.reuse)

@@ -7,6 +7,7 @@ project's tests use); a machine shared with other work can give each checkout it
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -49,6 +50,8 @@ def base_env(**extra: str) -> dict[str, str]:
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "backend.settings",
         "LOG_LEVEL": "WARNING",
+        # gunicorn with DEBUG=false refuses the public development key (backend/deployment.py)
+        "SECRET_KEY": secrets.token_urlsafe(50),
         **extra,
     }
 

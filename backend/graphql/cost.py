@@ -10,8 +10,18 @@ estimates the number of objects the answer can hold, with the variables of the r
   objects (default 20, about the number of children of a Cambodian district);
 - nested lists multiply.
 
+- the federation field ``_entities`` holds one object per representation it is given.
+
 A request whose estimate exceeds ``GRAPHQL_MAX_NODES`` (default 100,000) is refused with
 an error naming both numbers; nothing is executed.
+
+Fragments multiply a document too: a fragment that spreads the next one twice, 26
+times over, makes 2^26 selections of a 1 KB document, and everything that walks the
+selections per path (validation's depth limit, the estimate above, the optimizer)
+walks them all. :func:`expanded_fields` counts the fields of the document with every
+fragment spread replaced by its fragment, in time linear in the document's size;
+:class:`MaxFieldsLimiter` refuses a document above ``GRAPHQL_MAX_FIELDS`` (default
+5,000) before it is validated.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -30,13 +41,20 @@ from graphql import (
     GraphQLNonNull,
     GraphQLSchema,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
     get_operation_ast,
     value_from_ast,
+    value_from_ast_untyped,
 )
 from graphql.type import is_composite_type
 from strawberry.extensions import SchemaExtension
+
+from backend.errors import LimitExceeded
+
+#: The federation field whose answer holds one object per item of ``representations``.
+ENTITIES_FIELD, REPRESENTATIONS = "_entities", "representations"
 
 
 def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int:
@@ -49,6 +67,15 @@ def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int:
             if isinstance(value, int) and -(2**31) <= value < 2**31:
                 sizes.append(value)
     return max(sizes) if sizes else settings.GRAPHQL_DEFAULT_PAGE_SIZE
+
+
+def _representations(field: FieldNode, variables: Mapping[str, Any]) -> int:
+    """How many representations an ``_entities`` field is given (1 for a single value)."""
+    for argument in field.arguments or ():
+        if argument.name.value == REPRESENTATIONS:
+            value = value_from_ast_untyped(argument.value, variables)
+            return len(value) if isinstance(value, list) else 1
+    return 0
 
 
 class _Estimate:
@@ -85,7 +112,9 @@ class _Estimate:
         if not is_composite_type(named):
             return 0
         occurrences = each
-        if isinstance(field_type, GraphQLList):
+        if node.name.value == ENTITIES_FIELD:
+            occurrences *= _representations(node, self.variables)
+        elif isinstance(field_type, GraphQLList):
             occurrences *= settings.GRAPHQL_LIST_ESTIMATE
         if "edges" in getattr(named, "fields", {}):  # a connection: its page size
             return each + self._connection(node, named, each * _page_size(node, self.variables))
@@ -145,9 +174,80 @@ class MaxNodesLimiter(SchemaExtension):
                 context.variables or {},
             )
             if nodes > settings.GRAPHQL_MAX_NODES:
-                raise GraphQLError(
+                raise LimitExceeded(
                     f"This request could return up to {nodes:,} objects; the limit is "
                     f"{settings.GRAPHQL_MAX_NODES:,}. Ask for smaller pages (first/last) "
                     "or fewer nested lists."
+                )
+        yield
+
+
+def _own_fields(selection_set: SelectionSetNode | None) -> tuple[int, list[str]]:
+    """Fields of ``selection_set`` at any depth without entering fragment spreads, and
+    the names of the fragments it spreads (once per spread). Iterative: a deeply nested
+    document cannot exhaust the interpreter's stack."""
+    fields, spreads = 0, []
+    stack = [selection_set] if selection_set is not None else []
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FragmentSpreadNode):
+                spreads.append(selection.name.value)
+                continue
+            fields += isinstance(selection, FieldNode)
+            if selection.selection_set is not None:
+                stack.append(selection.selection_set)
+    return fields, spreads
+
+
+def expanded_fields(document: DocumentNode) -> int:
+    """Fields of all operations of ``document`` once every fragment spread is replaced
+    by its fragment (the number the validation rules and the executor may walk).
+
+    Each definition is read once and each fragment's expanded size computed once
+    (memoized), so the work grows with the document's size, not with the result. A
+    cycle of fragments or an unknown fragment counts as 0: validation reports it.
+    """
+    own: dict[str, tuple[int, list[str]]] = {}
+    operations = []
+    for definition in document.definitions:
+        if isinstance(definition, FragmentDefinitionNode):
+            own[definition.name.value] = _own_fields(definition.selection_set)
+        elif isinstance(definition, OperationDefinitionNode):
+            operations.append(_own_fields(definition.selection_set))
+    size: dict[str, int] = {}
+    for start in own:
+        # depth-first post-order over the spread graph, without recursion
+        stack, entered = [start], set()
+        while stack:
+            name = stack[-1]
+            if name in size or name not in own:
+                stack.pop()
+                continue
+            if name not in entered:
+                entered.add(name)
+                stack.extend(n for n in own[name][1] if n not in size and n not in entered)
+                continue
+            stack.pop()
+            fields, spreads = own[name]
+            size[name] = fields + sum(size.get(n, 0) for n in spreads)
+    return sum(fields + sum(size.get(n, 0) for n in spreads) for fields, spreads in operations)
+
+
+class MaxFieldsLimiter(SchemaExtension):
+    """Refuse a document of more than ``GRAPHQL_MAX_FIELDS`` fields once its fragments
+    are expanded (:func:`expanded_fields`), before validation walks them.
+
+    Place it before the validation extensions (it refuses in ``on_validate``).
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        if document is not None:
+            fields = expanded_fields(document)
+            if fields > settings.GRAPHQL_MAX_FIELDS:
+                raise LimitExceeded(
+                    f"The document selects {fields:,} fields once its fragments are "
+                    f"expanded; the limit is {settings.GRAPHQL_MAX_FIELDS:,} "
+                    "(GRAPHQL_MAX_FIELDS). Spread fewer fragments."
                 )
         yield

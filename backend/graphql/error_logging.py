@@ -1,7 +1,12 @@
-"""Which errors reach clients when errors are masked, and the logging of the others.
+"""Every GraphQL error gets a code; unexpected ones are masked and logged.
 
-Unexpected errors (bugs, database outages) are masked outside debug mode ("Unexpected
-error.") and logged with their traceback (logger ``backend.graphql``).
+One mechanism for every error of a response, whatever raised it (parser, validation,
+guard rails, resolvers, the federation ``_entities`` field): :func:`report_errors` gives
+each error ``extensions.code`` (README, "Error codes"), logs the unexpected ones with
+their traceback (logger ``backend.graphql``) and, outside ``DEBUG``, replaces their
+message with "Unexpected error.". Database faults are not bugs: they keep a message
+saying to retry and the code ``SERVICE_UNAVAILABLE``; the view then answers 503 with
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -9,49 +14,115 @@ from __future__ import annotations
 import logging
 
 import strawberry
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from graphql import GraphQLError
 from strawberry.relay.types import GlobalIDValueError
 
-from backend.errors import UserInputError
+from backend.errors import UserInputError, is_database_fault
 
 from .permissions import NotAuthenticated
 
 logger = logging.getLogger("backend.graphql")
 
-#: Exceptions whose message is meant for the client (GlobalIDValueError: a global id
-#: naming no type of the schema).
-EXPECTED_ERRORS = (
-    UserInputError,
-    PermissionDenied,
-    NotAuthenticated,
-    GraphQLError,
-    GlobalIDValueError,
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+NOT_FOUND = "NOT_FOUND"
+LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+#: Codes of errors whose message is meant for the client.
+EXPECTED_CODES = frozenset(
+    {UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, LIMIT_EXCEEDED}
+    | {PARSE_FAILED, VALIDATION_FAILED}
+)
+
+UNEXPECTED_MESSAGE = "Unexpected error."
+RETRY_MESSAGE = "The database is unavailable or busy; nothing was changed. Retry shortly."
+
+#: Messages of strawberry's guard rails (depth, aliases, tokens), which carry no code.
+_LIMIT_MESSAGES = (
+    "exceeds maximum operation depth",
+    "aliases found. Allowed:",
+    "tokens. Parsing aborted.",
 )
 
 
-def is_unexpected(error: GraphQLError) -> bool:
-    """True for errors that come from a bug or an outage, not from the request."""
+def error_code(error: GraphQLError) -> str:
+    """The ``extensions.code`` of ``error``: the one it carries, else one from its cause.
+
+    A cause with a ``code`` attribute (:class:`backend.errors.UserInputError` and its
+    subclasses) gives it; ``NotAuthenticated`` is UNAUTHENTICATED; ``PermissionDenied``
+    FORBIDDEN; a malformed global id BAD_USER_INPUT; a database fault
+    SERVICE_UNAVAILABLE; any other exception INTERNAL_SERVER_ERROR. Errors without a
+    cause come from the parser (GRAPHQL_PARSE_FAILED), the variables' coercion
+    (BAD_USER_INPUT), the guard rails (LIMIT_EXCEEDED) or validation
+    (GRAPHQL_VALIDATION_FAILED).
+    """
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    if error.message.startswith("Variable '$") and not error.path:  # variables' coercion
+        return BAD_USER_INPUT
     original = error.original_error
-    if original is None:  # syntax and validation errors
-        return False
-    return not isinstance(original, EXPECTED_ERRORS)
+    if isinstance(original, GraphQLError):
+        return error_code(original)
+    if original is None:
+        message = error.message
+        if any(text in message for text in _LIMIT_MESSAGES):
+            return LIMIT_EXCEEDED
+        if message.startswith("Syntax Error"):
+            return PARSE_FAILED
+        return VALIDATION_FAILED
+    code = getattr(original, "code", None)
+    if isinstance(original, UserInputError) and isinstance(code, str):
+        return code
+    if isinstance(original, NotAuthenticated):
+        return UNAUTHENTICATED
+    if isinstance(original, PermissionDenied):
+        return FORBIDDEN
+    if isinstance(original, GlobalIDValueError):
+        return BAD_USER_INPUT
+    if is_database_fault(original):
+        return SERVICE_UNAVAILABLE
+    return INTERNAL_SERVER_ERROR
 
 
-def log_errors(errors: list[GraphQLError]) -> None:
-    """Log unexpected errors with their traceback; request errors are not logged."""
+def report_errors(errors: list[GraphQLError]) -> None:
+    """Give each error its code, log the unexpected ones, mask them outside DEBUG.
+
+    Changes the errors in place (they are the ones the response lists).
+    """
     for error in errors:
-        if is_unexpected(error):
-            logger.error(
-                "Unexpected error in %s: %s",
-                ".".join(map(str, error.path or ())) or "the operation",
-                error.message,
-                exc_info=error.original_error,
-            )
+        code = error_code(error)
+        if code not in EXPECTED_CODES:
+            where = ".".join(map(str, error.path or ())) or "the operation"
+            if code == SERVICE_UNAVAILABLE:
+                logger.warning("Database fault in %s: %s", where, error.message)
+                error.message = RETRY_MESSAGE
+            else:
+                logger.error(
+                    "Unexpected error in %s: %s",
+                    where,
+                    error.message,
+                    exc_info=error.original_error,
+                )
+                if not settings.DEBUG:
+                    error.message = UNEXPECTED_MESSAGE
+        error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def is_retryable(errors: list[GraphQLError] | None) -> bool:
+    """True when one of ``errors`` is a database fault (the request may be retried)."""
+    return any(error_code(e) == SERVICE_UNAVAILABLE for e in errors or ())
 
 
 class Schema(strawberry.Schema):
-    """strawberry's schema, logging only unexpected errors (with their traceback)."""
+    """strawberry's schema, reporting errors with :func:`report_errors`."""
 
     def process_errors(self, errors, execution_context=None) -> None:
-        log_errors(errors)
+        report_errors(errors)

@@ -49,7 +49,7 @@ from strawberry.types.unset import UNSET
 from strawberry_django.optimizer import OptimizerStore, optimize
 from strawberry_django.utils.typing import get_django_definition
 
-from backend.graphql.error_logging import log_errors
+from backend.graphql.error_logging import report_errors
 from backend.graphql.errors import UserErrorType
 from backend.graphql.permissions import NotAuthenticated, authorize
 from backend.graphql.schema import (
@@ -109,20 +109,11 @@ class SubgraphSchema(strawberry.federation.Schema):
         results: list[Any] = [None] * len(representations)
         wanted: dict[str, dict[Any, list[int]]] = defaultdict(lambda: defaultdict(list))
         for index, representation in enumerate(representations):
-            typename = representation.get("__typename")
-            entity = self.entities.get(typename)
-            if entity is None:
-                results[index] = GraphQLError(f"{typename!r} is not an entity of this subgraph.")
+            parsed = self._parse_representation(representation)
+            if isinstance(parsed, GraphQLError):
+                results[index] = parsed
                 continue
-            try:
-                value = entity.model._meta.get_field(entity.lookup).to_python(
-                    representation[entity.key]
-                )
-            except (KeyError, ValidationError):
-                results[index] = GraphQLError(
-                    f"Representation of {typename} needs a valid {entity.key!r}."
-                )
-                continue
+            typename, value = parsed
             wanted[typename][value].append(index)
         for typename, by_value in wanted.items():
             entity = self.entities[typename]
@@ -146,12 +137,44 @@ class SubgraphSchema(strawberry.federation.Schema):
                     results[index] = (
                         obj
                         if obj is not None
-                        else GraphQLError(f"No {typename} with {entity.key} {value}.")
+                        else GraphQLError(
+                            f"No {typename} with {entity.key} {value}.",
+                            extensions={"code": "NOT_FOUND"},
+                        )
                     )
         return results
 
+    def _parse_representation(self, representation: Any) -> tuple[str, Any] | GraphQLError:
+        """``(typename, key value)`` of one representation, or the error saying what is
+        wrong with it (BAD_USER_INPUT): not an object, a ``__typename`` that names no
+        entity of this subgraph, a key missing or of the wrong JSON type (a UUID key is
+        a string: a number is no UUID) or malformed."""
+        if not isinstance(representation, dict):
+            return _bad_input(
+                "A representation must be an object with __typename and the key, "
+                f"not {type(representation).__name__}."
+            )
+        typename = representation.get("__typename")
+        entity = self.entities.get(typename) if isinstance(typename, str) else None
+        if entity is None:
+            return _bad_input(f"{typename!r} is not an entity of this subgraph.")
+        raw = representation.get(entity.key)
+        field = entity.model._meta.get_field(entity.lookup)
+        integer = field.get_internal_type().endswith(("IntegerField", "AutoField"))
+        expected = int if integer else str
+        if not isinstance(raw, expected) or isinstance(raw, bool):
+            return _bad_input(f"Representation of {typename} needs a valid {entity.key!r}.")
+        try:
+            return typename, field.to_python(raw)
+        except ValidationError:
+            return _bad_input(f"Representation of {typename} needs a valid {entity.key!r}.")
+
     def process_errors(self, errors, execution_context=None) -> None:
-        log_errors(errors)
+        report_errors(errors)
+
+
+def _bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 def _refusal(info: Info, permission: str | None) -> GraphQLError | None:
@@ -160,9 +183,15 @@ def _refusal(info: Info, permission: str | None) -> GraphQLError | None:
         return None
     try:
         allowed = authorize(info, permission)
-    except (NotAuthenticated, PermissionDenied) as error:
-        return GraphQLError(str(error))
-    return None if allowed else GraphQLError(f"Permission denied: you need {permission!r}.")
+    except NotAuthenticated as error:
+        return GraphQLError(str(error), extensions={"code": "UNAUTHENTICATED"})
+    except PermissionDenied as error:
+        return GraphQLError(str(error), extensions={"code": "FORBIDDEN"})
+    if allowed:
+        return None
+    return GraphQLError(
+        f"Permission denied: you need {permission!r}.", extensions={"code": "FORBIDDEN"}
+    )
 
 
 def _graphql_name(field: Any) -> str:

@@ -95,10 +95,18 @@ def order_by_fields(
     ``field`` is a strawberry enum whose values are model field names, or keys of
     ``expressions`` (an expression to sort by instead, e.g. a level rank). ``default``
     applies when no order is given. The primary key always comes last, so pages are stable.
+    Raises ``UserInputError`` when a field is named twice (the second criterion could
+    never change the order; this also bounds the list by the number of fields).
     """
     expressions = expressions or {}
     terms: list[OrderBy | str] = []
+    named: set[str] = set()
     for order in orders or ():
+        if order.field.value in named:
+            raise UserInputError(
+                f"orderBy names the field {order.field.name} twice; name each field once."
+            )
+        named.add(order.field.value)
         expression = expressions.get(order.field.value, F(order.field.value))
         descending = order.direction is OrderDirection.DESC
         terms.append(expression.desc() if descending else expression.asc())

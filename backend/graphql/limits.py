@@ -1,5 +1,5 @@
 """The guard rails every schema is built with: depth, alias, token and node limits, the
-document caches, and the masking of unexpected errors outside ``DEBUG``."""
+document caches (errors are coded and masked by :mod:`backend.graphql.error_logging`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import functools
 from django.conf import settings
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -16,8 +15,8 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from backend.graphql.cost import MaxNodesLimiter
-from backend.graphql.error_logging import is_unexpected
+from backend.graphql.cost import MaxFieldsLimiter, MaxNodesLimiter
+from backend.graphql.permissions import ReadScopeCheck
 from backend.graphql.resolvers import Optimizer
 
 #: Parsed and validated documents kept per process (LRU): a client sends the same few
@@ -42,7 +41,8 @@ def schema_extensions() -> list:
     """The optimizer, the guard rails and the document caches, from settings.
 
     ``GRAPHQL_MAX_DEPTH`` (query depth), ``GRAPHQL_MAX_ALIASES`` (aliases per document),
-    ``GRAPHQL_MAX_TOKENS`` (tokens per document), ``GRAPHQL_MAX_NODES`` (objects an
+    ``GRAPHQL_MAX_TOKENS`` (tokens per document), ``GRAPHQL_MAX_FIELDS`` (fields once
+    fragments are expanded), ``GRAPHQL_MAX_NODES`` (objects an
     answer may hold, see :mod:`backend.graphql.cost`); unexpected errors are masked unless
     ``DEBUG``. Parsing (with the token limit) and validation (with the depth and alias
     rules) are cached per document text.
@@ -51,12 +51,12 @@ def schema_extensions() -> list:
         Optimizer,
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        MaxFieldsLimiter,  # before validation, which walks fragments per path
         lambda: AddValidationRules(
             list(guard_rules(settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_ALIASES))
         ),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         MaxNodesLimiter,
+        ReadScopeCheck,
     ]
-    if not settings.DEBUG:
-        extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
     return extensions

@@ -13,8 +13,12 @@ from typing import Any, ClassVar
 
 import strawberry
 from django.core.exceptions import PermissionDenied
+from graphql import DocumentNode, GraphQLSchema, TypeInfo, TypeInfoVisitor, Visitor, visit
 from strawberry import relay
+from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.permission import BasePermission
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.base import StrawberryObjectDefinition
 from strawberry_django.relay.utils import resolve_model_node, resolve_model_nodes
 
 from backend.errors import UserInputError
@@ -73,6 +77,7 @@ def HasPerm(permission: str) -> type[BasePermission]:
 
     class HasPermission(BasePermission):
         message = f"Permission denied: you need {permission!r}."
+        error_extensions = {"code": "FORBIDDEN"}
 
         def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
             return authorize(info, permission)
@@ -115,6 +120,80 @@ class GuardedNode(relay.Node):
         """Keys of this project's global ids are positive integers (primary keys)."""
         for node_id in node_ids:
             key = str(getattr(node_id, "node_id", node_id))
-            if not (key.isascii() and key.isdigit() and int(key) < 2**63):
+            # at most 19 digits: int() of a longer text costs time (and raises above 4,300)
+            if not (key.isascii() and key.isdigit() and len(key) <= 19 and int(key) < 2**63):
                 name = cls.__strawberry_definition__.name
                 raise UserInputError(f"{key!r} is not the key of a {name} global id.")
+
+
+class GlobalIdTypeCheck(FieldExtension):
+    """Refuse a global id whose type is no object type with a ``node(id:)`` lookup.
+
+    strawberry accepts any Node type in the id, the ``Node`` interface itself included
+    (which has no lookup: a server error); this makes it a ``UserInputError`` naming the
+    type, before resolution. For the ``id`` argument of ``node``.
+    """
+
+    def resolve(self, next_, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        global_id = kwargs.get("id")
+        type_name = getattr(global_id, "type_name", None)
+        if type_name is not None:
+            definition = info.schema.get_type_by_name(type_name)
+            origin = getattr(definition, "origin", None)
+            if not (
+                isinstance(definition, StrawberryObjectDefinition)
+                and not definition.is_interface
+                and isinstance(origin, type)
+                and issubclass(origin, GuardedNode)
+            ):
+                raise UserInputError(
+                    f"{type_name!r} is not a type of object with a global id "
+                    "(the id must come from an object's 'id' field)."
+                )
+        return next_(source, info, **kwargs)
+
+
+def _guarded_type(graphql_type: Any) -> bool:
+    """True for an object type whose class declares a ``view_permission``."""
+    definition = (getattr(graphql_type, "extensions", None) or {}).get(
+        GraphQLCoreConverter.DEFINITION_BACKREF
+    )
+    return getattr(getattr(definition, "origin", None), "view_permission", None) is not None
+
+
+def fields_read(schema: GraphQLSchema, document: DocumentNode) -> list[str]:
+    """``Type.field`` of every field the document selects on a type with a view
+    permission (the data a request reads), in document order, each once. Visits the
+    document once (fragments once each, not per spread)."""
+    type_info = TypeInfo(schema)
+    found: dict[str, None] = {}
+
+    class Reads(Visitor):
+        def enter_field(self, node, *args):
+            parent = type_info.get_parent_type()
+            if not node.name.value.startswith("__") and _guarded_type(parent):
+                found.setdefault(f"{parent.name}.{node.name.value}")
+
+    visit(document, TypeInfoVisitor(type_info, Reads()))
+    return list(found)
+
+
+class ReadScopeCheck(SchemaExtension):
+    """A bearer token without the ``read`` scope reads no data, mutation payloads
+    included: a request selecting any field of a type with a view permission
+    (``Location.code``, ``Payer.email`` …) is refused before execution (FORBIDDEN),
+    so nothing is written either. ``errors`` and ``__typename`` remain allowed."""
+
+    def on_execute(self):
+        context = self.execution_context
+        request = getattr(context.context, "request", None)
+        scopes = getattr(request, "oauth_scopes", None)
+        if scopes is not None and "read" not in scopes and context.graphql_document:
+            reads = fields_read(context.schema._schema, context.graphql_document)
+            if reads:
+                raise PermissionDenied(
+                    "The bearer token's scope does not include 'read', so it cannot read "
+                    f"{', '.join(reads[:5])}{' …' if len(reads) > 5 else ''}: ask only "
+                    "for errors, or use a token with the read scope."
+                )
+        yield

@@ -37,7 +37,7 @@ from strawberry.types.base import StrawberryContainer
 
 from backend.graphql.error_logging import Schema
 from backend.graphql.limits import schema_extensions
-from backend.graphql.permissions import HasPerm
+from backend.graphql.permissions import GlobalIdTypeCheck, HasPerm
 from backend.graphql.resolvers import read_columns_directly
 from backend.registry import REFS_MODULE, Manifest, ModuleConfig, active_modules, view_permissions
 
@@ -76,6 +76,7 @@ def _reset_fields(cls: type) -> None:
 class CoreQuery:
     node: relay.Node | None = strawberry_django.node(
         description="Fetch any object by its global id (Relay `Node`); null when unknown.",
+        extensions=[GlobalIdTypeCheck()],
     )
 
 

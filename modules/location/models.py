@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from django.core.validators import MinValueValidator
 from django.db import connections, models
 from django.db.models import Q, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Upper
 
 from backend.versioning import VersionedModel, VersionedQuerySet
 
@@ -155,10 +155,11 @@ class Location(VersionedModel):
         ]
         indexes = [models.Index(fields=["code"]), models.Index(fields=["type", "code"])]
         constraints = [
+            # ignoring case, as the service and openIMIS on SQL Server (its collation)
             models.UniqueConstraint(
-                fields=["code"],
+                Upper("code"),
                 condition=Q(validity_to__isnull=True),
-                name="location_current_code_unique",
+                name="location_current_code_upper_unique",
                 violation_error_message="A current location with this code already exists.",
             ),
             models.CheckConstraint(

@@ -14,6 +14,8 @@ Rules (openIMIS ``tblLocations`` and the location module's issue):
   location has current children (unless they get a new parent of the right level) or
   while another module objects (the payer module: current payers).
 
+Text fields refuse control characters (``INVALID_CHARACTER``, :mod:`backend.text`).
+
 Error codes: ``REQUIRED``, ``TOO_LONG``, ``DUPLICATE``, ``NEGATIVE``, ``TOO_LARGE``, ``NOT_FOUND``,
 ``NOT_CURRENT``, ``PARENT_NOT_ALLOWED``, ``PARENT_REQUIRED``, ``WRONG_PARENT_LEVEL``,
 ``HAS_CHILDREN``, ``CYCLE``. Every function runs in one transaction and raises
@@ -33,6 +35,7 @@ from django.db.models.functions import Concat, Substr
 
 from backend import versioning
 from backend.errors import FieldError, ValidationFailed, require_permission
+from backend.text import text_errors
 
 from .models import PATH_END, Location
 
@@ -85,6 +88,7 @@ def validate(location: Location) -> list[FieldError]:
                     f"The {field} has {len(value)} characters; at most {limit} are allowed.",
                 )
             )
+    errors += text_errors({"code": location.code, "name": location.name})
     code = (location.code or "").strip()
     # case-insensitive, as openIMIS on SQL Server (its collation) and the code filter
     if (
@@ -152,7 +156,7 @@ def _unique_code(code: str) -> Iterator[None]:
             yield
     except IntegrityError as error:
         message = str(error)  # PostgreSQL names the constraint, SQLite the column
-        if "location_current_code_unique" not in message and ".code" not in message:
+        if "location_current_code" not in message and ".code" not in message:
             raise
         raise ValidationFailed([_duplicate(code)]) from error
 
@@ -233,7 +237,8 @@ def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location
     """Give the current location ``key`` a new parent (checked as for a create).
 
     Needs ``location.change_location`` (and the upper-level right for a region or
-    district). Keeps history. Returns the saved row.
+    district). Keeps history. Returns the saved row; a move to the current parent
+    changes nothing (no history row).
     """
     require_permission(user, "location.change_location", "move locations")
     location = versioning.lock_current(Location, key)
@@ -243,6 +248,8 @@ def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location
     errors = _parent_errors(candidate)
     if errors:
         raise ValidationFailed(errors)
+    if candidate.parent_id == location.parent_id:
+        return location  # already there: no history row identical to the current one
     changes = {"parent_id": candidate.parent_id, **_reparent(location, candidate.parent)}
     return versioning.update(location, changes, user_id=user.pk)
 

@@ -12,6 +12,8 @@ Locations are reached by their Django label only (``"location.Location"``); this
 never imports the location module. It also refuses the delete of a location that still
 has current payers (:func:`refuse_location_delete`, a delete guard declared in the manifest).
 
+Text fields refuse control characters (``INVALID_CHARACTER``, :mod:`backend.text`).
+
 Error codes: ``REQUIRED``, ``TOO_LONG``, ``INVALID_EMAIL``, ``NOT_FOUND``, ``NOT_CURRENT``,
 ``WRONG_LOCATION_LEVEL``, ``HAS_PAYERS``; ``REQUIRED`` also for a missing type. Every
 function runs in one transaction and raises :class:`ValidationFailed` (nothing written)
@@ -32,6 +34,7 @@ from django.db import transaction
 from backend import versioning
 from backend.errors import FieldError, ValidationFailed, require_permission
 from backend.registry import lookup
+from backend.text import text_errors
 
 from .models import Payer
 
@@ -75,6 +78,9 @@ def validate(payer: Payer) -> list[FieldError]:
                     f"The {field} has {len(value)} characters; at most {limit} are allowed.",
                 )
             )
+    errors += text_errors(
+        {field: getattr(payer, field) for field in LIMITS}, multiline=("address",)
+    )
     if payer.email:
         try:
             validate_email(payer.email)

@@ -3,7 +3,9 @@
 Creates (or resets) the superuser ``demo`` with password ``demo`` and the OAuth2
 application ``demo-client`` / ``demo-secret`` (client-credentials grant, acting as
 ``demo``). These credentials are public (README): the command refuses to run unless
-``DEBUG`` is true, so production settings never create them.
+``DEBUG`` is true, so production settings never create them, and a ``DEBUG=false``
+server refuses to start while they exist (:mod:`backend.deployment`). ``--remove``
+deletes them (in any mode).
 """
 
 from django.conf import settings
@@ -11,14 +13,26 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from oauth2_provider.models import get_application_model
 
-USERNAME, PASSWORD = "demo", "demo"
-CLIENT_ID, CLIENT_SECRET = "demo-client", "demo-secret"
+from backend.deployment import DEMO_CLIENT_ID as CLIENT_ID
+from backend.deployment import DEMO_CLIENT_SECRET as CLIENT_SECRET
+from backend.deployment import DEMO_PASSWORD as PASSWORD
+from backend.deployment import DEMO_USERNAME as USERNAME
 
 
 class Command(BaseCommand):
     help = "Create the local demo user (demo/demo) and OAuth2 client (DEBUG=true only)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--remove", action="store_true", help="Delete the demo user and client instead."
+        )
+
     def handle(self, *args, **options):
+        if options["remove"]:
+            get_application_model().objects.filter(client_id=CLIENT_ID).delete()
+            get_user_model().objects.filter(username=USERNAME).delete()
+            self.stdout.write(f"Demo user {USERNAME!r} and client {CLIENT_ID!r} removed.")
+            return
         if not settings.DEBUG:
             raise CommandError(
                 "Refusing to create the demo user: its password is public. "
