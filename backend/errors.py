@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from psycopg import OperationalError as PsycopgOperationalError
 
@@ -65,10 +64,3 @@ def is_database_fault(error: BaseException) -> bool:
     the client may retry it.
     """
     return isinstance(error, DATABASE_FAULTS)
-
-
-def require_permission(user, permission: str, what: str) -> None:
-    """Raise ``PermissionDenied`` ("You need the permission 'x' to <what>.") unless
-    ``user`` has the Django permission ``permission`` (``"app_label.codename"``)."""
-    if not user.has_perm(permission):
-        raise PermissionDenied(f"You need the permission {permission!r} to {what}.")

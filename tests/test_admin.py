@@ -337,7 +337,7 @@ def test_editor_without_upper_levels_creates_a_municipality_not_a_district(edito
         f"{LOCATIONS}add/", location_form(code="R1D9", name="Tarak", type="D", parent=tree["r1"].pk)
     )
     message = (
-        "You need the permission 'location.manage_upper_levels' to create or change "
+        "Permission denied: you need 'location.manage_upper_levels' to create or change "
         "regions and districts."
     )
     assert form_errors(response)["__all__"] == [("PERMISSION_DENIED", message)]

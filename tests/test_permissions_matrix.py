@@ -24,8 +24,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from backend.graphql.permissions import NOT_AUTHENTICATED
 from backend.graphql.schema import get_schema
+from backend.permissions import NOT_AUTHENTICATED
 from conftest import GraphQLClient
 from tests import samples
 
@@ -186,7 +186,7 @@ def test_payer_viewer_gets_payers_and_a_permission_error_for_their_location(clie
 # -- regions and districts need location.manage_upper_levels ------------------------------
 
 UPPER_DENIED = (
-    "You need the permission 'location.manage_upper_levels' to create or change regions "
+    "Permission denied: you need 'location.manage_upper_levels' to create or change regions "
     "and districts."
 )
 

@@ -20,8 +20,7 @@ from graphql import GraphQLError
 from strawberry.relay.types import GlobalIDValueError
 
 from backend.errors import UserInputError, is_database_fault
-
-from .permissions import NotAuthenticated
+from backend.permissions import NotAuthenticated
 
 logger = logging.getLogger("backend.graphql")
 

@@ -51,7 +51,7 @@ from strawberry_django.utils.typing import get_django_definition
 
 from backend.graphql.error_logging import report_errors
 from backend.graphql.errors import UserErrorType
-from backend.graphql.permissions import NotAuthenticated, authorize
+from backend.graphql.permissions import authorize
 from backend.graphql.schema import (
     definition_of,
     fresh_fields,
@@ -62,6 +62,7 @@ from backend.graphql.schema import (
     publish_types,
     schema_options,
 )
+from backend.permissions import NotAuthenticated, denied
 from backend.registry import Manifest, ModuleConfig, view_permissions
 
 #: Apollo Federation version of the subgraphs (``@link`` to federation/v2.7).
@@ -189,9 +190,7 @@ def _refusal(info: Info, permission: str | None) -> GraphQLError | None:
         return GraphQLError(str(error), extensions={"code": "FORBIDDEN"})
     if allowed:
         return None
-    return GraphQLError(
-        f"Permission denied: you need {permission!r}.", extensions={"code": "FORBIDDEN"}
-    )
+    return GraphQLError(denied(permission), extensions={"code": "FORBIDDEN"})
 
 
 def _graphql_name(field: Any) -> str:

@@ -1,4 +1,5 @@
-"""Field permissions on Django's model permissions (``app_label.codename``).
+"""Permissions in GraphQL: the adapters of :mod:`backend.permissions` (the rules and
+their messages) to strawberry.
 
 ``HasPerm("location.view_location")`` is a strawberry permission class: anonymous callers
 get "Authentication required", authenticated callers without the permission get
@@ -22,11 +23,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry_django.relay.utils import resolve_model_node, resolve_model_nodes
 
 from backend.errors import UserInputError
-
-NOT_AUTHENTICATED = (
-    "Authentication required: log in (Django session, /accounts/login/) or send "
-    "'Authorization: Bearer <token>'."
-)
+from backend.permissions import denied, has_permission
 
 
 def current_user(info: strawberry.Info) -> Any:
@@ -34,41 +31,14 @@ def current_user(info: strawberry.Info) -> Any:
     return info.context.request.user
 
 
-class NotAuthenticated(PermissionError):
-    """No user: neither a session nor a valid bearer token."""
-
-
-def check_perm(user: Any, permission: str) -> bool:
-    """True when ``user`` is authenticated and has ``permission``.
-
-    Raises :class:`NotAuthenticated` for an anonymous user, so the message says what to do.
-    """
-    if not user.is_authenticated:
-        raise NotAuthenticated(NOT_AUTHENTICATED)
-    return user.has_perm(permission)
-
-
-def required_scope(permission: str) -> str:
-    """The OAuth2 scope a bearer token needs for ``permission``: ``read`` for a view
-    permission, ``write`` for any other (add, change, delete, manage)."""
-    return "read" if permission.partition(".")[2].startswith("view_") else "write"
-
-
 def authorize(info: strawberry.Info, permission: str) -> bool:
-    """True when the request may use ``permission``: its user has it and, for a bearer
-    token, the token's scopes include :func:`required_scope` (else ``PermissionDenied``).
+    """True when the request may use ``permission``: :func:`backend.permissions.has_permission`
+    with the request's user and, for a bearer token, its scopes (set by the view).
 
-    Raises :class:`NotAuthenticated` for an anonymous request.
+    Raises ``NotAuthenticated`` for an anonymous request.
     """
     request = info.context.request
-    allowed = check_perm(request.user, permission)
-    scopes = getattr(request, "oauth_scopes", None)  # set by the view for bearer tokens
-    if allowed and scopes is not None and required_scope(permission) not in scopes:
-        raise PermissionDenied(
-            f"The bearer token's scope does not include {required_scope(permission)!r} "
-            f"(it has: {' '.join(sorted(scopes)) or 'none'})."
-        )
-    return allowed
+    return has_permission(request.user, permission, scopes=getattr(request, "oauth_scopes", None))
 
 
 @functools.cache
@@ -76,7 +46,7 @@ def HasPerm(permission: str) -> type[BasePermission]:
     """A permission class requiring the Django permission ``permission``."""
 
     class HasPermission(BasePermission):
-        message = f"Permission denied: you need {permission!r}."
+        message = denied(permission)
         error_extensions = {"code": "FORBIDDEN"}
 
         def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
@@ -89,7 +59,7 @@ def HasPerm(permission: str) -> type[BasePermission]:
 def require_perm(info: strawberry.Info, permission: str) -> None:
     """Raise unless the request may use ``permission`` (see :func:`authorize`)."""
     if not authorize(info, permission):
-        raise PermissionDenied(f"Permission denied: you need {permission!r}.")
+        raise PermissionDenied(denied(permission))
 
 
 class GuardedNode(relay.Node):

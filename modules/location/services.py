@@ -34,7 +34,8 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from backend import versioning
-from backend.errors import FieldError, ValidationFailed, require_permission
+from backend.errors import FieldError, ValidationFailed
+from backend.permissions import require_permission
 from backend.text import text_errors
 
 from .models import PATH_END, Location

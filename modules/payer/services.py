@@ -32,7 +32,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from backend import versioning
-from backend.errors import FieldError, ValidationFailed, require_permission
+from backend.errors import FieldError, ValidationFailed
+from backend.permissions import require_permission
 from backend.registry import lookup
 from backend.text import text_errors
 
