@@ -261,9 +261,9 @@ def test_authentication_and_permission_errors_carry_a_code(gql_as):
 
 
 def test_a_bug_is_masked_with_a_code(gql, monkeypatch):
-    from modules.location.graphql import queries
+    from backend.graphql import queries
 
-    monkeypatch.setattr(queries, "filter_locations", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(queries, "apply_validity", lambda *a, **k: 1 / 0)
     body = gql.post("{ locations { totalCount } }")
     assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [
         ("Unexpected error.", "INTERNAL_SERVER_ERROR")
@@ -271,12 +271,12 @@ def test_a_bug_is_masked_with_a_code(gql, monkeypatch):
 
 
 def test_a_database_fault_during_execution_is_a_503_to_retry(gql, monkeypatch):
-    from modules.location.graphql import queries
+    from backend.graphql import queries
 
     def lost(*args, **kwargs):
         raise OperationalError("terminating connection due to administrator command")
 
-    monkeypatch.setattr(queries, "filter_locations", lost)
+    monkeypatch.setattr(queries, "apply_validity", lost)
     response = post(gql.client, {"query": "{ locations { totalCount } }"})
     assert response.status_code == 503
     assert response["Retry-After"] == "1"
