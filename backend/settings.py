@@ -377,6 +377,8 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes announces itself at every start; its lockouts are warnings
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }
 
 # Metrics (django-prometheus, Prometheus text format) at /metrics: requests, latencies,

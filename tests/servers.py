@@ -46,14 +46,16 @@ def free_ports(count: int) -> list[int]:
 def base_env(**extra: str) -> dict[str, str]:
     """A clean environment for a server of this project (no variables of the caller's
     shell but PATH), plus ``extra``."""
-    return {
+    env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "backend.settings",
         "LOG_LEVEL": "WARNING",
-        # gunicorn with DEBUG=false refuses the public development key (backend/deployment.py)
-        "SECRET_KEY": secrets.token_urlsafe(50),
         **extra,
     }
+    if "SECRET_KEY_FILE" not in env:
+        # gunicorn with DEBUG=false refuses the public development key (backend/deployment.py)
+        env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    return env
 
 
 def gunicorn_command(port: int, workers: int = 2) -> list[str]:
