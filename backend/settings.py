@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "strawberry_django",
+    "django_vite",
     "oauth2_provider",
     "backend.apps.CoreConfig",
     "backend.legacy.staging.apps.StagingConfig",
@@ -137,6 +138,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# The frontend and GraphiQL as Vite builds them (make frontend), served under
+# STATIC_URL/frontend/ by staticfiles; django-vite links the entries from the manifest.
+STATICFILES_DIRS = [("frontend", BASE_DIR / "frontend" / "dist")]
+DJANGO_VITE = {
+    "default": {
+        "dev_mode": False,
+        "manifest_path": BASE_DIR / "frontend" / "dist" / "manifest.json",
+        "static_url_prefix": "frontend",
+    }
+}
 
 GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=1000)
 if GRAPHQL_MAX_PAGE_SIZE < 1:

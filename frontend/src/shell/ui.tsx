@@ -1,0 +1,162 @@
+// Building blocks every module's screens share: loading and error states, form fields
+// that show the server's validation error on the field it names, and cursor paging.
+import { useId, useState, type ReactNode } from "react";
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p role="status" aria-live="polite" className="loading">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function ErrorMessage({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <p role="alert" className="error">
+      {message}
+    </p>
+  );
+}
+
+/** A mutation's error as the API returns it (UserError). */
+export interface UserError {
+  field?: string | null;
+  code: string;
+  message: string;
+}
+
+/** The errors of `errors` that name `field`, or (field null) those naming no field. */
+export function errorsFor(errors: readonly UserError[], field: string | null): UserError[] {
+  return errors.filter((error) => (error.field ?? null) === field);
+}
+
+/** Errors of the form as a whole (field null or a field the form does not show). */
+export function FormErrors({ errors, fields }: { errors: readonly UserError[]; fields: string[] }) {
+  const general = errors.filter((error) => !error.field || !fields.includes(error.field));
+  if (general.length === 0) return null;
+  return (
+    <div role="alert" className="error">
+      {general.map((error, index) => (
+        <p key={index}>{error.message}</p>
+      ))}
+    </div>
+  );
+}
+
+/**
+ * A labelled form field; `children(id, describedBy)` renders the control. The errors of
+ * `errors` naming `name` appear under it, tied to it by aria-describedby and aria-invalid.
+ */
+export function Field({
+  label,
+  name,
+  errors,
+  children,
+}: {
+  label: string;
+  name: string;
+  errors: readonly UserError[];
+  children: (props: { id: string; "aria-describedby"?: string; "aria-invalid"?: boolean }) => ReactNode;
+}) {
+  const id = useId();
+  const mine = errorsFor(errors, name);
+  const errorId = `${id}-error`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children({
+        id,
+        "aria-describedby": mine.length ? errorId : undefined,
+        "aria-invalid": mine.length ? true : undefined,
+      })}
+      {mine.length > 0 && (
+        <p id={errorId} className="field-error">
+          {mine.map((error) => error.message).join(" ")}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A form's submit and cancel buttons; the submit one says "Saving…" while pending. */
+export function FormButtons({
+  label,
+  pending,
+  onCancel,
+}: {
+  label: string;
+  pending: boolean;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="actions">
+      <button type="submit" disabled={pending}>
+        {pending ? "Saving…" : label}
+      </button>
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  endCursor?: string | null;
+}
+
+/**
+ * Forward cursor paging: `after` for the current page; next() moves on from a page's
+ * endCursor, previous() goes back (the cursors already visited are kept).
+ */
+export function useCursorPager() {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const after = cursors[cursors.length - 1];
+  return {
+    after,
+    page: cursors.length,
+    next: (endCursor: string) => setCursors((list) => [...list, endCursor]),
+    previous: () => setCursors((list) => (list.length > 1 ? list.slice(0, -1) : list)),
+    reset: () => setCursors([null]),
+  };
+}
+
+export function Pager({
+  label,
+  pager,
+  pageInfo,
+  totalCount,
+  pageSize,
+}: {
+  label: string;
+  pager: ReturnType<typeof useCursorPager>;
+  pageInfo?: PageInfo;
+  totalCount?: number | null;
+  pageSize: number;
+}) {
+  const first = (pager.page - 1) * pageSize + 1;
+  return (
+    <nav className="pager" aria-label={`${label} pages`}>
+      <button type="button" onClick={pager.previous} disabled={pager.page === 1}>
+        Previous
+      </button>
+      <span>
+        {totalCount ? `${first}–${Math.min(first + pageSize - 1, totalCount)} of ${totalCount}` : "none"}
+      </span>
+      <button
+        type="button"
+        onClick={() => pageInfo?.endCursor && pager.next(pageInfo.endCursor)}
+        disabled={!pageInfo?.hasNextPage}
+      >
+        Next
+      </button>
+    </nav>
+  );
+}
+
+/** The text as typed, or null when blank (optional API fields take null, not ""). */
+export function orNull(value: string): string | null {
+  return value.trim() === "" ? null : value;
+}
