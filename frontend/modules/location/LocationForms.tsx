@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from "react";
 import type { LocationType } from "../../src/gql/graphql";
 import { useFormMutation } from "../../src/shell/graphql";
-import { ErrorMessage, Field, FormButtons, FormErrors } from "../../src/shell/ui";
+import { ErrorMessage, Field, FormButtons, FormErrors, TextField } from "../../src/shell/ui";
 import { LEVEL_LABEL } from "./levels";
 import { LocationPicker, type PickedLocation } from "./LocationPicker";
 import {
@@ -19,36 +19,57 @@ interface Done {
   onCancel: () => void;
 }
 
+/** The code and name of a location, for a new one or a rename; `save` runs the mutation. */
+function CodeNameForm({
+  title,
+  submitLabel,
+  initial,
+  save,
+  onCancel,
+  errors,
+  pending,
+  failure,
+}: {
+  title: string;
+  submitLabel: string;
+  initial: { code: string; name: string };
+  save: (code: string, name: string) => void;
+  onCancel: () => void;
+} & Pick<ReturnType<typeof useFormMutation>, "errors" | "pending" | "failure">) {
+  const [code, setCode] = useState(initial.code);
+  const [name, setName] = useState(initial.name);
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    save(code, name);
+  };
+  return (
+    <form onSubmit={onSubmit} aria-label={title}>
+      <h3>{title}</h3>
+      <FormErrors errors={errors} fields={["code", "name"]} />
+      <ErrorMessage error={failure} />
+      <TextField label="Code" name="code" errors={errors} value={code} onChange={setCode} />
+      <TextField label="Name" name="name" errors={errors} value={name} onChange={setName} />
+      <FormButtons label={submitLabel} pending={pending} onCancel={onCancel} />
+    </form>
+  );
+}
+
 export function CreateLocationForm({
   type,
   parent,
   onDone,
   onCancel,
 }: Done & { type: LocationType; parent: string | null }) {
-  const [code, setCode] = useState("");
-  const [name, setName] = useState("");
-  const { submit, errors, pending, failure } = useFormMutation(
-    CreateLocationMutation,
-    (data) => data.createLocation,
-    onDone,
-  );
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    submit({ input: { code, name, type, parent } });
-  };
+  const mutation = useFormMutation(CreateLocationMutation, (data) => data.createLocation, onDone);
   return (
-    <form onSubmit={onSubmit} aria-label={`New ${LEVEL_LABEL[type].toLowerCase()}`}>
-      <h3>New {LEVEL_LABEL[type].toLowerCase()}</h3>
-      <FormErrors errors={errors} fields={["code", "name"]} />
-      <ErrorMessage error={failure} />
-      <Field label="Code" name="code" errors={errors}>
-        {(props) => <input {...props} value={code} onChange={(e) => setCode(e.target.value)} />}
-      </Field>
-      <Field label="Name" name="name" errors={errors}>
-        {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
-      </Field>
-      <FormButtons label="Create" pending={pending} onCancel={onCancel} />
-    </form>
+    <CodeNameForm
+      {...mutation}
+      title={`New ${LEVEL_LABEL[type].toLowerCase()}`}
+      submitLabel="Create"
+      initial={{ code: "", name: "" }}
+      save={(code, name) => mutation.submit({ input: { code, name, type, parent } })}
+      onCancel={onCancel}
+    />
   );
 }
 
@@ -57,30 +78,16 @@ export function RenameLocationForm({
   onDone,
   onCancel,
 }: Done & { location: { uuid: string; code: string; name: string } }) {
-  const [code, setCode] = useState(location.code);
-  const [name, setName] = useState(location.name);
-  const { submit, errors, pending, failure } = useFormMutation(
-    UpdateLocationMutation,
-    (data) => data.updateLocation,
-    onDone,
-  );
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    submit({ input: { uuid: location.uuid, code, name } });
-  };
+  const mutation = useFormMutation(UpdateLocationMutation, (data) => data.updateLocation, onDone);
   return (
-    <form onSubmit={onSubmit} aria-label="Rename">
-      <h3>Rename</h3>
-      <FormErrors errors={errors} fields={["code", "name"]} />
-      <ErrorMessage error={failure} />
-      <Field label="Code" name="code" errors={errors}>
-        {(props) => <input {...props} value={code} onChange={(e) => setCode(e.target.value)} />}
-      </Field>
-      <Field label="Name" name="name" errors={errors}>
-        {(props) => <input {...props} value={name} onChange={(e) => setName(e.target.value)} />}
-      </Field>
-      <FormButtons label="Save" pending={pending} onCancel={onCancel} />
-    </form>
+    <CodeNameForm
+      {...mutation}
+      title="Rename"
+      submitLabel="Save"
+      initial={location}
+      save={(code, name) => mutation.submit({ input: { uuid: location.uuid, code, name } })}
+      onCancel={onCancel}
+    />
   );
 }
 

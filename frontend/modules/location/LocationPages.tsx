@@ -7,7 +7,7 @@ import { can } from "../../src/shell/config";
 import { useGraphQL } from "../../src/shell/graphql";
 import { ContributionPoint } from "../../src/shell/registry";
 import { useShellStore } from "../../src/shell/store";
-import { ErrorMessage, Loading } from "../../src/shell/ui";
+import { ErrorMessage, HistorySection, Loading, formatDate } from "../../src/shell/ui";
 import { LocationChildren } from "./LocationChildren";
 import {
   CreateLocationForm,
@@ -49,10 +49,6 @@ export function LocationsPage() {
 }
 
 type Action = "rename" | "move" | "delete" | "create" | null;
-
-function formatDate(value: string | null | undefined): string {
-  return value ? new Date(value).toLocaleString() : "current";
-}
 
 export function LocationDetailPage() {
   const { uuid = "" } = useParams();
@@ -169,35 +165,14 @@ function LocationDetail({ uuid }: { uuid: string }) {
         <LocationChildren title={LEVEL_PLURAL[below]} filter={{ parent: location.uuid }} />
       )}
       {current && <ContributionPoint name="location.detail.panels" />}
-      <section aria-labelledby="location-history">
-        <h2 id="location-history">History</h2>
-        {location.history.length === 0 ? (
-          <p>No earlier versions.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Code</th>
-                <th>Name</th>
-                <th>Level</th>
-                <th>Valid from</th>
-                <th>Valid to</th>
-              </tr>
-            </thead>
-            <tbody>
-              {location.history.map((version) => (
-                <tr key={version.uuid}>
-                  <td>{version.code}</td>
-                  <td>{version.name}</td>
-                  <td>{LEVEL_LABEL[version.type]}</td>
-                  <td>{formatDate(version.validityFrom)}</td>
-                  <td>{formatDate(version.validityTo)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+      <HistorySection
+        rows={location.history}
+        columns={[
+          { header: "Code", cell: (version) => version.code },
+          { header: "Name", cell: (version) => version.name },
+          { header: "Level", cell: (version) => LEVEL_LABEL[version.type] },
+        ]}
+      />
     </article>
   );
 }

@@ -2,7 +2,7 @@
 import { useDeferredValue, useState } from "react";
 import { Link } from "react-router-dom";
 import { useGraphQL } from "../../src/shell/graphql";
-import { ErrorMessage, Loading, Pager, useCursorPager } from "../../src/shell/ui";
+import { ErrorMessage, Loading, Pager, Table, useCursorPager } from "../../src/shell/ui";
 import { LEVEL_LABEL, chainText } from "./levels";
 import { LocationListQuery } from "./operations";
 
@@ -36,28 +36,16 @@ export function LocationSearch() {
           <ErrorMessage error={query.error} />
           {connection && (
             <>
-              <table aria-label="Search results">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Code</th>
-                    <th>Level</th>
-                    <th>In</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {connection.edges.map(({ node }) => (
-                    <tr key={node.uuid}>
-                      <td>
-                        <Link to={`/locations/${node.uuid}`}>{node.name}</Link>
-                      </td>
-                      <td>{node.code}</td>
-                      <td>{LEVEL_LABEL[node.type]}</td>
-                      <td>{chainText(node.parent)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <Table
+                label="Search results"
+                rows={connection.edges.map((edge) => edge.node)}
+                columns={[
+                  { header: "Name", cell: (node) => <Link to={`/locations/${node.uuid}`}>{node.name}</Link> },
+                  { header: "Code", cell: (node) => node.code },
+                  { header: "Level", cell: (node) => LEVEL_LABEL[node.type] },
+                  { header: "In", cell: (node) => chainText(node.parent) },
+                ]}
+              />
               <Pager
                 label="Search results"
                 pager={pager}

@@ -88,9 +88,7 @@ export const CreateLocationMutation = graphql(`
         uuid
       }
       errors {
-        field
-        code
-        message
+        ...UserErrorFields
       }
     }
   }
@@ -103,9 +101,7 @@ export const UpdateLocationMutation = graphql(`
         uuid
       }
       errors {
-        field
-        code
-        message
+        ...UserErrorFields
       }
     }
   }
@@ -118,9 +114,7 @@ export const MoveLocationMutation = graphql(`
         uuid
       }
       errors {
-        field
-        code
-        message
+        ...UserErrorFields
       }
     }
   }
@@ -133,9 +127,7 @@ export const DeleteLocationMutation = graphql(`
         uuid
       }
       errors {
-        field
-        code
-        message
+        ...UserErrorFields
       }
     }
   }

@@ -5,7 +5,7 @@ import { useState, type FormEvent } from "react";
 import type { PayerType } from "../../src/gql/graphql";
 import { useFormMutation } from "../../src/shell/graphql";
 import { useContributions } from "../../src/shell/registry";
-import { ErrorMessage, Field, FormButtons, FormErrors, orNull } from "../../src/shell/ui";
+import { ErrorMessage, Field, FormButtons, FormErrors, TextField, orNull } from "../../src/shell/ui";
 import { CreatePayerMutation, UpdatePayerMutation } from "./operations";
 import { PAYER_TYPES } from "./types";
 
@@ -66,16 +66,11 @@ export function PayerForm({
     if (payer?.uuid) update.submit({ input: { uuid: payer.uuid, ...input } });
     else create.submit({ input });
   };
-  const text = (label: string, field: string, value: string, set: (value: string) => void) => (
-    <Field label={label} name={field} errors={errors}>
-      {(props) => <input {...props} value={value} onChange={(e) => set(e.target.value)} />}
-    </Field>
-  );
   return (
     <form onSubmit={onSubmit} aria-label={payer?.uuid ? "Edit payer" : "New payer"}>
       <FormErrors errors={errors} fields={FIELDS} />
       <ErrorMessage error={failure} />
-      {text("Name", "name", name, setName)}
+      <TextField label="Name" name="name" errors={errors} value={name} onChange={setName} />
       <Field label="Type" name="type" errors={errors}>
         {(props) => (
           <select {...props} value={type} onChange={(e) => setType(e.target.value as PayerType)}>
@@ -105,9 +100,9 @@ export function PayerForm({
       <Field label="Address" name="address" errors={errors}>
         {(props) => <textarea {...props} value={address} onChange={(e) => setAddress(e.target.value)} />}
       </Field>
-      {text("Phone", "phone", phone, setPhone)}
-      {text("Fax", "fax", fax, setFax)}
-      {text("E-mail", "email", email, setEmail)}
+      <TextField label="Phone" name="phone" errors={errors} value={phone} onChange={setPhone} />
+      <TextField label="Fax" name="fax" errors={errors} value={fax} onChange={setFax} />
+      <TextField label="E-mail" name="email" errors={errors} value={email} onChange={setEmail} />
       <FormButtons label={payer?.uuid ? "Save" : "Create"} pending={pending} onCancel={onCancel} />
     </form>
   );

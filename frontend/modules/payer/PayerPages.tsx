@@ -5,16 +5,21 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import type { PayerType } from "../../src/gql/graphql";
 import { can } from "../../src/shell/config";
 import { useFormMutation, useGraphQL } from "../../src/shell/graphql";
-import { ErrorMessage, FormErrors, Loading, Pager, useCursorPager } from "../../src/shell/ui";
+import {
+  ErrorMessage,
+  FormErrors,
+  HistorySection,
+  Loading,
+  Pager,
+  Table,
+  formatDate,
+  useCursorPager,
+} from "../../src/shell/ui";
 import { DeletePayerMutation, PayerDetailQuery, PayerListQuery } from "./operations";
 import { PayerForm } from "./PayerForm";
 import { PAYER_TYPES } from "./types";
 
 const PAGE = 25;
-
-function formatDate(value: string | null | undefined): string {
-  return value ? new Date(value).toLocaleString() : "current";
-}
 
 export function PayerListPage() {
   const [text, setText] = useState("");
@@ -62,30 +67,20 @@ export function PayerListPage() {
       <ErrorMessage error={query.error} />
       {connection && (
         <>
-          <table aria-label="Payers">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Type</th>
-                <th>Location</th>
-                <th>Phone</th>
-                <th>E-mail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {connection.edges.map(({ node }) => (
-                <tr key={node.uuid}>
-                  <td>
-                    <Link to={`/payers/${node.uuid}`}>{node.name}</Link>
-                  </td>
-                  <td>{PAYER_TYPES[node.type]}</td>
-                  <td>{node.location ? `${node.location.name} (${node.location.code})` : ""}</td>
-                  <td>{node.phone}</td>
-                  <td>{node.email}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            label="Payers"
+            rows={connection.edges.map((edge) => edge.node)}
+            columns={[
+              { header: "Name", cell: (node) => <Link to={`/payers/${node.uuid}`}>{node.name}</Link> },
+              { header: "Type", cell: (node) => PAYER_TYPES[node.type] },
+              {
+                header: "Location",
+                cell: (node) => (node.location ? `${node.location.name} (${node.location.code})` : ""),
+              },
+              { header: "Phone", cell: (node) => node.phone },
+              { header: "E-mail", cell: (node) => node.email },
+            ]}
+          />
           <Pager
             label="Payers"
             pager={pager}
@@ -183,37 +178,15 @@ function PayerDetail({ uuid }: { uuid: string }) {
           </div>
         </div>
       )}
-      <section aria-labelledby="payer-history">
-        <h2 id="payer-history">History</h2>
-        {payer.history.length === 0 ? (
-          <p>No earlier versions.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Type</th>
-                <th>Phone</th>
-                <th>E-mail</th>
-                <th>Valid from</th>
-                <th>Valid to</th>
-              </tr>
-            </thead>
-            <tbody>
-              {payer.history.map((version) => (
-                <tr key={version.uuid}>
-                  <td>{version.name}</td>
-                  <td>{PAYER_TYPES[version.type]}</td>
-                  <td>{version.phone}</td>
-                  <td>{version.email}</td>
-                  <td>{formatDate(version.validityFrom)}</td>
-                  <td>{formatDate(version.validityTo)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+      <HistorySection
+        rows={payer.history}
+        columns={[
+          { header: "Name", cell: (version) => version.name },
+          { header: "Type", cell: (version) => PAYER_TYPES[version.type] },
+          { header: "Phone", cell: (version) => version.phone },
+          { header: "E-mail", cell: (version) => version.email },
+        ]}
+      />
     </article>
   );
 }

@@ -68,9 +68,7 @@ export const CreatePayerMutation = graphql(`
         uuid
       }
       errors {
-        field
-        code
-        message
+        ...UserErrorFields
       }
     }
   }
@@ -83,9 +81,7 @@ export const UpdatePayerMutation = graphql(`
         uuid
       }
       errors {
-        field
-        code
-        message
+        ...UserErrorFields
       }
     }
   }
@@ -98,9 +94,7 @@ export const DeletePayerMutation = graphql(`
         uuid
       }
       errors {
-        field
-        code
-        message
+        ...UserErrorFields
       }
     }
   }

@@ -80,6 +80,27 @@ export function Field({
   );
 }
 
+/** A labelled one-line text input with its errors (see Field). */
+export function TextField({
+  label,
+  name,
+  errors,
+  value,
+  onChange,
+}: {
+  label: string;
+  name: string;
+  errors: readonly UserError[];
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field label={label} name={name} errors={errors}>
+      {(props) => <input {...props} value={value} onChange={(event) => onChange(event.target.value)} />}
+    </Field>
+  );
+}
+
 /** A form's submit and cancel buttons; the submit one says "Saving…" while pending. */
 export function FormButtons({
   label,
@@ -153,6 +174,75 @@ export function Pager({
         Next
       </button>
     </nav>
+  );
+}
+
+export interface Column<T> {
+  header: string;
+  cell: (row: T) => ReactNode;
+}
+
+/** A table of `rows`, one column per entry of `columns`; `label` names it for screen readers. */
+export function Table<T extends { uuid: string }>({
+  label,
+  rows,
+  columns,
+}: {
+  label?: string;
+  rows: readonly T[];
+  columns: Column<T>[];
+}) {
+  return (
+    <table aria-label={label}>
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th key={column.header}>{column.header}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={row.uuid}>
+            {columns.map((column) => (
+              <td key={column.header}>{column.cell(row)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A validity instant in the user's locale; "current" for none (validityTo of a current row). */
+export function formatDate(value: string | null | undefined): string {
+  return value ? new Date(value).toLocaleString() : "current";
+}
+
+/** The "History" section of a versioned row: its earlier versions, with their validity. */
+export function HistorySection<T extends { uuid: string; validityFrom: string; validityTo?: string | null }>({
+  rows,
+  columns,
+}: {
+  rows: readonly T[];
+  columns: Column<T>[];
+}) {
+  return (
+    <section aria-labelledby="history">
+      <h2 id="history">History</h2>
+      {rows.length === 0 ? (
+        <p>No earlier versions.</p>
+      ) : (
+        <Table
+          rows={rows}
+          columns={[
+            ...columns,
+            { header: "Valid from", cell: (row) => formatDate(row.validityFrom) },
+            { header: "Valid to", cell: (row) => formatDate(row.validityTo) },
+          ]}
+        />
+      )}
+    </section>
   );
 }
 
