@@ -236,6 +236,8 @@ describe("GraphiQL", () => {
   it("renders from the server's own files and runs a query", async () => {
     await page.goto(`${BASE_URL}/graphql`);
     await page.locator(".graphiql-container").waitFor();
+    // the editors are ready when the default query is in place
+    await page.locator(".graphiql-query-editor").getByText("totalCount").waitFor();
     await page.getByRole("button", { name: /Execute query/ }).click();
     await page.locator(".result-window").getByText('"totalCount": 210').waitFor();
     await screenshot(page, "graphiql");
