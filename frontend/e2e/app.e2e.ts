@@ -69,6 +69,28 @@ describe("the shell", () => {
     expect(await menu.getByRole("link", { name: "Payers" }).count()).toBe(payerActive ? 1 : 0);
     expect(await accessibilityViolations(page)).toEqual([]);
   });
+
+  it("works from the keyboard: skip link, menu, links", async () => {
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Tab"); // the brand link
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Locations");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/app\/locations$/);
+    const firstRegion = page.getByRole("region", { name: "Regions" }).getByRole("link").first();
+    await firstRegion.focus();
+    const name = await firstRegion.innerText();
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { level: 1, name: new RegExp(name) }).waitFor();
+  });
+
+  it("logs out", async () => {
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.waitForURL(/\/accounts\/login\/$/);
+    await page.goto(`${BASE_URL}/app/`);
+    await page.waitForURL(/\/accounts\/login\/\?next=\/app\/$/);
+  });
 });
 
 describe("locations", () => {
