@@ -5,6 +5,7 @@ import { GraphiQL } from "graphiql";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import "graphiql/style.css";
+import "./graphiql.css";
 import { readConfig } from "../shell/config";
 
 const config = readConfig();
