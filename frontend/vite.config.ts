@@ -28,7 +28,7 @@ export default defineConfig({
         fileParallelism: false,
       }
     : {
-        include: ["modules/**/*.test.tsx", "src/**/*.test.tsx"],
+        include: ["modules/**/*.test.tsx", "src/**/*.test.{ts,tsx}"],
         environment: "jsdom",
         globals: true,
         setupFiles: ["src/shell/test-setup.ts"],

@@ -157,6 +157,7 @@ describe("locations", () => {
     const codeError = await page.locator(`#${await code.getAttribute("aria-describedby")}`).innerText();
     expect(codeError.length).toBeGreaterThan(0);
     await screenshot(page, "location-validation");
+    expect(await accessibilityViolations(page)).toEqual([]);
     await code.fill(`E2${suffix}`);
     await form.getByLabel("Name").fill(`E2E commune ${suffix}`);
     await form.getByRole("button", { name: "Create" }).click();
@@ -223,6 +224,7 @@ describe.runIf(payerActive)("payers", () => {
     expect(await form.getByLabel("Name").getAttribute("aria-invalid")).toBe("true");
     expect(await form.getByLabel("E-mail").getAttribute("aria-invalid")).toBe("true");
     await screenshot(page, "payer-validation");
+    expect(await accessibilityViolations(page)).toEqual([]);
     await form.getByLabel("Name").fill(`E2E payer ${suffix}`);
     await form.getByLabel("E-mail").fill("e2e@example.org");
     await form.getByRole("searchbox").fill(district.name);
@@ -238,6 +240,7 @@ describe.runIf(payerActive)("payers", () => {
     await page.getByText("+855 12 345 678").first().waitFor();
     await page.getByRole("region", { name: "History" }).getByRole("cell", { name: "e2e@example.org" }).waitFor();
     await screenshot(page, "payer-detail");
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     await page.getByRole("button", { name: "Delete" }).click();
     await page.getByRole("button", { name: "Confirm delete" }).click();
