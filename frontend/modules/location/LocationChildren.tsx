@@ -33,8 +33,7 @@ export function LocationChildren({ title, filter }: { title: string; filter: Loc
           <Pager
             label={title}
             pager={pager}
-            pageInfo={connection.pageInfo}
-            totalCount={connection.totalCount}
+            connection={connection}
             pageSize={CHILDREN_PAGE}
           />
         </>

@@ -49,8 +49,7 @@ export function LocationSearch() {
               <Pager
                 label="Search results"
                 pager={pager}
-                pageInfo={connection.pageInfo}
-                totalCount={connection.totalCount}
+                connection={connection}
                 pageSize={PAGE}
               />
             </>

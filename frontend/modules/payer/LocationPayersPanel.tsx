@@ -41,8 +41,7 @@ function Panel({ uuid, name }: { uuid: string; name: string }) {
             <Pager
               label="Payers"
               pager={pager}
-              pageInfo={connection.pageInfo}
-              totalCount={connection.totalCount}
+              connection={connection}
               pageSize={PAGE}
             />
           </>

@@ -84,8 +84,7 @@ export function PayerListPage() {
           <Pager
             label="Payers"
             pager={pager}
-            pageInfo={connection.pageInfo}
-            totalCount={connection.totalCount}
+            connection={connection}
             pageSize={PAGE}
           />
         </>

@@ -144,19 +144,19 @@ export function useCursorPager() {
   };
 }
 
+/** Previous / next buttons and "first–last of total" for one page of `connection`. */
 export function Pager({
   label,
   pager,
-  pageInfo,
-  totalCount,
+  connection,
   pageSize,
 }: {
   label: string;
   pager: ReturnType<typeof useCursorPager>;
-  pageInfo?: PageInfo;
-  totalCount?: number | null;
+  connection: { pageInfo: PageInfo; totalCount?: number | null };
   pageSize: number;
 }) {
+  const { pageInfo, totalCount } = connection;
   const first = (pager.page - 1) * pageSize + 1;
   return (
     <nav className="pager" aria-label={`${label} pages`}>
