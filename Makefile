@@ -1,7 +1,9 @@
 # openIMIS GraphQL backend: the two quick-start commands and a few helpers.
 #
-#   make run    install into .venv, load the Cambodia demo data into SQLite, serve /graphql
-#   make test   run the test suite (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL)
+#   make run    install into .venv, build the frontend, load the Cambodia demo data into SQLite,
+#               serve the frontend at / and /graphql
+#   make test   run the test suite (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL),
+#               the frontend's lint and component tests, and its browser tests
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,10 +11,17 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# Frontend: npm packages from frontend/package-lock.json; Vite builds frontend/dist, which
+# Django serves as static files. The build types the GraphQL operations from schema.graphql.
+FRONTEND_STAMP := frontend/node_modules/.package-lock.json
+FRONTEND_BUILD := frontend/dist/manifest.json
+FRONTEND_SOURCES := $(shell find frontend/src frontend/modules -type f -not -path 'frontend/src/gql/*' 2>/dev/null) \
+	frontend/vite.config.ts frontend/codegen.ts frontend/tsconfig.json schema.graphql
+
 
 .PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
 	check-supergraph schema-changes gateway bench-import bench lock check-lock bench-attack \
-	bench-faults
+	bench-faults frontend frontend-test bench-frontend
 
 # Every Python package comes from the hashed lock (requirements/dev.txt: the runtime, the
 # demo data, tracing, the dev and bench tools); the project itself is then installed
@@ -51,17 +60,35 @@ demo-data: $(STAMP)
 		*) echo "payer module not active: no demo payers" ;; esac
 	DEBUG=true $(BIN)/python manage.py create_demo_user
 
-run: demo-data
-	@echo "Serving http://$(HOST):$(PORT)/graphql (GraphiQL in a browser); Ctrl-C stops."
+run: demo-data frontend
+	@echo "Serving http://$(HOST):$(PORT)/ (the frontend; GraphiQL at /graphql); Ctrl-C stops."
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP)
+test: $(STAMP) frontend-test
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(STAMP) $(FRONTEND_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	npm --prefix frontend run --silent lint
+
+$(FRONTEND_STAMP): frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund
+
+$(FRONTEND_BUILD): $(FRONTEND_STAMP) $(FRONTEND_SOURCES)
+	npm --prefix frontend run --silent build
+
+frontend: $(FRONTEND_BUILD)
+
+# Component tests (Vitest); the browser tests run in pytest (tests/test_frontend_browser.py).
+frontend-test: $(FRONTEND_BUILD)
+	npm --prefix frontend test
+
+# Browser benchmark against a running server (make run): BENCH_URL, default the quick start's.
+BENCH_URL ?= http://$(HOST):$(PORT)
+bench-frontend: $(FRONTEND_STAMP)
+	npm --prefix frontend run --silent bench -- $(BENCH_URL)
 
 schema: $(STAMP)
 	$(BIN)/python manage.py graphql_schema
@@ -98,7 +125,7 @@ bench-import: $(STAMP)
 	$(BIN)/python scripts/bench_import.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles federation/node_modules
+	rm -rf $(VENV) db.sqlite3 staticfiles federation/node_modules frontend/node_modules frontend/dist
 
 # Benchmark of the API at national scale on PostgreSQL (README "Benchmark"); writes
 # bench/results.json. BENCH_ARGS passes options, e.g. BENCH_ARGS="--reuse --only 1,3".

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "strawberry_django",
+    "django_vite",
     "oauth2_provider",
     "corsheaders",
     "health_check",
@@ -277,6 +278,16 @@ STORAGES = {
 }
 _collected = Path(str(STATIC_ROOT))
 WHITENOISE_USE_FINDERS = not (_collected.is_dir() and any(_collected.iterdir()))
+# The frontend and GraphiQL as Vite builds them (make frontend), served under
+# STATIC_URL/frontend/ by staticfiles; django-vite links the entries from the manifest.
+STATICFILES_DIRS = [("frontend", BASE_DIR / "frontend" / "dist")]
+DJANGO_VITE = {
+    "default": {
+        "dev_mode": False,
+        "manifest_path": BASE_DIR / "frontend" / "dist" / "manifest.json",
+        "static_url_prefix": "frontend",
+    }
+}
 
 GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=1000)
 if GRAPHQL_MAX_PAGE_SIZE < 1:

@@ -1,18 +1,20 @@
 """URLs: ``/graphql`` (the composed schema, GraphiQL in a browser), one federation
 subgraph per active module at ``/graphql/<module>``, ``/accounts/`` login, ``/o/``
-OAuth2 tokens, ``/admin/``, and for operators ``/health/live``, ``/health/ready``
-(:mod:`backend.health`) and ``/metrics`` (:mod:`backend.observability`)."""
+OAuth2 tokens, ``/admin/``, for operators ``/health/live``, ``/health/ready``
+(:mod:`backend.health`) and ``/metrics`` (:mod:`backend.observability`), and the frontend:
+``/`` leads to ``/app/`` (:mod:`backend.web`)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from backend import web
 from backend.graphql.federation import get_subgraph
 from backend.graphql.schema import get_schema
 from backend.health import LivenessView, ReadinessView
 from backend.observability import metrics_view, observe
 from backend.registry import active_modules
-from backend.views import AuthenticatedGraphQLView, oauth2_urlpatterns
+from backend.views import oauth2_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -23,18 +25,19 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("o/", include((oauth2_urlpatterns(), "oauth2_provider"))),
+    path("", web.home, name="home"),
+    path(web.FRONTEND_PREFIX, web.frontend, name="frontend"),
+    re_path(rf"^{web.FRONTEND_PREFIX}(?P<path>.+)$", web.frontend),
     # The composed schema first: the subgraphs read the definitions it leaves in place.
     path(
         "graphql",
-        AuthenticatedGraphQLView.as_view(schema=observe(get_schema(), "graphql")),
+        web.GraphQLView.as_view(schema=observe(get_schema(), "graphql")),
         name="graphql",
     ),
     *(
         path(
             f"graphql/{module.label}",
-            AuthenticatedGraphQLView.as_view(
-                schema=observe(get_subgraph(module.label), module.label)
-            ),
+            web.GraphQLView.as_view(schema=observe(get_subgraph(module.label), module.label)),
         )
         for module in active_modules()
     ),

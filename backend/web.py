@@ -1,0 +1,88 @@
+"""The browser side: the modular frontend and GraphiQL, served on the API's origin.
+
+Both are built by Vite from ``frontend/`` (``make frontend``: ``npm ci`` from the lock
+file, then ``npm run build``) into ``frontend/dist``, which Django's staticfiles serves
+under ``STATIC_URL`` + ``frontend/`` (``STATICFILES_DIRS``); django-vite reads Vite's
+manifest to link the hashed files. Nothing is loaded from another host.
+
+- ``GET /`` redirects to ``/app/``; ``/app/…`` needs a logged-in session (else the login
+  page, then back) and answers the shell's page for every path below it (the shell routes
+  in the browser).
+- ``GET /graphql`` from a browser answers GraphiQL (:class:`GraphQLView`).
+
+Each page carries, as JSON in ``<script id="openimis-config">`` (:func:`shell_config`),
+the active modules (``OPENIMIS_MODULES``: the shell activates the frontend module folders
+of the same names), the user and the CSRF token its POSTs send in ``X-CSRFToken``.
+When the build is missing, both pages answer 503 saying how to build it.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django_vite.core.exceptions import DjangoViteAssetNotFoundError
+
+from backend.registry import active_modules
+from backend.views import AuthenticatedGraphQLView
+
+#: Where the shell lives; every path below it answers the shell's page.
+FRONTEND_PREFIX = "app/"
+
+NOT_BUILT = (
+    "The frontend is not built: run `make frontend` (npm ci and npm run build in "
+    "frontend/), then reload. ({error})"
+)
+
+
+def shell_config(request: HttpRequest) -> dict:
+    """What the browser side needs from the server, as JSON-ready data.
+
+    ``modules``: labels of the active modules, in ``OPENIMIS_MODULES`` order;
+    ``user``: ``{"username", "permissions"}`` (Django permission names such as
+    ``"location.add_location"``, sorted; empty for an anonymous user); ``csrfToken``;
+    ``graphqlUrl``, ``graphiqlUrl``, ``logoutUrl``: paths on this server.
+    """
+    user = request.user
+    return {
+        "modules": [module.label for module in active_modules()],
+        "graphqlUrl": reverse("graphql"),
+        "graphiqlUrl": reverse("graphql"),
+        "logoutUrl": reverse("logout"),
+        "csrfToken": get_token(request),
+        "user": {
+            "username": user.get_username() if user.is_authenticated else "",
+            "permissions": sorted(user.get_all_permissions()) if user.is_authenticated else [],
+        },
+    }
+
+
+def _page(request: HttpRequest, template: str) -> HttpResponse:
+    try:
+        content = render_to_string(template, {"config": shell_config(request)}, request)
+    except DjangoViteAssetNotFoundError as error:
+        return HttpResponse(
+            NOT_BUILT.format(error=error), status=503, content_type="text/plain; charset=utf-8"
+        )
+    return HttpResponse(content)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """``GET /``: to the frontend."""
+    return redirect("frontend")
+
+
+@login_required
+def frontend(request: HttpRequest, path: str = "") -> HttpResponse:
+    """The shell's page, for ``/app/`` and every path below it (client-side routes)."""
+    return _page(request, "frontend/shell.html")
+
+
+class GraphQLView(AuthenticatedGraphQLView):
+    """The GraphQL endpoint, whose browser page is GraphiQL from the server's own files."""
+
+    def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
+        return _page(request, "frontend/graphiql.html")

@@ -1,0 +1,14 @@
+// The location module's contributions to the shell.
+import { defineModule } from "../../src/shell/registry";
+import { LocationDetailPage, LocationsPage } from "./LocationPages";
+import { LocationPicker } from "./LocationPicker";
+
+export default defineModule({
+  label: "location",
+  menu: [{ path: "/locations", label: "Locations" }],
+  routes: [
+    { path: "locations", element: <LocationsPage /> },
+    { path: "locations/:uuid", element: <LocationDetailPage /> },
+  ],
+  contributions: { "location.picker": [LocationPicker] },
+});

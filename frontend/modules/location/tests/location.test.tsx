@@ -1,0 +1,158 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { useShellStore } from "../../../src/shell/store";
+import { connection, mockGraphQL, renderShell } from "../../../src/shell/testing";
+
+const region = { uuid: "r-1", code: "01", name: "Banteay Meanchey", type: "REGION", parent: null };
+const district = {
+  uuid: "d-1",
+  code: "0102",
+  name: "Mongkol Borei",
+  type: "DISTRICT",
+  parent: { uuid: "r-1", code: "01", name: "Banteay Meanchey", type: "REGION", parent: null },
+};
+
+function detail(overrides: object = {}) {
+  return {
+    ...district,
+    malePopulation: 10,
+    femalePopulation: 12,
+    otherPopulation: null,
+    families: 7,
+    validityFrom: "2026-01-01T00:00:00Z",
+    validityTo: null,
+    history: [],
+    ...overrides,
+  };
+}
+
+describe("the regions page", () => {
+  it("asks for one page of regions and the next page from the end cursor", async () => {
+    const calls = mockGraphQL({
+      LocationList: (variables) =>
+        variables.after
+          ? { locations: connection([{ ...region, uuid: "r-2", name: "Battambang", code: "02" }], { totalCount: 26 }) }
+          : { locations: connection([region], { totalCount: 26, hasNextPage: true }) },
+    });
+    renderShell("/locations");
+    const regions = await screen.findByRole("region", { name: "Regions" });
+    await within(regions).findByRole("link", { name: "Banteay Meanchey" });
+    expect(calls[0].variables).toMatchObject({ filter: { type: "REGION" }, first: 25, after: null });
+
+    await userEvent.click(within(regions).getByRole("button", { name: "Next" }));
+    await within(regions).findByRole("link", { name: "Battambang" });
+    expect(calls.at(-1)?.variables).toMatchObject({ first: 25, after: "cursor-1" });
+    expect(within(regions).getByText("26–26 of 26")).toBeInTheDocument();
+  });
+
+  it("shows each search result with its parent chain", async () => {
+    const calls = mockGraphQL({
+      LocationList: (variables) =>
+        (variables.filter as { search?: string }).search
+          ? { locations: connection([{ ...district, parent: { ...district.parent } }]) }
+          : { locations: connection([region]) },
+    });
+    renderShell("/locations");
+    await userEvent.type(screen.getByRole("searchbox", { name: "Search locations by code or name" }), "Mong");
+    const results = await screen.findByRole("table", { name: "Search results" });
+    const row = await within(results).findByRole("row", { name: /Mongkol Borei/ });
+    expect(row).toHaveTextContent("0102");
+    expect(row).toHaveTextContent("District");
+    expect(row).toHaveTextContent("Banteay Meanchey");
+    expect(calls.at(-1)?.variables).toMatchObject({ filter: { search: "Mong" }, first: 20 });
+  });
+});
+
+describe("the location detail", () => {
+  it("shows the parent chain, pages the children and publishes the selected location", async () => {
+    const calls = mockGraphQL({
+      LocationDetail: () => ({ location: detail() }),
+      LocationList: () => ({ locations: connection([], { totalCount: 0 }) }),
+      PayerList: () => ({ payers: connection([]) }),
+    });
+    renderShell("/locations/d-1", ["location"]);
+    await screen.findByRole("heading", { level: 1, name: /Mongkol Borei/ });
+    const chain = screen.getByRole("navigation", { name: "Parent chain" });
+    expect(within(chain).getAllByRole("listitem").map((item) => item.textContent)).toEqual([
+      "Locations",
+      "Banteay Meanchey",
+      "Mongkol Borei",
+    ]);
+    await screen.findByRole("region", { name: "Municipalities" });
+    expect(calls.find((call) => call.operation === "LocationList")?.variables).toMatchObject({
+      filter: { parent: "d-1" },
+      first: 25,
+    });
+    expect(useShellStore.getState().selectedLocation).toEqual({
+      uuid: "d-1",
+      code: "0102",
+      name: "Mongkol Borei",
+      type: "DISTRICT",
+    });
+    // only the location module is active: no panel, no payer request
+    expect(screen.queryByRole("heading", { name: /^Payers of/ })).toBeNull();
+    expect(calls.some((call) => call.operation === "PayerList")).toBe(false);
+  });
+
+  it("shows each error of a rename on the field it names, and saves the name when accepted", async () => {
+    let accept = false;
+    const calls = mockGraphQL({
+      LocationDetail: () => ({ location: detail() }),
+      LocationList: () => ({ locations: connection([]) }),
+      UpdateLocation: () => ({
+        updateLocation: accept
+          ? { location: { uuid: "d-1" }, errors: [] }
+          : {
+              location: null,
+              errors: [
+                { field: "name", code: "TOO_LONG", message: "Name has at most 50 characters." },
+                { field: null, code: "CONFLICT", message: "Someone changed it meanwhile." },
+              ],
+            },
+      }),
+    });
+    renderShell("/locations/d-1", ["location"]);
+    await userEvent.click(await screen.findByRole("button", { name: "Rename" }));
+    const form = screen.getByRole("form", { name: "Rename" });
+    const name = within(form).getByLabelText("Name");
+    await userEvent.clear(name);
+    await userEvent.type(name, "x".repeat(51));
+    await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+
+    await waitFor(() => expect(name).toHaveAttribute("aria-invalid", "true"));
+    expect(name).toHaveAccessibleDescription("Name has at most 50 characters.");
+    expect(within(form).getByLabelText("Code")).not.toHaveAttribute("aria-invalid");
+    expect(within(form).getByRole("alert")).toHaveTextContent("Someone changed it meanwhile.");
+    expect(calls.find((call) => call.operation === "UpdateLocation")).toEqual({
+      operation: "UpdateLocation",
+      variables: { input: { uuid: "d-1", code: "0102", name: "x".repeat(51) } },
+    });
+
+    accept = true;
+    await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.queryByRole("form", { name: "Rename" })).toBeNull());
+  });
+
+  it("offers each change only to a user holding its permission", async () => {
+    mockGraphQL({
+      LocationDetail: () => ({ location: detail() }),
+      LocationList: () => ({ locations: connection([]) }),
+    });
+    const { unmount } = renderShell("/locations/d-1", ["location"]);
+    const actions = await screen.findByRole("group", { name: "Actions" });
+    expect(within(actions).getAllByRole("button").map((button) => button.textContent)).toEqual([
+      "Rename",
+      "Move",
+      "New municipality",
+      "Delete",
+    ]);
+    unmount();
+    renderShell("/locations/d-1", ["location"], ["location.view_location", "location.change_location"]);
+    const fewer = await screen.findByRole("group", { name: "Actions" });
+    expect(within(fewer).getAllByRole("button").map((button) => button.textContent)).toEqual([
+      "Rename",
+      "Move",
+    ]);
+  });
+});

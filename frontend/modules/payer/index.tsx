@@ -1,0 +1,16 @@
+// The payer module's contributions to the shell, including its panel in the location
+// detail (a named contribution point the location module renders).
+import { defineModule } from "../../src/shell/registry";
+import { LocationPayersPanel } from "./LocationPayersPanel";
+import { NewPayerPage, PayerDetailPage, PayerListPage } from "./PayerPages";
+
+export default defineModule({
+  label: "payer",
+  menu: [{ path: "/payers", label: "Payers" }],
+  routes: [
+    { path: "payers", element: <PayerListPage /> },
+    { path: "payers/new", element: <NewPayerPage /> },
+    { path: "payers/:uuid", element: <PayerDetailPage /> },
+  ],
+  contributions: { "location.detail.panels": [LocationPayersPanel] },
+});

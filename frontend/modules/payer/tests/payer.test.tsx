@@ -1,0 +1,137 @@
+import { act, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { useShellStore } from "../../../src/shell/store";
+import { connection, mockGraphQL, renderShell } from "../../../src/shell/testing";
+
+const payer = {
+  uuid: "p-1",
+  name: "Rice Co-operative",
+  type: "COOPERATIVE",
+  phone: "012 345",
+  email: "rice@example.org",
+  location: { uuid: "d-1", code: "0102", name: "Mongkol Borei", type: "DISTRICT" },
+};
+
+describe("the payer panel of the location detail", () => {
+  it("lists the payers of the location the location module selected", async () => {
+    const calls = mockGraphQL({
+      LocationDetail: () => ({
+        location: {
+          uuid: "d-1",
+          code: "0102",
+          name: "Mongkol Borei",
+          type: "DISTRICT",
+          malePopulation: null,
+          femalePopulation: null,
+          otherPopulation: null,
+          families: null,
+          validityFrom: "2026-01-01T00:00:00Z",
+          validityTo: null,
+          parent: null,
+          history: [],
+        },
+      }),
+      LocationList: () => ({ locations: connection([]) }),
+      PayerList: (variables) => ({
+        payers: connection(
+          (variables.filter as { location: string }).location === "d-1" ? [payer] : [],
+        ),
+      }),
+    });
+    renderShell("/locations/d-1");
+    const panel = await screen.findByRole("region", { name: "Payers of Mongkol Borei" });
+    await within(panel).findByRole("link", { name: "Rice Co-operative" });
+    expect(calls.find((call) => call.operation === "PayerList")?.variables).toMatchObject({
+      filter: { location: "d-1" },
+      first: 10,
+    });
+
+    // another selection (an event from any module) re-targets the panel
+    act(() =>
+      useShellStore.getState().selectLocation({ uuid: "r-9", code: "09", name: "Koh Kong", type: "REGION" }),
+    );
+    const other = await screen.findByRole("region", { name: "Payers of Koh Kong" });
+    await within(other).findByText("No payers here or below.");
+  });
+});
+
+describe("the payer list", () => {
+  it("filters by type and text and pages with the end cursor", async () => {
+    const calls = mockGraphQL({
+      PayerList: () => ({ payers: connection([payer], { totalCount: 60, hasNextPage: true }) }),
+    });
+    renderShell("/payers");
+    const table = await screen.findByRole("table", { name: "Payers" });
+    expect(within(table).getByRole("row", { name: /Rice Co-operative/ })).toHaveTextContent(
+      "Mongkol Borei (0102)",
+    );
+    await userEvent.selectOptions(screen.getByLabelText("Type"), "DONOR");
+    await userEvent.type(screen.getByRole("searchbox"), "rice");
+    await waitFor(() =>
+      expect(calls.at(-1)?.variables).toEqual({
+        filter: { search: "rice", type: "DONOR" },
+        first: 25,
+        after: null,
+      }),
+    );
+    await userEvent.click(screen.getByRole("button", { name: "Next" }));
+    await waitFor(() => expect(calls.at(-1)?.variables).toMatchObject({ after: "cursor-1" }));
+    expect(screen.getByText("26–50 of 60")).toBeInTheDocument();
+  });
+});
+
+describe("the payer form", () => {
+  it("shows each error on its field and picks the location with the contributed picker", async () => {
+    const calls = mockGraphQL({
+      LocationList: () => ({
+        locations: connection([
+          { uuid: "v-1", code: "01020304", name: "Mongkol village", type: "VILLAGE", parent: null },
+          { uuid: "d-1", code: "0102", name: "Mongkol Borei", type: "DISTRICT", parent: null },
+        ]),
+      }),
+      CreatePayer: (variables) => ({
+        createPayer: (variables.input as { location: string | null }).location
+          ? { payer: { uuid: "p-2" }, errors: [] }
+          : {
+              payer: null,
+              errors: [
+                { field: "name", code: "REQUIRED", message: "Name is required." },
+                { field: "email", code: "INVALID", message: "Enter a valid e-mail address." },
+              ],
+            },
+      }),
+      PayerDetail: () => ({
+        payer: { ...payer, uuid: "p-2", address: null, fax: null, validityFrom: "2026-01-01T00:00:00Z", validityTo: null, history: [] },
+      }),
+    });
+    renderShell("/payers/new");
+    const form = await screen.findByRole("form", { name: "New payer" });
+    await userEvent.type(within(form).getByLabelText("E-mail"), "nope");
+    await userEvent.click(within(form).getByRole("button", { name: "Create" }));
+    await waitFor(() => expect(within(form).getByLabelText("Name")).toHaveAttribute("aria-invalid", "true"));
+    expect(within(form).getByLabelText("Name")).toHaveAccessibleDescription("Name is required.");
+    expect(within(form).getByLabelText("E-mail")).toHaveAccessibleDescription("Enter a valid e-mail address.");
+    expect(within(form).getByLabelText("Phone")).not.toHaveAttribute("aria-invalid");
+
+    await userEvent.type(within(form).getByLabelText("Name"), "New payer");
+    await userEvent.type(within(form).getByLabelText("Region or district"), "Mong");
+    // the picker offers regions and districts only
+    const district = await within(form).findByRole("button", { name: /^Mongkol Borei \(0102, District\)/ });
+    expect(within(form).queryByRole("button", { name: /Mongkol village/ })).toBeNull();
+    await userEvent.click(district);
+    await userEvent.click(within(form).getByRole("button", { name: "Create" }));
+    await screen.findByRole("heading", { level: 1, name: "Rice Co-operative" });
+    expect(calls.filter((call) => call.operation === "CreatePayer").at(-1)?.variables).toEqual({
+      input: {
+        name: "New payer",
+        type: "COOPERATIVE",
+        location: "d-1",
+        address: null,
+        phone: null,
+        fax: null,
+        email: "nope",
+      },
+    });
+  });
+});

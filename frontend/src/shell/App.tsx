@@ -1,0 +1,78 @@
+// The shell: header with the active modules' menu entries, their routes, the user.
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { BrowserRouter, Link, NavLink, Route, Routes } from "react-router-dom";
+import { getConfig } from "./config";
+import { ModulesProvider, useModules, type FrontendModule } from "./registry";
+
+/** Where the shell lives on the server; backend/urls.py routes every path below it. */
+export const BASE_PATH = "/app";
+
+function Home() {
+  const entries = useModules().flatMap((module) => module.menu ?? []);
+  return (
+    <section>
+      <h1>openIMIS</h1>
+      <ul>
+        {entries.map((entry) => (
+          <li key={entry.path}>
+            <Link to={entry.path}>{entry.label}</Link>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Layout() {
+  const modules = useModules();
+  const config = getConfig();
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header>
+        <nav aria-label="Main">
+          <Link to="/" className="brand">
+            openIMIS
+          </Link>
+          {modules.flatMap((module) =>
+            (module.menu ?? []).map((entry) => (
+              <NavLink key={entry.path} to={entry.path}>
+                {entry.label}
+              </NavLink>
+            )),
+          )}
+          <a href={config.graphiqlUrl}>GraphiQL</a>
+        </nav>
+        <form method="post" action={config.logoutUrl} className="user">
+          <input type="hidden" name="csrfmiddlewaretoken" value={config.csrfToken} />
+          <span>{config.user.username}</span> <button type="submit">Log out</button>
+        </form>
+      </header>
+      <main id="main">
+        <Routes>
+          <Route index element={<Home />} />
+          {modules.flatMap((module) =>
+            (module.routes ?? []).map((route) => (
+              <Route key={`${module.label}:${route.path}`} path={route.path} element={route.element} />
+            )),
+          )}
+          <Route path="*" element={<p role="alert">No such page.</p>} />
+        </Routes>
+      </main>
+    </>
+  );
+}
+
+export function App({ modules, client }: { modules: FrontendModule[]; client?: QueryClient }) {
+  return (
+    <QueryClientProvider client={client ?? new QueryClient()}>
+      <ModulesProvider value={modules}>
+        <BrowserRouter basename={BASE_PATH}>
+          <Layout />
+        </BrowserRouter>
+      </ModulesProvider>
+    </QueryClientProvider>
+  );
+}

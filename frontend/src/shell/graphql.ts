@@ -1,0 +1,109 @@
+// GraphQL over the session: POST to the server's /graphql with the CSRF token, typed by
+// the documents graphql-codegen generates from ../schema.graphql (src/gql).
+import {
+  keepPreviousData,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type UseQueryResult,
+} from "@tanstack/react-query";
+import { useState } from "react";
+import type { TypedDocumentString } from "../gql/graphql";
+import { getConfig } from "./config";
+import type { UserError } from "./ui";
+
+/** A request-level GraphQL error (the request failed as a whole), with every message. */
+export class GraphQLRequestError extends Error {}
+
+function operationName<R, V>(document: TypedDocumentString<R, V>): string {
+  return /(?:query|mutation)\s+(\w+)/.exec(document.toString())?.[1] ?? "anonymous";
+}
+
+/**
+ * Run `document` with `variables`; resolves to its `data`.
+ * Rejects with GraphQLRequestError carrying the server's messages (HTTP error, errors[]).
+ */
+export async function request<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables?: TVariables,
+): Promise<TResult> {
+  const config = getConfig();
+  const response = await fetch(config.graphqlUrl, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      "X-CSRFToken": config.csrfToken,
+    },
+    body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
+  });
+  let body: { data?: TResult; errors?: { message: string }[] };
+  try {
+    body = await response.json();
+  } catch {
+    throw new GraphQLRequestError(`The server answered ${response.status} ${response.statusText}.`);
+  }
+  if (body.errors?.length) {
+    throw new GraphQLRequestError(body.errors.map((error) => error.message).join(" "));
+  }
+  if (!response.ok || body.data === undefined) {
+    throw new GraphQLRequestError(`The server answered ${response.status} without data.`);
+  }
+  return body.data;
+}
+
+/** useQuery for a typed document; the previous page stays shown while the next loads. */
+export function useGraphQL<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables,
+  options: { enabled?: boolean } = {},
+): UseQueryResult<TResult, Error> {
+  return useQuery({
+    queryKey: [operationName(document), variables],
+    queryFn: () => request(document, variables),
+    placeholderData: keepPreviousData,
+    enabled: options.enabled ?? true,
+  });
+}
+
+/** useMutation for a typed document; every cached query is refetched after it succeeds. */
+export function useGraphQLMutation<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (variables: TVariables) => request(document, variables),
+    onSuccess: () => client.invalidateQueries(),
+  });
+}
+
+/** What a mutation payload holds: the saved object's uuid, or why nothing was written. */
+export type Payload = { errors: UserError[] } & Record<string, unknown>;
+
+/**
+ * A form's mutation: submit(variables) runs `document`; `pick` takes its payload from
+ * the result. The payload's UserErrors are kept in `errors` (shown on their fields);
+ * onDone(uuid of the saved object, or null) runs only when there were none.
+ */
+export function useFormMutation<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  pick: (data: TResult) => Payload,
+  onDone: (uuid: string | null) => void,
+) {
+  const mutation = useGraphQLMutation(document);
+  const [errors, setErrors] = useState<UserError[]>([]);
+  const submit = (variables: TVariables) =>
+    mutation.mutate(variables, {
+      onSuccess: (data) => {
+        const payload = pick(data);
+        setErrors(payload.errors);
+        const saved = Object.values(payload).find(
+          (value): value is { uuid: string } =>
+            typeof value === "object" && value !== null && "uuid" in value,
+        );
+        if (payload.errors.length === 0) onDone(saved?.uuid ?? null);
+      },
+    });
+  return { submit, errors, pending: mutation.isPending, failure: mutation.error };
+}

@@ -1,0 +1,43 @@
+import { screen, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { activeModules, defineModule } from "./registry";
+import { discoveredModules, mockGraphQL, renderShell, connection } from "./testing";
+
+describe("activeModules", () => {
+  it("keeps the modules the server names, in its order, and only those present", () => {
+    const active = activeModules(discoveredModules, ["payer", "claim", "location"]);
+    expect(active.map((module) => module.label)).toEqual(["payer", "location"]);
+    expect(activeModules(discoveredModules, ["location"]).map((module) => module.label)).toEqual([
+      "location",
+    ]);
+  });
+
+  it("refuses a module whose label is not its folder's name", () => {
+    const wrong = { "../../modules/claims/index.tsx": { default: defineModule({ label: "claim" }) } };
+    expect(() => activeModules(wrong, ["claim"])).toThrow(
+      "Frontend module in folder claims declares label claim.",
+    );
+  });
+});
+
+describe("the shell", () => {
+  it("shows the menu entries of the active modules only", () => {
+    mockGraphQL({ LocationList: () => ({ locations: connection([]) }) });
+    const { unmount } = renderShell("/", ["location", "payer"]);
+    const menu = screen.getByRole("navigation", { name: "Main" });
+    expect(within(menu).getAllByRole("link").map((link) => link.textContent)).toEqual([
+      "openIMIS",
+      "Locations",
+      "Payers",
+      "GraphiQL",
+    ]);
+    unmount();
+    renderShell("/payers", ["location"]);
+    expect(
+      within(screen.getByRole("navigation", { name: "Main" }))
+        .getAllByRole("link")
+        .map((link) => link.textContent),
+    ).toEqual(["openIMIS", "Locations", "GraphiQL"]);
+    expect(screen.getByRole("alert")).toHaveTextContent("No such page.");
+  });
+});

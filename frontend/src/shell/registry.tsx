@@ -1,0 +1,78 @@
+// The module contract of the frontend: what one module contributes to the shell.
+// A module is a folder modules/<label>/ whose index.tsx default-exports defineModule({...});
+// the shell discovers the folders (import.meta.glob) and activates those the server names.
+import { createContext, useContext, type ComponentType, type ReactElement } from "react";
+
+export interface MenuEntry {
+  /** Path below the shell's base, e.g. "/locations". */
+  path: string;
+  label: string;
+}
+
+export interface RouteEntry {
+  /** react-router path, e.g. "locations/:uuid". */
+  path: string;
+  element: ReactElement;
+}
+
+export interface FrontendModule {
+  /** The backend module's label (location, payer); equal to the folder name. */
+  label: string;
+  menu?: MenuEntry[];
+  routes?: RouteEntry[];
+  /** Named contribution points -> components the module adds there. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  contributions?: Record<string, ComponentType<any>[]>;
+}
+
+export function defineModule(module: FrontendModule): FrontendModule {
+  return module;
+}
+
+/**
+ * The discovered modules the server lists as active, in the server's order.
+ * `discovered`: import.meta.glob result keyed by ".../modules/<folder>/index.tsx".
+ * Throws when a module's label differs from its folder, naming both.
+ */
+export function activeModules(
+  discovered: Record<string, { default: FrontendModule }>,
+  active: string[],
+): FrontendModule[] {
+  const byFolder = new Map<string, FrontendModule>();
+  for (const [path, exported] of Object.entries(discovered)) {
+    const folder = path.split("/").at(-2) ?? path;
+    if (exported.default.label !== folder) {
+      throw new Error(`Frontend module in folder ${folder} declares label ${exported.default.label}.`);
+    }
+    byFolder.set(folder, exported.default);
+  }
+  return active.flatMap((label) => {
+    const module = byFolder.get(label);
+    return module ? [module] : [];
+  });
+}
+
+const ModulesContext = createContext<FrontendModule[]>([]);
+export const ModulesProvider = ModulesContext.Provider;
+
+export function useModules(): FrontendModule[] {
+  return useContext(ModulesContext);
+}
+
+/** Components the active modules contribute to the point `name`, in module order. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function useContributions(name: string): ComponentType<any>[] {
+  return useModules().flatMap((module) => module.contributions?.[name] ?? []);
+}
+
+/** Renders every component contributed to `name` with `props`; nothing when none is. */
+export function ContributionPoint({ name, ...props }: { name: string } & Record<string, unknown>) {
+  const contributions = useContributions(name);
+  return (
+    <>
+      {contributions.map((Component, index) => (
+        <Component key={index} {...props} />
+      ))}
+    </>
+  );
+}

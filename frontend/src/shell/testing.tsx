@@ -1,0 +1,92 @@
+// Test helpers for the modules' component tests (Vitest, jsdom): a fake /graphql that
+// answers by operation name and records every request, and the shell rendered at a path.
+import { QueryClient } from "@tanstack/react-query";
+import { render } from "@testing-library/react";
+import { vi } from "vitest";
+import { App, BASE_PATH } from "./App";
+import { setConfig, type ShellConfig } from "./config";
+import { activeModules, type FrontendModule } from "./registry";
+import { useShellStore } from "./store";
+
+export interface GraphQLCall {
+  operation: string;
+  variables: Record<string, unknown>;
+}
+
+type Handler = (variables: Record<string, unknown>) => unknown;
+
+/**
+ * Replace fetch with a GraphQL server answering `handlers[operationName](variables)` as
+ * `data`; an operation without a handler fails the request. Returns the recorded calls.
+ */
+export function mockGraphQL(handlers: Record<string, Handler>): GraphQLCall[] {
+  const calls: GraphQLCall[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (_url: string, init: RequestInit) => {
+      const body = JSON.parse(String(init.body));
+      const operation = /(?:query|mutation)\s+(\w+)/.exec(body.query)?.[1] ?? "";
+      calls.push({ operation, variables: body.variables });
+      const handler = handlers[operation];
+      const payload = handler
+        ? { data: handler(body.variables) }
+        : { errors: [{ message: `no handler for ${operation}` }] };
+      return new Response(JSON.stringify(payload), {
+        status: 200,
+        headers: { "Content-Type": "application/json" },
+      });
+    }),
+  );
+  return calls;
+}
+
+export const ALL_PERMISSIONS = [
+  "location.add_location",
+  "location.change_location",
+  "location.delete_location",
+  "location.view_location",
+  "payer.add_payer",
+  "payer.change_payer",
+  "payer.delete_payer",
+  "payer.view_payer",
+];
+
+export function testConfig(overrides: Partial<ShellConfig> = {}): ShellConfig {
+  return {
+    modules: ["location", "payer"],
+    graphqlUrl: "/graphql",
+    graphiqlUrl: "/graphql",
+    logoutUrl: "/accounts/logout/",
+    csrfToken: "test-token",
+    user: { username: "tester", permissions: ALL_PERMISSIONS },
+    ...overrides,
+  };
+}
+
+/** Every module folder, as the shell discovers them. */
+export const discoveredModules = import.meta.glob<{ default: FrontendModule }>(
+  "../../modules/*/index.tsx",
+  { eager: true },
+);
+
+/** Render the shell with the `active` modules at `path` (below the shell's base). */
+export function renderShell(
+  path: string,
+  active: string[] = ["location", "payer"],
+  permissions: string[] = ALL_PERMISSIONS,
+) {
+  setConfig(testConfig({ modules: active, user: { username: "tester", permissions } }));
+  useShellStore.setState({ selectedLocation: null });
+  window.history.pushState({}, "", `${BASE_PATH}${path}`);
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(<App modules={activeModules(discoveredModules, active)} client={client} />);
+}
+
+/** A connection of `nodes` as the API returns it. */
+export function connection<T>(nodes: T[], { totalCount = nodes.length, hasNextPage = false } = {}) {
+  return {
+    totalCount,
+    pageInfo: { hasNextPage, endCursor: nodes.length ? `cursor-${nodes.length}` : null },
+    edges: nodes.map((node) => ({ node })),
+  };
+}
