@@ -70,6 +70,13 @@ class Contribution:
     type is a federation entity (``@key``), resolved in batches by that field, which
     must map to a unique model field of a ``strawberry_django`` type. A module that
     extends a type (``extensions``) needs the owner to declare its key.
+    ``fhir``: the module's FHIR R4 resources (:class:`backend.fhir.FhirResource`
+    instances), served at ``/fhir/<type>``.
+    ``jsonapi``: the module's JSON:API resources (:class:`backend.jsonapi.JsonApiResource`
+    instances), served at ``/api/<type>``.
+    ``jsonapi_relationships``: JSON:API type -> {relationship name ->
+    :class:`backend.jsonapi.Relationship`} this module adds to a type owned by another
+    module (``{"locations": {"payers": ...}}``).
     """
 
     queries: Sequence[type] = ()
@@ -77,6 +84,9 @@ class Contribution:
     types: Sequence[type] = ()
     extensions: Mapping[str, Sequence[type]] = field(default_factory=dict)
     keys: Mapping[str, str] = field(default_factory=dict)
+    fhir: Sequence[Any] = ()
+    jsonapi: Sequence[Any] = ()
+    jsonapi_relationships: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def ref(graphql_name: str) -> Any:

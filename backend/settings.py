@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "strawberry_django",
     "oauth2_provider",
+    "rest_framework",
     "backend.apps.CoreConfig",
     "backend.legacy.staging.apps.StagingConfig",
     *(f"modules.{name}" for name in OPENIMIS_MODULES),

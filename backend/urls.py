@@ -1,5 +1,6 @@
 """URLs: ``/graphql`` (the composed schema, GraphiQL in a browser), one federation
-subgraph per active module at ``/graphql/<module>``, ``/accounts/`` login, ``/o/``
+subgraph per active module at ``/graphql/<module>``, FHIR R4 at ``/fhir/``, JSON:API at
+``/api/``, ``/accounts/`` login, ``/o/``
 OAuth2 tokens and ``/admin/``."""
 
 from django.contrib import admin
@@ -21,6 +22,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("o/", include(oauth2_urls)),
+    path("fhir/", include("backend.fhir.urls")),
     # The composed schema first: the subgraphs read the definitions it leaves in place.
     path("graphql", AuthenticatedGraphQLView.as_view(schema=get_schema()), name="graphql"),
     *(

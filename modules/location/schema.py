@@ -2,6 +2,7 @@
 
 from backend.registry import Contribution
 
+from .fhir import LocationResource
 from .graphql.mutations import LocationMutation
 from .graphql.queries import LocationQuery
 from .graphql.types import LocationNode
@@ -10,5 +11,6 @@ contribution = Contribution(
     queries=[LocationQuery],
     mutations=[LocationMutation],
     types=[LocationNode],
+    fhir=[LocationResource()],
     keys={"Location": "uuid"},  # an entity other services reference by its uuid
 )

@@ -2,6 +2,7 @@
 
 from backend.registry import Contribution
 
+from .fhir import OrganizationResource
 from .graphql.mutations import PayerMutation
 from .graphql.queries import PayerQuery
 from .graphql.types import LocationPayers, PayerNode
@@ -11,5 +12,6 @@ contribution = Contribution(
     mutations=[PayerMutation],
     types=[PayerNode],
     extensions={"Location": [LocationPayers]},
+    fhir=[OrganizationResource()],
     keys={"Payer": "uuid"},
 )
