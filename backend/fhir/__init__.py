@@ -315,8 +315,8 @@ def date_param(name: str, *, documentation: str) -> SearchParam:
 def _date_range(text: str) -> tuple[datetime.datetime, datetime.datetime]:
     """The instants ``[start, end)`` a FHIR date or dateTime value covers."""
     try:
-        moment = parse_datetime(text)
-        day = None if moment else parse_date(text)
+        day = parse_date(text) if len(text) == 10 else None
+        moment = None if day else parse_datetime(text)
     except ValueError:
         moment = day = None
     if moment is not None:
