@@ -7,6 +7,7 @@ import datetime
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
@@ -204,9 +205,6 @@ def test_search_queries_are_flat(admin, make_chains, count_queries, n):
 
 def test_versions_from_the_history_rows(admin, chain):
     region = chain["R0"]
-    user = type(admin).__name__ and None  # the services need a user: the superuser below
-    from django.contrib.auth.models import User
-
     user = User.objects.get(username="admin")
     location_services.update_location(region.uuid, {"name": "Region Zero"}, user=user)
     location_services.update_location(region.uuid, {"name": "Region Nought"}, user=user)
@@ -214,7 +212,10 @@ def test_versions_from_the_history_rows(admin, chain):
     assert (current["meta"]["versionId"], current["name"]) == ("3", "Region Nought")
     history = get(admin, f"/fhir/Location/{region.uuid}/_history")
     assert history["type"] == "history"
-    assert [(e["resource"]["meta"]["versionId"], e["resource"]["name"]) for e in history["entry"]] == [
+    versions = [
+        (e["resource"]["meta"]["versionId"], e["resource"]["name"]) for e in history["entry"]
+    ]
+    assert versions == [
         ("3", "Region Nought"),
         ("2", "Region Zero"),
         ("1", "Region 0"),
@@ -333,10 +334,7 @@ def test_rules_of_the_services_are_operation_outcomes(admin, chain):
     ],
 )
 def test_bad_requests_get_an_operation_outcome(admin, method, url, body, status, fragment):
-    if body is None:
-        response = getattr(admin, method)(url)
-    else:
-        response = send(admin, method, url, body)
+    response = getattr(admin, method)(url) if body is None else send(admin, method, url, body)
     assert response.status_code == status, response.content
     assert response["Content-Type"] == f"{FHIR_JSON}; charset=utf-8"
     outcome = validated(response.json())
