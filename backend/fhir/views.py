@@ -56,6 +56,10 @@ CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 FHIR_VERSION = "4.0.1"
 #: Search control parameters the core reads (all others are the type's own).
 CONTROL = {"_count", "_offset", "_sort", "_total", "_include", "_revinclude", "_format"}
+#: Parameters some clients send that change no match (fhirpy's ``_totalMethod``, ``_pretty``):
+#: ignored, with a warning in the bundle. Any other unknown parameter is an error, since
+#: ignoring it would return more than was asked for.
+IGNORED = {"_totalMethod", "_pretty"}
 #: ``_include:iterate`` follows references at most this many times (a hierarchy's depth).
 MAX_ITERATE = 10
 
@@ -589,7 +593,7 @@ class Search:
         queryset = _current_queryset(self.resource)
         for name in self.request.GET:
             base, _, modifier = name.partition(":")
-            if base in CONTROL:
+            if base in CONTROL or base in IGNORED:
                 continue
             param = self.params.get(base)
             if param is None:
@@ -638,6 +642,19 @@ class Search:
         }
         if total is not None:
             bundle["total"] = total
+        ignored = sorted(name for name in self.request.GET if name in IGNORED)
+        if ignored:
+            issue = {
+                "severity": "warning",
+                "code": "not-supported",
+                "diagnostics": f"Ignored: {', '.join(ignored)}.",
+            }
+            bundle["entry"].append(
+                {
+                    "resource": {"resourceType": "OperationOutcome", "issue": [issue]},
+                    "search": {"mode": "outcome"},
+                }
+            )
         Bundle.model_validate({**bundle, "entry": []})  # each resource validated on render
         return bundle
 
