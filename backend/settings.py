@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "strawberry_django",
     "oauth2_provider",
     "rest_framework",
+    "django_filters",
     "backend.apps.CoreConfig",
     "backend.legacy.staging.apps.StagingConfig",
     *(f"modules.{name}" for name in OPENIMIS_MODULES),
@@ -167,6 +168,23 @@ STRAWBERRY_DJANGO = {
     "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,
     "MAP_AUTO_ID_AS_GLOBAL_ID": True,
 }
+
+# JSON:API at /api/ (Django REST framework JSON:API, backend/jsonapi); the FHIR views set
+# their own classes. Authentication and permissions are set per view (backend.api_auth).
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "rest_framework_json_api.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ("rest_framework_json_api.parsers.JSONParser",),
+    "DEFAULT_RENDERER_CLASSES": ("rest_framework_json_api.renderers.JSONRenderer",),
+    "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
+    "DEFAULT_SCHEMA_CLASS": "rest_framework_json_api.schemas.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ("backend.api_auth.BearerTokenAuthentication",),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
+    "TEST_REQUEST_RENDERER_CLASSES": ("rest_framework_json_api.renderers.JSONRenderer",),
+}
+JSON_API_FORMAT_FIELD_NAMES = "camelize"
+JSON_API_FORMAT_TYPES = False
+JSON_API_PLURALIZE_TYPES = False
 
 LOGGING = {
     "version": 1,

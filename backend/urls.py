@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("o/", include(oauth2_urls)),
     path("fhir/", include("backend.fhir.urls")),
+    path("api/", include("backend.jsonapi.urls")),
     # The composed schema first: the subgraphs read the definitions it leaves in place.
     path("graphql", AuthenticatedGraphQLView.as_view(schema=get_schema()), name="graphql"),
     *(

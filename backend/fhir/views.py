@@ -135,6 +135,7 @@ class FhirView(APIView):
     renderer_classes = (FhirRenderer,)
     parser_classes = ()
     content_negotiation_class = AlwaysFhirJson
+    schema = None  # described by /fhir/metadata, not by the JSON:API OpenAPI document
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
         if isinstance(exc, FhirError):

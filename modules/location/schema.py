@@ -3,6 +3,7 @@
 from backend.registry import Contribution
 
 from .fhir import LocationResource
+from .jsonapi import locations
 from .graphql.mutations import LocationMutation
 from .graphql.queries import LocationQuery
 from .graphql.types import LocationNode
@@ -12,5 +13,6 @@ contribution = Contribution(
     mutations=[LocationMutation],
     types=[LocationNode],
     fhir=[LocationResource()],
+    jsonapi=[locations],
     keys={"Location": "uuid"},  # an entity other services reference by its uuid
 )

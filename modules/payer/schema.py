@@ -3,6 +3,7 @@
 from backend.registry import Contribution
 
 from .fhir import OrganizationResource
+from .jsonapi import location_payers, payers
 from .graphql.mutations import PayerMutation
 from .graphql.queries import PayerQuery
 from .graphql.types import LocationPayers, PayerNode
@@ -13,5 +14,7 @@ contribution = Contribution(
     types=[PayerNode],
     extensions={"Location": [LocationPayers]},
     fhir=[OrganizationResource()],
+    jsonapi=[payers],
+    jsonapi_relationships=location_payers,
     keys={"Payer": "uuid"},
 )
