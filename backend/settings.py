@@ -179,6 +179,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "rest_framework_json_api.schemas.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ("backend.api_auth.BearerTokenAuthentication",),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "SEARCH_PARAM": "filter[search]",
     "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
     "TEST_REQUEST_RENDERER_CLASSES": ("rest_framework_json_api.renderers.JSONRenderer",),
 }

@@ -91,7 +91,7 @@ class Pagination(JsonApiPageNumberPagination):
         text = request.query_params.get(self.page_size_query_param)
         if text is None:
             return settings.GRAPHQL_DEFAULT_PAGE_SIZE
-        if not (text.isascii() and text.isdigit()) or not 0 < int(text):
+        if not (text.isascii() and text.isdigit()) or int(text) <= 0:
             raise exceptions.ParseError(f"page[size]={text!r} is not a positive whole number.")
         if int(text) > settings.GRAPHQL_MAX_PAGE_SIZE:
             raise exceptions.ParseError(
@@ -231,12 +231,6 @@ class FilterBackend(DjangoFilterBackend):
         ]
 
 
-class SearchFilter(drf_filters.SearchFilter):
-    """``filter[search]=text``: rows where any of the type's ``search`` fields contains it."""
-
-    search_param = "filter[search]"
-
-
 def current(resource: JsonApiResource) -> QuerySet:
     """The resource's current rows."""
     return apps.get_model(resource.model)._default_manager.filter(validity_to__isnull=True)
@@ -312,7 +306,7 @@ def _viewset(
     ViewSet.resource = resource
     ViewSet.relationships = dict(own)
     if resource.search:
-        ViewSet.filter_backends = (*ViewSet.filter_backends, SearchFilter)
+        ViewSet.filter_backends = (*ViewSet.filter_backends, drf_filters.SearchFilter)
     ViewSet.__name__ = ViewSet.__qualname__ = (
         f"{serializer.__name__.removesuffix('Serializer')}ViewSet"
     )

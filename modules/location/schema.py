@@ -3,10 +3,10 @@
 from backend.registry import Contribution
 
 from .fhir import LocationResource
-from .jsonapi import locations
 from .graphql.mutations import LocationMutation
 from .graphql.queries import LocationQuery
 from .graphql.types import LocationNode
+from .jsonapi import locations
 
 contribution = Contribution(
     queries=[LocationQuery],

@@ -3,10 +3,10 @@
 from backend.registry import Contribution
 
 from .fhir import OrganizationResource
-from .jsonapi import location_payers, payers
 from .graphql.mutations import PayerMutation
 from .graphql.queries import PayerQuery
 from .graphql.types import LocationPayers, PayerNode
+from .jsonapi import location_payers, payers
 
 contribution = Contribution(
     queries=[PayerQuery],
