@@ -127,10 +127,19 @@ class FhirResource:
         current row (a history row has a uuid of its own)."""
         raise NotImplementedError
 
-    def create(self, resource: Any, *, user: Any) -> Any:
+    def create(
+        self,
+        resource: Any,
+        *,
+        user: Any,
+        key: uuid.UUID | None = None,
+        as_of: datetime.datetime | None = None,
+    ) -> Any:
         """Create a row from ``resource`` (a validated fhir.resources instance) through
-        the module's services; returns the saved row. Raises ``ValidationFailed`` or
-        ``PermissionDenied``, or :class:`FhirError` for what the mapping cannot read."""
+        the module's services; returns the saved row. ``key`` and ``as_of`` (used by the
+        bulk import) keep the resource's id as the uuid and its ``meta.lastUpdated`` as
+        ``validity_from``; by default the server assigns both. Raises ``ValidationFailed``
+        or ``PermissionDenied``, or :class:`FhirError` for what the mapping cannot read."""
         raise NotImplementedError
 
     def update(self, key: uuid.UUID, resource: Any, *, user: Any) -> Any:
@@ -329,6 +338,16 @@ def _date_range(text: str) -> tuple[datetime.datetime, datetime.datetime]:
     raise bad_request(f"{text!r} is not a date (YYYY-MM-DD) or a dateTime with a zone.")
 
 
+def kept(key: uuid.UUID | None, as_of: datetime.datetime | None) -> dict[str, Any]:
+    """Model values for :meth:`FhirResource.create`'s ``key`` and ``as_of``."""
+    values: dict[str, Any] = {}
+    if key is not None:
+        values["uuid"] = key
+    if as_of is not None:
+        values["validity_from"] = as_of
+    return values
+
+
 def fhir_errors(error: ValidationFailed, resource: FhirResource) -> list[dict[str, Any]]:
     """OperationOutcome issues of a service's ``ValidationFailed``, each naming the
     element (``field_paths``) and keeping the service's stable code in ``details``."""
@@ -363,6 +382,7 @@ __all__ = [
     "fhir_resources",
     "identifier",
     "identifier_value",
+    "kept",
     "parse_reference",
     "reference",
     "reference_param",

@@ -28,6 +28,7 @@ from backend.fhir import (
     extension_value,
     identifier,
     identifier_value,
+    kept,
     parse_reference,
     reference,
     reference_param,
@@ -146,8 +147,9 @@ class LocationResource(FhirResource):
         )
         return data, parent
 
-    def create(self, resource: FhirLocation, *, user: Any) -> Location:
+    def create(self, resource: FhirLocation, *, user: Any, key=None, as_of=None) -> Location:
         data, parent = self._data(resource)
+        data.update(kept(key, as_of))
         return services.create_location(data, parent=parent, user=user)
 
     def update(self, key: uuid.UUID, resource: FhirLocation, *, user: Any) -> Location:

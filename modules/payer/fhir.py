@@ -30,6 +30,7 @@ from backend.fhir import (
     Include,
     coding_code,
     identifier,
+    kept,
     parse_reference,
     reference,
     reference_param,
@@ -182,8 +183,9 @@ class OrganizationResource(FhirResource):
         }
         return data, location
 
-    def create(self, resource: Organization, *, user: Any) -> Payer:
+    def create(self, resource: Organization, *, user: Any, key=None, as_of=None) -> Payer:
         data, location = self._data(resource)
+        data.update(kept(key, as_of))
         return services.create_payer(data, location=location, user=user)
 
     def update(self, key: uuid.UUID, resource: Organization, *, user: Any) -> Payer:
