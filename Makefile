@@ -11,7 +11,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
-	check-supergraph schema-changes gateway bench-import bench
+	check-supergraph schema-changes gateway bench-import bench bench-surfaces
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,3 +89,9 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python scripts/bench_api.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+
+# The three surfaces on one question (100 villages, parent chain, payers): GraphQL, FHIR,
+# JSON:API (scripts/bench_surfaces.py; database bench_surfaces, port 18400).
+SURFACES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_surfaces
+bench-surfaces: $(BENCH_STAMP)
+	$(BIN)/python scripts/bench_surfaces.py --database-url $(SURFACES_DATABASE_URL) $(BENCH_ARGS)
