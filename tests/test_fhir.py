@@ -10,12 +10,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, Application
 
 from modules.location import services as location_services
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.fhir_helpers import validated
+from tests.api_helpers import bearer_token, validated
 
 pytestmark = pytest.mark.django_db
 FHIR_JSON = "application/fhir+json"
@@ -359,15 +358,7 @@ def test_authentication_permissions_and_scopes(make_user, chain):
     assert "location.add_location" in denied.json()["issue"][0]["diagnostics"]
 
     owner = make_user("owner", superuser=True)
-    application = Application.objects.create(
-        name="c", user=owner, client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-    )  # fmt: skip
-    token = AccessToken.objects.create(
-        application=application, token="read-only", scope="read",
-        expires=timezone.now() + datetime.timedelta(hours=1),
-    )  # fmt: skip
-    bearer = {"Authorization": f"Bearer {token.token}"}
+    bearer = {"Authorization": f"Bearer {bearer_token(owner, 'read', 'read-only')}"}
     client = Client(enforce_csrf_checks=True)
     assert client.get("/fhir/Location", headers=bearer).status_code == 200
     region = chain["R0"]

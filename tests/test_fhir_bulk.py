@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from modules.location import cambodia
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.fhir_helpers import validated
+from tests.api_helpers import validated
 
 pytestmark = pytest.mark.django_db
 PROVINCES = ("23", "24")  # Kep and Pailin: the two smallest, 130 locations

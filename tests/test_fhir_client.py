@@ -3,17 +3,13 @@ update (with a current and a stale ETag) and delete, with an OAuth2 bearer token
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
-from django.utils import timezone
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import MultipleResourcesFound, OperationOutcome, ResourceNotFound
-from oauth2_provider.models import AccessToken, Application
 
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.fhir_helpers import validated
+from tests.api_helpers import bearer_token, validated
 
 pytestmark = pytest.mark.django_db(transaction=True)
 IDENT = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-identifiers"
@@ -23,15 +19,8 @@ LOC_TYPE = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/location-t
 @pytest.fixture
 def fhir(live_server, make_user) -> SyncFHIRClient:
     owner = make_user("service", superuser=True)
-    application = Application.objects.create(
-        name="fhir-client", user=owner, client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-    )  # fmt: skip
-    token = AccessToken.objects.create(
-        application=application, token="fhir-token", scope="read write",
-        expires=timezone.now() + datetime.timedelta(hours=1),
-    )  # fmt: skip
-    return SyncFHIRClient(f"{live_server.url}/fhir", authorization=f"Bearer {token.token}")
+    token = bearer_token(owner, "read write", "fhir-token")
+    return SyncFHIRClient(f"{live_server.url}/fhir", authorization=f"Bearer {token}")
 
 
 def test_fhirpy_reads_searches_pages_and_includes(fhir, make_chains):

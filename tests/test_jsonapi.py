@@ -7,11 +7,10 @@ import datetime
 
 import pytest
 from django.test import Client
-from django.utils import timezone
-from oauth2_provider.models import AccessToken, Application
 
 from modules.location.models import Location
 from modules.payer.models import Payer
+from tests.api_helpers import bearer_token
 
 pytestmark = pytest.mark.django_db
 JSONAPI = "application/vnd.api+json"
@@ -146,15 +145,7 @@ def test_permissions_as_for_graphql(make_user, make_chains):
     )
     assert get(viewer, "/api/payers", 403)["errors"][0]["status"] == "403"
 
-    application = Application.objects.create(
-        name="c", user=make_user("owner", "location.view_location"),
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-    )  # fmt: skip
-    AccessToken.objects.create(
-        application=application, token="write-only", scope="write",
-        expires=timezone.now() + datetime.timedelta(hours=1),
-    )  # fmt: skip
+    bearer_token(make_user("owner", "location.view_location"), "write", "write-only")
     refused = Client().get("/api/locations", headers={"Authorization": "Bearer write-only"})
     assert refused.status_code == 403
     assert "scope does not include 'read'" in refused.json()["errors"][0]["detail"]

@@ -50,6 +50,7 @@ from backend.fhir import (
     token_param,
 )
 from backend.graphql.connection import count_subquery
+from backend.views import _contains_nul
 
 logger = logging.getLogger("backend.fhir")
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -138,6 +139,8 @@ class FhirView(APIView):
     schema = None  # described by /fhir/metadata, not by the JSON:API OpenAPI document
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
+        if isinstance(exc, _Refused):
+            return outcome_of(exc.status, exc.issues)
         if isinstance(exc, FhirError):
             return outcome(exc.status, exc.code, exc.message, exc.expression)
         if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
@@ -273,16 +276,6 @@ def _parse_body(request, resource: FhirResource) -> Any:
         raise bad_request(f"Not a valid {resource.resource_type}: {problems}") from None
 
 
-def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
-
-
 def _check_if_match(request, version: int) -> None:
     expected = request.headers.get("If-Match")
     if expected is not None and expected.strip() not in (_etag(version), f'"{version}"'):
@@ -294,18 +287,20 @@ def _check_if_match(request, version: int) -> None:
         )
 
 
-def _write(request, resource: FhirResource, action) -> Any:
-    """Run a service call ``action()``; a rule it breaks is a 422 OperationOutcome."""
-    require_scope(request, "write")
+def _write(resource: FhirResource, action, status: int = 422) -> Any:
+    """Run a service call ``action()``; the rules it breaks are an OperationOutcome with
+    ``status`` (422, or 409 for a delete another rule refuses)."""
     try:
         return action()
     except ValidationFailed as error:
-        raise _Refused(fhir_errors(error, resource)) from None
+        raise _Refused(status, fhir_errors(error, resource)) from None
 
 
 class _Refused(FhirError):
-    def __init__(self, issues: list[dict[str, Any]]):
-        super().__init__(422, "invalid", "; ".join(i["diagnostics"] for i in issues))
+    """The services refused a write: one OperationOutcome issue per rule broken."""
+
+    def __init__(self, status: int, issues: list[dict[str, Any]]):
+        super().__init__(status, "invalid", "; ".join(i["diagnostics"] for i in issues))
         self.issues = issues
 
 
@@ -394,43 +389,49 @@ class TypeView(FhirView):
     """``GET /fhir/<type>`` (search) and ``POST /fhir/<type>`` (create)."""
 
     def get(self, request, resource_type: str):
-        _check_format(request)
-        resource = _resource_or_404(resource_type)
-        authorize(request, resource.view_permission)
+        resource = _readable(request, resource_type)
         return fhir_response(Search(request, resource, fhir_resources()).bundle())
 
     def post(self, request, resource_type: str):
-        resource = _resource_or_404(resource_type)
-        require_scope(request, "write")
+        resource = _writable(request, resource_type)
         parsed = _parse_body(request, resource)
-        try:
-            row = _write(
-                request,
-                resource,
-                lambda: resource.create(parsed, user=request.user),
-            )
-        except _Refused as refused:
-            return outcome_of(422, refused.issues)
-        body = render(resource, row, row.uuid, 1)
-        return fhir_response(body, 201, _resource_headers(request, resource, row, 1))
+        row = _write(resource, lambda: resource.create(parsed, user=request.user))
+        return _current_response(request, resource, row, 1, status=201)
+
+
+def _readable(request, resource_type: str) -> FhirResource:
+    """The served resource type, once the request may read it (format, permission)."""
+    _check_format(request)
+    resource = _resource_or_404(resource_type)
+    authorize(request, resource.view_permission)
+    return resource
+
+
+def _writable(request, resource_type: str) -> FhirResource:
+    """The served resource type, once a bearer token has the ``write`` scope (the
+    services check the user's permissions)."""
+    resource = _resource_or_404(resource_type)
+    require_scope(request, "write")
+    return resource
+
+
+def _current_response(request, resource: FhirResource, row: Any, version: int, status=200):
+    body = render(resource, row, row.uuid, version)
+    return fhir_response(body, status, _resource_headers(request, resource, row, version))
 
 
 class InstanceView(FhirView):
     """``GET``/``PUT``/``DELETE /fhir/<type>/<id>``."""
 
     def get(self, request, resource_type: str, key: str):
-        _check_format(request)
-        resource = _resource_or_404(resource_type)
-        authorize(request, resource.view_permission)
+        resource = _readable(request, resource_type)
         row, versions = _versions(resource, _parse_id(resource, key))
         if row.validity_to is not None:
             raise FhirError(410, "deleted", f"{resource_type}/{key} was deleted.")
-        body = render(resource, row, row.uuid, len(versions))
-        return fhir_response(body, headers=_resource_headers(request, resource, row, len(versions)))
+        return _current_response(request, resource, row, len(versions))
 
     def put(self, request, resource_type: str, key: str):
-        resource = _resource_or_404(resource_type)
-        require_scope(request, "write")
+        resource = _writable(request, resource_type)
         key_uuid = _parse_id(resource, key)
         parsed = _parse_body(request, resource)
         if parsed.id is not None and parsed.id != key:
@@ -438,38 +439,20 @@ class InstanceView(FhirView):
                 f"The body's id {parsed.id!r} is not the id in the URL ({key}).",
                 f"{resource_type}.id",
             )
-        try:
-            with transaction.atomic():
-                version = self._lock(resource, key_uuid)
-                _check_if_match(request, version)
-                row = _write(
-                    request,
-                    resource,
-                    lambda: resource.update(key_uuid, parsed, user=request.user),
-                )
-        except _Refused as refused:
-            return outcome_of(422, refused.issues)
+        with transaction.atomic():
+            _check_if_match(request, self._lock(resource, key_uuid))
+            _write(resource, lambda: resource.update(key_uuid, parsed, user=request.user))
         row, versions = _versions(resource, key_uuid)
-        body = render(resource, row, row.uuid, len(versions))
-        return fhir_response(body, headers=_resource_headers(request, resource, row, len(versions)))
+        return _current_response(request, resource, row, len(versions))
 
     def delete(self, request, resource_type: str, key: str):
-        resource = _resource_or_404(resource_type)
-        require_scope(request, "write")
+        resource = _writable(request, resource_type)
         key_uuid = _parse_id(resource, key)
-        try:
-            with transaction.atomic():
-                version = self._lock(resource, key_uuid, deleted_ok=True)
-                if version is None:  # already deleted: deleting again changes nothing
-                    return fhir_response(None, 204)
+        with transaction.atomic():
+            version = self._lock(resource, key_uuid, deleted_ok=True)
+            if version is not None:  # already deleted: deleting again changes nothing
                 _check_if_match(request, version)
-                _write(
-                    request,
-                    resource,
-                    lambda: resource.delete(key_uuid, user=request.user),
-                )
-        except _Refused as refused:
-            return outcome_of(409, refused.issues)
+                _write(resource, lambda: resource.delete(key_uuid, user=request.user), 409)
         return fhir_response(None, 204)
 
     @staticmethod
@@ -494,18 +477,15 @@ class HistoryView(FhirView):
     """``GET /fhir/<type>/<id>/_history``: every version, newest first."""
 
     def get(self, request, resource_type: str, key: str):
-        _check_format(request)
-        resource = _resource_or_404(resource_type)
-        authorize(request, resource.view_permission)
+        resource = _readable(request, resource_type)
         row, versions = _versions(resource, _parse_id(resource, key))
         entries = []
         for number, version in reversed(list(enumerate(versions, start=1))):
-            body = render(resource, version, row.uuid, number)
             url = f"{resource_type}/{row.uuid}/_history/{number}"
             entries.append(
                 {
                     "fullUrl": request.build_absolute_uri(f"/fhir/{resource_type}/{row.uuid}"),
-                    "resource": body,
+                    "resource": render(resource, version, row.uuid, number),
                     "request": {"method": "POST" if number == 1 else "PUT", "url": url},
                     "response": {"status": "200", "etag": _etag(number)},
                 }
@@ -525,9 +505,7 @@ class VersionView(FhirView):
     """``GET /fhir/<type>/<id>/_history/<version>`` (vread)."""
 
     def get(self, request, resource_type: str, key: str, version: str):
-        _check_format(request)
-        resource = _resource_or_404(resource_type)
-        authorize(request, resource.view_permission)
+        resource = _readable(request, resource_type)
         row, versions = _versions(resource, _parse_id(resource, key))
         if not (version.isascii() and version.isdigit() and 1 <= int(version) <= len(versions)):
             raise FhirError(
