@@ -23,6 +23,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django_filters import rest_framework as django_filters
 from rest_framework import exceptions
 from rest_framework import filters as drf_filters
 from rest_framework.permissions import BasePermission
@@ -271,6 +272,15 @@ def _preload(
     return queryset.select_related(*joins).prefetch_related(*prefetches)
 
 
+def _filterset(resource: JsonApiResource) -> type:
+    """The django-filter FilterSet of ``resource.filters``, built once (from
+    ``filterset_fields`` django-filter would build it again on every request: 0.2 s)."""
+    meta = type(
+        "Meta", (), {"model": apps.get_model(resource.model), "fields": dict(resource.filters)}
+    )
+    return type(f"{resource.type.title()}Filters", (django_filters.FilterSet,), {"Meta": meta})
+
+
 def _viewset(
     resource: JsonApiResource,
     serializer: type,
@@ -290,7 +300,7 @@ def _viewset(
         serializer_class = serializer
         lookup_field = "uuid"
         resource_name = resource.type
-        filterset_fields = dict(resource.filters)
+        filterset_class = _filterset(resource)
         ordering_fields = list(resource.ordering)
         search_fields = list(resource.search)
 
