@@ -19,6 +19,10 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
 ``GRAPHQL_DEFAULT_PAGE_SIZE`` / ``GRAPHQL_MAX_PAGE_SIZE``
     Connection page size when ``first``/``last`` is not given (default 100) and the
     largest ``first``/``last`` accepted (default 1000). A larger request is an error.
+    FHIR's ``_count`` and JSON:API's ``page[size]`` follow the same two settings.
+``FHIR_VALIDATE_RESPONSES``
+    ``true``/``false``, default ``true``: validate every FHIR resource served with
+    fhir.resources.
 """
 
 from pathlib import Path
@@ -168,6 +172,10 @@ STRAWBERRY_DJANGO = {
     "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,
     "MAP_AUTO_ID_AS_GLOBAL_ID": True,
 }
+
+# FHIR at /fhir/ (backend/fhir): validate every resource served with fhir.resources (on by
+# default; it is some 40 % of a search's time; the tests validate every resource anyway).
+FHIR_VALIDATE_RESPONSES = env.bool("FHIR_VALIDATE_RESPONSES", default=True)
 
 # JSON:API at /api/ (Django REST framework JSON:API, backend/jsonapi); the FHIR views set
 # their own classes. Authentication and permissions are set per view (backend.api_auth).

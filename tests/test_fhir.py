@@ -376,3 +376,10 @@ def test_session_writes_need_the_csrf_token(make_user, chain):
     assert response.status_code == 403
     assert "CSRF" in response.json()["issue"][0]["diagnostics"]
     assert Location.objects.get(pk=chain["R0DWV"].pk).validity_to is None
+
+
+def test_validation_of_served_resources_can_be_switched_off(admin, chain, settings):
+    url = f"/fhir/Location?_id={chain['R0DWV'].uuid}&_include:iterate=Location:partof"
+    validated_answer = get(admin, url)
+    settings.FHIR_VALIDATE_RESPONSES = False
+    assert get(admin, url) == validated_answer  # the same resources, valid (``get`` checks)
