@@ -23,10 +23,9 @@ LOC_TYPE = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/location-t
 
 
 @pytest.fixture
-def admin(make_user):
-    client = Client()
-    client.force_login(make_user("admin", superuser=True))
-    return client
+def admin(admin_client):
+    """pytest-django's client logged in as the superuser "admin"."""
+    return admin_client
 
 
 @pytest.fixture

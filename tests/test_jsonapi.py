@@ -17,10 +17,9 @@ JSONAPI = "application/vnd.api+json"
 
 
 @pytest.fixture
-def admin(make_user):
-    client = Client()
-    client.force_login(make_user("admin", superuser=True))
-    return client
+def admin(admin_client):
+    """pytest-django's client logged in as the superuser "admin"."""
+    return admin_client
 
 
 def get(client: Client, url: str, status: int = 200) -> dict:
