@@ -142,6 +142,9 @@ def test_permissions_as_for_graphql(make_user, make_chains):
     assert get(viewer, "/api/locations?include=payers", 403)["errors"][0]["detail"] == (
         "Permission denied: you need 'payer.view_payer'."
     )
+    assert get(viewer, "/api/locations?include=parent.payers", 403)["errors"][0]["detail"] == (
+        "Permission denied: you need 'payer.view_payer'."
+    )  # at any depth of the path
     assert get(viewer, "/api/payers", 403)["errors"][0]["status"] == "403"
 
     bearer_token(make_user("owner", "location.view_location"), "write", "write-only")

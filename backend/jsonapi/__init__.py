@@ -104,16 +104,20 @@ class Pagination(JsonApiPageNumberPagination):
 
 class ViewPermission(BasePermission):
     """The type's view permission (and, for a bearer token, the ``read`` scope); an
-    ``include`` of a relationship that needs another permission needs that one too."""
+    ``include`` path through a relationship that needs another permission (at any
+    depth: ``parent.payers``) needs that one too."""
 
     def has_permission(self, request, view) -> bool:
         authorize(request, view.resource.view_permission)
-        relationships = view.relationships
         for path in filter(None, request.query_params.get("include", "").split(",")):
-            first = path.split(".")[0]
-            permission = relationships.get(first, Relationship("", "")).permission
-            if permission:
-                authorize(request, permission)
+            owner = view.resource.type
+            for name in path.split("."):
+                relationship = view.all_relationships.get(owner, {}).get(name)
+                if relationship is None:
+                    break  # an unknown path: the include validation names it (400)
+                if relationship.permission:
+                    authorize(request, relationship.permission)
+                owner = relationship.type
         return True
 
 
@@ -164,10 +168,7 @@ def assemble() -> Assembled:
         serializer.included_serializers = {
             name: built[r.type] for name, r in relationships[type_].items()
         }
-    viewsets = {
-        t: _viewset(r, built[t], relationships[t], resources, relationships)
-        for t, r in resources.items()
-    }
+    viewsets = {t: _viewset(r, built[t], resources, relationships) for t, r in resources.items()}
     return Assembled(resources, relationships, built, viewsets)
 
 
@@ -284,7 +285,6 @@ def _filterset(resource: JsonApiResource) -> type:
 def _viewset(
     resource: JsonApiResource,
     serializer: type,
-    own: Mapping[str, Relationship],
     resources: Mapping[str, JsonApiResource],
     relationships: Mapping[str, Mapping[str, Relationship]],
 ) -> type:
@@ -314,7 +314,7 @@ def _viewset(
             return queryset.order_by(*queryset.model._meta.ordering, "pk")
 
     ViewSet.resource = resource
-    ViewSet.relationships = dict(own)
+    ViewSet.all_relationships = relationships
     if resource.search:
         ViewSet.filter_backends = (*ViewSet.filter_backends, drf_filters.SearchFilter)
     ViewSet.__name__ = ViewSet.__qualname__ = (
