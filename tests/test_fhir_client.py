@@ -4,6 +4,9 @@ update (with a current and a stale ETag) and delete, with an OAuth2 bearer token
 from __future__ import annotations
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.db import connections
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler, _StaticFilesHandler
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import MultipleResourcesFound, OperationOutcome, ResourceNotFound
 
@@ -16,11 +19,47 @@ IDENT = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-iden
 LOC_TYPE = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/location-type"
 
 
+#: Ports this test's server may use (the project's range for servers started by tests).
+PORTS = range(18401, 18500)
+
+
+class SingleThreadedLiveServer(LiveServerThread):
+    """Django's live server handling requests in its own thread, one after the other: the
+    threaded one closes the shared in-memory SQLite connection from each request's thread,
+    which SQLite refuses once the test is over (unhandled thread exceptions)."""
+
+    def _create_server(self, connections_override=None):
+        return WSGIServer(
+            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
+        )
+
+
 @pytest.fixture
-def fhir(live_server, make_user) -> SyncFHIRClient:
-    owner = make_user("service", superuser=True)
-    token = bearer_token(owner, "read write", "fhir-token")
-    return SyncFHIRClient(f"{live_server.url}/fhir", authorization=f"Bearer {token}")
+def server_url(transactional_db):
+    """A live server on the test database, on a free port of ``PORTS``."""
+    shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
+    for connection in shared.values():
+        connection.inc_thread_sharing()
+    for port in PORTS:
+        thread = SingleThreadedLiveServer("127.0.0.1", _StaticFilesHandler, shared, port=port)
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error is None:
+            break
+        thread.join()
+    else:
+        raise RuntimeError(f"No free port in {PORTS.start}-{PORTS.stop - 1}.")
+    yield f"http://127.0.0.1:{thread.port}"
+    thread.terminate()
+    for connection in shared.values():
+        connection.dec_thread_sharing()
+
+
+@pytest.fixture
+def fhir(server_url, make_user) -> SyncFHIRClient:
+    token = bearer_token(make_user("service", superuser=True), "read write", "fhir-token")
+    return SyncFHIRClient(f"{server_url}/fhir", authorization=f"Bearer {token}")
 
 
 def test_fhirpy_reads_searches_pages_and_includes(fhir, make_chains):
