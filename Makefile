@@ -21,7 +21,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/modules -type f -not -pat
 
 .PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
 	check-supergraph schema-changes gateway bench-import bench lock check-lock bench-attack \
-	bench-faults frontend frontend-test bench-frontend
+	bench-faults frontend frontend-test bench-frontend bench-surfaces
 
 # Every Python package comes from the hashed lock (requirements/dev.txt: the runtime, the
 # demo data, tracing, the dev and bench tools); the project itself is then installed
@@ -141,3 +141,9 @@ bench-attack: $(BENCH_STAMP)
 
 bench-faults: $(BENCH_STAMP)
 	$(BIN)/python scripts/bench_faults.py $(BENCH_ARGS)
+
+# The three surfaces on one question (100 villages, parent chain, payers): GraphQL, FHIR,
+# JSON:API (scripts/bench_surfaces.py; database bench_surfaces, port 18400).
+SURFACES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_surfaces
+bench-surfaces: $(BENCH_STAMP)
+	$(BIN)/python scripts/bench_surfaces.py --database-url $(SURFACES_DATABASE_URL) $(BENCH_ARGS)

@@ -91,6 +91,13 @@ class Manifest:
     current row of that model is deleted. ``lookups``: name -> callable other modules
     use as ``lookup("<label>.<name>")`` (e.g. location's ``subtree``).
 
+    Other surfaces: ``fhir``: the module's FHIR R4 resources
+    (:class:`backend.fhir.FhirResource` instances), served at ``/fhir/<type>``.
+    ``jsonapi``: its JSON:API resources (:class:`backend.jsonapi.JsonApiResource`), served
+    at ``/api/<type>``. ``jsonapi_relationships``: JSON:API type -> {relationship name ->
+    :class:`backend.jsonapi.Relationship`} added to another module's type
+    (``{"locations": {"payers": ...}}``).
+
     Deployment and tests: ``subgraph``: whether the module serves a federation subgraph
     at ``/graphql/<label>`` (default True). ``samples``: :class:`Samples`.
     """
@@ -105,6 +112,9 @@ class Manifest:
     legacy_tables: Sequence[Any] = ()
     delete_guards: Mapping[str, DeleteGuard] = field(default_factory=dict)
     lookups: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    fhir: Sequence[Any] = ()
+    jsonapi: Sequence[Any] = ()
+    jsonapi_relationships: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     subgraph: bool = True
     samples: Samples | None = None
 

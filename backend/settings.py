@@ -28,6 +28,10 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
 ``GRAPHQL_DEFAULT_PAGE_SIZE`` / ``GRAPHQL_MAX_PAGE_SIZE``
     Connection page size when ``first``/``last`` is not given (default 100) and the
     largest ``first``/``last`` accepted (default 1000). A larger request is an error.
+    FHIR's ``_count`` and JSON:API's ``page[size]`` follow the same two settings.
+``FHIR_VALIDATE_RESPONSES``
+    ``true``/``false``, default ``true``: validate every FHIR resource served with
+    fhir.resources.
 
 Operations (section "Operations" below, README "Operations"): ``DATABASE_PASSWORD``,
 ``CORS_ALLOWED_ORIGINS``, ``LOG_FORMAT``, ``LOG_LEVEL``, ``METRICS_ALLOWED_NETWORKS``,
@@ -124,6 +128,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "health_check",
     "django_prometheus",
+    "rest_framework",
+    "django_filters",
     "backend.apps.CoreConfig",
     "backend.legacy.staging.apps.StagingConfig",
     *(f"modules.{name}" for name in OPENIMIS_MODULES),
@@ -361,6 +367,29 @@ structlog.configure(
     logger_factory=structlog.stdlib.LoggerFactory(),
     cache_logger_on_first_use=True,
 )
+
+# FHIR at /fhir/ (backend/fhir): validate every resource served with fhir.resources (on by
+# default; it is some 40 % of a search's time; the tests validate every resource anyway).
+FHIR_VALIDATE_RESPONSES = env.bool("FHIR_VALIDATE_RESPONSES", default=True)
+
+# JSON:API at /api/ (Django REST framework JSON:API, backend/jsonapi); the FHIR views set
+# their own classes. Authentication and permissions are set per view (backend.api_auth).
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "rest_framework_json_api.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ("rest_framework_json_api.parsers.JSONParser",),
+    "DEFAULT_RENDERER_CLASSES": ("rest_framework_json_api.renderers.JSONRenderer",),
+    "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
+    "DEFAULT_SCHEMA_CLASS": "rest_framework_json_api.schemas.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ("backend.api_auth.BearerTokenAuthentication",),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "SEARCH_PARAM": "filter[search]",
+    "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
+    "TEST_REQUEST_RENDERER_CLASSES": ("rest_framework_json_api.renderers.JSONRenderer",),
+}
+JSON_API_FORMAT_FIELD_NAMES = "camelize"
+JSON_API_FORMAT_TYPES = False
+JSON_API_PLURALIZE_TYPES = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

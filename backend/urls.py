@@ -1,8 +1,9 @@
 """URLs: ``/graphql`` (the composed schema, GraphiQL in a browser), one federation
-subgraph per active module at ``/graphql/<module>``, ``/accounts/`` login, ``/o/``
-OAuth2 tokens, ``/admin/``, for operators ``/health/live``, ``/health/ready``
-(:mod:`backend.health`) and ``/metrics`` (:mod:`backend.observability`), and the frontend:
-``/`` leads to ``/app/`` (:mod:`backend.web`)."""
+subgraph per active module at ``/graphql/<module>``, FHIR R4 at ``/fhir/``, JSON:API at
+``/api/``, ``/accounts/`` login, ``/o/`` OAuth2 tokens, ``/admin/``, for operators
+``/health/live``, ``/health/ready`` (:mod:`backend.health`) and ``/metrics``
+(:mod:`backend.observability`), and the frontend: ``/`` leads to ``/app/``
+(:mod:`backend.web`)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -28,6 +29,8 @@ urlpatterns = [
     path("", web.home, name="home"),
     path(web.FRONTEND_PREFIX, web.frontend, name="frontend"),
     re_path(rf"^{web.FRONTEND_PREFIX}(?P<path>.+)$", web.frontend),
+    path("fhir/", include("backend.fhir.urls")),
+    path("api/", include("backend.jsonapi.urls")),
     # The composed schema first: the subgraphs read the definitions it leaves in place.
     path(
         "graphql",

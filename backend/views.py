@@ -72,7 +72,7 @@ def graphql_error_response(status: int, message: str, code: str) -> JsonResponse
     return response
 
 
-def _input_problem(data: object) -> str | None:
+def input_problem(data: object) -> str | None:
     """Why the decoded JSON ``data`` is refused (NUL, too many values, too deep), or None.
 
     Walks the values with an explicit stack, so no nesting exhausts the interpreter's
@@ -118,7 +118,7 @@ def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
     A JSON body must be UTF-8 and hold an object (``{"query": …, "variables": …}``);
     variables sent in a GET's ``variables`` parameter are read the same way. No text
     may contain the NUL character, which PostgreSQL cannot store or compare; the values
-    are bounded in number and depth (:func:`_input_problem`).
+    are bounded in number and depth (:func:`input_problem`).
     """
     limit = min(settings.GRAPHQL_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     too_big = (
@@ -156,7 +156,7 @@ def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
             return 400, _TOO_DEEP, LIMIT_EXCEEDED
         except ValueError:
             return 400, "The 'variables' parameter is not valid JSON.", BAD_REQUEST
-    problem = _input_problem(data)
+    problem = input_problem(data)
     if problem is None:
         query = data.get("query")
         # A NUL also arrives as the escape \u0000 inside a string literal of the document.

@@ -4,9 +4,11 @@ from backend.registry import Manifest
 
 from . import legacy, lookups, samples
 from .admin import LocationAdmin
+from .fhir import LocationResource
 from .graphql.mutations import LocationMutation
 from .graphql.queries import LocationQuery
 from .graphql.types import LocationNode
+from .jsonapi import locations
 
 manifest = Manifest(
     queries=[LocationQuery],
@@ -14,6 +16,8 @@ manifest = Manifest(
     types=[LocationNode],
     keys={"Location": "uuid"},  # an entity other services reference by its uuid
     admin={"location.Location": LocationAdmin},
+    fhir=[LocationResource()],
+    jsonapi=[locations],
     legacy_tables=legacy.tables,
     lookups={"subtree": lookups.subtree, "depth": lookups.depth, "at_depth": lookups.at_depth},
     samples=samples.SAMPLES,

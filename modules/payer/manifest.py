@@ -8,9 +8,11 @@ from backend.registry import Manifest
 
 from . import legacy, samples, services
 from .admin import PayerAdmin
+from .fhir import OrganizationResource
 from .graphql.mutations import PayerMutation
 from .graphql.queries import PayerQuery
 from .graphql.types import LocationPayers, PayerNode
+from .jsonapi import location_payers, payers
 
 manifest = Manifest(
     requires=["location"],
@@ -20,6 +22,9 @@ manifest = Manifest(
     extensions={"Location": [LocationPayers]},
     keys={"Payer": "uuid"},
     admin={"payer.Payer": PayerAdmin},
+    fhir=[OrganizationResource()],
+    jsonapi=[payers],
+    jsonapi_relationships=location_payers,
     legacy_tables=legacy.tables,
     delete_guards={"location.Location": services.refuse_location_delete},
     samples=samples.SAMPLES,

@@ -1,0 +1,67 @@
+"""Authentication and permissions of the REST surfaces (FHIR at ``/fhir/``, JSON:API at
+``/api/``), the same as GraphQL's (:mod:`backend.views`, :mod:`backend.graphql.permissions`):
+
+- ``Authorization: Bearer <token>``: an OAuth2 access token of django-oauth-toolkit; a
+  client-credentials token acts for the application's owner; its scopes bound it
+  (``read`` for reading, ``write`` for any change); an invalid token is a 401;
+- otherwise the Django session, whose unsafe requests (POST, PUT, DELETE) need the CSRF
+  token (``X-CSRFToken``), checked by Django REST framework's ``SessionAuthentication``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+
+from backend.permissions import NOT_AUTHENTICATED, required_scope
+from backend.views import _bearer_token, _token_user
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """A bearer token as the GraphQL endpoint reads it (``backend.views._token_user``)."""
+
+    def authenticate(self, request: Any) -> tuple[Any, None] | None:
+        if _bearer_token(request._request) is None:
+            return None
+        user = _token_user(request._request)  # sets request.oauth_scopes
+        if user is None:
+            raise exceptions.AuthenticationFailed("Invalid or expired bearer token.")
+        return user, None
+
+    def authenticate_header(self, request: Any) -> str:
+        return 'Bearer realm="openimis"'
+
+
+#: DRF ``authentication_classes`` of both surfaces.
+AUTHENTICATION = (BearerTokenAuthentication, SessionAuthentication)
+
+
+def authorize(request: Any, permission: str) -> None:
+    """Raise unless the request may use the Django ``permission``.
+
+    Raises DRF's ``NotAuthenticated`` (401) for an anonymous request, and Django's
+    ``PermissionDenied`` (403) when the user lacks the permission or a bearer token
+    lacks the scope (:func:`backend.graphql.permissions.required_scope`).
+    """
+    user = request.user
+    if not user or not user.is_authenticated:
+        raise exceptions.NotAuthenticated(NOT_AUTHENTICATED)
+    if not user.has_perm(permission):
+        raise PermissionDenied(f"Permission denied: you need {permission!r}.")
+    require_scope(request, required_scope(permission))
+
+
+def require_scope(request: Any, scope: str) -> None:
+    """Raise ``PermissionDenied`` when the request's bearer token lacks ``scope`` (a
+    session has no scopes and is not limited by them); 401 when anonymous."""
+    if not request.user or not request.user.is_authenticated:
+        raise exceptions.NotAuthenticated(NOT_AUTHENTICATED)
+    scopes = getattr(request._request, "oauth_scopes", None)
+    if scopes is not None and scope not in scopes:
+        raise PermissionDenied(
+            f"The bearer token's scope does not include {scope!r} "
+            f"(it has: {' '.join(sorted(scopes)) or 'none'})."
+        )

@@ -1,0 +1,196 @@
+"""The payer module's FHIR R4 resource: payers as ``Organization``.
+
+openIMIS's FHIR module has no payer mapping; this one: ``id`` = the uuid; an identifier
+typed ``UUID`` (openIMIS identifier types); ``type`` = HL7's organization type ``pay``
+(Payer, http://terminology.hl7.org/CodeSystem/organization-type) with the payer type
+(C/D/G/L/O/P) as a second coding from a code system of ours; ``telecom`` phone, fax and
+e-mail; ``address.text``; ``active`` false once deleted; the payer's location as the
+extension ``…:organization-location`` holding a reference ``Location/<uuid>``, built from
+this module's own foreign key (the location module is never imported). The reference is
+searchable (``location``, at or below the location) and includable
+(``_include=Organization:location``, ``_revinclude=Organization:location`` on Location
+searches). Writes go through :mod:`.services`.
+
+FHIR has no empty strings: a phone, fax, e-mail or address stored as ``""`` (legacy
+data) is served as absent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Q
+from fhir.resources.R4B.organization import Organization
+
+from backend.fhir import (
+    PROJECT_BASE,
+    FhirError,
+    FhirResource,
+    Include,
+    coding_code,
+    identifier,
+    kept,
+    parse_reference,
+    reference,
+    reference_param,
+    string_param,
+    token_param,
+)
+
+from . import services
+from .models import Payer
+
+ORGANIZATION_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/organization-type"
+PAYER_TYPE_SYSTEM = f"{PROJECT_BASE}:CodeSystem:payer-type"
+LOCATION_EXTENSION = f"{PROJECT_BASE}:StructureDefinition:organization-location"
+#: telecom system -> model field
+TELECOM = {"phone": "phone", "fax": "fax", "email": "email"}
+
+
+def _identifier_q(system: str | None, code: str) -> Q:
+    try:
+        return Q(uuid=uuid.UUID(code))
+    except ValueError:
+        return Q(pk__in=[])
+
+
+def _type_q(system: str | None, code: str) -> Q:
+    if code == "pay" and system in (None, ORGANIZATION_TYPE_SYSTEM):
+        return Q()  # every payer is a payer
+    if system in (None, PAYER_TYPE_SYSTEM) and code in Payer.Type.values:
+        return Q(type=code)
+    return Q(pk__in=[])
+
+
+def _at_or_below(key: uuid.UUID) -> Q:
+    return (
+        Q(location__uuid=key)
+        | Q(location__parent__uuid=key)
+        | Q(location__parent__parent__uuid=key)
+        | Q(location__parent__parent__parent__uuid=key)
+    )
+
+
+class OrganizationResource(FhirResource):
+    resource_type = "Organization"
+    model = "payer.Payer"
+    view_permission = "payer.view_payer"
+    fhir_model = Organization
+    documentation = "Payers (openIMIS tblPayer) as organizations of type pay."
+    related = ("location",)
+    includes = (Include("Organization", "location", "Location", "location_id"),)
+    sort = {"name": "name", "type": "type"}
+    search_params = {
+        "identifier": token_param(_identifier_q, documentation="The payer's uuid."),
+        "name": string_param("name", documentation="The name (starts with; :contains, :exact)."),
+        "type": token_param(
+            _type_q,
+            documentation=f"pay ({ORGANIZATION_TYPE_SYSTEM}) or the payer type C, D, G, L, O, "
+            f"P ({PAYER_TYPE_SYSTEM}).",
+        ),
+        "location": reference_param(
+            "Location",
+            _at_or_below,
+            documentation="The payer's location, or any location below it.",
+        ),
+    }
+    field_paths = {
+        "name": "Organization.name",
+        "type": "Organization.type",
+        "address": "Organization.address",
+        "phone": "Organization.telecom",
+        "fax": "Organization.telecom",
+        "email": "Organization.telecom",
+        "location": f"Organization.extension('{LOCATION_EXTENSION}')",
+    }
+
+    def to_fhir(self, row: Payer, resource_id: uuid.UUID) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "identifier": [identifier("UUID", resource_id)],
+            "active": not (row.validity_to and row.legacy_id is None),
+            "type": [
+                {
+                    "coding": [
+                        {"system": ORGANIZATION_TYPE_SYSTEM, "code": "pay", "display": "Payer"},
+                        {
+                            "system": PAYER_TYPE_SYSTEM,
+                            "code": row.type,
+                            "display": Payer.Type(row.type).label,
+                        },
+                    ]
+                }
+            ],
+            "name": row.name,
+        }
+        telecom = [
+            {"system": system, "value": getattr(row, name)}
+            for system, name in TELECOM.items()
+            if getattr(row, name)
+        ]
+        if telecom:
+            body["telecom"] = telecom
+        if row.address:
+            body["address"] = [{"text": row.address}]
+        if row.location_id is not None:
+            body["extension"] = [
+                {
+                    "url": LOCATION_EXTENSION,
+                    "valueReference": reference("Location", row.location.uuid),
+                }
+            ]
+        return body
+
+    def _data(self, resource: Organization) -> tuple[dict[str, Any], uuid.UUID | None]:
+        """Model values and location uuid of a FHIR Organization (the services check them)."""
+        payer_type = coding_code(resource.type or [], PAYER_TYPE_SYSTEM)
+        if payer_type is not None and payer_type not in Payer.Type.values:
+            raise FhirError(
+                422,
+                "code-invalid",
+                f"The payer type {payer_type!r} is not one of "
+                f"{', '.join(Payer.Type.values)} ({PAYER_TYPE_SYSTEM}).",
+                "Organization.type",
+            )
+        telecom: dict[str, str | None] = dict.fromkeys(TELECOM.values())
+        for point in resource.telecom or ():
+            name = TELECOM.get(point.system)
+            if name is None:
+                raise FhirError(
+                    422,
+                    "invalid",
+                    f"telecom system {point.system!r}: a payer has phone, fax and email.",
+                    "Organization.telecom",
+                )
+            if telecom[name] is not None:
+                raise FhirError(
+                    422, "invalid", f"A payer has one {point.system}.", "Organization.telecom"
+                )
+            telecom[name] = point.value
+        addresses = resource.address or []
+        if len(addresses) > 1:
+            raise FhirError(422, "invalid", "A payer has one address.", "Organization.address")
+        location = None
+        for ext in resource.extension or ():
+            if ext.url == LOCATION_EXTENSION:
+                target = ext.valueReference.reference if ext.valueReference else None
+                location = parse_reference(target, "Location", self.field_paths["location"])
+        data = {
+            "name": resource.name,
+            "type": payer_type,
+            "address": addresses[0].text if addresses else None,
+            **telecom,
+        }
+        return data, location
+
+    def create(self, resource: Organization, *, user: Any, key=None, as_of=None) -> Payer:
+        data, location = self._data(resource)
+        data.update(kept(key, as_of))
+        return services.create_payer(data, location=location, user=user)
+
+    def update(self, key: uuid.UUID, resource: Organization, *, user: Any) -> Payer:
+        data, location = self._data(resource)
+        return services.update_payer(key, data, location=location, user=user)
+
+    def delete(self, key: uuid.UUID, *, user: Any) -> Payer:
+        return services.delete_payer(key, user=user)

@@ -1,0 +1,38 @@
+"""Shared by the FHIR and JSON:API tests: resource validation and bearer tokens."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from fhir.resources.R4B import get_fhir_model_class
+from oauth2_provider.models import AccessToken, Application
+
+
+def validated(body: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``body`` and every resource in a Bundle's entries against the FHIR R4
+    models of fhir.resources (raises pydantic's ValidationError); returns ``body``."""
+    get_fhir_model_class(body["resourceType"]).model_validate(body)
+    for entry in body.get("entry", ()):
+        resource = entry["resource"]
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    return body
+
+
+def bearer_token(owner, scope: str, token: str) -> str:
+    """An OAuth2 access token ``token`` with ``scope`` ("read", "write" or both), valid
+    for an hour, of a client-credentials application owned by ``owner``."""
+    application = Application.objects.create(
+        name=f"client of {owner.username}",
+        user=owner,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+    )
+    AccessToken.objects.create(
+        application=application,
+        token=token,
+        scope=scope,
+        expires=timezone.now() + datetime.timedelta(hours=1),
+    )
+    return token

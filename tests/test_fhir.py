@@ -1,0 +1,384 @@
+"""FHIR R4 at /fhir/ through Django's test client: mapping, search, versions, writes, errors,
+query counts. Every resource served is validated with fhir.resources (``validated``)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from modules.location import services as location_services
+from modules.location.models import Location
+from modules.payer.models import Payer
+from tests.api_helpers import bearer_token, validated
+
+pytestmark = pytest.mark.django_db
+FHIR_JSON = "application/fhir+json"
+IDENT = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-identifiers"
+LOC_TYPE = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/location-type"
+
+
+@pytest.fixture
+def admin(admin_client):
+    """pytest-django's client logged in as the superuser "admin"."""
+    return admin_client
+
+
+@pytest.fixture
+def chain(make_chains):
+    """R0 > R0D > R0DW > R0DWV, with payers on the region and the district."""
+    make_chains(1)
+    return {loc.code: loc for loc in Location.objects.current()}
+
+
+def get(client: Client, url: str, status: int = 200) -> dict:
+    response = client.get(url)
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == f"{FHIR_JSON}; charset=utf-8"
+    return validated(response.json())
+
+
+def send(client: Client, method: str, url: str, body, **headers):
+    data = body if isinstance(body, str) else json.dumps(body)
+    return getattr(client, method)(url, data, content_type=FHIR_JSON, headers=headers)
+
+
+def test_metadata_lists_exactly_what_the_modules_serve():
+    body = get(Client(), "/fhir/metadata")  # no data in it: open to anonymous callers
+    assert body["fhirVersion"] == "4.0.1"
+    resources = {r["type"]: r for r in body["rest"][0]["resource"]}
+    assert list(resources) == ["Location", "Organization"]
+    location = resources["Location"]
+    assert location["searchInclude"] == ["Location:partof"]
+    assert location["searchRevInclude"] == ["Location:partof", "Organization:location"]
+    assert {p["name"] for p in location["searchParam"]} == {
+        "_id", "_lastUpdated", "identifier", "name", "partof", "type",
+    }  # fmt: skip
+    assert {i["code"] for i in location["interaction"]} == {
+        "read", "vread", "update", "delete", "history-instance", "create", "search-type",
+    }  # fmt: skip
+    assert {p["name"] for p in resources["Organization"]["searchParam"]} == {
+        "_id", "_lastUpdated", "identifier", "name", "type", "location",
+    }  # fmt: skip
+
+
+def test_location_on_the_openimis_mapping(admin, chain):
+    village = chain["R0DWV"]
+    response = admin.get(f"/fhir/Location/{village.uuid}")
+    assert response["ETag"] == 'W/"1"'
+    body = validated(response.json())
+    assert body == {
+        "resourceType": "Location",
+        "id": str(village.uuid),
+        "meta": {
+            "versionId": "1",
+            "lastUpdated": village.validity_from.astimezone(datetime.UTC)
+            .isoformat()
+            .replace("+00:00", "Z"),
+        },
+        "identifier": [
+            {"type": {"coding": [{"system": IDENT, "code": "UUID"}]}, "value": str(village.uuid)},
+            {"type": {"coding": [{"system": IDENT, "code": "Code"}]}, "value": "R0DWV"},
+        ],
+        "status": "active",
+        "name": "Village 0",
+        "mode": "instance",
+        "physicalType": {"coding": [{"system": LOC_TYPE, "code": "V", "display": "Village"}]},
+        "partOf": {"reference": f"Location/{chain['R0DW'].uuid}"},
+    }
+
+
+def test_payer_as_organization(admin, chain):
+    payer = Payer.objects.current().get(name="Payer of R0D")
+    Payer.objects.filter(pk=payer.pk).update(phone="+855 1", email="a@b.kh", address="1 St\nPP")
+    body = get(admin, f"/fhir/Organization/{payer.uuid}")
+    assert body["type"] == [
+        {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/organization-type",
+                    "code": "pay",
+                    "display": "Payer",
+                },
+                {
+                    "system": "urn:openimis-graphql:fhir:CodeSystem:payer-type",
+                    "code": "G",
+                    "display": "Government",
+                },
+            ]
+        }
+    ]
+    assert body["active"] is True
+    assert body["telecom"] == [
+        {"system": "phone", "value": "+855 1"},
+        {"system": "email", "value": "a@b.kh"},
+    ]
+    assert body["address"] == [{"text": "1 St\nPP"}]
+    assert body["extension"] == [
+        {
+            "url": "urn:openimis-graphql:fhir:StructureDefinition:organization-location",
+            "valueReference": {"reference": f"Location/{chain['R0D'].uuid}"},
+        }
+    ]
+
+
+def test_search_parameters(admin, make_chains):
+    make_chains(3)
+
+    def codes(url: str) -> list[str]:
+        body = get(admin, url)
+        return [e["resource"]["identifier"][1]["value"] for e in body["entry"]]
+
+    region = Location.objects.get(code="R1")
+    assert codes("/fhir/Location?type=V") == ["R0DWV", "R1DWV", "R2DWV"]
+    assert codes(f"/fhir/Location?type={LOC_TYPE}|D&_sort=-identifier") == ["R2D", "R1D", "R0D"]
+    assert codes("/fhir/Location?identifier=r1dw") == ["R1DW"]
+    assert codes(f"/fhir/Location?identifier={region.uuid}") == ["R1"]
+    assert codes(f"/fhir/Location?partof={region.uuid}") == ["R1D"]
+    assert codes(f"/fhir/Location?partof=Location/{region.uuid}") == ["R1D"]
+    assert codes("/fhir/Location?name=village 1") == ["R1DWV"]
+    assert codes("/fhir/Location?name:contains=ILLAG&type=V,R&_count=2") == ["R0DWV", "R1DWV"]
+    assert codes("/fhir/Location?name:exact=village 1") == []
+    assert codes(f"/fhir/Location?_id={region.uuid}") == ["R1"]
+    today = timezone.now().date()
+    assert len(codes(f"/fhir/Location?_lastUpdated={today}")) == 12
+    assert codes(f"/fhir/Location?_lastUpdated=lt{today}") == []
+    organizations = get(admin, f"/fhir/Organization?location={region.uuid}&_sort=name")
+    assert [e["resource"]["name"] for e in organizations["entry"]] == [
+        "Payer of R1",
+        "Payer of R1D",
+    ]  # at or below the region; history payers are not served
+    assert get(admin, "/fhir/Organization?type=pay&_total=accurate")["total"] == 6
+    assert get(admin, "/fhir/Organization?type=D")["total"] == 0
+
+
+def test_paging_links_and_total(admin, make_chains):
+    make_chains(3)
+    first = get(admin, "/fhir/Location?type=V&_count=2")
+    assert first["total"] == 3
+    links = {link["relation"]: link["url"] for link in first["link"]}
+    assert set(links) == {"self", "next"}
+    second = get(admin, links["next"].removeprefix("http://testserver"))
+    assert [e["resource"]["name"] for e in second["entry"]] == ["Village 2"]
+    assert {link["relation"] for link in second["link"]} == {"self", "previous", "first"}
+    assert "total" not in get(admin, "/fhir/Location?_total=none")
+    assert get(admin, "/fhir/Location?_count=0")["total"] == 12
+
+
+def test_includes_reach_the_whole_chain_and_the_payers(admin, chain):
+    village = chain["R0DWV"]
+    one = get(admin, "/fhir/Location?type=V&_include=Location:partof")
+    assert [(e["resource"]["name"], e["search"]["mode"]) for e in one["entry"]] == [
+        ("Village 0", "match"),
+        ("Ward 0", "include"),
+    ]
+    every = get(admin, f"/fhir/Location?_id={village.uuid}&_include:iterate=Location:partof")
+    assert [e["resource"]["name"] for e in every["entry"]] == [
+        "Village 0", "Ward 0", "District 0", "Region 0",
+    ]  # fmt: skip
+    payers = get(admin, "/fhir/Location?type=D&_revinclude=Organization:location")
+    assert [e["resource"].get("name") for e in payers["entry"]] == ["District 0", "Payer of R0D"]
+    located = get(admin, "/fhir/Organization?name=Payer of R0D&_include=Organization:location")
+    assert [e["resource"]["resourceType"] for e in located["entry"]] == [
+        "Organization",
+        "Location",
+    ]
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_search_queries_are_flat(admin, make_chains, count_queries, n):
+    """One query for the page (total and versions inside), one per include round, and
+    the session's two; whatever the page size."""
+    make_chains(n)
+    url = "/fhir/Location?type=V&_include:iterate=Location:partof&_revinclude=Organization:location"
+    response, captured = count_queries(admin.get, url)
+    assert len(response.json()["entry"]) == 4 * n  # villages have no payers here
+    # session + user, page, 3 include rounds (W, D, R) + revinclude, final empty round: none
+    assert len(captured) == 2 + 1 + 4, [q["sql"] for q in captured]
+
+
+def test_versions_from_the_history_rows(admin, chain):
+    region = chain["R0"]
+    user = User.objects.get(username="admin")
+    location_services.update_location(region.uuid, {"name": "Region Zero"}, user=user)
+    location_services.update_location(region.uuid, {"name": "Region Nought"}, user=user)
+    current = get(admin, f"/fhir/Location/{region.uuid}")
+    assert (current["meta"]["versionId"], current["name"]) == ("3", "Region Nought")
+    history = get(admin, f"/fhir/Location/{region.uuid}/_history")
+    assert history["type"] == "history"
+    versions = [
+        (e["resource"]["meta"]["versionId"], e["resource"]["name"]) for e in history["entry"]
+    ]
+    assert versions == [
+        ("3", "Region Nought"),
+        ("2", "Region Zero"),
+        ("1", "Region 0"),
+    ]  # fmt: skip
+    assert {e["resource"]["id"] for e in history["entry"]} == {str(region.uuid)}
+    first = get(admin, f"/fhir/Location/{region.uuid}/_history/1")
+    assert (first["name"], first["meta"]["versionId"]) == ("Region 0", "1")
+    assert (
+        get(admin, f"/fhir/Location/{region.uuid}/_history/4", 404)["issue"][0]["diagnostics"]
+        == f"Location/{region.uuid} has versions 1 to 3, not '4'."
+    )
+    # a history row's own uuid is not a resource id
+    old = Location.objects.filter(legacy=region).first()
+    assert get(admin, f"/fhir/Location/{old.uuid}", 404)["issue"][0]["code"] == "not-found"
+    found = get(admin, "/fhir/Location?type=R")
+    assert [e["resource"]["meta"]["versionId"] for e in found["entry"]] == ["3"]
+
+
+def test_create_update_delete_through_the_services(admin, chain):
+    body = {
+        "resourceType": "Location",
+        "identifier": [{"type": {"coding": [{"system": IDENT, "code": "Code"}]}, "value": "NEWV"}],
+        "name": "New village",
+        "physicalType": {"coding": [{"system": LOC_TYPE, "code": "V"}]},
+        "partOf": {"reference": f"Location/{chain['R0DW'].uuid}"},
+    }
+    created = send(admin, "post", "/fhir/Location", body)
+    assert created.status_code == 201, created.content
+    new = validated(created.json())
+    row = Location.objects.get(uuid=new["id"])
+    assert (row.code, row.name, row.type, row.parent_id) == (
+        "NEWV",
+        "New village",
+        "V",
+        chain["R0DW"].pk,
+    )
+    assert created["Location"].endswith(f"/fhir/Location/{row.uuid}/_history/1")
+    assert created["ETag"] == 'W/"1"'
+
+    new["name"] = "Renamed village"
+    stale = send(admin, "put", f"/fhir/Location/{row.uuid}", new, **{"If-Match": 'W/"7"'})
+    assert stale.status_code == 412
+    assert Location.objects.get(pk=row.pk).name == "New village"
+    updated = send(admin, "put", f"/fhir/Location/{row.uuid}", new, **{"If-Match": 'W/"1"'})
+    assert updated.status_code == 200, updated.content
+    assert updated["ETag"] == 'W/"2"'
+    assert validated(updated.json())["name"] == "Renamed village"
+    assert Location.objects.filter(legacy=row, name="New village").count() == 1  # history kept
+
+    assert (
+        send(admin, "delete", f"/fhir/Location/{row.uuid}", "", **{"If-Match": 'W/"1"'}).status_code
+        == 412
+    )
+    assert send(admin, "delete", f"/fhir/Location/{row.uuid}", "").status_code == 204
+    assert Location.objects.get(pk=row.pk).validity_to is not None
+    gone = get(admin, f"/fhir/Location/{row.uuid}", 410)
+    assert gone["issue"][0]["code"] == "deleted"
+    assert send(admin, "delete", f"/fhir/Location/{row.uuid}", "").status_code == 204
+    last = get(admin, f"/fhir/Location/{row.uuid}/_history/2")
+    assert last["status"] == "inactive"
+
+
+def test_rules_of_the_services_are_operation_outcomes(admin, chain):
+    body = {
+        "resourceType": "Location",
+        "identifier": [{"type": {"coding": [{"system": IDENT, "code": "Code"}]}, "value": "R0D"}],
+        "name": "x" * 51,
+        "physicalType": {"coding": [{"system": LOC_TYPE, "code": "V"}]},
+        "partOf": {"reference": f"Location/{chain['R0'].uuid}"},
+    }
+    before = Location.objects.count()
+    refused = send(admin, "post", "/fhir/Location", body)
+    assert refused.status_code == 422
+    issues = validated(refused.json())["issue"]
+    assert [(i["details"]["coding"][0]["code"], i["expression"]) for i in issues] == [
+        ("TOO_LONG", ["Location.name"]),
+        ("DUPLICATE", ["Location.identifier"]),
+        ("WRONG_PARENT_LEVEL", ["Location.partOf"]),
+    ]
+    assert Location.objects.count() == before
+    has_payers = send(admin, "delete", f"/fhir/Location/{chain['R0'].uuid}", "")
+    assert has_payers.status_code == 409
+    assert "HAS_CHILDREN" in has_payers.content.decode()
+    payer = {
+        "resourceType": "Organization",
+        "name": "Rice co-op",
+        "type": [
+            {"coding": [{"system": "urn:openimis-graphql:fhir:CodeSystem:payer-type", "code": "C"}]}
+        ],
+        "telecom": [{"system": "email", "value": "not an address"}],
+    }
+    bad_email = send(admin, "post", "/fhir/Organization", payer)
+    assert bad_email.status_code == 422
+    assert validated(bad_email.json())["issue"][0]["expression"] == ["Organization.telecom"]
+    assert not Payer.objects.filter(name="Rice co-op").exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status", "fragment"),
+    [
+        ("get", "/fhir/Location?colour=red", None, 400, "Unknown search parameter 'colour'"),
+        ("get", "/fhir/Location?_count=1001", None, 400, "above the maximum page size 1000"),
+        ("get", "/fhir/Location?_count=-1", None, 400, "_count='-1' is not a whole number"),
+        ("get", "/fhir/Location?_sort=colour", None, 400, "_sort=colour: sort by one of"),
+        ("get", "/fhir/Location?_include=Location:colour", None, 400, "not supported on Location"),
+        ("get", "/fhir/Location?_lastUpdated=2020-01-01T00:00", None, 400, "needs its time zone"),
+        ("get", "/fhir/Location?partof=Organization/1", None, 400, "not a reference to a Location"),
+        ("get", "/fhir/Patient", None, 404, "'Patient' is not served here"),
+        ("get", "/fhir/Location/nope", None, 404, "ids are uuids"),
+        ("get", "/fhir/Location/00000000-0000-0000-0000-000000000000", None, 404, "No Location"),
+        ("post", "/fhir/Location", "{", 400, "The body is not JSON"),
+        ("post", "/fhir/Location", {"resourceType": "Patient"}, 400, "must be a Location"),
+        ("post", "/fhir/Location", {"resourceType": "Location", "partOf": "x"}, 400, "partOf"),
+        ("post", "/fhir/Location", {"resourceType": "Location", "name": "a\x00"}, 400, "NUL"),
+        ("patch", "/fhir/Location", {}, 405, "not allowed"),
+    ],
+)
+def test_bad_requests_get_an_operation_outcome(admin, method, url, body, status, fragment):
+    response = getattr(admin, method)(url) if body is None else send(admin, method, url, body)
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == f"{FHIR_JSON}; charset=utf-8"
+    outcome = validated(response.json())
+    assert fragment in outcome["issue"][0]["diagnostics"]
+
+
+def test_content_type_is_checked(admin):
+    response = admin.post("/fhir/Location", "name=x", content_type="text/plain")
+    assert response.status_code == 415
+    assert "Send application/fhir+json" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_authentication_permissions_and_scopes(make_user, chain):
+    assert get(Client(), "/fhir/Location", 401)["issue"][0]["code"] == "login"
+    viewer = Client()
+    viewer.force_login(make_user("viewer", "location.view_location"))
+    assert get(viewer, "/fhir/Organization", 403)["issue"][0]["diagnostics"] == (
+        "Permission denied: you need 'payer.view_payer'."
+    )
+    denied = send(viewer, "post", "/fhir/Location", {"resourceType": "Location", "name": "x"})
+    assert denied.status_code == 403
+    assert "location.add_location" in denied.json()["issue"][0]["diagnostics"]
+
+    owner = make_user("owner", superuser=True)
+    bearer = {"Authorization": f"Bearer {bearer_token(owner, 'read', 'read-only')}"}
+    client = Client(enforce_csrf_checks=True)
+    assert client.get("/fhir/Location", headers=bearer).status_code == 200
+    region = chain["R0"]
+    refused = client.delete(f"/fhir/Location/{region.uuid}", headers=bearer)
+    assert refused.status_code == 403
+    assert "scope does not include 'write'" in refused.json()["issue"][0]["diagnostics"]
+    bad = client.get("/fhir/Location", headers={"Authorization": "Bearer wrong"})
+    assert bad.status_code == 401
+
+
+def test_session_writes_need_the_csrf_token(make_user, chain):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("editor", superuser=True))
+    response = client.delete(f"/fhir/Location/{chain['R0DWV'].uuid}")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["issue"][0]["diagnostics"]
+    assert Location.objects.get(pk=chain["R0DWV"].pk).validity_to is None
+
+
+def test_validation_of_served_resources_can_be_switched_off(admin, chain, settings):
+    url = f"/fhir/Location?_id={chain['R0DWV'].uuid}&_include:iterate=Location:partof"
+    validated_answer = get(admin, url)
+    settings.FHIR_VALIDATE_RESPONSES = False
+    assert get(admin, url) == validated_answer  # the same resources, valid (``get`` checks)
