@@ -7,7 +7,7 @@
 #   anything else            run as given, e.g.
 #                            docker compose run --rm backend python manage.py createsuperuser
 #
-# Environment (besides the Django settings read by backend/settings.py):
+# Environment (besides the Django settings read by backend/settings/):
 #   GUNICORN_WORKERS   number of gunicorn worker processes (default 2)
 #   GUNICORN_CMD_ARGS  extra gunicorn options, read by gunicorn itself (e.g. "--timeout 60")
 #   LOAD_DEMO_DATA     1 = load the Cambodian location hierarchy and generate demo payers

@@ -1,7 +1,7 @@
 """The container setup (Dockerfile, docker/entrypoint.sh, docker-compose.yml) agrees with
 the settings, the packaging and itself.
 
-No Docker engine is needed: the files are parsed and checked against ``backend/settings.py``,
+No Docker engine is needed: the files are parsed and checked against ``backend/settings/``,
 ``pyproject.toml`` and the repository. ``docker compose config`` runs only where the compose
 plugin is installed, and is skipped elsewhere.
 """
@@ -30,7 +30,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
-SETTINGS = ROOT / "backend" / "settings.py"
+SETTINGS = ROOT / "backend" / "settings"  # a package: __init__.py and its parts
 
 # What an operator would put in .env: nothing is needed (the secrets are files).
 OPERATOR_ENV: dict[str, str] = {}
@@ -96,9 +96,9 @@ def service_environment(service: dict) -> dict[str, str]:
 def settings_env_names() -> set[str]:
     """Names that backend/settings.py reads: ``env("X"``, ``env.<type>("X"``, and for each
     ``X_FILE`` (the settings read every variable from a file as well)."""
-    source = SETTINGS.read_text()
+    source = "\n".join(part.read_text() for part in sorted(SETTINGS.glob("*.py")))
     names = set(re.findall(r"\benv(?:\.\w+)?\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
-    assert "DATABASE_URL" in names, "the settings parser found nothing; has settings.py moved?"
+    assert "DATABASE_URL" in names, "the settings parser found nothing; has backend/settings moved?"
     return names | {f"{name}_FILE" for name in names}
 
 
@@ -261,7 +261,7 @@ def test_backend_sets_only_variables_something_reads():
     known = settings_env_names() | entrypoint_env_names()
     unknown = sorted(set(backend_env) - known)
     assert not unknown, (
-        f"backend environment sets {unknown}, which neither backend/settings.py nor "
+        f"backend environment sets {unknown}, which neither backend/settings/ nor "
         "docker/entrypoint.sh reads (a typo, or a setting that was renamed?)"
     )
 

@@ -1,0 +1,91 @@
+"""Settings of the served surfaces: static files and the frontend, GraphQL page sizes
+and guard rails, FHIR, JSON:API (variables: :mod:`backend.settings`)."""
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import BASE_DIR, env
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# WhiteNoise serves /static/ from STATIC_ROOT, filled by collectstatic (as the image does)
+# with compressed copies; where nothing was collected (a checkout, the tests), from the
+# apps' static folders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+_collected = Path(str(STATIC_ROOT))
+WHITENOISE_USE_FINDERS = not (_collected.is_dir() and any(_collected.iterdir()))
+# The frontend and GraphiQL as Vite builds them (make frontend), served under
+# STATIC_URL/frontend/ by staticfiles; django-vite links the entries from the manifest.
+STATICFILES_DIRS = [("frontend", BASE_DIR / "frontend" / "dist")]
+DJANGO_VITE = {
+    "default": {
+        "dev_mode": False,
+        "manifest_path": BASE_DIR / "frontend" / "dist" / "manifest.json",
+        "static_url_prefix": "frontend",
+    }
+}
+
+GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=1000)
+if GRAPHQL_MAX_PAGE_SIZE < 1:
+    raise ImproperlyConfigured(
+        f"GRAPHQL_MAX_PAGE_SIZE must be positive (got {GRAPHQL_MAX_PAGE_SIZE})."
+    )
+GRAPHQL_DEFAULT_PAGE_SIZE = env.int(
+    "GRAPHQL_DEFAULT_PAGE_SIZE", default=min(100, max(GRAPHQL_MAX_PAGE_SIZE, 1))
+)
+if not 0 < GRAPHQL_DEFAULT_PAGE_SIZE <= GRAPHQL_MAX_PAGE_SIZE:
+    raise ImproperlyConfigured(
+        "GRAPHQL_DEFAULT_PAGE_SIZE must be positive and at most GRAPHQL_MAX_PAGE_SIZE "
+        f"(got {GRAPHQL_DEFAULT_PAGE_SIZE} and {GRAPHQL_MAX_PAGE_SIZE})."
+    )
+
+# Guard rails against expensive documents (see README, "Limits").
+GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=12)
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
+# Fields of a document once its fragment spreads are expanded (a fragment spread twice
+# per level doubles them: 26 levels are 2^26 fields in 1 KB).
+GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=5000)
+# A request's JSON (variables included): at most this many values (strings, numbers,
+# list items, object members …) and this deep a nesting of lists and objects.
+# Bytes of a GraphQL request body: refused (413) before it is read or parsed. A page of
+# 1,000 federation representations takes about 75 KB.
+GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=262_144)
+GRAPHQL_MAX_INPUT_VALUES = env.int("GRAPHQL_MAX_INPUT_VALUES", default=5000)
+GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", default=20)
+# Objects one answer may hold, estimated before execution; a plain list (children,
+# payers, history) counts as GRAPHQL_LIST_ESTIMATE objects.
+GRAPHQL_MAX_NODES = env.int("GRAPHQL_MAX_NODES", default=100_000)
+GRAPHQL_LIST_ESTIMATE = env.int("GRAPHQL_LIST_ESTIMATE", default=20)
+
+STRAWBERRY_DJANGO = {
+    "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,
+    "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,
+    "MAP_AUTO_ID_AS_GLOBAL_ID": True,
+}
+
+# FHIR at /fhir/ (backend/fhir): validate every resource served with fhir.resources (on by
+# default; it is some 40 % of a search's time; the tests validate every resource anyway).
+FHIR_VALIDATE_RESPONSES = env.bool("FHIR_VALIDATE_RESPONSES", default=True)
+
+# JSON:API at /api/ (Django REST framework JSON:API, backend/jsonapi); the FHIR views set
+# their own classes. Authentication and permissions are set per view (backend.api_auth).
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "rest_framework_json_api.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ("rest_framework_json_api.parsers.JSONParser",),
+    "DEFAULT_RENDERER_CLASSES": ("rest_framework_json_api.renderers.JSONRenderer",),
+    "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
+    "DEFAULT_SCHEMA_CLASS": "rest_framework_json_api.schemas.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ("backend.api_auth.BearerTokenAuthentication",),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "SEARCH_PARAM": "filter[search]",
+    "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
+    "TEST_REQUEST_RENDERER_CLASSES": ("rest_framework_json_api.renderers.JSONRenderer",),
+}
+JSON_API_FORMAT_FIELD_NAMES = "camelize"
+JSON_API_FORMAT_TYPES = False
+JSON_API_PLURALIZE_TYPES = False

@@ -1,0 +1,230 @@
+"""Core settings: the environment reader (``X_FILE`` secrets), hosts and key, the
+module list, apps, middleware, database, authentication (OAuth2, django-axes).
+The variables are described in :mod:`backend.settings`."""
+
+import datetime
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+class _SecretFiles(environ.FileAwareMapping):
+    """django-environ's ``X_FILE`` lookup, refusing ``X`` and ``X_FILE`` together and
+    dropping the file's final line break (see the module docstring)."""
+
+    def __getitem__(self, key: str) -> str:
+        path = self.env.get(f"{key}_FILE")
+        if not path:
+            return self.env[key]
+        if key in self.env:
+            raise ImproperlyConfigured(f"Set {key} or {key}_FILE, not both.")
+        try:
+            return super().__getitem__(key).removesuffix("\n").removesuffix("\r")
+        except OSError as error:
+            raise ImproperlyConfigured(f"{key}_FILE: cannot read {path}: {error}") from None
+
+
+# ``X_FILE`` (a path) stands for ``X`` (the file's content), for every variable read
+# through ``env``.
+env = environ.FileAwareEnv()
+env.ENVIRON = _SecretFiles()
+_LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_LOCAL_HOSTS)
+_INSECURE_KEY = "insecure-local-only-key-do-not-use-in-production"  # deployment.py refuses it
+SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
+if SECRET_KEY == _INSECURE_KEY and set(ALLOWED_HOSTS) - set(_LOCAL_HOSTS):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when the server accepts non-local hosts "
+        f"(ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)})."
+    )
+
+# Production behind a TLS-terminating proxy (README): the proxy sets X-Forwarded-Proto;
+# plain-HTTP requests are redirected, browsers are told to use HTTPS only (HSTS) and
+# the session and CSRF cookies are sent over HTTPS only.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[])
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+
+OPENIMIS_MODULES = [
+    name.strip()
+    for name in env.list("OPENIMIS_MODULES", default=["location", "payer"])
+    if name.strip()
+]
+if not OPENIMIS_MODULES:
+    raise ImproperlyConfigured("OPENIMIS_MODULES is empty: name at least one module.")
+_unknown = [m for m in OPENIMIS_MODULES if not (BASE_DIR / "modules" / m / "apps.py").is_file()]
+if _unknown:
+    raise ImproperlyConfigured(
+        f"OPENIMIS_MODULES names unknown module(s): {', '.join(_unknown)}. "
+        "Each module is a Django app under modules/<name>/."
+    )
+
+INSTALLED_APPS = [
+    "axes",  # throttles failed logins and token requests (see AXES_* below)
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "strawberry_django",
+    "django_vite",
+    "oauth2_provider",
+    "corsheaders",
+    "health_check",
+    "django_prometheus",
+    "rest_framework",
+    "django_filters",
+    "backend.apps.CoreConfig",
+    "backend.legacy.staging.apps.StagingConfig",
+    *(f"modules.{name}" for name in OPENIMIS_MODULES),
+]
+
+MIDDLEWARE = [
+    # first and last: request counts and latencies (section "Operations")
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # CORS answers preflights before anything else can respond
+    "corsheaders.middleware.CorsMiddleware",
+    # static files (the admin's) in every deployment, gunicorn included
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request id (X-Request-ID or a new one) and user in every log line of the request
+    "django_structlog.middlewares.RequestMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last but the metrics, as django-axes asks
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+ROOT_URLCONF = "backend.urls"
+WSGI_APPLICATION = "backend.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3 with Django's own connection pool (Django >= 5.1).
+    if env.bool("DATABASE_POOL", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX", default=10),
+            # seconds to wait for a connection; also how long a wrong DATABASE_URL
+            # (unknown database or user) takes to fail at start
+            "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
+        }
+    DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
+    # Bounded waits: a statement or a row lock that takes longer fails (a retryable
+    # 503) instead of holding a worker until gunicorn kills it (30 s).
+    _timeouts = {
+        "statement_timeout": env.int("DATABASE_STATEMENT_TIMEOUT", default=15_000),
+        "lock_timeout": env.int("DATABASE_LOCK_TIMEOUT", default=5_000),
+    }
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        [_options.get("options", ""), *(f"-c {k}={v}" for k, v in _timeouts.items())]
+    ).strip()
+# The password apart from the URL (e.g. DATABASE_PASSWORD_FILE=/run/secrets/db_password),
+# so that the URL itself holds no secret; it replaces a password written in the URL.
+if _database_password := env.str("DATABASE_PASSWORD", default=""):
+    DATABASES["default"]["PASSWORD"] = _database_password
+# The same engines, wrapped by django-prometheus to count queries, errors and durations.
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+
+# A pooled or persistent connection the database closed (restart, terminated backend)
+# is checked before use and replaced, instead of failing the request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Seconds a client is told to wait (Retry-After) after a 503 for a database fault.
+RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=1)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Browser users log in with a Django session (GraphiQL then works); API clients send an
+# OAuth2 bearer token from django-oauth-toolkit (POST /o/token/). See README.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/graphql"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH2_ACCESS_TOKEN_SECONDS", default=3600),
+    "SCOPES": {"read": "Read data", "write": "Change data"},
+    "DEFAULT_SCOPES": ["read", "write"],
+    # RFC 9700 (OAuth 2.0 Security Best Current Practice), as the toolkit implements it:
+    # no implicit or password grant, PKCE S256 required, tokens only in the header,
+    # the RFC 9207 `iss` parameter, tokens stored hashed, refresh token replay
+    # detection, exact https redirect URIs.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "ALLOW_URI_WILDCARDS": False,
+}
+
+# django-axes: after AXES_FAILURE_LIMIT failed logins (login page, admin, token
+# endpoint) of one user name or client id from one address, that pair is locked out
+# for AXES_COOLOFF_MINUTES. Behind a proxy, the client address is the last one the
+# proxy appended to X-Forwarded-For (AXES_IPWARE_PROXY_COUNT proxies).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# Zone of the naive datetimes in legacy openIMIS exports (the legacy server's local time),
+# read by ``manage.py import_legacy``; an IANA name such as "Africa/Dar_es_Salaam".
+LEGACY_TIME_ZONE = env.str("LEGACY_TIME_ZONE", default="UTC")
+# Folder of the import reports that ``import_legacy`` writes when the database is not
+# PostgreSQL (where the report goes to the ``legacy_staging`` table). Default: the
+# current directory.
+LEGACY_REPORT_DIR = env.str("LEGACY_REPORT_DIR", default=".")
+USE_I18N = True
+USE_TZ = True

@@ -1,0 +1,101 @@
+"""Operations settings: logs, metrics, tracing, CORS (README "Operations").
+
+Variables: :mod:`backend.settings`."""
+
+import ipaddress
+
+import structlog
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import DEBUG, env
+
+# --- Operations: logs, metrics, tracing, CORS (README "Operations") ----------------------
+
+# Logs: one JSON object per line on stderr (LOG_FORMAT=json, the default outside DEBUG), or
+# coloured lines for a terminal (LOG_FORMAT=console, the default with DEBUG). Every line
+# written during a request carries its ``request_id`` (the client's X-Request-ID header,
+# or a new uuid) and ``user_id``; django-structlog logs ``request_started`` and
+# ``request_finished`` (status code) for each request. Other loggers (Django's, gunicorn's
+# errors, ``backend.graphql``) go through the same formatter.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+# LOG_TRUST_REQUEST_ID=true: take the request id from the X-Request-ID header (set by a
+# proxy or gateway in front); by default every request gets a new one, as a client could
+# send any value.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("LOG_TRUST_REQUEST_ID", default=False)
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console (got {LOG_FORMAT!r}).")
+_LOG_CHAIN = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.ExtraAdder(),
+]
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        *_LOG_CHAIN,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    cache_logger_on_first_use=True,
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": _LOG_CHAIN,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                # tracebacks as data, without local variables (they may hold secrets)
+                structlog.processors.ExceptionRenderer(
+                    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+                ),
+                structlog.processors.JSONRenderer(),
+            ],
+        },
+        "console": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": _LOG_CHAIN,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(),
+            ],
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes announces itself at every start; its lockouts are warnings
+    "loggers": {"axes.apps": {"level": "WARNING"}},
+}
+
+# Metrics (django-prometheus, Prometheus text format) at /metrics: requests, latencies,
+# database queries, GraphQL operations by name and their errors. Answered only to
+# clients whose address is in METRICS_ALLOWED_NETWORKS (comma-separated CIDR networks;
+# default: this host only); anyone else gets a 404. With several gunicorn workers set
+# PROMETHEUS_MULTIPROC_DIR (docker/entrypoint.sh does) so that one scrape sees them all.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from None
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Tracing: GRAPHQL_TRACING=true adds strawberry's OpenTelemetry extension (a span per
+# operation, with parsing, validation and resolvers) and exports the spans over OTLP/HTTP
+# to OTEL_EXPORTER_OTLP_ENDPOINT (OpenTelemetry's own variables; service name from
+# OTEL_SERVICE_NAME, default openimis-graphql). Needs the ``otel`` extra (in the image).
+GRAPHQL_TRACING = env.bool("GRAPHQL_TRACING", default=False)
+
+# CORS (django-cors-headers): off unless CORS_ALLOWED_ORIGINS names origins, e.g.
+# "https://app.example.org,http://localhost:5173"; only the API (/graphql, /o/) answers
+# cross-origin. CORS_ALLOW_CREDENTIALS=true lets those origins send cookies.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)
+CORS_URLS_REGEX = r"^/(graphql|o/)"
