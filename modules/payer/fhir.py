@@ -37,6 +37,7 @@ from backend.fhir import (
     string_param,
     token_param,
 )
+from backend.registry import lookup
 
 from . import services
 from .models import Payer
@@ -64,12 +65,8 @@ def _type_q(system: str | None, code: str) -> Q:
 
 
 def _at_or_below(key: uuid.UUID) -> Q:
-    return (
-        Q(location__uuid=key)
-        | Q(location__parent__uuid=key)
-        | Q(location__parent__parent__uuid=key)
-        | Q(location__parent__parent__parent__uuid=key)
-    )
+    """Payers at the location with this uuid or below it (location's published lookup)."""
+    return lookup("location.subtree")("location", key)
 
 
 class OrganizationResource(FhirResource):
