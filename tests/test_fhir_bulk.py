@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from modules.location import cambodia
+from modules.location.demo import cambodia
 from modules.location.models import Location
 from modules.payer.models import Payer
 from tests.api_helpers import validated
