@@ -8,6 +8,16 @@
 # The entrypoint (docker/entrypoint.sh) applies migrations, optionally loads the demo
 # data (LOAD_DEMO_DATA=1), then execs gunicorn. Any other command runs as given:
 #   docker run --rm openimis-graphql python manage.py check
+# The frontend and GraphiQL (README "Frontend"), built from frontend/package-lock.json with
+# the Node.js LTS; the operations are typed from the committed schema.graphql.
+FROM node:22-slim AS frontend
+WORKDIR /build
+COPY schema.graphql /build/schema.graphql
+COPY frontend/package.json frontend/package-lock.json /build/frontend/
+RUN npm ci --prefix /build/frontend --no-audit --no-fund
+COPY frontend /build/frontend
+RUN npm --prefix /build/frontend run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,7 +25,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=backend.settings \
-    STATIC_ROOT=/app/staticfiles
+    STATIC_ROOT=/app/staticfiles \
+    FRONTEND_DIST=/app/frontend/dist
 
 RUN groupadd --system --gid 10001 openimis \
     && useradd --system --uid 10001 --gid openimis --home-dir /app --no-create-home \
@@ -42,6 +53,7 @@ RUN pip install --no-deps --no-build-isolation /src && pip check && rm -rf /src
 WORKDIR /app
 COPY manage.py /app/manage.py
 COPY docker/entrypoint.sh /app/docker/entrypoint.sh
+COPY --from=frontend /build/frontend/dist /app/frontend/dist
 RUN chmod 0755 /app/docker/entrypoint.sh \
     && python manage.py collectstatic --noinput --verbosity 0
 
