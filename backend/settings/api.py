@@ -21,12 +21,12 @@ WHITENOISE_USE_FINDERS = not (_collected.is_dir() and any(_collected.iterdir()))
 # The frontend and GraphiQL as Vite builds them (make frontend), served under
 # STATIC_URL/frontend/ by staticfiles; django-vite links the entries from the manifest.
 # FRONTEND_DIST: where the build is (the image puts it at /app/frontend/dist).
-FRONTEND_DIST = env.path("FRONTEND_DIST", default=BASE_DIR / "frontend" / "dist")
+FRONTEND_DIST = Path(env.str("FRONTEND_DIST", default=str(BASE_DIR / "frontend" / "dist")))
 STATICFILES_DIRS = [("frontend", FRONTEND_DIST)]
 DJANGO_VITE = {
     "default": {
         "dev_mode": False,
-        "manifest_path": Path(str(FRONTEND_DIST)) / "manifest.json",
+        "manifest_path": FRONTEND_DIST / "manifest.json",
         "static_url_prefix": "frontend",
     }
 }
