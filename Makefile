@@ -60,7 +60,7 @@ demo-data: $(STAMP)
 		*) echo "payer module not active: no demo payers" ;; esac
 	DEBUG=true $(BIN)/python manage.py create_demo_user
 
-run: demo-data frontend
+run: frontend demo-data
 	@echo "Serving http://$(HOST):$(PORT)/ (the frontend; GraphiQL at /graphql); Ctrl-C stops."
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -79,6 +79,41 @@ def test_missing_requirement_stops_start_up():
     ]
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("garbage", "DATABASE_URL names no engine: this project runs on PostgreSQL"),
+        ("mysql://u@h/db", "this project runs on PostgreSQL (postgres://...) or SQLite"),
+    ],
+)
+def test_a_database_url_of_no_supported_database_is_one_message(url, message):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    [line] = [x for x in result.stderr.splitlines() if x.strip()]
+    assert line.startswith("Start-up refused: ") and message in line, result.stderr
+
+
+def test_the_image_frontend_setting_starts(tmp_path):
+    """FRONTEND_DIST (the Docker image sets it) is a folder Django's static files and
+    django-vite accept: the process starts and checks."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite://", "FRONTEND_DIST": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
 def test_unknown_module_is_named():
     result = manage("check", modules="location,claims")
     assert result.returncode != 0

@@ -3,6 +3,7 @@ module list, apps, middleware, database, authentication (OAuth2, django-axes).
 The variables are described in :mod:`backend.settings`."""
 
 import datetime
+import warnings
 from pathlib import Path
 
 import environ
@@ -134,7 +135,22 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+_DATABASE_ENGINES = ("django.db.backends.postgresql", "django.db.backends.sqlite3")
+try:
+    with warnings.catch_warnings():  # an unknown scheme is refused below, in one message
+        warnings.simplefilter("ignore", UserWarning)
+        _url = env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    DATABASES = {"default": _url}
+except (KeyError, ImproperlyConfigured) as _error:  # django-environ: unknown scheme
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL this project runs on ({_error}): use "
+        "postgres://user@host:5432/name or sqlite:////absolute/path.sqlite3."
+    ) from None
+if DATABASES["default"].get("ENGINE") not in _DATABASE_ENGINES:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL names {DATABASES['default'].get('ENGINE') or 'no engine'}: this "
+        "project runs on PostgreSQL (postgres://...) or SQLite (sqlite:///...)."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3 with Django's own connection pool (Django >= 5.1).
     if env.bool("DATABASE_POOL", default=True):
