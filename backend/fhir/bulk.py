@@ -26,6 +26,7 @@ from django.db import transaction
 
 from backend.errors import ValidationFailed
 from backend.fhir import FhirError, FhirResource, fhir_resources
+from backend.fhir.versions import _current_queryset, _with_versions, render_current
 
 #: Pages of rows read from the database while exporting.
 CHUNK = 2000
@@ -34,8 +35,6 @@ CHUNK = 2000
 def export(directory: Path) -> dict[str, int]:
     """Write ``<type>.ndjson`` into ``directory`` (created if missing) for every
     resource type of the active modules; returns the number of resources per type."""
-    from backend.fhir.views import _current_queryset, _with_versions, render_current
-
     directory.mkdir(parents=True, exist_ok=True)
     counts = {}
     for resource_type, resource in fhir_resources().items():
