@@ -17,7 +17,12 @@ from fhir.resources.R4B.bundle import Bundle
 from backend.fhir.errors import bad_request
 from backend.fhir.resources import FhirResource, Include
 from backend.fhir.search_params import COMMON_PARAMS
-from backend.fhir.versions import _current_queryset, _with_versions, render_current
+from backend.fhir.versions import (
+    _current_or_deleted,
+    _current_queryset,
+    _with_versions,
+    render_current,
+)
 from backend.graphql.connection import count_subquery
 
 #: Search control parameters the core reads (all others are the type's own).
@@ -170,7 +175,7 @@ class Search:
                 target = self.resources.get(include.target)
                 if keys and target is not None:
                     found.setdefault(include.target, []).extend(
-                        _current_or_deleted(target).filter(pk__in=keys)
+                        _with_versions(_current_or_deleted(target)).filter(pk__in=keys)
                     )
             if _round == 0:
                 for include, _iterate in self.revincludes:
@@ -207,13 +212,6 @@ class Search:
             links.append({"relation": "previous", "url": url(max(0, self.offset - self.count))})
             links.append({"relation": "first", "url": url(0)})
         return links
-
-
-def _current_or_deleted(resource: FhirResource) -> QuerySet:
-    """Rows an include may reach (never history rows: a reference names a resource)."""
-    model = resource.get_model()
-    rows = model._default_manager.filter(legacy__isnull=True).select_related(*resource.related)
-    return _with_versions(rows)
 
 
 def _revincludes(resource: FhirResource, resources: dict[str, FhirResource]) -> list[Include]:

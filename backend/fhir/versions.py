@@ -23,10 +23,30 @@ def _history_count(model: Any) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def _rows(resource: FhirResource) -> QuerySet:
+    """Every row of the resource's model (any version), with what :meth:`to_fhir` reads."""
+    return resource.get_model()._default_manager.select_related(*resource.related)
+
+
 def _current_queryset(resource: FhirResource) -> QuerySet:
     """Current rows (not deleted, not history), with what :meth:`to_fhir` reads."""
-    model = resource.get_model()
-    return model._default_manager.filter(validity_to__isnull=True).select_related(*resource.related)
+    return _rows(resource).current()
+
+
+def _current_or_deleted(resource: FhirResource) -> QuerySet:
+    """Rows an id or a reference may name: current or deleted, never history rows (a
+    history row has an id of its own that no resource has), with what :meth:`to_fhir` reads."""
+    return _rows(resource).filter(legacy__isnull=True)
+
+
+def _not_found(resource: FhirResource, key: uuid.UUID) -> FhirError:
+    """The 404 of an id no resource of the type has."""
+    return FhirError(404, "not-found", f"No {resource.resource_type} has id {key}.")
+
+
+def _deleted(resource_type: str, key: Any) -> FhirError:
+    """The 410 of a deleted resource."""
+    return FhirError(410, "deleted", f"{resource_type}/{key} was deleted.")
 
 
 def _with_versions(queryset: QuerySet) -> QuerySet:
@@ -39,19 +59,10 @@ def _versions(resource: FhirResource, key: uuid.UUID) -> tuple[Any, list[Any]]:
 
     Raises a 404 FhirError when no resource has this id.
     """
-    model = resource.get_model()
-    row = (
-        model._default_manager.select_related(*resource.related)
-        .filter(uuid=key, legacy__isnull=True)
-        .first()
-    )
+    row = _current_or_deleted(resource).filter(uuid=key).first()
     if row is None:
-        raise FhirError(404, "not-found", f"No {resource.resource_type} has id {key}.")
-    history = list(
-        model._default_manager.select_related(*resource.related)
-        .filter(legacy_id=row.pk)
-        .order_by("validity_to", "pk")
-    )
+        raise _not_found(resource, key)
+    history = list(_rows(resource).filter(legacy_id=row.pk).order_by("validity_to", "pk"))
     return row, [*history, row]
 
 

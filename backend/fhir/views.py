@@ -23,7 +23,7 @@ from backend.fhir.resources import FhirResource, fhir_resources
 from backend.fhir.responses import FhirView, _check_format, fhir_response
 from backend.fhir.search import Search, _revincludes
 from backend.fhir.search_params import COMMON_PARAMS
-from backend.fhir.versions import _etag, _parse_id, _resource_headers, _versions, render
+from backend.fhir.versions import _deleted, _etag, _parse_id, _resource_headers, _versions, render
 from backend.fhir.writes import _check_if_match, _lock, _parse_body, _write
 
 FHIR_VERSION = "4.0.1"
@@ -120,6 +120,14 @@ def _readable(request, resource_type: str) -> FhirResource:
     return resource
 
 
+def _read(request, resource_type: str, key: str) -> tuple[FhirResource, Any, list[Any]]:
+    """:func:`_readable`'s resource type, and the row and versions of its resource ``key``
+    (:func:`~backend.fhir.versions._versions`: 404 for an unknown id)."""
+    resource = _readable(request, resource_type)
+    row, versions = _versions(resource, _parse_id(resource, key))
+    return resource, row, versions
+
+
 def _writable(request, resource_type: str) -> FhirResource:
     """The served resource type, once a bearer token has the ``write`` scope (the
     services check the user's permissions)."""
@@ -137,10 +145,9 @@ class InstanceView(FhirView):
     """``GET``/``PUT``/``DELETE /fhir/<type>/<id>``."""
 
     def get(self, request, resource_type: str, key: str):
-        resource = _readable(request, resource_type)
-        row, versions = _versions(resource, _parse_id(resource, key))
+        resource, row, versions = _read(request, resource_type, key)
         if row.validity_to is not None:
-            raise FhirError(410, "deleted", f"{resource_type}/{key} was deleted.")
+            raise _deleted(resource_type, key)
         return _current_response(request, resource, row, len(versions))
 
     def put(self, request, resource_type: str, key: str):
@@ -173,8 +180,7 @@ class HistoryView(FhirView):
     """``GET /fhir/<type>/<id>/_history``: every version, newest first."""
 
     def get(self, request, resource_type: str, key: str):
-        resource = _readable(request, resource_type)
-        row, versions = _versions(resource, _parse_id(resource, key))
+        resource, row, versions = _read(request, resource_type, key)
         entries = []
         for number, version in reversed(list(enumerate(versions, start=1))):
             url = f"{resource_type}/{row.uuid}/_history/{number}"
@@ -201,8 +207,7 @@ class VersionView(FhirView):
     """``GET /fhir/<type>/<id>/_history/<version>`` (vread)."""
 
     def get(self, request, resource_type: str, key: str, version: str):
-        resource = _readable(request, resource_type)
-        row, versions = _versions(resource, _parse_id(resource, key))
+        resource, row, versions = _read(request, resource_type, key)
         if not (version.isascii() and version.isdigit() and 1 <= int(version) <= len(versions)):
             raise FhirError(
                 404,

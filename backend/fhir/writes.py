@@ -12,7 +12,7 @@ import pydantic
 from backend.errors import ValidationFailed
 from backend.fhir.errors import FhirError, _Refused, bad_request, fhir_errors
 from backend.fhir.resources import FhirResource
-from backend.fhir.versions import _etag
+from backend.fhir.versions import _deleted, _etag, _not_found
 from backend.views import input_problem
 
 
@@ -76,9 +76,9 @@ def _lock(resource: FhirResource, key: uuid.UUID, deleted_ok: bool = False) -> i
     row = model._default_manager.select_for_update().filter(uuid=key, legacy__isnull=True)
     row = row.first()
     if row is None:
-        raise FhirError(404, "not-found", f"No {resource.resource_type} has id {key}.")
+        raise _not_found(resource, key)
     if row.validity_to is not None:
         if deleted_ok:
             return None
-        raise FhirError(410, "deleted", f"{resource.resource_type}/{key} was deleted.")
+        raise _deleted(resource.resource_type, key)
     return model._default_manager.filter(legacy_id=row.pk).count() + 1
