@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pydantic
+
 from backend.errors import FieldError, ValidationFailed
 from backend.fhir.resources import PROJECT_BASE
 
@@ -55,3 +57,11 @@ class _Refused(FhirError):
     def __init__(self, status: int, issues: list[dict[str, Any]]):
         super().__init__(status, "invalid", "; ".join(i["diagnostics"] for i in issues))
         self.issues = issues
+
+
+def validation_problems(error: pydantic.ValidationError, root: str = "") -> str:
+    """The problems fhir.resources found in a resource, ``"<element path>: <message>"``
+    joined by ``"; "``; ``root`` names a problem of the whole resource (empty path)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or root}: {e['msg']}" for e in error.errors()
+    )

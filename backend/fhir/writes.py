@@ -10,7 +10,7 @@ from typing import Any
 import pydantic
 
 from backend.errors import ValidationFailed
-from backend.fhir.errors import FhirError, _Refused, bad_request, fhir_errors
+from backend.fhir.errors import FhirError, _Refused, bad_request, fhir_errors, validation_problems
 from backend.fhir.resources import FhirResource
 from backend.fhir.versions import _deleted, _etag, _not_found
 from backend.views import input_problem
@@ -40,10 +40,7 @@ def _parse_body(request, resource: FhirResource) -> Any:
     try:
         return resource.fhir_model.model_validate(data)
     except pydantic.ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or resource.resource_type}: {e['msg']}"
-            for e in error.errors()
-        )
+        problems = validation_problems(error, resource.resource_type)
         raise bad_request(f"Not a valid {resource.resource_type}: {problems}") from None
 
 
