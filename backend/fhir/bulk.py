@@ -26,6 +26,8 @@ from django.db import transaction
 
 from backend.errors import ValidationFailed
 from backend.fhir import FhirError, FhirResource, fhir_resources
+from backend.fhir.errors import validation_problems
+from backend.fhir.versions import _current_queryset, _with_versions, render_current
 
 #: Pages of rows read from the database while exporting.
 CHUNK = 2000
@@ -34,8 +36,6 @@ CHUNK = 2000
 def export(directory: Path) -> dict[str, int]:
     """Write ``<type>.ndjson`` into ``directory`` (created if missing) for every
     resource type of the active modules; returns the number of resources per type."""
-    from backend.fhir.views import _current_queryset, _with_versions, render_current
-
     directory.mkdir(parents=True, exist_ok=True)
     counts = {}
     for resource_type, resource in fhir_resources().items():
@@ -153,9 +153,7 @@ def _existing(lines: list[Line]) -> set[uuid.UUID]:
 
 def _describe(error: ValueError) -> str:
     if isinstance(error, pydantic.ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-        )
+        return validation_problems(error)
     if isinstance(error, json.JSONDecodeError):
         return f"not JSON ({error.msg}, column {error.colno})"
     return f"the id is not a uuid ({error})"

@@ -234,8 +234,8 @@ class FilterBackend(DjangoFilterBackend):
 
 
 def current(resource: JsonApiResource) -> QuerySet:
-    """The resource's current rows."""
-    return apps.get_model(resource.model)._default_manager.filter(validity_to__isnull=True)
+    """The resource's current rows (:meth:`backend.versioning.VersionedQuerySet.current`)."""
+    return apps.get_model(resource.model)._default_manager.current()
 
 
 def _preload(

@@ -1,0 +1,151 @@
+"""The FHIR resource contract: what a module declares to serve a resource type.
+
+:class:`FhirResource` (subclassed by each module), its :class:`SearchParam` and
+:class:`Include` declarations, the code-system bases every mapping uses, and
+:func:`fhir_resources`, the served types of the active modules. Re-exported by
+:mod:`backend.fhir`, where modules import them from.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.apps import apps
+from django.db.models import QuerySet
+
+#: The openIMIS FHIR implementation guide, whose code systems we use where it has them.
+OPENIMIS_IG = "https://openimis.github.io/openimis_fhir_r4_ig"
+#: openIMIS identifier types (``UUID``, ``Code``): the type of each identifier served.
+IDENTIFIER_TYPE_SYSTEM = f"{OPENIMIS_IG}/CodeSystem/openimis-identifiers"
+#: Base of this project's own code systems and extensions, where openIMIS has none.
+PROJECT_BASE = "urn:openimis-graphql:fhir"
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    """One search parameter of a resource type.
+
+    ``type``: the FHIR search parameter type (``string``, ``token``, ``reference``,
+    ``date``), listed in the CapabilityStatement. ``apply(queryset, value, modifier)``
+    returns the queryset narrowed by one value (``modifier`` is the text after ``:`` in
+    the parameter name, or None); it raises :class:`FhirError` for a value it cannot
+    read. Several values in one parameter, comma-separated, are OR-ed by the core.
+    """
+
+    type: str
+    apply: Callable[[QuerySet, str, str | None], QuerySet]
+    documentation: str
+
+
+@dataclass(frozen=True)
+class Include:
+    """A reference from one resource type to another, usable in ``_include`` (on
+    searches of ``source``) and ``_revinclude`` (on searches of ``target``).
+
+    ``source``: the resource type holding the reference; ``name``: its search parameter
+    (``partof`` gives ``Location:partof``); ``target``: the referenced resource type;
+    ``attname``: the foreign key column on the source model (``parent_id``).
+    """
+
+    source: str
+    name: str
+    target: str
+    attname: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.name}"
+
+
+class FhirResource:
+    """Base class of a module's FHIR resource type (subclass and set the class fields).
+
+    ``resource_type``: the FHIR type (``"Location"``); ``model``: the Django label of the
+    model (``"location.Location"``), a versioned model (:mod:`backend.versioning`);
+    ``view_permission``: the Django permission to read it; ``fhir_model``: the
+    fhir.resources class every served resource is validated with; ``search_params``:
+    the type's own search parameters (``_id`` and ``_lastUpdated`` come from the core);
+    ``sort``: ``_sort`` names -> model fields; ``includes``: the references this type
+    holds; ``related``: ``select_related`` paths :meth:`to_fhir` reads; ``field_paths``:
+    input field of a :class:`FieldError` -> FHIRPath of the element, for
+    OperationOutcome issues.
+    """
+
+    resource_type: ClassVar[str]
+    model: ClassVar[str]
+    view_permission: ClassVar[str]
+    fhir_model: ClassVar[type]
+    search_params: ClassVar[Mapping[str, SearchParam]] = {}
+    sort: ClassVar[Mapping[str, str]] = {}
+    includes: ClassVar[Sequence[Include]] = ()
+    related: ClassVar[tuple[str, ...]] = ()
+    field_paths: ClassVar[Mapping[str, str]] = {}
+    documentation: ClassVar[str] = ""
+
+    def get_model(self) -> Any:
+        return apps.get_model(self.model)
+
+    def to_fhir(self, row: Any, resource_id: uuid.UUID) -> dict[str, Any]:
+        """The resource (JSON dict) of ``row``, a current or history row, without
+        ``id`` and ``meta`` (the core adds them); ``resource_id`` is the uuid of the
+        current row (a history row has a uuid of its own)."""
+        raise NotImplementedError
+
+    def create(
+        self,
+        resource: Any,
+        *,
+        user: Any,
+        key: uuid.UUID | None = None,
+        as_of: datetime.datetime | None = None,
+    ) -> Any:
+        """Create a row from ``resource`` (a validated fhir.resources instance) through
+        the module's services; returns the saved row. ``key`` and ``as_of`` (used by the
+        bulk import) keep the resource's id as the uuid and its ``meta.lastUpdated`` as
+        ``validity_from``; by default the server assigns both. Raises ``ValidationFailed``
+        or ``PermissionDenied``, or :class:`FhirError` for what the mapping cannot read."""
+        raise NotImplementedError
+
+    def update(self, key: uuid.UUID, resource: Any, *, user: Any) -> Any:
+        """Replace the current row ``key`` with ``resource`` through the services."""
+        raise NotImplementedError
+
+    def delete(self, key: uuid.UUID, *, user: Any) -> Any:
+        """Delete the current row ``key`` through the services."""
+        raise NotImplementedError
+
+    def write_permission(self, interaction: str) -> str:
+        """The Django permission ``interaction`` (create/update/delete) needs."""
+        app_label, _, model = self.model.partition(".")
+        verb = {"create": "add", "update": "change", "delete": "delete"}[interaction]
+        return f"{app_label}.{verb}_{model.lower()}"
+
+
+def fhir_resources() -> dict[str, FhirResource]:
+    """The FHIR resources of the active modules, by resource type (registry order).
+
+    Raises ``ImproperlyConfigured``-like ``ValueError`` when two modules serve one type.
+    """
+    from backend.registry import active_modules
+
+    served: dict[str, FhirResource] = {}
+    for module in active_modules():
+        for resource in module.manifest.fhir:
+            if resource.resource_type in served:
+                raise ValueError(f"Two modules serve the FHIR type {resource.resource_type}.")
+            served[resource.resource_type] = resource
+    return served
+
+
+def kept(key: uuid.UUID | None, as_of: datetime.datetime | None) -> dict[str, Any]:
+    """Model values for :meth:`FhirResource.create`'s ``key`` and ``as_of``."""
+    values: dict[str, Any] = {}
+    if key is not None:
+        values["uuid"] = key
+    if as_of is not None:
+        values["validity_from"] = as_of
+    return values

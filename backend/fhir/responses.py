@@ -1,0 +1,98 @@
+"""FHIR HTTP plumbing: ``application/fhir+json`` responses, OperationOutcome responses,
+the one format served, and :class:`FhirView`, the base of every FHIR view (DRF
+authentication as GraphQL's; every exception an OperationOutcome with its status)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import BaseRenderer
+from rest_framework.views import APIView
+
+from backend.api_auth import AUTHENTICATION
+from backend.fhir.errors import FhirError, _Refused
+
+logger = logging.getLogger("backend.fhir")
+CONTENT_TYPE = "application/fhir+json; charset=utf-8"
+
+
+def fhir_response(body: Any, status: int = 200, headers: dict[str, str] | None = None):
+    """An ``application/fhir+json`` response of a JSON-able ``body`` (None: empty)."""
+    content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+    response = HttpResponse(content, status=status, content_type=CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def outcome(status: int, code: str, message: str, expression: str | None = None):
+    """An OperationOutcome response with one error issue."""
+    issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": message}
+    if expression:
+        issue["expression"] = [expression]
+    return outcome_of(status, [issue])
+
+
+def outcome_of(status: int, issues: list[dict[str, Any]], headers: dict[str, str] | None = None):
+    body = {"resourceType": "OperationOutcome", "issue": issues}
+    OperationOutcome.model_validate(body)
+    return fhir_response(body, status, headers)
+
+
+class FhirRenderer(BaseRenderer):
+    """Declares ``application/fhir+json`` to DRF (the views build their responses)."""
+
+    media_type = "application/fhir+json"
+    format = "json"
+
+
+class AlwaysFhirJson(BaseContentNegotiation):
+    """The one format served; ``_format`` other than JSON is refused in :func:`_check_format`."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        return None
+
+
+def _check_format(request) -> None:
+    fmt = request.GET.get("_format")
+    if fmt not in (None, "json", "application/json", "application/fhir+json"):
+        raise FhirError(406, "not-supported", f"_format={fmt}: only JSON is served.")
+
+
+class FhirView(APIView):
+    """Authentication as GraphQL's; every exception becomes an OperationOutcome."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = ()
+    renderer_classes = (FhirRenderer,)
+    parser_classes = ()
+    content_negotiation_class = AlwaysFhirJson
+    schema = None  # described by /fhir/metadata, not by the JSON:API OpenAPI document
+
+    def handle_exception(self, exc: Exception) -> HttpResponse:
+        if isinstance(exc, _Refused):
+            return outcome_of(exc.status, exc.issues)
+        if isinstance(exc, FhirError):
+            return outcome(exc.status, exc.code, exc.message, exc.expression)
+        if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
+            response = outcome(401, "login", str(exc.detail))
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        if isinstance(exc, PermissionDenied | drf_exceptions.PermissionDenied):
+            return outcome(403, "forbidden", str(exc))
+        if isinstance(exc, drf_exceptions.MethodNotAllowed):
+            return outcome(405, "not-supported", str(exc.detail))
+        logger.exception("FHIR request failed: %s %s", self.request.method, self.request.path)
+        message = f"Unexpected error: {exc!r}" if settings.DEBUG else "Unexpected error."
+        return outcome(500, "exception", message)

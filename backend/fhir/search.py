@@ -1,0 +1,223 @@
+"""FHIR search: one search of a resource type from the request's parameters, its page
+(offset paging, links), its total, ``_include``/``_revinclude`` (and ``:iterate``) and
+the searchset Bundle."""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import QuerySet
+from fhir.resources.R4B.bundle import Bundle
+
+from backend.fhir.errors import bad_request
+from backend.fhir.resources import FhirResource, Include
+from backend.fhir.search_params import COMMON_PARAMS
+from backend.fhir.versions import (
+    _current_or_deleted,
+    _current_queryset,
+    _with_versions,
+    render_current,
+)
+from backend.graphql.connection import count_subquery
+
+#: Search control parameters the core reads (all others are the type's own).
+CONTROL = {"_count", "_offset", "_sort", "_total", "_include", "_revinclude", "_format"}
+#: Parameters some clients send that change no match (fhirpy's ``_totalMethod``, ``_pretty``):
+#: ignored, with a warning in the bundle. Any other unknown parameter is an error, since
+#: ignoring it would return more than was asked for.
+IGNORED = {"_totalMethod", "_pretty"}
+#: ``_include:iterate`` follows references at most this many times (a hierarchy's depth).
+MAX_ITERATE = 10
+
+
+class Search:
+    """One search of ``resource`` from the request's parameters (FHIR search rules).
+
+    Constant SQL queries per page: one for the page (its total as a subquery, each
+    row's version as a subquery), one per ``_include``/``_revinclude`` (and per
+    iteration of ``:iterate``).
+    """
+
+    def __init__(self, request, resource: FhirResource, resources: dict[str, FhirResource]):
+        self.request, self.resource, self.resources = request, resource, resources
+        self.params = {**COMMON_PARAMS, **resource.search_params}
+        query = request.GET
+        self.count = self._int("_count", settings.GRAPHQL_DEFAULT_PAGE_SIZE, 0)
+        if self.count > settings.GRAPHQL_MAX_PAGE_SIZE:
+            raise bad_request(
+                f"_count={self.count} is above the maximum page size "
+                f"{settings.GRAPHQL_MAX_PAGE_SIZE} (GRAPHQL_MAX_PAGE_SIZE)."
+            )
+        self.offset = self._int("_offset", 0, 0)
+        self.total = query.get("_total", "accurate")
+        if self.total not in ("none", "estimate", "accurate"):
+            raise bad_request(f"_total={self.total}: use none, estimate or accurate.")
+        self.includes = self._includes("_include", resource.includes)
+        self.revincludes = self._includes("_revinclude", _revincludes(resource, resources))
+
+    def _int(self, name: str, default: int, minimum: int) -> int:
+        text = self.request.GET.get(name)
+        if text is None:
+            return default
+        if not (text.isascii() and text.isdigit()) or int(text) < minimum or len(text) > 9:
+            raise bad_request(f"{name}={text!r} is not a whole number of at least {minimum}.")
+        return int(text)
+
+    def _includes(self, name: str, known: Iterable[Include]) -> list[tuple[Include, bool]]:
+        by_key = {i.key: i for i in known}
+        chosen = []
+        for parameter in (name, f"{name}:iterate"):
+            for value in self.request.GET.getlist(parameter):
+                key = value if value.count(":") == 1 else value.rsplit(":", 1)[0]
+                if key not in by_key:
+                    raise bad_request(
+                        f"{parameter}={value}: not supported on {self.resource.resource_type} "
+                        f"(supported: {', '.join(by_key) or 'none'})."
+                    )
+                chosen.append((by_key[key], parameter.endswith(":iterate")))
+        return chosen
+
+    def queryset(self) -> QuerySet:
+        queryset = _current_queryset(self.resource)
+        for name in self.request.GET:
+            base, _, modifier = name.partition(":")
+            if base in CONTROL or base in IGNORED:
+                continue
+            param = self.params.get(base)
+            if param is None:
+                raise bad_request(
+                    f"Unknown search parameter {name!r} for {self.resource.resource_type} "
+                    f"(supported: {', '.join(sorted(self.params))})."
+                )
+            for value in self.request.GET.getlist(name):  # several parameters: AND
+                alternatives = [v for v in value.split(",") if v]  # commas: OR
+                if not alternatives:
+                    raise bad_request(f"The search parameter {name!r} has no value.")
+                matches = [param.apply(queryset, a, modifier or None) for a in alternatives]
+                queryset = functools.reduce(operator.or_, matches)
+        return queryset.order_by(*self._ordering())
+
+    def _ordering(self) -> list[str]:
+        sort = {"_id": "uuid", "_lastUpdated": "validity_from", **self.resource.sort}
+        ordering = []
+        for name in (n for v in self.request.GET.getlist("_sort") for n in v.split(",") if n):
+            field = sort.get(name.lstrip("-"))
+            if field is None:
+                raise bad_request(
+                    f"_sort={name}: sort by one of {', '.join(sorted(sort))} (prefix - to reverse)."
+                )
+            ordering.append(f"-{field}" if name.startswith("-") else field)
+        model_ordering = list(self.resource.get_model()._meta.ordering)
+        return [*ordering, *(f for f in model_ordering if f not in ordering), "pk"]
+
+    def bundle(self) -> dict:
+        queryset = _with_versions(self.queryset())
+        if self.total != "none":
+            queryset = queryset.annotate(_fhir_total=count_subquery(self.queryset()))
+        rows = list(queryset[self.offset : self.offset + self.count + 1]) if self.count else []
+        has_next = len(rows) > self.count
+        rows = rows[: self.count]
+        total = None
+        if self.total != "none":  # counted in the page's query; by itself for an empty page
+            total = rows[0]._fhir_total if rows else self.queryset().count()
+        entries = [self._entry(self.resource, row, "match") for row in rows]
+        entries += self._included(rows)
+        bundle: dict[str, Any] = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "link": self._links(has_next),
+            "entry": entries,
+        }
+        if total is not None:
+            bundle["total"] = total
+        ignored = sorted(name for name in self.request.GET if name in IGNORED)
+        if ignored:
+            issue = {
+                "severity": "warning",
+                "code": "not-supported",
+                "diagnostics": f"Ignored: {', '.join(ignored)}.",
+            }
+            bundle["entry"].append(
+                {
+                    "resource": {"resourceType": "OperationOutcome", "issue": [issue]},
+                    "search": {"mode": "outcome"},
+                }
+            )
+        Bundle.model_validate({**bundle, "entry": []})  # each resource validated on render
+        return bundle
+
+    def _entry(self, resource: FhirResource, row: Any, mode: str) -> dict:
+        return {
+            "fullUrl": self.request.build_absolute_uri(
+                f"/fhir/{resource.resource_type}/{row.uuid}"
+            ),
+            "resource": render_current(resource, row),
+            "search": {"mode": mode},
+        }
+
+    def _included(self, rows: list[Any]) -> list[dict]:
+        """Entries of ``_include`` and ``_revinclude`` (each resource once)."""
+        seen = {(self.resource.resource_type, row.pk) for row in rows}
+        entries = []
+        frontier = {self.resource.resource_type: rows}
+        for _round in range(MAX_ITERATE):
+            found: dict[str, list[Any]] = {}
+            for include, iterate in self.includes:
+                if _round and not iterate:
+                    continue
+                keys = {getattr(r, include.attname) for r in frontier.get(include.source, ())}
+                keys.discard(None)
+                target = self.resources.get(include.target)
+                if keys and target is not None:
+                    found.setdefault(include.target, []).extend(
+                        _with_versions(_current_or_deleted(target)).filter(pk__in=keys)
+                    )
+            if _round == 0:
+                for include, _iterate in self.revincludes:
+                    source = self.resources[include.source]
+                    keys = [r.pk for r in rows]
+                    if keys:
+                        matches = _current_queryset(source).filter(
+                            **{f"{include.attname}__in": keys}
+                        )
+                        found.setdefault(include.source, []).extend(_with_versions(matches))
+            frontier = {}
+            for resource_type, found_rows in found.items():
+                for row in found_rows:
+                    if (resource_type, row.pk) not in seen:
+                        seen.add((resource_type, row.pk))
+                        frontier.setdefault(resource_type, []).append(row)
+                        entries.append(self._entry(self.resources[resource_type], row, "include"))
+            if not frontier:
+                break
+        return entries
+
+    def _links(self, has_next: bool) -> list[dict]:
+        def url(offset: int) -> str:
+            pairs = [(k, v) for k in self.request.GET for v in self.request.GET.getlist(k)]
+            pairs = [(k, v) for k, v in pairs if k not in ("_offset", "_count")]
+            pairs += [("_count", str(self.count)), ("_offset", str(offset))]
+            path = f"/fhir/{self.resource.resource_type}?{urlencode(pairs)}"
+            return self.request.build_absolute_uri(path)
+
+        links = [{"relation": "self", "url": url(self.offset)}]
+        if has_next:
+            links.append({"relation": "next", "url": url(self.offset + self.count)})
+        if self.offset:
+            links.append({"relation": "previous", "url": url(max(0, self.offset - self.count))})
+            links.append({"relation": "first", "url": url(0)})
+        return links
+
+
+def _revincludes(resource: FhirResource, resources: dict[str, FhirResource]) -> list[Include]:
+    return [
+        include
+        for other in resources.values()
+        for include in other.includes
+        if include.target == resource.resource_type
+    ]

@@ -1,0 +1,113 @@
+"""Versions of a resource and their rendering: version *n* is the *n*-th history row
+(oldest first), the current row is the last; ``meta``, ETag and headers of a version."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from backend.fhir.errors import FhirError
+from backend.fhir.resources import FhirResource
+
+
+def _history_count(model: Any) -> Coalesce:
+    """Number of history rows of each current row (its version is this + 1)."""
+    rows = model._default_manager.filter(legacy_id=OuterRef("pk")).order_by().values("legacy_id")
+    counted = rows.annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _rows(resource: FhirResource) -> QuerySet:
+    """Every row of the resource's model (any version), with what :meth:`to_fhir` reads."""
+    return resource.get_model()._default_manager.select_related(*resource.related)
+
+
+def _current_queryset(resource: FhirResource) -> QuerySet:
+    """Current rows (not deleted, not history), with what :meth:`to_fhir` reads."""
+    return _rows(resource).current()
+
+
+def _current_or_deleted(resource: FhirResource) -> QuerySet:
+    """Rows an id or a reference may name: current or deleted, never history rows (a
+    history row has an id of its own that no resource has), with what :meth:`to_fhir` reads."""
+    return _rows(resource).filter(legacy__isnull=True)
+
+
+def _not_found(resource: FhirResource, key: uuid.UUID) -> FhirError:
+    """The 404 of an id no resource of the type has."""
+    return FhirError(404, "not-found", f"No {resource.resource_type} has id {key}.")
+
+
+def _deleted(resource_type: str, key: Any) -> FhirError:
+    """The 410 of a deleted resource."""
+    return FhirError(410, "deleted", f"{resource_type}/{key} was deleted.")
+
+
+def _with_versions(queryset: QuerySet) -> QuerySet:
+    """``queryset`` with each row's number of history rows (``_fhir_history``)."""
+    return queryset.annotate(_fhir_history=_history_count(queryset.model))
+
+
+def _versions(resource: FhirResource, key: uuid.UUID) -> tuple[Any, list[Any]]:
+    """The resource's current (or deleted) row and all its versions, oldest first.
+
+    Raises a 404 FhirError when no resource has this id.
+    """
+    row = _current_or_deleted(resource).filter(uuid=key).first()
+    if row is None:
+        raise _not_found(resource, key)
+    history = list(_rows(resource).filter(legacy_id=row.pk).order_by("validity_to", "pk"))
+    return row, [*history, row]
+
+
+def render(resource: FhirResource, row: Any, resource_id: uuid.UUID, version: int) -> dict:
+    """The served resource of ``row``: the module's mapping plus ``id`` and ``meta``,
+    validated with the type's fhir.resources class (unless ``FHIR_VALIDATE_RESPONSES``
+    is off: the validation is some 40 % of a search's time)."""
+    body = {
+        "resourceType": resource.resource_type,
+        "id": str(resource_id),
+        "meta": {"versionId": str(version), "lastUpdated": _instant(row.validity_from)},
+        **resource.to_fhir(row, resource_id),
+    }
+    if settings.FHIR_VALIDATE_RESPONSES:
+        resource.fhir_model.model_validate(body)
+    return body
+
+
+def render_current(resource: FhirResource, row: Any) -> dict:
+    """:func:`render` of a row from :func:`_current_queryset`."""
+    return render(resource, row, row.uuid, row._fhir_history + 1)
+
+
+def _instant(moment) -> str:
+    return timezone.localtime(moment, datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def _resource_headers(request, resource: FhirResource, row: Any, version: int) -> dict:
+    return {
+        "ETag": _etag(version),
+        "Last-Modified": row.validity_from.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Location": request.build_absolute_uri(
+            f"/fhir/{resource.resource_type}/{row.uuid}/_history/{version}"
+        ),
+    }
+
+
+def _parse_id(resource: FhirResource, value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise FhirError(
+            404, "not-found", f"No {resource.resource_type} has id {value!r} (ids are uuids)."
+        ) from None

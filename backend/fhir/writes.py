@@ -1,0 +1,81 @@
+"""The write side of the FHIR views: request bodies, ``If-Match`` against the version's
+ETag, the row lock, and the services' refusals as OperationOutcome issues."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pydantic
+
+from backend.errors import ValidationFailed
+from backend.fhir.errors import FhirError, _Refused, bad_request, fhir_errors, validation_problems
+from backend.fhir.resources import FhirResource
+from backend.fhir.versions import _deleted, _etag, _not_found
+from backend.views import input_problem
+
+
+def _parse_body(request, resource: FhirResource) -> Any:
+    """The request body as a validated fhir.resources instance of the resource's type.
+
+    Raises 415 for another content type, 400 for malformed JSON or a resource the FHIR
+    model refuses (every problem named with its element).
+    """
+    content_type = request.content_type.split(";")[0].strip()
+    if content_type not in ("application/fhir+json", "application/json"):
+        raise FhirError(
+            415, "not-supported", f"Send application/fhir+json, not {content_type or 'nothing'}."
+        )
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise bad_request(f"The body is not JSON: {error}.") from None
+    if not isinstance(data, dict) or data.get("resourceType") != resource.resource_type:
+        got = data.get("resourceType") if isinstance(data, dict) else type(data).__name__
+        raise bad_request(f"The body must be a {resource.resource_type} resource, not {got!r}.")
+    problem = input_problem(data)  # NUL characters, too many values, too deep (as GraphQL)
+    if problem:
+        raise bad_request(problem)
+    try:
+        return resource.fhir_model.model_validate(data)
+    except pydantic.ValidationError as error:
+        problems = validation_problems(error, resource.resource_type)
+        raise bad_request(f"Not a valid {resource.resource_type}: {problems}") from None
+
+
+def _check_if_match(request, version: int) -> None:
+    expected = request.headers.get("If-Match")
+    if expected is not None and expected.strip() not in (_etag(version), f'"{version}"'):
+        raise FhirError(
+            412,
+            "conflict",
+            f"If-Match {expected} does not match the current version {_etag(version)}: "
+            "read the resource again and reapply the change.",
+        )
+
+
+def _write(resource: FhirResource, action, status: int = 422) -> Any:
+    """Run a service call ``action()``; the rules it breaks are an OperationOutcome with
+    ``status`` (422, or 409 for a delete another rule refuses)."""
+    try:
+        return action()
+    except ValidationFailed as error:
+        raise _Refused(status, fhir_errors(error, resource)) from None
+
+
+def _lock(resource: FhirResource, key: uuid.UUID, deleted_ok: bool = False) -> int | None:
+    """Lock the resource's current row for this transaction; its version number.
+
+    404 when no resource has the id, 410 when it was deleted (None if ``deleted_ok``).
+    """
+    model = resource.get_model()
+    row = model._default_manager.select_for_update().filter(uuid=key, legacy__isnull=True)
+    row = row.first()
+    if row is None:
+        raise _not_found(resource, key)
+    if row.validity_to is not None:
+        if deleted_ok:
+            return None
+        raise _deleted(resource.resource_type, key)
+    return model._default_manager.filter(legacy_id=row.pk).count() + 1
