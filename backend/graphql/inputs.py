@@ -15,12 +15,33 @@ import strawberry
 from django.db.models import Expression, F, OrderBy, Q, QuerySet
 
 from backend.errors import UserInputError
+from backend.versioning import References
 
 
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(Enum):
     ASC = strawberry.enum_value("asc", description="Ascending (A to Z).")
     DESC = strawberry.enum_value("desc", description="Descending (Z to A).")
+
+
+@strawberry.enum(
+    name="References",
+    description=(
+        "What a delete does with other modules' current rows that refer to the deleted "
+        "rows (Django's on_delete terms; nothing is ever removed, history is kept)."
+    ),
+)
+class ReferencesEnum(Enum):
+    PROTECT = strawberry.enum_value(
+        References.PROTECT, description="Refuse the delete, listing the referring rows."
+    )
+    CASCADE = strawberry.enum_value(
+        References.CASCADE, description="Delete the referring rows too (validityTo set)."
+    )
+    REASSIGN = strawberry.enum_value(
+        References.REASSIGN,
+        description="Point the referring rows at another row (a history row kept for each).",
+    )
 
 
 def order_input(name: str, fields: type[Enum], what: str) -> type:

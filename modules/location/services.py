@@ -11,13 +11,15 @@ Rules (openIMIS ``tblLocations`` and the location module's issue):
 - creating or changing a REGION or DISTRICT also needs ``location.manage_upper_levels``
   (openIMIS keeps that right apart);
 - every change keeps history (:mod:`backend.versioning`); a delete is refused while the
-  location has current children (unless they get a new parent of the right level) or
-  while another module objects (the payer module: current payers).
+  location has current children (unless they get a new parent of the right level, or
+  are deleted with it) or while another module objects (the payer module: current
+  payers, unless the caller has them deleted or reassigned).
 
 Error codes: ``REQUIRED``, ``TOO_LONG``, ``DUPLICATE``, ``NEGATIVE``, ``TOO_LARGE``, ``NOT_FOUND``,
 ``NOT_CURRENT``, ``PARENT_NOT_ALLOWED``, ``PARENT_REQUIRED``, ``WRONG_PARENT_LEVEL``,
-``HAS_CHILDREN``, ``CYCLE``. Every function runs in one transaction and raises
-:class:`ValidationFailed` (nothing written) or ``PermissionDenied``.
+``HAS_CHILDREN``, ``CYCLE``, ``CONFLICT``, ``NOT_ALLOWED``, ``IN_DELETED_SUBTREE``. Every
+function runs in one transaction and raises :class:`ValidationFailed` (nothing written)
+or ``PermissionDenied``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from django.db.models.functions import Concat, Substr
 from backend import versioning
 from backend.errors import FieldError, ValidationFailed, require_permission
 
-from .models import PATH_END, Location
+from .models import PATH_END, Location, subtree_q
 
 #: Permission needed, besides add/change/delete, to write a REGION or DISTRICT.
 UPPER_LEVELS_PERMISSION = "location.manage_upper_levels"
@@ -261,18 +263,103 @@ def _reparent(location: Location, parent: Location | None) -> dict[str, str]:
 
 
 @transaction.atomic
-def delete_location(key: uuid.UUID, *, new_parent: uuid.UUID | None = None, user) -> Location:
+def delete_location(
+    key: uuid.UUID,
+    *,
+    new_parent: uuid.UUID | None = None,
+    descendants: bool = False,
+    references: versioning.References = versioning.References.PROTECT,
+    reassign_to: uuid.UUID | None = None,
+    user,
+) -> Location:
     """Delete the current location ``key`` (sets its ``validity_to``).
 
     Refused (``HAS_CHILDREN``) while it has current children, unless ``new_parent``
     names a current location of its own level: the children are then moved there first
-    (each move kept as history). Other modules may refuse too (payers). Needs
-    ``location.delete_location`` (and the upper-level right for a region or district).
-    Returns the deleted row as saved.
+    (each move kept as history); or unless ``descendants`` is true: then every current
+    location below it, at any depth, is deleted with it, all with one ``validity_to``.
+    Other modules' current rows at the deleted locations (payers) refuse the delete
+    with their list (``references`` PROTECT), are deleted too (CASCADE) or are moved to
+    the current location ``reassign_to`` (REASSIGN; outside the deleted subtree, and of a
+    level each module accepts). Needs ``location.delete_location`` (and the upper-level
+    right for a region or district). Returns the deleted row as saved. Error codes
+    besides the module's: ``CONFLICT`` (newParent with descendants), ``REQUIRED`` /
+    ``NOT_ALLOWED`` (reassignTo with or without REASSIGN), ``IN_DELETED_SUBTREE``.
     """
     require_permission(user, "location.delete_location", "delete locations")
     location = versioning.lock_current(Location, key)
     _check_level_permission(user, location.type)
+    if descendants and new_parent is not None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "newParent",
+                    "CONFLICT",
+                    "Give either newParent (keep the children) or descendants (delete "
+                    "them), not both.",
+                )
+            ]
+        )
+    target = _reassign_target(location, references, reassign_to)
+    if descendants:
+        rows = Location.objects.current().filter(subtree_q("", location.uuid))
+        list(rows.select_for_update().values_list("pk", flat=True))  # lock the subtree
+    else:
+        _rehome_children(location, new_parent, user=user)
+        rows = Location.objects.filter(pk=location.pk)
+    versioning.soft_delete_many(rows, user_id=user.pk, references=references, reassign_to=target)
+    return Location.objects.get(pk=location.pk)
+
+
+def _reassign_target(
+    location: Location, references: versioning.References, reassign_to: uuid.UUID | None
+) -> Location | None:
+    """The current location receiving other modules' rows (REASSIGN), locked; checks that
+    it is given exactly when REASSIGN is asked and lies outside ``location``'s subtree."""
+    if references is not versioning.References.REASSIGN:
+        if reassign_to is not None:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "reassignTo",
+                        "NOT_ALLOWED",
+                        "reassignTo is used only with references: REASSIGN.",
+                    )
+                ]
+            )
+        return None
+    if reassign_to is None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "reassignTo",
+                    "REQUIRED",
+                    "references: REASSIGN needs reassignTo, the location receiving them.",
+                )
+            ]
+        )
+    target = _resolve_parent(reassign_to, field="reassignTo")
+    if not target.is_current:
+        raise ValidationFailed(
+            [FieldError("reassignTo", "NOT_CURRENT", f"The location {target} is not current.")]
+        )
+    if target.path.startswith(location.path):
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "reassignTo",
+                    "IN_DELETED_SUBTREE",
+                    f"{target} is {location} or below it, and would be deleted too.",
+                )
+            ]
+        )
+    return target
+
+
+def _rehome_children(location: Location, new_parent: uuid.UUID | None, *, user) -> None:
+    """Move the current children of ``location`` under ``new_parent`` (a current location
+    of its level), each move kept as history; ``HAS_CHILDREN`` when it has children and
+    ``new_parent`` is None."""
     children = list(Location.objects.current().filter(parent=location).select_for_update())
     if children and new_parent is None:
         raise ValidationFailed(
@@ -281,24 +368,25 @@ def delete_location(key: uuid.UUID, *, new_parent: uuid.UUID | None = None, user
                     "newParent",
                     "HAS_CHILDREN",
                     f"{location} has {len(children)} current child location(s); give "
-                    "them a new parent (newParent) or move them first.",
+                    "them a new parent (newParent), delete them with it (descendants) or "
+                    "move them first.",
                 )
             ]
         )
-    if new_parent is not None:
-        target = _resolve_parent(new_parent, field="newParent")
-        if target.pk == location.pk or target.type != location.type or not target.is_current:
-            raise ValidationFailed(
-                [
-                    FieldError(
-                        "newParent",
-                        "WRONG_PARENT_LEVEL",
-                        f"The new parent must be another current "
-                        f"{Location.Type(location.type).label.lower()}, not {target}.",
-                    )
-                ]
-            )
-        for child in children:
-            changes = {"parent_id": target.pk, **_reparent(child, target)}
-            versioning.update(child, changes, user_id=user.pk)
-    return versioning.soft_delete(location, user_id=user.pk)
+    if new_parent is None:
+        return
+    target = _resolve_parent(new_parent, field="newParent")
+    if target.pk == location.pk or target.type != location.type or not target.is_current:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "newParent",
+                    "WRONG_PARENT_LEVEL",
+                    f"The new parent must be another current "
+                    f"{Location.Type(location.type).label.lower()}, not {target}.",
+                )
+            ]
+        )
+    for child in children:
+        changes = {"parent_id": target.pk, **_reparent(child, target)}
+        versioning.update(child, changes, user_id=user.pk)

@@ -21,6 +21,6 @@ manifest = Manifest(
     keys={"Payer": "uuid"},
     admin={"payer.Payer": PayerAdmin},
     legacy_tables=legacy.tables,
-    delete_guards={"location.Location": services.refuse_location_delete},
+    delete_handlers={"location.Location": services.location_delete_handler},
     samples=samples.SAMPLES,
 )
