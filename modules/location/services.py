@@ -316,8 +316,9 @@ def _reassign_target(
 ) -> Location | None:
     """The current location receiving other modules' rows (REASSIGN), locked; checks that
     it is given exactly when REASSIGN is asked and lies outside ``location``'s subtree."""
+    target = None if reassign_to is None else _resolve_parent(reassign_to, field="reassignTo")
     if references is not versioning.References.REASSIGN:
-        if reassign_to is not None:
+        if target is not None:
             raise ValidationFailed(
                 [
                     FieldError(
@@ -328,7 +329,7 @@ def _reassign_target(
                 ]
             )
         return None
-    if reassign_to is None:
+    if target is None:
         raise ValidationFailed(
             [
                 FieldError(
@@ -338,7 +339,6 @@ def _reassign_target(
                 )
             ]
         )
-    target = _resolve_parent(reassign_to, field="reassignTo")
     if not target.is_current:
         raise ValidationFailed(
             [FieldError("reassignTo", "NOT_CURRENT", f"The location {target} is not current.")]

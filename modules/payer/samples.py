@@ -82,6 +82,13 @@ SAMPLES = Samples(
             PD,
             {"payer": {"name": "Ultha co-op"}, "errors": []},
         ),
+        "deletePayers": (
+            'mutation { deletePayers(input: {uuids: ["{coop}"]}) { payers { name } '
+            + ERRORS
+            + " } }",
+            PD,
+            {"payers": [{"name": "Ultha co-op"}], "errors": []},
+        ),
     },
     fuzz={
         "payers": ("{ totalCount edges { node { uuid } } }", {}),
@@ -95,6 +102,7 @@ SAMPLES = Samples(
             {"input": {"uuid": "{coop}", "name": "Co-op 2"}},
         ),
         "deletePayer": (f"{{ payer {{ uuid }} {ERRORS} }}", {"input": {"uuid": "{coop}"}}),
+        "deletePayers": (f"{{ payers {{ uuid }} {ERRORS} }}", {"input": {"uuids": ["{coop}"]}}),
     },
     text_limits={
         (root, field): limit

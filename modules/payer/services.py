@@ -14,7 +14,8 @@ still have current payers, or deletes or moves those payers, as the caller chose
 (:func:`location_delete_handler`, a delete handler declared in the manifest).
 
 Error codes: ``REQUIRED``, ``TOO_LONG``, ``INVALID_EMAIL``, ``NOT_FOUND``, ``NOT_CURRENT``,
-``WRONG_LOCATION_LEVEL``, ``HAS_PAYERS``; ``REQUIRED`` also for a missing type. Every
+``WRONG_LOCATION_LEVEL``, ``HAS_PAYERS``, ``DUPLICATE``, ``TOO_MANY``; ``REQUIRED`` also
+for a missing type. Every
 function runs in one transaction and raises :class:`ValidationFailed` (nothing written)
 or ``PermissionDenied``.
 """
@@ -26,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -158,6 +160,44 @@ def delete_payer(key: uuid.UUID, *, user) -> Payer:
     require_permission(user, "payer.delete_payer", "delete payers")
     payer = versioning.lock_current(Payer, key)
     return versioning.soft_delete(payer, user_id=user.pk)
+
+
+@transaction.atomic
+def delete_payers(keys: list[uuid.UUID], *, user) -> list[Payer]:
+    """Delete the current payers with these uuids, all or nothing (one transaction, one
+    ``validity_to`` for all). Needs ``payer.delete_payer``.
+
+    ``keys``: 1 to ``settings.GRAPHQL_MAX_PAGE_SIZE`` uuids, each once. Refused with one
+    error per bad uuid (field ``uuids``, the message naming the uuid and its
+    position): ``NOT_FOUND``, ``NOT_CURRENT``, ``DUPLICATE``; ``REQUIRED`` for an empty
+    list, ``TOO_MANY`` above the limit. Returns the deleted rows as saved, in the order of ``keys``.
+    """
+    require_permission(user, "payer.delete_payer", "delete payers")
+    limit = settings.GRAPHQL_MAX_PAGE_SIZE
+    if not keys:
+        raise ValidationFailed([FieldError("uuids", "REQUIRED", "Give at least one payer uuid.")])
+    if len(keys) > limit:
+        raise ValidationFailed(
+            [FieldError("uuids", "TOO_MANY", f"{len(keys)} uuids; at most {limit} at once.")]
+        )
+    found = {p.uuid: p for p in Payer.objects.select_for_update().filter(uuid__in=keys)}
+    errors, seen = [], set()
+    for index, key in enumerate(keys):
+        payer, at = found.get(key), f"uuids[{index}]"
+        if key in seen:
+            errors.append(FieldError("uuids", "DUPLICATE", f"{at}: {key} is given twice."))
+        elif payer is None:
+            errors.append(FieldError("uuids", "NOT_FOUND", f"{at}: no payer has uuid {key}."))
+        elif payer.validity_to is not None:
+            errors.append(
+                FieldError("uuids", "NOT_CURRENT", f"{at}: {key} ({payer}) is not current.")
+            )
+        seen.add(key)
+    if errors:
+        raise ValidationFailed(errors)
+    versioning.soft_delete_many(Payer.objects.filter(uuid__in=keys), user_id=user.pk)
+    saved = Payer.objects.in_bulk(keys, field_name="uuid")
+    return [saved[key] for key in keys]
 
 
 def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
