@@ -131,17 +131,27 @@ def order_by_fields(
 FILTER_TEXT_LIMIT = 200
 
 
+#: Most values a list field of a filter accepts (``parents``, ``ancestors``).
+FILTER_LIST_LIMIT = 1000
+
+
 def check_filter_texts(where: object | None) -> None:
-    """Raise ``UserInputError`` naming a text field of a filter input over the limit."""
+    """Raise ``UserInputError`` naming a text field of a filter input over
+    :data:`FILTER_TEXT_LIMIT` characters, or a list field over :data:`FILTER_LIST_LIMIT`
+    values."""
     if where is None:
         return
     for field in dataclasses.fields(where):
         value = getattr(where, field.name)
+        head, *rest = field.name.split("_")
+        name = head + "".join(part.title() for part in rest)
         if isinstance(value, str) and len(value) > FILTER_TEXT_LIMIT:
-            head, *rest = field.name.split("_")
-            name = head + "".join(part.title() for part in rest)
             raise UserInputError(
                 f"filter.{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}."
+            )
+        if isinstance(value, list) and len(value) > FILTER_LIST_LIMIT:
+            raise UserInputError(
+                f"filter.{name} has {len(value)} values; at most {FILTER_LIST_LIMIT}."
             )
 
 

@@ -15,6 +15,13 @@ manifest = Manifest(
     keys={"Location": "uuid"},  # an entity other services reference by its uuid
     admin={"location.Location": LocationAdmin},
     legacy_tables=legacy.tables,
-    lookups={"subtree": lookups.subtree, "depth": lookups.depth, "at_depth": lookups.at_depth},
+    lookups={
+        "subtree": lookups.subtree,
+        "subtrees": lookups.subtrees,
+        "depth": lookups.depth,
+        "at_depth": lookups.at_depth,
+        "require_known": lookups.require_known,
+        "code_of": lookups.code_of,
+    },
     samples=samples.SAMPLES,
 )

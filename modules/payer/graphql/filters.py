@@ -9,6 +9,7 @@ import strawberry
 from django.db.models import QuerySet
 
 from backend.graphql.inputs import apply_filter, order_input
+from backend.registry import lookup
 
 from .types import PayerTypeEnum
 
@@ -42,7 +43,10 @@ class PayerFilter:
 
 
 def filter_payers(queryset: QuerySet, where: PayerFilter | None) -> QuerySet:
-    """Apply a :class:`PayerFilter` to a Payer queryset (None: no filtering)."""
+    """Apply a :class:`PayerFilter` to a Payer queryset (None: no filtering).
+
+    Raises ``UserInputError`` when no location has the uuid of ``location`` (one query).
+    """
     if where is None:
         return queryset
     queryset = apply_filter(
@@ -57,6 +61,7 @@ def filter_payers(queryset: QuerySet, where: PayerFilter | None) -> QuerySet:
         search=where.search,
         search_fields=("name", "phone", "email"),
     )
+    lookup("location.require_known")({"filter.location": [where.location]})
     if where.location is not None:
         queryset = queryset.at_or_below(where.location)
     return queryset

@@ -74,6 +74,12 @@ def test_location_filter_covers_the_subtree(gql, payers):
     ]
 
 
+def test_an_unknown_location_is_an_error_naming_it(gql, payers):
+    no_such = "00000000-0000-0000-0000-00000000beef"
+    messages = gql.errors(f'{{ payers(filter: {{location: "{no_such}"}}) {{ totalCount }} }}')
+    assert messages == [f"filter.location: no location has uuid {no_such}."]
+
+
 def test_validity_and_ordering(gql, payers):
     assert names(gql, "(validity: {includeHistory: true}, filter: {type: COOPERATIVE})") == [
         "Coffee Farmers (old name)",
