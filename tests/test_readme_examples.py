@@ -68,3 +68,14 @@ def result_time(location):
     from modules.location.models import Location
 
     return Location.objects.get(pk=location.pk).validity_to
+
+
+def test_the_new_filter_examples_return_rows(quick_start_data, gql):
+    """The examples of several ancestors and of the payer filters show real rows."""
+    for needle, field in (
+        ("ancestors: [$region]", "districtsAndBelow"),
+        ("emailContains", "payers"),
+    ):
+        block = next(b for b in BLOCKS if needle in b)
+        variables = {"region": BANTEAY_MEANCHEY} if "$region" in block else None
+        assert gql.data(block, variables)[field]["totalCount"] > 0, block

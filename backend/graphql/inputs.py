@@ -116,13 +116,17 @@ def order_by_fields(
     ``field`` is a strawberry enum whose values are model field names, or keys of
     ``expressions`` (an expression to sort by instead, e.g. a level rank). ``default``
     applies when no order is given. The primary key always comes last, so pages are stable.
+    Null values sort last ascending and first descending on every database (PostgreSQL's
+    default; SQLite's is the opposite).
     """
     expressions = expressions or {}
     terms: list[OrderBy | str] = []
     for order in orders or ():
         expression = expressions.get(order.field.value, F(order.field.value))
         descending = order.direction is OrderDirection.DESC
-        terms.append(expression.desc() if descending else expression.asc())
+        terms.append(
+            expression.desc(nulls_first=True) if descending else expression.asc(nulls_last=True)
+        )
     return [*(terms or default), "pk"]
 
 
