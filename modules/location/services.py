@@ -36,7 +36,7 @@ from django.db.models.functions import Concat, Substr
 from backend import versioning
 from backend.errors import FieldError, ValidationFailed, require_permission
 
-from .models import PATH_END, Location, subtree_q
+from .models import PATH_END, Location, normalize_code, subtree_q
 
 #: Permission needed, besides add/change/delete, to write a REGION or DISTRICT.
 UPPER_LEVELS_PERMISSION = "location.manage_upper_levels"
@@ -87,7 +87,7 @@ def validate(location: Location) -> list[FieldError]:
                     f"The {field} has {len(value)} characters; at most {limit} are allowed.",
                 )
             )
-    code = (location.code or "").strip()
+    code = normalize_code(location.code)
     # case-insensitive, as openIMIS on SQL Server (its collation) and the code filter
     if (
         code
@@ -170,7 +170,7 @@ def create_location(data: Mapping[str, Any], *, parent: uuid.UUID | None, user) 
     require_permission(user, "location.add_location", "create locations")
     _check_level_permission(user, data.get("type"))
     location = Location(**data, parent=_resolve_parent(parent), audit_user_id=user.pk)
-    location.code = (location.code or "").strip()
+    location.code = normalize_code(location.code)
     location.name = (location.name or "").strip()
     errors = validate(location)
     if errors:
@@ -194,6 +194,8 @@ def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Loca
     _check_level_permission(user, location.type, changes.get("type", location.type))
     candidate = Location.objects.get(pk=location.pk)
     for name, value in changes.items():
+        if name == "code":
+            value = normalize_code(value)
         setattr(candidate, name, value.strip() if isinstance(value, str) else value)
     errors = validate(candidate)
     errors += _children_errors(candidate)

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from backend.graphql.inputs import apply_filter, order_input
 
 from ..lookups import require_known, subtrees
+from ..models import normalize_code
 from .types import LocationTypeEnum
 
 
@@ -30,7 +31,11 @@ LocationOrder = order_input("LocationOrder", LocationOrderField, "locations")
 class LocationFilter:
     type: LocationTypeEnum | None = strawberry.field(default=None, description="Level.")
     code: str | None = strawberry.field(
-        default=None, description="Code equals this (case-insensitive)."
+        default=None,
+        description=(
+            "Code equals this (case-insensitive; surrounding spaces ignored, as when a "
+            "location is created)."
+        ),
     )
     code_starts_with: str | None = strawberry.field(
         default=None, description="Code starts with this (case-insensitive)."
@@ -77,7 +82,7 @@ def filter_locations(queryset: QuerySet, where: LocationFilter | None) -> QueryS
         where,
         {
             "type": where.type.value if where.type else None,
-            "code__iexact": where.code,
+            "code__iexact": None if where.code is None else normalize_code(where.code),
             "code__istartswith": where.code_starts_with,
             "code__icontains": where.code_contains,
             "name__icontains": where.name_contains,
