@@ -50,6 +50,11 @@ SAMPLES = Samples(
             {"location": "{view:Location}", "location.payers": PV},
             {"location": {"code": "R1", "payers": [{"name": "Ultha co-op"}]}},
         ),
+        "Location.payersCount": (
+            '{ location(uuid: "{r1}") { code payersCount } }',
+            {"location": "{view:Location}", "location.payersCount": PV},
+            {"location": {"code": "R1", "payersCount": 1}},
+        ),
         "Payer.location": (
             '{ payer(uuid: "{coop}") { name location { code } } }',
             {"payer": PV, "payer.location": "{view:Location}"},
