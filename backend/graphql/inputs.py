@@ -114,7 +114,9 @@ def order_by_fields(
     """Django ``order_by`` arguments for a list of ``{field, direction}`` inputs.
 
     ``field`` is a strawberry enum whose values are model field names, or keys of
-    ``expressions`` (an expression to sort by instead, e.g. a level rank). ``default``
+    ``expressions`` (an expression to sort by instead, e.g. a level rank, or a callable
+    returning one, called per request: e.g. another module's lookup, which is not
+    available while the schema's classes are defined). ``default``
     applies when no order is given. The primary key always comes last, so pages are stable.
     Null values sort last ascending and first descending on every database (PostgreSQL's
     default; SQLite's is the opposite).
@@ -123,6 +125,8 @@ def order_by_fields(
     terms: list[OrderBy | str] = []
     for order in orders or ():
         expression = expressions.get(order.field.value, F(order.field.value))
+        if callable(expression):
+            expression = expression()
         descending = order.direction is OrderDirection.DESC
         terms.append(
             expression.desc(nulls_first=True) if descending else expression.asc(nulls_last=True)

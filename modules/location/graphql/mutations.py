@@ -104,16 +104,16 @@ class DeleteLocationInput:
     references: ReferencesEnum = strawberry.field(
         default=ReferencesEnum.PROTECT,
         description=(
-            "What happens to other modules' current rows at the deleted locations "
-            "(payers): PROTECT refuses and lists them, CASCADE deletes them, REASSIGN "
-            "moves them to reassignTo."
+            "What happens to other modules' current rows at the deleted locations: "
+            "PROTECT refuses and lists them, CASCADE deletes them, REASSIGN moves them "
+            "to reassignTo."
         ),
     )
     reassign_to: UUID | None = strawberry.field(
         default=None,
         description=(
             "With references: REASSIGN, the current location (outside the deleted "
-            "subtree) receiving the rows; payers need a region or district."
+            "subtree) receiving the rows; each module may restrict its level."
         ),
     )
 

@@ -28,7 +28,7 @@ class PayerQuery:
         order_expressions={
             "name": BY_NAME,
             "email": Lower("email"),
-            "location_code": lookup("location.code_of")("location"),
+            "location_code": lambda: lookup("location.code_of")("location"),
         },
         default_order_name="name",
     )
