@@ -217,13 +217,16 @@ class References(enum.Enum):
 class DeletePlan:
     """A delete of a set of current rows of one model, as told to the delete handlers.
 
-    ``rows``: queryset of the current rows about to be deleted (locked; use it as a
-    subquery, ``location_id__in=plan.rows.values("pk")``). ``references``: what to do with
+    ``pks``: the primary keys of the current rows about to be deleted (locked); filter
+    your rows by them, ``location_id__in=plan.pks`` (a list, not a subquery: the
+    database's plan for a subquery depends on fresh statistics, and once went from
+    0.1 s to 8 s on PostgreSQL). ``rows``: those rows as a queryset. ``references``: what to do with
     rows referring to them; ``reassign_to``: with ``REASSIGN``, the current row (of the
     same model) that receives them, else None. ``user_id``: who acts; ``now``: the
     ``validity_to`` the deleted rows get (use it for every row you change).
     """
 
+    pks: list[Any]
     rows: models.QuerySet
     references: References
     reassign_to: models.Model | None
@@ -260,9 +263,12 @@ def soft_delete_many(
     handlers' writes included, is then rolled back). Returns the number of rows deleted.
     Run it inside ``transaction.atomic``.
     """
-    rows = rows.current()
-    label = rows.model._meta.label
+    model = rows.model
+    pks = list(rows.current().select_for_update().order_by("pk").values_list("pk", flat=True))
+    rows = model._default_manager.filter(pk__in=pks)
+    label = model._meta.label
     plan = DeletePlan(
+        pks=pks,
         rows=rows,
         references=references,
         reassign_to=reassign_to,
@@ -278,7 +284,7 @@ def soft_delete_many(
             objections += handler(plan) or ()
         elif guard is not None:
             if locked is None:
-                locked = list(rows.select_for_update().order_by("pk"))
+                locked = list(rows.order_by("pk"))
             objections += [error for row in locked for error in guard(row) or ()]
     if objections:
         raise ValidationFailed(objections)

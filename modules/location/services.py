@@ -305,7 +305,6 @@ def delete_location(
     target = _reassign_target(location, references, reassign_to)
     if descendants:
         rows = Location.objects.current().filter(subtree_q("", location.uuid))
-        list(rows.select_for_update().values_list("pk", flat=True))  # lock the subtree
     else:
         _rehome_children(location, new_parent, user=user)
         rows = Location.objects.filter(pk=location.pk)

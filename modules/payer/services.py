@@ -210,7 +210,7 @@ def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
     ``WRONG_LOCATION_LEVEL`` (field ``reassignTo``) unless it is a region or district.
     Returns the objections, or [] (nothing to do, or done).
     """
-    payers = Payer.objects.current().filter(location_id__in=plan.rows.values("pk"))
+    payers = Payer.objects.current().filter(location_id__in=plan.pks)
     References = versioning.References
     if plan.references is References.CASCADE:
         payers.update(validity_to=plan.now, audit_user_id=plan.user_id)
