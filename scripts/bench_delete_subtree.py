@@ -46,7 +46,6 @@ def main() -> None:
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
 
     from backend.versioning import References
     from modules.location import services
@@ -91,9 +90,15 @@ def main() -> None:
     ]
     other = regions.exclude(pk=region.pk).first()
     for label, action, references in variants:
-        times, queries, deleted = [], 0, 0
+        times, deleted = [], 0
         for _ in range(args.repeat):
-            with CaptureQueriesContext(connection) as captured:
+            executed = []
+
+            def count(execute, sql, params, many, context, executed=executed):
+                executed.append(sql)
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(count):
                 start = time.perf_counter()
                 try:
                     with transaction.atomic():
@@ -115,7 +120,7 @@ def main() -> None:
                 except Rollback:
                     pass
                 times.append((time.perf_counter() - start) * 1000)
-            queries = len(captured) - 1  # without the count above
+            queries = len(executed) - 1  # without the count of deleted rows above
         print(
             f"{label:20} median {statistics.median(times):8.1f} ms  best {min(times):8.1f} ms  "
             f"{queries:6} SQL queries  {deleted} locations deleted"
