@@ -40,6 +40,12 @@ REFS_MODULE = "backend.graphql.refs"
 #: (``backend.errors.FieldError`` objects), or an empty list.
 DeleteGuard = Callable[[Any], list]
 
+#: A delete handler: given a ``backend.versioning.DeletePlan`` (the current rows of a
+#: model about to be deleted together, and what to do with rows referring to them), it
+#: refuses (returns ``FieldError`` objections listing the module's referring rows), or
+#: deletes or reassigns those rows as the plan asks and returns [].
+DeleteHandler = Callable[[Any], list]
+
 
 @dataclass(frozen=True)
 class Samples:
@@ -88,7 +94,11 @@ class Manifest:
     Data: ``admin``: model label -> ModelAdmin class to register. ``legacy_tables``:
     ``backend.legacy.LegacyTable`` objects (``import_legacy`` / ``export_legacy``).
     ``delete_guards``: model label (of any module) -> :data:`DeleteGuard`, asked before a
-    current row of that model is deleted. ``lookups``: name -> callable other modules
+    current row of that model is deleted (once per row; its objections always refuse).
+    ``delete_handlers``: model label -> :data:`DeleteHandler`, asked instead of the guard
+    when rows of that model are deleted (one row, or a subtree at once): it refuses, or
+    deletes or reassigns the module's rows referring to them, as the caller chose
+    (``backend.versioning.soft_delete_many``). ``lookups``: name -> callable other modules
     use as ``lookup("<label>.<name>")`` (e.g. location's ``subtree``).
 
     Other surfaces: ``fhir``: the module's FHIR R4 resources
@@ -111,6 +121,7 @@ class Manifest:
     admin: Mapping[str, type] = field(default_factory=dict)
     legacy_tables: Sequence[Any] = ()
     delete_guards: Mapping[str, DeleteGuard] = field(default_factory=dict)
+    delete_handlers: Mapping[str, DeleteHandler] = field(default_factory=dict)
     lookups: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     fhir: Sequence[Any] = ()
     jsonapi: Sequence[Any] = ()
@@ -205,10 +216,10 @@ def _model_label_problem(label: str, active: set[str]) -> str | None:
 def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
     """Check every manifest; raise ImproperlyConfigured naming each module and problem.
 
-    Refused: a missing requirement, an unknown or inactive model label in ``admin`` or
-    ``delete_guards``, an owned type without a view permission, a lookup name published
-    twice. (Field-name clashes and unknown extension targets are refused when the schema
-    is built, :func:`backend.graphql.schema.splice_extensions`.)
+    Refused: a missing requirement, an unknown or inactive model label in ``admin``,
+    ``delete_guards`` or ``delete_handlers``, an owned type without a view permission, a
+    lookup name published twice. (Field-name clashes and unknown extension targets are
+    refused when the schema is built, :func:`backend.graphql.schema.splice_extensions`.)
     """
     modules = active_modules() if modules is None else modules
     check_requirements(modules)
@@ -216,7 +227,7 @@ def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
     problems: list[str] = []
     for module in modules:
         manifest = module.manifest
-        for label in (*manifest.admin, *manifest.delete_guards):
+        for label in (*manifest.admin, *manifest.delete_guards, *manifest.delete_handlers):
             problem = _model_label_problem(label, active)
             if problem:
                 problems.append(f"module {module.label!r}: {problem}")
@@ -229,14 +240,14 @@ def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
         raise ImproperlyConfigured("; ".join(problems) + ".")
 
 
-def delete_guards(model_label: str) -> list[DeleteGuard]:
-    """The active modules' delete guards on the model ``model_label``, in module order."""
-    return [
-        guard
-        for module in active_modules()
-        for label, guard in module.manifest.delete_guards.items()
-        if label.lower() == model_label.lower()
-    ]
+def declared_for(declared: Mapping[str, Any], model_label: str) -> Any:
+    """The entry of ``declared`` (a manifest's model label -> value mapping, e.g.
+    ``delete_guards``) for the model ``model_label`` (labels compare case-insensitively),
+    or None."""
+    for label, value in declared.items():
+        if label.lower() == model_label.lower():
+            return value
+    return None
 
 
 def lookup(name: str) -> Callable[..., Any]:
@@ -286,6 +297,9 @@ def subgraph_modules(label: str, modules: list[ModuleConfig] | None = None) -> l
             pending.extend(
                 m.label
                 for m in modules
-                if any(g.partition(".")[0] == label for g in m.manifest.delete_guards)
+                if any(
+                    g.partition(".")[0] == label
+                    for g in (*m.manifest.delete_guards, *m.manifest.delete_handlers)
+                )
             )
     return [m.label for m in modules if m.label in wanted]

@@ -22,8 +22,10 @@ of one row are serialised and neither loses its history row.
 from __future__ import annotations
 
 import datetime
+import enum
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -163,19 +165,127 @@ def update(row: models.Model, changes: Mapping[str, Any], *, user_id: int | None
     return type(row)._default_manager.get(pk=row.pk)
 
 
+def update_many(
+    rows: models.QuerySet, changes: Mapping[str, Any], *, user_id: int | None, now=None
+) -> int:
+    """Change every current row of ``rows`` alike, keeping a history row for each.
+
+    ``rows``: a queryset of current rows (locked here, ``SELECT … FOR UPDATE``);
+    ``changes``: field name -> new value. Stores one history row per row (one INSERT),
+    then sets the changes, ``validity_from`` = ``now`` (default: now) and
+    ``audit_user_id`` in one UPDATE. Returns the number of rows changed.
+    """
+    now = now or timezone.now()
+    locked = list(rows.current().select_for_update().order_by("pk"))
+    if not locked:
+        return 0
+    model = type(locked[0])
+    model._default_manager.bulk_create(
+        [
+            model(
+                **{
+                    f.attname: getattr(row, f.attname)
+                    for f in model._meta.concrete_fields
+                    if f.name not in _NOT_COPIED
+                },
+                uuid=uuid.uuid4(),
+                validity_to=now,
+                legacy_id=row.pk,
+            )
+            for row in locked
+        ]
+    )
+    return model._default_manager.filter(pk__in=[row.pk for row in locked]).update(
+        **changes, validity_from=now, audit_user_id=user_id
+    )
+
+
+class References(enum.Enum):
+    """What a delete does with other modules' current rows referring to the deleted rows
+    (Django's ``on_delete`` terms; nothing is ever removed)."""
+
+    #: Refuse the delete, listing the referring rows (the default).
+    PROTECT = "protect"
+    #: Delete the referring rows too (their ``validity_to`` is set).
+    CASCADE = "cascade"
+    #: Point the referring rows at another row (``DeletePlan.reassign_to``), a history
+    #: row kept for each.
+    REASSIGN = "reassign"
+
+
+@dataclass(frozen=True)
+class DeletePlan:
+    """A delete of a set of current rows of one model, as told to the delete handlers.
+
+    ``pks``: the primary keys of the current rows about to be deleted (locked); filter
+    your rows by them, ``location_id__in=plan.pks`` (a list, not a subquery: the
+    database's plan for a subquery depends on fresh statistics, and once went from
+    0.1 s to 8 s on PostgreSQL). ``rows``: those rows as a queryset. ``references``: what to do with
+    rows referring to them; ``reassign_to``: with ``REASSIGN``, the current row (of the
+    same model) that receives them, else None. ``user_id``: who acts; ``now``: the
+    ``validity_to`` the deleted rows get (use it for every row you change).
+    """
+
+    pks: list[Any]
+    rows: models.QuerySet
+    references: References
+    reassign_to: models.Model | None
+    user_id: int | None
+    now: datetime.datetime
+
+
 def soft_delete(row: models.Model, *, user_id: int | None) -> models.Model:
     """Delete the current ``row`` the openIMIS way: set ``validity_to`` = now.
 
-    Raises :class:`ValidationFailed` when a delete guard of an active module objects
-    (``Manifest.delete_guards``, e.g. the payer module: a location that still has current
+    Raises :class:`ValidationFailed` when another active module objects (its delete
+    guard or delete handler, e.g. the payer module: a location that still has current
     payers). Returns the row read back from the database.
     """
-    objections = [
-        error for guard in registry.delete_guards(row._meta.label) for error in guard(row) or ()
-    ]
+    soft_delete_many(type(row)._default_manager.filter(pk=row.pk), user_id=user_id)
+    return type(row)._default_manager.get(pk=row.pk)
+
+
+def soft_delete_many(
+    rows: models.QuerySet,
+    *,
+    user_id: int | None,
+    references: References = References.PROTECT,
+    reassign_to: models.Model | None = None,
+) -> int:
+    """Delete every current row of ``rows`` at once: one ``validity_to`` for all.
+
+    Every active module is asked first, in module order: a module declaring a delete
+    handler on the model (``Manifest.delete_handlers``) gets a :class:`DeletePlan` and
+    refuses (returns ``FieldError`` objections listing its referring rows), deletes or
+    reassigns its rows as ``references`` asks; a module declaring only a delete guard
+    (``Manifest.delete_guards``) is asked once per row and its objections always refuse.
+    Raises :class:`ValidationFailed` with every objection (the caller's transaction,
+    handlers' writes included, is then rolled back). Returns the number of rows deleted.
+    Run it inside ``transaction.atomic``.
+    """
+    model = rows.model
+    pks = list(rows.current().select_for_update().order_by("pk").values_list("pk", flat=True))
+    rows = model._default_manager.filter(pk__in=pks)
+    label = model._meta.label
+    plan = DeletePlan(
+        pks=pks,
+        rows=rows,
+        references=references,
+        reassign_to=reassign_to,
+        user_id=user_id,
+        now=timezone.now(),
+    )
+    objections: list[FieldError] = []
+    locked: list[models.Model] | None = None
+    for module in registry.active_modules():
+        handler = registry.declared_for(module.manifest.delete_handlers, label)
+        guard = registry.declared_for(module.manifest.delete_guards, label)
+        if handler is not None:
+            objections += handler(plan) or ()
+        elif guard is not None:
+            if locked is None:
+                locked = list(rows.order_by("pk"))
+            objections += [error for row in locked for error in guard(row) or ()]
     if objections:
         raise ValidationFailed(objections)
-    row.validity_to = timezone.now()
-    row.audit_user_id = user_id
-    row.save(update_fields=["validity_to", "audit_user_id"])
-    return type(row)._default_manager.get(pk=row.pk)
+    return rows.update(validity_to=plan.now, audit_user_id=user_id)

@@ -104,3 +104,49 @@ def test_a_delete_waits_for_a_child_being_created():
     deleter.join(20)
     assert outcomes == {"create": "ok", "delete": ["HAS_CHILDREN"]}
     assert Location.objects.get(pk=district.pk).validity_to is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_village_created_under_a_subtree_being_deleted_is_refused():
+    """Given a district being deleted with its subtree (deleteLocation descendants, its
+    rows locked), when another connection creates a village under one of its
+    municipalities, then the create waits for the delete and is refused (its parent is
+    no longer current): no current location is left below a deleted one."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
+    user = User.objects.create_superuser("editor", password=None)
+    region = Location.objects.create(code="R1", name="Ultha", type="R")
+    district = Location.objects.create(code="R1D1", name="Rapta", type="D", parent=region)
+    ward = Location.objects.create(code="R1D1W1", name="Achi", type="W", parent=district)
+    deleting = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def delete() -> None:
+        try:
+            with transaction.atomic():
+                services.delete_location(district.uuid, descendants=True, user=user)
+                deleting.set()
+                time.sleep(1.0)  # hold the subtree's locks
+        finally:
+            connections.close_all()
+
+    def create() -> None:
+        try:
+            services.create_location(
+                {"code": "R1D1W1V1", "name": "Rachla", "type": "V"}, parent=ward.uuid, user=user
+            )
+            outcome["create"] = "written"
+        except ValidationFailed as failure:
+            outcome["create"] = [(e.field, e.code) for e in failure.errors]
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=delete)
+    a.start()
+    assert deleting.wait(10)
+    b = threading.Thread(target=create)
+    b.start()
+    a.join(20)
+    b.join(20)
+    assert outcome["create"] == [("parent", "NOT_CURRENT")]
+    assert not Location.objects.current().filter(code__startswith="R1D1").exists()

@@ -398,10 +398,13 @@ def test_malformed_datetimes(client, slot, value, inline):
     inline=st.booleans(),
 )
 def test_unknown_uuids(client, slot, value, inline):
-    """A mutation names the unknown uuid's input field (NOT_FOUND); a query finds nothing."""
+    """A mutation names the unknown uuid's input field (NOT_FOUND); a filter names it in
+    an error (no empty page); a lookup by uuid finds nothing."""
     answer = attempt(client, slot, str(value), inline)
     if slot.mutation:
         assert payload_errors(answer, slot) == [(slot.field, "NOT_FOUND")], (slot, answer)
+    elif slot.path[0] == "filter":
+        assert messages(answer) == [f"filter.{slot.field}: no location has uuid {value}."]
     else:
         assert "errors" not in answer, answer
 

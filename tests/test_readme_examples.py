@@ -49,3 +49,33 @@ def test_every_graphql_example_runs_on_the_quick_start_data(quick_start_data, gq
     created = by_field["createLocation"]
     assert created["errors"] == []
     assert (created["location"]["code"], created["location"]["parent"]) == ("0199", {"code": "01"})
+
+
+def test_the_subtree_delete_example_deletes_a_commune_and_its_villages(quick_start_data, gql):
+    from modules.location.models import Location
+
+    block = next(b for b in BLOCKS if "descendants: true" in b)
+    commune = Location.objects.get(code="010201")
+    below = Location.objects.current().below(commune.uuid).count()
+    assert below > 0
+    result = gql.data(block)["deleteLocation"]
+    assert result["errors"] == [] and result["location"]["code"] == "010201"
+    assert Location.objects.current().below(commune.uuid).count() == 0
+    assert Location.objects.filter(validity_to=result_time(commune)).count() == below + 1
+
+
+def result_time(location):
+    from modules.location.models import Location
+
+    return Location.objects.get(pk=location.pk).validity_to
+
+
+def test_the_new_filter_examples_return_rows(quick_start_data, gql):
+    """The examples of several ancestors and of the payer filters show real rows."""
+    for needle, field in (
+        ("ancestors: [$region]", "districtsAndBelow"),
+        ("emailContains", "payers"),
+    ):
+        block = next(b for b in BLOCKS if needle in b)
+        variables = {"region": BANTEAY_MEANCHEY} if "$region" in block else None
+        assert gql.data(block, variables)[field]["totalCount"] > 0, block

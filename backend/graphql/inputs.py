@@ -15,12 +15,33 @@ import strawberry
 from django.db.models import Expression, F, OrderBy, Q, QuerySet
 
 from backend.errors import UserInputError
+from backend.versioning import References
 
 
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(Enum):
     ASC = strawberry.enum_value("asc", description="Ascending (A to Z).")
     DESC = strawberry.enum_value("desc", description="Descending (Z to A).")
+
+
+@strawberry.enum(
+    name="References",
+    description=(
+        "What a delete does with other modules' current rows that refer to the deleted "
+        "rows (Django's on_delete terms; nothing is ever removed, history is kept)."
+    ),
+)
+class ReferencesEnum(Enum):
+    PROTECT = strawberry.enum_value(
+        References.PROTECT, description="Refuse the delete, listing the referring rows."
+    )
+    CASCADE = strawberry.enum_value(
+        References.CASCADE, description="Delete the referring rows too (validityTo set)."
+    )
+    REASSIGN = strawberry.enum_value(
+        References.REASSIGN,
+        description="Point the referring rows at another row (a history row kept for each).",
+    )
 
 
 def order_input(name: str, fields: type[Enum], what: str) -> type:
@@ -93,10 +114,14 @@ def order_by_fields(
     """Django ``order_by`` arguments for a list of ``{field, direction}`` inputs.
 
     ``field`` is a strawberry enum whose values are model field names, or keys of
-    ``expressions`` (an expression to sort by instead, e.g. a level rank). ``default``
+    ``expressions`` (an expression to sort by instead, e.g. a level rank, or a callable
+    returning one, called per request: e.g. another module's lookup, which is not
+    available while the schema's classes are defined). ``default``
     applies when no order is given. The primary key always comes last, so pages are stable.
     Raises ``UserInputError`` when a field is named twice (the second criterion could
     never change the order; this also bounds the list by the number of fields).
+    Null values sort last ascending and first descending on every database (PostgreSQL's
+    default; SQLite's is the opposite).
     """
     expressions = expressions or {}
     terms: list[OrderBy | str] = []
@@ -108,8 +133,12 @@ def order_by_fields(
             )
         named.add(order.field.value)
         expression = expressions.get(order.field.value, F(order.field.value))
+        if callable(expression):
+            expression = expression()
         descending = order.direction is OrderDirection.DESC
-        terms.append(expression.desc() if descending else expression.asc())
+        terms.append(
+            expression.desc(nulls_first=True) if descending else expression.asc(nulls_last=True)
+        )
     return [*(terms or default), "pk"]
 
 
@@ -118,17 +147,27 @@ def order_by_fields(
 FILTER_TEXT_LIMIT = 200
 
 
+#: Most values a list field of a filter accepts (``parents``, ``ancestors``).
+FILTER_LIST_LIMIT = 1000
+
+
 def check_filter_texts(where: object | None) -> None:
-    """Raise ``UserInputError`` naming a text field of a filter input over the limit."""
+    """Raise ``UserInputError`` naming a text field of a filter input over
+    :data:`FILTER_TEXT_LIMIT` characters, or a list field over :data:`FILTER_LIST_LIMIT`
+    values."""
     if where is None:
         return
     for field in dataclasses.fields(where):
         value = getattr(where, field.name)
+        head, *rest = field.name.split("_")
+        name = head + "".join(part.title() for part in rest)
         if isinstance(value, str) and len(value) > FILTER_TEXT_LIMIT:
-            head, *rest = field.name.split("_")
-            name = head + "".join(part.title() for part in rest)
             raise UserInputError(
                 f"filter.{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}."
+            )
+        if isinstance(value, list) and len(value) > FILTER_LIST_LIMIT:
+            raise UserInputError(
+                f"filter.{name} has {len(value)} values; at most {FILTER_LIST_LIMIT}."
             )
 
 

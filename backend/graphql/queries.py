@@ -11,7 +11,8 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
-from django.db.models import Expression, Model, QuerySet
+from django.db.models import Count, Expression, IntegerField, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from strawberry_django.optimizer import optimize
 
 from backend.graphql.connection import CountedConnection
@@ -87,3 +88,46 @@ def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
         description=(f"The {singular} with this uuid (current or history version); null if none."),
         permission_classes=[HasPerm(node.view_permission)],
     )(resolve)
+
+
+def related_count(
+    name: str,
+    queryset: Callable[[], QuerySet],
+    link: str,
+    *,
+    description: str,
+    permission_classes: Iterable[type] = (),
+) -> Any:
+    """An ``Int!`` field: how many rows of ``queryset()`` (filtered, e.g. current rows)
+    point at the parent through their field ``link`` (``"parent"``, ``"location"``,
+    ``"legacy"``).
+
+    Counted in the parent's own SQL query (a correlated ``SELECT COUNT(*)`` the optimizer
+    annotates as ``name``), so a page costs no extra query whatever its size; an
+    instance that did not come through the optimizer (a mutation's payload) is counted
+    by a query of its own.
+    """
+
+    def expression(info: strawberry.Info) -> Subquery:
+        counted = (
+            queryset()
+            .filter(**{link: OuterRef("pk")})
+            .order_by()
+            .values(link)
+            .annotate(_n=Count("pk"))
+            .values("_n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    def resolve(root: strawberry.Parent[Model]) -> int:
+        value = getattr(root, name, None)
+        if value is None:
+            value = queryset().filter(**{link: root}).count()
+        return value
+
+    return strawberry_django.field(
+        resolver=resolve,
+        description=description,
+        annotate={name: expression},
+        permission_classes=list(permission_classes),
+    )

@@ -7,9 +7,12 @@ never name the location model's fields or level codes themselves.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 
-from django.db.models import CharField, Q
+from django.db.models import CharField, F, Q
 from django.db.models.functions import Length
+
+from backend.errors import UserInputError
 
 from .models import PATH_STEP, Location, subtree_q
 
@@ -39,3 +42,38 @@ def at_depth(relation: str, depths: set[int] | list[int]) -> Q:
     (0 = the top level), by the length of its materialised path."""
     prefix = f"{relation}__" if relation else ""
     return Q(**{f"{prefix}path__length__in": [PATH_STEP * (d + 1) for d in depths]})
+
+
+def subtrees(relation: str, ancestor_uuids: Iterable[uuid.UUID], *, include_self: bool = True) -> Q:
+    """A filter: rows whose location (through ``relation``) is in the subtree of any of
+    these locations (:func:`subtree` for each, OR-ed; no uuid: matches nothing)."""
+    matches = Q(pk__in=[])
+    for key in ancestor_uuids:
+        matches |= subtree_q(relation, key, include_self=include_self)
+    return matches
+
+
+def require_known(named: Mapping[str, Iterable[uuid.UUID | None]]) -> None:
+    """Raise ``UserInputError`` naming every uuid that no location row (current or
+    history) has: ``named`` maps a filter field (``"filter.parent"``) to the uuids it
+    gives (None ignored). One query for all of them; none when no uuid is given.
+
+    Message: ``"filter.parent: no location has uuid <uuid>."``, several joined by ``"; "``.
+    """
+    given = {key for keys in named.values() for key in keys if key is not None}
+    if not given:
+        return
+    known = set(Location.objects.filter(uuid__in=given).values_list("uuid", flat=True))
+    problems = [
+        f"{field}: no location has uuid {key}"
+        for field, keys in named.items()
+        for key in keys
+        if key is not None and key not in known
+    ]
+    if problems:
+        raise UserInputError("; ".join(problems) + ".")
+
+
+def code_of(relation: str) -> F:
+    """An expression to sort rows by their location's code (through ``relation``)."""
+    return F(f"{relation}__code")

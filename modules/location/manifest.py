@@ -19,6 +19,13 @@ manifest = Manifest(
     fhir=[LocationResource()],
     jsonapi=[locations],
     legacy_tables=legacy.tables,
-    lookups={"subtree": lookups.subtree, "depth": lookups.depth, "at_depth": lookups.at_depth},
+    lookups={
+        "subtree": lookups.subtree,
+        "subtrees": lookups.subtrees,
+        "depth": lookups.depth,
+        "at_depth": lookups.at_depth,
+        "require_known": lookups.require_known,
+        "code_of": lookups.code_of,
+    },
     samples=samples.SAMPLES,
 )

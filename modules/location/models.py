@@ -47,6 +47,14 @@ def subtree_q(relation: str, ancestor_uuid: uuid.UUID, *, include_self: bool = T
     )
 
 
+def normalize_code(code: str | None) -> str:
+    """A location code as stored and as looked up: without surrounding white space
+    ("" for None). The one rule for codes, used by the writes (create, update) and by the
+    exact-code filter, so that a code that looks free is free (issue 11, item 12).
+    Uniqueness and lookups then compare case-insensitively, as openIMIS on SQL Server."""
+    return (code or "").strip()
+
+
 #: Sorts after every hex digit in the byte order and in the collations of PostgreSQL
 #: and SQLite (digits and letters only: no ignorable punctuation).
 PATH_END = "z"

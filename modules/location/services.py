@@ -11,15 +11,17 @@ Rules (openIMIS ``tblLocations`` and the location module's issue):
 - creating or changing a REGION or DISTRICT also needs ``location.manage_upper_levels``
   (openIMIS keeps that right apart);
 - every change keeps history (:mod:`backend.versioning`); a delete is refused while the
-  location has current children (unless they get a new parent of the right level) or
-  while another module objects (the payer module: current payers).
+  location has current children (unless they get a new parent of the right level, or
+  are deleted with it) or while another module objects (the payer module: current
+  payers, unless the caller has them deleted or reassigned).
 
 Text fields refuse control characters (``INVALID_CHARACTER``, :mod:`backend.text`).
 
 Error codes: ``REQUIRED``, ``TOO_LONG``, ``DUPLICATE``, ``NEGATIVE``, ``TOO_LARGE``, ``NOT_FOUND``,
 ``NOT_CURRENT``, ``PARENT_NOT_ALLOWED``, ``PARENT_REQUIRED``, ``WRONG_PARENT_LEVEL``,
-``HAS_CHILDREN``, ``CYCLE``. Every function runs in one transaction and raises
-:class:`ValidationFailed` (nothing written) or ``PermissionDenied``.
+``HAS_CHILDREN``, ``CYCLE``, ``CONFLICT``, ``NOT_ALLOWED``, ``IN_DELETED_SUBTREE``. Every
+function runs in one transaction and raises :class:`ValidationFailed` (nothing written)
+or ``PermissionDenied``.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from backend.errors import FieldError, ValidationFailed
 from backend.permissions import require_permission
 from backend.text import text_errors
 
-from .models import PATH_END, Location
+from .models import PATH_END, Location, normalize_code, subtree_q
 
 #: Permission needed, besides add/change/delete, to write a REGION or DISTRICT.
 UPPER_LEVELS_PERMISSION = "location.manage_upper_levels"
@@ -90,7 +92,7 @@ def validate(location: Location) -> list[FieldError]:
                 )
             )
     errors += text_errors({"code": location.code, "name": location.name})
-    code = (location.code or "").strip()
+    code = normalize_code(location.code)
     # case-insensitive, as openIMIS on SQL Server (its collation) and the code filter
     if (
         code
@@ -173,7 +175,7 @@ def create_location(data: Mapping[str, Any], *, parent: uuid.UUID | None, user) 
     require_permission(user, "location.add_location", "create locations")
     _check_level_permission(user, data.get("type"))
     location = Location(**data, parent=_resolve_parent(parent), audit_user_id=user.pk)
-    location.code = (location.code or "").strip()
+    location.code = normalize_code(location.code)
     location.name = (location.name or "").strip()
     errors = validate(location)
     if errors:
@@ -197,6 +199,8 @@ def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Loca
     _check_level_permission(user, location.type, changes.get("type", location.type))
     candidate = Location.objects.get(pk=location.pk)
     for name, value in changes.items():
+        if name == "code":
+            value = normalize_code(value)
         setattr(candidate, name, value.strip() if isinstance(value, str) else value)
     errors = validate(candidate)
     errors += _children_errors(candidate)
@@ -269,18 +273,102 @@ def _reparent(location: Location, parent: Location | None) -> dict[str, str]:
 
 
 @transaction.atomic
-def delete_location(key: uuid.UUID, *, new_parent: uuid.UUID | None = None, user) -> Location:
+def delete_location(
+    key: uuid.UUID,
+    *,
+    new_parent: uuid.UUID | None = None,
+    descendants: bool = False,
+    references: versioning.References = versioning.References.PROTECT,
+    reassign_to: uuid.UUID | None = None,
+    user,
+) -> Location:
     """Delete the current location ``key`` (sets its ``validity_to``).
 
     Refused (``HAS_CHILDREN``) while it has current children, unless ``new_parent``
     names a current location of its own level: the children are then moved there first
-    (each move kept as history). Other modules may refuse too (payers). Needs
-    ``location.delete_location`` (and the upper-level right for a region or district).
-    Returns the deleted row as saved.
+    (each move kept as history); or unless ``descendants`` is true: then every current
+    location below it, at any depth, is deleted with it, all with one ``validity_to``.
+    Other modules' current rows at the deleted locations (payers) refuse the delete
+    with their list (``references`` PROTECT), are deleted too (CASCADE) or are moved to
+    the current location ``reassign_to`` (REASSIGN; outside the deleted subtree, and of a
+    level each module accepts). Needs ``location.delete_location`` (and the upper-level
+    right for a region or district). Returns the deleted row as saved. Error codes
+    besides the module's: ``CONFLICT`` (newParent with descendants), ``REQUIRED`` /
+    ``NOT_ALLOWED`` (reassignTo with or without REASSIGN), ``IN_DELETED_SUBTREE``.
     """
     require_permission(user, "location.delete_location", "delete locations")
     location = versioning.lock_current(Location, key)
     _check_level_permission(user, location.type)
+    if descendants and new_parent is not None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "newParent",
+                    "CONFLICT",
+                    "Give either newParent (keep the children) or descendants (delete "
+                    "them), not both.",
+                )
+            ]
+        )
+    target = _reassign_target(location, references, reassign_to)
+    if descendants:
+        rows = Location.objects.current().filter(subtree_q("", location.uuid))
+    else:
+        _rehome_children(location, new_parent, user=user)
+        rows = Location.objects.filter(pk=location.pk)
+    versioning.soft_delete_many(rows, user_id=user.pk, references=references, reassign_to=target)
+    return Location.objects.get(pk=location.pk)
+
+
+def _reassign_target(
+    location: Location, references: versioning.References, reassign_to: uuid.UUID | None
+) -> Location | None:
+    """The current location receiving other modules' rows (REASSIGN), locked; checks that
+    it is given exactly when REASSIGN is asked and lies outside ``location``'s subtree."""
+    target = None if reassign_to is None else _resolve_parent(reassign_to, field="reassignTo")
+    if references is not versioning.References.REASSIGN:
+        if target is not None:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "reassignTo",
+                        "NOT_ALLOWED",
+                        "reassignTo is used only with references: REASSIGN.",
+                    )
+                ]
+            )
+        return None
+    if target is None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "reassignTo",
+                    "REQUIRED",
+                    "references: REASSIGN needs reassignTo, the location receiving them.",
+                )
+            ]
+        )
+    if not target.is_current:
+        raise ValidationFailed(
+            [FieldError("reassignTo", "NOT_CURRENT", f"The location {target} is not current.")]
+        )
+    if target.path.startswith(location.path):
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "reassignTo",
+                    "IN_DELETED_SUBTREE",
+                    f"{target} is {location} or below it, and would be deleted too.",
+                )
+            ]
+        )
+    return target
+
+
+def _rehome_children(location: Location, new_parent: uuid.UUID | None, *, user) -> None:
+    """Move the current children of ``location`` under ``new_parent`` (a current location
+    of its level), each move kept as history; ``HAS_CHILDREN`` when it has children and
+    ``new_parent`` is None."""
     children = list(Location.objects.current().filter(parent=location).select_for_update())
     if children and new_parent is None:
         raise ValidationFailed(
@@ -289,24 +377,25 @@ def delete_location(key: uuid.UUID, *, new_parent: uuid.UUID | None = None, user
                     "newParent",
                     "HAS_CHILDREN",
                     f"{location} has {len(children)} current child location(s); give "
-                    "them a new parent (newParent) or move them first.",
+                    "them a new parent (newParent), delete them with it (descendants) or "
+                    "move them first.",
                 )
             ]
         )
-    if new_parent is not None:
-        target = _resolve_parent(new_parent, field="newParent")
-        if target.pk == location.pk or target.type != location.type or not target.is_current:
-            raise ValidationFailed(
-                [
-                    FieldError(
-                        "newParent",
-                        "WRONG_PARENT_LEVEL",
-                        f"The new parent must be another current "
-                        f"{Location.Type(location.type).label.lower()}, not {target}.",
-                    )
-                ]
-            )
-        for child in children:
-            changes = {"parent_id": target.pk, **_reparent(child, target)}
-            versioning.update(child, changes, user_id=user.pk)
-    return versioning.soft_delete(location, user_id=user.pk)
+    if new_parent is None:
+        return
+    target = _resolve_parent(new_parent, field="newParent")
+    if target.pk == location.pk or target.type != location.type or not target.is_current:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "newParent",
+                    "WRONG_PARENT_LEVEL",
+                    f"The new parent must be another current "
+                    f"{Location.Type(location.type).label.lower()}, not {target}.",
+                )
+            ]
+        )
+    for child in children:
+        changes = {"parent_id": target.pk, **_reparent(child, target)}
+        versioning.update(child, changes, user_id=user.pk)

@@ -26,6 +26,6 @@ manifest = Manifest(
     jsonapi=[payers],
     jsonapi_relationships=location_payers,
     legacy_tables=legacy.tables,
-    delete_guards={"location.Location": services.refuse_location_delete},
+    delete_handlers={"location.Location": services.location_delete_handler},
     samples=samples.SAMPLES,
 )

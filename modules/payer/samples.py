@@ -50,6 +50,11 @@ SAMPLES = Samples(
             {"location": "{view:Location}", "location.payers": PV},
             {"location": {"code": "R1", "payers": [{"name": "Ultha co-op"}]}},
         ),
+        "Location.payersCount": (
+            '{ location(uuid: "{r1}") { code payersCount } }',
+            {"location": "{view:Location}", "location.payersCount": PV},
+            {"location": {"code": "R1", "payersCount": 1}},
+        ),
         "Payer.location": (
             '{ payer(uuid: "{coop}") { name location { code } } }',
             {"payer": PV, "payer.location": "{view:Location}"},
@@ -82,6 +87,13 @@ SAMPLES = Samples(
             PD,
             {"payer": {"name": "Ultha co-op"}, "errors": []},
         ),
+        "deletePayers": (
+            'mutation { deletePayers(input: {uuids: ["{coop}"]}) { payers { name } '
+            + ERRORS
+            + " } }",
+            PD,
+            {"payers": [{"name": "Ultha co-op"}], "errors": []},
+        ),
     },
     fuzz={
         "payers": ("{ totalCount edges { node { uuid } } }", {}),
@@ -95,6 +107,7 @@ SAMPLES = Samples(
             {"input": {"uuid": "{coop}", "name": "Co-op 2"}},
         ),
         "deletePayer": (f"{{ payer {{ uuid }} {ERRORS} }}", {"input": {"uuid": "{coop}"}}),
+        "deletePayers": (f"{{ payers {{ uuid }} {ERRORS} }}", {"input": {"uuids": ["{coop}"]}}),
     },
     text_limits={
         (root, field): limit

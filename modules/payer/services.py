@@ -9,13 +9,15 @@ Rules (openIMIS ``tblPayer`` and the payer module's issue):
 - every change keeps history (:mod:`backend.versioning`); a delete sets ``validity_to``.
 
 Locations are reached by their Django label only (``"location.Location"``); this module
-never imports the location module. It also refuses the delete of a location that still
-has current payers (:func:`refuse_location_delete`, a delete guard declared in the manifest).
+never imports the location module. When locations are deleted, it refuses while they
+still have current payers, or deletes or moves those payers, as the caller chose
+(:func:`location_delete_handler`, a delete handler declared in the manifest).
 
 Text fields refuse control characters (``INVALID_CHARACTER``, :mod:`backend.text`).
 
 Error codes: ``REQUIRED``, ``TOO_LONG``, ``INVALID_EMAIL``, ``NOT_FOUND``, ``NOT_CURRENT``,
-``WRONG_LOCATION_LEVEL``, ``HAS_PAYERS``; ``REQUIRED`` also for a missing type. Every
+``WRONG_LOCATION_LEVEL``, ``HAS_PAYERS``, ``DUPLICATE``, ``TOO_MANY``; ``REQUIRED`` also
+for a missing type. Every
 function runs in one transaction and raises :class:`ValidationFailed` (nothing written)
 or ``PermissionDenied``.
 """
@@ -27,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -166,16 +169,83 @@ def delete_payer(key: uuid.UUID, *, user) -> Payer:
     return versioning.soft_delete(payer, user_id=user.pk)
 
 
-def refuse_location_delete(location) -> list[FieldError]:
-    """Delete guard on ``location.Location`` (declared in the manifest): a location with
-    current payers is not deleted. Returns one ``HAS_PAYERS`` error, or []."""
-    count = Payer.objects.current().filter(location_id=location.pk).count()
-    if not count:
+@transaction.atomic
+def delete_payers(keys: list[uuid.UUID], *, user) -> list[Payer]:
+    """Delete the current payers with these uuids, all or nothing (one transaction, one
+    ``validity_to`` for all). Needs ``payer.delete_payer``.
+
+    ``keys``: 1 to ``settings.GRAPHQL_MAX_PAGE_SIZE`` uuids, each once. Refused with one
+    error per bad uuid (field ``uuids``, the message naming the uuid and its
+    position): ``NOT_FOUND``, ``NOT_CURRENT``, ``DUPLICATE``; ``REQUIRED`` for an empty
+    list, ``TOO_MANY`` above the limit. Returns the deleted rows as saved, in the order of ``keys``.
+    """
+    require_permission(user, "payer.delete_payer", "delete payers")
+    limit = settings.GRAPHQL_MAX_PAGE_SIZE
+    if not keys:
+        raise ValidationFailed([FieldError("uuids", "REQUIRED", "Give at least one payer uuid.")])
+    if len(keys) > limit:
+        raise ValidationFailed(
+            [FieldError("uuids", "TOO_MANY", f"{len(keys)} uuids; at most {limit} at once.")]
+        )
+    found = {p.uuid: p for p in Payer.objects.select_for_update().filter(uuid__in=keys)}
+    errors, seen = [], set()
+    for index, key in enumerate(keys):
+        payer, at = found.get(key), f"uuids[{index}]"
+        if key in seen:
+            errors.append(FieldError("uuids", "DUPLICATE", f"{at}: {key} is given twice."))
+        elif payer is None:
+            errors.append(FieldError("uuids", "NOT_FOUND", f"{at}: no payer has uuid {key}."))
+        elif payer.validity_to is not None:
+            errors.append(
+                FieldError("uuids", "NOT_CURRENT", f"{at}: {key} ({payer}) is not current.")
+            )
+        seen.add(key)
+    if errors:
+        raise ValidationFailed(errors)
+    versioning.soft_delete_many(Payer.objects.filter(uuid__in=keys), user_id=user.pk)
+    saved = Payer.objects.in_bulk(keys, field_name="uuid")
+    return [saved[key] for key in keys]
+
+
+def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
+    """Delete handler on ``location.Location`` (declared in the manifest): the current
+    payers at the locations of ``plan.rows``.
+
+    PROTECT: one ``HAS_PAYERS`` error per such location, listing its payers (name and
+    uuid); CASCADE: the payers are deleted too (``validity_to`` = ``plan.now``);
+    REASSIGN: they move to ``plan.reassign_to`` (a history row each), refused with
+    ``WRONG_LOCATION_LEVEL`` (field ``reassignTo``) unless it is a region or district.
+    Returns the objections, or [] (nothing to do, or done).
+    """
+    payers = Payer.objects.current().filter(location_id__in=plan.pks)
+    References = versioning.References
+    if plan.references is References.CASCADE:
+        payers.update(validity_to=plan.now, audit_user_id=plan.user_id)
         return []
+    if plan.references is References.REASSIGN:
+        target = plan.reassign_to
+        if lookup("location.depth")(target) not in PAYER_LOCATION_DEPTHS and payers.exists():
+            return [
+                FieldError(
+                    "reassignTo",
+                    "WRONG_LOCATION_LEVEL",
+                    f"Payers belong to a region or a district, not to {target}.",
+                )
+            ]
+        versioning.update_many(
+            payers, {"location_id": target.pk}, user_id=plan.user_id, now=plan.now
+        )
+        return []
+    by_location: dict[Any, list[Payer]] = {}
+    for payer in payers.select_related("location").order_by("location_id", "name", "pk"):
+        by_location.setdefault(payer.location, []).append(payer)
     return [
         FieldError(
             None,
             "HAS_PAYERS",
-            f"{location} still has {count} current payer(s); move or delete them first.",
+            f"{location} still has {len(found)} current payer(s): "
+            + ", ".join(f"{p.name!r} ({p.uuid})" for p in found)
+            + "; move or delete them first, or choose references CASCADE or REASSIGN.",
         )
+        for location, found in by_location.items()
     ]

@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 
 from backend.graphql.inputs import apply_filter, order_input
 
+from ..lookups import require_known, subtrees
+from ..models import normalize_code
 from .types import LocationTypeEnum
 
 
@@ -29,7 +31,11 @@ LocationOrder = order_input("LocationOrder", LocationOrderField, "locations")
 class LocationFilter:
     type: LocationTypeEnum | None = strawberry.field(default=None, description="Level.")
     code: str | None = strawberry.field(
-        default=None, description="Code equals this (case-insensitive)."
+        default=None,
+        description=(
+            "Code equals this (case-insensitive; surrounding spaces ignored, as when a "
+            "location is created)."
+        ),
     )
     code_starts_with: str | None = strawberry.field(
         default=None, description="Code starts with this (case-insensitive)."
@@ -47,13 +53,28 @@ class LocationFilter:
         default=None,
         description="Every location below the one with this uuid, at any depth.",
     )
+    parents: list[UUID] | None = strawberry.field(
+        default=None,
+        description="Direct children of any of the locations with these uuids (one page, "
+        "one totalCount; an empty list matches nothing).",
+    )
+    ancestors: list[UUID] | None = strawberry.field(
+        default=None,
+        description="Every location below any of the locations with these uuids, at any "
+        "depth (an empty list matches nothing).",
+    )
     search: str | None = strawberry.field(
         default=None, description="Code or name contains this (case-insensitive)."
     )
 
 
 def filter_locations(queryset: QuerySet, where: LocationFilter | None) -> QuerySet:
-    """Apply a :class:`LocationFilter` to a Location queryset (None: no filtering)."""
+    """Apply a :class:`LocationFilter` to a Location queryset (None: no filtering).
+
+    Raises ``UserInputError`` naming any uuid of ``parent``, ``ancestor``, ``parents``
+    or ``ancestors`` that no location has (one query), and any text or list over the
+    filter limits.
+    """
     if where is None:
         return queryset
     queryset = apply_filter(
@@ -61,15 +82,26 @@ def filter_locations(queryset: QuerySet, where: LocationFilter | None) -> QueryS
         where,
         {
             "type": where.type.value if where.type else None,
-            "code__iexact": where.code,
+            "code__iexact": None if where.code is None else normalize_code(where.code),
             "code__istartswith": where.code_starts_with,
             "code__icontains": where.code_contains,
             "name__icontains": where.name_contains,
             "parent__uuid": where.parent,
+            "parent__uuid__in": where.parents,
         },
         search=where.search,
         search_fields=("code", "name"),
     )
+    require_known(
+        {
+            "filter.parent": [where.parent],
+            "filter.ancestor": [where.ancestor],
+            "filter.parents": where.parents or (),
+            "filter.ancestors": where.ancestors or (),
+        }
+    )
     if where.ancestor is not None:
         queryset = queryset.below(where.ancestor)
+    if where.ancestors is not None:
+        queryset = queryset.filter(subtrees("", where.ancestors, include_self=False))
     return queryset

@@ -13,6 +13,7 @@ from uuid import UUID
 import strawberry
 
 from backend.graphql.errors import UserErrorType, attempt
+from backend.graphql.inputs import ReferencesEnum
 from backend.graphql.permissions import HasPerm, current_user
 
 from .. import services
@@ -93,6 +94,28 @@ class DeleteLocationInput:
         default=None,
         description="Move its current children to this location (same level) first.",
     )
+    descendants: bool = strawberry.field(
+        default=False,
+        description=(
+            "Delete every current location below it too, at any depth, in the same "
+            "transaction (each row keeps its history: validityTo set)."
+        ),
+    )
+    references: ReferencesEnum = strawberry.field(
+        default=ReferencesEnum.PROTECT,
+        description=(
+            "What happens to other modules' current rows at the deleted locations: "
+            "PROTECT refuses and lists them, CASCADE deletes them, REASSIGN moves them "
+            "to reassignTo."
+        ),
+    )
+    reassign_to: UUID | None = strawberry.field(
+        default=None,
+        description=(
+            "With references: REASSIGN, the current location (outside the deleted "
+            "subtree) receiving the rows; each module may restrict its level."
+        ),
+    )
 
 
 def _update_changes(data: UpdateLocationInput) -> dict:
@@ -172,8 +195,9 @@ class LocationMutation:
 
     @strawberry.mutation(
         description="Delete a current location (sets validityTo; nothing is removed). "
-        "Refused while it has current children (unless newParent is given) or while "
-        "another module still refers to it. Needs location.delete_location (and "
+        "Refused while it has current children (unless newParent or descendants is given) "
+        "or while another module still refers to it (unless references says otherwise); "
+        "one transaction. Needs location.delete_location (and "
         "manage_upper_levels for a region or district).",
         permission_classes=[HasPerm("location.delete_location")],
     )
@@ -186,6 +210,11 @@ class LocationMutation:
     ) -> LocationPayload:
         return _payload(
             lambda: services.delete_location(
-                input.uuid, new_parent=input.new_parent, user=current_user(info)
+                input.uuid,
+                new_parent=input.new_parent,
+                descendants=input.descendants,
+                references=input.references.value,
+                reassign_to=input.reassign_to,
+                user=current_user(info),
             )
         )

@@ -10,6 +10,7 @@ import strawberry
 import strawberry_django
 
 from backend.graphql.permissions import GuardedNode
+from backend.graphql.queries import related_count
 from backend.graphql.relations import history_of, prefetched_list
 
 from ..models import Location
@@ -59,6 +60,18 @@ class LocationNode(GuardedNode):
         "children",
         lambda: Location.objects.current().order_by("code", "pk"),
         description="Current locations one level down, ordered by code.",
+    )
+    children_count: int = related_count(
+        "children_count",
+        lambda: Location.objects.current(),
+        "parent",
+        description="Number of current locations one level down.",
+    )
+    history_count: int = related_count(
+        "history_count",
+        lambda: Location.objects.history(),
+        "legacy",
+        description="Number of earlier versions of this location (0 on a history row).",
     )
     history: list[LocationNode] = prefetched_list(
         "history",

@@ -76,6 +76,69 @@ def test_parent_and_ancestor_filters(gql, tree):
     ]  # fmt: skip
 
 
+def test_several_parents_or_ancestors_in_one_page(gql, tree):
+    """One page, one totalCount and one cursor over the children of several locations."""
+    rajo = Location.objects.get(code="R2D1").uuid
+    rapta, achi = tree["rapta"].uuid, tree["achi"].uuid
+    assert codes(gql, f'(filter: {{parents: ["{rapta}", "{rajo}"]}})') == ["R1D1M1", "R2D1M1"]
+    assert codes(gql, f'(filter: {{ancestors: ["{achi}", "{rajo}"]}})') == [
+        "R1D1M1V1", "R1D1M1V2", "R2D1M1", "R2D1M1V1"
+    ]  # fmt: skip
+    assert codes(gql, f'(filter: {{ancestors: ["{rapta}", "{rajo}"], type: VILLAGE}})') == [
+        "R1D1M1V1", "R1D1M1V2", "R2D1M1V1"
+    ]  # fmt: skip
+    assert codes(gql, "(filter: {parents: []})") == []
+    assert codes(gql, "(filter: {ancestors: []})") == []
+    page = gql.data(
+        f'{{ locations(first: 2, filter: {{ancestors: ["{achi}", "{rajo}"]}}) '
+        "{ totalCount pageInfo { hasNextPage endCursor } edges { node { code } } } }"
+    )["locations"]
+    assert page["totalCount"] == 4 and page["pageInfo"]["hasNextPage"]
+    after = page["pageInfo"]["endCursor"]
+    rest = codes(gql, f'(first: 2, after: "{after}", filter: {{ancestors: ["{achi}", "{rajo}"]}})')
+    assert rest == ["R2D1M1", "R2D1M1V1"]
+
+
+def test_several_parents_cost_one_query_more_than_none(gql, tree, count_queries):
+    """The uuids are checked in one query, however many; the page and its count in one."""
+    rajo = Location.objects.get(code="R2D1").uuid
+    many = ", ".join(f'"{u}"' for u in (tree["rapta"].uuid, rajo, tree["achi"].uuid))
+    query = "{ locations(filter: %s) { totalCount edges { node { code } } } }"
+    _, plain = count_queries(gql.data, query % "{type: VILLAGE}")
+    _, one = count_queries(gql.data, query % f'{{parents: ["{rajo}"]}}')
+    _, three = count_queries(gql.data, query % f"{{parents: [{many}], ancestors: [{many}]}}")
+    assert len(one) == len(three) == len(plain) + 1
+
+
+NO_SUCH = "00000000-0000-0000-0000-00000000beef"
+
+
+@pytest.mark.parametrize("field", ["parent", "ancestor", "parents", "ancestors"])
+def test_an_unknown_uuid_in_a_filter_is_an_error_naming_it(gql, tree, field):
+    achi = tree["achi"].uuid
+    value = f'"{NO_SUCH}"' if field in {"parent", "ancestor"} else f'["{achi}", "{NO_SUCH}"]'
+    messages = gql.errors(f"{{ locations(filter: {{{field}: {value}}}) {{ totalCount }} }}")
+    assert messages == [f"filter.{field}: no location has uuid {NO_SUCH}."]
+
+
+def test_every_unknown_uuid_is_named_and_a_deleted_location_is_known(gql, tree):
+    other = "00000000-0000-0000-0000-00000000cafe"
+    where = f'{{parent: "{NO_SUCH}", ancestors: ["{other}"]}}'
+    messages = gql.errors(f"{{ locations(filter: {where}) {{ totalCount }} }}")
+    assert messages == [
+        f"filter.parent: no location has uuid {NO_SUCH}; "
+        f"filter.ancestors: no location has uuid {other}."
+    ]
+    old = Location.objects.get(code="R0001").uuid  # a history row: known, an empty page
+    assert codes(gql, f'(filter: {{parent: "{old}"}})') == []
+
+
+def test_a_filter_list_over_the_limit_is_an_error(gql, tree):
+    many = ", ".join(f'"{NO_SUCH}"' for _ in range(1001))
+    messages = gql.errors(f"{{ locations(filter: {{parents: [{many}]}}) {{ totalCount }} }}")
+    assert messages == ["filter.parents has 1001 values; at most 1000."]
+
+
 def test_ordering(gql, tree):
     assert codes(gql, "(filter: {type: DISTRICT}, orderBy: [{field: NAME, direction: DESC}])") == [
         "R1D1", "R2D1"

@@ -251,3 +251,22 @@ def test_counts_beyond_32_bits_are_refused_by_the_service(tree, make_user):
             user=make_user("root", superuser=True),
         )
     assert [(e.field, e.code) for e in refused.value.errors] == [("malePopulation", "TOO_LARGE")]
+
+
+@pytest.mark.parametrize("spaced", [" R1 ", "r1\t", "\nR1"])
+def test_one_rule_for_codes_between_the_code_filter_and_create(gql, tree, spaced):
+    """A code that the exact-code filter finds is one that create refuses, and the other
+    way round: both ignore surrounding spaces (and case)."""
+    found = gql.data(
+        "query($c: String!) { locations(filter: {code: $c}) { edges { node { code } } } }",
+        {"c": spaced},
+    )["locations"]["edges"]
+    assert found == [{"node": {"code": "R1"}}]
+    result = run(gql, "createLocation", {"code": spaced, "name": "Again", "type": "REGION"})
+    assert codes_of(result["errors"]) == [("code", "DUPLICATE")]
+    free = gql.data('{ locations(filter: {code: " R7 "}) { totalCount } }')["locations"]
+    assert free == {"totalCount": 0}
+    created = run(gql, "createLocation", {"code": " R7 ", "name": "Seven", "type": "REGION"})
+    assert created["errors"] == [] and created["location"]["code"] == "R7"
+    renamed = run(gql, "updateLocation", {"uuid": str(tree["tahida"].uuid), "code": " r7 "})
+    assert codes_of(renamed["errors"]) == [("code", "DUPLICATE")]

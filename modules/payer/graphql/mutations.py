@@ -1,4 +1,4 @@
-"""Mutations of the payer module: create, update and delete a payer.
+"""Mutations of the payer module: create, update and delete a payer; delete several.
 
 Each runs :mod:`modules.payer.services` in one transaction and returns a
 ``PayerPayload``: the saved payer read back from the database, or the list of
@@ -71,6 +71,23 @@ class DeletePayerInput:
     uuid: UUID = strawberry.field(description="Uuid of the current payer to delete.")
 
 
+@strawberry.input(description="Current payers to delete together, all or nothing.")
+class DeletePayersInput:
+    uuids: list[UUID] = strawberry.field(
+        description="Uuids of the current payers to delete, each once (at most the page maximum)."
+    )
+
+
+@strawberry.type(description="Result of deletePayers.")
+class DeletePayersPayload:
+    payers: list[PayerNode] | None = strawberry.field(
+        description="The deleted payers as saved, in the order of the input; null on errors."
+    )
+    errors: list[UserErrorType] = strawberry.field(
+        description="Why nothing was written (naming each bad uuid); empty on success."
+    )
+
+
 def _payload(action) -> PayerPayload:
     payer, errors = attempt(action)
     return PayerPayload(payer=payer, errors=errors)
@@ -135,3 +152,18 @@ class PayerMutation:
         input: Annotated[DeletePayerInput, strawberry.argument(description="The payer.")],
     ) -> PayerPayload:
         return _payload(lambda: services.delete_payer(input.uuid, user=current_user(info)))
+
+    @strawberry.mutation(
+        description="Delete several current payers in one transaction, all or nothing "
+        "(sets validityTo; nothing is removed). Needs payer.delete_payer.",
+        permission_classes=[HasPerm("payer.delete_payer")],
+    )
+    def delete_payers(
+        self,
+        info: strawberry.Info,
+        input: Annotated[DeletePayersInput, strawberry.argument(description="The payers.")],
+    ) -> DeletePayersPayload:
+        payers, errors = attempt(
+            lambda: services.delete_payers(input.uuids, user=current_user(info))
+        )
+        return DeletePayersPayload(payers=payers, errors=errors)

@@ -6,6 +6,7 @@ import strawberry
 from django.db.models.functions import Lower
 
 from backend.graphql.queries import versioned_by_uuid, versioned_connection
+from backend.registry import lookup
 
 from ..models import Payer
 from .filters import PayerFilter, PayerOrder, filter_payers
@@ -24,7 +25,11 @@ class PayerQuery:
         apply=filter_payers,
         plural="payers",
         default_order=(BY_NAME,),
-        order_expressions={"name": BY_NAME},
+        order_expressions={
+            "name": BY_NAME,
+            "email": Lower("email"),
+            "location_code": lambda: lookup("location.code_of")("location"),
+        },
         default_order_name="name",
     )
     payer = versioned_by_uuid(PayerNode, Payer, singular="payer")

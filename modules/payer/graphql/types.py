@@ -14,6 +14,7 @@ import strawberry
 import strawberry_django
 
 from backend.graphql.permissions import GuardedNode, HasPerm
+from backend.graphql.queries import related_count
 from backend.graphql.relations import history_of, prefetched_list
 from backend.registry import ref
 
@@ -63,6 +64,12 @@ class PayerNode(GuardedNode):
     validity_to: datetime.datetime | None = strawberry_django.field(
         description="End of this version's validity; null for the current version."
     )
+    history_count: int = related_count(
+        "history_count",
+        lambda: Payer.objects.history(),
+        "legacy",
+        description="Number of earlier versions of this payer (0 on a history row).",
+    )
     history: list[PayerNode] = prefetched_list(
         "history",
         history_of(Payer),
@@ -77,6 +84,16 @@ class LocationPayers:
         lambda: Payer.objects.current().order_by("name", "pk"),
         description=(
             "Current payers at this location, ordered by name (payer module). Needs "
+            "'payer.view_payer': without it the field is null with a permission error."
+        ),
+        permission_classes=[HasPerm(VIEW_PERMISSION)],
+    )
+    payers_count: int | None = related_count(
+        "payers_count",
+        lambda: Payer.objects.current(),
+        "location",
+        description=(
+            "Number of current payers at this location (payer module). Needs "
             "'payer.view_payer': without it the field is null with a permission error."
         ),
         permission_classes=[HasPerm(VIEW_PERMISSION)],

@@ -74,6 +74,49 @@ def test_location_filter_covers_the_subtree(gql, payers):
     ]
 
 
+def test_email_contains_and_fax(gql, payers):
+    Payer.objects.create(name="Fax Fund", type="D", fax="+855 23 999 000", email="FF@Fund.org")
+    assert names(gql, '(filter: {emailContains: "EXAMPLE"})') == ["Ministry of Health"]
+    assert names(gql, '(filter: {emailContains: "@"})') == ["Fax Fund", "Ministry of Health"]
+    assert names(gql, '(filter: {fax: "23 999"})') == ["Fax Fund"]
+    assert names(gql, '(filter: {fax: "23 111"})') == []  # the phone is not the fax
+
+
+COFFEE, MOH, WORLD = "Coffee Farmers Association", "Ministry of Health", "World Donor Fund"
+
+
+@pytest.mark.parametrize(
+    ("field", "ascending"),
+    [
+        # R1D1, R2, no location (last ascending, first descending, on every database)
+        ("LOCATION_CODE", [COFFEE, MOH, WORLD]),
+        # "", "moh@example.org", null
+        ("EMAIL", [COFFEE, MOH, WORLD]),
+        # "+2552127867576", "+855 23 111 222", null
+        ("PHONE", [COFFEE, WORLD, MOH]),
+        # the order of creation
+        ("VALIDITY_FROM", [COFFEE, MOH, WORLD]),
+    ],
+)
+def test_orders(gql, payers, field, ascending):
+    assert names(gql, f"(orderBy: [{{field: {field}}}])") == ascending
+    assert names(gql, f"(orderBy: [{{field: {field}, direction: DESC}}])") == ascending[::-1]
+
+
+def test_email_order_ignores_case(gql, payers):
+    Payer.objects.create(name="Upper", type="D", email="ZED@example.org")
+    Payer.objects.create(name="Lower", type="D", email="alpha@example.org")
+    assert names(gql, '(orderBy: [{field: EMAIL}], filter: {emailContains: "example"})') == [
+        "Lower", MOH, "Upper"
+    ]  # fmt: skip
+
+
+def test_an_unknown_location_is_an_error_naming_it(gql, payers):
+    no_such = "00000000-0000-0000-0000-00000000beef"
+    messages = gql.errors(f'{{ payers(filter: {{location: "{no_such}"}}) {{ totalCount }} }}')
+    assert messages == [f"filter.location: no location has uuid {no_such}."]
+
+
 def test_validity_and_ordering(gql, payers):
     assert names(gql, "(validity: {includeHistory: true}, filter: {type: COOPERATIVE})") == [
         "Coffee Farmers (old name)",
