@@ -2,7 +2,7 @@
 // API returns on the field it names (errors naming no shown field above the form).
 // "Delete with everything below" is left out: the API has no such mutation yet (issue 11).
 import { useState, type FormEvent } from "react";
-import type { LocationType } from "../../src/gql/graphql";
+import type { LocationType, References } from "../../src/gql/graphql";
 import { useFormMutation } from "../../src/shell/graphql";
 import { ErrorMessage, Field, FormButtons, FormErrors, TextField } from "../../src/shell/ui";
 import { LEVEL_LABEL } from "./levels";
@@ -134,6 +134,10 @@ export function DeleteLocationForm({
   onCancel,
 }: Done & { location: { uuid: string; name: string; type: LocationType } }) {
   const [newParent, setNewParent] = useState<PickedLocation | null>(null);
+  // "everything below": the location and every location under it, in one transaction
+  const [descendants, setDescendants] = useState(false);
+  const [references, setReferences] = useState<References>("PROTECT");
+  const [reassignTo, setReassignTo] = useState<PickedLocation | null>(null);
   const { submit, errors, pending, failure } = useFormMutation(
     DeleteLocationMutation,
     (data) => data.deleteLocation,
@@ -141,25 +145,70 @@ export function DeleteLocationForm({
   );
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    submit({ input: { uuid: location.uuid, newParent: newParent?.uuid ?? null } });
+    submit({
+      input: {
+        uuid: location.uuid,
+        newParent: descendants ? null : (newParent?.uuid ?? null),
+        descendants,
+        references,
+        reassignTo: references === "REASSIGN" ? (reassignTo?.uuid ?? null) : null,
+      },
+    });
   };
   return (
     <form onSubmit={onSubmit} aria-label="Delete">
       <h3>Delete {location.name}?</h3>
-      <p>It stays in the history. A location with children is deleted only when they move to another one.</p>
-      <FormErrors errors={errors} fields={["newParent"]} />
+      <p>It stays in the history. A location with children is deleted only when they move to another one, or with everything below it.</p>
+      <FormErrors errors={errors} fields={["newParent", "descendants", "references", "reassignTo"]} />
       <ErrorMessage error={failure} />
-      <Field label="Move its children to (optional)" name="newParent" errors={errors}>
+      <Field label="Delete everything below it too" name="descendants" errors={errors}>
         {(props) => (
-          <LocationPicker
-            label={`Find the ${LEVEL_LABEL[location.type].toLowerCase()} that receives the children`}
-            types={[location.type]}
-            value={newParent}
-            onChange={setNewParent}
-            inputProps={props}
+          <input
+            type="checkbox"
+            {...props}
+            checked={descendants}
+            onChange={(event) => setDescendants(event.target.checked)}
           />
         )}
       </Field>
+      {!descendants && (
+        <Field label="Move its children to (optional)" name="newParent" errors={errors}>
+          {(props) => (
+            <LocationPicker
+              label={`Find the ${LEVEL_LABEL[location.type].toLowerCase()} that receives the children`}
+              types={[location.type]}
+              value={newParent}
+              onChange={setNewParent}
+              inputProps={props}
+            />
+          )}
+        </Field>
+      )}
+      <Field label="What other modules keep there (payers …)" name="references" errors={errors}>
+        {(props) => (
+          <select
+            {...props}
+            value={references}
+            onChange={(event) => setReferences(event.target.value as References)}
+          >
+            <option value="PROTECT">Refuse the delete and list them</option>
+            <option value="CASCADE">Delete them too</option>
+            <option value="REASSIGN">Move them to another location</option>
+          </select>
+        )}
+      </Field>
+      {references === "REASSIGN" && (
+        <Field label="Move them to" name="reassignTo" errors={errors}>
+          {(props) => (
+            <LocationPicker
+              label="Find the location that receives them"
+              value={reassignTo}
+              onChange={setReassignTo}
+              inputProps={props}
+            />
+          )}
+        </Field>
+      )}
       <FormButtons label="Delete" pending={pending} onCancel={onCancel} />
     </form>
   );

@@ -134,6 +134,45 @@ describe("the location detail", () => {
     await waitFor(() => expect(screen.queryByRole("form", { name: "Rename" })).toBeNull());
   });
 
+  it("deletes a location with everything below it, showing what other modules keep there", async () => {
+    let accept = false;
+    const calls = mockGraphQL({
+      LocationDetail: () => ({ location: detail() }),
+      LocationList: () => ({ locations: connection([]) }),
+      DeleteLocation: () => ({
+        deleteLocation: accept
+          ? { location: { uuid: "d-1" }, errors: [] }
+          : {
+              location: null,
+              errors: [{ field: null, code: "HAS_PAYERS", message: "0102 Mongkol Borei still has 2 current payers." }],
+            },
+      }),
+    });
+    renderShell("/locations/d-1", ["location"]);
+    await userEvent.click(await screen.findByRole("button", { name: "Delete" }));
+    const form = screen.getByRole("form", { name: "Delete" });
+    await userEvent.click(within(form).getByLabelText("Delete everything below it too"));
+    expect(within(form).queryByLabelText("Move its children to (optional)")).toBeNull();
+    await userEvent.click(within(form).getByRole("button", { name: "Delete" }));
+
+    await within(form).findByText("0102 Mongkol Borei still has 2 current payers.");
+    expect(calls.find((call) => call.operation === "DeleteLocation")?.variables).toEqual({
+      input: { uuid: "d-1", newParent: null, descendants: true, references: "PROTECT", reassignTo: null },
+    });
+
+    accept = true;
+    await userEvent.selectOptions(
+      within(form).getByLabelText("What other modules keep there (payers …)"),
+      "CASCADE",
+    );
+    await userEvent.click(within(form).getByRole("button", { name: "Delete" }));
+    await waitFor(() =>
+      expect(calls.filter((call) => call.operation === "DeleteLocation").at(-1)?.variables).toEqual({
+        input: { uuid: "d-1", newParent: null, descendants: true, references: "CASCADE", reassignTo: null },
+      }),
+    );
+  });
+
   it("offers each change only to a user holding its permission", async () => {
     mockGraphQL({
       LocationDetail: () => ({ location: detail() }),
