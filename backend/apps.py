@@ -14,13 +14,13 @@ class CoreConfig(AppConfig):
         from django.contrib import admin
 
         from backend import deployment  # noqa: F401 (registers its system check)
-        from backend.graphql.schema import build_schema
+        from backend.graphql.schema import get_schema
         from backend.registry import active_modules, check_manifests
 
         check_manifests()
         for module in active_modules():
             for label, admin_class in module.manifest.admin.items():
                 admin.site.register(apps.get_model(label), admin_class)
-        # Composing once (about 40 ms) refuses field-name clashes and unknown extension
-        # targets at start-up instead of at the first request.
-        build_schema()
+        # Composed once per process (cached; the URLs serve this schema): a field-name
+        # clash or an unknown extension target stops start-up, not the first request.
+        get_schema()
