@@ -524,6 +524,11 @@ BAD_ROWS = [
         id="current-code-twice",
     ),
     pytest.param(
+        lambda L, P: L.append(location(6, " r1 ", "Region again", "R")),
+        "LocationCode 'r1' is already the code of the current row at line 2",
+        id="current-code-twice-in-other-case-and-spaces",
+    ),
+    pytest.param(
         lambda L, P: set_(L, 0, LocationName="Re\x00gion"),
         "LocationName contains a NUL character",
         id="nul-character",
@@ -561,6 +566,17 @@ def test_the_valid_base_imports(tmp_path):
     assert (village.male_population, village.families, village.female_population) == (10, 3, None)
     old_payer = Payer.objects.get(pk=2)
     assert (old_payer.phone, old_payer.fax, old_payer.email) == ("", None, None)
+
+
+@pytest.mark.django_db
+def test_codes_are_stored_by_the_one_rule_for_codes(tmp_path):
+    """Surrounding spaces go, as createLocation drops them, so the exact-code filter finds
+    the imported row by its code."""
+    locations = base_locations()
+    set_(locations, 2, LocationCode=" R1D1W1\t")
+    run(str(write(tmp_path, locations, base_payers())))
+
+    assert Location.objects.get(pk=3).code == "R1D1W1"
 
 
 @pytest.mark.django_db
