@@ -13,6 +13,7 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from modules.location.models import Location
+from modules.location.tests.trees import create_tree
 from modules.payer.models import Payer
 
 pytestmark = pytest.mark.django_db
@@ -69,15 +70,11 @@ def tree() -> dict[str, Location]:
 
     One payer at R1 (Ultha co-op) and one at R2D1.
     """
-    r1 = Location.objects.create(code="R1", name="Ultha", type="R")
-    r2 = Location.objects.create(code="R2", name="Tahida", type="R")
-    d1 = Location.objects.create(code="R1D1", name="Rapta", type="D", parent=r1)
-    d2 = Location.objects.create(code="R2D1", name="Rajo", type="D", parent=r2)
-    w1 = Location.objects.create(code="R1D1W1", name="Achi", type="W", parent=d1)
-    v1 = Location.objects.create(code="R1D1W1V1", name="Rachla", type="V", parent=w1)
+    tree = create_tree("r1=R1 r2=R2 d1=R1D1 d2=R2D1 w1=R1D1W1 v1=R1D1W1V1")
+    r1, d2 = tree["r1"], tree["d2"]
     Payer.objects.create(name="Ultha co-op", type="C", location=r1, phone="")
     Payer.objects.create(name="Rajo council", type="L", location=d2)
-    return {"r1": r1, "r2": r2, "d1": d1, "d2": d2, "w1": w1, "v1": v1}
+    return tree
 
 
 def fresh(row):
