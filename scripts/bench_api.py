@@ -473,7 +473,8 @@ def analyze(admin_url: str, db: str) -> None:
 def service_account() -> int:
     """The benchmark's service account and OAuth2 client (created or refreshed)."""
     from django.contrib.auth.models import Permission, User
-    from oauth2_provider.models import get_application_model
+
+    from backend.api_auth import save_client_application
 
     user, _ = User.objects.get_or_create(username="bench-service")
     user.is_superuser = user.is_staff = False
@@ -484,15 +485,7 @@ def service_account() -> int:
         user.user_permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
-    application_model = get_application_model()
-    application = application_model.objects.filter(client_id=CLIENT_ID).first()
-    application = application or application_model(client_id=CLIENT_ID)
-    application.name = "Benchmark client"
-    application.user = user
-    application.client_type = application_model.CLIENT_CONFIDENTIAL
-    application.authorization_grant_type = application_model.GRANT_CLIENT_CREDENTIALS
-    application.client_secret = CLIENT_SECRET  # hashed on save
-    application.save()
+    save_client_application(CLIENT_ID, CLIENT_SECRET, user, "Benchmark client")
     return user.pk
 
 
@@ -533,21 +526,10 @@ def read_ids(conn: psycopg.Connection, user_id: int) -> dict:
 
 
 def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            GUNICORN,
-            "backend.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    from tests.servers import gunicorn_command
+
+    command = [*gunicorn_command(port, workers), "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(100):
         try:
             httpx.get(f"http://127.0.0.1:{port}/graphql?query=%7B__typename%7D", timeout=1)
@@ -749,12 +731,19 @@ def main() -> None:
         },
         "results": results,
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print()
+    out = write_report(report, args.out)
     print(table(report))
     print(f"\nWritten to {out}.")
+
+
+def write_report(report: dict, out: str) -> Path:
+    """Write ``report`` as indented JSON to the file ``out`` (its folder created), then
+    an empty line to stdout before the caller's table; returns the file's path."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print()
+    return path
 
 
 def table(report: dict) -> str:

@@ -45,6 +45,7 @@ from bench_api import (
     prepare_database,
     service_account,
     start_server,
+    write_report,
 )
 
 CPU_BOUND_MS, RSS_BOUND_MB = 100, 20
@@ -574,10 +575,7 @@ def main() -> None:
         "rows_before_after": [list(ids["rows"]), list(after)],
         "results": rows,
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print()
+    out = write_report(report, args.out)
     print(table(rows))
     print(f"\nLocation and payer rows before/after: {ids['rows']} / {after}. Written to {out}.")
     if not all(r["within_bound"] for r in rows):

@@ -22,7 +22,6 @@ Prints a table and writes ``--out`` (default ``bench/surfaces.json``).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -248,10 +247,7 @@ def main() -> None:
         f"requests or {args.seconds:g} s",
         "results": results,
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print()
+    out = bench_api.write_report(report, args.out)
     print("| surface | median ms | p95 ms | req/s (1 client) | SQL queries | response bytes |")
     print("|---|---:|---:|---:|---:|---:|")
     for r in results:

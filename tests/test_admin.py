@@ -89,35 +89,27 @@ def snapshot() -> list[tuple]:
     ]
 
 
-def location_form(location: Location | None = None, **changes) -> dict:
-    """The admin form's POST data for ``location`` (or an empty one), with ``changes``."""
-    data = {
-        "code": "",
-        "name": "",
-        "type": "",
-        "parent": "",
-        "male_population": "",
-        "female_population": "",
-        "other_population": "",
-        "families": "",
-    }
-    if location is not None:
-        for name in data:
-            value = getattr(location, "parent_id" if name == "parent" else name)
+def admin_form(row, names: list[str], foreign_key: str, **changes) -> dict:
+    """The admin form's POST data for ``row`` (or an empty one) over the field ``names``
+    (``foreign_key`` read as its ``_id``), with ``changes`` (None posts "")."""
+    data = dict.fromkeys(names, "")
+    if row is not None:
+        for name in names:
+            value = getattr(row, f"{name}_id" if name == foreign_key else name)
             data[name] = "" if value is None else value
     data.update({k: "" if v is None else v for k, v in changes.items()})
     return {**data, "_save": "Save"}
+
+
+def location_form(location: Location | None = None, **changes) -> dict:
+    names = ["code", "name", "type", "parent", "male_population", "female_population",
+             "other_population", "families"]  # fmt: skip
+    return admin_form(location, names, "parent", **changes)
 
 
 def payer_form(payer: Payer | None = None, **changes) -> dict:
     names = ["name", "type", "location", "address", "phone", "fax", "email"]
-    data = dict.fromkeys(names, "")
-    if payer is not None:
-        for name in names:
-            value = getattr(payer, "location_id" if name == "location" else name)
-            data[name] = "" if value is None else value
-    data.update({k: "" if v is None else v for k, v in changes.items()})
-    return {**data, "_save": "Save"}
+    return admin_form(payer, names, "location", **changes)
 
 
 def form_errors(response) -> dict[str, list[tuple[str, str]]]:
