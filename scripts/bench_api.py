@@ -592,17 +592,26 @@ def machine() -> dict:
 # --- main ----------------------------------------------------------------------------------
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def benchmark_parser(doc: str, database: str, *, payers: int) -> argparse.ArgumentParser:
+    """The arguments every benchmark on its own PostgreSQL database takes: the
+    database's URL (default: the local server's database ``database``), --reuse and
+    the number of generated payers (default ``payers``); described by ``doc``'s first
+    line."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument(
         "--database-url",
-        default="postgres://postgres@127.0.0.1:5432/bench_api",
-        help="PostgreSQL database of the benchmark (dropped and rebuilt)",
+        default=f"postgres://postgres@127.0.0.1:5432/{database}",
+        help="PostgreSQL database of the benchmark (dropped and rebuilt unless --reuse)",
     )
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database if it exists (no reload)"
     )
-    parser.add_argument("--payers", type=int, default=5000)
+    parser.add_argument("--payers", type=int, default=payers)
+    return parser
+
+
+def main() -> None:
+    parser = benchmark_parser(__doc__, "bench_api", payers=5000)
     parser.add_argument("--port", type=int, default=4301)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (README: 2)")
     parser.add_argument("--clients", type=int, default=8)

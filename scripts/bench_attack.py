@@ -20,7 +20,6 @@ Linux only (``/proc``). ``python scripts/bench_attack.py --help`` for the option
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import os
@@ -40,6 +39,7 @@ from bench_api import (
     CLIENT_ID,
     CLIENT_SECRET,
     ROOT,
+    benchmark_parser,
     fetch_token,
     machine,
     prepare_database,
@@ -489,10 +489,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_attack")
-    parser.add_argument("--reuse", action="store_true", help="keep the database if it exists")
-    parser.add_argument("--payers", type=int, default=500)
+    parser = benchmark_parser(__doc__, "bench_attack", payers=500)
     parser.add_argument("--port", type=int, default=18311)
     parser.add_argument("--repeat", type=int, default=3, help="sends of each input (worst kept)")
     parser.add_argument("--only", default="", help="comma-separated item numbers")

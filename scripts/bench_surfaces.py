@@ -21,7 +21,6 @@ Prints a table and writes ``--out`` (default ``bench/surfaces.json``).
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -157,14 +156,7 @@ def count_queries(surface: Surface, token: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default="postgres://postgres@127.0.0.1:5432/bench_surfaces",
-        help="PostgreSQL database of the benchmark (dropped and rebuilt unless --reuse)",
-    )
-    parser.add_argument("--reuse", action="store_true", help="keep the database if it exists")
-    parser.add_argument("--payers", type=int, default=5000)
+    parser = bench_api.benchmark_parser(__doc__, "bench_surfaces", payers=5000)
     parser.add_argument("--port", type=int, default=18400)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=8.0)
