@@ -40,7 +40,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -525,6 +526,18 @@ def read_ids(conn: psycopg.Connection, user_id: int) -> dict:
     }
 
 
+@contextmanager
+def serving(env: dict, port: int, workers: int) -> Iterator[subprocess.Popen]:
+    """gunicorn with ``workers`` workers on 127.0.0.1:``port`` for the ``with`` block
+    (:func:`start_server`), terminated when it ends, however it ends."""
+    server = start_server(env, port, workers)
+    try:
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
     from tests.servers import gunicorn_command
 
@@ -654,9 +667,8 @@ def main() -> None:
         wanted = {s.strip() for s in args.only.split(",")}
         ops = [op for op in ops if op.key.split()[0] in wanted]
 
-    server = start_server(env, args.port, args.workers)
     results = []
-    try:
+    with serving(env, args.port, args.workers), closing(conn):
         token = fetch_token(args.port)
         headers = {"Authorization": f"Bearer {token}"}
         base = f"http://127.0.0.1:{args.port}"
@@ -715,10 +727,6 @@ def main() -> None:
                     f"{queries} queries",
                     flush=True,
                 )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        conn.close()
 
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

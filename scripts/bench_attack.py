@@ -44,7 +44,7 @@ from bench_api import (
     machine,
     prepare_database,
     service_account,
-    start_server,
+    serving,
     write_report,
 )
 
@@ -511,9 +511,8 @@ def main() -> None:
     service_account()
     ids = read_ids(args.database_url)
 
-    server = start_server(env, args.port, 2)
     rows = []
-    try:
+    with serving(env, args.port, 2) as server:
         ctx = prepare_accounts(ids, args.port)
         ctx["database_url"] = args.database_url
         ctx["base_url"] = f"http://127.0.0.1:{args.port}"
@@ -558,9 +557,6 @@ def main() -> None:
                     f"{row['code'] or '-':<22} {row['cpu_ms']:>7} ms {worst_rss:>6} MB",
                     flush=True,
                 )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     # nothing the attacks sent may have been written
     after = read_ids(args.database_url)["rows"]

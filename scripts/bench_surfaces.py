@@ -185,9 +185,8 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     bench_api.service_account()
 
-    server = bench_api.start_server(env, args.port, args.workers)
     results = []
-    try:
+    with bench_api.serving(env, args.port, args.workers):
         token = bench_api.fetch_token(args.port)
         base = f"http://127.0.0.1:{args.port}"
         headers = {"Authorization": f"Bearer {token}"}
@@ -226,9 +225,6 @@ def main() -> None:
                 }
                 results.append(result)
                 print(f"-- {surface.name}: {result}", flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
