@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import connections, models
 from django.db.models import Q, Subquery, Value
@@ -160,6 +161,10 @@ class Location(VersionedModel):
         ordering = ["code", "pk"]
         permissions = [
             ("manage_upper_levels", "Can create or change regions and districts"),
+            (
+                "all_districts",
+                "Sees and changes every location, not only those of the user's districts",
+            ),
         ]
         indexes = [models.Index(fields=["code"]), models.Index(fields=["type", "code"])]
         constraints = [
@@ -200,3 +205,36 @@ class Location(VersionedModel):
     def path_below(self, parent: Location | None) -> str:
         """This location's path under ``parent`` (None: a root)."""
         return (parent.path if parent is not None else "") + self.uuid.hex
+
+
+class UserDistrict(VersionedModel):
+    """A user attached to a district (openIMIS ``tblUsersDistricts``, model
+    ``UserDistrict`` of openimis-be-location_py): the district rights of
+    :func:`modules.location.lookups.in_scope_of`.
+
+    An attachment counts while it is valid: ``validity_from <= now`` and ``validity_to``
+    NULL or later (so an end date may be set in advance); ending it sets ``validity_to``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="districts",
+        help_text="The user (UserID).",
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        related_name="user_districts",
+        limit_choices_to={"type": Location.Type.DISTRICT, "validity_to__isnull": True},
+        help_text="A current district (LocationId).",
+    )
+
+    class Meta:
+        db_table = "location_userdistrict"
+        ordering = ["user", "location__code", "pk"]
+        verbose_name = "user district"
+        indexes = [models.Index(fields=["user", "validity_to"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.location}"
