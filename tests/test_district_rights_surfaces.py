@@ -179,3 +179,25 @@ def test_entities_outside_the_districts_are_not_found(restricted, world):
     assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
         (["_entities", 1], "NOT_FOUND")
     ]
+
+
+# -- the legacy export ---------------------------------------------------------------------
+
+
+def test_the_legacy_export_of_a_user_holds_what_the_user_reads(restricted, tmp_path):
+    import csv
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("export_legacy", str(tmp_path), format="csv", user="rapta", stdout=out)
+    assert "tblLocations.csv: 4 rows" in out.getvalue()  # R1, R1D1, R1D1W1, R1D1W1V1
+    with open(tmp_path / "tblPayer.csv", newline="") as rows:
+        names = sorted(row["PayerName"] for row in csv.DictReader(rows))
+    assert names == ["National fund", "Rapta fund"]
+    call_command("export_legacy", str(tmp_path), format="csv", stdout=out)
+    assert "tblLocations.csv: 7 rows" in out.getvalue()  # an operator's export: every row
+    with pytest.raises(CommandError, match="No user is named 'nobody'"):
+        call_command("export_legacy", str(tmp_path), user="nobody")
