@@ -10,6 +10,10 @@ Rules (openIMIS ``tblLocations`` and the location module's issue):
 - population and family counts are whole numbers, not negative, at most 2**31 - 1;
 - creating or changing a REGION or DISTRICT also needs ``location.manage_upper_levels``
   (openIMIS keeps that right apart);
+- district rights (:mod:`backend.rights`; the rule: ``lookups.in_scope_of``): a user
+  without the global right changes only locations in or below their districts, and
+  creates, moves or re-homes children only under such a location (a region is never
+  theirs); refused with ``OutsideDistricts`` (``PermissionDenied``);
 - every change keeps history (:mod:`backend.versioning`); a delete is refused while the
   location has current children (unless they get a new parent of the right level, or
   are deleted with it) or while another module objects (the payer module: current

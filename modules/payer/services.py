@@ -6,6 +6,9 @@ Rules (openIMIS ``tblPayer`` and the payer module's issue):
 - ``email``, when given, is a well-formed address of at most 50 characters;
 - ``phone`` and ``fax`` at most 50 characters, ``address`` at most 100 (line breaks kept);
 - the location, when given, is a current REGION or DISTRICT;
+- district rights (:mod:`backend.rights`, ``Manifest.placement``): a user without the
+  global right changes only payers at a location in or below their districts and puts
+  payers only there (not at a region, not at no location); ``OutsideDistricts``;
 - every change keeps history (:mod:`backend.versioning`); a delete sets ``validity_to``.
 
 Locations are reached by their Django label only (``"location.Location"``); this module
