@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import connections, models
 from django.db.models import Q, Subquery, Value
-from django.db.models.functions import Concat, Upper
+from django.db.models.functions import Concat, Substr, Upper
 
 from backend.versioning import VersionedModel, VersionedQuerySet
 
@@ -61,6 +61,13 @@ def normalize_code(code: str | None) -> str:
 PATH_END = "z"
 #: Characters of the path per level (a uuid in 32 hex digits).
 PATH_STEP = 32
+
+
+def path_slot(depth: int) -> Substr:
+    """The uuid (hex) of a location's ancestor at ``depth`` (0 its region, 1 its
+    district) in its materialised path ("" above the location's own depth). Indexed at
+    depth 1 (``location_district_slot``): district rights select by it."""
+    return Substr("path", PATH_STEP * depth + 1, PATH_STEP)
 
 
 def compute_paths(links: Mapping[int, tuple[int | None, uuid.UUID]]) -> dict[int, str]:
@@ -166,7 +173,11 @@ class Location(VersionedModel):
                 "Sees and changes every location, not only those of the user's districts",
             ),
         ]
-        indexes = [models.Index(fields=["code"]), models.Index(fields=["type", "code"])]
+        indexes = [
+            models.Index(fields=["code"]),
+            models.Index(fields=["type", "code"]),
+            models.Index(path_slot(1), name="location_district_slot"),
+        ]
         constraints = [
             # ignoring case, as the service and openIMIS on SQL Server (its collation)
             models.UniqueConstraint(
