@@ -62,14 +62,15 @@ def readable(queryset: QuerySet, user: Any) -> QuerySet:
 
 def require_writable(user: Any, rows: QuerySet) -> None:
     """Raise :class:`OutsideDistricts` naming (up to 5 of) the rows of ``rows`` that
-    ``user`` may not change. One query for a restricted user, none otherwise."""
+    ``user`` may not change, by uuid (their other values may be hidden from the user).
+    One query for a restricted user, none otherwise."""
     rule = scope(rows.model, user, write=True)
     if rule is None:
         return
     outside = list(rows.exclude(rule).order_by("pk")[:5])
     if outside:
         meta = rows.model._meta
-        names = ", ".join(f"{row}" for row in outside)
+        names = ", ".join(f"{row.uuid}" for row in outside)
         raise OutsideDistricts(
             f"District rights: you may change only {meta.verbose_name_plural} in or below "
             f"your districts; {meta.verbose_name} {names} is outside them."
@@ -85,9 +86,9 @@ def is_writable(user: Any, row: Model) -> bool:
 def require_placeable(user: Any, model: type[Model], target: Model | None) -> None:
     """Raise :class:`OutsideDistricts` unless ``user`` may place a row of ``model`` at
     ``target`` (for a placed model: its new location; for the tree's own locations: the
-    new parent), that is unless ``target`` is in scope. No ``target`` (no location, or
-    no parent: a region) is outside every district. No query for a user without
-    restriction, one otherwise."""
+    new parent), that is unless ``target`` is in scope (named by uuid). No ``target``
+    (no location, or no parent: a region) is outside every district. No query for a
+    user without restriction, one otherwise."""
     if scope(model, user, write=True) is None:
         return
     plural = model._meta.verbose_name_plural
@@ -96,8 +97,9 @@ def require_placeable(user: Any, model: type[Model], target: Model | None) -> No
             f"District rights: you may place {plural} only in or below your districts, "
             f"not at the top of the location tree or at no location."
         )
+    meta = type(target)._meta
     if not is_writable(user, target):
         raise OutsideDistricts(
             f"District rights: you may place {plural} only in or below your districts; "
-            f"{target} is outside them."
+            f"{meta.verbose_name} {target.uuid} is outside them."
         )
