@@ -26,8 +26,10 @@ PAYERS = "/admin/payer/payer/"
 
 
 def staff(username: str, *permissions: str, superuser: bool = False) -> User:
+    """A staff user with these permissions and the global district right (the district
+    dimension of the admin: tests/test_district_rights.py)."""
     user = User.objects.create_user(username, password=None, is_staff=True, is_superuser=superuser)
-    for permission in permissions:
+    for permission in (*permissions, "location.all_districts"):
         app_label, codename = permission.split(".")
         user.user_permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)

@@ -78,7 +78,8 @@ def test_the_shell_page_tells_modules_user_and_csrf_token(make_user, built):
         assert config["modules"] == ["location", "payer"]
         assert config["user"] == {
             "username": "viewer",
-            "permissions": ["location.view_location", "payer.view_payer"],
+            # make_user gives the global district right too (conftest.py)
+            "permissions": ["location.all_districts", "location.view_location", "payer.view_payer"],
         }
         assert config["graphqlUrl"] == "/graphql"
         assert config["logoutUrl"] == "/accounts/logout/"
