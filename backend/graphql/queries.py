@@ -18,6 +18,7 @@ from strawberry_django.optimizer import optimize
 from backend.graphql.connection import CountedConnection
 from backend.graphql.inputs import ValidityFilter, apply_validity, order_by_fields
 from backend.graphql.permissions import HasPerm
+from backend.graphql.row_estimate import counted_rows
 
 
 def versioned_connection(
@@ -39,7 +40,8 @@ def versioned_connection(
     filter)``), ``orderBy`` (a list of ``order_input``, default ``default_order``;
     ``order_expressions`` maps an order field to the expression it sorts by) and
     ``validity`` (current rows by default). ``plural`` and ``default_order_name`` word
-    the descriptions ("locations", "code").
+    the descriptions ("locations", "code"). The node estimate counts its rows with the
+    request's arguments when it needs real counts (:mod:`backend.graphql.row_estimate`).
     """
 
     def resolve(
@@ -70,6 +72,7 @@ def versioned_connection(
             "otherwise."
         ),
         permission_classes=[HasPerm(node.view_permission)],
+        metadata=counted_rows(lambda **arguments: resolve(None, **arguments)),
     )(resolve)
 
 

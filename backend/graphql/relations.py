@@ -16,6 +16,8 @@ from django.db.models import Model, Prefetch, QuerySet
 from strawberry.permission import BasePermission
 from strawberry_django.optimizer import optimize
 
+from backend.graphql.row_estimate import max_fan_out
+
 
 def prefetched_list(
     relation: str,
@@ -32,7 +34,9 @@ def prefetched_list(
     (``children: list[LocationNode] = prefetched_list(...)``).
     The optimizer prefetches the rows of every parent on the page in one query, optimized
     for the nested selection; an instance that did not come through the optimizer (e.g.
-    a mutation's payload) is served by a query of its own.
+    a mutation's payload) is served by a query of its own. The node estimate counts
+    it as the largest number of related rows any parent has, when it needs real counts
+    (:func:`backend.graphql.row_estimate.max_fan_out`).
     """
     attribute = f"_prefetched_{relation}"
 
@@ -51,6 +55,7 @@ def prefetched_list(
         description=description,
         prefetch_related=[prefetch],
         permission_classes=list(permission_classes),
+        metadata=max_fan_out(relation, queryset),
     )
 
 
