@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.db.models import IntegerField
+from django.db.models.functions import Coalesce
 
 from backend.legacy.tables import LegacyTable
 from backend.legacy.values import legacy_literal
@@ -78,11 +80,22 @@ def json_lines(
     yield "\n]\n"
 
 
+#: What a column mapped to a versioned model's field exports instead of the field: the
+#: legacy ``AuditUserID`` where the row has one (imported), else the id of the user who
+#: made the version here (the legacy column is NOT NULL where a user is known).
+EXPORTED_AS = {
+    "legacy_audit_user_id": Coalesce(
+        "legacy_audit_user_id", "audit_user_id", output_field=IntegerField()
+    )
+}
+
+
 def stored_rows(table: LegacyTable, chunk_size: int = 2000) -> Iterator[tuple[Any, ...]]:
     """Every row of ``table``'s model, current and history, by id: the values of
-    ``table.fields`` in order."""
+    ``table.fields`` in order (:data:`EXPORTED_AS` replacing its fields)."""
     model = apps.get_model(table.model)
-    rows = model._default_manager.order_by("pk").values_list(*table.fields.values())
+    columns = [EXPORTED_AS.get(name, name) for name in table.fields.values()]
+    rows = model._default_manager.order_by("pk").values_list(*columns)
     return rows.iterator(chunk_size=chunk_size)
 
 

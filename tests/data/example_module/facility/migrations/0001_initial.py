@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import uuid
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -11,6 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('location', '0004_path'),
     ]
 
@@ -22,7 +24,8 @@ class Migration(migrations.Migration):
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, help_text='Stable external identifier.', unique=True)),
                 ('validity_from', models.DateTimeField(default=django.utils.timezone.now, help_text="Start of this version's validity (ValidityFrom).")),
                 ('validity_to', models.DateTimeField(blank=True, db_index=True, help_text="End of this version's validity (ValidityTo); null for the current row.", null=True)),
-                ('audit_user_id', models.IntegerField(blank=True, help_text='Id of the user who made this change (AuditUserId).', null=True)),
+                ('legacy_audit_user_id', models.IntegerField(blank=True, help_text='AuditUserID of an imported version: a user id of the legacy openIMIS database, not of this installation; null for changes made here.', null=True)),
+                ('audit_user', models.ForeignKey(blank=True, db_column='audit_user_id', help_text='The user of this installation who made this version; null for imported rows.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('code', models.CharField(help_text='Facility code (HFCode), at most 8.', max_length=8)),
                 ('name', models.CharField(help_text='Facility name (HFName), at most 100.', max_length=100)),
                 ('legacy', models.ForeignKey(blank=True, db_column='legacy_id', db_constraint=False, help_text='On a history row, the current row it is a version of (LegacyId).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='history', to='facility.healthfacility')),
