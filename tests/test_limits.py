@@ -216,3 +216,18 @@ def test_several_operations_need_an_operation_name(gql):
         content_type="application/json",
     )
     assert response.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.django_db
+def test_a_filter_error_met_by_the_estimate_is_the_answer(region_tree, gql):
+    region_tree()
+    query = (
+        '{ locations(filter: {parent: "00000000-0000-0000-0000-00000000beef"}) '
+        "{ edges { node { children { children { children { code } } } } } } }"
+    )
+    assert gql.post(query)["errors"] == [
+        {
+            "message": "filter.parent: no location has uuid 00000000-0000-0000-0000-00000000beef.",
+            "extensions": {"code": "BAD_USER_INPUT"},
+        }
+    ]

@@ -34,6 +34,8 @@ from graphql.execution.values import get_argument_values
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
+from backend.errors import UserInputError
+
 #: The ``metadata`` key of a field's "at most this many rows per occurrence" callable.
 ROWS = "backend.rows"
 
@@ -49,8 +51,8 @@ def max_fan_out(relation: str, queryset: Callable[[], QuerySet]) -> dict[str, Ca
     reverse relation ``relation`` (the ``related_name`` of a foreign key of
     ``queryset().model``) holds at most as many rows as the parent having the most.
 
-    One SQL query (a ``GROUP BY`` of the related rows by their foreign key); 0 when no
-    row is related.
+    One SQL query (a ``GROUP BY`` of the related rows by their foreign key), whose
+    answer the process keeps for ``GRAPHQL_FAN_OUT_SECONDS``; 0 when no row is related.
     """
 
     def rows(**_arguments: Any) -> int:
@@ -95,7 +97,8 @@ class RowCounts:
     ``request`` carries the user the permission classes check); ``variables``: the
     request's variables. :meth:`rows` returns None when the field declares nothing, its
     arguments do not convert (execution reports that error), or the caller is refused
-    the field.
+    the field; it raises the field's ``UserInputError`` (an unknown uuid in a filter),
+    which the request is answered with instead of a limit it would not reach.
     """
 
     def __init__(self, schema: Any, context: Any, variables: Mapping[str, Any]):
@@ -132,5 +135,7 @@ class RowCounts:
                 raw, own, self.schema.schema_converter.scalar_registry, self.schema.config
             )
             return count(**arguments)
-        except (GraphQLError, ValueError, TypeError):  # UserInputError is a ValueError
-            return None  # bad input: execution refuses it with its own error
+        except UserInputError:
+            raise  # the error execution would report (e.g. an unknown uuid): report it now
+        except (GraphQLError, ValueError, TypeError):
+            return None  # a value execution refuses with its own error
