@@ -185,3 +185,12 @@ def test_existing_audit_user_ids_are_decided_by_when_their_user_existed(
         "unknown user": user.pk + 1000,
     }
     migrator.reset()
+
+
+def test_the_admin_shows_legacy_ids_as_legacy(demo, admin_client):
+    from modules.location.models import Location
+
+    pk = Location.objects.get(uuid=TAHIDA).pk
+    content = admin_client.get(f"/admin/location/location/{pk}/change/").content.decode()
+    assert "legacy user #2" in content and "legacy user #1" in content  # row and versions
+    assert "django-user-1" not in content and "django-user-2" not in content
