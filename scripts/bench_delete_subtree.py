@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.cambodia_bench import cambodia_database  # noqa: E402
+from scripts.lib.cambodia_bench import cambodia_database  # noqa: E402
 
 
 class Rollback(Exception):

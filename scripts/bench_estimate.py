@@ -25,7 +25,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.cambodia_bench import cambodia_database  # noqa: E402
+from scripts.lib.cambodia_bench import cambodia_database  # noqa: E402
 
 QUERIES = {
     "region subtree": """{ locations(filter: {code: "05", type: REGION}) { edges { node {
