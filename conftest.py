@@ -172,6 +172,14 @@ def _legacy_reports_in_tmp(settings, tmp_path_factory):
     settings.LEGACY_REPORT_DIR = str(tmp_path_factory.mktemp("legacy-reports"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_fan_outs():
+    """Each test reads the row statistics of the node estimate from its own data."""
+    from backend.graphql.row_estimate import forget_fan_outs
+
+    forget_fan_outs()
+
+
 def fake_module(label: str, **manifest: object) -> SimpleNamespace:
     """A stand-in module config with this label and a Manifest of these fields."""
     return SimpleNamespace(label=label, manifest=Manifest(**manifest), requires=())

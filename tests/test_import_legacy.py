@@ -57,14 +57,16 @@ def test_demo_locations_are_imported_with_their_hierarchy_and_history(demo):
     assert (ultha.pk, ultha.code, ultha.name, ultha.parent_id) == (1, "R1", "Ultha", None)
     assert ultha.validity_from == datetime(2017, 1, 1, tzinfo=UTC)
     rapta = Location.objects.get(pk=17)
-    assert (rapta.code, rapta.name, rapta.parent_id, rapta.audit_user_id) == ("R1D1", "Rapta", 1, 2)
+    assert (rapta.code, rapta.name, rapta.parent_id) == ("R1D1", "Rapta", 1)
+    # AuditUserId is a user of the legacy database, kept apart from this one's users
+    assert (rapta.legacy_audit_user_id, rapta.audit_user_id) == (2, None)
     assert sorted(current.filter(parent=ultha).values_list("code", flat=True)) == [
         "R1D1",
         "R1D2",
         "R1D3",
     ]
     old = Location.objects.get(pk=23)  # a history row, kept with its pointer and dates
-    assert (old.code, old.name, old.parent_id, old.legacy_id, old.audit_user_id) == (
+    assert (old.code, old.name, old.parent_id, old.legacy_id, old.legacy_audit_user_id) == (
         "M0001",
         "Dis2Mun1",
         19,

@@ -27,6 +27,7 @@ def test_columns_and_joined_relations_are_read_directly_fields_with_rules_are_no
                 "families",
                 "validityFrom",
                 "validityTo",
+                "legacyAuditUserId",
             )
         ),
         *(
@@ -41,6 +42,7 @@ def test_columns_and_joined_relations_are_read_directly_fields_with_rules_are_no
                 "email",
                 "validityFrom",
                 "validityTo",
+                "legacyAuditUserId",
             )
         ),
     ]

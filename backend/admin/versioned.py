@@ -139,7 +139,7 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
     #: The editable sections of the form, as in ``ModelAdmin.fieldsets``.
     editable_fieldsets: ClassVar[list[tuple[str | None, dict]]] = []
     #: Fields of the "Version" section on the change page.
-    version_fields = ("uuid", "validity_from", "validity_to", "current_version", "audit_user")
+    version_fields = ("uuid", "validity_from", "validity_to", "current_version", "changed_by")
     actions = ["delete_selected"]
 
     # -- hooks for the module -------------------------------------------------------

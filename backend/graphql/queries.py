@@ -18,6 +18,7 @@ from strawberry_django.optimizer import optimize
 from backend.graphql.connection import CountedConnection
 from backend.graphql.inputs import ValidityFilter, apply_validity, order_by_fields
 from backend.graphql.permissions import HasPerm, current_user
+from backend.graphql.row_estimate import counted_rows
 from backend.rights import readable
 
 
@@ -41,7 +42,8 @@ def versioned_connection(
     ``order_expressions`` maps an order field to the expression it sorts by) and
     ``validity`` (current rows by default). Only the rows the user may read
     (:func:`backend.rights.readable`: district rights). ``plural`` and ``default_order_name`` word
-    the descriptions ("locations", "code").
+    the descriptions ("locations", "code"). The node estimate counts its rows with the
+    request's arguments when it needs real counts (:mod:`backend.graphql.row_estimate`).
     """
 
     def resolve(
@@ -74,6 +76,7 @@ def versioned_connection(
             "otherwise."
         ),
         permission_classes=[HasPerm(node.view_permission)],
+        metadata=counted_rows(lambda info, **arguments: resolve(None, info, **arguments)),
     )(resolve)
 
 

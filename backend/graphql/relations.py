@@ -17,6 +17,7 @@ from strawberry.permission import BasePermission
 from strawberry_django.optimizer import optimize
 
 from backend.graphql.permissions import current_user
+from backend.graphql.row_estimate import max_fan_out
 from backend.rights import readable
 
 
@@ -38,7 +39,9 @@ def prefetched_list(
     (``children: list[LocationNode] = prefetched_list(...)``).
     The optimizer prefetches the rows of every parent on the page in one query, optimized
     for the nested selection; an instance that did not come through the optimizer (e.g.
-    a mutation's payload) is served by a query of its own.
+    a mutation's payload) is served by a query of its own. The node estimate counts
+    it as the largest number of related rows any parent has, when it needs real counts
+    (:func:`backend.graphql.row_estimate.max_fan_out`).
     """
     attribute = f"_prefetched_{relation}"
 
@@ -60,6 +63,7 @@ def prefetched_list(
         description=description,
         prefetch_related=[prefetch],
         permission_classes=list(permission_classes),
+        metadata=max_fan_out(relation, queryset),
     )
 
 

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.db.models import IntegerField
+from django.db.models.functions import Coalesce
 
 from backend.legacy.tables import LegacyTable
 from backend.legacy.values import legacy_literal
@@ -79,17 +81,29 @@ def json_lines(
     yield "\n]\n"
 
 
+#: What a column mapped to a versioned model's field exports instead of the field: the
+#: legacy ``AuditUserID`` where the row has one (imported), else the id of the user who
+#: made the version here (the legacy column is NOT NULL where a user is known).
+EXPORTED_AS = {
+    "legacy_audit_user_id": Coalesce(
+        "legacy_audit_user_id", "audit_user_id", output_field=IntegerField()
+    )
+}
+
+
 def stored_rows(
     table: LegacyTable, chunk_size: int = 2000, user: Any = None
 ) -> Iterator[tuple[Any, ...]]:
     """Every row of ``table``'s model, current and history, by id: the values of
-    ``table.fields`` in order. ``user``: only the rows that user may read (district
-    rights, :func:`backend.rights.readable`); None: every row (an operator's export)."""
+    ``table.fields`` in order (:data:`EXPORTED_AS` replacing its fields). ``user``: only
+    the rows that user may read (district rights, :func:`backend.rights.readable`); None:
+    every row (an operator's export)."""
     model = apps.get_model(table.model)
+    columns = [EXPORTED_AS.get(name, name) for name in table.fields.values()]
     rows = model._default_manager.order_by("pk")
     if user is not None:
         rows = readable(rows, user)
-    return rows.values_list(*table.fields.values()).iterator(chunk_size=chunk_size)
+    return rows.values_list(*columns).iterator(chunk_size=chunk_size)
 
 
 def export_table(

@@ -49,7 +49,7 @@ FIELDS = {
     "ValidityFrom": "validity_from",
     "ValidityTo": "validity_to",
     "LegacyId": "legacy_id",
-    "AuditUserId": "audit_user_id",
+    "AuditUserId": "legacy_audit_user_id",
     "MalePopulation": "male_population",
     "FemalePopulation": "female_population",
     "OtherPopulation": "other_population",

@@ -229,7 +229,7 @@ def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
     payers = Payer.objects.current().filter(location_id__in=plan.pks)
     References = versioning.References
     if plan.references is References.CASCADE:
-        payers.update(validity_to=plan.now, audit_user_id=plan.user_id)
+        payers.update(validity_to=plan.now, **versioning.audit(plan.user_id))
         return []
     if plan.references is References.REASSIGN:
         target = plan.reassign_to

@@ -9,6 +9,7 @@ from uuid import UUID
 import strawberry
 import strawberry_django
 
+from backend.graphql.audit import audit_user, legacy_audit_user_id
 from backend.graphql.permissions import GuardedNode
 from backend.graphql.queries import related_count
 from backend.graphql.relations import history_of, prefetched_list
@@ -56,6 +57,8 @@ class LocationNode(GuardedNode):
     validity_to: datetime.datetime | None = strawberry_django.field(
         description="End of this version's validity; null for the current version."
     )
+    audit_user: str | None = audit_user()
+    legacy_audit_user_id: int | None = legacy_audit_user_id()
     children: list[LocationNode] = prefetched_list(
         "children",
         lambda: Location.objects.current().order_by("code", "pk"),

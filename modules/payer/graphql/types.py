@@ -13,6 +13,7 @@ from uuid import UUID
 import strawberry
 import strawberry_django
 
+from backend.graphql.audit import audit_user, legacy_audit_user_id
 from backend.graphql.permissions import GuardedNode, HasPerm
 from backend.graphql.queries import related_count
 from backend.graphql.relations import history_of, prefetched_list
@@ -64,6 +65,8 @@ class PayerNode(GuardedNode):
     validity_to: datetime.datetime | None = strawberry_django.field(
         description="End of this version's validity; null for the current version."
     )
+    audit_user: str | None = audit_user()
+    legacy_audit_user_id: int | None = legacy_audit_user_id()
     history_count: int = related_count(
         "history_count",
         lambda: Payer.objects.history(),
