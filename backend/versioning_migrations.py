@@ -20,6 +20,8 @@ from django.db import migrations, models
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
+from backend import versioning
+
 
 def validity_columns() -> list[tuple[str, models.Field]]:
     """``validity_from`` and ``validity_to`` (``ValidityFrom``/``ValidityTo``), as
@@ -147,13 +149,14 @@ def legacy_self_reference(
 
 
 def versioned_columns(to: str) -> list[tuple[str, models.Field]]:
-    """All history columns of :class:`~backend.versioning.VersionedModel` as they
-    stand since payer's migration 0004 (uuid, validity, audit user, the legacy
-    self-reference to ``to``, ``"app_label.modelname"``), for a new module's initial
-    ``CreateModel``."""
+    """All history columns of :class:`~backend.versioning.VersionedModel` as they stand
+    since the audit user was split (location 0007, payer 0005: ``audit_user`` here,
+    ``legacy_audit_user_id`` imported), with the legacy self-reference to ``to``
+    (``"app_label.modelname"``), for a new module's initial ``CreateModel``."""
     return [
         ("uuid", uuid_field()),
         *validity_columns(),
-        ("audit_user_id", audit_user_field()),
+        ("legacy_audit_user_id", versioning.legacy_audit_user_field()),
+        ("audit_user", versioning.audit_user_field()),
         ("legacy", legacy_field(to)),
     ]
