@@ -42,6 +42,9 @@ def main() -> None:
     parser.add_argument("--query-file", help="a GraphQL document (default: bench op 4)")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=45)
+    parser.add_argument(
+        "--compare-auth-cache", action="store_true", help="time AUTH_CACHE_SECONDS 0 against 10"
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
     import django
@@ -69,22 +72,84 @@ def main() -> None:
 
     with connection.execute_wrapper(record):  # survives the pool's reconnections
         request()
-    times = []
+    times, cpu = [], []
     for _ in range(args.requests):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         request()
         times.append((time.perf_counter() - start) * 1000)
-    print(f"median {statistics.median(times):.2f} ms over {args.requests} requests")
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    print(
+        f"median {statistics.median(times):.2f} ms wall, {statistics.median(cpu):.2f} ms CPU "
+        f"of this process, over {args.requests} requests"
+    )
     print(f"{len(queries)} SQL queries:")
     for sql in queries:
         print(f"  {sql[:160]}")
+    if args.compare_auth_cache:
+        compare_auth_cache(request, args.requests)
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(args.requests):
         request()
     profile.disable()
-    stats = pstats.Stats(profile).strip_dirs().sort_stats("cumulative")
-    stats.print_stats(args.top)
+    stats = pstats.Stats(profile)
+    print_phases(stats, args.requests)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(args.top)
+
+
+#: The phases of a request: (name, the function whose cumulative time it is, as
+#: "file-suffix:function"), outermost first; each phase's own share is its time minus
+#: the phases inside it listed after it.
+PHASES = [
+    ("request (Django test client's handler)", "django/test/client.py:__call__"),
+    ("the GraphQL view", "backend/views.py:_dispatch"),
+    ("body checks", "backend/views.py:body_problem"),
+    ("bearer token", "backend/views.py:_token_user"),
+    ("strawberry's view (HTTP body, JSON answer)", "strawberry/http/sync_base_view.py:run"),
+    ("GraphQL: parse, validate, limits, extensions", "strawberry/schema/schema.py:execute_sync"),
+    ("GraphQL execution (values completed)", "graphql/execution/executor.py:execute_operation"),
+    ("root resolvers: queryset, optimizer, SQL, rows", "backend/graphql/queries.py:resolve"),
+]
+
+
+def print_phases(stats: pstats.Stats, requests: int) -> None:
+    """Each phase's own time per request (profiled, so inflated: read the shares)."""
+    cumulative = {}
+    for (file, _, function), (_, _, _, total, _) in stats.stats.items():
+        for _, key in PHASES:
+            suffix, name = key.split(":")
+            if file.endswith(suffix) and function == name:
+                cumulative[key] = cumulative.get(key, 0.0) + total
+    times = [cumulative.get(key, 0.0) for _, key in PHASES]
+    nested = {0: [1], 1: [2, 3, 4], 4: [5], 5: [6], 6: [7], 2: [], 3: [], 7: []}
+    print("\nphase                                              own µs/request   share")
+    for index, (name, _) in enumerate(PHASES):
+        own = times[index] - sum(times[i] for i in nested[index])
+        label = "middleware and Django around the view" if index == 0 else name
+        print(f"  {label:50s} {own / requests * 1e6:10.0f}   {own / times[0]:6.1%}")
+    print()
+
+
+def compare_auth_cache(request, requests: int) -> None:
+    """Median wall and CPU time per request with the authentication cache off and on,
+    in alternating blocks (one process, so the comparison survives a busy machine)."""
+    from django.test import override_settings
+
+    results: dict[float, tuple[list, list]] = {0: ([], []), 10: ([], [])}
+    for _ in range(5):
+        for seconds, (walls, cpus) in results.items():
+            with override_settings(AUTH_CACHE_SECONDS=seconds):
+                request()
+                for _ in range(requests // 5):
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    request()
+                    walls.append(time.perf_counter() - wall)
+                    cpus.append(time.process_time() - cpu)
+    for seconds, (walls, cpus) in results.items():
+        print(
+            f"AUTH_CACHE_SECONDS={seconds:<3}: median {statistics.median(walls) * 1000:.2f} ms "
+            f"wall, {statistics.median(cpus) * 1000:.2f} ms CPU of this process"
+        )
 
 
 if __name__ == "__main__":
