@@ -120,3 +120,23 @@ def test_the_guard_rails_walk_a_document_once_and_still_read_each_requests_varia
     settings.GRAPHQL_LIST_ESTIMATE = 21  # a setting the estimate reads: estimated again
     assert gql.data(fixed) == {"locations": {"edges": []}}
     assert len(walks) == 4
+
+
+@pytest.mark.django_db
+def test_a_document_is_parsed_and_validated_once_per_text(gql):
+    import uuid
+
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from backend.graphql.documents import DOCUMENT_CACHE_SIZE
+
+    caches = (_get_parse_cache(DOCUMENT_CACHE_SIZE), _get_validate_cache(DOCUMENT_CACHE_SIZE))
+    before = [cache.cache_info() for cache in caches]
+    text = f"{{ a{uuid.uuid4().hex}: locations {{ totalCount }} }}"  # a text never sent
+    for _ in range(3):
+        gql.data(text)
+    after = [cache.cache_info() for cache in caches]
+    for old, new in zip(before, after, strict=True):  # parsing, then validation
+        assert (new.misses - old.misses, new.hits - old.hits) == (1, 2)
+    assert after[0].maxsize == after[1].maxsize == DOCUMENT_CACHE_SIZE
