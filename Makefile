@@ -21,7 +21,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/modules -type f -not -pat
 
 .PHONY: run port-free test install lint schema demo-data check-schema clean federation-tools supergraph \
 	check-supergraph schema-changes gateway bench-import bench lock check-lock bench-attack \
-	bench-faults frontend frontend-test bench-frontend bench-surfaces
+	bench-faults frontend frontend-test bench-frontend bench-surfaces bench-read profile-request
 
 # Every Python package comes from the hashed lock (requirements/dev.txt: the runtime, the
 # demo data, tracing, the dev and bench tools); the project itself is then installed
@@ -151,3 +151,16 @@ bench-faults: $(BENCH_STAMP)
 SURFACES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_surfaces
 bench-surfaces: $(BENCH_STAMP)
 	$(BIN)/python scripts/bench_surfaces.py --database-url $(SURFACES_DATABASE_URL) $(BENCH_ARGS)
+
+# Side by side with PostGraphile, graphene and the SQL floor (README "Side by side"): the
+# bench of ../shared/bench, copied to BENCH_DIR (default /tmp/bench), with the product slot
+# filled by this checkout. BENCH_READ_ARGS go to its run.py, e.g. "--servers product".
+bench-read: $(STAMP)
+	scripts/bench_read.sh $(BENCH_READ_ARGS)
+
+# Where one small request's time goes, in the process (scripts/profile_request.py):
+# PROFILE_DATABASE_URL names a database holding the bench data and its read token.
+PROFILE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_product
+profile-request: $(STAMP)
+	DATABASE_URL=$(PROFILE_DATABASE_URL) DEBUG=false SECRET_KEY=profile-only LOG_LEVEL=WARNING \
+		$(BIN)/python scripts/profile_request.py $(PROFILE_ARGS)

@@ -167,6 +167,15 @@ def make_chains(db):
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_auth_between_tests():
+    """Each test starts with an empty authentication cache (``backend.auth_cache``): the
+    rows of one test are gone in the next, whose new rows may reuse their ids."""
+    from django.core.cache import caches
+
+    caches["auth"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _legacy_reports_in_tmp(settings, tmp_path_factory):
     """``import_legacy`` writes its report file (on SQLite) into a temporary folder."""
     settings.LEGACY_REPORT_DIR = str(tmp_path_factory.mktemp("legacy-reports"))

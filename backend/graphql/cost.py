@@ -63,6 +63,7 @@ from graphql.type import is_composite_type
 from strawberry.extensions import SchemaExtension
 
 from backend.errors import LimitExceeded
+from backend.graphql.documents import per_document
 from backend.graphql.row_estimate import RowCounts
 
 #: The federation field whose answer holds one object per item of ``representations``.
@@ -179,6 +180,15 @@ def estimate_nodes(
     return estimate.count(operation.selection_set, root, 1)
 
 
+@per_document
+def _estimate_without_variables(
+    document: DocumentNode, schema: GraphQLSchema, operation_name: str | None, *settings_used: int
+) -> int:
+    """:func:`estimate_nodes` of a request without variables, once per document, schema,
+    operation and the settings the estimate reads (``settings_used``, part of the key)."""
+    return estimate_nodes(schema, document, operation_name, {})
+
+
 class MaxNodesLimiter(SchemaExtension):
     """Refuse a request whose answer could hold more than ``GRAPHQL_MAX_NODES`` objects.
 
@@ -201,16 +211,24 @@ class MaxNodesLimiter(SchemaExtension):
                     "in operationName."
                 )
         if context.graphql_document is not None:
-            arguments = (
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables or {},
-            )
-            nodes = estimate_nodes(*arguments)
-            if nodes > settings.GRAPHQL_MAX_NODES:  # pass 2: from the rows in the database
-                rows = RowCounts(context.schema, context.context, context.variables or {})
-                nodes = estimate_nodes(*arguments, rows=rows)
+            schema, document = context.schema._schema, context.graphql_document
+            variables = context.variables or {}
+            if variables:
+                nodes = estimate_nodes(schema, document, context.operation_name, variables)
+            else:  # pass 1 gives the same answer for every request of this document
+                nodes = _estimate_without_variables(
+                    document,
+                    schema,
+                    context.operation_name,
+                    settings.GRAPHQL_DEFAULT_PAGE_SIZE,
+                    settings.GRAPHQL_LIST_ESTIMATE,
+                )
+            if nodes > settings.GRAPHQL_MAX_NODES:  # pass 2: from the rows (never kept)
+                operation = get_operation_ast(document, context.operation_name)
+                rows = RowCounts(context.schema, context.context, variables, operation)
+                nodes = estimate_nodes(
+                    schema, document, context.operation_name, variables, rows=rows
+                )
             if nodes > settings.GRAPHQL_MAX_NODES:
                 raise LimitExceeded(
                     f"This request could return up to {nodes:,} objects; the limit is "
@@ -271,6 +289,9 @@ def expanded_fields(document: DocumentNode) -> int:
     return sum(fields + sum(size.get(n, 0) for n in spreads) for fields, spreads in operations)
 
 
+_expanded_fields_once = per_document(expanded_fields)
+
+
 class MaxFieldsLimiter(SchemaExtension):
     """Refuse a document of more than ``GRAPHQL_MAX_FIELDS`` fields once its fragments
     are expanded (:func:`expanded_fields`), before validation walks them.
@@ -281,7 +302,7 @@ class MaxFieldsLimiter(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         document = self.execution_context.graphql_document
         if document is not None:
-            fields = expanded_fields(document)
+            fields = _expanded_fields_once(document)
             if fields > settings.GRAPHQL_MAX_FIELDS:
                 raise LimitExceeded(
                     f"The document selects {fields:,} fields once its fragments are "

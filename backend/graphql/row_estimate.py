@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from graphql import FieldNode, GraphQLError, GraphQLField
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
@@ -96,21 +96,28 @@ class RowCounts:
 
     ``schema``: the strawberry schema; ``context``: the request's GraphQL context (its
     ``request`` carries the user the permission classes check); ``variables``: the
-    request's variables. :meth:`rows` returns None when the field declares nothing, its
+    request's variables, coerced for ``operation`` (the operation's definition node; None:
+    an operation without variables). :meth:`rows` returns None when the field declares nothing, its
     arguments do not convert (execution reports that error), or the caller is refused
     the field; it raises the field's ``UserInputError`` (an unknown uuid in a filter),
     which the request is answered with instead of a limit it would not reach.
     """
 
-    def __init__(self, schema: Any, context: Any, variables: Mapping[str, Any]):
-        self.schema, self.variables = schema, variables
+    def __init__(
+        self, schema: Any, context: Any, variables: Mapping[str, Any], operation: Any = None
+    ) -> None:
+        self.schema = schema
+        definitions = (operation.variable_definitions if operation else None) or ()
+        coerced = get_variable_values(schema._schema, definitions, dict(variables))
+        # variables execution refuses: no real counts (execution reports the error)
+        self.variables = None if isinstance(coerced, list) else coerced
         self.info = SimpleNamespace(context=context)
         self._cache: dict[tuple, int | None] = {}
 
     def rows(self, definition: GraphQLField, node: FieldNode) -> int | None:
         field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
         count = (getattr(field, "metadata", None) or {}).get(ROWS)
-        if count is None:
+        if count is None or self.variables is None:
             return None
         try:
             raw = get_argument_values(definition, node, self.variables)
