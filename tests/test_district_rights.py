@@ -309,3 +309,38 @@ def test_an_ended_or_future_attachment_gives_nothing(world, client_of, user_of):
     attachment.validity_from = timezone.now() + timezone.timedelta(days=1)
     attachment.save()
     assert client_of("district A").data(query) == {"location": None}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upgrade_keeps_the_access_of_existing_users(migrator):
+    """Users and groups holding location permissions before district rights get the
+    global right (migration location 0009); superusers and users without any keep none."""
+    old = migrator.apply_initial_migration(("location", "0008_search_indexes"))
+    Permission = old.apps.get_model("auth", "Permission")
+    ContentType = old.apps.get_model("contenttypes", "ContentType")
+    Group = old.apps.get_model("auth", "Group")
+    OldUser = old.apps.get_model("auth", "User")
+    content_type, _ = ContentType.objects.get_or_create(app_label="location", model="location")
+    view, _ = Permission.objects.get_or_create(
+        content_type=content_type, codename="view_location", defaults={"name": "Can view"}
+    )
+    viewers = Group.objects.create(name="viewers")
+    viewers.permissions.add(view)
+    direct = OldUser.objects.create(username="direct")
+    direct.user_permissions.add(view)
+    member = OldUser.objects.create(username="member")
+    member.groups.add(viewers)
+    OldUser.objects.create(username="nobody")
+
+    new = migrator.apply_tested_migration(("location", "0009_keep_access_on_upgrade"))
+
+    NewUser = new.apps.get_model("auth", "User")
+    NewGroup = new.apps.get_model("auth", "Group")
+    right = {"codename": "all_districts", "content_type__app_label": "location"}
+    assert NewGroup.objects.get(name="viewers").permissions.filter(**right).exists()
+    granted = set(
+        NewUser.objects.filter(
+            user_permissions__in=new.apps.get_model("auth", "Permission").objects.filter(**right)
+        ).values_list("username", flat=True)
+    )
+    assert granted == {"direct"}  # "member" holds it through the group, "nobody" not at all
