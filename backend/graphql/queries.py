@@ -15,6 +15,7 @@ from django.db.models import Count, Expression, IntegerField, Model, OuterRef, Q
 from django.db.models.functions import Coalesce
 from strawberry_django.optimizer import optimize
 
+from backend.graphql.compiler.sources import ConnectionRows, ObjectRows, RelatedCount, attach
 from backend.graphql.connection import CountedConnection
 from backend.graphql.inputs import ValidityFilter, apply_validity, order_by_fields
 from backend.graphql.permissions import HasPerm
@@ -59,10 +60,13 @@ def versioned_connection(
             strawberry.argument(description="Versions to return; default: current rows."),
         ] = None,
     ) -> Iterable[node]:
+        return rows(filter, order_by, validity)
+
+    def rows(filter: Any = None, order_by: Any = None, validity: Any = None) -> QuerySet:
         queryset = apply(apply_validity(model._default_manager.all(), validity), filter)
         return queryset.order_by(*order_by_fields(order_by, default_order, order_expressions))
 
-    return strawberry_django.connection(
+    field = strawberry_django.connection(
         CountedConnection[node],
         description=(
             f"{plural.capitalize()}, as a Relay connection (default page 100; `first`/`last` "
@@ -71,6 +75,7 @@ def versioned_connection(
         ),
         permission_classes=[HasPerm(node.view_permission)],
     )(resolve)
+    return attach(field, ConnectionRows(rows))
 
 
 def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
@@ -82,12 +87,16 @@ def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
         info: strawberry.Info,
         uuid: Annotated[UUID, strawberry.argument(description=f"The {singular}'s uuid.")],
     ) -> node | None:
-        return optimize(model._default_manager.filter(uuid=uuid), info).first()
+        return optimize(rows(uuid), info).first()
 
-    return strawberry_django.field(
+    def rows(uuid: UUID) -> QuerySet:
+        return model._default_manager.filter(uuid=uuid)
+
+    field = strawberry_django.field(
         description=(f"The {singular} with this uuid (current or history version); null if none."),
         permission_classes=[HasPerm(node.view_permission)],
     )(resolve)
+    return attach(field, ObjectRows(rows))
 
 
 def related_count(
@@ -108,7 +117,7 @@ def related_count(
     by a query of its own.
     """
 
-    def expression(info: strawberry.Info) -> Subquery:
+    def expression() -> Subquery:
         counted = (
             queryset()
             .filter(**{link: OuterRef("pk")})
@@ -125,9 +134,10 @@ def related_count(
             value = queryset().filter(**{link: root}).count()
         return value
 
-    return strawberry_django.field(
+    field = strawberry_django.field(
         resolver=resolve,
         description=description,
-        annotate={name: expression},
+        annotate={name: lambda info: expression()},
         permission_classes=list(permission_classes),
     )
+    return attach(field, RelatedCount(expression))

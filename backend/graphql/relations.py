@@ -16,6 +16,8 @@ from django.db.models import Model, Prefetch, QuerySet
 from strawberry.permission import BasePermission
 from strawberry_django.optimizer import optimize
 
+from backend.graphql.compiler.sources import RelatedRows, attach
+
 
 def prefetched_list(
     relation: str,
@@ -46,12 +48,13 @@ def prefetched_list(
             rows = list(queryset().filter(**{link: root}))
         return rows
 
-    return strawberry_django.field(
+    field = strawberry_django.field(
         resolver=resolve,
         description=description,
         prefetch_related=[prefetch],
         permission_classes=list(permission_classes),
     )
+    return attach(field, RelatedRows(relation, queryset))
 
 
 def history_of(model: type[Model]) -> Callable[[], QuerySet]:

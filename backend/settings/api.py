@@ -64,6 +64,10 @@ GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", default=20)
 GRAPHQL_MAX_NODES = env.int("GRAPHQL_MAX_NODES", default=100_000)
 GRAPHQL_LIST_ESTIMATE = env.int("GRAPHQL_LIST_ESTIMATE", default=20)
 
+# Reads compiled into one PostgreSQL statement building the answer's JSON (README, "How
+# reads are executed"); false: every operation runs through the general executor.
+GRAPHQL_COMPILE = env.bool("GRAPHQL_COMPILE", default=True)
+
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,
     "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,
