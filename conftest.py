@@ -146,6 +146,34 @@ def make_chains(db):
     return make
 
 
+@pytest.fixture
+def make_tree(db):
+    """A region with ``width`` districts, each with ``width`` municipalities, each with
+    ``width`` villages; every location gets one payer. Returns the region."""
+    from modules.location.models import Location
+    from modules.payer.models import Payer
+
+    def make(width: int):
+        region = Location.objects.create(code="T", name="Tree", type="R")
+        level = [region]
+        for kind in "DWV":
+            level = [
+                Location.objects.create(
+                    code=f"{parent.code}{i}",
+                    name=f"{kind} {parent.code}{i}",
+                    type=kind,
+                    parent=parent,
+                )
+                for parent in level
+                for i in range(width)
+            ]
+        for location in Location.objects.all():
+            Payer.objects.create(name=f"Payer of {location.code}", type="G", location=location)
+        return region
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _legacy_reports_in_tmp(settings, tmp_path_factory):
     """``import_legacy`` writes its report file (on SQLite) into a temporary folder."""

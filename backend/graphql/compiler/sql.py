@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     BooleanField,
     Expression,
@@ -54,6 +55,20 @@ def boolean(value: bool) -> RawSQL:
     return RawSQL("true" if value else "false", (), BooleanField())
 
 
+class EmptyAware:
+    """An expression over a queryset that Django finds empty before running it (a
+    filter ``__in=[]`` raises ``EmptyResultSet`` while compiling): its SQL is then the
+    constant ``empty_sql``, the value the database would have given."""
+
+    empty_sql = "NULL"
+
+    def as_sql(self, compiler, connection, *args, **kwargs):
+        try:
+            return super().as_sql(compiler, connection, *args, **kwargs)
+        except EmptyResultSet:
+            return self.empty_sql, []
+
+
 class JsonObject(Func):
     """``json_build_object('key', value, …)``: keys in the given order (a JSON object,
     not ``jsonb``, so the response keeps the order of the selection)."""
@@ -68,36 +83,42 @@ class JsonObject(Func):
         super().__init__(*arguments)
 
 
-class JsonArray(Func):
-    """``array_to_json(ARRAY(<subquery>))``: the subquery's values (one JSON value per
-    row) as a JSON array, in the subquery's ``ORDER BY`` order; ``[]`` when empty."""
+class JsonArray(EmptyAware, ArraySubquery):
+    """``array_to_json(ARRAY(<subquery>))``: the values of a queryset (one JSON value per
+    row) as a JSON array, in its ``ORDER BY`` order; ``[]`` when it has no row."""
 
-    function = "array_to_json"
+    template = "array_to_json(ARRAY(%(subquery)s))"
     output_field = JSONField()
+    empty_sql = "'[]'::json"
 
-    def __init__(self, queryset: QuerySet) -> None:
-        super().__init__(ArraySubquery(queryset))
+
+class FirstValue(EmptyAware, Subquery):
+    """The single value of a queryset's first row, NULL when it has no row."""
+
+    empty_sql = "NULL::json"
 
 
 def first_value(queryset: QuerySet) -> Subquery:
-    """The first row's single value of ``queryset`` (a ``values()`` queryset), NULL when
-    it has no row."""
-    return Subquery(queryset[:1], output_field=JSONField())
+    """The first row's single value of ``queryset`` (a ``values()`` queryset, JSON),
+    NULL when it has no row."""
+    return FirstValue(queryset[:1], output_field=JSONField())
 
 
-class RowCount(Subquery):
+class RowCount(EmptyAware, Subquery):
     """``SELECT count(*)`` of the rows of a queryset (sliced or not)."""
 
     template = "(SELECT count(*) FROM (%(subquery)s) AS _rows)"
     output_field = IntegerField()
+    empty_sql = "0"
 
 
-class Exists(Subquery):
+class Exists(EmptyAware, Subquery):
     """True when the queryset has a row. Unlike Django's ``Exists``, keeps the
     queryset's ``ORDER BY``, ``LIMIT`` and ``OFFSET`` (a row at an offset of a page)."""
 
     template = "EXISTS(%(subquery)s)"
     output_field = BooleanField()
+    empty_sql = "false"
 
 
 class IsoDateTime(Func):
