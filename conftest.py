@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,6 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.registry import Manifest
+
+#: Queries the compiler's equivalence test generates (tests/test_compiler_equivalence.py);
+#: the environment variable of the same name changes it (e.g. 200 for a quick run).
+COMPILER_EQUIVALENCE_EXAMPLES = int(os.environ.get("COMPILER_EQUIVALENCE_EXAMPLES", "2000"))
 
 #: The openIMIS demo exports, committed as test data (origin and licence: its README.md).
 DEMO_DIR = Path(__file__).resolve().parent / "tests" / "data" / "openimis-demo"
