@@ -255,3 +255,34 @@ def test_sqlite_reads_run_the_general_executor(viewer, make_chains, settings):
         data = viewer.data("{ locations { totalCount } }")
     assert data == {"locations": {"totalCount": 4}}
     assert not compiled(captured)
+
+
+def keyset_reference(values: list) -> str:
+    """The agreed keyset cursor format, in Python (see backend.graphql.compiler.cursors)."""
+    payload = json.dumps(values, ensure_ascii=False).encode()
+    return "k1:" + base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_keyset_cursor_in_sql_equals_the_python_reference(make_chains):
+    from django.db.models import F
+    from django.db.models.functions import Lower
+
+    from backend.graphql.compiler.cursors import KeysetCursor
+    from modules.payer.models import Payer
+
+    make_chains(2)
+    names = ['Quote " and \\ back', "ភ្នំពេញ Ñandú", "Tab\tand\nline", "~?>>>", "x" * 70]
+    for i, name in enumerate(names):
+        Payer.objects.create(name=name, type="G", email=None if i % 2 else f"E{i}@x.org")
+    rows = Payer.objects.annotate(
+        cursor=KeysetCursor(Lower("name"), F("email"), F("validity_from"), F("pk"))
+    )
+    checked = 0
+    for row in rows:
+        micros = round(row.validity_from.timestamp() * 1_000_000)
+        expected = keyset_reference([row.name.lower(), row.email, micros, row.pk])
+        assert row.cursor == expected, (row.name, row.cursor, expected)
+        checked += 1
+    assert checked == Payer.objects.count() == 13

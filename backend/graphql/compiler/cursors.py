@@ -11,7 +11,18 @@ edge (null for an empty page).
 
 from __future__ import annotations
 
-from django.db.models import Case, Expression, QuerySet, TextField, Value, When, Window
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    DateTimeField,
+    Expression,
+    Func,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import NullIf, RowNumber
 from strawberry.relay.types import PREFIX
 from strawberry.relay.utils import from_base64, to_base64
@@ -34,6 +45,40 @@ def start_after(after: str | None) -> int:
 def offset_cursor(offset: Expression) -> Expression:
     """The cursor of the row at the 0-based ``offset`` (an integer expression)."""
     return sql.Base64(sql.prefixed(PREFIX, offset))
+
+
+class KeysetCursor(Func):
+    """The keyset cursor of a row, in one PostgreSQL expression, by the format agreed
+    for ``backend.graphql.cursors`` (the keyset paging work): ``"k1:"`` + base64url
+    without padding of the UTF-8 JSON text ``[k1, …, kn, pk]`` as
+    ``json_build_array(…)::text`` writes it (which equals Python's
+    ``json.dumps(values, ensure_ascii=False)``); a timestamp key is its integer
+    microseconds since the Unix epoch (UTC). ``keys``: the expressions of the
+    connection's effective order keys, then the primary key."""
+
+    template = (
+        "('k1:' || translate(encode(convert_to(json_build_array(%(expressions)s)::text, "
+        "'UTF8'), 'base64'), E'+/=\\n', '-_'))"
+    )
+    output_field = TextField()
+
+    def resolve_expression(self, *args, **kwargs):
+        resolved = super().resolve_expression(*args, **kwargs)
+        resolved.set_source_expressions(
+            [
+                _epoch_micros(key) if isinstance(key.output_field, DateTimeField) else key
+                for key in resolved.get_source_expressions()
+            ]
+        )
+        return resolved
+
+
+def _epoch_micros(key: Expression) -> Func:
+    return Func(
+        key,
+        template="(extract(epoch from %(expressions)s) * 1000000)::bigint",
+        output_field=BigIntegerField(),
+    )
 
 
 class Page:
