@@ -286,3 +286,33 @@ def test_the_keyset_cursor_in_sql_equals_the_python_reference(make_chains):
         assert row.cursor == expected, (row.name, row.cursor, expected)
         checked += 1
     assert checked == Payer.objects.count() == 13
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_statement_is_compiled_once_and_its_permissions_checked_each_time(
+    gql_as, make_chains, settings, monkeypatch
+):
+    from django.contrib.auth.models import Permission, User
+
+    from backend.graphql import compiler
+
+    make_chains(1)
+    compilations = []
+    compile_operation = compiler.compile_operation
+    monkeypatch.setattr(
+        compiler, "compile_operation", lambda c: compilations.append(1) or compile_operation(c)
+    )
+    client = gql_as(*VIEWER, username="revoked-later")
+    query = "{ locations(first: 2) { edges { node { code payers { name } } } } }"
+    first, captured, general = both_paths(client, settings, query)
+    again, captured_again, _ = both_paths(client, settings, query)
+    assert compiled(captured) and compiled(captured_again)
+    assert first == again == general and len(compilations) == 1
+    # when the user loses payer.view_payer, the reused statement is not run
+    User.objects.get(username="revoked-later").user_permissions.remove(
+        Permission.objects.get(codename="view_payer")
+    )
+    answer = not_compiled(client, settings, query)
+    assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert len(compilations) == 1

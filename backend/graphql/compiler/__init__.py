@@ -18,8 +18,11 @@ errors are the general path's by construction. Only on PostgreSQL, and only when
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -45,9 +48,9 @@ class CompiledData(str):
     __slots__ = ()
 
 
-def compile_operation(execution_context) -> tuple[str, list] | None:
-    """``(sql, params)`` of the one statement answering the operation of strawberry's
-    ``execution_context`` (its ``data`` as JSON text), or None when it is not compiled."""
+def compile_operation(execution_context) -> Statement | None:
+    """The one statement answering the operation of strawberry's ``execution_context``
+    (its ``data`` as JSON text), or None when it is not compiled."""
     schema = execution_context.schema
     executor = Executor.build(
         schema._schema,
@@ -79,7 +82,7 @@ def compile_operation(execution_context) -> tuple[str, list] | None:
             else:
                 gfield = query_type.fields[name]
                 pairs.append((key, root_value(compilation, query_type, gfield, details)))
-        return _statement(sql.JsonObject(pairs))
+        return Statement(*_sql(sql.JsonObject(pairs)), tuple(compilation.checked))
     except Unsupported as reason:
         logger.debug("Not compiled (%s): the general executor answers.", reason)
     except Exception:  # a defect of the compiler: the general path still answers
@@ -87,7 +90,7 @@ def compile_operation(execution_context) -> tuple[str, list] | None:
     return None
 
 
-def _statement(expression) -> tuple[str, list]:
+def _sql(expression) -> tuple[str, list]:
     """The ``SELECT`` of ``expression`` (no outer row) as JSON text, with its parameters."""
     query = Query(None)
     resolved = expression.resolve_expression(query)
@@ -107,12 +110,69 @@ def compiled_answer(execution_context) -> CompiledData | None:
         or execution_context.graphql_document is None
     ):
         return None
-    statement = compile_operation(execution_context)
+    statement = cached_statement(execution_context)
     if statement is None:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(*statement)
+        cursor.execute(statement.sql, statement.params)
         return CompiledData(cursor.fetchone()[0])
+
+
+class Statement(NamedTuple):
+    """A compiled operation: its SQL, parameters, and the permissions it needs."""
+
+    sql: str
+    params: list
+    permissions: tuple[str, ...]
+
+
+#: Compiled statements kept per process (see :func:`cached_statement`).
+CACHE_SIZE = 256
+#: Seconds a compiled statement is reused before it is compiled again.
+CACHE_SECONDS = 60
+_cache: dict[tuple, tuple[float, Statement]] = {}
+
+
+def cached_statement(execution_context) -> Statement | None:
+    """The statement of the operation, compiled at most once per :data:`CACHE_SECONDS`
+    for the same document, operation, variables and user (compiling costs more than
+    running a small statement), or None when it is not compiled.
+
+    A reused statement is only run when the request still holds every permission it
+    needs (checked again, as the general path checks them); otherwise the general path
+    answers. The queryset functions that built it are not run again: their SQL depends
+    on their arguments only (a row restriction depending on the user is keyed by the
+    user; one depending on other rows changes within ``CACHE_SECONDS``).
+    """
+    request = execution_context.context.request
+    try:
+        variables = json.dumps(execution_context.variables, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return compile_operation(execution_context)
+    key = (
+        execution_context.query,
+        execution_context.operation_name,
+        variables,
+        getattr(request.user, "pk", None),
+    )
+    now = time.monotonic()
+    entry = _cache.get(key)
+    if entry is not None and now - entry[0] < CACHE_SECONDS:
+        statement = entry[1]
+        compilation = Compilation(None, execution_context.schema, request)
+        try:
+            for permission in statement.permissions:
+                compilation.require(permission)
+        except Unsupported:
+            return None
+        return statement
+    statement = compile_operation(execution_context)
+    if statement is not None:
+        _cache.pop(key, None)
+        if len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = (now, statement)
+    return statement
 
 
 class CompiledReads(SchemaExtension):
