@@ -14,6 +14,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from tests.test_query_counts import (
@@ -40,16 +41,14 @@ def compiled(captured) -> bool:
     return any("json_build_object" in q["sql"] for q in captured)
 
 
-def both_paths(client, settings, query: str, variables: dict | None = None):
+def both_paths(client, query: str, variables: dict | None = None):
     """``(compiled path's answer, its SQL queries, general path's answer)`` of one request
     (the queries copied: the next request resets Django's query log)."""
-    settings.GRAPHQL_COMPILE = True
-    with CaptureQueriesContext(connection) as captured:
+    with override_settings(GRAPHQL_COMPILE=True), CaptureQueriesContext(connection) as captured:
         answer = client.post(query, variables)
     queries = list(captured.captured_queries)
-    settings.GRAPHQL_COMPILE = False
-    general = client.post(query, variables)
-    settings.GRAPHQL_COMPILE = True
+    with override_settings(GRAPHQL_COMPILE=False):
+        general = client.post(query, variables)
     return answer, queries, general
 
 
@@ -72,11 +71,11 @@ def viewer(gql_as):
         (HIERARCHY_PAGE, {"first": 7, "after": base64.b64encode(b"arrayconnection:6").decode()}),
     ],
 )
-def test_a_compiled_read_is_one_statement(viewer, make_chains, settings, chains, query, variables):
+def test_a_compiled_read_is_one_statement(viewer, make_chains, chains, query, variables):
     # given 1 or 30 region > district > municipality > village chains with payers
     make_chains(chains)
     # when a page is read with the compiler on
-    answer, captured, general = both_paths(viewer, settings, query, variables)
+    answer, captured, general = both_paths(viewer, query, variables)
     # then the authentication's queries and ONE statement answered, as the general path
     assert len(captured) == AUTH_QUERIES + 1, "\n".join(q["sql"] for q in captured)
     assert compiled(captured)
@@ -87,15 +86,15 @@ def test_a_compiled_read_is_one_statement(viewer, make_chains, settings, chains,
 @postgresql_only
 @pytest.mark.django_db
 @pytest.mark.parametrize("width", [1, 4])
-def test_nested_lists_and_by_uuid_are_one_statement(viewer, make_tree, settings, width):
+def test_nested_lists_and_by_uuid_are_one_statement(viewer, make_tree, width):
     # given a region with width districts, width² municipalities, width³ villages
     region = make_tree(width)
     district = region.children.get(code="T0")
     for query, uuid in ((SUBTREE, region.uuid), (ONE_LOCATION, district.uuid)):
-        answer, captured, general = both_paths(viewer, settings, query, {"uuid": str(uuid)})
+        answer, captured, general = both_paths(viewer, query, {"uuid": str(uuid)})
         assert len(captured) == AUTH_QUERIES + 1, "\n".join(q["sql"] for q in captured)
         assert answer == general and "errors" not in answer
-    subtree = both_paths(viewer, settings, SUBTREE, {"uuid": str(region.uuid)})[0]
+    subtree = both_paths(viewer, SUBTREE, {"uuid": str(region.uuid)})[0]
     districts = subtree["data"]["location"]["children"]
     villages = [v for d in districts for w in d["children"] for v in w["children"]]
     assert len(villages) == width**3
@@ -107,7 +106,7 @@ def test_nested_lists_and_by_uuid_are_one_statement(viewer, make_tree, settings,
 
 @postgresql_only
 @pytest.mark.django_db
-def test_values_are_formatted_as_the_general_path_formats_them(viewer, make_chains, settings):
+def test_values_are_formatted_as_the_general_path_formats_them(viewer, make_chains):
     (region,) = make_chains(1)
     region.validity_from = region.validity_from.replace(microsecond=0)  # no fraction
     region.male_population = 12
@@ -117,7 +116,7 @@ def test_values_are_formatted_as_the_general_path_formats_them(viewer, make_chai
         "malePopulation femalePopulation __typename ... on Node { id } } } "
         "pageInfo { startCursor endCursor hasNextPage hasPreviousPage } } }"
     )
-    answer, captured, general = both_paths(viewer, settings, query)
+    answer, captured, general = both_paths(viewer, query)
     assert compiled(captured) and answer == general
     first = answer["data"]["locations"]["edges"][0]
     assert first["node"]["id"] == base64.b64encode(f"Location:{region.pk}".encode()).decode()
@@ -128,7 +127,6 @@ def test_values_are_formatted_as_the_general_path_formats_them(viewer, make_chai
     district.save()
     answer, captured, general = both_paths(
         viewer,
-        settings,
         "{ locations(filter: {type: DISTRICT}) { edges { node { validityFrom } } } }",
     )
     assert compiled(captured) and answer == general
@@ -139,7 +137,7 @@ def test_values_are_formatted_as_the_general_path_formats_them(viewer, make_chai
 
 @postgresql_only
 @pytest.mark.django_db
-def test_the_compiled_json_is_sent_as_the_database_wrote_it(gql_as, make_chains, settings):
+def test_the_compiled_json_is_sent_as_the_database_wrote_it(gql_as, make_chains):
     make_chains(2)
     client = gql_as(*VIEWER)
     response = client.client.post(
@@ -150,10 +148,10 @@ def test_the_compiled_json_is_sent_as_the_database_wrote_it(gql_as, make_chains,
     assert response.content == b'{"data":{"payers" : {"totalCount" : 2}}}'
 
 
-def not_compiled(client, settings, query: str, variables: dict | None = None) -> dict:
+def not_compiled(client, query: str, variables: dict | None = None) -> dict:
     """The answer of a read the compiler must leave to the general executor (asserted),
     checked equal to the general executor's own answer."""
-    answer, captured, general = both_paths(client, settings, query, variables)
+    answer, captured, general = both_paths(client, query, variables)
     assert not compiled(captured), "\n".join(q["sql"] for q in captured)
     assert answer == general
     return answer
@@ -187,32 +185,28 @@ def not_compiled(client, settings, query: str, variables: dict | None = None) ->
     ],
 )
 def test_reads_ending_in_errors_or_unsupported_go_to_the_general_path(
-    gql, make_chains, settings, query, code
+    gql, make_chains, query, code
 ):
     make_chains(2)
-    answer = not_compiled(gql, settings, query)
+    answer = not_compiled(gql, query)
     if code is not None:
         assert answer["errors"][0]["extensions"]["code"] == code
 
 
 @postgresql_only
 @pytest.mark.django_db
-def test_a_missing_permission_goes_to_the_general_path(gql_as, make_chains, settings):
+def test_a_missing_permission_goes_to_the_general_path(gql_as, make_chains):
     make_chains(1)
     locations_only = gql_as("location.view_location")
-    answer = not_compiled(
-        locations_only, settings, "{ locations { edges { node { payers { name } } } } }"
-    )
+    answer = not_compiled(locations_only, "{ locations { edges { node { payers { name } } } } }")
     assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert answer["data"]["locations"]["edges"][0]["node"]["payers"] is None
     payers_only = gql_as("payer.view_payer")
-    answer = not_compiled(
-        payers_only, settings, "{ payers { edges { node { location { code } } } } }"
-    )
+    answer = not_compiled(payers_only, "{ payers { edges { node { location { code } } } } }")
     assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     # and with the permission the same read is compiled
     answer, captured, general = both_paths(
-        gql_as(*VIEWER), settings, "{ locations { edges { node { payers { name } } } } }"
+        gql_as(*VIEWER), "{ locations { edges { node { payers { name } } } } }"
     )
     assert compiled(captured) and answer == general
 
@@ -223,7 +217,7 @@ def test_anonymous_and_mutations_go_to_the_general_path(client, gql, make_chains
     from conftest import GraphQLClient
 
     (region,) = make_chains(1)
-    anonymous = not_compiled(GraphQLClient(client), settings, "{ locations { totalCount } }")
+    anonymous = not_compiled(GraphQLClient(client), "{ locations { totalCount } }")
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     mutation = (
         'mutation($u: UUID!) { updateLocation(input: {uuid: $u, name: "Renamed"}) '
@@ -291,7 +285,7 @@ def test_the_keyset_cursor_in_sql_equals_the_python_reference(make_chains):
 @postgresql_only
 @pytest.mark.django_db
 def test_a_statement_is_compiled_once_and_its_permissions_checked_each_time(
-    gql_as, make_chains, settings, monkeypatch
+    gql_as, make_chains, monkeypatch
 ):
     from django.contrib.auth.models import Permission, User
 
@@ -305,14 +299,14 @@ def test_a_statement_is_compiled_once_and_its_permissions_checked_each_time(
     )
     client = gql_as(*VIEWER, username="revoked-later")
     query = "{ locations(first: 2) { edges { node { code payers { name } } } } }"
-    first, captured, general = both_paths(client, settings, query)
-    again, captured_again, _ = both_paths(client, settings, query)
+    first, captured, general = both_paths(client, query)
+    again, captured_again, _ = both_paths(client, query)
     assert compiled(captured) and compiled(captured_again)
     assert first == again == general and len(compilations) == 1
     # when the user loses payer.view_payer, the reused statement is not run
     User.objects.get(username="revoked-later").user_permissions.remove(
         Permission.objects.get(codename="view_payer")
     )
-    answer = not_compiled(client, settings, query)
+    answer = not_compiled(client, query)
     assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert len(compilations) == 1
