@@ -148,7 +148,7 @@ def field_value(
         inner = object_json(compilation, named, details, related)
         rows = related._default_manager.filter(
             **{relation.target_field.attname: OuterRef(relation.attname)}
-        )
+        ).order_by()  # one row at most: no sort
         return sql.first_value(rows.values(_json=inner))
     if type(attribute) is DeferredAttribute:
         return column_value(named, F(attribute.field.attname))
