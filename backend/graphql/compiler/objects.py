@@ -66,12 +66,10 @@ class Compilation:
 
     def allow(self, strawberry_field: Any, gfield: GraphQLField) -> None:
         """Raise :class:`Unsupported` unless the request holds every permission of the
-        field (its ``HasPerm`` classes) and the field has no other extension than those
-        (``extra`` listed by the caller)."""
+        field (its ``HasPerm`` classes) and the field has no other field extension than
+        the permission check (another would change the value in a way SQL does not)."""
         for extension in strawberry_field.extensions:
-            if not isinstance(extension, PermissionExtension) and not getattr(
-                extension, "compiled", False
-            ):
+            if not isinstance(extension, PermissionExtension):
                 raise Unsupported(f"{type(extension).__name__} on {gfield}")
         for permission_class in strawberry_field.permission_classes:
             self.require(getattr(permission_class, "required", None))
