@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -131,6 +132,7 @@ CACHE_SIZE = 256
 #: Seconds a compiled statement is reused before it is compiled again.
 CACHE_SECONDS = 60
 _cache: dict[tuple, tuple[float, Statement]] = {}
+_cache_lock = threading.Lock()
 
 
 def cached_statement(execution_context) -> Statement | None:
@@ -168,10 +170,11 @@ def cached_statement(execution_context) -> Statement | None:
         return statement
     statement = compile_operation(execution_context)
     if statement is not None:
-        _cache.pop(key, None)
-        if len(_cache) >= CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = (now, statement)
+        with _cache_lock:  # threaded servers share the cache
+            _cache.pop(key, None)
+            if len(_cache) >= CACHE_SIZE:
+                _cache.pop(next(iter(_cache)))
+            _cache[key] = (now, statement)
     return statement
 
 
