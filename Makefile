@@ -19,7 +19,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/modules -type f -not -pat
 	frontend/vite.config.ts frontend/codegen.ts frontend/tsconfig.json schema.graphql
 
 
-.PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
+.PHONY: run port-free test install lint schema demo-data check-schema clean federation-tools supergraph \
 	check-supergraph schema-changes gateway bench-import bench lock check-lock bench-attack \
 	bench-faults frontend frontend-test bench-frontend bench-surfaces
 
@@ -60,7 +60,11 @@ demo-data: $(STAMP)
 		*) echo "payer module not active: no demo payers" ;; esac
 	DEBUG=true $(BIN)/python manage.py create_demo_user
 
-run: frontend demo-data
+# Before the loaders: a port already in use (a second `make run`) stops here, in a second.
+port-free:
+	@$(PYTHON) -c "import socket, sys; s = socket.socket(); sys.exit(0 if s.connect_ex(('$(HOST)', $(PORT))) else 'Port $(PORT) on $(HOST) is in use (another make run?): stop it or use make run PORT=8001.')"
+
+run: port-free frontend demo-data
 	@echo "Serving http://$(HOST):$(PORT)/ (the frontend; GraphiQL at /graphql); Ctrl-C stops."
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -18,7 +18,8 @@ from strawberry_django.optimizer import optimize
 from backend.graphql.compiler.sources import ConnectionRows, ObjectRows, RelatedCount, attach
 from backend.graphql.connection import CountedConnection
 from backend.graphql.inputs import ValidityFilter, apply_validity, order_by_fields
-from backend.graphql.permissions import HasPerm
+from backend.graphql.permissions import HasPerm, current_user
+from backend.rights import readable
 
 
 def versioned_connection(
@@ -39,12 +40,14 @@ def versioned_connection(
     Arguments of the field: ``filter`` (``filter_input``, applied by ``apply(queryset,
     filter)``), ``orderBy`` (a list of ``order_input``, default ``default_order``;
     ``order_expressions`` maps an order field to the expression it sorts by) and
-    ``validity`` (current rows by default). ``plural`` and ``default_order_name`` word
+    ``validity`` (current rows by default). Only the rows the user may read
+    (:func:`backend.rights.readable`: district rights). ``plural`` and ``default_order_name`` word
     the descriptions ("locations", "code").
     """
 
     def resolve(
         self,
+        info: strawberry.Info,
         filter: Annotated[
             filter_input | None,
             strawberry.argument(description=f"Only matching {plural}."),
@@ -60,10 +63,11 @@ def versioned_connection(
             strawberry.argument(description="Versions to return; default: current rows."),
         ] = None,
     ) -> Iterable[node]:
-        return rows(filter, order_by, validity)
+        return rows(info, filter, order_by, validity)
 
-    def rows(filter: Any = None, order_by: Any = None, validity: Any = None) -> QuerySet:
-        queryset = apply(apply_validity(model._default_manager.all(), validity), filter)
+    def rows(info: Any, filter: Any = None, order_by: Any = None, validity: Any = None):
+        readable_rows = readable(model._default_manager.all(), current_user(info))
+        queryset = apply(apply_validity(readable_rows, validity), filter)
         return queryset.order_by(*order_by_fields(order_by, default_order, order_expressions))
 
     field = strawberry_django.connection(
@@ -80,17 +84,18 @@ def versioned_connection(
 
 def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
     """A root field returning the row of ``model`` with a uuid (a current or history
-    version) as ``node``, or null; guarded by the node's ``view_permission``."""
+    version) as ``node``, or null (also for a row outside the user's districts,
+    :mod:`backend.rights`); guarded by the node's ``view_permission``."""
 
     def resolve(
         self,
         info: strawberry.Info,
         uuid: Annotated[UUID, strawberry.argument(description=f"The {singular}'s uuid.")],
     ) -> node | None:
-        return optimize(rows(uuid), info).first()
+        return optimize(rows(info, uuid), info).first()
 
-    def rows(uuid: UUID) -> QuerySet:
-        return model._default_manager.filter(uuid=uuid)
+    def rows(info: Any, uuid: UUID) -> QuerySet:
+        return readable(model._default_manager.filter(uuid=uuid), current_user(info))
 
     field = strawberry_django.field(
         description=(f"The {singular} with this uuid (current or history version); null if none."),
@@ -106,10 +111,12 @@ def related_count(
     *,
     description: str,
     permission_classes: Iterable[type] = (),
+    restricted: bool = True,
 ) -> Any:
     """An ``Int!`` field: how many rows of ``queryset()`` (filtered, e.g. current rows)
     point at the parent through their field ``link`` (``"parent"``, ``"location"``,
-    ``"legacy"``).
+    ``"legacy"``), among those the user may read (district rights; ``restricted=False``:
+    all of them, for the history of a row one reads).
 
     Counted in the parent's own SQL query (a correlated ``SELECT COUNT(*)`` the optimizer
     annotates as ``name``), so a page costs no extra query whatever its size; an
@@ -117,9 +124,12 @@ def related_count(
     by a query of its own.
     """
 
-    def expression() -> Subquery:
+    def rows(info: strawberry.Info) -> QuerySet:
+        return readable(queryset(), current_user(info)) if restricted else queryset()
+
+    def expression(info: strawberry.Info) -> Subquery:
         counted = (
-            queryset()
+            rows(info)
             .filter(**{link: OuterRef("pk")})
             .order_by()
             .values(link)
@@ -128,16 +138,16 @@ def related_count(
         )
         return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
-    def resolve(root: strawberry.Parent[Model]) -> int:
+    def resolve(root: strawberry.Parent[Model], info: strawberry.Info) -> int:
         value = getattr(root, name, None)
         if value is None:
-            value = queryset().filter(**{link: root}).count()
+            value = rows(info).filter(**{link: root}).count()
         return value
 
     field = strawberry_django.field(
         resolver=resolve,
         description=description,
-        annotate={name: lambda info: expression()},
+        annotate={name: expression},
         permission_classes=list(permission_classes),
     )
     return attach(field, RelatedCount(expression))

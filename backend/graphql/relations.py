@@ -17,6 +17,8 @@ from strawberry.permission import BasePermission
 from strawberry_django.optimizer import optimize
 
 from backend.graphql.compiler.sources import RelatedRows, attach
+from backend.graphql.permissions import current_user
+from backend.rights import readable
 
 
 def prefetched_list(
@@ -25,12 +27,15 @@ def prefetched_list(
     *,
     description: str,
     permission_classes: Sequence[type[BasePermission]] = (),
+    restricted: bool = True,
 ) -> Any:
     """A strawberry-django field listing ``root.<relation>`` filtered by ``queryset()``.
 
     ``relation``: the reverse relation's name on the parent model (``"children"``).
     ``queryset``: a callable returning the related model's queryset, filtered and ordered
-    (called per request). The field's type is the class annotation it is assigned to
+    (called per request); only the rows the user may read are listed (district rights,
+    :func:`backend.rights.readable`) unless ``restricted`` is False (the versions of a row
+    the user reads: its history). The field's type is the class annotation it is assigned to
     (``children: list[LocationNode] = prefetched_list(...)``).
     The optimizer prefetches the rows of every parent on the page in one query, optimized
     for the nested selection; an instance that did not come through the optimizer (e.g.
@@ -38,15 +43,18 @@ def prefetched_list(
     """
     attribute = f"_prefetched_{relation}"
 
-    def prefetch(info: strawberry.Info) -> Prefetch:
-        return Prefetch(relation, queryset=optimize(queryset(), info), to_attr=attribute)
+    def rows(info: strawberry.Info) -> QuerySet:
+        return readable(queryset(), current_user(info)) if restricted else queryset()
 
-    def resolve(root: strawberry.Parent[Model]) -> list[Model]:
-        rows = getattr(root, attribute, None)
-        if rows is None:
+    def prefetch(info: strawberry.Info) -> Prefetch:
+        return Prefetch(relation, queryset=optimize(rows(info), info), to_attr=attribute)
+
+    def resolve(root: strawberry.Parent[Model], info: strawberry.Info) -> list[Model]:
+        found = getattr(root, attribute, None)
+        if found is None:
             link = type(root)._meta.get_field(relation).field.name
-            rows = list(queryset().filter(**{link: root}))
-        return rows
+            found = list(rows(info).filter(**{link: root}))
+        return found
 
     field = strawberry_django.field(
         resolver=resolve,
@@ -54,9 +62,10 @@ def prefetched_list(
         prefetch_related=[prefetch],
         permission_classes=list(permission_classes),
     )
-    return attach(field, RelatedRows(relation, queryset))
+    return attach(field, RelatedRows(relation, rows))
 
 
 def history_of(model: type[Model]) -> Callable[[], QuerySet]:
-    """Queryset factory of history rows, newest first (for ``history`` fields)."""
+    """Queryset factory of history rows, newest first (for ``history`` fields, with
+    ``restricted=False``: the versions of a row one may read are readable)."""
     return lambda: model._default_manager.history().order_by("-validity_to", "-pk")

@@ -130,32 +130,40 @@ class Statement(NamedTuple):
 #: Compiled statements kept per process (see :func:`cached_statement`).
 CACHE_SIZE = 256
 #: Seconds a compiled statement is reused before it is compiled again.
-CACHE_SECONDS = 60
+CACHE_SECONDS = 10
 _cache: dict[tuple, tuple[float, Statement]] = {}
 _cache_lock = threading.Lock()
 
 
 def cached_statement(execution_context) -> Statement | None:
     """The statement of the operation, compiled at most once per :data:`CACHE_SECONDS`
-    for the same document, operation, variables and user (compiling costs more than
-    running a small statement), or None when it is not compiled.
+    for the same document, operation, variables, user, permissions and token scopes
+    (compiling costs more than running a small statement), or None when it is not
+    compiled.
 
     A reused statement is only run when the request still holds every permission it
     needs (checked again, as the general path checks them); otherwise the general path
     answers. The queryset functions that built it are not run again: their SQL depends
-    on their arguments only (a row restriction depending on the user is keyed by the
-    user; one depending on other rows changes within ``CACHE_SECONDS``).
+    on their arguments, the user and its permissions (the key), and the rows it reads
+    (subqueries, evaluated at each run); a value they take from the clock (district
+    attachments valid now) is at most ``CACHE_SECONDS`` old.
     """
     request = execution_context.context.request
+    if not request.user.is_authenticated:
+        return compile_operation(execution_context)
     try:
         variables = json.dumps(execution_context.variables, sort_keys=True, default=str)
     except (TypeError, ValueError):
         return compile_operation(execution_context)
+    user = request.user
     key = (
         execution_context.query,
         execution_context.operation_name,
         variables,
-        getattr(request.user, "pk", None),
+        user.pk,
+        user.is_superuser,
+        frozenset(user.get_all_permissions()),  # the district rights' global right, …
+        getattr(request, "oauth_scopes", None),
     )
     now = time.monotonic()
     entry = _cache.get(key)

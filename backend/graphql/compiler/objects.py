@@ -13,6 +13,7 @@ and the row source the core's field factories attached
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Expression, F, Model, OuterRef
@@ -56,6 +57,11 @@ class Compilation:
     schema: Any
     request: Any
     checked: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def info(self) -> Any:
+        """What the queryset functions read of strawberry's ``Info``: the request."""
+        return SimpleNamespace(context=SimpleNamespace(request=self.request))
 
     def subfields(self, gtype: GraphQLObjectType, details: FieldDetailsList) -> dict:
         """The selection of ``details`` on ``gtype``, by response key (executor rules)."""
@@ -129,12 +135,12 @@ def field_value(
     named = get_named_type(gfield.type)
     source = source_of(strawberry_field)
     if isinstance(source, RelatedRows):
-        rows = source.queryset()
+        rows = source.queryset(compilation.info)
         link = model._meta.get_field(source.relation).field.name
         inner = object_json(compilation, named, details, rows.model)
         return sql.JsonArray(rows.filter(**{link: OuterRef("pk")}).values(_json=inner))
     if isinstance(source, RelatedCount):
-        return source.expression()
+        return source.expression(compilation.info)
     if _is_global_id(strawberry_field):
         return global_id(gtype.name)
     if strawberry_field.base_resolver is not None or not hasattr(strawberry_field, "django_name"):

@@ -27,6 +27,7 @@ from backend.graphql.compiler.objects import (
     strawberry_field_of,
 )
 from backend.graphql.compiler.sources import ConnectionRows, ObjectRows, source_of
+from backend.rights import readable
 
 #: Arguments of a connection field that page it (the others go to the rows function).
 PAGING = ("first", "after", "last", "before")
@@ -47,7 +48,7 @@ def root_value(
     if isinstance(source, ConnectionRows):
         return connection_json(compilation, named, details, source, arguments)
     if isinstance(source, ObjectRows):
-        rows = _rows(source.rows, arguments)
+        rows = _rows(source.rows, compilation, arguments)
         return sql.first_value(
             rows.values(_json=object_json(compilation, named, details, rows.model))
         )
@@ -79,10 +80,10 @@ def _arguments(compilation: Compilation, strawberry_field, gfield, details) -> d
         raise Unsupported(f"arguments: {error}") from error
 
 
-def _rows(function, arguments: dict[str, Any]) -> QuerySet:
-    """``function(**arguments)``; :class:`Unsupported` when it refuses the input."""
+def _rows(function, compilation: Compilation, arguments: dict[str, Any]) -> QuerySet:
+    """``function(info, **arguments)``; :class:`Unsupported` when it refuses the input."""
     try:
-        return function(**arguments)
+        return function(compilation.info, **arguments)
     except Exception as error:  # the general path raises it again, as its error
         raise Unsupported(f"rows: {error}") from error
 
@@ -104,7 +105,7 @@ def connection_json(
         first = settings.GRAPHQL_DEFAULT_PAGE_SIZE
     if not 0 <= first <= settings.GRAPHQL_MAX_PAGE_SIZE:
         raise Unsupported("first out of range")
-    rows = _rows(source.rows, {k: v for k, v in arguments.items() if k not in PAGING})
+    rows = _rows(source.rows, compilation, {k: v for k, v in arguments.items() if k not in PAGING})
     page = cursors.Page(rows, start=cursors.start_after(after), size=first)
     pairs = []
     for key, field_details in compilation.subfields(gtype, details).items():
@@ -163,10 +164,8 @@ def page_info_json(compilation, gtype: GraphQLObjectType, details, page: cursors
 
 def node_json(compilation: Compilation, details: FieldDetailsList, global_id: Any) -> Expression:
     """``node(id:)``: the object of a global id of a ``GuardedNode`` type, by the same
-    checks and rows as its ``resolve_node`` (view permission, key, the model's default
-    manager with the type's ``get_queryset``)."""
-    from strawberry_django.queryset import run_type_get_queryset
-
+    checks and rows as its ``resolve_nodes`` (view permission, key, the model's rows the
+    user may read: district rights)."""
     if not isinstance(global_id, GlobalID):
         raise Unsupported("node id")
     definition = compilation.schema.get_type_by_name(global_id.type_name)
@@ -181,7 +180,7 @@ def node_json(compilation: Compilation, details: FieldDetailsList, global_id: An
     except Exception as error:
         raise Unsupported("node key") from error
     gtype = compilation.executor.schema.get_type(global_id.type_name)
-    rows = run_type_get_queryset(model._default_manager.all(), origin, None)
+    rows = readable(model._default_manager.all(), compilation.request.user)
     return first_object(compilation, rows.filter(pk=int(global_id.node_id)), gtype, details)
 
 

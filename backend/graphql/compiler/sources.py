@@ -22,17 +22,18 @@ KEY = "sql_source"
 
 @dataclass(frozen=True)
 class ConnectionRows:
-    """A root Relay connection: ``rows(filter=…, order_by=…, validity=…)`` is the ordered
-    queryset of every matching row (the resolver's own function; raises
-    ``UserInputError`` on bad input)."""
+    """A root Relay connection: ``rows(info, filter=…, order_by=…, validity=…)`` is the
+    ordered queryset of every matching row the user may read (the resolver's own
+    function; raises ``UserInputError`` on bad input). ``info`` needs
+    ``info.context.request`` only."""
 
     rows: Callable[..., QuerySet]
 
 
 @dataclass(frozen=True)
 class ObjectRows:
-    """A root field returning one object or null: ``rows(**arguments)`` is the queryset
-    whose first row is the answer (e.g. the row with a uuid)."""
+    """A root field returning one object or null: ``rows(info, **arguments)`` is the
+    queryset whose first row is the answer (e.g. the row with a uuid)."""
 
     rows: Callable[..., QuerySet]
 
@@ -40,18 +41,18 @@ class ObjectRows:
 @dataclass(frozen=True)
 class RelatedRows:
     """A list over the reverse relation ``relation`` of the parent model (``children``),
-    restricted and ordered by ``queryset()``."""
+    restricted and ordered by ``queryset(info)`` (district rights included)."""
 
     relation: str
-    queryset: Callable[[], QuerySet]
+    queryset: Callable[[Any], QuerySet]
 
 
 @dataclass(frozen=True)
 class RelatedCount:
-    """An ``Int`` counted by ``expression()``, an expression over the parent row
+    """An ``Int`` counted by ``expression(info)``, an expression over the parent row
     (a correlated ``COUNT`` subquery with ``OuterRef("pk")``)."""
 
-    expression: Callable[[], Expression]
+    expression: Callable[[Any], Expression]
 
 
 def attach(field: Any, source: object) -> Any:

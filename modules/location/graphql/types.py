@@ -71,11 +71,13 @@ class LocationNode(GuardedNode):
         "history_count",
         lambda: Location.objects.history(),
         "legacy",
+        restricted=False,
         description="Number of earlier versions of this location (0 on a history row).",
     )
     history: list[LocationNode] = prefetched_list(
         "history",
         history_of(Location),
+        restricted=False,
         description=(
             "Earlier versions of this location, newest first (empty on a history row). "
             "Each keeps the values it had until its validityTo."

@@ -68,11 +68,13 @@ class PayerNode(GuardedNode):
         "history_count",
         lambda: Payer.objects.history(),
         "legacy",
+        restricted=False,
         description="Number of earlier versions of this payer (0 on a history row).",
     )
     history: list[PayerNode] = prefetched_list(
         "history",
         history_of(Payer),
+        restricted=False,
         description="Earlier versions of this payer, newest first (empty on a history row).",
     )
 
