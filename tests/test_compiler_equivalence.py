@@ -4,7 +4,8 @@ Hypothesis generates read queries over both modules: root connections (filters, 
 page sizes, validity, the next page after a previous page's ``endCursor``), by-uuid
 fields, ``node``, nested relations and lists at any depth, aliases, named and inline
 fragments, ``@include``/``@skip`` with variables, ``__typename``; as a user with every
-permission or one with the location module's only. Each query runs with
+permission, one attached to a district (district rights) or one with the location
+module's permission only. Each query runs with
 ``GRAPHQL_COMPILE`` on and off on the same data; the answers (data and errors) must be
 equal. How many queries run and how many the compiler answered is printed (``-s``), and
 at least :data:`COMPILED_FLOOR` of them must be compiled. The number of generated
@@ -29,6 +30,7 @@ from hypothesis import strategies as st
 
 from conftest import COMPILER_EQUIVALENCE_EXAMPLES
 from tests.test_compiler import postgresql_only
+from tests.test_query_counts import VIEWER
 
 #: Share of the generated queries the compiler must answer.
 COMPILED_FLOOR = 0.8
@@ -278,8 +280,12 @@ def executor(user):
 @postgresql_only
 @pytest.mark.django_db
 def test_compiled_and_general_answers_are_identical(world, make_user):
+    from modules.location.models import Location
+
+    district = Location.objects.filter(type="D", validity_to=None).order_by("code").first()
     users = [
         executor(make_user("all", superuser=True)),
+        executor(make_user("district", *VIEWER, districts=[district])),  # district rights
         executor(make_user("locations", "location.view_location")),
     ]
     stats: Counter = Counter()
@@ -305,7 +311,7 @@ def test_compiled_and_general_answers_are_identical(world, make_user):
     @given(data=st.data())
     def check(data):
         query, paged = data.draw(queries(world))
-        run = users[data.draw(st.integers(0, 9)) // 9]
+        run = users[([0] * 6 + [1] * 3 + [2])[data.draw(st.integers(0, 9))]]
         variables = {"yes": True, "no": False, "after": None}
         for _ in range(2 if paged else 1):
             general = answer(run, query, variables, compile_=False)
