@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from django.conf import settings
@@ -83,7 +84,7 @@ def compile_operation(execution_context) -> Statement | None:
             else:
                 gfield = query_type.fields[name]
                 pairs.append((key, root_value(compilation, query_type, gfield, details)))
-        return Statement(*_sql(sql.JsonObject(pairs)), tuple(compilation.checked))
+        return Statement(*_sql(sql.JsonObject(pairs)), {})
     except Unsupported as reason:
         logger.debug("Not compiled (%s): the general executor answers.", reason)
     except Exception:  # a defect of the compiler: the general path still answers
@@ -120,11 +121,31 @@ def compiled_answer(execution_context) -> CompiledData | None:
 
 
 class Statement(NamedTuple):
-    """A compiled operation: its SQL, parameters, and the permissions it needs."""
+    """A compiled operation: its SQL, parameters, and the answers of the user's
+    ``has_perm`` it was compiled with (the field permissions, the global district
+    right …): permission → granted."""
 
     sql: str
     params: list
-    permissions: tuple[str, ...]
+    permissions: dict[str, bool]
+
+
+@contextmanager
+def permissions_asked(user) -> Iterator[dict[str, bool]]:
+    """Record every ``user.has_perm(permission)`` asked within the block and its answer
+    (whoever asks: the field checks, the row restrictions of the queryset functions)."""
+    asked: dict[str, bool] = {}
+    has_perm = user.has_perm
+
+    def recording(permission, obj=None):
+        asked[permission] = granted = has_perm(permission, obj)
+        return granted
+
+    user.has_perm = recording
+    try:
+        yield asked
+    finally:
+        del user.has_perm
 
 
 #: Compiled statements kept per process (see :func:`cached_statement`).
@@ -137,47 +158,46 @@ _cache_lock = threading.Lock()
 
 def cached_statement(execution_context) -> Statement | None:
     """The statement of the operation, compiled at most once per :data:`CACHE_SECONDS`
-    for the same document, operation, variables, user, permissions and token scopes
-    (compiling costs more than running a small statement), or None when it is not
-    compiled.
+    for the same document, operation, variables, user (and its superuser flag) and token
+    scopes (compiling costs
+    more than running a small statement), or None when it is not compiled.
 
-    A reused statement is only run when the request still holds every permission it
-    needs (checked again, as the general path checks them); otherwise the general path
-    answers. The queryset functions that built it are not run again: their SQL depends
-    on their arguments, the user and its permissions (the key), and the rows it reads
-    (subqueries, evaluated at each run); a value they take from the clock (district
-    attachments valid now) is at most ``CACHE_SECONDS`` old.
+    A statement is reused only while the user's ``has_perm`` gives the answers it was
+    compiled with (every permission asked while compiling: the fields' permissions, a
+    row restriction's global right); otherwise it is compiled again (and the general
+    path answers a read the user may no longer make). The queryset functions that built
+    it are not run again: their SQL depends on their arguments, the user and those
+    permissions, and reads the rows themselves in subqueries at each run; what they take
+    from the clock is the statement's own time (``backend.versioning.StatementTime``).
     """
     request = execution_context.context.request
-    if not request.user.is_authenticated:
-        return compile_operation(execution_context)
+    user = request.user
+    if not user.is_authenticated:
+        return None  # anonymous: the general path's authentication error
     try:
         variables = json.dumps(execution_context.variables, sort_keys=True, default=str)
     except (TypeError, ValueError):
-        return compile_operation(execution_context)
-    user = request.user
+        return None
     key = (
         execution_context.query,
         execution_context.operation_name,
         variables,
         user.pk,
-        user.is_superuser,
-        frozenset(user.get_all_permissions()),  # the district rights' global right, …
+        user.is_superuser,  # has every permission, asked or not
         getattr(request, "oauth_scopes", None),
     )
     now = time.monotonic()
     entry = _cache.get(key)
-    if entry is not None and now - entry[0] < CACHE_SECONDS:
-        statement = entry[1]
-        compilation = Compilation(None, execution_context.schema, request)
-        try:
-            for permission in statement.permissions:
-                compilation.require(permission)
-        except Unsupported:
-            return None
-        return statement
-    statement = compile_operation(execution_context)
+    if (
+        entry is not None
+        and now - entry[0] < CACHE_SECONDS
+        and all(user.has_perm(p) is granted for p, granted in entry[1].permissions.items())
+    ):
+        return entry[1]
+    with permissions_asked(user) as asked:
+        statement = compile_operation(execution_context)
     if statement is not None:
+        statement = statement._replace(permissions=asked)
         with _cache_lock:  # threaded servers share the cache
             _cache.pop(key, None)
             if len(_cache) >= CACHE_SIZE:
