@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,6 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.registry import Manifest
+
+#: Queries the compiler's equivalence test generates (tests/test_compiler_equivalence.py);
+#: the environment variable of the same name changes it (e.g. 200 for a quick run).
+COMPILER_EQUIVALENCE_EXAMPLES = int(os.environ.get("COMPILER_EQUIVALENCE_EXAMPLES", "2000"))
 
 #: The openIMIS demo exports, committed as test data (origin and licence: its README.md).
 DEMO_DIR = Path(__file__).resolve().parent / "tests" / "data" / "openimis-demo"
@@ -162,6 +167,34 @@ def make_chains(db):
                     validity_to="2020-01-01T00:00:00Z",
                 )
         return regions
+
+    return make
+
+
+@pytest.fixture
+def make_tree(db):
+    """A region with ``width`` districts, each with ``width`` municipalities, each with
+    ``width`` villages; every location gets one payer. Returns the region."""
+    from modules.location.models import Location
+    from modules.payer.models import Payer
+
+    def make(width: int):
+        region = Location.objects.create(code="T", name="Tree", type="R")
+        level = [region]
+        for kind in "DWV":
+            level = [
+                Location.objects.create(
+                    code=f"{parent.code}{i}",
+                    name=f"{kind} {parent.code}{i}",
+                    type=kind,
+                    parent=parent,
+                )
+                for parent in level
+                for i in range(width)
+            ]
+        for location in Location.objects.all():
+            Payer.objects.create(name=f"Payer of {location.code}", type="G", location=location)
+        return region
 
     return make
 

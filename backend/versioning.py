@@ -37,6 +37,22 @@ from backend import registry
 from backend.errors import FieldError, ValidationFailed
 
 
+class StatementTime(models.Func):
+    """ "Now" as the SQL statement reading it sees it: PostgreSQL's
+    ``STATEMENT_TIMESTAMP()``, so a compiled statement run again later (the SQL
+    compiler reuses statements) compares with the time of its run; on other databases
+    the application's clock when the SQL is built (SQLite's own clock has milliseconds
+    only, the stored datetimes microseconds)."""
+
+    output_field = models.DateTimeField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return compiler.compile(models.Value(timezone.now(), output_field=self.output_field))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return "STATEMENT_TIMESTAMP()", []
+
+
 class VersionedQuerySet(models.QuerySet):
     """Queryset of a :class:`VersionedModel`: which versions to read."""
 
@@ -49,7 +65,8 @@ class VersionedQuerySet(models.QuerySet):
         return self.filter(validity_to__isnull=False)
 
     def valid_at(self, moment: datetime.datetime) -> VersionedQuerySet:
-        """The versions valid at ``moment`` (aware datetime): ``validity_from <= moment``
+        """The versions valid at ``moment`` (an aware datetime, or an expression such as
+        :class:`StatementTime`): ``validity_from <= moment``
         and ``validity_to`` NULL or after ``moment``."""
         return self.filter(
             models.Q(validity_from__lte=moment)

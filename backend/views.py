@@ -39,6 +39,7 @@ from strawberry.types import ExecutionResult
 
 from backend.auth_cache import cached_token_user
 from backend.errors import is_database_fault
+from backend.graphql import compiler
 from backend.graphql.error_logging import (
     BAD_USER_INPUT,
     FORBIDDEN,
@@ -243,10 +244,19 @@ class AuthenticatedGraphQLView(GraphQLView):
                     FORBIDDEN,
                 )
             get_token(request)  # sets the csrftoken cookie GraphiQL reads
+        setattr(request, compiler.ACCEPTS, True)  # encode_json sends compiled data on
         try:
             return self.run(request=request)
         except HTTPException as error:  # strawberry's transport errors, as JSON
             return graphql_error_response(error.status_code, error.reason, BAD_REQUEST)
+
+    def encode_json(self, data: object) -> str:
+        """JSON text of the response; ``data`` the SQL compiler built is sent as it is."""
+        if isinstance(data, dict) and isinstance(data.get("data"), compiler.CompiledData):
+            if len(data) == 1:
+                return f'{{"data":{data["data"]}}}'
+            data = {**data, "data": json.loads(data["data"])}
+        return super().encode_json(data)
 
     def process_result(self, request: HttpRequest, result: ExecutionResult):
         """The JSON of ``result``; notes a database fault for a 503 (see dispatch)."""

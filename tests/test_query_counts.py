@@ -11,6 +11,15 @@ import pytest
 #: the same user costs the first two only.
 AUTH_QUERIES = 4
 WARM_AUTH_QUERIES = 2
+
+
+@pytest.fixture(autouse=True)
+def _general_executor(settings):
+    """These count the general executor's queries. On PostgreSQL the SQL compiler answers
+    these reads in one statement instead (asserted in tests/test_compiler.py)."""
+    settings.GRAPHQL_COMPILE = False
+
+
 VIEWER = ("location.view_location", "payer.view_payer")
 
 LOCATIONS_QUERY = """
@@ -106,34 +115,6 @@ mutation ($uuid: UUID!, $phone: String) { updatePayer(input: {uuid: $uuid, phone
   payer { uuid name phone } errors { field code message }
 } }
 """
-
-
-@pytest.fixture
-def make_tree(db):
-    """A region with ``width`` districts, each with ``width`` municipalities, each with
-    ``width`` villages; every location gets one payer. Returns the region."""
-    from modules.location.models import Location
-    from modules.payer.models import Payer
-
-    def make(width: int):
-        region = Location.objects.create(code="T", name="Tree", type="R")
-        level = [region]
-        for kind in "DWV":
-            level = [
-                Location.objects.create(
-                    code=f"{parent.code}{i}",
-                    name=f"{kind} {parent.code}{i}",
-                    type=kind,
-                    parent=parent,
-                )
-                for parent in level
-                for i in range(width)
-            ]
-        for location in Location.objects.all():
-            Payer.objects.create(name=f"Payer of {location.code}", type="G", location=location)
-        return region
-
-    return make
 
 
 @pytest.mark.django_db

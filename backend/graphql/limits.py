@@ -15,6 +15,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from backend.graphql.compiler import CompiledReads
 from backend.graphql.cost import MaxFieldsLimiter, MaxNodesLimiter
 from backend.graphql.documents import DOCUMENT_CACHE_SIZE
 from backend.graphql.permissions import ReadScopeCheck
@@ -42,7 +43,8 @@ def schema_extensions() -> list:
     fragments are expanded), ``GRAPHQL_MAX_NODES`` (objects an
     answer may hold, see :mod:`backend.graphql.cost`); unexpected errors are masked unless
     ``DEBUG``. Parsing (with the token limit) and validation (with the depth and alias
-    rules) are cached per document text.
+    rules) are cached per document text. Reads the SQL compiler can answer are answered
+    by it once every check has passed (:mod:`backend.graphql.compiler`).
     """
     extensions = [
         Optimizer,
@@ -55,5 +57,6 @@ def schema_extensions() -> list:
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         MaxNodesLimiter,
         ReadScopeCheck,
+        CompiledReads,  # last: after every check
     ]
     return extensions

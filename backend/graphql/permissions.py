@@ -48,6 +48,8 @@ def HasPerm(permission: str) -> type[BasePermission]:
     """A permission class requiring the Django permission ``permission``."""
 
     class HasPermission(BasePermission):
+        #: The Django permission required (read by the SQL compiler's up-front check).
+        required = permission
         message = denied(permission)
         error_extensions = {"code": "FORBIDDEN"}
 

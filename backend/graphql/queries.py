@@ -15,6 +15,7 @@ from django.db.models import Count, Expression, IntegerField, Model, OuterRef, Q
 from django.db.models.functions import Coalesce
 from strawberry_django.optimizer import optimize
 
+from backend.graphql.compiler.sources import ConnectionRows, ObjectRows, RelatedCount, attach
 from backend.graphql.connection import CountedConnection
 from backend.graphql.inputs import ValidityFilter, apply_validity, order_by_fields
 from backend.graphql.permissions import HasPerm, current_user
@@ -64,11 +65,14 @@ def versioned_connection(
             strawberry.argument(description="Versions to return; default: current rows."),
         ] = None,
     ) -> Iterable[node]:
-        rows = readable(model._default_manager.all(), current_user(info))
-        queryset = apply(apply_validity(rows, validity), filter)
+        return rows(info, filter, order_by, validity)
+
+    def rows(info: Any, filter: Any = None, order_by: Any = None, validity: Any = None):
+        readable_rows = readable(model._default_manager.all(), current_user(info))
+        queryset = apply(apply_validity(readable_rows, validity), filter)
         return queryset.order_by(*order_by_fields(order_by, default_order, order_expressions))
 
-    return strawberry_django.connection(
+    field = strawberry_django.connection(
         CountedConnection[node],
         description=(
             f"{plural.capitalize()}, as a Relay connection (default page 100; `first`/`last` "
@@ -78,6 +82,7 @@ def versioned_connection(
         permission_classes=[HasPerm(node.view_permission)],
         metadata=counted_rows(lambda info, **arguments: resolve(None, info, **arguments)),
     )(resolve)
+    return attach(field, ConnectionRows(rows))
 
 
 def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
@@ -90,13 +95,16 @@ def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
         info: strawberry.Info,
         uuid: Annotated[UUID, strawberry.argument(description=f"The {singular}'s uuid.")],
     ) -> node | None:
-        rows = readable(model._default_manager.filter(uuid=uuid), current_user(info))
-        return optimize(rows, info).first()
+        return optimize(rows(info, uuid), info).first()
 
-    return strawberry_django.field(
+    def rows(info: Any, uuid: UUID) -> QuerySet:
+        return readable(model._default_manager.filter(uuid=uuid), current_user(info))
+
+    field = strawberry_django.field(
         description=(f"The {singular} with this uuid (current or history version); null if none."),
         permission_classes=[HasPerm(node.view_permission)],
     )(resolve)
+    return attach(field, ObjectRows(rows))
 
 
 def related_count(
@@ -139,9 +147,10 @@ def related_count(
             value = rows(info).filter(**{link: root}).count()
         return value
 
-    return strawberry_django.field(
+    field = strawberry_django.field(
         resolver=resolve,
         description=description,
         annotate={name: expression},
         permission_classes=list(permission_classes),
     )
+    return attach(field, RelatedCount(expression))

@@ -16,6 +16,7 @@ from django.db.models import Model, Prefetch, QuerySet
 from strawberry.permission import BasePermission
 from strawberry_django.optimizer import optimize
 
+from backend.graphql.compiler.sources import RelatedRows, attach
 from backend.graphql.permissions import current_user
 from backend.graphql.row_estimate import max_fan_out
 from backend.rights import readable
@@ -58,13 +59,14 @@ def prefetched_list(
             found = list(rows(info).filter(**{link: root}))
         return found
 
-    return strawberry_django.field(
+    field = strawberry_django.field(
         resolver=resolve,
         description=description,
         prefetch_related=[prefetch],
         permission_classes=list(permission_classes),
         metadata=max_fan_out(relation, queryset),
     )
+    return attach(field, RelatedRows(relation, rows))
 
 
 def history_of(model: type[Model]) -> Callable[[], QuerySet]:

@@ -68,6 +68,10 @@ GRAPHQL_LIST_ESTIMATE = env.int("GRAPHQL_LIST_ESTIMATE", default=20)
 # field, which that second estimate reads (backend/graphql/row_estimate.py).
 GRAPHQL_FAN_OUT_SECONDS = env.int("GRAPHQL_FAN_OUT_SECONDS", default=60)
 
+# Reads compiled into one PostgreSQL statement building the answer's JSON (README, "How
+# reads are executed"); false: every operation runs through the general executor.
+GRAPHQL_COMPILE = env.bool("GRAPHQL_COMPILE", default=True)
+
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,
     "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,

@@ -13,9 +13,9 @@ from typing import Any
 from django.db.models import CharField, F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import In
-from django.utils import timezone
 
 from backend.errors import UserInputError
+from backend.versioning import StatementTime
 
 from .models import PATH_STEP, Location, UserDistrict, path_slot, subtree_q
 
@@ -113,7 +113,7 @@ def in_scope_of(user: Any, relation: str = "", *, write: bool = False) -> Q | No
         return None
     districts = Location.objects.current().filter(
         type=Location.Type.DISTRICT,
-        pk__in=UserDistrict.objects.valid_at(timezone.now())
+        pk__in=UserDistrict.objects.valid_at(StatementTime())
         .filter(user_id=user.pk)
         .values("location_id"),
     )

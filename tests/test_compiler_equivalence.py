@@ -1,0 +1,342 @@
+"""The compiled path and the general executor give the same JSON (PostgreSQL).
+
+Hypothesis generates read queries over both modules: root connections (filters, orders,
+page sizes, validity, the next page after a previous page's ``endCursor``), by-uuid
+fields, ``node``, nested relations and lists at any depth, aliases, named and inline
+fragments, ``@include``/``@skip`` with variables, ``__typename``; as a user with every
+permission, one attached to a district (district rights) or one with the location
+module's permission only. Each query runs with
+``GRAPHQL_COMPILE`` on and off on the same data; the answers (data and errors) must be
+equal. How many queries run and how many the compiler answered is printed (``-s``), and
+at least :data:`COMPILED_FLOOR` of them must be compiled. The number of generated
+queries is ``COMPILER_EQUIVALENCE_EXAMPLES`` (conftest; 2,000 by default).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import itertools
+import json
+import logging
+import re
+from collections import Counter
+
+import pytest
+from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from conftest import COMPILER_EQUIVALENCE_EXAMPLES
+from tests.test_compiler import postgresql_only
+from tests.test_query_counts import VIEWER
+
+#: Share of the generated queries the compiler must answer.
+COMPILED_FLOOR = 0.8
+
+LOCATION_SCALARS = [
+    "id", "uuid", "code", "name", "type", "malePopulation", "femalePopulation",
+    "otherPopulation", "families", "validityFrom", "validityTo", "childrenCount",
+    "historyCount", "payersCount", "__typename",
+]  # fmt: skip
+PAYER_SCALARS = [
+    "id", "uuid", "name", "type", "address", "phone", "fax", "email", "validityFrom",
+    "validityTo", "historyCount", "__typename",
+]  # fmt: skip
+RELATIONS = {
+    "Location": {"parent": "Location", "children": "Location", "history": "Location",
+                 "payers": "Payer"},
+    "Payer": {"location": "Location", "history": "Payer"},
+}  # fmt: skip
+SCALARS = {"Location": LOCATION_SCALARS, "Payer": PAYER_SCALARS}
+SINGLE = {"parent", "location"}  # many-to-one relations (the others are lists)
+ORDERS = {
+    "locations": ["CODE", "NAME", "TYPE"],
+    "payers": ["NAME", "TYPE", "LOCATION_CODE", "VALIDITY_FROM", "EMAIL", "PHONE"],
+}
+
+
+@pytest.fixture
+def world(db):
+    """Locations (2 regions > 2 districts > 2 municipalities > 2 villages, names with
+    quotes, backslashes, Khmer, line breaks; history rows; a deleted village) and payers
+    (nulls and empty strings, history rows, one without location)."""
+    from modules.location.models import Location
+    from modules.payer.models import Payer
+
+    names = ['Région "Nord"', "ភ្នំពេញ", "Back\\slash", "Ward\nTwo", "Ñandú", "plain"]
+    counter = itertools.count()
+    moment = datetime.datetime(2021, 3, 4, 5, 6, 7, 0, tzinfo=datetime.UTC)
+    level = [None]
+    for kind in "RDWV":
+        level = [
+            Location.objects.create(
+                code=(parent.code if parent else "") + f"{kind.lower() if i else kind}{i}",
+                name=names[next(counter) % len(names)],
+                type=kind,
+                parent=parent,
+                male_population=None if i else 10 * len(level),
+                families=i,
+                validity_from=moment + datetime.timedelta(microseconds=next(counter) % 3),
+            )
+            for parent in level
+            for i in range(2)
+        ]
+    for location in Location.objects.filter(type="D"):
+        Location.objects.create(
+            code=location.code, name="Old " + location.name, type="D", parent=location.parent,
+            legacy=location, validity_to=moment,
+        )  # fmt: skip
+    Location.objects.filter(code="R0D0W0V1").update(validity_to=moment)
+    places = [*Location.objects.filter(type__in="RD", validity_to=None), None]
+    for i in range(24):
+        payer = Payer.objects.create(
+            name=f"{names[i % len(names)]} payer {i % 5}",
+            type="CDGLOP"[i % 6],
+            location=places[i % len(places)],
+            email=[None, "", f"Pay{i}@Example.org", f"pay{i}@example.org"][i % 4],
+            phone=[None, "", f"+855 {i}"][i % 3],
+            address=[None, "Line 1\nLine 2", 'Back\\slash "q"'][i % 3],
+            validity_from=moment + datetime.timedelta(seconds=i),
+        )
+        if i % 4 == 0:
+            Payer.objects.create(
+                name=payer.name + " (old)", type=payer.type, location=payer.location,
+                legacy=payer, validity_to=moment,
+            )  # fmt: skip
+    return {
+        "locations": list(Location.objects.all()),
+        "payers": list(Payer.objects.all()),
+    }
+
+
+class Document:
+    """A GraphQL document being generated: fragments and a counter for unique names."""
+
+    def __init__(self, random, world) -> None:
+        self.random, self.world = random, world
+        self.fragments: list[str] = []
+        self.names = itertools.count()
+
+    def choice(self, values):
+        return self.random.choice(values)
+
+    def chance(self, p: float) -> bool:
+        return self.random.random() < p
+
+    def some(self, values, low: int, high: int, *, unique: bool = True) -> list:
+        """``low`` to ``high`` of ``values`` (distinct unless ``unique`` is false)."""
+        k = self.random.randint(low, min(high, len(values)))
+        return self.random.sample(values, k) if unique else self.random.choices(values, k=k)
+
+    def alias(self, name: str) -> str:
+        return f"a{next(self.names)}: {name}" if self.chance(0.1) else name
+
+    def directive(self) -> str:
+        if self.chance(0.85):
+            return ""
+        return self.choice([" @include(if: $yes)", " @skip(if: $no)", " @include(if: $no)"])
+
+    def uuid(self, kind: str) -> str:
+        if self.chance(0.03):
+            return "6f1c1b0e-0000-4000-8000-000000000000"  # no row
+        return str(self.choice(self.world[kind]).uuid)
+
+    def selection(self, type_name: str, depth: int) -> str:
+        """Fields of ``type_name``, some aliased, some in fragments or under directives."""
+        scalars = self.some(SCALARS[type_name], 1, 5)
+        parts = [self.alias(name) + self.directive() for name in scalars]
+        if depth < 3:
+            for name, target in RELATIONS[type_name].items():
+                # lists multiply the node estimate (GRAPHQL_MAX_NODES): fewer, less deep
+                if self.chance((0.3 if name in SINGLE else 0.25 / (1 + 2 * depth)) / (1 + depth)):
+                    inner = self.selection(target, depth + 1)
+                    parts.append(f"{self.alias(name)}{self.directive()} {{ {inner} }}")
+        if self.chance(0.3):  # a named fragment of some of the fields
+            name = f"F{next(self.names)}"
+            self.fragments.append(f"fragment {name} on {type_name} {{ {parts.pop()} }}")
+            parts.append(f"...{name}")
+        if self.chance(0.2):
+            condition = self.choice([f"on {type_name}", "on Node", ""])
+            inner = "id" if condition == "on Node" else parts.pop()
+            parts.append(f"... {condition} {{ {inner} }}")
+        return " ".join(parts or ["__typename"])
+
+    def filter(self, root: str) -> str:
+        if root == "locations":
+            options = {
+                "type": lambda: self.choice(["REGION", "DISTRICT", "MUNICIPALITY", "VILLAGE"]),
+                "codeStartsWith": lambda: '"r0"',
+                "codeContains": lambda: self.choice(['"d1"', '"W"', '"zz"']),
+                "nameContains": lambda: self.choice(['"ñ"', '"\\\\"', '"old"']),
+                "search": lambda: self.choice(['"r1"', '"plain"', '""']),
+                "parent": lambda: f'"{self.uuid("locations")}"',
+                "ancestor": lambda: f'"{self.uuid("locations")}"',
+                "parents": lambda: f'["{self.uuid("locations")}"]',
+                "ancestors": lambda: self.choice(["[]", f'["{self.uuid("locations")}"]']),
+            }
+        else:
+            options = {
+                "type": lambda: self.choice(["COOPERATIVE", "DONOR", "GOVERNMENT", "OTHER"]),
+                "nameContains": lambda: self.choice(['"payer 1"', '"ភ"', '"\\""']),
+                "email": lambda: '"PAY3@example.org"',
+                "emailContains": lambda: '"example"',
+                "phone": lambda: '"855"',
+                "search": lambda: self.choice(['"pay"', '"2"']),
+                "location": lambda: f'"{self.uuid("locations")}"',
+            }
+        keys = self.some(sorted(options), 0, 2)
+        return "{" + ", ".join(f"{k}: {options[k]()}" for k in keys) + "}"
+
+    def connection(self, root: str, *, paged: bool) -> str:
+        arguments = []
+        if self.chance(0.5):
+            arguments.append(f"filter: {self.filter(root)}")
+        if self.chance(0.5):
+            fields = self.some(ORDERS[root], 1, 3, unique=not self.chance(0.03))
+            terms = [f"{{field: {f}, direction: {self.choice(['ASC', 'DESC'])}}}" for f in fields]
+            arguments.append(f"orderBy: [{', '.join(terms)}]")
+        if self.chance(0.95):
+            first = 1001 if self.chance(0.02) else self.choice([0, 1, 2, 3, 5, 8, 13])
+            arguments.append(f"first: {first}")
+        if self.chance(0.1):
+            arguments.append(
+                self.choice(["validity: {includeHistory: true}",
+                             'validity: {at: "2021-03-04T05:06:07Z"}'])
+            )  # fmt: skip
+        if paged:
+            arguments.append("after: $after")
+        node = "Location" if root == "locations" else "Payer"
+        parts = []
+        if self.chance(0.5):
+            parts.append(self.alias("totalCount"))
+        if self.chance(0.8) or not parts:
+            cursor = "cursor " if self.chance(0.4) else ""
+            parts.append(f"edges {{ {cursor}node {{ {self.selection(node, 0)} }} }}")
+        if paged or self.chance(0.3):
+            info = ["hasNextPage", "hasPreviousPage", "startCursor", "__typename"]
+            picked = self.some(info, 0, 3)
+            parts.append(f"pageInfo {{ endCursor {' '.join(picked)} }}")
+        if self.chance(0.1):
+            parts.append("__typename")
+        args = f"({', '.join(arguments)})" if arguments else ""
+        return f"{root}{args} {{ {' '.join(parts)} }}"
+
+    def root(self, paged: bool) -> str:
+        kinds = ["locations", "payers"] * 2 + ([] if paged else ["location", "payer", "node"])
+        kind = self.choice(kinds)
+        if kind in ("locations", "payers"):
+            return self.connection(kind, paged=paged)
+        if kind == "node":
+            row = self.choice(self.world[self.choice(["locations", "payers"])])
+            type_name = type(row).__name__
+            global_id = base64.b64encode(f"{type_name}:{row.pk}".encode()).decode()
+            inner = f"... on {type_name} {{ {self.selection(type_name, 1)} }}"
+            return f'node(id: "{global_id}") {{ id {inner} }}'
+        type_name = kind.capitalize()
+        return f'{kind}(uuid: "{self.uuid(kind + "s")}") {{ {self.selection(type_name, 0)} }}'
+
+
+@st.composite
+def queries(draw, world) -> tuple[str, bool]:
+    """``(document, paged)``: a query with 1 to 3 root fields; ``paged``: its first root
+    field takes ``after: $after``."""
+    document = Document(draw(st.randoms(use_true_random=True)), world)
+    paged = document.chance(0.3)
+    roots = [f"r{i}: {document.root(paged and i == 0)}" for i in range(draw(st.integers(1, 3)))]
+    roots.append("t: __typename @include(if: $yes) @skip(if: $no)")  # every variable used
+    variables = "$yes: Boolean!, $no: Boolean!" + (", $after: String" if paged else "")
+    body = f"query Q({variables}) {{ {' '.join(roots)} }}"
+    return " ".join([body, *document.fragments]), paged
+
+
+def executor(user):
+    """Run a document as the view does for ``user`` (no HTTP, no session lookups):
+    ``(answer as JSON data, compiled?)``."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from strawberry.django.context import StrawberryDjangoContext
+
+    from backend.graphql import compiler
+    from backend.graphql.schema import get_schema
+
+    def run(query: str, variables: dict) -> tuple[dict, bool]:
+        request = RequestFactory().post("/graphql")
+        request.user = user
+        setattr(request, compiler.ACCEPTS, True)
+        context = StrawberryDjangoContext(request=request, response=HttpResponse())
+        result = get_schema().execute_sync(query, variables, context_value=context)
+        data = result.data
+        is_compiled = isinstance(data, compiler.CompiledData)
+        answer = {"data": json.loads(data) if is_compiled else data}
+        if result.errors:
+            answer["errors"] = [error.formatted for error in result.errors]
+        return json.loads(json.dumps(answer)), is_compiled
+
+    return run
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_compiled_and_general_answers_are_identical(world, make_user):
+    from modules.location.models import Location
+
+    district = Location.objects.filter(type="D", validity_to=None).order_by("code").first()
+    users = [
+        executor(make_user("all", superuser=True)),
+        executor(make_user("district", *VIEWER, districts=[district])),  # district rights
+        executor(make_user("locations", "location.view_location")),
+    ]
+    stats: Counter = Counter()
+    reasons: Counter = Counter()
+
+    def answer(run, query: str, variables: dict, compile_: bool) -> dict:
+        with override_settings(GRAPHQL_COMPILE=compile_):  # not stacked like `settings`
+            result, is_compiled = run(query, variables)
+        if compile_:
+            stats["queries"] += 1
+            stats["compiled"] += is_compiled
+            if not is_compiled and result.get("errors"):
+                code = result["errors"][0].get("extensions", {}).get("code")
+                reasons[f"the answer is an error ({code})"] += 1
+        return result
+
+    @hypothesis_settings(
+        max_examples=COMPILER_EQUIVALENCE_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    @given(data=st.data())
+    def check(data):
+        query, paged = data.draw(queries(world))
+        run = users[([0] * 6 + [1] * 3 + [2])[data.draw(st.integers(0, 9))]]
+        variables = {"yes": True, "no": False, "after": None}
+        for _ in range(2 if paged else 1):
+            general = answer(run, query, variables, compile_=False)
+            assert answer(run, query, variables, compile_=True) == general, query
+            page_info = ((general.get("data") or {}).get("r0") or {}).get("pageInfo") or {}
+            if not page_info.get("endCursor"):
+                break
+            variables["after"] = page_info["endCursor"]  # the next page
+
+    class Reasons(logging.Handler):
+        def emit(self, record):
+            reasons[re.sub(r"[0-9a-f-]{36}|'[^']*'", "…", str(record.args[0]))[:80]] += 1
+
+    logger = logging.getLogger("backend.graphql.compiler")
+    handler, level = Reasons(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        check()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    print("\n".join(f"  not compiled ({n}): {reason}" for reason, n in reasons.most_common(8)))
+    share = stats["compiled"] / stats["queries"]
+    print(f"\ncompiler equivalence: {stats['queries']} queries, {stats['compiled']} compiled "
+          f"({share:.0%})")  # fmt: skip
+    assert stats["queries"] >= COMPILER_EQUIVALENCE_EXAMPLES
+    assert share >= COMPILED_FLOOR
