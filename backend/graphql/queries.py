@@ -11,12 +11,12 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
-from django.db.models import Count, Expression, IntegerField, Model, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from strawberry_django.optimizer import optimize
 
 from backend.graphql.connection import CountedConnection
-from backend.graphql.inputs import ValidityFilter, apply_validity, order_by_fields
+from backend.graphql.inputs import Sort, ValidityFilter, apply_validity, order_by_fields
 from backend.graphql.permissions import HasPerm
 
 
@@ -28,16 +28,17 @@ def versioned_connection(
     order_input: type,
     apply: Callable[[QuerySet, Any], QuerySet],
     plural: str,
-    default_order: tuple[str | Expression, ...],
-    order_expressions: Mapping[str, Expression] | None = None,
+    default_order: tuple[str, ...],
+    order_expressions: Mapping[str, Sort] | None = None,
     default_order_name: str,
 ) -> Any:
     """A root connection field over ``model``'s rows as ``node`` (a ``GuardedNode``,
     whose ``view_permission`` guards the field).
 
     Arguments of the field: ``filter`` (``filter_input``, applied by ``apply(queryset,
-    filter)``), ``orderBy`` (a list of ``order_input``, default ``default_order``;
-    ``order_expressions`` maps an order field to the expression it sorts by) and
+    filter)``), ``orderBy`` (a list of ``order_input``, then the fields of
+    ``default_order`` not named; ``order_expressions`` maps an order field to its
+    :class:`~backend.graphql.inputs.Sort`: what its cursor holds and sorts by) and
     ``validity`` (current rows by default). ``plural`` and ``default_order_name`` word
     the descriptions ("locations", "code").
     """
