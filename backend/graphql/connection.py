@@ -54,7 +54,7 @@ def asks_for(selections: Sequence[Selection], *path: str) -> bool:
     return False
 
 
-def _info_asks_for(info: strawberry.Info, *path: str) -> bool:
+def info_asks_for(info: strawberry.Info, *path: str) -> bool:
     return any(asks_for(field.selections, *path) for field in info.selected_fields)
 
 
@@ -85,33 +85,67 @@ def _nullable(model: type[Model], value: Any) -> bool:
     return False
 
 
+def _own_column(model: type[Model], value: Any) -> Field | None:
+    """The model's own concrete field ``value`` names (``F("code")``, ``F("pk")``)."""
+    if not isinstance(value, F) or "__" in value.name:
+        return None
+    if value.name == "pk":
+        return model._meta.pk
+    try:
+        field = model._meta.get_field(value.name)
+    except FieldDoesNotExist:
+        return None
+    return field if field.concrete and not field.is_relation else None
+
+
+def _undeferred(queryset: QuerySet, names: list[str]) -> QuerySet:
+    """``queryset`` with the fields ``names`` loaded even if ``only``/``defer`` left them
+    out (the optimizer loads only what the query selects)."""
+    fields, defer = queryset.query.deferred_loading
+    if defer and fields & set(names):
+        return queryset.defer(None).defer(*(fields - set(names)))
+    if not defer and fields and not set(names) <= fields:
+        return queryset.only(*(fields | set(names)))
+    return queryset
+
+
 @dataclass
 class Keyed:
-    """A queryset annotated with its order keys' values, and how to read cursors of it.
+    """A queryset reading its order keys' values, and how to read cursors of it.
 
-    ``queryset``: the rows with ``_cursor_<i>`` annotations (the primary key is read as
-    it is). ``keys``: the effective order. ``columns``: per key, the row's value as an
-    expression, its field (the type) and whether it may be NULL.
+    ``queryset``: the rows, each key's value loaded: a column of the model itself as
+    it is (never deferred), any other value as a ``_cursor_<i>`` annotation (Django's
+    sliced prefetch loses an annotation that repeats a selected column). ``keys``: the
+    effective order. ``columns``: per key, the row's value as an expression, its field
+    (the type) and whether it may be NULL. ``attributes``: where each value is on a row.
     """
 
     queryset: QuerySet
     keys: list[cursors.Key]
     columns: list[tuple[F, Field, bool]]
+    attributes: list[str]
 
     @classmethod
     def of(cls, queryset: QuerySet) -> Keyed:
         keys = cursors.keys_of(queryset)
-        aliases = {f"_cursor_{i}": key.value for i, key in enumerate(keys) if not key.is_pk}
-        annotated = queryset.annotate(**aliases)
         model = queryset.model
-        columns = []
+        columns, attributes, aliases, loaded = [], [], {}, []
         for i, key in enumerate(keys):
-            if key.is_pk:
-                columns.append((F("pk"), model._meta.pk, False))
+            field = _own_column(model, key.value)
+            if field is not None:
+                columns.append((F(field.name), field, field.null))
+                attributes.append(field.attname)
+                loaded.append(field.name)
             else:
-                field = annotated.query.annotations[f"_cursor_{i}"].output_field
-                columns.append((F(f"_cursor_{i}"), field, _nullable(model, key.value)))
-        return cls(annotated, keys, columns)
+                aliases[f"_cursor_{i}"] = key.value
+                columns.append((F(f"_cursor_{i}"), None, _nullable(model, key.value)))
+                attributes.append(f"_cursor_{i}")
+        queryset = _undeferred(queryset, loaded).annotate(**aliases)
+        columns = [
+            (row, field or queryset.query.annotations[row.name].output_field, nullable)
+            for row, field, nullable in columns
+        ]
+        return cls(queryset, keys, columns, attributes)
 
     def decode(self, cursor: str, argument: str) -> list[Any]:
         """The key values of ``cursor``; ``UserInputError`` when it does not fit."""
@@ -128,9 +162,7 @@ class Keyed:
 
     def cursor(self, row: Model) -> str:
         """The cursor of a row read from :attr:`queryset`."""
-        return cursors.encode(
-            [getattr(row, "pk" if key.is_pk else f"_cursor_{i}") for i, key in enumerate(self.keys)]
-        )
+        return cursors.encode([getattr(row, name) for name in self.attributes])
 
 
 def check_page_size(first: int | None, last: int | None) -> int | None:
@@ -161,6 +193,15 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
     the argument; nothing is truncated silently.
     """
 
+    #: The total when it is already known (a nested connection's parent counted it).
+    known_total: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="Total quantity of existing nodes.")
+    def total_count(self) -> int | None:
+        if self.known_total is not None:
+            return self.known_total
+        return DjangoListConnection.total_count(self)
+
     @classmethod
     def resolve_connection(
         cls,
@@ -181,7 +222,7 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
         after_values = None if after is None else keyed.decode(after, "after")
         before_values = None if before is None else keyed.decode(before, "before")
         config = get_queryset_config(nodes)
-        if config.optimized and _info_asks_for(info, "totalCount"):
+        if config.optimized and info_asks_for(info, "totalCount"):
             # The count travels with the page, read back by totalCount from the first
             # node; the empty page's fallback counts ``nodes``.
             keyed.queryset = keyed.queryset.annotate(_strawberry_total_count=count_subquery(nodes))
@@ -200,11 +241,11 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
         if before_values is not None:
             page = page.filter(keyed.beyond(before_values, backward=True))
         checks = {}  # pageInfo's existence tests, as subqueries of the page query
-        if after_values is not None and _info_asks_for(info, "pageInfo", "hasPreviousPage"):
+        if after_values is not None and info_asks_for(info, "pageInfo", "hasPreviousPage"):
             checks["_rows_before"] = keyed.queryset.filter(
                 keyed.beyond(after_values, backward=True, inclusive=True)
             )
-        if before_values is not None and _info_asks_for(info, "pageInfo", "hasNextPage"):
+        if before_values is not None and info_asks_for(info, "pageInfo", "hasNextPage"):
             checks["_rows_after"] = keyed.queryset.filter(
                 keyed.beyond(before_values, inclusive=True)
             )
@@ -226,6 +267,32 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
                 return False
             return getattr(rows[0], name) if rows else checks[name].exists()
 
+        return cls.of_rows(
+            rows,
+            keyed=keyed,
+            info=info,
+            has_previous=(more if backward else more_before) or exists("_rows_before"),
+            has_next=(not backward and more) or exists("_rows_after"),
+            nodes=nodes,
+            **kwargs,
+        )
+
+    @classmethod
+    def of_rows(
+        cls,
+        rows: Sequence[Model],
+        *,
+        keyed: Keyed,
+        info: strawberry.Info,
+        has_previous: bool,
+        has_next: bool,
+        nodes: QuerySet,
+        total: int | None = None,
+        **kwargs: Any,
+    ) -> CountedConnection:
+        """The connection of a page already read: ``rows`` (read from
+        ``keyed.queryset``, in order), ``pageInfo``'s two answers, ``nodes`` (what
+        ``totalCount`` counts unless ``total`` is given)."""
         edge_class = resolve_edge_class(cls)
         edges = [
             edge_class(cursor=keyed.cursor(row), node=cls.resolve_node(row, info=info, **kwargs))
@@ -234,7 +301,7 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
         page_info = PageInfo(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
-            has_previous_page=(more if backward else more_before) or exists("_rows_before"),
-            has_next_page=(not backward and more) or exists("_rows_after"),
+            has_previous_page=has_previous,
+            has_next_page=has_next,
         )
-        return cls(edges=edges, page_info=page_info, nodes=nodes)
+        return cls(edges=edges, page_info=page_info, nodes=nodes, known_total=total)

@@ -91,6 +91,19 @@ def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
     )(resolve)
 
 
+def count_of(rows: QuerySet, link: str) -> Coalesce:
+    """How many of ``rows`` point at the outer query's row through their field ``link``:
+    a correlated ``SELECT COUNT(*)`` (0 when none), to annotate the parents with."""
+    counted = (
+        rows.filter(**{link: OuterRef("pk")})
+        .order_by()
+        .values(link)
+        .annotate(_n=Count("pk"))
+        .values("_n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def related_count(
     name: str,
     queryset: Callable[[], QuerySet],
@@ -109,16 +122,8 @@ def related_count(
     by a query of its own.
     """
 
-    def expression(info: strawberry.Info) -> Subquery:
-        counted = (
-            queryset()
-            .filter(**{link: OuterRef("pk")})
-            .order_by()
-            .values(link)
-            .annotate(_n=Count("pk"))
-            .values("_n")
-        )
-        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    def expression(info: strawberry.Info) -> Coalesce:
+        return count_of(queryset(), link)
 
     def resolve(root: strawberry.Parent[Model]) -> int:
         value = getattr(root, name, None)
