@@ -16,16 +16,15 @@ median and best wall time in ms, SQL queries, rows deleted.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.cambodia_bench import setup  # noqa: E402
 
 
 class Rollback(Exception):
@@ -33,33 +32,19 @@ class Rollback(Exception):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="runs per variant (default 5)")
-    parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
-    args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
+    args, user = setup(__doc__.splitlines()[0])
     from django.db import connection, transaction
 
     from backend.versioning import References
     from modules.location import services
     from modules.location.models import Location
 
-    call_command("migrate", verbosity=0)
-    if not (args.reuse and Location.objects.exists()):
-        call_command("load_cambodia", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-        call_command("generate_payers", "--seed", "42", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    user, _ = User.objects.get_or_create(username="bench", is_superuser=True)
     regions = Location.objects.current().filter(type="R")
     region = max(regions, key=lambda r: Location.objects.current().below(r.uuid).count())
     size = Location.objects.current().below(region.uuid).count() + 1
-    Payer = django.apps.apps.get_model("payer", "Payer")
+    from django.apps import apps
+
+    Payer = apps.get_model("payer", "Payer")
     payers = Payer.objects.current().filter(location__path__startswith=region.path).count()
     print(
         f"{connection.vendor}: region {region.code} {region.name}: {size} locations, "

@@ -286,7 +286,7 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
         info: strawberry.Info,
         has_previous: bool,
         has_next: bool,
-        nodes: QuerySet,
+        nodes: QuerySet | None,
         total: int | None = None,
         **kwargs: Any,
     ) -> CountedConnection:

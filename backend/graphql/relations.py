@@ -9,6 +9,7 @@ Each comes as a plain list (:func:`prefetched_list`) and as a Relay connection w
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
@@ -118,6 +119,9 @@ def prefetched_connection(
     """
     attribute, total, earlier = (f"_page_{relation}{end}" for end in ("", "_total", "_earlier"))
 
+    # the field's order (its keys, how cursors are read), the same for every parent
+    order = functools.cache(lambda: Keyed.of(queryset()))
+
     def rows_of(parent: Any) -> QuerySet:
         rows = queryset()
         return rows.filter(**{_link(rows.model, relation): parent})
@@ -166,28 +170,28 @@ def prefetched_connection(
         if isinstance(connection, StrawberryOptional):
             connection = connection.of_type
         rows = getattr(root, attribute, None)
-        nodes = rows_of(root)
         if rows is None:  # not prefetched: this parent's rows, paged like a root field
+            nodes = rows_of(root)
             return connection.resolve_connection(nodes, info=info, first=first, after=after)
         first = check_page_size(first, None)
-        keyed = Keyed.of(queryset())
-        earlier_rows = getattr(root, earlier, None)
+        keyed, earlier_rows = order(), getattr(root, earlier, None)
         asks = info_asks_for(info, "pageInfo", "hasPreviousPage")
         if earlier_rows is None and after is not None and asks:
             values = keyed.decode(after, "after")
             earlier_rows = (
-                Keyed.of(nodes)
+                Keyed.of(rows_of(root))
                 .queryset.filter(keyed.beyond(values, backward=True, inclusive=True))
                 .exists()
             )
+        counted = getattr(root, total, None)
         return connection.of_rows(
             rows[:first],
             keyed=keyed,
             info=info,
             has_previous=bool(earlier_rows),
             has_next=len(rows) > first,
-            nodes=nodes,
-            total=getattr(root, total, None),
+            nodes=rows_of(root) if counted is None else None,
+            total=counted,
         )
 
     return strawberry_django.field(
