@@ -240,3 +240,14 @@ def test_nested_first_is_multiplied_into_the_estimate(gql):
     # bottom (and the 220 objects above, the 111 connections)
     assert message.startswith("This request could return up to 2,331 objects; the limit is 1,000.")
     assert "errors" not in gql.post(query % 4)
+
+
+def test_the_core_guards_a_connection_of_another_modules_nodes():
+    # a module's connection field on another module's type gets the view permission of
+    # its nodes' module, as a list field does (backend.graphql.schema.guard_foreign_fields)
+    from backend.graphql.schema import named_types
+    from modules.payer.graphql.types import LocationPayers, PayerNode
+
+    fields = LocationPayers.__strawberry_definition__.fields
+    field = next(f for f in fields if f.name == "payers_connection")
+    assert PayerNode in list(named_types(field))
