@@ -3,7 +3,11 @@
 :func:`setup` reads ``--repeat`` and ``--reuse``, sets Django up on ``DATABASE_URL`` (a
 temporary SQLite file without it), migrates, loads ``load_cambodia`` and ``generate_payers
 --seed 42`` (unless ``--reuse`` finds locations), refreshes PostgreSQL's planner
-statistics, and returns the arguments and a superuser ``bench``.
+statistics, and returns the arguments and a superuser ``bench``. Run on its own, it
+prepares such a database ahead of the benchmarks:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_paging \\
+        .venv/bin/python scripts/cambodia_bench.py
 """
 
 from __future__ import annotations
@@ -40,3 +44,14 @@ def setup(description: str) -> tuple[argparse.Namespace, Any]:
             cursor.execute("ANALYZE")
     user, _ = User.objects.get_or_create(username="bench", is_superuser=True)
     return args, user
+
+
+if __name__ == "__main__":  # prepares a benchmark database ahead of the benchmarks
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    setup(__doc__.splitlines()[0])
+    from modules.location.models import Location
+
+    print(f"{Location.objects.current().count()} current locations loaded.")
