@@ -19,9 +19,9 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/modules -type f -not -pat
 	frontend/vite.config.ts frontend/codegen.ts frontend/tsconfig.json schema.graphql
 
 
-.PHONY: run test install lint schema demo-data check-schema clean federation-tools supergraph \
+.PHONY: run port-free test install lint schema demo-data check-schema clean federation-tools supergraph \
 	check-supergraph schema-changes gateway bench-import bench lock check-lock bench-attack \
-	bench-faults frontend frontend-test bench-frontend bench-surfaces
+	bench-faults frontend frontend-test bench-frontend bench-surfaces bench-read profile-request
 
 # Every Python package comes from the hashed lock (requirements/dev.txt: the runtime, the
 # demo data, tracing, the dev and bench tools); the project itself is then installed
@@ -60,7 +60,11 @@ demo-data: $(STAMP)
 		*) echo "payer module not active: no demo payers" ;; esac
 	DEBUG=true $(BIN)/python manage.py create_demo_user
 
-run: frontend demo-data
+# Before the loaders: a port already in use (a second `make run`) stops here, in a second.
+port-free:
+	@$(PYTHON) -c "import socket, sys; s = socket.socket(); sys.exit(0 if s.connect_ex(('$(HOST)', $(PORT))) else 'Port $(PORT) on $(HOST) is in use (another make run?): stop it or use make run PORT=8001.')"
+
+run: port-free frontend demo-data
 	@echo "Serving http://$(HOST):$(PORT)/ (the frontend; GraphiQL at /graphql); Ctrl-C stops."
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -147,3 +151,16 @@ bench-faults: $(BENCH_STAMP)
 SURFACES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_surfaces
 bench-surfaces: $(BENCH_STAMP)
 	$(BIN)/python scripts/bench_surfaces.py --database-url $(SURFACES_DATABASE_URL) $(BENCH_ARGS)
+
+# Side by side with PostGraphile, graphene and the SQL floor (README "Side by side"): the
+# bench of ../shared/bench, copied to BENCH_DIR (default /tmp/bench), with the product slot
+# filled by this checkout. BENCH_READ_ARGS go to its run.py, e.g. "--servers product".
+bench-read: $(STAMP)
+	scripts/bench_read.sh $(BENCH_READ_ARGS)
+
+# Where one small request's time goes, in the process (scripts/profile_request.py):
+# PROFILE_DATABASE_URL names a database holding the bench data and its read token.
+PROFILE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_product
+profile-request: $(STAMP)
+	DATABASE_URL=$(PROFILE_DATABASE_URL) DEBUG=false SECRET_KEY=profile-only LOG_LEVEL=WARNING \
+		$(BIN)/python scripts/profile_request.py $(PROFILE_ARGS)

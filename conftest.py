@@ -51,13 +51,30 @@ class GraphQLClient:
         return [e["message"] for e in result["errors"]]
 
 
+#: The global right of district rights (the location module's): users made by
+#: ``make_user`` hold it unless the test gives them districts.
+ALL_DISTRICTS = "location.all_districts"
+
+
 @pytest.fixture
 def make_user(db):
-    """Create a user holding the given permissions (``"app_label.codename"``)."""
+    """Create a user holding the given permissions (``"app_label.codename"``).
+
+    District rights: without ``districts`` the user also holds the global right (the
+    tests of model permissions see every row); with ``districts`` (location rows) the
+    user is attached to them instead (``location.UserDistrict``, valid from now on).
+    """
+    from django.apps import apps
     from django.contrib.auth.models import Permission, User
 
-    def make(username: str, *permissions: str, superuser: bool = False) -> User:
+    def make(username: str, *permissions: str, superuser: bool = False, districts=None) -> User:
         user = User.objects.create_user(username, password=None, is_superuser=superuser)
+        if districts is None:
+            permissions = (*permissions, ALL_DISTRICTS)
+        for district in districts or ():
+            apps.get_model("location", "UserDistrict").objects.create(
+                user=user, location=district, validity_from="2000-01-01T00:00:00Z"
+            )
         for permission in permissions:
             app_label, codename = permission.split(".")
             user.user_permissions.add(
@@ -70,13 +87,16 @@ def make_user(db):
 
 @pytest.fixture
 def gql_as(make_user):
-    """A GraphQL client logged in (Django session) as a user with these permissions."""
+    """A GraphQL client logged in (Django session) as a user with these permissions
+    (and ``districts``, as :func:`make_user`)."""
     from django.test import Client
 
-    def client_for(*permissions: str, superuser: bool = False, username: str = "") -> GraphQLClient:
+    def client_for(
+        *permissions: str, superuser: bool = False, username: str = "", districts=None
+    ) -> GraphQLClient:
         name = username or f"user{len(permissions)}{int(superuser)}{id(permissions)}"
         client = Client()
-        client.force_login(make_user(name, *permissions, superuser=superuser))
+        client.force_login(make_user(name, *permissions, superuser=superuser, districts=districts))
         return GraphQLClient(client)
 
     return client_for
@@ -147,9 +167,26 @@ def make_chains(db):
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_auth_between_tests():
+    """Each test starts with an empty authentication cache (``backend.auth_cache``): the
+    rows of one test are gone in the next, whose new rows may reuse their ids."""
+    from django.core.cache import caches
+
+    caches["auth"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _legacy_reports_in_tmp(settings, tmp_path_factory):
     """``import_legacy`` writes its report file (on SQLite) into a temporary folder."""
     settings.LEGACY_REPORT_DIR = str(tmp_path_factory.mktemp("legacy-reports"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fan_outs():
+    """Each test reads the row statistics of the node estimate from its own data."""
+    from backend.graphql.row_estimate import forget_fan_outs
+
+    forget_fan_outs()
 
 
 def fake_module(label: str, **manifest: object) -> SimpleNamespace:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from oauth2_provider.models import get_application_model
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 
@@ -65,3 +66,19 @@ def require_scope(request: Any, scope: str) -> None:
             f"The bearer token's scope does not include {scope!r} "
             f"(it has: {' '.join(sorted(scopes)) or 'none'})."
         )
+
+
+def save_client_application(client_id: str, secret: str, owner: Any, name: str) -> Any:
+    """Create or reset the OAuth2 application ``client_id``: confidential, the
+    client-credentials grant, acting for ``owner`` (a user), its secret ``secret``
+    (stored hashed). Returns the saved application."""
+    application_model = get_application_model()
+    application = application_model.objects.filter(client_id=client_id).first()
+    application = application or application_model(client_id=client_id)
+    application.name = name
+    application.user = owner
+    application.client_type = application_model.CLIENT_CONFIDENTIAL
+    application.authorization_grant_type = application_model.GRANT_CLIENT_CREDENTIALS
+    application.client_secret = secret  # hashed on save
+    application.save()
+    return application

@@ -14,10 +14,12 @@ class CoreConfig(AppConfig):
         from django.contrib import admin
 
         from backend import deployment  # noqa: F401 (registers its system check)
+        from backend.auth_cache import forget_cached_auth_on_changes
         from backend.graphql.schema import get_schema
         from backend.registry import active_modules, check_manifests
 
         check_manifests()
+        forget_cached_auth_on_changes()
         for module in active_modules():
             for label, admin_class in module.manifest.admin.items():
                 admin.site.register(apps.get_model(label), admin_class)

@@ -78,6 +78,21 @@ class Samples:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """How a model's rows sit in the location tree, for district rights
+    (:mod:`backend.rights`): ``Manifest.placement`` maps a model label to one.
+
+    ``field``: the foreign key from a row to the location it is placed at (the payer's
+    ``"location"``). ``node=True``: the rows are the tree's own locations, placed by their
+    own position, and ``field`` is the link to the parent (``Placement("parent",
+    node=True)``). A model without a placement is not restricted by districts.
+    """
+
+    field: str
+    node: bool = False
+
+
+@dataclass(frozen=True)
 class Manifest:
     """Everything one module contributes; the core reads nothing else.
 
@@ -99,7 +114,9 @@ class Manifest:
     when rows of that model are deleted (one row, or a subtree at once): it refuses, or
     deletes or reassigns the module's rows referring to them, as the caller chose
     (``backend.versioning.soft_delete_many``). ``lookups``: name -> callable other modules
-    use as ``lookup("<label>.<name>")`` (e.g. location's ``subtree``).
+    use as ``lookup("<label>.<name>")`` (e.g. location's ``subtree``). ``placement``: model
+    label -> :class:`Placement`, how the module's rows sit in the location tree (district
+    rights restrict every read and write of them, :mod:`backend.rights`).
 
     Other surfaces: ``fhir``: the module's FHIR R4 resources
     (:class:`backend.fhir.FhirResource` instances), served at ``/fhir/<type>``.
@@ -123,6 +140,7 @@ class Manifest:
     delete_guards: Mapping[str, DeleteGuard] = field(default_factory=dict)
     delete_handlers: Mapping[str, DeleteHandler] = field(default_factory=dict)
     lookups: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    placement: Mapping[str, Placement] = field(default_factory=dict)
     fhir: Sequence[Any] = ()
     jsonapi: Sequence[Any] = ()
     jsonapi_relationships: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -217,8 +235,8 @@ def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
     """Check every manifest; raise ImproperlyConfigured naming each module and problem.
 
     Refused: a missing requirement, an unknown or inactive model label in ``admin``,
-    ``delete_guards`` or ``delete_handlers``, an owned type without a view permission, a
-    lookup name published twice. (Field-name clashes and unknown extension targets are
+    ``delete_guards``, ``delete_handlers`` or ``placement``, an owned type without a view
+    permission, a lookup name published twice. (Field-name clashes and unknown extension targets are
     refused when the schema is built, :func:`backend.graphql.schema.splice_extensions`.)
     """
     modules = active_modules() if modules is None else modules
@@ -227,7 +245,12 @@ def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
     problems: list[str] = []
     for module in modules:
         manifest = module.manifest
-        for label in (*manifest.admin, *manifest.delete_guards, *manifest.delete_handlers):
+        for label in (
+            *manifest.admin,
+            *manifest.delete_guards,
+            *manifest.delete_handlers,
+            *manifest.placement,
+        ):
             problem = _model_label_problem(label, active)
             if problem:
                 problems.append(f"module {module.label!r}: {problem}")

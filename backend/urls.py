@@ -49,5 +49,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
 ]
 
-# Outside DEBUG, an unhandled error answers JSON (503 with Retry-After for a database fault).
+# Outside DEBUG, an unhandled error answers JSON (503 with Retry-After for a database fault);
+# a path unknown under /graphql or /api/ answers in that API's error format.
 handler500 = "backend.views.server_error"
+handler404 = "backend.not_found.not_found"

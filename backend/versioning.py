@@ -2,7 +2,8 @@
 
 Every module's model subclasses :class:`VersionedModel`, which gives it ``uuid``,
 ``validity_from``, ``validity_to``, ``legacy`` (a self-reference stored in the legacy
-column ``legacy_id``, reverse name ``history``) and ``audit_user_id``, and the queryset
+column ``legacy_id``, reverse name ``history``), ``audit_user`` and
+``legacy_audit_user_id`` (who made the version, here or in the legacy database), and the queryset
 :class:`VersionedQuerySet` (``current()``, ``history()``, ``valid_at()``): the one
 definition of "current". The rules, from openIMIS (``tblLocations``/``tblPayer``, and
 the design brief §5):
@@ -28,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -55,13 +57,50 @@ class VersionedQuerySet(models.QuerySet):
         )
 
 
+def audit_user_field() -> models.ForeignKey:
+    """``audit_user``: the user of this installation who made a version (column
+    ``audit_user_id``). ``PROTECT``: a user who changed data is deactivated, not deleted,
+    so no version loses its author (openIMIS keeps its users the same way)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="audit_user_id",
+        help_text="The user of this installation who made this version; null for imported rows.",
+    )
+
+
+def legacy_audit_user_field() -> models.IntegerField:
+    """``legacy_audit_user_id``: the legacy ``AuditUserID`` of an imported version, the id
+    of a user of the legacy openIMIS database, never resolved to a user here."""
+    return models.IntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "AuditUserID of an imported version: a user id of the legacy openIMIS database, "
+            "not of this installation; null for changes made here."
+        ),
+    )
+
+
+def audit(user_id: int | None) -> dict[str, int | None]:
+    """The audit fields of a version made here by the user with id ``user_id``: its
+    ``audit_user_id``, and no legacy ``AuditUserID``."""
+    return {"audit_user_id": user_id, "legacy_audit_user_id": None}
+
+
 class VersionedModel(models.Model):
     """Abstract base of every module's model: the openIMIS history columns.
 
     Legacy columns: ``ValidityFrom``, ``ValidityTo``, ``LegacyId``, ``AuditUserId``. The
     current row has ``validity_to`` NULL; a history row has it set and ``legacy`` pointing
     at its current row (no database constraint: legacy exports are imported as they
-    are, validated by ``import_legacy``).
+    are, validated by ``import_legacy``). Who made a version is kept apart by origin:
+    ``audit_user`` for a change made here (a user of this installation),
+    ``legacy_audit_user_id`` for an imported row (the legacy ``AuditUserID``, a user of
+    the legacy database); at most one of them is set.
     """
 
     uuid = models.UUIDField(
@@ -86,9 +125,8 @@ class VersionedModel(models.Model):
         related_name="history",
         help_text="On a history row, the current row it is a version of (LegacyId).",
     )
-    audit_user_id = models.IntegerField(
-        null=True, blank=True, help_text="Id of the user who made this change (AuditUserId)."
-    )
+    audit_user = audit_user_field()
+    legacy_audit_user_id = legacy_audit_user_field()
 
     objects = VersionedQuerySet.as_manager()
 
@@ -152,15 +190,14 @@ def update(row: models.Model, changes: Mapping[str, Any], *, user_id: int | None
     memory), keeping its history.
 
     ``changes`` maps field names to new values. Stores the history row first, then saves
-    the new values with ``validity_from`` = now and ``audit_user_id`` = ``user_id``.
-    Returns the row read back from the database.
+    the new values with ``validity_from`` = now and the audit fields of ``user_id``
+    (:func:`audit`). Returns the row read back from the database.
     """
     now = timezone.now()
     store_history(row, now=now)
-    for name, value in changes.items():
+    for name, value in {**changes, **audit(user_id)}.items():
         setattr(row, name, value)
     row.validity_from = now
-    row.audit_user_id = user_id
     row.save()
     return type(row)._default_manager.get(pk=row.pk)
 
@@ -172,8 +209,8 @@ def update_many(
 
     ``rows``: a queryset of current rows (locked here, ``SELECT … FOR UPDATE``);
     ``changes``: field name -> new value. Stores one history row per row (one INSERT),
-    then sets the changes, ``validity_from`` = ``now`` (default: now) and
-    ``audit_user_id`` in one UPDATE. Returns the number of rows changed.
+    then sets the changes, ``validity_from`` = ``now`` (default: now) and the audit
+    fields of ``user_id`` in one UPDATE. Returns the number of rows changed.
     """
     now = now or timezone.now()
     locked = list(rows.current().select_for_update().order_by("pk"))
@@ -196,7 +233,7 @@ def update_many(
         ]
     )
     return model._default_manager.filter(pk__in=[row.pk for row in locked]).update(
-        **changes, validity_from=now, audit_user_id=user_id
+        **changes, validity_from=now, **audit(user_id)
     )
 
 
@@ -288,4 +325,4 @@ def soft_delete_many(
             objections += [error for row in locked for error in guard(row) or ()]
     if objections:
         raise ValidationFailed(objections)
-    return rows.update(validity_to=plan.now, audit_user_id=user_id)
+    return rows.update(validity_to=plan.now, **audit(user_id))

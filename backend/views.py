@@ -17,6 +17,7 @@ import base64
 import json
 import logging
 import sys
+from typing import Any
 from urllib.parse import unquote
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -36,6 +37,7 @@ from oauth2_provider.views import TokenView
 from strawberry.django.views import GraphQLView
 from strawberry.types import ExecutionResult
 
+from backend.auth_cache import cached_token_user
 from backend.errors import is_database_fault
 from backend.graphql.error_logging import (
     BAD_USER_INPUT,
@@ -171,22 +173,29 @@ def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
 _TOO_DEEP = "The request nests lists and objects too deeply (GRAPHQL_MAX_INPUT_DEPTH)."
 
 
-def _token_user(request: HttpRequest):
-    """The user a valid bearer token acts for, or None.
+def _verified_token(request: HttpRequest) -> tuple[Any, Any]:
+    """``(user, access token)`` of the request's valid bearer token, or ``(None, None)``.
 
     A token of the authorization-code or password grant acts for its user; a
     client-credentials token (no user, RFC 6749 §4.4) acts for the user who owns the
     OAuth2 application (a service account), and is refused when the application has none.
+    An inactive user is refused.
     """
     valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
     if not valid:
-        return None
+        return None, None
     user = oauth_request.user or oauth_request.access_token.application.user
     if user is None or not user.is_active:
-        return None
-    # the token's scopes ("read", "write") bound what it may do: see permissions.authorize
-    request.oauth_scopes = frozenset(oauth_request.access_token.scope.split())
-    return user
+        return None, None
+    return user, oauth_request.access_token
+
+
+def _token_user(request: HttpRequest):
+    """The user a valid bearer token acts for, or None; sets ``request.oauth_scopes``
+    (the token's scopes, "read" and "write", bound what it may do: see
+    :func:`backend.permissions.has_permission`). Cached for ``AUTH_CACHE_SECONDS``
+    (:mod:`backend.auth_cache`)."""
+    return cached_token_user(request, _bearer_token(request) or "", _verified_token)
 
 
 @method_decorator(csrf_exempt, name="dispatch")

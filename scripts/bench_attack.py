@@ -20,7 +20,6 @@ Linux only (``/proc``). ``python scripts/bench_attack.py --help`` for the option
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import os
@@ -40,11 +39,13 @@ from bench_api import (
     CLIENT_ID,
     CLIENT_SECRET,
     ROOT,
+    benchmark_parser,
     fetch_token,
     machine,
     prepare_database,
     service_account,
-    start_server,
+    serving,
+    write_report,
 )
 
 CPU_BOUND_MS, RSS_BOUND_MB = 100, 20
@@ -488,10 +489,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_attack")
-    parser.add_argument("--reuse", action="store_true", help="keep the database if it exists")
-    parser.add_argument("--payers", type=int, default=500)
+    parser = benchmark_parser(__doc__, "bench_attack", payers=500)
     parser.add_argument("--port", type=int, default=18311)
     parser.add_argument("--repeat", type=int, default=3, help="sends of each input (worst kept)")
     parser.add_argument("--only", default="", help="comma-separated item numbers")
@@ -513,9 +511,8 @@ def main() -> None:
     service_account()
     ids = read_ids(args.database_url)
 
-    server = start_server(env, args.port, 2)
     rows = []
-    try:
+    with serving(env, args.port, 2) as server:
         ctx = prepare_accounts(ids, args.port)
         ctx["database_url"] = args.database_url
         ctx["base_url"] = f"http://127.0.0.1:{args.port}"
@@ -560,9 +557,6 @@ def main() -> None:
                     f"{row['code'] or '-':<22} {row['cpu_ms']:>7} ms {worst_rss:>6} MB",
                     flush=True,
                 )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     # nothing the attacks sent may have been written
     after = read_ids(args.database_url)["rows"]
@@ -574,10 +568,7 @@ def main() -> None:
         "rows_before_after": [list(ids["rows"]), list(after)],
         "results": rows,
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print()
+    out = write_report(report, args.out)
     print(table(rows))
     print(f"\nLocation and payer rows before/after: {ids['rows']} / {after}. Written to {out}.")
     if not all(r["within_bound"] for r in rows):

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.cambodia_bench import setup  # noqa: E402
+from scripts.lib.cambodia_bench import cambodia_database  # noqa: E402
 
 
 class Rollback(Exception):
@@ -32,18 +32,19 @@ class Rollback(Exception):
 
 
 def main() -> None:
-    args, user = setup(__doc__.splitlines()[0])
+    args = cambodia_database(__doc__, repeat=5)
+    from django.apps import apps
+    from django.contrib.auth.models import User
     from django.db import connection, transaction
 
     from backend.versioning import References
     from modules.location import services
     from modules.location.models import Location
 
+    user, _ = User.objects.get_or_create(username="bench", is_superuser=True)
     regions = Location.objects.current().filter(type="R")
     region = max(regions, key=lambda r: Location.objects.current().below(r.uuid).count())
     size = Location.objects.current().below(region.uuid).count() + 1
-    from django.apps import apps
-
     Payer = apps.get_model("payer", "Payer")
     payers = Payer.objects.current().filter(location__path__startswith=region.path).count()
     print(

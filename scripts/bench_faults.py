@@ -38,7 +38,7 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api import ROOT, fetch_token, machine, service_account, start_server
+from bench_api import ROOT, fetch_token, machine, service_account, serving
 from bench_attack import server_env, workers
 
 READ_PAGE = """{ locations(first: 50, filter: {type: VILLAGE}) {
@@ -196,10 +196,9 @@ def main() -> None:
         service.user_permissions.add(Permission.objects.get(codename=codename))
     ctx = {"payers": payers, "municipality": str(municipality)}
 
-    server = start_server(env, args.port, 2)
     tally = Tally()
     events = []
-    try:
+    with serving(env, args.port, 2) as server:
         token = fetch_token(args.port)
         base = f"http://127.0.0.1:{args.port}"
         start = time.monotonic()
@@ -221,9 +220,6 @@ def main() -> None:
         events.append(f"{time.monotonic() - start:.0f} s: killed gunicorn worker {victim.pid}")
         for thread in threads:
             thread.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     found = verify(args.database_url, tally)
     failures = {k: v for k, v in tally.outcomes.items() if k != "ok"}

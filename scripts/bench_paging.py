@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.cambodia_bench import setup  # noqa: E402
+from scripts.lib.cambodia_bench import cambodia_database  # noqa: E402
 
 WALK = """query ($after: String) { locations(first: 1000, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } edges { node { uuid code name type } } } }"""
@@ -37,7 +37,8 @@ NESTED = """query ($first: Int!) { locations(filter: {type: DISTRICT}, first: 10
 
 
 def main() -> None:
-    args, user = setup(__doc__.splitlines()[0])
+    args = cambodia_database(__doc__, repeat=5)
+    from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
@@ -45,6 +46,10 @@ def main() -> None:
     from backend.graphql.connection import count_subquery
     from modules.location.models import Location
 
+    if connection.vendor == "postgresql":  # the planner's statistics of the loaded rows
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    user, _ = User.objects.get_or_create(username="bench", is_superuser=True)
     client = Client()
     client.force_login(user)
 

@@ -21,8 +21,6 @@ Prints a table and writes ``--out`` (default ``bench/surfaces.json``).
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import os
 import sys
@@ -158,14 +156,7 @@ def count_queries(surface: Surface, token: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default="postgres://postgres@127.0.0.1:5432/bench_surfaces",
-        help="PostgreSQL database of the benchmark (dropped and rebuilt unless --reuse)",
-    )
-    parser.add_argument("--reuse", action="store_true", help="keep the database if it exists")
-    parser.add_argument("--payers", type=int, default=5000)
+    parser = bench_api.benchmark_parser(__doc__, "bench_surfaces", payers=5000)
     parser.add_argument("--port", type=int, default=18400)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=8.0)
@@ -194,9 +185,8 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     bench_api.service_account()
 
-    server = bench_api.start_server(env, args.port, args.workers)
     results = []
-    try:
+    with bench_api.serving(env, args.port, args.workers):
         token = bench_api.fetch_token(args.port)
         base = f"http://127.0.0.1:{args.port}"
         headers = {"Authorization": f"Bearer {token}"}
@@ -235,9 +225,6 @@ def main() -> None:
                 }
                 results.append(result)
                 print(f"-- {surface.name}: {result}", flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -248,10 +235,7 @@ def main() -> None:
         f"requests or {args.seconds:g} s",
         "results": results,
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print()
+    out = bench_api.write_report(report, args.out)
     print("| surface | median ms | p95 ms | req/s (1 client) | SQL queries | response bytes |")
     print("|---|---:|---:|---:|---:|---:|")
     for r in results:

@@ -58,6 +58,19 @@ def base_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def manage(env: dict[str, str], *args: str, timeout: float = 600) -> None:
+    """Run ``manage.py args`` in the repository with the environment ``env``; raises
+    ``CalledProcessError`` (output captured) when it fails."""
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=timeout,
+        capture_output=True,
+    )
+
+
 def gunicorn_command(port: int, workers: int = 2) -> list[str]:
     """gunicorn serving the project's WSGI application on 127.0.0.1:``port``."""
     return [

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from modules.location.models import Location
+from modules.location.tests.trees import create_tree
 from modules.payer.models import Payer
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +26,10 @@ PAYERS = "/admin/payer/payer/"
 
 
 def staff(username: str, *permissions: str, superuser: bool = False) -> User:
+    """A staff user with these permissions and the global district right (the district
+    dimension of the admin: tests/test_district_rights.py)."""
     user = User.objects.create_user(username, password=None, is_staff=True, is_superuser=superuser)
-    for permission in permissions:
+    for permission in (*permissions, "location.all_districts"):
         app_label, codename = permission.split(".")
         user.user_permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
@@ -69,15 +72,11 @@ def tree() -> dict[str, Location]:
 
     One payer at R1 (Ultha co-op) and one at R2D1.
     """
-    r1 = Location.objects.create(code="R1", name="Ultha", type="R")
-    r2 = Location.objects.create(code="R2", name="Tahida", type="R")
-    d1 = Location.objects.create(code="R1D1", name="Rapta", type="D", parent=r1)
-    d2 = Location.objects.create(code="R2D1", name="Rajo", type="D", parent=r2)
-    w1 = Location.objects.create(code="R1D1W1", name="Achi", type="W", parent=d1)
-    v1 = Location.objects.create(code="R1D1W1V1", name="Rachla", type="V", parent=w1)
+    tree = create_tree("r1=R1 r2=R2 d1=R1D1 d2=R2D1 w1=R1D1W1 v1=R1D1W1V1")
+    r1, d2 = tree["r1"], tree["d2"]
     Payer.objects.create(name="Ultha co-op", type="C", location=r1, phone="")
     Payer.objects.create(name="Rajo council", type="L", location=d2)
-    return {"r1": r1, "r2": r2, "d1": d1, "d2": d2, "w1": w1, "v1": v1}
+    return tree
 
 
 def fresh(row):
@@ -92,35 +91,27 @@ def snapshot() -> list[tuple]:
     ]
 
 
-def location_form(location: Location | None = None, **changes) -> dict:
-    """The admin form's POST data for ``location`` (or an empty one), with ``changes``."""
-    data = {
-        "code": "",
-        "name": "",
-        "type": "",
-        "parent": "",
-        "male_population": "",
-        "female_population": "",
-        "other_population": "",
-        "families": "",
-    }
-    if location is not None:
-        for name in data:
-            value = getattr(location, "parent_id" if name == "parent" else name)
+def admin_form(row, names: list[str], foreign_key: str, **changes) -> dict:
+    """The admin form's POST data for ``row`` (or an empty one) over the field ``names``
+    (``foreign_key`` read as its ``_id``), with ``changes`` (None posts "")."""
+    data = dict.fromkeys(names, "")
+    if row is not None:
+        for name in names:
+            value = getattr(row, f"{name}_id" if name == foreign_key else name)
             data[name] = "" if value is None else value
     data.update({k: "" if v is None else v for k, v in changes.items()})
     return {**data, "_save": "Save"}
+
+
+def location_form(location: Location | None = None, **changes) -> dict:
+    names = ["code", "name", "type", "parent", "male_population", "female_population",
+             "other_population", "families"]  # fmt: skip
+    return admin_form(location, names, "parent", **changes)
 
 
 def payer_form(payer: Payer | None = None, **changes) -> dict:
     names = ["name", "type", "location", "address", "phone", "fax", "email"]
-    data = dict.fromkeys(names, "")
-    if payer is not None:
-        for name in names:
-            value = getattr(payer, "location_id" if name == "location" else name)
-            data[name] = "" if value is None else value
-    data.update({k: "" if v is None else v for k, v in changes.items()})
-    return {**data, "_save": "Save"}
+    return admin_form(payer, names, "location", **changes)
 
 
 def form_errors(response) -> dict[str, list[tuple[str, str]]]:

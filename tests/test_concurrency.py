@@ -17,37 +17,54 @@ from modules.location import services
 from modules.location.models import Location
 
 
+def one_after_the_other(first, second) -> None:
+    """Run ``first(holding)`` in a thread until it sets the event ``holding`` (it then
+    holds its row locks), then ``second()`` in another thread; wait for both (20 s
+    each). Each thread closes its database connections when it ends."""
+    holding = threading.Event()
+
+    def thread(target, *args) -> threading.Thread:
+        def run() -> None:
+            try:
+                target(*args)
+            finally:
+                connections.close_all()
+
+        return threading.Thread(target=run)
+
+    a = thread(first, holding)
+    a.start()
+    assert holding.wait(10)
+    b = thread(second)
+    b.start()
+    a.join(20)
+    b.join(20)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_updates_keep_both_histories():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
     user = User.objects.create_superuser("editor", password=None)
     location = Location.objects.create(code="R1", name="Original", type="R")
-    a_has_lock = threading.Event()
     failures: list[BaseException] = []
+    waited: dict[str, float] = {}
 
-    def writer(name: str, hold: float, signal: threading.Event | None) -> None:
+    def writer(name: str, hold: float, signal: threading.Event | None = None) -> None:
         try:
             with transaction.atomic():
+                started = time.monotonic()
                 services.update_location(location.uuid, {"name": name}, user=user)
+                waited[name] = time.monotonic() - started
                 if signal:
                     signal.set()
                 time.sleep(hold)  # keep the row locked: B must wait for this commit
         except BaseException as error:  # reported to the test thread
             failures.append(error)
-        finally:
-            connections.close_all()
 
-    a = threading.Thread(target=writer, args=("A", 1.0, a_has_lock))
-    a.start()
-    assert a_has_lock.wait(10)
-    b = threading.Thread(target=writer, args=("B", 0, None))
-    started = time.monotonic()
-    b.start()
-    a.join(20)
-    b.join(20)
+    one_after_the_other(lambda holding: writer("A", 1.0, holding), lambda: writer("B", 0))
     assert not failures, failures
-    assert time.monotonic() - started >= 0.5  # B waited for A's lock
+    assert waited["B"] >= 0.5  # B's update waited for A's lock
     current = Location.objects.get(pk=location.pk)
     history = Location.objects.filter(legacy=location).order_by("validity_to")
     assert current.name == "B"
@@ -65,10 +82,9 @@ def test_a_delete_waits_for_a_child_being_created():
     user = User.objects.create_superuser("editor", password=None)
     region = Location.objects.create(code="R1", name="Ultha", type="R")
     district = Location.objects.create(code="R1D9", name="New", type="D", parent=region)
-    child_pending = threading.Event()
     outcomes: dict[str, object] = {}
 
-    def create_child() -> None:
+    def create_child(child_pending: threading.Event) -> None:
         try:
             with transaction.atomic():
                 services.create_location(
@@ -81,8 +97,6 @@ def test_a_delete_waits_for_a_child_being_created():
             outcomes["create"] = "ok"
         except BaseException as error:
             outcomes["create"] = error
-        finally:
-            connections.close_all()
 
     def delete_district() -> None:
         try:
@@ -92,16 +106,8 @@ def test_a_delete_waits_for_a_child_being_created():
             outcomes["delete"] = [e.code for e in failure.errors]
         except BaseException as error:
             outcomes["delete"] = error
-        finally:
-            connections.close_all()
 
-    creator = threading.Thread(target=create_child)
-    creator.start()
-    assert child_pending.wait(10)
-    deleter = threading.Thread(target=delete_district)
-    deleter.start()
-    creator.join(20)
-    deleter.join(20)
+    one_after_the_other(create_child, delete_district)
     assert outcomes == {"create": "ok", "delete": ["HAS_CHILDREN"]}
     assert Location.objects.get(pk=district.pk).validity_to is None
 
@@ -118,17 +124,13 @@ def test_a_village_created_under_a_subtree_being_deleted_is_refused():
     region = Location.objects.create(code="R1", name="Ultha", type="R")
     district = Location.objects.create(code="R1D1", name="Rapta", type="D", parent=region)
     ward = Location.objects.create(code="R1D1W1", name="Achi", type="W", parent=district)
-    deleting = threading.Event()
     outcome: dict[str, object] = {}
 
-    def delete() -> None:
-        try:
-            with transaction.atomic():
-                services.delete_location(district.uuid, descendants=True, user=user)
-                deleting.set()
-                time.sleep(1.0)  # hold the subtree's locks
-        finally:
-            connections.close_all()
+    def delete(deleting: threading.Event) -> None:
+        with transaction.atomic():
+            services.delete_location(district.uuid, descendants=True, user=user)
+            deleting.set()
+            time.sleep(1.0)  # hold the subtree's locks
 
     def create() -> None:
         try:
@@ -138,15 +140,7 @@ def test_a_village_created_under_a_subtree_being_deleted_is_refused():
             outcome["create"] = "written"
         except ValidationFailed as failure:
             outcome["create"] = [(e.field, e.code) for e in failure.errors]
-        finally:
-            connections.close_all()
 
-    a = threading.Thread(target=delete)
-    a.start()
-    assert deleting.wait(10)
-    b = threading.Thread(target=create)
-    b.start()
-    a.join(20)
-    b.join(20)
+    one_after_the_other(delete, create)
     assert outcome["create"] == [("parent", "NOT_CURRENT")]
     assert not Location.objects.current().filter(code__startswith="R1D1").exists()

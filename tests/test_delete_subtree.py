@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from modules.location.models import Location
+from modules.location.tests.trees import create_tree
 from modules.payer.models import Payer
 from tests import samples
 
@@ -24,21 +25,11 @@ DELETE = (
 @pytest.fixture
 def tree():
     """R1 > R1D1 > R1D1W1 > R1D1W1V1, R1D1W1V2; R1 > R1D2; R2 > R2D1; R1 has a history row."""
-    r1 = Location.objects.create(code="R1", name="Ultha", type="R")
-    d1 = Location.objects.create(code="R1D1", name="Rapta", type="D", parent=r1)
-    w1 = Location.objects.create(code="R1D1W1", name="Achi", type="W", parent=d1)
-    v1 = Location.objects.create(code="R1D1W1V1", name="Rachla", type="V", parent=w1)
-    v2 = Location.objects.create(code="R1D1W1V2", name="Darbu", type="V", parent=w1)
-    d12 = Location.objects.create(code="R1D2", name="Tarak", type="D", parent=r1)
-    r2 = Location.objects.create(code="R2", name="Tahida", type="R")
-    d2 = Location.objects.create(code="R2D1", name="Rajo", type="D", parent=r2)
-    old = Location.objects.create(
-        code="R1", name="Old Ultha", type="R", validity_to="2020-01-01T00:00Z", legacy=r1
+    tree = create_tree("r1=R1 d1=R1D1 w1=R1D1W1 v1=R1D1W1V1 v2=R1D1W1V2 d12=R1D2 r2=R2 d2=R2D1")
+    tree["old"] = Location.objects.create(
+        code="R1", name="Old Ultha", type="R", validity_to="2020-01-01T00:00Z", legacy=tree["r1"]
     )
-    return {
-        "r1": r1, "d1": d1, "w1": w1, "v1": v1, "v2": v2, "d12": d12, "r2": r2, "d2": d2,
-        "old": old,
-    }  # fmt: skip
+    return tree
 
 
 UUID_FIELDS = {"uuid", "reassignTo", "newParent"}

@@ -37,7 +37,7 @@ def values(model) -> list[tuple]:
     fields = [
         f.attname
         for f in model._meta.concrete_fields
-        if f.name not in {"id", "audit_user_id", "legacy", "parent", "location"}
+        if f.name not in {"id", "audit_user", "legacy", "parent", "location"}
     ]
     return sorted(model.objects.values_list(*fields))
 

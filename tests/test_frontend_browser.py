@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import manage
+
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -59,17 +61,6 @@ def _missing() -> str | None:
     return None
 
 
-def _manage(env: dict, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=600,
-        capture_output=True,
-    )
-
-
 @pytest.fixture(scope="module")
 def quick_start_env(tmp_path_factory) -> dict:
     """Environment of a server over a new SQLite file with the quick-start data."""
@@ -85,10 +76,10 @@ def quick_start_env(tmp_path_factory) -> dict:
         "DEBUG": "true",
         "LOG_LEVEL": "WARNING",
     }
-    _manage(env, "migrate", "--noinput", "-v", "0")
-    _manage(env, "load_cambodia")
-    _manage(env, "generate_payers")
-    _manage(env, "create_demo_user")
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "load_cambodia")
+    manage(env, "generate_payers")
+    manage(env, "create_demo_user")
     return env
 
 

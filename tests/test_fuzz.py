@@ -371,24 +371,9 @@ MALFORMED_UUIDS = st.one_of(
 ).filter(lambda s: not _is_uuid(s))  # fmt: skip
 
 
-@fuzz(60)
-@given(slot=st.sampled_from(slots(scalar="UUID")), value=MALFORMED_UUIDS, inline=st.booleans())
-def test_malformed_uuids(client, slot, value, inline):
-    answer = attempt(client, slot, value, inline)
-    assert any("cannot represent a UUID" in m for m in messages(answer)), answer
-
-
-@fuzz(30)
-@given(
-    slot=st.sampled_from(slots(scalar="DateTime")),
-    value=st.sampled_from(
-        ["yesterday", "", "2020-13-01T00:00:00Z", "2020-01-01T25:00:00Z", "2020-02-30", "0"]
-    ),
-    inline=st.booleans(),
+MALFORMED_DATETIMES = st.sampled_from(
+    ["yesterday", "", "2020-13-01T00:00:00Z", "2020-01-01T25:00:00Z", "2020-02-30", "0"]
 )
-def test_malformed_datetimes(client, slot, value, inline):
-    answer = attempt(client, slot, value, inline)
-    assert any("cannot represent a DateTime" in m for m in messages(answer)), answer
 
 
 @fuzz(40)
@@ -498,23 +483,34 @@ BEYOND_32_BITS = st.one_of(
 )
 
 
-@fuzz(50)
-@given(slot=st.sampled_from(slots(scalar="Int")), value=BEYOND_32_BITS, inline=st.booleans())
-def test_integers_beyond_32_bits(client, slot, value, inline):
-    answer = attempt(client, slot, value, inline)
-    assert any("non 32-bit signed integer value" in m for m in messages(answer)), answer
+WRONG_TYPE_INTS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f != int(f)),
+    st.text(JUNK_CHARS, max_size=5),
+    st.booleans(),
+)
+
+#: Malformed values of a scalar: (scalar, values, graphql-core's message, examples).
+MALFORMED = {
+    "uuids": ("UUID", MALFORMED_UUIDS, "cannot represent a UUID", 60),
+    "datetimes": ("DateTime", MALFORMED_DATETIMES, "cannot represent a DateTime", 30),
+    "integers-beyond-32-bits": ("Int", BEYOND_32_BITS, "non 32-bit signed integer value", 50),
+    "integers-of-the-wrong-type": ("Int", WRONG_TYPE_INTS, "Int cannot represent", 40),
+}
 
 
-@fuzz(40)
-@given(
-    slot=st.sampled_from(slots(scalar="Int")),
-    value=st.one_of(st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f != int(f)),
-                    st.text(JUNK_CHARS, max_size=5), st.booleans()),
-    inline=st.booleans(),
-)  # fmt: skip
-def test_integers_of_the_wrong_type(client, slot, value, inline):
-    answer = attempt(client, slot, value, inline)
-    assert any("Int cannot represent" in m for m in messages(answer)), answer
+@pytest.mark.parametrize("case", MALFORMED)
+def test_malformed_scalar_values(client, case):
+    """Every input of the scalar, in variables and inline, refuses each malformed value
+    with graphql-core's message."""
+    scalar, values, message, examples = MALFORMED[case]
+
+    @fuzz(examples)
+    @given(slot=st.sampled_from(slots(scalar=scalar)), value=values, inline=st.booleans())
+    def refused(slot, value, inline):
+        answer = attempt(client, slot, value, inline)
+        assert any(message in m for m in messages(answer)), answer
+
+    refused()
 
 
 @fuzz(30)

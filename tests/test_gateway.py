@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import urllib.request
 
 import pytest
 
-from tests.servers import ROOT, base_env, free_ports, gunicorn_command, running
+from tests.servers import ROOT, base_env, free_ports, gunicorn_command, manage, running
 
 pytestmark = pytest.mark.gateway
 
@@ -127,14 +125,7 @@ def deployment(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("federated")
     env = base_env(DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}")
     for args in (["migrate", "--noinput", "-v", "0"], ["shell", "-c", SEED]):
-        subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=120,
-            capture_output=True,
-        )
+        manage(env, *args, timeout=120)
     location_port, payer_port, gateway_port = free_ports(3)
     # the payer module's rules guard location deletes, so both run both: see the README
     env["OPENIMIS_MODULES"] = "location,payer"

@@ -202,18 +202,18 @@ def test_production_refuses_the_public_secret_key(settings):
     ]
 
 
+def run_here(command: list[str], without: tuple[str, ...], **env_vars: str):
+    """Run ``command`` in the repository with DEBUG=false, ``env_vars`` and this
+    process's environment but the variables ``without``; returns the completed process
+    (text output captured)."""
+    env = {k: v for k, v in os.environ.items() if k not in without}
+    env.update(DEBUG="false", **env_vars)
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
 def start_wsgi(**env_vars: str) -> subprocess.CompletedProcess:
     """Import the WSGI entry point (as gunicorn does) with DEBUG=false and ``env_vars``."""
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update(DEBUG="false", **env_vars)
-    return subprocess.run(
-        [sys.executable, "-c", "import backend.wsgi"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_here([sys.executable, "-c", "import backend.wsgi"], ("SECRET_KEY",), **env_vars)
 
 
 def test_gunicorn_entry_point_refuses_to_start_without_a_secret_key():
@@ -293,15 +293,10 @@ def test_the_oauth2_toolkit_deployment_checks_pass():
 
 
 def run_deploy_check(**env_vars) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("BEHIND_TLS_PROXY", "SECRET_KEY")}
-    env.update(DEBUG="false", ALLOWED_HOSTS="api.example.org", **env_vars)
-    return subprocess.run(
+    return run_here(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        ("BEHIND_TLS_PROXY", "SECRET_KEY"),
+        **{"ALLOWED_HOSTS": "api.example.org", **env_vars},
     )
 
 

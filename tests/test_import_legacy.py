@@ -25,6 +25,8 @@ from modules.location.legacy import COLUMNS as LOCATION_COLUMNS
 from modules.location.models import Location
 from modules.payer.legacy import COLUMNS as PAYER_COLUMNS
 from modules.payer.models import Payer
+from tests.legacy_helpers import run_import as run
+from tests.legacy_helpers import snapshot
 
 ULTHA_UUID = uuid.UUID("75250515-40d7-4c77-bafe-a2c65ffc5a72")
 COFFEE_ADDRESS = "HR Manager\nCoffee Farmers Association\nHolobo 29\nP.B. Box 128\nJambero, Ultha\n"
@@ -34,21 +36,6 @@ COFFEE_ADDRESS = "HR Manager\nCoffee Farmers Association\nHolobo 29\nP.B. Box 12
 def demo(demo_dir) -> Path:
     """The folder of the committed openIMIS demo exports."""
     return demo_dir
-
-
-def run(*args, **options) -> tuple[str, str]:
-    """Run the command; return (stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    call_command("import_legacy", *args, stdout=out, stderr=err, **options)
-    return out.getvalue(), err.getvalue()
-
-
-def snapshot() -> tuple[list[dict], list[dict]]:
-    """Every stored value of both tables, to prove that nothing changed."""
-    return (
-        list(Location.objects.order_by("pk").values()),
-        list(Payer.objects.order_by("pk").values()),
-    )
 
 
 # --- the demo data ------------------------------------------------------------------
@@ -70,14 +57,16 @@ def test_demo_locations_are_imported_with_their_hierarchy_and_history(demo):
     assert (ultha.pk, ultha.code, ultha.name, ultha.parent_id) == (1, "R1", "Ultha", None)
     assert ultha.validity_from == datetime(2017, 1, 1, tzinfo=UTC)
     rapta = Location.objects.get(pk=17)
-    assert (rapta.code, rapta.name, rapta.parent_id, rapta.audit_user_id) == ("R1D1", "Rapta", 1, 2)
+    assert (rapta.code, rapta.name, rapta.parent_id) == ("R1D1", "Rapta", 1)
+    # AuditUserId is a user of the legacy database, kept apart from this one's users
+    assert (rapta.legacy_audit_user_id, rapta.audit_user_id) == (2, None)
     assert sorted(current.filter(parent=ultha).values_list("code", flat=True)) == [
         "R1D1",
         "R1D2",
         "R1D3",
     ]
     old = Location.objects.get(pk=23)  # a history row, kept with its pointer and dates
-    assert (old.code, old.name, old.parent_id, old.legacy_id, old.audit_user_id) == (
+    assert (old.code, old.name, old.parent_id, old.legacy_id, old.legacy_audit_user_id) == (
         "M0001",
         "Dis2Mun1",
         19,
@@ -524,6 +513,11 @@ BAD_ROWS = [
         id="current-code-twice",
     ),
     pytest.param(
+        lambda L, P: L.append(location(6, " r1 ", "Region again", "R")),
+        "LocationCode 'r1' is already the code of the current row at line 2",
+        id="current-code-twice-in-other-case-and-spaces",
+    ),
+    pytest.param(
         lambda L, P: set_(L, 0, LocationName="Re\x00gion"),
         "LocationName contains a NUL character",
         id="nul-character",
@@ -561,6 +555,17 @@ def test_the_valid_base_imports(tmp_path):
     assert (village.male_population, village.families, village.female_population) == (10, 3, None)
     old_payer = Payer.objects.get(pk=2)
     assert (old_payer.phone, old_payer.fax, old_payer.email) == ("", None, None)
+
+
+@pytest.mark.django_db
+def test_codes_are_stored_by_the_one_rule_for_codes(tmp_path):
+    """Surrounding spaces go, as createLocation drops them, so the exact-code filter finds
+    the imported row by its code."""
+    locations = base_locations()
+    set_(locations, 2, LocationCode=" R1D1W1\t")
+    run(str(write(tmp_path, locations, base_payers())))
+
+    assert Location.objects.get(pk=3).code == "R1D1W1"
 
 
 @pytest.mark.django_db
@@ -632,32 +637,57 @@ def test_rows_with_a_wrong_number_of_fields_are_rejected(tmp_path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("name", "content", "message"),
     [
-        (b"", "is empty"),
-        (b"LocationId,LocationUUID\r\n", "missing column(s) LocationCode, LocationName"),
+        ("tblLocations.csv", b"", "is empty"),
         (
+            "tblLocations.csv",
+            b"LocationId,LocationUUID\r\n",
+            "missing column(s) LocationCode, LocationName",
+        ),
+        (
+            "tblLocations.csv",
             csv_text((*LOCATION_COLUMNS, "Region"), []).encode(),
             "unknown column(s) 'Region'",
         ),
         (
+            "tblLocations.csv",
             csv_text((*LOCATION_COLUMNS, "LocationCode"), []).encode(),
             "repeated column(s) LocationCode",
         ),
         (
+            "tblLocations.csv",
             csv_text(LOCATION_COLUMNS, [location(1, "R1", "Tahída", "R")]).encode("latin-1"),
             "is not UTF-8: byte 0xed at line 2",
         ),
         (
+            "tblLocations.csv",
             csv_text(LOCATION_COLUMNS, [location(1, "R1", "Region", "R")]).encode()
             + b'2,"unterminated\r\n',
             "line 3: not valid CSV: a quoted field is not closed",
         ),
+        ("tblLocations.json", b'{"LocationId": 1}', "expected a JSON array of row objects"),
+        ("tblLocations.json", b'[{"LocationId": 1,}]', "line 1 column 19: not valid JSON"),
+        (
+            "tblLocations.json",
+            b'[{"LocationId": 1, "Region": "x"}]',
+            "tblLocations has no column(s) 'Region' (row 1)",
+        ),
     ],
-    ids=["empty", "missing-columns", "unknown-column", "repeated-column", "latin-1", "bad-csv"],
+    ids=[
+        "empty",
+        "missing-columns",
+        "unknown-column",
+        "repeated-column",
+        "latin-1",
+        "bad-csv",
+        "json-not-an-array",
+        "bad-json",
+        "json-unknown-key",
+    ],
 )
-def test_a_broken_file_is_a_clear_error(tmp_path, content, message):
-    (tmp_path / "tblLocations.csv").write_bytes(content)
+def test_a_broken_file_is_a_clear_error(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
 
     with pytest.raises(CommandError) as error:
         run(str(tmp_path))

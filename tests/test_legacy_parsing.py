@@ -32,7 +32,7 @@ def field(model, name):
         (Location, "families", ("integer", {"required": False, "minimum": 0, "maximum": INT_MAX})),
         (
             Location,
-            "audit_user_id",
+            "legacy_audit_user_id",
             ("integer", {"required": False, "minimum": INT_MIN, "maximum": INT_MAX}),
         ),
     ],

@@ -90,25 +90,6 @@ def test_a_json_export_with_nulls_written_out_reads_the_same(demo_dir, json_expo
     assert snapshot() == from_csv
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ('{"LocationId": 1}', "expected a JSON array of row objects"),
-        ('[{"LocationId": 1,}]', "line 1 column 19: not valid JSON"),
-        ('[{"LocationId": 1, "Region": "x"}]', "tblLocations has no column(s) 'Region' (row 1)"),
-    ],
-    ids=["not-an-array", "bad-json", "unknown-key"],
-)
-def test_a_broken_json_file_is_a_clear_error(tmp_path, text, message):
-    (tmp_path / "tblLocations.json").write_text(text)
-
-    with pytest.raises(CommandError) as error:
-        run_import(str(tmp_path))
-
-    assert message in str(error.value)
-    assert Location.objects.count() == 0
-
-
 def test_bad_json_rows_are_listed_with_their_row_number(tmp_path):
     rows = [{k: v for k, v in row.items() if v is not None} for row in base_locations()]
     rows[1]["MalePopulation"] = {"male": 3}

@@ -228,18 +228,21 @@ def test_nested_pages_keep_the_limits(gql):
     )
 
 
-@override_settings(GRAPHQL_MAX_NODES=1000)
+@override_settings(GRAPHQL_MAX_NODES=100)
 def test_nested_first_is_multiplied_into_the_estimate(gql):
-    make_regions(1, 2)
+    make_regions(3, 5)  # 18 locations, at most 5 children each
     query = (
         "{ locations(first: 10) { edges { node { childrenConnection(first: %d) "
-        "{ edges { node { childrenConnection(first: 10) { edges { node { code } } } } } } } } } }"
+        "{ edges { node { code } } } } } } }"
     )
-    message = gql.post(query % 10)["errors"][0]["message"]
-    # 10 locations x 10 children x 10 grandchildren: 1,000 nodes and 1,000 edges at the
-    # bottom (and the 220 objects above, the 111 connections)
-    assert message.startswith("This request could return up to 2,331 objects; the limit is 1,000.")
-    assert "errors" not in gql.post(query % 4)
+    # 1 connection + 10 edges + 10 nodes + 10 nested connections + 10 x n edges and nodes
+    assert "errors" not in gql.post(query % 1)  # 51 objects
+    refused = gql.post(query % 5)["errors"][0]
+    assert refused["extensions"]["code"] == "LIMIT_EXCEEDED"
+    assert refused["message"].startswith("This request could return up to 131 objects")
+    # a page larger than any parent's children counts as the most children a parent has
+    big = gql.post(query % 50)["errors"][0]
+    assert big["message"].startswith("This request could return up to 131 objects")
 
 
 def test_the_core_guards_a_connection_of_another_modules_nodes():

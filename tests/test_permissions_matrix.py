@@ -173,7 +173,7 @@ def test_location_viewer_gets_codes_and_a_permission_error_per_location_for_paye
 
 def test_payer_viewer_gets_payers_and_a_permission_error_for_their_location(client_as, world):
     result = client_as("payer viewer").post(
-        "{ payers { edges { node { name location { code } } } } }"
+        '{ payers(filter: {nameContains: "co-op"}) { edges { node { name location { code } } } } }'
     )
     assert result["data"] == {
         "payers": {"edges": [{"node": {"name": "Ultha co-op", "location": None}}]}

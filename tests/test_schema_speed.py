@@ -27,6 +27,7 @@ def test_columns_and_joined_relations_are_read_directly_fields_with_rules_are_no
                 "families",
                 "validityFrom",
                 "validityTo",
+                "legacyAuditUserId",
             )
         ),
         *(
@@ -41,6 +42,7 @@ def test_columns_and_joined_relations_are_read_directly_fields_with_rules_are_no
                 "email",
                 "validityFrom",
                 "validityTo",
+                "legacyAuditUserId",
             )
         ),
     ]
@@ -76,3 +78,72 @@ def test_a_relation_not_joined_is_still_fetched(gql, make_chains):
         "location": {"code": "R0X", "parent": {"code": "R0", "name": "Region 0"}},
         "errors": [],
     }
+
+
+def test_per_document_computes_once_per_document_object_and_key(monkeypatch):
+    from graphql import parse
+
+    from backend.graphql import documents
+
+    monkeypatch.setattr(documents, "DOCUMENT_CACHE_SIZE", 2)
+    calls = []
+
+    @documents.per_document
+    def fields(document, *key):
+        calls.append((document, key))
+        return len(document.definitions[0].selection_set.selections)
+
+    first, again = parse("{ a b }"), parse("{ a b }")  # same text, two objects
+    assert [fields(first), fields(first), fields(first, "op")] == [2, 2, 2]
+    assert len(calls) == 2  # once per (document, key)
+    assert fields(again) == 2 and len(calls) == 3
+    fields(parse("{ c }"))  # a third entry evicts the least recently used (first)
+    fields(first)
+    assert len(calls) == 5
+
+
+@pytest.mark.django_db
+def test_the_guard_rails_walk_a_document_once_and_still_read_each_requests_variables(
+    gql, settings, monkeypatch
+):
+    from backend.graphql import cost
+
+    walks = []
+    real = cost.estimate_nodes
+    monkeypatch.setattr(
+        cost, "estimate_nodes", lambda *a, **k: walks.append(a[2:]) or real(*a, **k)
+    )
+    settings.GRAPHQL_MAX_NODES = 250  # first: 100 is 201 objects (connection, edges, nodes)
+    fixed = "query Fixed { locations(first: 100) { edges { node { code } } } }"
+    for _ in range(3):
+        assert gql.data(fixed) == {"locations": {"edges": []}}
+    assert walks == [("Fixed", {})]  # estimated once for the three requests
+    varied = "query Varied($n: Int) { locations(first: $n) { edges { node { code } } } }"
+    assert gql.data(varied, {"n": 50}) == {"locations": {"edges": []}}
+    assert walks[1:] == [("Varied", {"n": 50})]  # 101 objects: within the limit
+    # 301 objects by the page size: estimated again from the rows (none here), answered
+    assert gql.data(varied, {"n": 150}) == {"locations": {"edges": []}}
+    assert walks[2:] == [("Varied", {"n": 150}), ("Varied", {"n": 150})]
+    settings.GRAPHQL_LIST_ESTIMATE = 21  # a setting the estimate reads: estimated again
+    assert gql.data(fixed) == {"locations": {"edges": []}}
+    assert len(walks) == 5
+
+
+@pytest.mark.django_db
+def test_a_document_is_parsed_and_validated_once_per_text(gql):
+    import uuid
+
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from backend.graphql.documents import DOCUMENT_CACHE_SIZE
+
+    caches = (_get_parse_cache(DOCUMENT_CACHE_SIZE), _get_validate_cache(DOCUMENT_CACHE_SIZE))
+    before = [cache.cache_info() for cache in caches]
+    text = f"{{ a{uuid.uuid4().hex}: locations {{ totalCount }} }}"  # a text never sent
+    for _ in range(3):
+        gql.data(text)
+    after = [cache.cache_info() for cache in caches]
+    for old, new in zip(before, after, strict=True):  # parsing, then validation
+        assert (new.misses - old.misses, new.hits - old.hits) == (1, 2)
+    assert after[0].maxsize == after[1].maxsize == DOCUMENT_CACHE_SIZE

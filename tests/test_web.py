@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import subprocess
 
 import pytest
 from django.test import Client
 from django_vite.core.asset_loader import DjangoViteAssetLoader
+
+from tests.servers import ROOT
 
 MANIFEST = {
     "src/main.tsx": {
@@ -74,7 +78,8 @@ def test_the_shell_page_tells_modules_user_and_csrf_token(make_user, built):
         assert config["modules"] == ["location", "payer"]
         assert config["user"] == {
             "username": "viewer",
-            "permissions": ["location.view_location", "payer.view_payer"],
+            # make_user gives the global district right too (conftest.py)
+            "permissions": ["location.all_districts", "location.view_location", "payer.view_payer"],
         }
         assert config["graphqlUrl"] == "/graphql"
         assert config["logoutUrl"] == "/accounts/logout/"
@@ -118,3 +123,27 @@ def test_a_missing_build_is_a_clear_503(make_user, not_built):
     for page in (client.get("/app/"), client.get("/graphql", headers={"Accept": "text/html"})):
         assert page.status_code == 503
         assert page.content.decode().startswith("The frontend is not built: run `make frontend`")
+
+
+def test_make_run_stops_before_the_loaders_when_its_port_is_in_use():
+    """A second ``make run`` says the port is taken instead of reloading the demo data."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        taken = subprocess.run(
+            ["make", "--no-print-directory", "port-free", f"PORT={port}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+    free = subprocess.run(
+        ["make", "--no-print-directory", "port-free", f"PORT={port}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+    assert taken.returncode != 0
+    assert f"Port {port} on 127.0.0.1 is in use (another make run?)" in taken.stderr
+    assert free.returncode == 0, free.stderr

@@ -7,11 +7,9 @@ set and ``legacy_id`` naming its current row. :class:`HistoryDisplay` gives an a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.db import models
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -21,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 class HistoryDisplay:
     """Read-only fields of a versioned row (``validity_to``, ``legacy`` -> ``history``)
     for a ``ModelAdmin``: ``current_version`` (a link to the current row, or "this
-    row"), ``audit_user`` (who made the change) and ``versions`` (a table of the earlier
+    row"), ``changed_by`` (who made the change) and ``versions`` (a table of the earlier
     versions, newest first, with the fields named in ``history_columns``).
     """
 
@@ -46,8 +44,8 @@ class HistoryDisplay:
         return format_html('<a href="{}">{}</a>', self._change_url(current), current)
 
     @admin.display(description="changed by")
-    def audit_user(self, obj):
-        return _user_label(obj.audit_user_id, _users([obj.audit_user_id]))
+    def changed_by(self, obj):
+        return _author(obj)
 
     @admin.display(description="earlier versions")
     def versions(self, obj):
@@ -57,11 +55,12 @@ class HistoryDisplay:
             f for f in self.history_columns if isinstance(obj._meta.get_field(f), models.ForeignKey)
         ]
         rows = list(
-            obj.history.select_related(*related).order_by("-validity_to", "-validity_from", "-pk")
+            obj.history.select_related("audit_user", *related).order_by(
+                "-validity_to", "-validity_from", "-pk"
+            )
         )
         if not rows:
             return "No earlier versions."
-        users = _users(row.audit_user_id for row in rows)
         fields = [obj._meta.get_field(name) for name in self.history_columns]
         header = format_html_join(
             "",
@@ -79,7 +78,7 @@ class HistoryDisplay:
                     format_html_join(
                         "", "<td>{}</td>", ((_display(row, f),) for f in self.history_columns)
                     ),
-                    _user_label(row.audit_user_id, users),
+                    _author(row),
                 )
                 for row in rows
             ),
@@ -103,13 +102,11 @@ def _when(moment) -> str:
     return "-" if moment is None else formats.localize(timezone.localtime(moment))
 
 
-def _users(ids: Iterable[int | None]) -> dict[int, Any]:
-    wanted = {i for i in ids if i is not None}
-    return get_user_model()._default_manager.in_bulk(wanted) if wanted else {}
-
-
-def _user_label(user_id: int | None, users: dict[int, Any]) -> str:
-    if user_id is None:
-        return "-"
-    user = users.get(user_id)
-    return f"{user.get_username()} (#{user_id})" if user is not None else f"#{user_id}"
+def _author(row: models.Model) -> str:
+    """Who made the version: ``name (#id)`` for a user here, ``legacy user #id`` for an
+    imported row's AuditUserID (a user of the legacy database, never looked up here)."""
+    if row.audit_user_id is not None:
+        return f"{row.audit_user.get_username()} (#{row.audit_user_id})"
+    if row.legacy_audit_user_id is not None:
+        return f"legacy user #{row.legacy_audit_user_id}"
+    return "-"

@@ -31,6 +31,7 @@ from django.forms.models import construct_instance
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from backend import rights
 from backend.admin.history import HistoryDisplay
 from backend.errors import FieldError, ValidationFailed
 
@@ -138,7 +139,7 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
     #: The editable sections of the form, as in ``ModelAdmin.fieldsets``.
     editable_fieldsets: ClassVar[list[tuple[str | None, dict]]] = []
     #: Fields of the "Version" section on the change page.
-    version_fields = ("uuid", "validity_from", "validity_to", "current_version", "audit_user")
+    version_fields = ("uuid", "validity_from", "validity_to", "current_version", "changed_by")
     actions = ["delete_selected"]
 
     # -- hooks for the module -------------------------------------------------------
@@ -163,17 +164,22 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
         """The order in which a bulk delete deletes the rows (default: as selected)."""
         return queryset
 
-    # -- permissions: history is read-only ----------------------------------------
+    # -- permissions: history is read-only, and so is what is outside one's districts --
+
+    def get_queryset(self, request) -> models.QuerySet:
+        """The rows the user may read (district rights, :func:`backend.rights.readable`)."""
+        return rights.readable(super().get_queryset(request), request.user)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and self._is_current(obj)
+        return super().has_change_permission(request, obj) and self._is_writable(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and self._is_current(obj)
+        return super().has_delete_permission(request, obj) and self._is_writable(request, obj)
 
     @staticmethod
-    def _is_current(obj) -> bool:
-        return obj is None or obj.validity_to is None
+    def _is_writable(request, obj) -> bool:
+        """A current row the user may change (the services check it again on save)."""
+        return obj is None or (obj.validity_to is None and rights.is_writable(request.user, obj))
 
     # -- the form ------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ class Search:
         return chosen
 
     def queryset(self) -> QuerySet:
-        queryset = _current_queryset(self.resource)
+        queryset = _current_queryset(self.resource, self.request.user)
         for name in self.request.GET:
             base, _, modifier = name.partition(":")
             if base in CONTROL or base in IGNORED:
@@ -175,14 +175,16 @@ class Search:
                 target = self.resources.get(include.target)
                 if keys and target is not None:
                     found.setdefault(include.target, []).extend(
-                        _with_versions(_current_or_deleted(target)).filter(pk__in=keys)
+                        _with_versions(_current_or_deleted(target, self.request.user)).filter(
+                            pk__in=keys
+                        )
                     )
             if _round == 0:
                 for include, _iterate in self.revincludes:
                     source = self.resources[include.source]
                     keys = [r.pk for r in rows]
                     if keys:
-                        matches = _current_queryset(source).filter(
+                        matches = _current_queryset(source, self.request.user).filter(
                             **{f"{include.attname}__in": keys}
                         )
                         found.setdefault(include.source, []).extend(_with_versions(matches))

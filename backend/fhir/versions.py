@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from backend.fhir.errors import FhirError
 from backend.fhir.resources import FhirResource
+from backend.rights import readable
 
 
 def _history_count(model: Any) -> Coalesce:
@@ -23,20 +24,23 @@ def _history_count(model: Any) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def _rows(resource: FhirResource) -> QuerySet:
-    """Every row of the resource's model (any version), with what :meth:`to_fhir` reads."""
-    return resource.get_model()._default_manager.select_related(*resource.related)
+def _rows(resource: FhirResource, user: Any) -> QuerySet:
+    """Every row of the resource's model (any version) that ``user`` may read (district
+    rights, :func:`backend.rights.readable`; ``user`` None: an operator's command, every
+    row), with what :meth:`to_fhir` reads."""
+    rows = resource.get_model()._default_manager.select_related(*resource.related)
+    return rows if user is None else readable(rows, user)
 
 
-def _current_queryset(resource: FhirResource) -> QuerySet:
-    """Current rows (not deleted, not history), with what :meth:`to_fhir` reads."""
-    return _rows(resource).current()
+def _current_queryset(resource: FhirResource, user: Any) -> QuerySet:
+    """Current rows (not deleted, not history) ``user`` may read, as :func:`_rows`."""
+    return _rows(resource, user).current()
 
 
-def _current_or_deleted(resource: FhirResource) -> QuerySet:
+def _current_or_deleted(resource: FhirResource, user: Any) -> QuerySet:
     """Rows an id or a reference may name: current or deleted, never history rows (a
-    history row has an id of its own that no resource has), with what :meth:`to_fhir` reads."""
-    return _rows(resource).filter(legacy__isnull=True)
+    history row has an id of its own that no resource has), as :func:`_rows`."""
+    return _rows(resource, user).filter(legacy__isnull=True)
 
 
 def _not_found(resource: FhirResource, key: uuid.UUID) -> FhirError:
@@ -54,15 +58,16 @@ def _with_versions(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(_fhir_history=_history_count(queryset.model))
 
 
-def _versions(resource: FhirResource, key: uuid.UUID) -> tuple[Any, list[Any]]:
-    """The resource's current (or deleted) row and all its versions, oldest first.
+def _versions(resource: FhirResource, key: uuid.UUID, user: Any) -> tuple[Any, list[Any]]:
+    """The resource's current (or deleted) row and all its versions, oldest first, as
+    ``user`` may read them (:func:`_rows`).
 
-    Raises a 404 FhirError when no resource has this id.
+    Raises a 404 FhirError when no resource ``user`` may read has this id.
     """
-    row = _current_or_deleted(resource).filter(uuid=key).first()
+    row = _current_or_deleted(resource, user).filter(uuid=key).first()
     if row is None:
         raise _not_found(resource, key)
-    history = list(_rows(resource).filter(legacy_id=row.pk).order_by("validity_to", "pk"))
+    history = list(_rows(resource, None).filter(legacy_id=row.pk).order_by("validity_to", "pk"))
     return row, [*history, row]
 
 

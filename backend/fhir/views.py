@@ -124,7 +124,7 @@ def _read(request, resource_type: str, key: str) -> tuple[FhirResource, Any, lis
     """:func:`_readable`'s resource type, and the row and versions of its resource ``key``
     (:func:`~backend.fhir.versions._versions`: 404 for an unknown id)."""
     resource = _readable(request, resource_type)
-    row, versions = _versions(resource, _parse_id(resource, key))
+    row, versions = _versions(resource, _parse_id(resource, key), request.user)
     return resource, row, versions
 
 
@@ -162,7 +162,7 @@ class InstanceView(FhirView):
         with transaction.atomic():
             _check_if_match(request, _lock(resource, key_uuid))
             _write(resource, lambda: resource.update(key_uuid, parsed, user=request.user))
-        row, versions = _versions(resource, key_uuid)
+        row, versions = _versions(resource, key_uuid, request.user)
         return _current_response(request, resource, row, len(versions))
 
     def delete(self, request, resource_type: str, key: str):

@@ -51,7 +51,7 @@ from strawberry_django.utils.typing import get_django_definition
 
 from backend.graphql.error_logging import report_errors
 from backend.graphql.errors import UserErrorType
-from backend.graphql.permissions import authorize
+from backend.graphql.permissions import authorize, current_user
 from backend.graphql.schema import (
     definition_of,
     fresh_fields,
@@ -64,6 +64,7 @@ from backend.graphql.schema import (
 )
 from backend.permissions import NotAuthenticated, denied
 from backend.registry import Manifest, ModuleConfig, view_permissions
+from backend.rights import readable
 
 #: Apollo Federation version of the subgraphs (``@link`` to federation/v2.7).
 FEDERATION_VERSION = "2.7"
@@ -124,8 +125,9 @@ class SubgraphSchema(strawberry.federation.Schema):
                     for index in indexes:
                         results[index] = refusal
                 continue
-            queryset = entity.model._default_manager.filter(
-                **{f"{entity.lookup}__in": list(by_value)}
+            queryset = readable(  # district rights: a row outside them is NOT_FOUND
+                entity.model._default_manager.filter(**{f"{entity.lookup}__in": list(by_value)}),
+                current_user(info),
             ).order_by()  # the answer follows the representations' order
             # The key is read from each object: make the optimizer keep its column.
             store = OptimizerStore.with_hints(only=[entity.lookup])

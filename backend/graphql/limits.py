@@ -16,12 +16,9 @@ from strawberry.extensions import (
 )
 
 from backend.graphql.cost import MaxFieldsLimiter, MaxNodesLimiter
+from backend.graphql.documents import DOCUMENT_CACHE_SIZE
 from backend.graphql.permissions import ReadScopeCheck
 from backend.graphql.resolvers import Optimizer
-
-#: Parsed and validated documents kept per process (LRU): a client sends the same few
-#: documents again and again, so parsing and validating them once is enough.
-DOCUMENT_CACHE_SIZE = 256
 
 
 @functools.cache

@@ -20,10 +20,12 @@ from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
-from strawberry_django.relay.utils import resolve_model_node, resolve_model_nodes
+from strawberry_django.optimizer import optimize
+from strawberry_django.utils.typing import get_django_definition
 
 from backend.errors import UserInputError
 from backend.permissions import denied, has_permission
+from backend.rights import readable
 
 
 def current_user(info: strawberry.Info) -> Any:
@@ -63,7 +65,9 @@ def require_perm(info: strawberry.Info, permission: str) -> None:
 
 
 class GuardedNode(relay.Node):
-    """A Relay node whose ``node(id:)`` lookup needs ``view_permission``.
+    """A Relay node whose ``node(id:)`` lookup needs ``view_permission`` and finds only
+    the rows the user may read (district rights, :func:`backend.rights.readable`: a row
+    outside them is null, as an unknown id).
 
     Subclass it instead of ``relay.Node`` in a strawberry-django type and set
     ``view_permission = "app_label.view_model"``.
@@ -73,17 +77,25 @@ class GuardedNode(relay.Node):
 
     @classmethod
     def resolve_node(cls, node_id: str, *, info: strawberry.Info, required: bool = False):
-        require_perm(info, cls.view_permission)
-        cls._check_ids([node_id])
-        return resolve_model_node(cls, node_id, info=info, required=required)
+        return cls.resolve_nodes(info=info, node_ids=[node_id], required=required)[0]
 
     @classmethod
     def resolve_nodes(cls, *, info: strawberry.Info, node_ids, required: bool = False):
+        """The rows of these global ids' keys, in their order (None for a key no
+        readable row has; ``required``: ``DoesNotExist`` instead); without ids, every
+        readable row. One query."""
         require_perm(info, cls.view_permission)
-        if node_ids is not None:
-            node_ids = list(node_ids)
-            cls._check_ids(node_ids)
-        return resolve_model_nodes(cls, info=info, node_ids=node_ids, required=required)
+        model = get_django_definition(cls, strict=True).model
+        rows = readable(model._default_manager.all(), current_user(info))
+        if node_ids is None:
+            return optimize(rows, info)
+        keys = [str(getattr(node_id, "node_id", node_id)) for node_id in node_ids]
+        cls._check_ids(keys)
+        found = {str(row.pk): row for row in optimize(rows.filter(pk__in=keys), info)}
+        if required and len(found) < len(set(keys)):
+            missing = ", ".join(key for key in keys if key not in found)
+            raise model.DoesNotExist(f"No {model._meta.verbose_name} has key {missing}.")
+        return [found.get(key) for key in keys]
 
     @classmethod
     def _check_ids(cls, node_ids) -> None:

@@ -17,7 +17,9 @@ from strawberry_django.optimizer import optimize
 
 from backend.graphql.connection import CountedConnection
 from backend.graphql.inputs import Sort, ValidityFilter, apply_validity, order_by_fields
-from backend.graphql.permissions import HasPerm
+from backend.graphql.permissions import HasPerm, current_user
+from backend.graphql.row_estimate import counted_rows
+from backend.rights import readable
 
 
 def versioned_connection(
@@ -39,12 +41,15 @@ def versioned_connection(
     filter)``), ``orderBy`` (a list of ``order_input``, then the fields of
     ``default_order`` not named; ``order_expressions`` maps an order field to its
     :class:`~backend.graphql.inputs.Sort`: what its cursor holds and sorts by) and
-    ``validity`` (current rows by default). ``plural`` and ``default_order_name`` word
-    the descriptions ("locations", "code").
+    ``validity`` (current rows by default). Only the rows the user may read
+    (:func:`backend.rights.readable`: district rights). ``plural`` and ``default_order_name`` word
+    the descriptions ("locations", "code"). The node estimate counts its rows with the
+    request's arguments when it needs real counts (:mod:`backend.graphql.row_estimate`).
     """
 
     def resolve(
         self,
+        info: strawberry.Info,
         filter: Annotated[
             filter_input | None,
             strawberry.argument(description=f"Only matching {plural}."),
@@ -60,7 +65,8 @@ def versioned_connection(
             strawberry.argument(description="Versions to return; default: current rows."),
         ] = None,
     ) -> Iterable[node]:
-        queryset = apply(apply_validity(model._default_manager.all(), validity), filter)
+        rows = readable(model._default_manager.all(), current_user(info))
+        queryset = apply(apply_validity(rows, validity), filter)
         return queryset.order_by(*order_by_fields(order_by, default_order, order_expressions))
 
     return strawberry_django.connection(
@@ -71,19 +77,22 @@ def versioned_connection(
             "otherwise."
         ),
         permission_classes=[HasPerm(node.view_permission)],
+        metadata=counted_rows(lambda info, **arguments: resolve(None, info, **arguments)),
     )(resolve)
 
 
 def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
     """A root field returning the row of ``model`` with a uuid (a current or history
-    version) as ``node``, or null; guarded by the node's ``view_permission``."""
+    version) as ``node``, or null (also for a row outside the user's districts,
+    :mod:`backend.rights`); guarded by the node's ``view_permission``."""
 
     def resolve(
         self,
         info: strawberry.Info,
         uuid: Annotated[UUID, strawberry.argument(description=f"The {singular}'s uuid.")],
     ) -> node | None:
-        return optimize(model._default_manager.filter(uuid=uuid), info).first()
+        rows = readable(model._default_manager.filter(uuid=uuid), current_user(info))
+        return optimize(rows, info).first()
 
     return strawberry_django.field(
         description=(f"The {singular} with this uuid (current or history version); null if none."),
@@ -111,10 +120,12 @@ def related_count(
     *,
     description: str,
     permission_classes: Iterable[type] = (),
+    restricted: bool = True,
 ) -> Any:
     """An ``Int!`` field: how many rows of ``queryset()`` (filtered, e.g. current rows)
     point at the parent through their field ``link`` (``"parent"``, ``"location"``,
-    ``"legacy"``).
+    ``"legacy"``), among those the user may read (district rights; ``restricted=False``:
+    all of them, for the history of a row one reads).
 
     Counted in the parent's own SQL query (a correlated ``SELECT COUNT(*)`` the optimizer
     annotates as ``name``), so a page costs no extra query whatever its size; an
@@ -122,13 +133,16 @@ def related_count(
     by a query of its own.
     """
 
-    def expression(info: strawberry.Info) -> Coalesce:
-        return count_of(queryset(), link)
+    def rows(info: strawberry.Info) -> QuerySet:
+        return readable(queryset(), current_user(info)) if restricted else queryset()
 
-    def resolve(root: strawberry.Parent[Model]) -> int:
+    def expression(info: strawberry.Info) -> Coalesce:
+        return count_of(rows(info), link)
+
+    def resolve(root: strawberry.Parent[Model], info: strawberry.Info) -> int:
         value = getattr(root, name, None)
         if value is None:
-            value = queryset().filter(**{link: root}).count()
+            value = rows(info).filter(**{link: root}).count()
         return value
 
     return strawberry_django.field(

@@ -33,7 +33,10 @@ from strawberry.types.nodes import get_variable_values
 from strawberry_django.optimizer import optimize
 
 from backend.graphql.connection import Keyed, check_page_size, info_asks_for
+from backend.graphql.permissions import current_user
 from backend.graphql.queries import count_of
+from backend.graphql.row_estimate import max_fan_out
+from backend.rights import readable
 
 
 def prefetched_list(
@@ -42,34 +45,43 @@ def prefetched_list(
     *,
     description: str,
     permission_classes: Sequence[type[BasePermission]] = (),
+    restricted: bool = True,
 ) -> Any:
     """A strawberry-django field listing ``root.<relation>`` filtered by ``queryset()``.
 
     ``relation``: the reverse relation's name on the parent model (``"children"``).
     ``queryset``: a callable returning the related model's queryset, filtered and ordered
-    (called per request). The field's type is the class annotation it is assigned to
+    (called per request); only the rows the user may read are listed (district rights,
+    :func:`backend.rights.readable`) unless ``restricted`` is False (the versions of a row
+    the user reads: its history). The field's type is the class annotation it is assigned to
     (``children: list[LocationNode] = prefetched_list(...)``).
     The optimizer prefetches the rows of every parent on the page in one query, optimized
     for the nested selection; an instance that did not come through the optimizer (e.g.
-    a mutation's payload) is served by a query of its own.
+    a mutation's payload) is served by a query of its own. The node estimate counts
+    it as the largest number of related rows any parent has, when it needs real counts
+    (:func:`backend.graphql.row_estimate.max_fan_out`).
     """
     attribute = f"_prefetched_{relation}"
 
-    def prefetch(info: strawberry.Info) -> Prefetch:
-        return Prefetch(relation, queryset=optimize(queryset(), info), to_attr=attribute)
+    def rows(info: strawberry.Info) -> QuerySet:
+        return readable(queryset(), current_user(info)) if restricted else queryset()
 
-    def resolve(root: strawberry.Parent[Model]) -> list[Model]:
-        rows = getattr(root, attribute, None)
-        if rows is None:
+    def prefetch(info: strawberry.Info) -> Prefetch:
+        return Prefetch(relation, queryset=optimize(rows(info), info), to_attr=attribute)
+
+    def resolve(root: strawberry.Parent[Model], info: strawberry.Info) -> list[Model]:
+        found = getattr(root, attribute, None)
+        if found is None:
             link = type(root)._meta.get_field(relation).field.name
-            rows = list(queryset().filter(**{link: root}))
-        return rows
+            found = list(rows(info).filter(**{link: root}))
+        return found
 
     return strawberry_django.field(
         resolver=resolve,
         description=description,
         prefetch_related=[prefetch],
         permission_classes=list(permission_classes),
+        metadata=max_fan_out(relation, queryset),
     )
 
 
@@ -100,11 +112,13 @@ def prefetched_connection(
     *,
     description: str,
     permission_classes: Sequence[type[BasePermission]] = (),
+    restricted: bool = True,
 ) -> Any:
     """A Relay connection field (``first``, ``after``; keyset cursors, ``totalCount``,
     ``pageInfo``) over ``root.<relation>`` filtered and ordered by ``queryset()``.
 
-    ``relation`` and ``queryset`` as for :func:`prefetched_list`; the field's type is
+    ``relation``, ``queryset`` and ``restricted`` (district rights) as for
+    :func:`prefetched_list`; the field's type is
     the class annotation (``children_connection: CountedConnection[LocationNode]``).
     The cursors hold the keys of ``queryset()``'s order (:mod:`backend.graphql.cursors`).
     ``first`` defaults to ``GRAPHQL_DEFAULT_PAGE_SIZE``; above ``GRAPHQL_MAX_PAGE_SIZE``,
@@ -115,16 +129,21 @@ def prefetched_connection(
     keeps ``first`` + 1 rows per parent (Django's sliced prefetch); each parent's
     ``totalCount`` and, after a cursor, whether rows precede it (``hasPreviousPage``)
     are subqueries of the parents' own query. A parent that did not come through the
-    optimizer (a mutation's payload) is paged by queries of its own.
+    optimizer (a mutation's payload) is paged by queries of its own. The node estimate
+    counts a page as ``first``, or as the most rows any parent has when it needs real
+    counts (:func:`backend.graphql.row_estimate.max_fan_out`).
     """
     attribute, total, earlier = (f"_page_{relation}{end}" for end in ("", "_total", "_earlier"))
 
     # the field's order (its keys, how cursors are read), the same for every parent
     order = functools.cache(lambda: Keyed.of(queryset()))
 
-    def rows_of(parent: Any) -> QuerySet:
-        rows = queryset()
-        return rows.filter(**{_link(rows.model, relation): parent})
+    def rows(info: strawberry.Info) -> QuerySet:
+        return readable(queryset(), current_user(info)) if restricted else queryset()
+
+    def rows_of(info: strawberry.Info, parent: Any) -> QuerySet:
+        found = rows(info)
+        return found.filter(**{_link(found.model, relation): parent})
 
     def page(keyed: Keyed, first: int, after: str | None) -> QuerySet:
         rows = keyed.queryset
@@ -136,19 +155,19 @@ def prefetched_connection(
         first, after = _page_arguments(info)
         if not should_resolve_list_connection_edges(info):  # totalCount only: no rows
             return Prefetch(relation, queryset=queryset().none(), to_attr=attribute)
-        keyed = Keyed.of(optimize(queryset(), info))
+        keyed = Keyed.of(optimize(rows(info), info))
         return Prefetch(relation, queryset=page(keyed, first, after), to_attr=attribute)
 
     def count(info: strawberry.Info) -> Any:
         if not info_asks_for(info, "totalCount"):
             return Value(None, output_field=IntegerField())
-        return count_of(queryset(), _link(queryset().model, relation))
+        return count_of(rows(info), _link(queryset().model, relation))
 
     def any_earlier(info: strawberry.Info) -> Any:
         _, after = _page_arguments(info)
         if after is None or not info_asks_for(info, "pageInfo", "hasPreviousPage"):
             return Value(None, output_field=BooleanField())
-        keyed = Keyed.of(rows_of(OuterRef("pk")))
+        keyed = Keyed.of(rows_of(info, OuterRef("pk")))
         values = keyed.decode(after, "after")
         return Exists(keyed.queryset.filter(keyed.beyond(values, backward=True, inclusive=True)))
 
@@ -171,7 +190,7 @@ def prefetched_connection(
             connection = connection.of_type
         rows = getattr(root, attribute, None)
         if rows is None:  # not prefetched: this parent's rows, paged like a root field
-            nodes = rows_of(root)
+            nodes = rows_of(info, root)
             return connection.resolve_connection(nodes, info=info, first=first, after=after)
         first = check_page_size(first, None)
         keyed, earlier_rows = order(), getattr(root, earlier, None)
@@ -179,7 +198,7 @@ def prefetched_connection(
         if earlier_rows is None and after is not None and asks:
             values = keyed.decode(after, "after")
             earlier_rows = (
-                Keyed.of(rows_of(root))
+                Keyed.of(rows_of(info, root))
                 .queryset.filter(keyed.beyond(values, backward=True, inclusive=True))
                 .exists()
             )
@@ -190,7 +209,7 @@ def prefetched_connection(
             info=info,
             has_previous=bool(earlier_rows),
             has_next=len(rows) > first,
-            nodes=rows_of(root) if counted is None else None,
+            nodes=rows_of(info, root) if counted is None else None,
             total=counted,
         )
 
@@ -200,9 +219,11 @@ def prefetched_connection(
         prefetch_related=[prefetch],
         annotate={total: count, earlier: any_earlier},
         permission_classes=list(permission_classes),
+        metadata=max_fan_out(relation, queryset),
     )
 
 
 def history_of(model: type[Model]) -> Callable[[], QuerySet]:
-    """Queryset factory of history rows, newest first (for ``history`` fields)."""
+    """Queryset factory of history rows, newest first (for ``history`` fields, with
+    ``restricted=False``: the versions of a row one may read are readable)."""
     return lambda: model._default_manager.history().order_by("-validity_to", "-pk")

@@ -32,6 +32,7 @@ from rest_framework_json_api.django_filters import DjangoFilterBackend
 from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
 from backend.api_auth import AUTHENTICATION, authorize
+from backend.rights import readable
 
 
 @dataclass(frozen=True)
@@ -233,9 +234,11 @@ class FilterBackend(DjangoFilterBackend):
         ]
 
 
-def current(resource: JsonApiResource) -> QuerySet:
-    """The resource's current rows (:meth:`backend.versioning.VersionedQuerySet.current`)."""
-    return apps.get_model(resource.model)._default_manager.current()
+def current(resource: JsonApiResource, user: Any = None) -> QuerySet:
+    """The resource's current rows (:meth:`backend.versioning.VersionedQuerySet.current`),
+    those ``user`` may read when given (district rights, :func:`backend.rights.readable`)."""
+    rows = apps.get_model(resource.model)._default_manager.current()
+    return rows if user is None else readable(rows, user)
 
 
 def _preload(
@@ -244,10 +247,12 @@ def _preload(
     resources: Mapping[str, JsonApiResource],
     relationships: Mapping[str, Mapping[str, Relationship]],
     include: Sequence[str],
+    user: Any,
 ) -> QuerySet:
     """``queryset`` with what rendering needs, in a constant number of queries: each
     to-one relationship joined (its uuid is the identifier), each to-many one prefetched
-    (current rows), and the same for every resource an ``include`` path reaches."""
+    (current rows ``user`` may read), and the same for every resource an ``include``
+    path reaches."""
     joins: list[str] = []
     prefetches: list[Prefetch] = []
 
@@ -257,11 +262,12 @@ def _preload(
             deeper = [p[1:] for p in paths if p and p[0] == name]
             if relationship.many:
                 inner = _preload(
-                    current(resources[relationship.type]),
+                    current(resources[relationship.type], user),
                     relationship.type,
                     resources,
                     relationships,
                     [".".join(p) for p in deeper if p],
+                    user,
                 )
                 prefetches.append(Prefetch(path, queryset=inner))
             else:
@@ -310,7 +316,14 @@ def _viewset(
 
         def get_queryset(self) -> QuerySet:
             include = self.request.query_params.get("include", "").split(",")
-            queryset = _preload(current(resource), resource.type, resources, relationships, include)
+            queryset = _preload(
+                current(resource, self.request.user),
+                resource.type,
+                resources,
+                relationships,
+                include,
+                self.request.user,
+            )
             return queryset.order_by(*queryset.model._meta.ordering, "pk")
 
     ViewSet.resource = resource

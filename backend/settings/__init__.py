@@ -29,6 +29,10 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
     Connection page size when ``first``/``last`` is not given (default 100) and the
     largest ``first``/``last`` accepted (default 1000). A larger request is an error.
     FHIR's ``_count`` and JSON:API's ``page[size]`` follow the same two settings.
+``AUTH_CACHE_SECONDS``
+    How long a checked bearer token (its user and scopes) and a user's permissions are
+    reused, default 10; 0 turns the cache off. Revocations made elsewhere take effect
+    within it (:mod:`backend.auth_cache`).
 ``FHIR_VALIDATE_RESPONSES``
     ``true``/``false``, default ``true``: validate every FHIR resource served with
     fhir.resources.

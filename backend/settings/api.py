@@ -60,9 +60,13 @@ GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=262_144)
 GRAPHQL_MAX_INPUT_VALUES = env.int("GRAPHQL_MAX_INPUT_VALUES", default=5000)
 GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", default=20)
 # Objects one answer may hold, estimated before execution; a plain list (children,
-# payers, history) counts as GRAPHQL_LIST_ESTIMATE objects.
+# payers, history) counts as GRAPHQL_LIST_ESTIMATE objects, and a request above the
+# limit is estimated again from the rows in the database (backend/graphql/cost.py).
 GRAPHQL_MAX_NODES = env.int("GRAPHQL_MAX_NODES", default=100_000)
 GRAPHQL_LIST_ESTIMATE = env.int("GRAPHQL_LIST_ESTIMATE", default=20)
+# Seconds a process keeps the largest number of related rows per parent of each list
+# field, which that second estimate reads (backend/graphql/row_estimate.py).
+GRAPHQL_FAN_OUT_SECONDS = env.int("GRAPHQL_FAN_OUT_SECONDS", default=60)
 
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,

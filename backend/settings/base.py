@@ -114,8 +114,26 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with the permission sets cached for AUTH_CACHE_SECONDS
+    "backend.auth_cache.CachedModelBackend",
 ]
+
+# Bearer tokens (token -> user, scopes) and users' permissions are cached for at most
+# AUTH_CACHE_SECONDS (0 turns the cache off): a revocation made in another process takes
+# effect within that time (backend/auth_cache.py, README "Cached authentication").
+AUTH_CACHE_SECONDS = env.float("AUTH_CACHE_SECONDS", default=10)
+if AUTH_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("AUTH_CACHE_SECONDS must be 0 (no cache) or more.")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # per process; a shared cache (Redis) here makes the revocations of one process
+    # immediate in all
+    "auth": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "auth",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+}
 
 ROOT_URLCONF = "backend.urls"
 WSGI_APPLICATION = "backend.wsgi.application"

@@ -1,10 +1,13 @@
 """Admin of the location hierarchy: writes go through :mod:`modules.location.services`,
 the code path of the GraphQL mutations (rules, history, permissions)."""
 
+from django.contrib import admin
+from django.utils import timezone
+
 from backend.admin import ValidityListFilter, VersionedAdmin
 
-from . import services
-from .models import Location
+from . import lookups, services
+from .models import Location, UserDistrict
 
 
 class LocationAdmin(VersionedAdmin):
@@ -70,3 +73,48 @@ class LocationAdmin(VersionedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._may_write(request, obj)
+
+
+class UserDistrictAdmin(admin.ModelAdmin):
+    """Users' districts (openIMIS tblUsersDistricts): attach a user to a district, end an
+    attachment by its ``validity_to`` (a delete sets it: nothing is removed).
+
+    Managing attachments grants rights, so it needs the global right
+    (``location.all_districts``) besides the model permissions: a restricted user cannot
+    attach themselves to another district.
+    """
+
+    list_display = ["user", "location", "validity_from", "validity_to"]
+    list_filter = [ValidityListFilter]
+    search_fields = ["user__username", "location__code", "location__name"]
+    raw_id_fields = ["location"]
+    list_select_related = ["user", "location"]
+    fields = ["user", "location", "validity_from", "validity_to"]
+
+    def _manages(self, request) -> bool:
+        return request.user.has_perm(lookups.ALL_DISTRICTS)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._manages(request)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._manages(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._manages(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._manages(request)
+
+    def save_model(self, request, obj, form, change):
+        obj.audit_user_id = request.user.pk
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, UserDistrict.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        """Ends the attachments (``validity_to`` = now); no row is removed."""
+        queryset.filter(validity_to__isnull=True).update(
+            validity_to=timezone.now(), audit_user_id=request.user.pk
+        )

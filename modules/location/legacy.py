@@ -11,7 +11,10 @@ schema of ``tblLocations``:
   no parent, the parent of a district is a region, of a municipality a district, of a
   village a municipality. This holds for history rows too.
 - LocationCode (at most 8 characters) and LocationName (at most 50) are required; no two
-  current rows (ValidityTo empty) share a code.
+  current rows (ValidityTo empty) share a code. Codes follow the one rule for codes
+  (``normalize_code``: surrounding white space removed, as ``createLocation`` stores them)
+  and are compared case-insensitively, as openIMIS on SQL Server and the database's unique
+  constraint on current codes compare them.
 - History rows (ValidityTo set) are kept, with LegacyId naming their current row.
 
 Each column is read as the model field it maps to in ``FIELDS`` (type, length limit,
@@ -32,7 +35,7 @@ from backend.legacy import (
     save_by_id,
 )
 
-from .models import Location, compute_paths, rebuild_paths
+from .models import Location, compute_paths, normalize_code, rebuild_paths
 
 MODEL = "location.Location"
 #: Legacy column -> Location attribute, in the legacy column order.
@@ -46,7 +49,7 @@ FIELDS = {
     "ValidityFrom": "validity_from",
     "ValidityTo": "validity_to",
     "LegacyId": "legacy_id",
-    "AuditUserId": "audit_user_id",
+    "AuditUserId": "legacy_audit_user_id",
     "MalePopulation": "male_population",
     "FemalePopulation": "female_population",
     "OtherPopulation": "other_population",
@@ -54,6 +57,11 @@ FIELDS = {
 }
 COLUMNS = tuple(FIELDS)
 _LEVEL = {t: rank for rank, t in enumerate(Location.PARENT_TYPE)}  # R 0, D 1, W 2, V 3
+
+
+def _code_key(code: str) -> str:
+    """The key under which two current codes clash: ``normalize_code``, case folded."""
+    return normalize_code(code).upper()
 
 
 def _level_name(code: str) -> str:
@@ -72,16 +80,17 @@ def validate(
     items, rejections = parse_versioned(rows, context, MODEL, FIELDS)
     file_ids = context.ids[MODEL]
     type_of: dict[int, str] = {}
-    code_owner: dict[str, str] = {}
+    code_owner: dict[str, str] = {}  # by the code's case-insensitive key
     for pk, type_, code, validity_to in Location.objects.values_list(
         "pk", "type", "code", "validity_to"
     ):
         if pk not in file_ids:  # a row of the file replaces the database row of its id
             type_of[pk] = type_
             if validity_to is None:
-                code_owner[code] = f"current location id {pk} in the database"
+                code_owner[_code_key(code)] = f"current location id {pk} in the database"
     for _row, obj in items:
         type_of.setdefault(obj.pk, obj.type)
+        obj.code = normalize_code(obj.code)
 
     for row, obj in items:
         expected = Location.PARENT_TYPE[obj.type]
@@ -109,14 +118,14 @@ def validate(
                 )
             )
         if obj.validity_to is None:
-            if obj.code in code_owner:
+            key = _code_key(obj.code)
+            if key in code_owner:
+                owner = code_owner[key]
                 rejections.append(
-                    row.reject(
-                        f"LocationCode {obj.code!r} is already the code of {code_owner[obj.code]}"
-                    )
+                    row.reject(f"LocationCode {obj.code!r} is already the code of {owner}")
                 )
             else:
-                code_owner[obj.code] = f"the current row at line {row.line}"
+                code_owner[key] = f"the current row at line {row.line}"
 
     objects = sorted((obj for _row, obj in items), key=lambda o: (_LEVEL[o.type], o.pk))
     return objects, rejections

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db.models import CharField, F, Q
 from django.db.models.functions import Length
+from django.db.models.lookups import In
+from django.utils import timezone
 
 from backend.errors import UserInputError
 
-from .models import PATH_STEP, Location, subtree_q
+from .models import PATH_STEP, Location, UserDistrict, path_slot, subtree_q
+
+#: The global right: a user holding it (or a superuser) sees and changes every location
+#: and what other modules place there, whatever their districts.
+ALL_DISTRICTS = "location.all_districts"
 
 # ``path__length`` in filters (Django's documented way to use Length as a transform).
 CharField.register_lookup(Length)
@@ -77,3 +84,45 @@ def require_known(named: Mapping[str, Iterable[uuid.UUID | None]]) -> None:
 def code_of(relation: str) -> F:
     """An expression to sort rows by their location's code (through ``relation``)."""
     return F(f"{relation}__code")
+
+
+def in_scope_of(user: Any, relation: str = "", *, write: bool = False) -> Q | None:
+    """The district rights of ``user`` as a filter, or None when the user is not
+    restricted (a superuser, or a holder of :data:`ALL_DISTRICTS`).
+
+    The rule, from openIMIS (openimis-be-location_py ``location/models.py``:
+    ``LocationManager.allowed``, ``build_user_location_filter_query``,
+    ``extend_allowed_locations``): a user is attached to districts
+    (:class:`~modules.location.models.UserDistrict`, valid now); the locations *in scope*
+    are those districts and every location below them. ``relation`` is the path from
+    the filtered rows to their location: ``""`` when the rows are locations, e.g.
+    ``"location"`` from a payer.
+
+    - ``write=True``: rows in scope (locations in scope; rows placed at a location in
+      scope). A row placed at no location is out of scope.
+    - ``write=False`` (reading) adds, read-only: on locations, the ancestors of the
+      user's districts (the region above each, for display); on other rows, those placed
+      at no location (openIMIS shows them to every user). Rows placed at such an ancestor
+      are not visible (openIMIS: only the districts' subtrees, ``strict``).
+
+    A user without a valid attachment sees no location. One subquery over the user's
+    attachments (served by the index of the locations' district slot); costs no query
+    of its own.
+    """
+    if user.is_superuser or user.has_perm(ALL_DISTRICTS):
+        return None
+    districts = Location.objects.current().filter(
+        type=Location.Type.DISTRICT,
+        pk__in=UserDistrict.objects.valid_at(timezone.now())
+        .filter(user_id=user.pk)
+        .values("location_id"),
+    )
+    in_scope = Q(In(path_slot(1), districts.annotate(_slot=path_slot(1)).values("_slot")))
+    if not relation:
+        if write:
+            return in_scope
+        return in_scope | Q(path__in=districts.annotate(_region=path_slot(0)).values("_region"))
+    placed = Q(**{f"{relation}__in": Location.objects.filter(in_scope).values("pk")})
+    if write:
+        return placed
+    return placed | Q(**{f"{relation}__isnull": True})

@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import connections, models
 from django.db.models import Q, Subquery, Value
-from django.db.models.functions import Concat, Upper
+from django.db.models.functions import Concat, Substr, Upper
 from django.db.models.lookups import Exact
 
 from backend.versioning import VersionedModel, VersionedQuerySet
@@ -61,6 +62,13 @@ def normalize_code(code: str | None) -> str:
 PATH_END = "z"
 #: Characters of the path per level (a uuid in 32 hex digits).
 PATH_STEP = 32
+
+
+def path_slot(depth: int) -> Substr:
+    """The uuid (hex) of a location's ancestor at ``depth`` (0 its region, 1 its
+    district) in its materialised path ("" above the location's own depth). Indexed at
+    depth 1 (``location_district_slot``): district rights select by it."""
+    return Substr("path", PATH_STEP * depth + 1, PATH_STEP)
 
 
 def compute_paths(links: Mapping[int, tuple[int | None, uuid.UUID]]) -> dict[int, str]:
@@ -161,8 +169,16 @@ class Location(VersionedModel):
         ordering = ["code", "pk"]
         permissions = [
             ("manage_upper_levels", "Can create or change regions and districts"),
+            (
+                "all_districts",
+                "Sees and changes every location, not only those of the user's districts",
+            ),
         ]
-        indexes = [models.Index(fields=["code"]), models.Index(fields=["type", "code"])]
+        indexes = [
+            models.Index(fields=["code"]),
+            models.Index(fields=["type", "code"]),
+            models.Index(path_slot(1), name="location_district_slot"),
+        ]
         constraints = [
             # ignoring case, as the service and openIMIS on SQL Server (its collation)
             models.UniqueConstraint(
@@ -203,3 +219,36 @@ class Location(VersionedModel):
     def path_below(self, parent: Location | None) -> str:
         """This location's path under ``parent`` (None: a root)."""
         return (parent.path if parent is not None else "") + self.uuid.hex
+
+
+class UserDistrict(VersionedModel):
+    """A user attached to a district (openIMIS ``tblUsersDistricts``, model
+    ``UserDistrict`` of openimis-be-location_py): the district rights of
+    :func:`modules.location.lookups.in_scope_of`.
+
+    An attachment counts while it is valid: ``validity_from <= now`` and ``validity_to``
+    NULL or later (so an end date may be set in advance); ending it sets ``validity_to``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="districts",
+        help_text="The user (UserID).",
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        related_name="user_districts",
+        limit_choices_to={"type": Location.Type.DISTRICT, "validity_to__isnull": True},
+        help_text="A current district (LocationId).",
+    )
+
+    class Meta:
+        db_table = "location_userdistrict"
+        ordering = ["user", "location__code", "pk"]
+        verbose_name = "user district"
+        indexes = [models.Index(fields=["user", "validity_to"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.location}"

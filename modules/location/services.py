@@ -10,6 +10,10 @@ Rules (openIMIS ``tblLocations`` and the location module's issue):
 - population and family counts are whole numbers, not negative, at most 2**31 - 1;
 - creating or changing a REGION or DISTRICT also needs ``location.manage_upper_levels``
   (openIMIS keeps that right apart);
+- district rights (:mod:`backend.rights`; the rule: ``lookups.in_scope_of``): a user
+  without the global right changes only locations in or below their districts, and
+  creates, moves or re-homes children only under such a location (a region is never
+  theirs); refused with ``OutsideDistricts`` (``PermissionDenied``);
 - every change keeps history (:mod:`backend.versioning`); a delete is refused while the
   location has current children (unless they get a new parent of the right level, or
   are deleted with it) or while another module objects (the payer module: current
@@ -35,7 +39,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
-from backend import versioning
+from backend import rights, versioning
 from backend.errors import FieldError, ValidationFailed
 from backend.permissions import require_permission
 from backend.text import text_errors
@@ -175,6 +179,7 @@ def create_location(data: Mapping[str, Any], *, parent: uuid.UUID | None, user) 
     require_permission(user, "location.add_location", "create locations")
     _check_level_permission(user, data.get("type"))
     location = Location(**data, parent=_resolve_parent(parent), audit_user_id=user.pk)
+    rights.require_placeable(user, Location, location.parent)
     location.code = normalize_code(location.code)
     location.name = (location.name or "").strip()
     errors = validate(location)
@@ -195,7 +200,7 @@ def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Loca
     Returns the saved row; with nothing to change, the row as it is (no history row).
     """
     require_permission(user, "location.change_location", "change locations")
-    location = versioning.lock_current(Location, key)
+    location = _lock_writable(key, user)
     _check_level_permission(user, location.type, changes.get("type", location.type))
     candidate = Location.objects.get(pk=location.pk)
     for name, value in changes.items():
@@ -210,6 +215,7 @@ def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Loca
     if not changes:
         return location
     if "parent_id" in changes:
+        rights.require_placeable(user, Location, candidate.parent)
         changes.update(_reparent(location, candidate.parent))
     with _unique_code(candidate.code):
         return versioning.update(location, changes, user_id=user.pk)
@@ -246,7 +252,7 @@ def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location
     changes nothing (no history row).
     """
     require_permission(user, "location.change_location", "move locations")
-    location = versioning.lock_current(Location, key)
+    location = _lock_writable(key, user)
     _check_level_permission(user, location.type)
     candidate = Location.objects.get(pk=location.pk)
     candidate.parent = _resolve_parent(parent)
@@ -255,8 +261,17 @@ def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location
         raise ValidationFailed(errors)
     if candidate.parent_id == location.parent_id:
         return location  # already there: no history row identical to the current one
+    rights.require_placeable(user, Location, candidate.parent)
     changes = {"parent_id": candidate.parent_id, **_reparent(location, candidate.parent)}
     return versioning.update(location, changes, user_id=user.pk)
+
+
+def _lock_writable(key: uuid.UUID, user) -> Location:
+    """The current location ``key``, locked (:func:`backend.versioning.lock_current`),
+    once ``user`` may change it (district rights: ``OutsideDistricts`` otherwise)."""
+    location = versioning.lock_current(Location, key)
+    rights.require_writable(user, Location.objects.filter(pk=location.pk))
+    return location
 
 
 def _reparent(location: Location, parent: Location | None) -> dict[str, str]:
@@ -297,7 +312,7 @@ def delete_location(
     ``NOT_ALLOWED`` (reassignTo with or without REASSIGN), ``IN_DELETED_SUBTREE``.
     """
     require_permission(user, "location.delete_location", "delete locations")
-    location = versioning.lock_current(Location, key)
+    location = _lock_writable(key, user)
     _check_level_permission(user, location.type)
     if descendants and new_parent is not None:
         raise ValidationFailed(
@@ -311,6 +326,8 @@ def delete_location(
             ]
         )
     target = _reassign_target(location, references, reassign_to)
+    if target is not None:  # other modules' rows move there
+        rights.require_writable(user, Location.objects.filter(pk=target.pk))
     if descendants:
         rows = Location.objects.current().filter(subtree_q("", location.uuid))
     else:
@@ -385,6 +402,7 @@ def _rehome_children(location: Location, new_parent: uuid.UUID | None, *, user) 
     if new_parent is None:
         return
     target = _resolve_parent(new_parent, field="newParent")
+    rights.require_placeable(user, Location, target)
     if target.pk == location.pk or target.type != location.type or not target.is_current:
         raise ValidationFailed(
             [

@@ -44,7 +44,7 @@ FIELDS = {
     "ValidityFrom": "validity_from",
     "ValidityTo": "validity_to",
     "LegacyID": "legacy_id",
-    "AuditUserID": "audit_user_id",
+    "AuditUserID": "legacy_audit_user_id",
 }
 COLUMNS = tuple(FIELDS)
 

@@ -4,7 +4,7 @@ It adds ``payers`` to the location module's ``Location`` type and guards locatio
 deletes, naming the location module only by labels (``"Location"``, ``"location.Location"``).
 """
 
-from backend.registry import Manifest
+from backend.registry import Manifest, Placement
 
 from . import legacy, samples, services
 from .admin import PayerAdmin
@@ -22,6 +22,7 @@ manifest = Manifest(
     extensions={"Location": [LocationPayers]},
     keys={"Payer": "uuid"},
     admin={"payer.Payer": PayerAdmin},
+    placement={"payer.Payer": Placement("location")},  # district rights: at its location
     fhir=[OrganizationResource()],
     jsonapi=[payers],
     jsonapi_relationships=location_payers,

@@ -1,7 +1,9 @@
 """What the generated tests need from the payer module (``Manifest.samples``).
 
 The world: the payer Ultha co-op at the location module's sample region ``r1`` (and its
-history row Old co-op); the location module's world is created first (``requires``).
+history row Old co-op), Rapta fund at its district ``d1``, Rajo fund at ``d2``, National
+fund at no location (the rows of the district rights' matrix); the location module's
+world is created first (``requires``).
 """
 
 from backend.registry import Samples
@@ -24,10 +26,18 @@ def world(ids) -> None:
         pk=old_pk, uuid=old_key, name="Old co-op", type="C", location_id=ids("r1")[0], phone="",
         validity_to="2020-01-01T00:00:00Z", legacy_id=coop_pk,
     )  # fmt: skip
+    for name, label, place in (
+        ("fund_d1", "Rapta fund", "d1"),
+        ("fund_d2", "Rajo fund", "d2"),
+        ("national", "National fund", None),
+    ):
+        pk, key = ids(name)
+        location_id = ids(place)[0] if place else None
+        Payer.objects.create(pk=pk, uuid=key, name=label, type="D", location_id=location_id)
 
 
 SAMPLES = Samples(
-    names={"coop": "Payer", "old_coop": "Payer"},
+    names={n: "Payer" for n in ("coop", "old_coop", "fund_d1", "fund_d2", "national")},
     world=world,
     queries={
         "node(Payer)": (
@@ -38,7 +48,14 @@ SAMPLES = Samples(
         "payers": (
             "{ payers { edges { node { name } } } }",
             {"payers": PV},
-            {"payers": {"edges": [{"node": {"name": "Ultha co-op"}}]}},
+            {
+                "payers": {
+                    "edges": [
+                        {"node": {"name": n}}
+                        for n in ("National fund", "Rajo fund", "Rapta fund", "Ultha co-op")
+                    ]
+                }
+            },
         ),
         "payer": (
             '{ payer(uuid: "{coop}") { name } }',

@@ -6,6 +6,9 @@ Rules (openIMIS ``tblPayer`` and the payer module's issue):
 - ``email``, when given, is a well-formed address of at most 50 characters;
 - ``phone`` and ``fax`` at most 50 characters, ``address`` at most 100 (line breaks kept);
 - the location, when given, is a current REGION or DISTRICT;
+- district rights (:mod:`backend.rights`, ``Manifest.placement``): a user without the
+  global right changes only payers at a location in or below their districts and puts
+  payers only there (not at a region, not at no location); ``OutsideDistricts``;
 - every change keeps history (:mod:`backend.versioning`); a delete sets ``validity_to``.
 
 Locations are reached by their Django label only (``"location.Location"``); this module
@@ -34,7 +37,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from backend import versioning
+from backend import rights, versioning
 from backend.errors import FieldError, ValidationFailed
 from backend.permissions import require_permission
 from backend.registry import lookup
@@ -127,6 +130,7 @@ def create_payer(data: Mapping[str, Any], *, location: uuid.UUID | None, user) -
     """
     require_permission(user, "payer.add_payer", "create payers")
     payer = Payer(**_clean(data), location=resolve_location(location), audit_user_id=user.pk)
+    rights.require_placeable(user, Payer, payer.location)
     errors = validate(payer)
     if errors:
         raise ValidationFailed(errors)
@@ -146,11 +150,14 @@ def update_payer(
     """
     require_permission(user, "payer.change_payer", "change payers")
     payer = versioning.lock_current(Payer, key)
+    rights.require_writable(user, Payer.objects.filter(pk=payer.pk))
     candidate = Payer.objects.get(pk=payer.pk)
     for name, value in _clean(changes).items():
         setattr(candidate, name, value)
     if location is not UNCHANGED:
         candidate.location = resolve_location(location)
+        if candidate.location_id != payer.location_id:
+            rights.require_placeable(user, Payer, candidate.location)
     errors = validate(candidate)
     if errors:
         raise ValidationFailed(errors)
@@ -166,6 +173,7 @@ def delete_payer(key: uuid.UUID, *, user) -> Payer:
     """Delete the current payer ``key`` (sets ``validity_to``). Needs ``payer.delete_payer``."""
     require_permission(user, "payer.delete_payer", "delete payers")
     payer = versioning.lock_current(Payer, key)
+    rights.require_writable(user, Payer.objects.filter(pk=payer.pk))
     return versioning.soft_delete(payer, user_id=user.pk)
 
 
@@ -202,6 +210,7 @@ def delete_payers(keys: list[uuid.UUID], *, user) -> list[Payer]:
         seen.add(key)
     if errors:
         raise ValidationFailed(errors)
+    rights.require_writable(user, Payer.objects.filter(uuid__in=keys))
     versioning.soft_delete_many(Payer.objects.filter(uuid__in=keys), user_id=user.pk)
     saved = Payer.objects.in_bulk(keys, field_name="uuid")
     return [saved[key] for key in keys]
@@ -220,7 +229,7 @@ def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
     payers = Payer.objects.current().filter(location_id__in=plan.pks)
     References = versioning.References
     if plan.references is References.CASCADE:
-        payers.update(validity_to=plan.now, audit_user_id=plan.user_id)
+        payers.update(validity_to=plan.now, **versioning.audit(plan.user_id))
         return []
     if plan.references is References.REASSIGN:
         target = plan.reassign_to

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from oauth2_provider.models import get_application_model
 
+from backend.api_auth import save_client_application
 from backend.deployment import DEMO_CLIENT_ID as CLIENT_ID
 from backend.deployment import DEMO_CLIENT_SECRET as CLIENT_SECRET
 from backend.deployment import DEMO_PASSWORD as PASSWORD
@@ -43,16 +44,7 @@ class Command(BaseCommand):
         )
         user.set_password(PASSWORD)
         user.save()
-        Application = get_application_model()
-        application = Application.objects.filter(client_id=CLIENT_ID).first() or Application(
-            client_id=CLIENT_ID
-        )
-        application.name = "Local demo client"
-        application.user = user
-        application.client_type = Application.CLIENT_CONFIDENTIAL
-        application.authorization_grant_type = Application.GRANT_CLIENT_CREDENTIALS
-        application.client_secret = CLIENT_SECRET  # hashed on save
-        application.save()
+        save_client_application(CLIENT_ID, CLIENT_SECRET, user, "Local demo client")
         self.stdout.write(
             f"Demo user {USERNAME!r} (password {PASSWORD!r}) and OAuth2 client "
             f"{CLIENT_ID!r} (secret {CLIENT_SECRET!r}) are ready. Local use only."

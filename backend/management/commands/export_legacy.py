@@ -1,16 +1,20 @@
-"""``manage.py export_legacy DIR [--format csv|json|both]``: the module tables as legacy exports.
+"""``manage.py export_legacy DIR [--format csv|json|both] [--user NAME]``: the module
+tables as legacy exports.
 
 Writes ``DIR/tblLocations.csv``, ``DIR/tblPayer.csv`` (and/or ``.json``), one file per
 legacy table of the active modules, with every row (current and history) by id, in the
-shape ``import_legacy`` reads (see :mod:`backend.legacy.export`). Existing files of those
-names are replaced. Importing the files into an empty database and exporting again gives
-the same bytes.
+shape ``import_legacy`` reads (see :mod:`backend.legacy.export`). An operator's command
+(it reads the database as a dump would): every row, unless ``--user`` names a user
+whose district rights choose the rows (what that user may read, :mod:`backend.rights`).
+Existing files of those names are replaced. Importing the files into an empty database
+and exporting again gives the same bytes.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backend.legacy import active_tables, legacy_time_zone
@@ -31,15 +35,24 @@ class Command(BaseCommand):
             default="both",
             help="File format (default: both).",
         )
+        parser.add_argument(
+            "--user",
+            help="Export only the rows this user (username) may read (district rights).",
+        )
 
     def handle(self, *args, directory: Path, format: str = "both", **options) -> None:
         if directory.exists() and not directory.is_dir():
             raise CommandError(f"Not a directory: {directory}")
+        user = None
+        if options.get("user"):
+            user = get_user_model()._default_manager.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"No user is named {options['user']!r}.")
         directory.mkdir(parents=True, exist_ok=True)
         time_zone = legacy_time_zone()
         formats = ["csv", "json"] if format == "both" else [format]
         for table in active_tables():
             for fmt in formats:
-                path, count = export_table(table, directory, fmt, time_zone)
+                path, count = export_table(table, directory, fmt, time_zone, user)
                 if options["verbosity"] >= 1:
                     self.stdout.write(f"{table.model} -> {path}: {count} rows")

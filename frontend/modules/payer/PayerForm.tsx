@@ -5,7 +5,7 @@ import { useState, type FormEvent } from "react";
 import type { PayerType } from "../../src/gql/graphql";
 import { useFormMutation } from "../../src/shell/graphql";
 import { useContributions } from "../../src/shell/registry";
-import { ErrorMessage, Field, FormButtons, FormErrors, TextField, orNull } from "../../src/shell/ui";
+import { ErrorMessage, Field, FormButtons, FormErrors, Options, TextField, orNull } from "../../src/shell/ui";
 import { CreatePayerMutation, UpdatePayerMutation } from "./operations";
 import { PAYER_TYPES } from "./types";
 
@@ -74,11 +74,7 @@ export function PayerForm({
       <Field label="Type" name="type" errors={errors}>
         {(props) => (
           <select {...props} value={type} onChange={(e) => setType(e.target.value as PayerType)}>
-            {Object.entries(PAYER_TYPES).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
+            <Options labels={PAYER_TYPES} />
           </select>
         )}
       </Field>

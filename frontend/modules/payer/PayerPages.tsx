@@ -10,6 +10,7 @@ import {
   FormErrors,
   HistorySection,
   Loading,
+  Options,
   Pager,
   Table,
   formatDate,
@@ -54,11 +55,7 @@ export function PayerListPage() {
             }}
           >
             <option value="">Any</option>
-            {Object.entries(PAYER_TYPES).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
+            <Options labels={PAYER_TYPES} />
           </select>
         </label>
         {can("payer.add_payer") && <Link to="/payers/new">New payer</Link>}

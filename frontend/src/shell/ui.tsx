@@ -177,6 +177,19 @@ export function Pager({
   );
 }
 
+/** The `<option>`s of a select: one per entry of `labels` (value -> label), in its order. */
+export function Options({ labels }: { labels: Readonly<Record<string, string>> }) {
+  return (
+    <>
+      {Object.entries(labels).map(([value, label]) => (
+        <option key={value} value={value}>
+          {label}
+        </option>
+      ))}
+    </>
+  );
+}
+
 export interface Column<T> {
   header: string;
   cell: (row: T) => ReactNode;

@@ -1,20 +1,17 @@
 """Mutations of the location module: create, update, move and delete a location.
 
-Each runs :mod:`modules.location.services` in one transaction and returns a
-``LocationPayload``: the saved location read back from the database, or the list of
-``UserError``s (nothing written). Missing permissions are GraphQL errors.
+Each is a :func:`backend.graphql.mutations.write_mutation` running
+:mod:`modules.location.services`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 import strawberry
 
-from backend.graphql.errors import UserErrorType, attempt
 from backend.graphql.inputs import ReferencesEnum
-from backend.graphql.permissions import HasPerm, current_user
+from backend.graphql.mutations import payload_type, write_mutation
 
 from .. import services
 from .types import LocationNode, LocationTypeEnum
@@ -27,14 +24,7 @@ COUNTS = {
 }
 
 
-@strawberry.type(description="Result of a location mutation.")
-class LocationPayload:
-    location: LocationNode | None = strawberry.field(
-        description="The location as saved (read back from the database); null on errors."
-    )
-    errors: list[UserErrorType] = strawberry.field(
-        description="Why nothing was written; empty on success."
-    )
+LocationPayload = payload_type("location", LocationNode)
 
 
 @strawberry.input(description="A new location.")
@@ -132,89 +122,65 @@ def _update_changes(data: UpdateLocationInput) -> dict:
     return changes
 
 
-def _payload(action) -> LocationPayload:
-    location, errors = attempt(action)
-    return LocationPayload(location=location, errors=errors)
+def _create(input: CreateLocationInput, user):
+    data = {
+        "code": input.code,
+        "name": input.name,
+        "type": input.type.value,
+        **{name: getattr(input, name) for name in COUNTS},
+    }
+    return services.create_location(data, parent=input.parent, user=user)
+
+
+def _delete(input: DeleteLocationInput, user):
+    return services.delete_location(
+        input.uuid,
+        new_parent=input.new_parent,
+        descendants=input.descendants,
+        references=input.references.value,
+        reassign_to=input.reassign_to,
+        user=user,
+    )
 
 
 @strawberry.type
 class LocationMutation:
-    @strawberry.mutation(
+    create_location = write_mutation(
+        CreateLocationInput,
+        LocationPayload,
+        _create,
+        permission="location.add_location",
         description="Create a location. Needs location.add_location (and "
         "location.manage_upper_levels for a region or district).",
-        permission_classes=[HasPerm("location.add_location")],
+        input_description="The new location.",
     )
-    def create_location(
-        self,
-        info: strawberry.Info,
-        input: Annotated[CreateLocationInput, strawberry.argument(description="The new location.")],
-    ) -> LocationPayload:
-        data = {
-            "code": input.code,
-            "name": input.name,
-            "type": input.type.value,
-            **{name: getattr(input, name) for name in COUNTS},
-        }
-        return _payload(
-            lambda: services.create_location(data, parent=input.parent, user=current_user(info))
-        )
-
-    @strawberry.mutation(
+    update_location = write_mutation(
+        UpdateLocationInput,
+        LocationPayload,
+        lambda input, user: services.update_location(input.uuid, _update_changes(input), user=user),
+        permission="location.change_location",
         description="Change a current location's fields, keeping the old values as history. "
         "Needs location.change_location (and manage_upper_levels for a region or district).",
-        permission_classes=[HasPerm("location.change_location")],
+        input_description="The location and its changes.",
     )
-    def update_location(
-        self,
-        info: strawberry.Info,
-        input: Annotated[
-            UpdateLocationInput, strawberry.argument(description="The location and its changes.")
-        ],
-    ) -> LocationPayload:
-        return _payload(
-            lambda: services.update_location(
-                input.uuid, _update_changes(input), user=current_user(info)
-            )
-        )
-
-    @strawberry.mutation(
+    move_location = write_mutation(
+        MoveLocationInput,
+        LocationPayload,
+        lambda input, user: services.move_location(input.uuid, input.parent, user=user),
+        permission="location.change_location",
         description="Give a current location a new parent, keeping history. "
         "Needs location.change_location (and manage_upper_levels for a region or district).",
-        permission_classes=[HasPerm("location.change_location")],
+        input_description="The location and its new parent.",
     )
-    def move_location(
-        self,
-        info: strawberry.Info,
-        input: Annotated[
-            MoveLocationInput, strawberry.argument(description="The location and its new parent.")
-        ],
-    ) -> LocationPayload:
-        return _payload(
-            lambda: services.move_location(input.uuid, input.parent, user=current_user(info))
-        )
-
-    @strawberry.mutation(
+    delete_location = write_mutation(
+        DeleteLocationInput,
+        LocationPayload,
+        _delete,
+        permission="location.delete_location",
         description="Delete a current location (sets validityTo; nothing is removed). "
         "Refused while it has current children (unless newParent or descendants is given) "
         "or while another module still refers to it (unless references says otherwise); "
         "one transaction. Needs location.delete_location (and "
         "manage_upper_levels for a region or district).",
-        permission_classes=[HasPerm("location.delete_location")],
+        input_description="The location to delete.",
     )
-    def delete_location(
-        self,
-        info: strawberry.Info,
-        input: Annotated[
-            DeleteLocationInput, strawberry.argument(description="The location to delete.")
-        ],
-    ) -> LocationPayload:
-        return _payload(
-            lambda: services.delete_location(
-                input.uuid,
-                new_parent=input.new_parent,
-                descendants=input.descendants,
-                references=input.references.value,
-                reassign_to=input.reassign_to,
-                user=current_user(info),
-            )
-        )

@@ -10,6 +10,7 @@ import strawberry
 import strawberry_django
 from django.db.models import QuerySet
 
+from backend.graphql.audit import audit_user, legacy_audit_user_id
 from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode
 from backend.graphql.queries import related_count
@@ -62,6 +63,8 @@ class LocationNode(GuardedNode):
     validity_to: datetime.datetime | None = strawberry_django.field(
         description="End of this version's validity; null for the current version."
     )
+    audit_user: str | None = audit_user()
+    legacy_audit_user_id: int | None = legacy_audit_user_id()
     children: list[LocationNode] = prefetched_list(
         "children",
         _current_by_code,
@@ -85,11 +88,13 @@ class LocationNode(GuardedNode):
         "history_count",
         lambda: Location.objects.history(),
         "legacy",
+        restricted=False,
         description="Number of earlier versions of this location (0 on a history row).",
     )
     history: list[LocationNode] = prefetched_list(
         "history",
         history_of(Location),
+        restricted=False,
         description=(
             "Earlier versions of this location, newest first (empty on a history row). "
             "Each keeps the values it had until its validityTo."
@@ -98,6 +103,7 @@ class LocationNode(GuardedNode):
     history_connection: CountedConnection[LocationNode] = prefetched_connection(
         "history",
         history_of(Location),
+        restricted=False,
         description=(
             "Earlier versions of this location, newest first, as a Relay connection "
             "(first/after, totalCount, keyset cursors)."

@@ -2,8 +2,9 @@
 
 import django.core.validators
 import django.db.models.deletion
-import django.utils.timezone
 from django.db import migrations, models
+
+from backend import versioning_migrations
 
 
 class Migration(migrations.Migration):
@@ -25,10 +26,7 @@ class Migration(migrations.Migration):
                 ('female_population', models.IntegerField(blank=True, help_text='Female population.', null=True, validators=[django.core.validators.MinValueValidator(0)])),
                 ('other_population', models.IntegerField(blank=True, help_text='Other population.', null=True, validators=[django.core.validators.MinValueValidator(0)])),
                 ('families', models.IntegerField(blank=True, help_text='Number of families.', null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('validity_from', models.DateTimeField(default=django.utils.timezone.now, help_text="Start of this version's validity (ValidityFrom).")),
-                ('validity_to', models.DateTimeField(blank=True, db_index=True, help_text="End of this version's validity (ValidityTo); null for the current row.", null=True)),
-                ('legacy_id', models.IntegerField(blank=True, db_index=True, help_text='On a history row, the id of the current row it is a version of (LegacyId).', null=True)),
-                ('audit_user_id', models.IntegerField(blank=True, help_text='Id of the user who made this change (AuditUserId).', null=True)),
+                *versioning_migrations.history_columns_before_uuid(),
                 ('parent', models.ForeignKey(blank=True, help_text='The location one level up (ParentLocationId); none for a region.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='location.location')),
             ],
             options={

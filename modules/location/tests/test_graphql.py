@@ -4,6 +4,7 @@ import pytest
 from django.test import override_settings
 
 from modules.location.models import Location
+from modules.location.tests.trees import create_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -11,18 +12,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tree():
     """R1 Ultha > R1D1 Rapta > R1D1M1 Achi > villages; R2 Tahida > R2D1 Rajo; a history row."""
-    ultha = Location.objects.create(code="R1", name="Ultha", type="R")
-    tahida = Location.objects.create(code="R2", name="Tahida", type="R")
-    rapta = Location.objects.create(code="R1D1", name="Rapta", type="D", parent=ultha)
-    rajo = Location.objects.create(code="R2D1", name="Rajo", type="D", parent=tahida)
-    achi = Location.objects.create(code="R1D1M1", name="Achi", type="W", parent=rapta)
-    jaber = Location.objects.create(code="R2D1M1", name="Jaber", type="W", parent=rajo)
-    for code, name, parent in [
-        ("R1D1M1V1", "Rachla", achi),
-        ("R1D1M1V2", "Darbu", achi),
-        ("R2D1M1V1", "Utha", jaber),
-    ]:
-        Location.objects.create(code=code, name=name, type="V", parent=parent)
+    tree = create_tree(
+        "ultha=R1 tahida=R2 rapta=R1D1 rajo=R2D1 achi=R1D1M1 jaber=R2D1M1 v1=R1D1M1V1 "
+        "v2=R1D1M1V2 v3=R2D1M1V1"
+    )
+    ultha = tree["ultha"]
     Location.objects.create(
         code="R0001",
         name="Region",
@@ -31,7 +25,7 @@ def tree():
         validity_to="2016-12-31T00:00:00Z",
         legacy_id=ultha.pk,
     )
-    return {"ultha": ultha, "rapta": rapta, "achi": achi}
+    return tree
 
 
 def codes(gql, args="", fields="code"):

@@ -3,6 +3,7 @@
 import pytest
 
 from modules.location.models import Location
+from modules.location.tests.trees import create_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -13,12 +14,7 @@ PAYLOAD = (
 
 @pytest.fixture
 def tree():
-    ultha = Location.objects.create(code="R1", name="Ultha", type="R")
-    rapta = Location.objects.create(code="R1D1", name="Rapta", type="D", parent=ultha)
-    achi = Location.objects.create(code="R1D1M1", name="Achi", type="W", parent=rapta)
-    rachla = Location.objects.create(code="R1D1M1V1", name="Rachla", type="V", parent=achi)
-    tahida = Location.objects.create(code="R2", name="Tahida", type="R")
-    return {"ultha": ultha, "rapta": rapta, "achi": achi, "rachla": rachla, "tahida": tahida}
+    return create_tree("ultha=R1 rapta=R1D1 achi=R1D1M1 rachla=R1D1M1V1 tahida=R2")
 
 
 def snapshot():

@@ -6,6 +6,7 @@ from django.db import connection
 from backend.registry import lookup
 from modules.location import services
 from modules.location.models import PATH_STEP, Location, rebuild_paths
+from modules.location.tests.trees import create_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -13,14 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tree():
     """R1 > R1D1 > R1D1W1 > R1D1W1V1, R1D1W1V2; R2 > R2D1."""
-    r1 = Location.objects.create(code="R1", name="Ultha", type="R")
-    d1 = Location.objects.create(code="R1D1", name="Rapta", type="D", parent=r1)
-    w1 = Location.objects.create(code="R1D1W1", name="Achi", type="W", parent=d1)
-    v1 = Location.objects.create(code="R1D1W1V1", name="Rachla", type="V", parent=w1)
-    v2 = Location.objects.create(code="R1D1W1V2", name="Darbu", type="V", parent=w1)
-    r2 = Location.objects.create(code="R2", name="Tahida", type="R")
-    d2 = Location.objects.create(code="R2D1", name="Rajo", type="D", parent=r2)
-    return {"r1": r1, "d1": d1, "w1": w1, "v1": v1, "v2": v2, "r2": r2, "d2": d2}
+    return create_tree("r1=R1 d1=R1D1 w1=R1D1W1 v1=R1D1W1V1 v2=R1D1W1V2 r2=R2 d2=R2D1")
 
 
 def codes(queryset):

@@ -1,19 +1,16 @@
 """Mutations of the payer module: create, update and delete a payer; delete several.
 
-Each runs :mod:`modules.payer.services` in one transaction and returns a
-``PayerPayload``: the saved payer read back from the database, or the list of
-``UserError``s (nothing written). Missing permissions are GraphQL errors.
+Each is a :func:`backend.graphql.mutations.write_mutation` running
+:mod:`modules.payer.services`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 import strawberry
 
-from backend.graphql.errors import UserErrorType, attempt
-from backend.graphql.permissions import HasPerm, current_user
+from backend.graphql.mutations import payload_type, write_mutation
 
 from .. import services
 from .types import PayerNode, PayerTypeEnum
@@ -26,14 +23,7 @@ TEXTS = {
 }
 
 
-@strawberry.type(description="Result of a payer mutation.")
-class PayerPayload:
-    payer: PayerNode | None = strawberry.field(
-        description="The payer as saved (read back from the database); null on errors."
-    )
-    errors: list[UserErrorType] = strawberry.field(
-        description="Why nothing was written; empty on success."
-    )
+PayerPayload = payload_type("payer", PayerNode)
 
 
 @strawberry.input(description="A new payer.")
@@ -78,92 +68,73 @@ class DeletePayersInput:
     )
 
 
-@strawberry.type(description="Result of deletePayers.")
-class DeletePayersPayload:
-    payers: list[PayerNode] | None = strawberry.field(
-        description="The deleted payers as saved, in the order of the input; null on errors."
-    )
-    errors: list[UserErrorType] = strawberry.field(
-        description="Why nothing was written (naming each bad uuid); empty on success."
-    )
+DeletePayersPayload = payload_type(
+    "payers",
+    list[PayerNode],
+    name="DeletePayersPayload",
+    description="Result of deletePayers.",
+    result_description="The deleted payers as saved, in the order of the input; null on errors.",
+    errors_description="Why nothing was written (naming each bad uuid); empty on success.",
+)
 
 
-def _payload(action) -> PayerPayload:
-    payer, errors = attempt(action)
-    return PayerPayload(payer=payer, errors=errors)
+def _create(input: CreatePayerInput, user):
+    data = {
+        "name": input.name,
+        "type": input.type.value,
+        **{name: getattr(input, name) for name in TEXTS},
+    }
+    return services.create_payer(data, location=input.location, user=user)
+
+
+def _update(input: UpdatePayerInput, user):
+    changes = {
+        name: getattr(input, name)
+        for name in ("name", *TEXTS)
+        if getattr(input, name) is not strawberry.UNSET
+    }
+    if changes.get("name", "") is None:  # explicit null for the required name
+        changes["name"] = ""
+    if input.type is not strawberry.UNSET:
+        changes["type"] = input.type.value if input.type else ""
+    location = services.UNCHANGED if input.location is strawberry.UNSET else input.location
+    return services.update_payer(input.uuid, changes, location=location, user=user)
 
 
 @strawberry.type
 class PayerMutation:
-    @strawberry.mutation(
+    create_payer = write_mutation(
+        CreatePayerInput,
+        PayerPayload,
+        _create,
+        permission="payer.add_payer",
         description="Create a payer. Needs payer.add_payer.",
-        permission_classes=[HasPerm("payer.add_payer")],
+        input_description="The new payer.",
     )
-    def create_payer(
-        self,
-        info: strawberry.Info,
-        input: Annotated[CreatePayerInput, strawberry.argument(description="The new payer.")],
-    ) -> PayerPayload:
-        data = {
-            "name": input.name,
-            "type": input.type.value,
-            **{name: getattr(input, name) for name in TEXTS},
-        }
-        return _payload(
-            lambda: services.create_payer(data, location=input.location, user=current_user(info))
-        )
-
-    @strawberry.mutation(
+    update_payer = write_mutation(
+        UpdatePayerInput,
+        PayerPayload,
+        _update,
+        permission="payer.change_payer",
         description="Change a current payer, keeping the old values as history. "
         "Needs payer.change_payer.",
-        permission_classes=[HasPerm("payer.change_payer")],
+        input_description="The payer and its changes.",
     )
-    def update_payer(
-        self,
-        info: strawberry.Info,
-        input: Annotated[
-            UpdatePayerInput, strawberry.argument(description="The payer and its changes.")
-        ],
-    ) -> PayerPayload:
-        changes = {
-            name: getattr(input, name)
-            for name in ("name", *TEXTS)
-            if getattr(input, name) is not strawberry.UNSET
-        }
-        if changes.get("name", "") is None:  # explicit null for the required name
-            changes["name"] = ""
-        if input.type is not strawberry.UNSET:
-            changes["type"] = input.type.value if input.type else ""
-        location = services.UNCHANGED if input.location is strawberry.UNSET else input.location
-        return _payload(
-            lambda: services.update_payer(
-                input.uuid, changes, location=location, user=current_user(info)
-            )
-        )
-
-    @strawberry.mutation(
+    delete_payer = write_mutation(
+        DeletePayerInput,
+        PayerPayload,
+        lambda input, user: services.delete_payer(input.uuid, user=user),
+        permission="payer.delete_payer",
         description="Delete a current payer (sets validityTo; nothing is removed). "
         "Needs payer.delete_payer.",
-        permission_classes=[HasPerm("payer.delete_payer")],
+        input_description="The payer.",
     )
-    def delete_payer(
-        self,
-        info: strawberry.Info,
-        input: Annotated[DeletePayerInput, strawberry.argument(description="The payer.")],
-    ) -> PayerPayload:
-        return _payload(lambda: services.delete_payer(input.uuid, user=current_user(info)))
-
-    @strawberry.mutation(
+    delete_payers = write_mutation(
+        DeletePayersInput,
+        DeletePayersPayload,
+        lambda input, user: services.delete_payers(input.uuids, user=user),
+        permission="payer.delete_payer",
         description="Delete several current payers in one transaction, all or nothing "
         "(sets validityTo; nothing is removed). Needs payer.delete_payer.",
-        permission_classes=[HasPerm("payer.delete_payer")],
+        input_description="The payers.",
     )
-    def delete_payers(
-        self,
-        info: strawberry.Info,
-        input: Annotated[DeletePayersInput, strawberry.argument(description="The payers.")],
-    ) -> DeletePayersPayload:
-        payers, errors = attempt(
-            lambda: services.delete_payers(input.uuids, user=current_user(info))
-        )
-        return DeletePayersPayload(payers=payers, errors=errors)

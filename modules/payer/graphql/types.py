@@ -14,6 +14,7 @@ import strawberry
 import strawberry_django
 from django.db.models import QuerySet
 
+from backend.graphql.audit import audit_user, legacy_audit_user_id
 from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode, HasPerm
 from backend.graphql.queries import related_count
@@ -66,20 +67,25 @@ class PayerNode(GuardedNode):
     validity_to: datetime.datetime | None = strawberry_django.field(
         description="End of this version's validity; null for the current version."
     )
+    audit_user: str | None = audit_user()
+    legacy_audit_user_id: int | None = legacy_audit_user_id()
     history_count: int = related_count(
         "history_count",
         lambda: Payer.objects.history(),
         "legacy",
+        restricted=False,
         description="Number of earlier versions of this payer (0 on a history row).",
     )
     history: list[PayerNode] = prefetched_list(
         "history",
         history_of(Payer),
+        restricted=False,
         description="Earlier versions of this payer, newest first (empty on a history row).",
     )
     history_connection: CountedConnection[PayerNode] = prefetched_connection(
         "history",
         history_of(Payer),
+        restricted=False,
         description=(
             "Earlier versions of this payer, newest first, as a Relay connection "
             "(first/after, totalCount, keyset cursors)."

@@ -12,9 +12,10 @@ import strawberry_django
 from django.db.models import QuerySet
 
 from backend.graphql.connection import CountedConnection
-from backend.graphql.permissions import GuardedNode, HasPerm
+from backend.graphql.permissions import GuardedNode, HasPerm, current_user
 from backend.graphql.relations import prefetched_connection, prefetched_list
 from backend.registry import lookup, ref
+from backend.rights import readable
 
 from .models import HealthFacility
 
@@ -46,12 +47,14 @@ class FacilityQuery:
     )
     def health_facilities(
         self,
+        info: strawberry.Info,
         location: Annotated[
             UUID | None,
             strawberry.argument(description="Only those at or below this location."),
         ] = None,
     ) -> Iterable[HealthFacilityNode]:
-        facilities = HealthFacility.objects.current()
+        # district rights: only the facilities in or below the user's districts
+        facilities = readable(HealthFacility.objects.current(), current_user(info))
         if location is not None:
             facilities = facilities.filter(lookup("location.subtree")("location", location))
         return facilities.order_by("code", "pk")

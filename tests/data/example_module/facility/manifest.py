@@ -1,6 +1,6 @@
 """What the facility module contributes (the module contract: backend/registry.py)."""
 
-from backend.registry import Manifest
+from backend.registry import Manifest, Placement
 
 from . import guards, samples
 from .graphql import FacilityQuery, HealthFacilityNode, LocationFacilities
@@ -12,5 +12,6 @@ manifest = Manifest(
     extensions={"Location": [LocationFacilities]},
     keys={"HealthFacility": "uuid"},
     delete_guards={"location.Location": guards.refuse_location_delete},
+    placement={"facility.HealthFacility": Placement("location")},  # district rights
     samples=samples.SAMPLES,
 )

@@ -1,0 +1,105 @@
+"""District rights: the rows of the location tree a user reads and changes.
+
+openIMIS attaches a user to districts (``tblUsersDistricts``); a user without the global
+right reads and changes only the locations in or below their districts and what other
+modules place there. Each module declares in its manifest how its rows sit in the tree
+(``Manifest.placement``: the location row itself, a foreign key to a location, or
+nothing: not restricted); the module owning the tree publishes the rule itself as the
+lookup ``location.in_scope_of`` (its docstring holds the rule and its openIMIS source).
+
+Every read queryset of a placed model goes through :func:`readable` (the GraphQL root,
+by-uuid, nested and ``node`` fields, subgraph ``_entities``, FHIR, JSON:API, the admin);
+every write checks :func:`require_writable` (the rows it changes) and
+:func:`require_placeable` (where it puts a row), in the module's services, the one write
+path of every surface. A refusal is :class:`OutsideDistricts`, a ``PermissionDenied``
+(GraphQL ``FORBIDDEN``, HTTP 403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+
+from backend import registry
+
+#: The lookup (``Manifest.lookups``) holding the rule: ``(user, relation, *, write) ->
+#: Q | None`` (None: the user is not restricted).
+SCOPE_LOOKUP = "location.in_scope_of"
+
+
+class OutsideDistricts(PermissionDenied):
+    """A write touching a row, or placing one, outside the user's districts."""
+
+
+def placement_of(model: type[Model]) -> registry.Placement | None:
+    """The :class:`~backend.registry.Placement` an active module declares for ``model``,
+    or None (the model is not placed in the location tree)."""
+    for module in registry.active_modules():
+        found = registry.declared_for(module.manifest.placement, model._meta.label)
+        if found is not None:
+            return found
+    return None
+
+
+def scope(model: type[Model], user: Any, *, write: bool = False) -> Q | None:
+    """The filter of the rows of ``model`` that ``user`` may read (``write=False``) or
+    change (``write=True``); None when nothing restricts them (no placement, or a user
+    with the global right). Costs no query: the filter holds one subquery."""
+    placement = placement_of(model)
+    if placement is None:
+        return None
+    relation = "" if placement.node else placement.field
+    return registry.lookup(SCOPE_LOOKUP)(user, relation, write=write)
+
+
+def readable(queryset: QuerySet, user: Any) -> QuerySet:
+    """``queryset`` restricted to the rows ``user`` may read."""
+    rule = scope(queryset.model, user)
+    return queryset if rule is None else queryset.filter(rule)
+
+
+def require_writable(user: Any, rows: QuerySet) -> None:
+    """Raise :class:`OutsideDistricts` naming (up to 5 of) the rows of ``rows`` that
+    ``user`` may not change, by uuid (their other values may be hidden from the user).
+    One query for a restricted user, none otherwise."""
+    rule = scope(rows.model, user, write=True)
+    if rule is None:
+        return
+    outside = list(rows.exclude(rule).order_by("pk")[:5])
+    if outside:
+        meta = rows.model._meta
+        names = ", ".join(f"{row.uuid}" for row in outside)
+        raise OutsideDistricts(
+            f"District rights: you may change only {meta.verbose_name_plural} in or below "
+            f"your districts; {meta.verbose_name} {names} is outside them."
+        )
+
+
+def is_writable(user: Any, row: Model) -> bool:
+    """True when ``user`` may change ``row`` (:func:`require_writable` as a question)."""
+    rule = scope(type(row), user, write=True)
+    return rule is None or type(row)._default_manager.filter(rule, pk=row.pk).exists()
+
+
+def require_placeable(user: Any, model: type[Model], target: Model | None) -> None:
+    """Raise :class:`OutsideDistricts` unless ``user`` may place a row of ``model`` at
+    ``target`` (for a placed model: its new location; for the tree's own locations: the
+    new parent), that is unless ``target`` is in scope (named by uuid). No ``target``
+    (no location, or no parent: a region) is outside every district. No query for a
+    user without restriction, one otherwise."""
+    if scope(model, user, write=True) is None:
+        return
+    plural = model._meta.verbose_name_plural
+    if target is None:
+        raise OutsideDistricts(
+            f"District rights: you may place {plural} only in or below your districts, "
+            f"not at the top of the location tree or at no location."
+        )
+    meta = type(target)._meta
+    if not is_writable(user, target):
+        raise OutsideDistricts(
+            f"District rights: you may place {plural} only in or below your districts; "
+            f"{meta.verbose_name} {target.uuid} is outside them."
+        )

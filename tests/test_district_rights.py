@@ -1,0 +1,368 @@
+"""District rights (issue 11, item 10): who reads and changes which rows, by district.
+
+The matrix is derived from the manifests: every sample row (``Manifest.samples``) of
+every model a module places in the location tree (``Manifest.placement``), against
+these users:
+
+=============  ==========================================================
+district A     attached to the sample district d1 (R1D1, in region R1)
+district B     attached to the sample district d2 (R2D1, in region R2)
+global         holds the global right ``location.all_districts``
+no district    attached to nothing, no global right
+=============  ==========================================================
+
+The expected cell comes from an oracle written here over the rows' positions (a
+location: in or below the user's district -> read and write; an ancestor of it -> read
+only; elsewhere -> nothing; a row placed at a location: by that location, not by its
+ancestors; at no location -> read only). Reads are asked through ``node(id:)`` and each
+root connection of the type (history included); writes through
+:func:`backend.rights.is_writable`, and the mutations below through GraphQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from backend import rights
+from backend.graphql.schema import get_schema
+from tests import samples
+
+pytestmark = pytest.mark.django_db
+
+USERS = ("district A", "district B", "global", "no district")
+DISTRICT_OF = {"district A": "d1", "district B": "d2"}
+#: The view permission of every active module's types, and every permission to change
+#: locations and payers, but not the global right.
+EDITOR = (
+    *sorted(set(samples.VIEW.values())),
+    *(f"location.{p}_location" for p in ("add", "change", "delete")),
+    "location.manage_upper_levels",
+    *(f"payer.{p}_payer" for p in ("add", "change", "delete")),
+)
+NONE, READ, WRITE = "none", "read", "read and write"
+
+
+def _model_of(type_name: str):
+    definition = get_schema().get_type_by_name(type_name)
+    return definition.origin.__strawberry_django_definition__.model
+
+
+#: (row name, GraphQL type) of every sample row of a placed model.
+PLACED = [
+    (name, type_)
+    for name, type_ in samples.NAMES.items()
+    if rights.placement_of(_model_of(type_)) is not None
+]
+
+
+def expected(user: str, name: str, type_: str) -> str:
+    """The oracle: what ``user`` may do with the sample row ``name``."""
+    if user == "global":
+        return WRITE
+    district = DISTRICT_OF.get(user)
+    district_path = _row("Location", district).path if district else None
+    model = _model_of(type_)
+    placement = rights.placement_of(model)
+    row = _row(type_, name)
+    location = row if placement.node else getattr(row, placement.field)
+    if location is None:
+        return READ
+    if district_path is None:
+        return NONE
+    if location.path.startswith(district_path):
+        return WRITE
+    if placement.node and district_path.startswith(location.path):
+        return READ
+    return NONE
+
+
+def _row(type_: str, name: str):
+    return _model_of(type_)._default_manager.get(pk=samples.ids(name)[0])
+
+
+@pytest.fixture
+def world() -> None:
+    samples.create_world()
+
+
+@pytest.fixture
+def user_of(make_user):
+    made = {}
+
+    def get(user: str):
+        if user not in made:
+            districts = None
+            if user in DISTRICT_OF:
+                districts = [_row("Location", DISTRICT_OF[user])]
+            elif user == "no district":
+                districts = []
+            made[user] = make_user(user.replace(" ", "_"), *EDITOR, districts=districts)
+        return made[user]
+
+    return get
+
+
+@pytest.fixture
+def client_of(user_of):
+    from django.test import Client
+
+    from conftest import GraphQLClient
+
+    def get(user: str) -> GraphQLClient:
+        client = Client()
+        client.force_login(user_of(user))
+        return GraphQLClient(client)
+
+    return get
+
+
+def test_the_matrix_has_rows_of_every_position():
+    """The sample world holds each position the rule distinguishes."""
+    assert {"r1", "d1", "w1", "v1", "d2", "coop", "fund_d1", "fund_d2", "national"} <= {
+        name for name, _ in PLACED
+    }
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(("name", "type_"), PLACED)
+def test_node(world, client_of, user, name, type_):
+    global_id = samples.GLOBAL_IDS[name]
+    data = client_of(user).data(f'{{ node(id: "{global_id}") {{ id }} }}')
+    readable = expected(user, name, type_) != NONE
+    assert data == {"node": {"id": global_id} if readable else None}
+
+
+def _connections(type_: str) -> list[str]:
+    """The root connection fields listing ``type_``."""
+    schema = get_schema()._schema
+    return [
+        name
+        for name, field in schema.query_type.fields.items()
+        if str(field.type).strip("!") == f"{type_}Connection"
+    ]
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("type_", sorted({t for _, t in PLACED}))
+def test_root_connections(world, client_of, user, type_):
+    fields = _connections(type_)
+    assert fields, f"no root connection lists {type_}"
+    query_type = get_schema()._schema.query_type
+    for field in fields:
+        # every version where the field can list history, else the current rows
+        history = "validity" in query_type.fields[field].args
+        validity = "validity: {includeHistory: true}, " if history else ""
+        data = client_of(user).data(
+            f"{{ {field}({validity}first: 1000) {{ totalCount edges {{ node {{ id }} }} }} }}"
+        )
+        found = {edge["node"]["id"] for edge in data[field]["edges"]}
+        wanted = {
+            samples.GLOBAL_IDS[name]
+            for name, t in PLACED
+            if t == type_
+            and expected(user, name, t) != NONE
+            and (history or _row(t, name).validity_to is None)
+        }
+        # rows of other tests' fixtures are not part of the world: only sample rows here
+        assert found == wanted
+        assert data[field]["totalCount"] == len(wanted)
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(("name", "type_"), PLACED)
+def test_writable(world, user_of, user, name, type_):
+    # (on a history row too: the services refuse to change history, whatever the districts)
+    row = _row(type_, name)
+    assert rights.is_writable(user_of(user), row) == (expected(user, name, type_) == WRITE)
+
+
+# -- nested fields: children, payers and counts of an ancestor; the parent chain -----------
+
+
+def test_nested_fields_of_an_ancestor_show_only_what_is_in_scope(world, client_of):
+    data = client_of("district A").data(
+        samples.fill(
+            '{ location(uuid: "{r1}") { code children { code } childrenCount '
+            "payers { name } payersCount } "
+            'village: location(uuid: "{v1}") { parent { parent { parent { code } } } } '
+            'other: location(uuid: "{d2}") { code } }'
+        )
+    )
+    assert data == {
+        "location": {
+            "code": "R1",
+            "children": [{"code": "R1D1"}],
+            "childrenCount": 1,
+            "payers": [],
+            "payersCount": 0,
+        },
+        "village": {"parent": {"parent": {"parent": {"code": "R1"}}}},
+        "other": None,
+    }
+    data = client_of("district A").data(
+        samples.fill('{ location(uuid: "{d1}") { payers { name } payersCount } }')
+    )
+    assert data == {"location": {"payers": [{"name": "Rapta fund"}], "payersCount": 1}}
+
+
+def test_a_restricted_page_costs_the_queries_of_an_unrestricted_one(world, client_of):
+    """The restriction is a subquery inside each SQL query, not a query per row."""
+    document = (
+        "{ locations(first: 100) { totalCount edges { node { code parent { code } "
+        "children { code } childrenCount payers { name } payersCount } } } }"
+    )
+    counts = {}
+    for user in ("global", "district A"):
+        client = client_of(user)
+        client.data("{ __typename }")  # the session's own queries, once
+        with CaptureQueriesContext(connection) as captured:
+            data = client.data(document)
+        counts[user] = len(captured)
+        assert data["locations"]["totalCount"] == {"global": 6, "district A": 4}[user]
+    # the session, the user, the user's and the groups' permissions (read once for the
+    # view permissions and the global right), the page (totalCount in it), children, payers
+    assert counts == {"global": 7, "district A": 7}
+
+
+# -- writes: refused with FORBIDDEN naming the rule, nothing written -------------------------
+
+ERRORS = "errors { field code message }"
+OK = "OK"
+
+# fmt: off
+#: A district A editor (every permission but the global right): mutation, input, outcome.
+WRITES = [
+    ("updateLocation", 'uuid: "{w1}", name: "Achi Thom"', OK),
+    ("updateLocation", 'uuid: "{d1}", name: "Rapta Thom"', OK),
+    ("updateLocation", 'uuid: "{r1}", name: "Ultha Thom"', "location {r1} is"),
+    ("updateLocation", 'uuid: "{d2}", name: "Rajo Thom"', "location {d2} is"),
+    ("createLocation", 'code: "R1D1W2", name: "Boeng", type: MUNICIPALITY, parent: "{d1}"', OK),
+    ("createLocation", 'code: "R2D1W2", name: "Boeng", type: MUNICIPALITY, parent: "{d2}"',
+     "location {d2} is outside them"),
+    ("createLocation", 'code: "R1D2", name: "Tarak", type: DISTRICT, parent: "{r1}"',
+     "location {r1} is outside them"),
+    ("createLocation", 'code: "R3", name: "Kampot", type: REGION', "not at the top"),
+    ("moveLocation", 'uuid: "{w1}", parent: "{d2}"', "location {d2} is outside them"),
+    ("moveLocation", 'uuid: "{d1}", parent: "{r2}"', "location {r2} is outside them"),
+    ("deleteLocation", 'uuid: "{v1}"', OK),
+    ("deleteLocation", 'uuid: "{d2}", descendants: true, references: CASCADE',
+     "location {d2} is"),
+    ("deleteLocation", 'uuid: "{w1}", descendants: true, references: REASSIGN, reassignTo: "{r1}"',
+     "location {r1} is"),
+    ("createPayer", 'name: "Fund", type: DONOR, location: "{d1}"', OK),
+    ("createPayer", 'name: "Fund", type: DONOR, location: "{r1}"', "location {r1} is outside them"),
+    ("createPayer", 'name: "Fund", type: DONOR', "at no location"),
+    ("updatePayer", 'uuid: "{fund_d1}", phone: "12"', OK),
+    ("updatePayer", 'uuid: "{fund_d1}", location: "{d2}"', "location {d2} is outside them"),
+    ("updatePayer", 'uuid: "{coop}", phone: "12"', "payer {coop} is"),
+    ("updatePayer", 'uuid: "{national}", phone: "12"', "payer {national} is"),
+    ("deletePayer", 'uuid: "{fund_d2}"', "payer {fund_d2} is"),
+    ("deletePayers", 'uuids: ["{fund_d1}", "{fund_d2}"]', "payer {fund_d2} is"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("name", "arguments", "outcome"), WRITES)
+def test_writes_of_a_district_user(world, client_of, name, arguments, outcome):
+    client = client_of("district A")
+    before = samples.digest()
+    document = samples.fill(f"mutation {{ {name}(input: {{{arguments}}}) {{ {ERRORS} }} }}")
+    result = client.post(document)
+    if outcome == OK:
+        assert result == {"data": {name: {"errors": []}}}
+        assert samples.digest() != before
+        return
+    assert result["data"] is None
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["message"].startswith("District rights: you may ")
+    assert samples.fill(outcome) in error["message"]
+    assert samples.digest() == before
+
+
+def test_the_global_right_writes_outside_any_district(world, client_of):
+    result = client_of("global").data(
+        samples.fill(
+            f'mutation {{ updateLocation(input: {{uuid: "{{d2}}", name: "R"}}) {{ {ERRORS} }} }}'
+        )
+    )
+    assert result == {"updateLocation": {"errors": []}}
+
+
+# -- validity of the attachment ----------------------------------------------------------
+
+
+def test_an_ended_or_future_attachment_gives_nothing(world, client_of, user_of):
+    from django.utils import timezone
+
+    user = user_of("district A")
+    attachment = apps.get_model("location", "UserDistrict").objects.get(user=user)
+    query = samples.fill('{ location(uuid: "{d1}") { code } }')
+    assert client_of("district A").data(query) == {"location": {"code": "R1D1"}}
+    attachment.validity_to = timezone.now()
+    attachment.save()
+    assert client_of("district A").data(query) == {"location": None}
+    attachment.validity_to = None
+    attachment.validity_from = timezone.now() + timezone.timedelta(days=1)
+    attachment.save()
+    assert client_of("district A").data(query) == {"location": None}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upgrade_keeps_the_access_of_existing_users(migrator):
+    """Users and groups holding location permissions before district rights get the
+    global right (migration location 0009); superusers and users without any keep none."""
+    old = migrator.apply_initial_migration(("location", "0008_search_indexes"))
+    Permission = old.apps.get_model("auth", "Permission")
+    ContentType = old.apps.get_model("contenttypes", "ContentType")
+    Group = old.apps.get_model("auth", "Group")
+    OldUser = old.apps.get_model("auth", "User")
+    content_type, _ = ContentType.objects.get_or_create(app_label="location", model="location")
+    view, _ = Permission.objects.get_or_create(
+        content_type=content_type, codename="view_location", defaults={"name": "Can view"}
+    )
+    viewers = Group.objects.create(name="viewers")
+    viewers.permissions.add(view)
+    direct = OldUser.objects.create(username="direct")
+    direct.user_permissions.add(view)
+    member = OldUser.objects.create(username="member")
+    member.groups.add(viewers)
+    OldUser.objects.create(username="nobody")
+
+    new = migrator.apply_tested_migration(("location", "0009_keep_access_on_upgrade"))
+
+    NewUser = new.apps.get_model("auth", "User")
+    NewGroup = new.apps.get_model("auth", "Group")
+    right = {"codename": "all_districts", "content_type__app_label": "location"}
+    assert NewGroup.objects.get(name="viewers").permissions.filter(**right).exists()
+    granted = set(
+        NewUser.objects.filter(
+            user_permissions__in=new.apps.get_model("auth", "Permission").objects.filter(**right)
+        ).values_list("username", flat=True)
+    )
+    assert granted == {"direct"}  # "member" holds it through the group, "nobody" not at all
+
+
+def test_nested_connections_show_only_what_is_in_scope(world, client_of):
+    """The paginated forms of ``children`` and ``payers`` page and count the rows in
+    scope, as the lists and counts above do."""
+    query = samples.fill(
+        '{ location(uuid: "{r1}") { childrenConnection(first: 5) { totalCount '
+        "edges { node { code } } } payersConnection(first: 5) { totalCount "
+        "edges { node { name } } } } }"
+    )
+    region = _row("Location", "r1")
+    region.children.create(code="R1D9", name="Outside A", type="D")  # not district A's
+    data = client_of("district A").data(query)
+    assert data == {
+        "location": {
+            "childrenConnection": {"totalCount": 1, "edges": [{"node": {"code": "R1D1"}}]},
+            "payersConnection": {"totalCount": 0, "edges": []},
+        }
+    }
+    seen = client_of("global").data(query)["location"]
+    assert seen["childrenConnection"]["totalCount"] == region.children.current().count() > 1
+    assert seen["payersConnection"]["totalCount"] == region.payers.current().count() > 0

@@ -1,0 +1,42 @@
+"""An unknown path under an API answers in that API's error format (``backend.not_found``);
+elsewhere Django's page stays. Django calls ``handler404`` only outside DEBUG."""
+
+import pytest
+
+
+@pytest.fixture
+def production(settings):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+
+def test_unknown_graphql_path_is_a_graphql_error(client, production):
+    response = client.post("/graphql/nope", "{}", content_type="application/json")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "NOT_FOUND"}
+    assert error["message"] == (
+        "No GraphQL endpoint at /graphql/nope; the endpoints are /graphql, /graphql/location, "
+        "/graphql/payer."
+    )
+
+
+@pytest.mark.parametrize("path", ["/api/", "/api/foo", "/api/locations/not-a-uuid"])
+def test_unknown_jsonapi_path_is_a_jsonapi_error_document(client, production, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/vnd.api+json"
+    (error,) = response.json()["errors"]
+    assert (error["status"], error["code"]) == ("404", "not_found")
+    assert error["detail"].startswith(f"No JSON:API resource at {path}; the resource types are ")
+    assert "locations, payers" in error["detail"]
+
+
+def test_other_paths_keep_the_html_page(client, production):
+    response = client.get("/nothing-here")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
