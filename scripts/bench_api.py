@@ -54,7 +54,12 @@ PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 SEED = 42
 CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
-PERMISSIONS = ("location.view_location", "payer.view_payer", "payer.change_payer")
+PERMISSIONS = (
+    "location.view_location",
+    "location.all_districts",
+    "payer.view_payer",
+    "payer.change_payer",
+)
 MAX_PAGE = 1000
 #: The largest region (Kampong Speu: 1,452 locations below it), a district, a fragment.
 REGION_CODE, DISTRICT_CODE, SEARCH = "05", "0502", "rice"
@@ -76,13 +81,20 @@ def enum_sql(column: str, names: dict[str, str]) -> str:
     return f"(CASE {column} {whens} END)"
 
 
-def cursor(offset: int) -> str:
-    """strawberry's offset cursor (``arrayconnection:<offset>``, base64)."""
-    return base64.b64encode(f"arrayconnection:{offset}".encode()).decode()
+def cursor_sql(page: str) -> str:
+    """SQL of the keyset cursor of the last row of ``page`` (ordered by code, id), in the
+    format of backend/graphql/cursors.py."""
+    return (
+        "(SELECT 'k1:' || translate(encode(convert_to(json_build_array(code, id)::text, "
+        f"'UTF8'), 'base64'), E'+/=\\n', '-_') FROM {page} ORDER BY code DESC, id DESC LIMIT 1)"
+    )
 
 
-def cursor_sql(offset_sql: str) -> str:
-    return f"encode(convert_to('arrayconnection:' || ({offset_sql}), 'UTF8'), 'base64')"
+def cursor_keys(cursor: str) -> tuple[str, int]:
+    """The (code, id) a keyset cursor of the hierarchy holds."""
+    payload = cursor.removeprefix("k1:")
+    code, pk = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return code, pk
 
 
 # --- the operations --------------------------------------------------------------------
@@ -140,7 +152,7 @@ SELECT json_build_object('locations', json_build_object(
   'totalCount', (SELECT n FROM total),
   'pageInfo', json_build_object(
      'hasNextPage', (SELECT n FROM total) > (SELECT count(*) FROM page),
-     'endCursor', {cursor_sql("(SELECT count(*) FROM page) - 1")}),
+     'endCursor', {cursor_sql("page")}),
   'edges', COALESCE((SELECT json_agg(json_build_object('node', json_build_object(
      'uuid', v.uuid, 'code', v.code, 'name', v.name,
      'type', {enum_sql("v.type", LOCATION_TYPES)},
@@ -265,13 +277,14 @@ SELECT json_build_object('location', (
         floor_sql=f"""
 WITH page AS (
   SELECT id, uuid, code, name, type, parent_id FROM location_location WHERE {current}
-  ORDER BY code, id OFFSET %(offset)s LIMIT {MAX_PAGE}
+  AND (code, id) > (%(code)s, %(id)s) ORDER BY code, id LIMIT {MAX_PAGE}
 ), total AS (SELECT count(*) AS n FROM location_location WHERE {current})
 SELECT json_build_object('locations', json_build_object(
   'totalCount', (SELECT n FROM total),
   'pageInfo', json_build_object(
-     'hasNextPage', (SELECT n FROM total) > %(offset)s + (SELECT count(*) FROM page),
-     'endCursor', {cursor_sql("%(offset)s + (SELECT count(*) FROM page) - 1")}),
+     'hasNextPage', EXISTS (SELECT 1 FROM location_location WHERE {current}
+        AND (code, id) > (SELECT code, id FROM page ORDER BY code DESC, id DESC LIMIT 1)),
+     'endCursor', {cursor_sql("page")}),
   'edges', COALESCE((SELECT json_agg(json_build_object('node', json_build_object(
      'uuid', x.uuid, 'code', x.code, 'name', x.name,
      'type', {enum_sql("x.type", LOCATION_TYPES)},
@@ -362,11 +375,14 @@ def floor_call(op: Operation, conn: psycopg.Connection, i: int, n_locations: int
     if not op.pages:
         text = conn.execute(op.floor_sql, op.floor_params(i)).fetchone()[0]
         return len(text.encode()), text
-    total, pages = 0, []
-    for offset in range(0, n_locations, MAX_PAGE):
-        text = conn.execute(op.floor_sql, {"offset": offset}).fetchone()[0]
+    total, pages, after = 0, [], ("", 0)  # every code sorts after the empty one
+    for _ in range(0, n_locations, MAX_PAGE):
+        text = conn.execute(op.floor_sql, {"code": after[0], "id": after[1]}).fetchone()[0]
         total += len(text.encode())
         pages.append(text)
+        info = json.loads(text)["locations"]["pageInfo"]
+        if info["endCursor"] is not None:
+            after = cursor_keys(info["endCursor"])
     return total, pages
 
 

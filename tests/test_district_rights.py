@@ -351,3 +351,25 @@ def test_an_upgrade_keeps_the_access_of_existing_users(migrator):
         ).values_list("username", flat=True)
     )
     assert granted == {"direct"}  # "member" holds it through the group, "nobody" not at all
+
+
+def test_nested_connections_show_only_what_is_in_scope(world, client_of):
+    """The paginated forms of ``children`` and ``payers`` page and count the rows in
+    scope, as the lists and counts above do."""
+    query = samples.fill(
+        '{ location(uuid: "{r1}") { childrenConnection(first: 5) { totalCount '
+        "edges { node { code } } } payersConnection(first: 5) { totalCount "
+        "edges { node { name } } } } }"
+    )
+    region = _row("Location", "r1")
+    region.children.create(code="R1D9", name="Outside A", type="D")  # not district A's
+    data = client_of("district A").data(query)
+    assert data == {
+        "location": {
+            "childrenConnection": {"totalCount": 1, "edges": [{"node": {"code": "R1D1"}}]},
+            "payersConnection": {"totalCount": 0, "edges": []},
+        }
+    }
+    seen = client_of("global").data(query)["location"]
+    assert seen["childrenConnection"]["totalCount"] == region.children.current().count() > 1
+    assert seen["payersConnection"]["totalCount"] == region.payers.current().count() > 0

@@ -179,7 +179,7 @@ def test_location_subgraph_owns_the_location_entity():
 def test_payer_subgraph_extends_location_with_a_resolvable_stub():
     sdl = get_subgraph("payer").as_str()
     assert 'type Location @key(fields: "uuid") {' in sdl
-    assert fields_of(sdl, "Location") == ["uuid", "payers", "payersCount"]
+    assert fields_of(sdl, "Location") == ["uuid", "payers", "payersConnection", "payersCount"]
     assert 'type Payer implements Node @key(fields: "uuid") {' in sdl
     assert "  location: Location\n" in sdl
     assert "type PageInfo @shareable {" in sdl

@@ -10,6 +10,7 @@ process, same SQLite file): the JSON answers are identical.
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.request
 
@@ -78,7 +79,7 @@ QUERIES = {
       } } }
     }""",
     "filtered and paginated": """{
-      locations(first: 2, after: "YXJyYXljb25uZWN0aW9uOjA=",
+      locations(first: 2, after: "AFTER_DISTRICT_1_2",
                 filter: {type: DISTRICT, codeStartsWith: "R1"},
                 orderBy: [{field: NAME, direction: DESC}]) {
         totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
@@ -96,6 +97,13 @@ QUERIES = {
       location(uuid: "00000000-0000-0000-0000-000000000000") { code }
     }""",
 }
+
+
+#: The keyset cursor of District 1.2 in the order (name desc, code): the page after it.
+AFTER = "k1:" + base64.urlsafe_b64encode(b'["District 1.2", "R1D2", 0]').rstrip(b"=").decode()
+QUERIES["filtered and paginated"] = QUERIES["filtered and paginated"].replace(
+    "AFTER_DISTRICT_1_2", AFTER
+)
 
 
 def post(url: str, query: str) -> dict:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import Enum
 
 import strawberry
 from django.db.models import Expression, F, OrderBy, Q, QuerySet
 
 from backend.errors import UserInputError
+from backend.graphql.cursors import Key
 from backend.versioning import References
 
 
@@ -106,40 +108,60 @@ def apply_validity(queryset: QuerySet, validity: ValidityFilter | None) -> Query
     return queryset.current()
 
 
+@dataclass(frozen=True)
+class Sort:
+    """How a connection sorts by one order field (a value of ``order_expressions``).
+
+    ``value``: the stored value a cursor holds: a field path, an expression, or a
+    callable returning one, called per request (e.g. another module's lookup, which is
+    not available while the schema's classes are defined); default: the field named
+    like the order field. ``by``: what the database sorts and compares, built from a
+    value expression (``Lower``, a level rank); default: the value itself.
+    """
+
+    value: str | Expression | Callable[[], Expression] | None = None
+    by: Callable[[Expression], Expression] | None = None
+
+    def key(self, field: str, *, descending: bool) -> Key:
+        value = self.value if self.value is not None else field
+        if callable(value) and not isinstance(value, Expression):
+            value = value()
+        head, *rest = field.split("_")
+        name = head + "".join(part.title() for part in rest)
+        return Key(name, F(value) if isinstance(value, str) else value, self.by, descending)
+
+
 def order_by_fields(
     orders: list | None,
-    default: tuple[str | Expression, ...],
-    expressions: Mapping[str, Expression] | None = None,
-) -> list[OrderBy | str]:
-    """Django ``order_by`` arguments for a list of ``{field, direction}`` inputs.
+    default: tuple[str, ...],
+    expressions: Mapping[str, Sort] | None = None,
+) -> list[OrderBy]:
+    """Django ``order_by`` arguments for a list of ``{field, direction}`` inputs: the
+    connection's effective order (:mod:`backend.graphql.cursors`).
 
     ``field`` is a strawberry enum whose values are model field names, or keys of
-    ``expressions`` (an expression to sort by instead, e.g. a level rank, or a callable
-    returning one, called per request: e.g. another module's lookup, which is not
-    available while the schema's classes are defined). ``default``
-    applies when no order is given. The primary key always comes last, so pages are stable.
-    Raises ``UserInputError`` when a field is named twice (the second criterion could
-    never change the order; this also bounds the list by the number of fields).
-    Null values sort last ascending and first descending on every database (PostgreSQL's
-    default; SQLite's is the opposite).
+    ``expressions`` (a :class:`Sort`: what the cursor holds and what the database
+    compares). The fields of ``default`` (names, ``"-name"`` descending) follow those
+    not named in ``orders``, then the primary key, so pages are stable and every order
+    ends the same way. Raises ``UserInputError`` when a field is named twice (the
+    second criterion could never change the order; this also bounds the list by the
+    number of fields). Null values sort last ascending and first descending on every
+    database (PostgreSQL's default; SQLite's is the opposite).
     """
     expressions = expressions or {}
-    terms: list[OrderBy | str] = []
-    named: set[str] = set()
+    terms: list[tuple[str, bool]] = []
     for order in orders or ():
-        if order.field.value in named:
+        if any(name == order.field.value for name, _ in terms):
             raise UserInputError(
                 f"orderBy names the field {order.field.name} twice; name each field once."
             )
-        named.add(order.field.value)
-        expression = expressions.get(order.field.value, F(order.field.value))
-        if callable(expression):
-            expression = expression()
-        descending = order.direction is OrderDirection.DESC
-        terms.append(
-            expression.desc(nulls_first=True) if descending else expression.asc(nulls_last=True)
-        )
-    return [*(terms or default), "pk"]
+        terms.append((order.field.value, order.direction is OrderDirection.DESC))
+    for name in default:
+        field = name.removeprefix("-")
+        if all(named != field for named, _ in terms):
+            terms.append((field, name.startswith("-")))
+    keys = [expressions.get(f, Sort()).key(f, descending=desc) for f, desc in terms]
+    return [key.order() for key in [*keys, Key("pk", F("pk"))]]
 
 
 #: Longest text a filter accepts: longer than any code, name, phone or e-mail, and

@@ -11,13 +11,13 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
-from django.db.models import Count, Expression, IntegerField, Model, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from strawberry_django.optimizer import optimize
 
 from backend.graphql.compiler.sources import ConnectionRows, ObjectRows, RelatedCount, attach
 from backend.graphql.connection import CountedConnection
-from backend.graphql.inputs import ValidityFilter, apply_validity, order_by_fields
+from backend.graphql.inputs import Sort, ValidityFilter, apply_validity, order_by_fields
 from backend.graphql.permissions import HasPerm, current_user
 from backend.graphql.row_estimate import counted_rows
 from backend.rights import readable
@@ -31,16 +31,17 @@ def versioned_connection(
     order_input: type,
     apply: Callable[[QuerySet, Any], QuerySet],
     plural: str,
-    default_order: tuple[str | Expression, ...],
-    order_expressions: Mapping[str, Expression] | None = None,
+    default_order: tuple[str, ...],
+    order_expressions: Mapping[str, Sort] | None = None,
     default_order_name: str,
 ) -> Any:
     """A root connection field over ``model``'s rows as ``node`` (a ``GuardedNode``,
     whose ``view_permission`` guards the field).
 
     Arguments of the field: ``filter`` (``filter_input``, applied by ``apply(queryset,
-    filter)``), ``orderBy`` (a list of ``order_input``, default ``default_order``;
-    ``order_expressions`` maps an order field to the expression it sorts by) and
+    filter)``), ``orderBy`` (a list of ``order_input``, then the fields of
+    ``default_order`` not named; ``order_expressions`` maps an order field to its
+    :class:`~backend.graphql.inputs.Sort`: what its cursor holds and sorts by) and
     ``validity`` (current rows by default). Only the rows the user may read
     (:func:`backend.rights.readable`: district rights). ``plural`` and ``default_order_name`` word
     the descriptions ("locations", "code"). The node estimate counts its rows with the
@@ -107,6 +108,19 @@ def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
     return attach(field, ObjectRows(rows))
 
 
+def count_of(rows: QuerySet, link: str) -> Coalesce:
+    """How many of ``rows`` point at the outer query's row through their field ``link``:
+    a correlated ``SELECT COUNT(*)`` (0 when none), to annotate the parents with."""
+    counted = (
+        rows.filter(**{link: OuterRef("pk")})
+        .order_by()
+        .values(link)
+        .annotate(_n=Count("pk"))
+        .values("_n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def related_count(
     name: str,
     queryset: Callable[[], QuerySet],
@@ -130,16 +144,8 @@ def related_count(
     def rows(info: strawberry.Info) -> QuerySet:
         return readable(queryset(), current_user(info)) if restricted else queryset()
 
-    def expression(info: strawberry.Info) -> Subquery:
-        counted = (
-            rows(info)
-            .filter(**{link: OuterRef("pk")})
-            .order_by()
-            .values(link)
-            .annotate(_n=Count("pk"))
-            .values("_n")
-        )
-        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    def expression(info: strawberry.Info) -> Coalesce:
+        return count_of(rows(info), link)
 
     def resolve(root: strawberry.Parent[Model], info: strawberry.Info) -> int:
         value = getattr(root, name, None)

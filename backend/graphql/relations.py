@@ -1,23 +1,41 @@
-"""A list field over a filtered reverse relation, prefetched by the query optimizer.
+"""Fields over a filtered reverse relation, prefetched by the query optimizer.
 
 ``children`` (current children by code), ``Location.payers`` (current payers by name),
 ``history`` (earlier versions, newest first) all follow one pattern: a reverse relation,
 a queryset restricting and ordering it, one extra SQL query per page whatever its size.
+Each comes as a plain list (:func:`prefetched_list`) and as a Relay connection with
+``first``/``after``, keyset cursors and ``totalCount`` (:func:`prefetched_connection`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 import strawberry_django
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    IntegerField,
+    Model,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Value,
+)
+from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.permission import BasePermission
+from strawberry.relay.utils import should_resolve_list_connection_edges
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.nodes import get_variable_values
 from strawberry_django.optimizer import optimize
 
 from backend.graphql.compiler.sources import RelatedRows, attach
+from backend.graphql.connection import Keyed, check_page_size, info_asks_for
 from backend.graphql.permissions import current_user
+from backend.graphql.queries import count_of
 from backend.graphql.row_estimate import max_fan_out
 from backend.rights import readable
 
@@ -67,6 +85,144 @@ def prefetched_list(
         metadata=max_fan_out(relation, queryset),
     )
     return attach(field, RelatedRows(relation, rows))
+
+
+def _link(rows: type[Model], relation: str) -> str:
+    """The foreign key of the model ``rows`` whose reverse relation is ``relation``
+    (``"parent"`` for ``"children"``)."""
+    return next(
+        field.name
+        for field in rows._meta.get_fields()
+        if field.many_to_one and field.remote_field.get_accessor_name() == relation
+    )
+
+
+def _page_arguments(info: strawberry.Info) -> tuple[int, str | None]:
+    """``first`` (checked, default page size) and ``after`` of the field ``info`` is of."""
+    raw = info._raw_info  # the coerced values, as the resolver gets them
+    node = raw.field_nodes[0]
+    definition = raw.parent_type.fields[node.name.value]
+    variables = VariableValues(sources={}, coerced=get_variable_values(raw))
+    arguments = get_argument_values(definition, node, variables)
+    first = check_page_size(arguments.get("first"), None)
+    return first, arguments.get("after")
+
+
+def prefetched_connection(
+    relation: str,
+    queryset: Callable[[], QuerySet],
+    *,
+    description: str,
+    permission_classes: Sequence[type[BasePermission]] = (),
+    restricted: bool = True,
+) -> Any:
+    """A Relay connection field (``first``, ``after``; keyset cursors, ``totalCount``,
+    ``pageInfo``) over ``root.<relation>`` filtered and ordered by ``queryset()``.
+
+    ``relation``, ``queryset`` and ``restricted`` (district rights) as for
+    :func:`prefetched_list`; the field's type is
+    the class annotation (``children_connection: CountedConnection[LocationNode]``).
+    The cursors hold the keys of ``queryset()``'s order (:mod:`backend.graphql.cursors`).
+    ``first`` defaults to ``GRAPHQL_DEFAULT_PAGE_SIZE``; above ``GRAPHQL_MAX_PAGE_SIZE``,
+    negative, or a cursor of another order: ``UserInputError`` (BAD_USER_INPUT).
+
+    Through the optimizer, a page of parents costs one SQL query for all their pages,
+    whatever ``first``: ``ROW_NUMBER() OVER (PARTITION BY <link> ORDER BY <keys>)``
+    keeps ``first`` + 1 rows per parent (Django's sliced prefetch); each parent's
+    ``totalCount`` and, after a cursor, whether rows precede it (``hasPreviousPage``)
+    are subqueries of the parents' own query. A parent that did not come through the
+    optimizer (a mutation's payload) is paged by queries of its own. The node estimate
+    counts a page as ``first``, or as the most rows any parent has when it needs real
+    counts (:func:`backend.graphql.row_estimate.max_fan_out`).
+    """
+    attribute, total, earlier = (f"_page_{relation}{end}" for end in ("", "_total", "_earlier"))
+
+    # the field's order (its keys, how cursors are read), the same for every parent
+    order = functools.cache(lambda: Keyed.of(queryset()))
+
+    def rows(info: strawberry.Info) -> QuerySet:
+        return readable(queryset(), current_user(info)) if restricted else queryset()
+
+    def rows_of(info: strawberry.Info, parent: Any) -> QuerySet:
+        found = rows(info)
+        return found.filter(**{_link(found.model, relation): parent})
+
+    def page(keyed: Keyed, first: int, after: str | None) -> QuerySet:
+        rows = keyed.queryset
+        if after is not None:
+            rows = rows.filter(keyed.beyond(keyed.decode(after, "after")))
+        return keyed.ordered(rows)[: first + 1]
+
+    def prefetch(info: strawberry.Info) -> Prefetch:
+        first, after = _page_arguments(info)
+        if not should_resolve_list_connection_edges(info):  # totalCount only: no rows
+            return Prefetch(relation, queryset=queryset().none(), to_attr=attribute)
+        keyed = Keyed.of(optimize(rows(info), info))
+        return Prefetch(relation, queryset=page(keyed, first, after), to_attr=attribute)
+
+    def count(info: strawberry.Info) -> Any:
+        if not info_asks_for(info, "totalCount"):
+            return Value(None, output_field=IntegerField())
+        return count_of(rows(info), _link(queryset().model, relation))
+
+    def any_earlier(info: strawberry.Info) -> Any:
+        _, after = _page_arguments(info)
+        if after is None or not info_asks_for(info, "pageInfo", "hasPreviousPage"):
+            return Value(None, output_field=BooleanField())
+        keyed = Keyed.of(rows_of(info, OuterRef("pk")))
+        values = keyed.decode(after, "after")
+        return Exists(keyed.queryset.filter(keyed.beyond(values, backward=True, inclusive=True)))
+
+    def resolve(
+        root: strawberry.Parent[Model],
+        info: strawberry.Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Returns the first n rows (default: the page size; above the "
+                "configured maximum is an error)."
+            ),
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Returns the rows after this cursor.")
+        ] = None,
+    ) -> Any:
+        connection = info.return_type
+        if isinstance(connection, StrawberryOptional):
+            connection = connection.of_type
+        rows = getattr(root, attribute, None)
+        if rows is None:  # not prefetched: this parent's rows, paged like a root field
+            nodes = rows_of(info, root)
+            return connection.resolve_connection(nodes, info=info, first=first, after=after)
+        first = check_page_size(first, None)
+        keyed, earlier_rows = order(), getattr(root, earlier, None)
+        asks = info_asks_for(info, "pageInfo", "hasPreviousPage")
+        if earlier_rows is None and after is not None and asks:
+            values = keyed.decode(after, "after")
+            earlier_rows = (
+                Keyed.of(rows_of(info, root))
+                .queryset.filter(keyed.beyond(values, backward=True, inclusive=True))
+                .exists()
+            )
+        counted = getattr(root, total, None)
+        return connection.of_rows(
+            rows[:first],
+            keyed=keyed,
+            info=info,
+            has_previous=bool(earlier_rows),
+            has_next=len(rows) > first,
+            nodes=rows_of(info, root) if counted is None else None,
+            total=counted,
+        )
+
+    return strawberry_django.field(
+        resolver=resolve,
+        description=description,
+        prefetch_related=[prefetch],
+        annotate={total: count, earlier: any_earlier},
+        permission_classes=list(permission_classes),
+        metadata=max_fan_out(relation, queryset),
+    )
 
 
 def history_of(model: type[Model]) -> Callable[[], QuerySet]:

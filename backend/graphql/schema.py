@@ -33,7 +33,8 @@ from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.tools import merge_types
-from strawberry.types.base import StrawberryContainer
+from strawberry.types.base import StrawberryContainer, get_object_definition
+from strawberry_django.relay.utils import resolve_edge_class
 
 from backend.graphql.error_logging import Schema
 from backend.graphql.limits import schema_extensions
@@ -147,7 +148,8 @@ def load_manifests(modules: list[ModuleConfig] | None = None) -> dict[str, Manif
 
 
 def named_types(field: Any) -> Iterator[type]:
-    """The classes a field's type names, through lists, optionals and lazy references."""
+    """The classes a field's type names, through lists, optionals, lazy references and
+    Relay connections (the connection and its node type)."""
     stack = [field.type]
     while stack:
         type_ = stack.pop()
@@ -157,6 +159,9 @@ def named_types(field: Any) -> Iterator[type]:
             stack.append(type_.resolve_type())
         elif isinstance(type_, type):
             yield type_
+            if issubclass(type_, relay.Connection):
+                edge = get_object_definition(resolve_edge_class(type_), strict=True)
+                stack.append(edge.get_field("node").resolve_type(type_definition=edge))
 
 
 def guard_foreign_fields(type_name: str, fields: list, permissions: Mapping[str, str]) -> None:

@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import connections, models
 from django.db.models import Q, Subquery, Value
 from django.db.models.functions import Concat, Substr, Upper
+from django.db.models.lookups import Exact
 
 from backend.versioning import VersionedModel, VersionedQuerySet
 
@@ -195,10 +196,12 @@ class Location(VersionedModel):
         return f"{self.code} {self.name}"
 
     @classmethod
-    def level_rank(cls) -> models.Case:
-        """SQL expression ranking ``type`` by level: R 0, D 1, W 2, V 3."""
+    def level_rank(cls, value: models.Expression | str = "type") -> models.Case:
+        """SQL expression ranking a level code (``value``: default the ``type`` column;
+        any expression of a code) by level: R 0, D 1, W 2, V 3."""
+        code = models.F(value) if isinstance(value, str) else value
         return models.Case(
-            *(models.When(type=t, then=rank) for rank, t in enumerate(cls.PARENT_TYPE)),
+            *(models.When(Exact(code, t), then=rank) for rank, t in enumerate(cls.PARENT_TYPE)),
             output_field=models.IntegerField(),
         )
 

@@ -1,50 +1,21 @@
 """A page of a root connection and its cursors, in SQL, as the general path pages.
 
-The connection's cursors are, for now, strawberry's offset cursors (standard base64 of
-``"arrayconnection:<offset>"``, the row's 0-based position in the ordered rows), which
-``backend.graphql.connection`` accepts; ``after`` starts the page at the next row.
-The page, its cursors and its ``pageInfo`` follow strawberry's ``ListConnection``:
-``hasNextPage`` when a row follows the page, ``hasPreviousPage`` when the page does
-not start at the first row, ``startCursor``/``endCursor`` those of the first and last
+The connection's cursors are keyset cursors (:mod:`backend.graphql.cursors`: the row's
+order keys' values); ``after`` starts the page at the first row whose keys come after
+the cursor's. The page, its cursors and its ``pageInfo`` follow ``CountedConnection``:
+``hasNextPage`` when a row follows the page, ``hasPreviousPage`` when, after a cursor,
+a row comes at or before it, ``startCursor``/``endCursor`` those of the first and last
 edge (null for an empty page).
 """
 
 from __future__ import annotations
 
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    DateTimeField,
-    Expression,
-    Func,
-    QuerySet,
-    TextField,
-    Value,
-    When,
-    Window,
-)
-from django.db.models.functions import NullIf, RowNumber
-from strawberry.relay.types import PREFIX
-from strawberry.relay.utils import from_base64, to_base64
+from django.db.models import BigIntegerField, DateTimeField, Expression, Func, QuerySet, TextField
 
+from backend.errors import UserInputError
 from backend.graphql.compiler import sql
 from backend.graphql.compiler.objects import Unsupported
-from backend.graphql.connection import _is_cursor
-
-
-def start_after(after: str | None) -> int:
-    """The offset of the first row of the page after the cursor ``after`` (0 for None);
-    :class:`Unsupported` for a cursor the general path refuses."""
-    if after is None:
-        return 0
-    if not _is_cursor(after):
-        raise Unsupported("cursor")
-    return int(from_base64(after)[1]) + 1
-
-
-def offset_cursor(offset: Expression) -> Expression:
-    """The cursor of the row at the 0-based ``offset`` (an integer expression)."""
-    return sql.Base64(sql.prefixed(PREFIX, offset))
+from backend.graphql.connection import Keyed
 
 
 class KeysetCursor(Func):
@@ -82,15 +53,27 @@ def _epoch_micros(key: Expression) -> Func:
 
 
 class Page:
-    """``size`` rows of the ordered queryset ``rows`` from the offset ``start``."""
+    """``size`` rows of the ordered queryset ``rows`` after the cursor ``after`` (None:
+    from the first row), paged by keyset as ``CountedConnection`` pages
+    (:class:`backend.graphql.connection.Keyed`): the rows whose order keys come after
+    the cursor's values. :class:`Unsupported` for a cursor the general path refuses."""
 
-    def __init__(self, rows: QuerySet, *, start: int, size: int) -> None:
-        self.all, self.start, self.size = rows, start, size
+    def __init__(self, rows: QuerySet, *, after: str | None, size: int) -> None:
+        self.keyed = Keyed.of(rows)
+        try:
+            self.after = None if after is None else self.keyed.decode(after, "after")
+        except UserInputError as error:  # the general path answers it as its error
+            raise Unsupported("cursor") from error
+        self.all = self.keyed.queryset
+        following = (
+            self.all if self.after is None else self.all.filter(self.keyed.beyond(self.after))
+        )
+        self.following, self.size = self.keyed.ordered(following), size
         self.model = rows.model
 
     def rows(self) -> QuerySet:
         """The page's rows, in order (``size`` > 0)."""
-        return self.all[self.start : self.start + self.size]
+        return self.following[: self.size]
 
     def edges(self, edge: Expression) -> Expression:
         """The JSON array of ``edge`` (an expression over a row) for the page's rows."""
@@ -99,27 +82,39 @@ class Page:
         return sql.JsonArray(self.rows().values(_json=edge))
 
     def cursor(self) -> Expression:
-        """The cursor of the page's row: its position among all the rows (a window
-        ``row_number()`` over the connection's order, counted before the ``OFFSET``)."""
-        position = Window(RowNumber(), order_by=list(self.all.query.order_by))
-        return offset_cursor(position - sql.number(1))
+        """The cursor of the page's row: its order keys' values (:class:`KeysetCursor`)."""
+        return KeysetCursor(*(row for row, _field, _nullable in self.keyed.columns))
 
     def has_next(self) -> Expression:
-        after = self.start + self.size
-        return sql.Exists(self.all.values("pk")[after : after + 1])
+        return sql.Exists(self.following.values("pk")[self.size : self.size + 1])
 
     def has_previous(self) -> Expression:
-        return sql.boolean(self.start > 0)
+        """After a cursor: whether a row comes at or before it (the general path's
+        ``hasPreviousPage``); without one, false."""
+        if self.after is None:
+            return sql.boolean(False)
+        before = self.keyed.beyond(self.after, backward=True, inclusive=True)
+        return sql.Exists(self.all.filter(before).values("pk")[:1])
+
+    def _cursors(self) -> Expression:
+        return sql.JsonArray(self.rows().values(_json=self.cursor()))
 
     def start_cursor(self) -> Expression:
         if self.size == 0:
             return sql.null()
-        first = sql.Exists(self.all.values("pk")[self.start : self.start + 1])
-        cursor = Value(to_base64(PREFIX, self.start), output_field=TextField())
-        return Case(When(first, then=cursor), default=sql.null(), output_field=TextField())
+        return JsonElement(self._cursors(), 0)
 
     def end_cursor(self) -> Expression:
         if self.size == 0:
             return sql.null()
-        count = sql.RowCount(self.rows().values("pk"))
-        return offset_cursor(sql.number(self.start - 1) + NullIf(count, sql.number(0)))
+        return JsonElement(self._cursors(), -1)
+
+
+class JsonElement(Func):
+    """The text of the element at ``index`` of a JSON array (negative: from the end);
+    NULL when there is none."""
+
+    output_field = TextField()
+
+    def __init__(self, array: Expression, index: int) -> None:
+        super().__init__(array, template=f"(%(expressions)s ->> {int(index)})")

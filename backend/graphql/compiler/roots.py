@@ -106,7 +106,7 @@ def connection_json(
     if not 0 <= first <= settings.GRAPHQL_MAX_PAGE_SIZE:
         raise Unsupported("first out of range")
     rows = _rows(source.rows, compilation, {k: v for k, v in arguments.items() if k not in PAGING})
-    page = cursors.Page(rows, start=cursors.start_after(after), size=first)
+    page = cursors.Page(rows, after=after, size=first)
     pairs = []
     for key, field_details in compilation.subfields(gtype, details).items():
         name = field_details[0].node.name.value

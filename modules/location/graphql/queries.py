@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from django.db.models.functions import Lower
 
+from backend.graphql.inputs import Sort
 from backend.graphql.queries import versioned_by_uuid, versioned_connection
 
 from ..models import Location
@@ -22,7 +23,7 @@ class LocationQuery:
         apply=filter_locations,
         plural="locations",
         default_order=("code",),
-        order_expressions={"type": Location.level_rank(), "name": Lower("name")},
+        order_expressions={"type": Sort(by=Location.level_rank), "name": Sort(by=Lower)},
         default_order_name="code",
     )
     location = versioned_by_uuid(LocationNode, Location, singular="location")

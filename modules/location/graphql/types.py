@@ -8,11 +8,13 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
+from django.db.models import QuerySet
 
 from backend.graphql.audit import audit_user, legacy_audit_user_id
+from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode
 from backend.graphql.queries import related_count
-from backend.graphql.relations import history_of, prefetched_list
+from backend.graphql.relations import history_of, prefetched_connection, prefetched_list
 
 from ..models import Location
 
@@ -27,6 +29,10 @@ class LocationTypeEnum(Enum):
         "W", description="Municipality or ward (W), below a district."
     )
     VILLAGE = strawberry.enum_value("V", description="Village (V), below a municipality.")
+
+
+def _current_by_code() -> QuerySet:
+    return Location.objects.current().order_by("code", "pk")
 
 
 @strawberry_django.type(
@@ -61,8 +67,16 @@ class LocationNode(GuardedNode):
     legacy_audit_user_id: int | None = legacy_audit_user_id()
     children: list[LocationNode] = prefetched_list(
         "children",
-        lambda: Location.objects.current().order_by("code", "pk"),
+        _current_by_code,
         description="Current locations one level down, ordered by code.",
+    )
+    children_connection: CountedConnection[LocationNode] = prefetched_connection(
+        "children",
+        _current_by_code,
+        description=(
+            "Current locations one level down, ordered by code, as a Relay connection "
+            "(first/after, totalCount, keyset cursors)."
+        ),
     )
     children_count: int = related_count(
         "children_count",
@@ -84,5 +98,14 @@ class LocationNode(GuardedNode):
         description=(
             "Earlier versions of this location, newest first (empty on a history row). "
             "Each keeps the values it had until its validityTo."
+        ),
+    )
+    history_connection: CountedConnection[LocationNode] = prefetched_connection(
+        "history",
+        history_of(Location),
+        restricted=False,
+        description=(
+            "Earlier versions of this location, newest first, as a Relay connection "
+            "(first/after, totalCount, keyset cursors)."
         ),
     )

@@ -184,7 +184,7 @@ def test_children_skip_history_rows(gql, tree):
 def test_bad_arguments_are_clear_errors(gql, tree):
     assert "cannot represent a UUID" in gql.errors('{ location(uuid: "nope") { code } }')[0]
     assert gql.errors('{ locations(first: 1, after: "bad") { totalCount } }') == [
-        "Argument 'after' is not a cursor of this connection."
+        "Argument 'after' is not a cursor of this connection (ordered by code)."
     ]
     assert "LocationType" in gql.errors("{ locations(filter: {type: CITY}) { totalCount } }")[0]
 

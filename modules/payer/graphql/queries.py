@@ -5,14 +5,13 @@ from __future__ import annotations
 import strawberry
 from django.db.models.functions import Lower
 
+from backend.graphql.inputs import Sort
 from backend.graphql.queries import versioned_by_uuid, versioned_connection
 from backend.registry import lookup
 
 from ..models import Payer
 from .filters import PayerFilter, PayerOrder, filter_payers
 from .types import PayerNode
-
-BY_NAME = Lower("name")  # case-insensitive, as people read names
 
 
 @strawberry.type
@@ -24,11 +23,11 @@ class PayerQuery:
         order_input=PayerOrder,
         apply=filter_payers,
         plural="payers",
-        default_order=(BY_NAME,),
+        default_order=("name",),
         order_expressions={
-            "name": BY_NAME,
-            "email": Lower("email"),
-            "location_code": lambda: lookup("location.code_of")("location"),
+            "name": Sort(by=Lower),  # case-insensitive, as people read names
+            "email": Sort(by=Lower),
+            "location_code": Sort(value=lambda: lookup("location.code_of")("location")),
         },
         default_order_name="name",
     )

@@ -12,11 +12,13 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
+from django.db.models import QuerySet
 
 from backend.graphql.audit import audit_user, legacy_audit_user_id
+from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode, HasPerm
 from backend.graphql.queries import related_count
-from backend.graphql.relations import history_of, prefetched_list
+from backend.graphql.relations import history_of, prefetched_connection, prefetched_list
 from backend.registry import ref
 
 from ..models import Payer
@@ -80,16 +82,38 @@ class PayerNode(GuardedNode):
         restricted=False,
         description="Earlier versions of this payer, newest first (empty on a history row).",
     )
+    history_connection: CountedConnection[PayerNode] = prefetched_connection(
+        "history",
+        history_of(Payer),
+        restricted=False,
+        description=(
+            "Earlier versions of this payer, newest first, as a Relay connection "
+            "(first/after, totalCount, keyset cursors)."
+        ),
+    )
+
+
+NEEDS = "Needs 'payer.view_payer': without it the field is null with a permission error."
+
+
+def _current_by_name() -> QuerySet:
+    return Payer.objects.current().order_by("name", "pk")
 
 
 @strawberry.type(description="Fields the payer module adds to Location.")
 class LocationPayers:
     payers: list[PayerNode] | None = prefetched_list(
         "payers",
-        lambda: Payer.objects.current().order_by("name", "pk"),
+        _current_by_name,
+        description=f"Current payers at this location, ordered by name (payer module). {NEEDS}",
+        permission_classes=[HasPerm(VIEW_PERMISSION)],
+    )
+    payers_connection: CountedConnection[PayerNode] | None = prefetched_connection(
+        "payers",
+        _current_by_name,
         description=(
-            "Current payers at this location, ordered by name (payer module). Needs "
-            "'payer.view_payer': without it the field is null with a permission error."
+            "Current payers at this location, ordered by name, as a Relay connection "
+            f"(first/after, totalCount, keyset cursors; payer module). {NEEDS}"
         ),
         permission_classes=[HasPerm(VIEW_PERMISSION)],
     )
@@ -97,9 +121,6 @@ class LocationPayers:
         "payers_count",
         lambda: Payer.objects.current(),
         "location",
-        description=(
-            "Number of current payers at this location (payer module). Needs "
-            "'payer.view_payer': without it the field is null with a permission error."
-        ),
+        description=f"Number of current payers at this location (payer module). {NEEDS}",
         permission_classes=[HasPerm(VIEW_PERMISSION)],
     )

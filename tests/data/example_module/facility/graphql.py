@@ -9,10 +9,11 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
+from django.db.models import QuerySet
 
 from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode, HasPerm, current_user
-from backend.graphql.relations import prefetched_list
+from backend.graphql.relations import prefetched_connection, prefetched_list
 from backend.registry import lookup, ref
 from backend.rights import readable
 
@@ -59,10 +60,21 @@ class FacilityQuery:
         return facilities.order_by("code", "pk")
 
 
+def _current_by_code() -> QuerySet:
+    return HealthFacility.objects.current().order_by("code", "pk")
+
+
 @strawberry.type(description="Fields the facility module adds to Location.")
 class LocationFacilities:
     health_facilities: list[HealthFacilityNode] | None = prefetched_list(
         "health_facilities",
-        lambda: HealthFacility.objects.current().order_by("code", "pk"),
+        _current_by_code,
         description="Current health facilities at this location (facility module).",
+    )
+    health_facilities_connection: CountedConnection[HealthFacilityNode] | None = (
+        prefetched_connection(
+            "health_facilities",
+            _current_by_code,
+            description="The same, as a Relay connection (first/after, totalCount).",
+        )
     )
