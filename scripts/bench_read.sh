@@ -29,7 +29,7 @@ db=${BENCH_PRODUCT_DB:-$(grep -o '5432/[a-z_0-9]*' product/start.sh | head -1 | 
 export BENCH_PRODUCT_DIR=$root BENCH_PRODUCT_PY=$root/.venv/bin/python
 
 # The product slot (what the bench's product/setup.sh does, plus the materialised paths
-# the bench's tables lack): a database built by the product's migrations holding the
+# the bench's tables lack and the legacy audit ids moved to their own column): a database built by the product's migrations holding the
 # peers' rows, and a read-scoped OAuth2 token of a superuser in product/.token.
 psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
 (
@@ -37,7 +37,10 @@ psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE 
   export DATABASE_URL=$PG/$db DEBUG=false SECRET_KEY=bench-only LOG_LEVEL=WARNING
   "$BENCH_PRODUCT_PY" manage.py migrate --noinput -v 0 2>/dev/null
   psql -q "$PG/$db" -c "ALTER TABLE location_location ALTER COLUMN path SET DEFAULT ''"
+  # the bench's audit_user_id holds legacy ids: the product keeps them apart from its
+  # own users (legacy_audit_user_id; audit_user_id is a user of this installation)
   pg_dump --data-only -t location_location -t payer_payer "$PG/$src_db" 2>/dev/null |
+    sed '/^COPY /s/\baudit_user_id\b/legacy_audit_user_id/' |
     psql -q -v ON_ERROR_STOP=1 "$PG/$db" >/dev/null
   psql -q "$PG/$db" -c "ALTER TABLE location_location ALTER COLUMN path DROP DEFAULT"
   "$BENCH_PRODUCT_PY" manage.py shell -v 0 -c "
