@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -96,10 +97,12 @@ def gql_as(make_user):
     (and ``districts``, as :func:`make_user`)."""
     from django.test import Client
 
+    numbers = itertools.count(1)  # unique names (an id() is reused once its object is freed)
+
     def client_for(
         *permissions: str, superuser: bool = False, username: str = "", districts=None
     ) -> GraphQLClient:
-        name = username or f"user{len(permissions)}{int(superuser)}{id(permissions)}"
+        name = username or f"user{len(permissions)}{int(superuser)}-{next(numbers)}"
         client = Client()
         client.force_login(make_user(name, *permissions, superuser=superuser, districts=districts))
         return GraphQLClient(client)

@@ -13,6 +13,7 @@ from backend import web
 from backend.graphql.federation import get_subgraph
 from backend.graphql.schema import get_schema
 from backend.health import LivenessView, ReadinessView
+from backend.not_found import not_found
 from backend.observability import metrics_view, observe
 from backend.registry import active_modules
 from backend.views import oauth2_urlpatterns
@@ -44,6 +45,9 @@ urlpatterns = [
         )
         for module in active_modules()
     ),
+    # Unknown paths of the APIs answer in their own error format, in DEBUG too
+    # (handler404 below serves only outside DEBUG): after every real route.
+    re_path(r"^(?:graphql|api)(?:/.*)?$", not_found),
     path("health/live", LivenessView.as_view(), name="health-live"),
     path("health/ready", ReadinessView.as_view(), name="health-ready"),
     path("metrics", metrics_view, name="metrics"),

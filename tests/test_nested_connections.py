@@ -214,18 +214,23 @@ def test_nested_pages_keep_the_limits(gql):
     def refusal(query):
         result = gql.post(query)
         (error,) = result["errors"]
-        return error["message"], error["extensions"]["code"]
+        return error["message"], error["extensions"]["code"], error["path"]
 
+    at_the_field = ["locations", "edges", 0, "node", "childrenConnection"]
     assert refusal(
-        "{ locations { edges { node { childrenConnection(first: 11) { totalCount } } } } }"
-    ) == ("Argument 'first' cannot be higher than 10.", "BAD_USER_INPUT")
+        "{ locations(first: 5) { edges { node { childrenConnection(first: 11) { totalCount } } "
+        "} } }"
+    ) == ("Argument 'first' cannot be higher than 10.", "BAD_USER_INPUT", at_the_field)
+    not_a_cursor = "Argument 'after' is not a cursor of this connection (ordered by code)."
     assert refusal(
-        '{ locations { edges { node { childrenConnection(first: 2, after: "bad") { totalCount '
-        "edges { node { code } } } } } } }"
-    ) == (
-        "Argument 'after' is not a cursor of this connection (ordered by code).",
-        "BAD_USER_INPUT",
-    )
+        '{ locations(first: 5) { edges { node { childrenConnection(first: 2, after: "bad") { '
+        "totalCount edges { node { code } } } } } } }"
+    ) == (not_a_cursor, "BAD_USER_INPUT", at_the_field)
+    # checked whatever is selected: totalCount alone reads no row, the cursor still counts
+    assert refusal(
+        '{ locations(first: 5) { edges { node { childrenConnection(after: "bad") { totalCount } '
+        "} } } }"
+    ) == (not_a_cursor, "BAD_USER_INPUT", at_the_field)
 
 
 @override_settings(GRAPHQL_MAX_NODES=100)

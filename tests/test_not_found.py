@@ -1,24 +1,25 @@
-"""An unknown path under an API answers in that API's error format (``backend.not_found``);
-elsewhere Django's page stays. Django calls ``handler404`` only outside DEBUG."""
+"""An unknown path under an API answers in that API's error format (``backend.not_found``),
+in production and in DEBUG (the quick start) alike; elsewhere Django's page stays."""
 
 import pytest
 
 
-@pytest.fixture
-def production(settings):
-    settings.DEBUG = False
+@pytest.fixture(params=[False, True], ids=["production", "debug"])
+def production(request, settings):
+    settings.DEBUG = request.param
     settings.ALLOWED_HOSTS = ["testserver"]
 
 
-def test_unknown_graphql_path_is_a_graphql_error(client, production):
-    response = client.post("/graphql/nope", "{}", content_type="application/json")
+@pytest.mark.parametrize("path", ["/graphql/nope", "/graphql/"])
+def test_unknown_graphql_path_is_a_graphql_error(client, production, path):
+    response = client.post(path, "{}", content_type="application/json")
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     (error,) = response.json()["errors"]
     assert error["extensions"] == {"code": "NOT_FOUND"}
     assert error["message"] == (
-        "No GraphQL endpoint at /graphql/nope; the endpoints are /graphql, /graphql/location, "
+        f"No GraphQL endpoint at {path}; the endpoints are /graphql, /graphql/location, "
         "/graphql/payer."
     )
 
@@ -35,7 +36,8 @@ def test_unknown_jsonapi_path_is_a_jsonapi_error_document(client, production, pa
     assert "locations, payers" in error["detail"]
 
 
-def test_other_paths_keep_the_html_page(client, production):
+def test_other_paths_keep_the_html_page(client, settings):
+    settings.DEBUG = False
     response = client.get("/nothing-here")
 
     assert response.status_code == 404

@@ -32,6 +32,7 @@ from strawberry.types.base import StrawberryOptional
 from strawberry.types.nodes import get_variable_values
 from strawberry_django.optimizer import optimize
 
+from backend.errors import UserInputError
 from backend.graphql.compiler.sources import RelatedRows, attach
 from backend.graphql.connection import Keyed, check_page_size, info_asks_for
 from backend.graphql.permissions import current_user
@@ -154,11 +155,15 @@ def prefetched_connection(
         return keyed.ordered(rows)[: first + 1]
 
     def prefetch(info: strawberry.Info) -> Prefetch:
-        first, after = _page_arguments(info)
-        if not should_resolve_list_connection_edges(info):  # totalCount only: no rows
-            return Prefetch(relation, queryset=queryset().none(), to_attr=attribute)
-        keyed = Keyed.of(optimize(rows(info), info))
-        return Prefetch(relation, queryset=page(keyed, first, after), to_attr=attribute)
+        nothing = Prefetch(relation, queryset=queryset().none(), to_attr=attribute)
+        try:
+            first, after = _page_arguments(info)
+            if not should_resolve_list_connection_edges(info):  # totalCount only: no rows
+                return nothing
+            keyed = Keyed.of(optimize(rows(info), info))
+            return Prefetch(relation, queryset=page(keyed, first, after), to_attr=attribute)
+        except UserInputError:  # the field's resolver reports it, at the field's own path
+            return nothing
 
     def count(info: strawberry.Info) -> Any:
         if not info_asks_for(info, "totalCount"):
@@ -166,11 +171,15 @@ def prefetched_connection(
         return count_of(rows(info), _link(queryset().model, relation))
 
     def any_earlier(info: strawberry.Info) -> Any:
-        _, after = _page_arguments(info)
-        if after is None or not info_asks_for(info, "pageInfo", "hasPreviousPage"):
-            return Value(None, output_field=BooleanField())
-        keyed = Keyed.of(rows_of(info, OuterRef("pk")))
-        values = keyed.decode(after, "after")
+        unknown = Value(None, output_field=BooleanField())
+        try:
+            _, after = _page_arguments(info)
+            if after is None or not info_asks_for(info, "pageInfo", "hasPreviousPage"):
+                return unknown
+            keyed = Keyed.of(rows_of(info, OuterRef("pk")))
+            values = keyed.decode(after, "after")
+        except UserInputError:  # the field's resolver reports it
+            return unknown
         return Exists(keyed.queryset.filter(keyed.beyond(values, backward=True, inclusive=True)))
 
     def resolve(
@@ -190,6 +199,10 @@ def prefetched_connection(
         connection = info.return_type
         if isinstance(connection, StrawberryOptional):
             connection = connection.of_type
+        # the arguments are checked whatever is selected (totalCount alone reads no row)
+        if after is not None:
+            order().decode(after, "after")
+        check_page_size(first, None)
         rows = getattr(root, attribute, None)
         if rows is None:  # not prefetched: this parent's rows, paged like a root field
             nodes = rows_of(info, root)

@@ -87,7 +87,7 @@ class UserDistrictAdmin(admin.ModelAdmin):
     list_display = ["user", "location", "validity_from", "validity_to"]
     list_filter = [ValidityListFilter]
     search_fields = ["user__username", "location__code", "location__name"]
-    raw_id_fields = ["location"]
+    autocomplete_fields = ["location"]  # search by code or name (current districts only)
     list_select_related = ["user", "location"]
     fields = ["user", "location", "validity_from", "validity_to"]
 
