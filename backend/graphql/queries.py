@@ -121,6 +121,13 @@ def count_of(rows: QuerySet, link: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def readable_rows(rows: QuerySet, info: strawberry.Info, *, restricted: bool = True) -> QuerySet:
+    """``rows`` limited to those the request's user may read (district rights,
+    :func:`backend.rights.readable`); all of them when ``restricted`` is False (the
+    versions of a row the user reads: its history)."""
+    return readable(rows, current_user(info)) if restricted else rows
+
+
 def related_count(
     name: str,
     queryset: Callable[[], QuerySet],
@@ -142,7 +149,7 @@ def related_count(
     """
 
     def rows(info: strawberry.Info) -> QuerySet:
-        return readable(queryset(), current_user(info)) if restricted else queryset()
+        return readable_rows(queryset(), info, restricted=restricted)
 
     def expression(info: strawberry.Info) -> Coalesce:
         return count_of(rows(info), link)

@@ -35,10 +35,8 @@ from strawberry_django.optimizer import optimize
 from backend.errors import UserInputError
 from backend.graphql.compiler.sources import RelatedRows, attach
 from backend.graphql.connection import Keyed, check_page_size, info_asks_for
-from backend.graphql.permissions import current_user
-from backend.graphql.queries import count_of
-from backend.graphql.row_estimate import max_fan_out
-from backend.rights import readable
+from backend.graphql.queries import count_of, readable_rows
+from backend.graphql.row_estimate import max_fan_out, reverse_link
 
 
 def prefetched_list(
@@ -66,7 +64,7 @@ def prefetched_list(
     attribute = f"_prefetched_{relation}"
 
     def rows(info: strawberry.Info) -> QuerySet:
-        return readable(queryset(), current_user(info)) if restricted else queryset()
+        return readable_rows(queryset(), info, restricted=restricted)
 
     def prefetch(info: strawberry.Info) -> Prefetch:
         return Prefetch(relation, queryset=optimize(rows(info), info), to_attr=attribute)
@@ -86,16 +84,6 @@ def prefetched_list(
         metadata=max_fan_out(relation, queryset),
     )
     return attach(field, RelatedRows(relation, rows))
-
-
-def _link(rows: type[Model], relation: str) -> str:
-    """The foreign key of the model ``rows`` whose reverse relation is ``relation``
-    (``"parent"`` for ``"children"``)."""
-    return next(
-        field.name
-        for field in rows._meta.get_fields()
-        if field.many_to_one and field.remote_field.get_accessor_name() == relation
-    )
 
 
 def _page_arguments(info: strawberry.Info) -> tuple[int, str | None]:
@@ -142,11 +130,11 @@ def prefetched_connection(
     order = functools.cache(lambda: Keyed.of(queryset()))
 
     def rows(info: strawberry.Info) -> QuerySet:
-        return readable(queryset(), current_user(info)) if restricted else queryset()
+        return readable_rows(queryset(), info, restricted=restricted)
 
     def rows_of(info: strawberry.Info, parent: Any) -> QuerySet:
         found = rows(info)
-        return found.filter(**{_link(found.model, relation): parent})
+        return found.filter(**{reverse_link(found.model, relation): parent})
 
     def page(keyed: Keyed, first: int, after: str | None) -> QuerySet:
         rows = keyed.queryset
@@ -168,7 +156,7 @@ def prefetched_connection(
     def count(info: strawberry.Info) -> Any:
         if not info_asks_for(info, "totalCount"):
             return Value(None, output_field=IntegerField())
-        return count_of(rows(info), _link(queryset().model, relation))
+        return count_of(rows(info), reverse_link(queryset().model, relation))
 
     def any_earlier(info: strawberry.Info) -> Any:
         unknown = Value(None, output_field=BooleanField())

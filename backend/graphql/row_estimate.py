@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 from graphql import FieldNode, GraphQLError, GraphQLField
 from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -47,6 +47,16 @@ def counted_rows(queryset: Callable[..., QuerySet]) -> dict[str, Callable[..., i
     return {ROWS: lambda info, **arguments: queryset(info, **arguments).order_by().count()}
 
 
+def reverse_link(rows: type[Model], relation: str) -> str:
+    """The foreign key of the model ``rows`` whose reverse relation (its accessor on the
+    parent) is ``relation``: ``"parent"`` for ``"children"``."""
+    return next(
+        field.name
+        for field in rows._meta.get_fields()
+        if field.many_to_one and field.remote_field.get_accessor_name() == relation
+    )
+
+
 def max_fan_out(relation: str, queryset: Callable[[], QuerySet]) -> dict[str, Callable[..., int]]:
     """Field metadata: a list of ``queryset()`` rows related to their parent by the
     reverse relation ``relation`` (the ``related_name`` of a foreign key of
@@ -58,11 +68,7 @@ def max_fan_out(relation: str, queryset: Callable[[], QuerySet]) -> dict[str, Ca
 
     def rows(info: Any = None, **_arguments: Any) -> int:  # every parent: any user's bound
         related = queryset()
-        link = next(
-            field.name
-            for field in related.model._meta.get_fields()
-            if field.many_to_one and field.remote_field.related_name == relation
-        )
+        link = reverse_link(related.model, relation)
         largest = (
             related.order_by()
             .exclude(**{f"{link}__isnull": True})
