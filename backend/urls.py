@@ -45,15 +45,12 @@ urlpatterns = [
         )
         for module in active_modules()
     ),
-    # Unknown paths of the APIs answer in their own error format, in DEBUG too
-    # (handler404 below serves only outside DEBUG): after every real route.
+    # Unknown paths of the APIs answer in their own error format: after every real route.
     re_path(r"^(?:graphql|api)(?:/.*)?$", not_found),
     path("health/live", LivenessView.as_view(), name="health-live"),
     path("health/ready", ReadinessView.as_view(), name="health-ready"),
     path("metrics", metrics_view, name="metrics"),
 ]
 
-# Outside DEBUG, an unhandled error answers JSON (503 with Retry-After for a database fault);
-# a path unknown under /graphql or /api/ answers in that API's error format.
+# Outside DEBUG, an unhandled error answers JSON (503 with Retry-After for a database fault).
 handler500 = "backend.views.server_error"
-handler404 = "backend.not_found.not_found"
