@@ -2,42 +2,31 @@
 // so Cambodia's 14,000 villages stay fast.
 import { Link } from "react-router-dom";
 import type { LocationFilter } from "../../src/gql/graphql";
-import { useGraphQL } from "../../src/shell/graphql";
-import { ErrorMessage, Loading, Pager, useCursorPager } from "../../src/shell/ui";
+import { PagedNodes, usePagedGraphQL } from "../../src/shell/paging";
 import { LocationListQuery } from "./operations";
 
 export const CHILDREN_PAGE = 25;
 
 export function LocationChildren({ title, filter }: { title: string; filter: LocationFilter }) {
-  const pager = useCursorPager();
-  const query = useGraphQL(LocationListQuery, { filter, first: CHILDREN_PAGE, after: pager.after });
-  const connection = query.data?.locations;
+  const paged = usePagedGraphQL(LocationListQuery, { filter }, CHILDREN_PAGE, (data) => data.locations);
   return (
     <section aria-label={title}>
       <h2>{title}</h2>
-      {query.isPending && <Loading what={title.toLowerCase()} />}
-      <ErrorMessage error={query.error} />
-      {connection && (
-        <>
-          {connection.edges.length === 0 ? (
+      <PagedNodes paged={paged} label={title} loading={paged.query.isPending}>
+        {(nodes) =>
+          nodes.length === 0 ? (
             <p>None.</p>
           ) : (
             <ul className="children">
-              {connection.edges.map(({ node }) => (
+              {nodes.map((node) => (
                 <li key={node.uuid}>
                   <Link to={`/locations/${node.uuid}`}>{node.name}</Link> ({node.code})
                 </li>
               ))}
             </ul>
-          )}
-          <Pager
-            label={title}
-            pager={pager}
-            connection={connection}
-            pageSize={CHILDREN_PAGE}
-          />
-        </>
-      )}
+          )
+        }
+      </PagedNodes>
     </section>
   );
 }

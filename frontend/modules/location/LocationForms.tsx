@@ -1,10 +1,10 @@
 // Create, rename, move and delete: each sends one mutation and shows every error the
 // API returns on the field it names (errors naming no shown field above the form).
 // "Delete with everything below" is left out: the API has no such mutation yet (issue 11).
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import type { LocationType, References } from "../../src/gql/graphql";
 import { useFormMutation } from "../../src/shell/graphql";
-import { ErrorMessage, Field, FormButtons, FormErrors, TextField } from "../../src/shell/ui";
+import { Field, MutationForm, TextField, type MutationState } from "../../src/shell/ui";
 import { LEVEL_LABEL } from "./levels";
 import { LocationPicker, type PickedLocation } from "./LocationPicker";
 import {
@@ -26,31 +26,31 @@ function CodeNameForm({
   initial,
   save,
   onCancel,
-  errors,
-  pending,
-  failure,
+  mutation,
 }: {
   title: string;
   submitLabel: string;
   initial: { code: string; name: string };
   save: (code: string, name: string) => void;
   onCancel: () => void;
-} & Pick<ReturnType<typeof useFormMutation>, "errors" | "pending" | "failure">) {
+  mutation: MutationState;
+}) {
   const [code, setCode] = useState(initial.code);
   const [name, setName] = useState(initial.name);
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    save(code, name);
-  };
+  const { errors } = mutation;
   return (
-    <form onSubmit={onSubmit} aria-label={title}>
-      <h3>{title}</h3>
-      <FormErrors errors={errors} fields={["code", "name"]} />
-      <ErrorMessage error={failure} />
+    <MutationForm
+      label={title}
+      title={title}
+      fields={["code", "name"]}
+      mutation={mutation}
+      submitLabel={submitLabel}
+      onSubmit={() => save(code, name)}
+      onCancel={onCancel}
+    >
       <TextField label="Code" name="code" errors={errors} value={code} onChange={setCode} />
       <TextField label="Name" name="name" errors={errors} value={name} onChange={setName} />
-      <FormButtons label={submitLabel} pending={pending} onCancel={onCancel} />
-    </form>
+    </MutationForm>
   );
 }
 
@@ -63,7 +63,7 @@ export function CreateLocationForm({
   const mutation = useFormMutation(CreateLocationMutation, (data) => data.createLocation, onDone);
   return (
     <CodeNameForm
-      {...mutation}
+      mutation={mutation}
       title={`New ${LEVEL_LABEL[type].toLowerCase()}`}
       submitLabel="Create"
       initial={{ code: "", name: "" }}
@@ -81,7 +81,7 @@ export function RenameLocationForm({
   const mutation = useFormMutation(UpdateLocationMutation, (data) => data.updateLocation, onDone);
   return (
     <CodeNameForm
-      {...mutation}
+      mutation={mutation}
       title="Rename"
       submitLabel="Save"
       initial={location}
@@ -98,24 +98,22 @@ export function MoveLocationForm({
   onCancel,
 }: Done & { location: { uuid: string }; parentType: LocationType }) {
   const [parent, setParent] = useState<PickedLocation | null>(null);
-  const { submit, errors, pending, failure } = useFormMutation(
-    MoveLocationMutation,
-    (data) => data.moveLocation,
-    onDone,
-  );
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    submit({ input: { uuid: location.uuid, parent: parent?.uuid ?? null } });
-  };
+  const mutation = useFormMutation(MoveLocationMutation, (data) => data.moveLocation, onDone);
+  const level = LEVEL_LABEL[parentType].toLowerCase();
   return (
-    <form onSubmit={onSubmit} aria-label="Move">
-      <h3>Move under another {LEVEL_LABEL[parentType].toLowerCase()}</h3>
-      <FormErrors errors={errors} fields={["parent"]} />
-      <ErrorMessage error={failure} />
-      <Field label={`New parent (${LEVEL_LABEL[parentType].toLowerCase()})`} name="parent" errors={errors}>
+    <MutationForm
+      label="Move"
+      title={`Move under another ${level}`}
+      fields={["parent"]}
+      mutation={mutation}
+      submitLabel="Move"
+      onSubmit={() => mutation.submit({ input: { uuid: location.uuid, parent: parent?.uuid ?? null } })}
+      onCancel={onCancel}
+    >
+      <Field label={`New parent (${level})`} name="parent" errors={mutation.errors}>
         {(props) => (
           <LocationPicker
-            label={`Find the new ${LEVEL_LABEL[parentType].toLowerCase()}`}
+            label={`Find the new ${level}`}
             types={[parentType]}
             value={parent}
             onChange={setParent}
@@ -123,8 +121,7 @@ export function MoveLocationForm({
           />
         )}
       </Field>
-      <FormButtons label="Move" pending={pending} onCancel={onCancel} />
-    </form>
+    </MutationForm>
   );
 }
 
@@ -138,29 +135,26 @@ export function DeleteLocationForm({
   const [descendants, setDescendants] = useState(false);
   const [references, setReferences] = useState<References>("PROTECT");
   const [reassignTo, setReassignTo] = useState<PickedLocation | null>(null);
-  const { submit, errors, pending, failure } = useFormMutation(
-    DeleteLocationMutation,
-    (data) => data.deleteLocation,
-    onDone,
-  );
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    submit({
-      input: {
-        uuid: location.uuid,
-        newParent: descendants ? null : (newParent?.uuid ?? null),
-        descendants,
-        references,
-        reassignTo: references === "REASSIGN" ? (reassignTo?.uuid ?? null) : null,
-      },
-    });
+  const mutation = useFormMutation(DeleteLocationMutation, (data) => data.deleteLocation, onDone);
+  const { errors } = mutation;
+  const input = {
+    uuid: location.uuid,
+    newParent: descendants ? null : (newParent?.uuid ?? null),
+    descendants,
+    references,
+    reassignTo: references === "REASSIGN" ? (reassignTo?.uuid ?? null) : null,
   };
   return (
-    <form onSubmit={onSubmit} aria-label="Delete">
-      <h3>Delete {location.name}?</h3>
-      <p>It stays in the history. A location with children is deleted only when they move to another one, or with everything below it.</p>
-      <FormErrors errors={errors} fields={["newParent", "descendants", "references", "reassignTo"]} />
-      <ErrorMessage error={failure} />
+    <MutationForm
+      label="Delete"
+      title={`Delete ${location.name}?`}
+      note="It stays in the history. A location with children is deleted only when they move to another one, or with everything below it."
+      fields={["newParent", "descendants", "references", "reassignTo"]}
+      mutation={mutation}
+      submitLabel="Delete"
+      onSubmit={() => mutation.submit({ input })}
+      onCancel={onCancel}
+    >
       <Field label="Delete everything below it too" name="descendants" errors={errors}>
         {(props) => (
           <input
@@ -209,7 +203,6 @@ export function DeleteLocationForm({
           )}
         </Field>
       )}
-      <FormButtons label="Delete" pending={pending} onCancel={onCancel} />
-    </form>
+    </MutationForm>
   );
 }

@@ -7,7 +7,7 @@ import { can } from "../../src/shell/config";
 import { useGraphQL } from "../../src/shell/graphql";
 import { ContributionPoint } from "../../src/shell/registry";
 import { useShellStore } from "../../src/shell/store";
-import { ErrorMessage, HistorySection, Loading, formatDate } from "../../src/shell/ui";
+import { ActionButtons, ErrorMessage, Facts, HistorySection, Loading } from "../../src/shell/ui";
 import { LocationChildren } from "./LocationChildren";
 import {
   CreateLocationForm,
@@ -102,45 +102,35 @@ function LocationDetail({ uuid }: { uuid: string }) {
         {location.name} <small>({LEVEL_LABEL[location.type]} {location.code})</small>
       </h1>
       {query.isFetching && <Loading what="changes" />}
-      <dl className="facts">
-        <dt>Code</dt>
-        <dd>{location.code}</dd>
-        <dt>Level</dt>
-        <dd>{LEVEL_LABEL[location.type]}</dd>
-        <dt>Population (male / female / other)</dt>
-        <dd>
-          {location.malePopulation ?? "–"} / {location.femalePopulation ?? "–"} / {location.otherPopulation ?? "–"}
-        </dd>
-        <dt>Families</dt>
-        <dd>{location.families ?? "–"}</dd>
-        <dt>Valid</dt>
-        <dd>
-          from {formatDate(location.validityFrom)} to {formatDate(location.validityTo)}
-        </dd>
-      </dl>
+      <Facts
+        row={location}
+        facts={[
+          ["Code", location.code],
+          ["Level", LEVEL_LABEL[location.type]],
+          [
+            "Population (male / female / other)",
+            `${location.malePopulation ?? "–"} / ${location.femalePopulation ?? "–"} / ${location.otherPopulation ?? "–"}`,
+          ],
+          ["Families", location.families],
+        ]}
+      />
       {current && (
-        <div className="actions" role="group" aria-label="Actions">
-          {can("location.change_location") && (
-            <button type="button" onClick={() => setAction("rename")}>
-              Rename
-            </button>
-          )}
-          {can("location.change_location") && above && (
-            <button type="button" onClick={() => setAction("move")}>
-              Move
-            </button>
-          )}
-          {can("location.add_location") && below && (
-            <button type="button" onClick={() => setAction("create")}>
-              New {LEVEL_LABEL[below].toLowerCase()}
-            </button>
-          )}
-          {can("location.delete_location") && (
-            <button type="button" onClick={() => setAction("delete")}>
-              Delete
-            </button>
-          )}
-        </div>
+        <ActionButtons
+          actions={[
+            { label: "Rename", allowed: can("location.change_location"), onClick: () => setAction("rename") },
+            {
+              label: "Move",
+              allowed: can("location.change_location") && above !== null,
+              onClick: () => setAction("move"),
+            },
+            {
+              label: `New ${below ? LEVEL_LABEL[below].toLowerCase() : ""}`,
+              allowed: can("location.add_location") && below !== null,
+              onClick: () => setAction("create"),
+            },
+            { label: "Delete", allowed: can("location.delete_location"), onClick: () => setAction("delete") },
+          ]}
+        />
       )}
       {action === "rename" && <RenameLocationForm location={location} onDone={done} onCancel={done} />}
       {action === "move" && above && (

@@ -1,6 +1,28 @@
 // The location module's GraphQL operations, typed by graphql-codegen (src/gql).
 import { graphql } from "../../src/gql";
 
+// A location as a link or a picked value shows it: in parent chains and search results.
+export const LocationSummaryFields = graphql(`
+  fragment LocationSummaryFields on Location {
+    uuid
+    code
+    name
+    type
+  }
+`);
+
+// What every location mutation answers: the saved location, or why nothing was written.
+export const LocationPayloadFields = graphql(`
+  fragment LocationPayloadFields on LocationPayload {
+    location {
+      uuid
+    }
+    errors {
+      ...UserErrorFields
+    }
+  }
+`);
+
 export const LocationListQuery = graphql(`
   query LocationList(
     $filter: LocationFilter
@@ -11,15 +33,11 @@ export const LocationListQuery = graphql(`
     locations(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
       totalCount
       pageInfo {
-        hasNextPage
-        endCursor
+        ...PageInfoFields
       }
       edges {
         node {
-          uuid
-          code
-          name
-          type
+          ...LocationSummaryFields
           parent {
             code
             name
@@ -41,10 +59,7 @@ export const LocationListQuery = graphql(`
 export const LocationDetailQuery = graphql(`
   query LocationDetail($uuid: UUID!) {
     location(uuid: $uuid) {
-      uuid
-      code
-      name
-      type
+      ...LocationSummaryFields
       malePopulation
       femalePopulation
       otherPopulation
@@ -52,28 +67,16 @@ export const LocationDetailQuery = graphql(`
       validityFrom
       validityTo
       parent {
-        uuid
-        code
-        name
-        type
+        ...LocationSummaryFields
         parent {
-          uuid
-          code
-          name
-          type
+          ...LocationSummaryFields
           parent {
-            uuid
-            code
-            name
-            type
+            ...LocationSummaryFields
           }
         }
       }
       history {
-        uuid
-        code
-        name
-        type
+        ...LocationSummaryFields
         validityFrom
         validityTo
       }
@@ -84,12 +87,7 @@ export const LocationDetailQuery = graphql(`
 export const CreateLocationMutation = graphql(`
   mutation CreateLocation($input: CreateLocationInput!) {
     createLocation(input: $input) {
-      location {
-        uuid
-      }
-      errors {
-        ...UserErrorFields
-      }
+      ...LocationPayloadFields
     }
   }
 `);
@@ -97,12 +95,7 @@ export const CreateLocationMutation = graphql(`
 export const UpdateLocationMutation = graphql(`
   mutation UpdateLocation($input: UpdateLocationInput!) {
     updateLocation(input: $input) {
-      location {
-        uuid
-      }
-      errors {
-        ...UserErrorFields
-      }
+      ...LocationPayloadFields
     }
   }
 `);
@@ -110,12 +103,7 @@ export const UpdateLocationMutation = graphql(`
 export const MoveLocationMutation = graphql(`
   mutation MoveLocation($input: MoveLocationInput!) {
     moveLocation(input: $input) {
-      location {
-        uuid
-      }
-      errors {
-        ...UserErrorFields
-      }
+      ...LocationPayloadFields
     }
   }
 `);
@@ -123,12 +111,7 @@ export const MoveLocationMutation = graphql(`
 export const DeleteLocationMutation = graphql(`
   mutation DeleteLocation($input: DeleteLocationInput!) {
     deleteLocation(input: $input) {
-      location {
-        uuid
-      }
-      errors {
-        ...UserErrorFields
-      }
+      ...LocationPayloadFields
     }
   }
 `);

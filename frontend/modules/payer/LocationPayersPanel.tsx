@@ -2,9 +2,8 @@
 // at the location selected in the shared store, or anywhere below it. It reacts to the
 // store's location-selected event; it never imports the location module.
 import { Link } from "react-router-dom";
-import { useGraphQL } from "../../src/shell/graphql";
+import { PagedNodes, usePagedGraphQL } from "../../src/shell/paging";
 import { useShellStore } from "../../src/shell/store";
-import { ErrorMessage, Loading, Pager, useCursorPager } from "../../src/shell/ui";
 import { PayerListQuery } from "./operations";
 import { PAYER_TYPES } from "./types";
 
@@ -17,35 +16,27 @@ export function LocationPayersPanel() {
 }
 
 function Panel({ uuid, name }: { uuid: string; name: string }) {
-  const pager = useCursorPager();
-  const query = useGraphQL(PayerListQuery, { filter: { location: uuid }, first: PAGE, after: pager.after });
-  const connection = query.data?.payers;
+  const paged = usePagedGraphQL(PayerListQuery, { filter: { location: uuid } }, PAGE, (data) => data.payers);
   return (
     <section className="panel" aria-labelledby="location-payers">
       <h2 id="location-payers">Payers of {name}</h2>
-      {query.isPending && <Loading what="payers" />}
-      <ErrorMessage error={query.error} />
-      {connection &&
-        (connection.edges.length === 0 ? (
-          <p>No payers here or below.</p>
-        ) : (
-          <>
-            <ul aria-label={`Payers of ${name}`}>
-              {connection.edges.map(({ node }) => (
-                <li key={node.uuid}>
-                  <Link to={`/payers/${node.uuid}`}>{node.name}</Link> ({PAYER_TYPES[node.type]}
-                  {node.location && node.location.uuid !== uuid ? `, ${node.location.name}` : ""})
-                </li>
-              ))}
-            </ul>
-            <Pager
-              label="Payers"
-              pager={pager}
-              connection={connection}
-              pageSize={PAGE}
-            />
-          </>
-        ))}
+      <PagedNodes
+        paged={paged}
+        label="Payers"
+        loading={paged.query.isPending}
+        empty={<p>No payers here or below.</p>}
+      >
+        {(nodes) => (
+          <ul aria-label={`Payers of ${name}`}>
+            {nodes.map((node) => (
+              <li key={node.uuid}>
+                <Link to={`/payers/${node.uuid}`}>{node.name}</Link> ({PAYER_TYPES[node.type]}
+                {node.location && node.location.uuid !== uuid ? `, ${node.location.name}` : ""})
+              </li>
+            ))}
+          </ul>
+        )}
+      </PagedNodes>
     </section>
   );
 }

@@ -1,11 +1,11 @@
 // Create or edit a payer; every error the API returns appears on its field. The
 // location is picked with the component another module contributes to
 // "location.picker" (the location module's), never imported.
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import type { PayerType } from "../../src/gql/graphql";
 import { useFormMutation } from "../../src/shell/graphql";
 import { useContributions } from "../../src/shell/registry";
-import { ErrorMessage, Field, FormButtons, FormErrors, Options, TextField, orNull } from "../../src/shell/ui";
+import { Field, MutationForm, Options, TextField, orNull } from "../../src/shell/ui";
 import { CreatePayerMutation, UpdatePayerMutation } from "./operations";
 import { PAYER_TYPES } from "./types";
 
@@ -50,26 +50,30 @@ export function PayerForm({
   const [Picker] = useContributions("location.picker");
   const create = useFormMutation(CreatePayerMutation, (data) => data.createPayer, onDone);
   const update = useFormMutation(UpdatePayerMutation, (data) => data.updatePayer, onDone);
-  const { errors, pending, failure } = payer?.uuid ? update : create;
-
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    const input = {
-      name,
-      type,
-      location: location?.uuid ?? null,
-      address: orNull(address),
-      phone: orNull(phone),
-      fax: orNull(fax),
-      email: orNull(email),
-    };
+  const mutation = payer?.uuid ? update : create;
+  const { errors } = mutation;
+  const input = {
+    name,
+    type,
+    location: location?.uuid ?? null,
+    address: orNull(address),
+    phone: orNull(phone),
+    fax: orNull(fax),
+    email: orNull(email),
+  };
+  const save = () => {
     if (payer?.uuid) update.submit({ input: { uuid: payer.uuid, ...input } });
     else create.submit({ input });
   };
   return (
-    <form onSubmit={onSubmit} aria-label={payer?.uuid ? "Edit payer" : "New payer"}>
-      <FormErrors errors={errors} fields={FIELDS} />
-      <ErrorMessage error={failure} />
+    <MutationForm
+      label={payer?.uuid ? "Edit payer" : "New payer"}
+      fields={FIELDS}
+      mutation={mutation}
+      submitLabel={payer?.uuid ? "Save" : "Create"}
+      onSubmit={save}
+      onCancel={onCancel}
+    >
       <TextField label="Name" name="name" errors={errors} value={name} onChange={setName} />
       <Field label="Type" name="type" errors={errors}>
         {(props) => (
@@ -99,7 +103,6 @@ export function PayerForm({
       <TextField label="Phone" name="phone" errors={errors} value={phone} onChange={setPhone} />
       <TextField label="Fax" name="fax" errors={errors} value={fax} onChange={setFax} />
       <TextField label="E-mail" name="email" errors={errors} value={email} onChange={setEmail} />
-      <FormButtons label={payer?.uuid ? "Save" : "Create"} pending={pending} onCancel={onCancel} />
-    </form>
+    </MutationForm>
   );
 }

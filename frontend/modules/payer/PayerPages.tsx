@@ -5,16 +5,15 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import type { PayerType } from "../../src/gql/graphql";
 import { can } from "../../src/shell/config";
 import { useFormMutation, useGraphQL } from "../../src/shell/graphql";
+import { PagedTable, usePagedGraphQL } from "../../src/shell/paging";
 import {
+  ActionButtons,
   ErrorMessage,
+  Facts,
   FormErrors,
   HistorySection,
   Loading,
   Options,
-  Pager,
-  Table,
-  formatDate,
-  useCursorPager,
 } from "../../src/shell/ui";
 import { DeletePayerMutation, PayerDetailQuery, PayerListQuery } from "./operations";
 import { PayerForm } from "./PayerForm";
@@ -26,10 +25,8 @@ export function PayerListPage() {
   const [text, setText] = useState("");
   const [type, setType] = useState<PayerType | "">("");
   const search = useDeferredValue(text.trim());
-  const pager = useCursorPager();
   const filter = { ...(search ? { search } : {}), ...(type ? { type } : {}) };
-  const query = useGraphQL(PayerListQuery, { filter, first: PAGE, after: pager.after });
-  const connection = query.data?.payers;
+  const paged = usePagedGraphQL(PayerListQuery, { filter }, PAGE, (data) => data.payers);
   return (
     <>
       <h1>Payers</h1>
@@ -41,7 +38,7 @@ export function PayerListPage() {
             value={text}
             onChange={(event) => {
               setText(event.target.value);
-              pager.reset();
+              paged.pager.reset();
             }}
           />
         </label>
@@ -51,7 +48,7 @@ export function PayerListPage() {
             value={type}
             onChange={(event) => {
               setType(event.target.value as PayerType | "");
-              pager.reset();
+              paged.pager.reset();
             }}
           >
             <option value="">Any</option>
@@ -60,32 +57,21 @@ export function PayerListPage() {
         </label>
         {can("payer.add_payer") && <Link to="/payers/new">New payer</Link>}
       </div>
-      {query.isFetching && <Loading what="payers" />}
-      <ErrorMessage error={query.error} />
-      {connection && (
-        <>
-          <Table
-            label="Payers"
-            rows={connection.edges.map((edge) => edge.node)}
-            columns={[
-              { header: "Name", cell: (node) => <Link to={`/payers/${node.uuid}`}>{node.name}</Link> },
-              { header: "Type", cell: (node) => PAYER_TYPES[node.type] },
-              {
-                header: "Location",
-                cell: (node) => (node.location ? `${node.location.name} (${node.location.code})` : ""),
-              },
-              { header: "Phone", cell: (node) => node.phone },
-              { header: "E-mail", cell: (node) => node.email },
-            ]}
-          />
-          <Pager
-            label="Payers"
-            pager={pager}
-            connection={connection}
-            pageSize={PAGE}
-          />
-        </>
-      )}
+      <PagedTable
+        paged={paged}
+        label="Payers"
+        loading={paged.query.isFetching}
+        columns={[
+          { header: "Name", cell: (node) => <Link to={`/payers/${node.uuid}`}>{node.name}</Link> },
+          { header: "Type", cell: (node) => PAYER_TYPES[node.type] },
+          {
+            header: "Location",
+            cell: (node) => (node.location ? `${node.location.name} (${node.location.code})` : ""),
+          },
+          { header: "Phone", cell: (node) => node.phone },
+          { header: "E-mail", cell: (node) => node.email },
+        ]}
+      />
     </>
   );
 }
@@ -124,37 +110,24 @@ function PayerDetail({ uuid }: { uuid: string }) {
       </p>
       <h1>{payer.name}</h1>
       {query.isFetching && <Loading what="changes" />}
-      <dl className="facts">
-        <dt>Type</dt>
-        <dd>{PAYER_TYPES[payer.type]}</dd>
-        <dt>Location</dt>
-        <dd>{payer.location ? `${payer.location.name} (${payer.location.code})` : "–"}</dd>
-        <dt>Address</dt>
-        <dd style={{ whiteSpace: "pre-line" }}>{payer.address ?? "–"}</dd>
-        <dt>Phone</dt>
-        <dd>{payer.phone ?? "–"}</dd>
-        <dt>Fax</dt>
-        <dd>{payer.fax ?? "–"}</dd>
-        <dt>E-mail</dt>
-        <dd>{payer.email ?? "–"}</dd>
-        <dt>Valid</dt>
-        <dd>
-          from {formatDate(payer.validityFrom)} to {formatDate(payer.validityTo)}
-        </dd>
-      </dl>
+      <Facts
+        row={payer}
+        facts={[
+          ["Type", PAYER_TYPES[payer.type]],
+          ["Location", payer.location ? `${payer.location.name} (${payer.location.code})` : null],
+          ["Address", payer.address && <span style={{ whiteSpace: "pre-line" }}>{payer.address}</span>],
+          ["Phone", payer.phone],
+          ["Fax", payer.fax],
+          ["E-mail", payer.email],
+        ]}
+      />
       {current && (
-        <div className="actions" role="group" aria-label="Actions">
-          {can("payer.change_payer") && (
-            <button type="button" onClick={() => setAction("edit")}>
-              Edit
-            </button>
-          )}
-          {can("payer.delete_payer") && (
-            <button type="button" onClick={() => setAction("delete")}>
-              Delete
-            </button>
-          )}
-        </div>
+        <ActionButtons
+          actions={[
+            { label: "Edit", allowed: can("payer.change_payer"), onClick: () => setAction("edit") },
+            { label: "Delete", allowed: can("payer.delete_payer"), onClick: () => setAction("delete") },
+          ]}
+        />
       )}
       {action === "edit" && (
         <PayerForm payer={payer} onDone={() => setAction(null)} onCancel={() => setAction(null)} />

@@ -1,13 +1,34 @@
 // The payer module's GraphQL operations, typed by graphql-codegen (src/gql).
 import { graphql } from "../../src/gql";
 
+// A payer's region or district, as its list and its detail show it.
+export const PayerLocationFields = graphql(`
+  fragment PayerLocationFields on Location {
+    uuid
+    code
+    name
+    type
+  }
+`);
+
+// What every payer mutation answers: the saved payer, or why nothing was written.
+export const PayerPayloadFields = graphql(`
+  fragment PayerPayloadFields on PayerPayload {
+    payer {
+      uuid
+    }
+    errors {
+      ...UserErrorFields
+    }
+  }
+`);
+
 export const PayerListQuery = graphql(`
   query PayerList($filter: PayerFilter, $first: Int, $after: String) {
     payers(filter: $filter, first: $first, after: $after, orderBy: [{ field: NAME }]) {
       totalCount
       pageInfo {
-        hasNextPage
-        endCursor
+        ...PageInfoFields
       }
       edges {
         node {
@@ -17,10 +38,7 @@ export const PayerListQuery = graphql(`
           phone
           email
           location {
-            uuid
-            code
-            name
-            type
+            ...PayerLocationFields
           }
         }
       }
@@ -28,34 +46,30 @@ export const PayerListQuery = graphql(`
   }
 `);
 
+// One version of a payer: the current row of the detail, or one of its history.
+export const PayerVersionFields = graphql(`
+  fragment PayerVersionFields on Payer {
+    uuid
+    name
+    type
+    address
+    phone
+    fax
+    email
+    validityFrom
+    validityTo
+  }
+`);
+
 export const PayerDetailQuery = graphql(`
   query PayerDetail($uuid: UUID!) {
     payer(uuid: $uuid) {
-      uuid
-      name
-      type
-      address
-      phone
-      fax
-      email
-      validityFrom
-      validityTo
+      ...PayerVersionFields
       location {
-        uuid
-        code
-        name
-        type
+        ...PayerLocationFields
       }
       history {
-        uuid
-        name
-        type
-        address
-        phone
-        fax
-        email
-        validityFrom
-        validityTo
+        ...PayerVersionFields
       }
     }
   }
@@ -64,12 +78,7 @@ export const PayerDetailQuery = graphql(`
 export const CreatePayerMutation = graphql(`
   mutation CreatePayer($input: CreatePayerInput!) {
     createPayer(input: $input) {
-      payer {
-        uuid
-      }
-      errors {
-        ...UserErrorFields
-      }
+      ...PayerPayloadFields
     }
   }
 `);
@@ -77,12 +86,7 @@ export const CreatePayerMutation = graphql(`
 export const UpdatePayerMutation = graphql(`
   mutation UpdatePayer($input: UpdatePayerInput!) {
     updatePayer(input: $input) {
-      payer {
-        uuid
-      }
-      errors {
-        ...UserErrorFields
-      }
+      ...PayerPayloadFields
     }
   }
 `);
@@ -90,12 +94,7 @@ export const UpdatePayerMutation = graphql(`
 export const DeletePayerMutation = graphql(`
   mutation DeletePayer($input: DeletePayerInput!) {
     deletePayer(input: $input) {
-      payer {
-        uuid
-      }
-      errors {
-        ...UserErrorFields
-      }
+      ...PayerPayloadFields
     }
   }
 `);

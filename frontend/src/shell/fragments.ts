@@ -1,5 +1,6 @@
 // GraphQL fragments every module's documents may spread: the mutation payloads'
-// `errors` (UserError), shown on their fields by the shell's Field.
+// `errors` (UserError), shown on their fields by the shell's Field, and a connection's
+// `pageInfo`, what the shell's Pager reads (with the connection's totalCount).
 import { graphql } from "../gql";
 
 export const UserErrorFields = graphql(`
@@ -7,5 +8,12 @@ export const UserErrorFields = graphql(`
     field
     code
     message
+  }
+`);
+
+export const PageInfoFields = graphql(`
+  fragment PageInfoFields on PageInfo {
+    hasNextPage
+    endCursor
   }
 `);

@@ -1,6 +1,7 @@
 // Building blocks every module's screens share: loading and error states, form fields
-// that show the server's validation error on the field it names, and cursor paging.
-import { useId, useState, type ReactNode } from "react";
+// that show the server's validation error on the field it names, tables and history
+// (cursor paging is in paging.tsx).
+import { Fragment, useId, type FormEvent, type ReactNode } from "react";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -123,57 +124,75 @@ export function FormButtons({
   );
 }
 
-export interface PageInfo {
-  hasNextPage: boolean;
-  endCursor?: string | null;
+/** What a form's mutation reports while it runs (see useFormMutation in graphql.ts). */
+export interface MutationState {
+  errors: readonly UserError[];
+  pending: boolean;
+  failure: unknown;
 }
 
 /**
- * Forward cursor paging: `after` for the current page; next() moves on from a page's
- * endCursor, previous() goes back (the cursors already visited are kept).
+ * A form that runs one mutation, named `label` for screen readers: `title` (an h3) and
+ * `note` (a paragraph) when given, then the mutation's errors naming none of `fields` and
+ * its request failure, the fields (`children`), and the buttons (FormButtons with
+ * `submitLabel`). Submitting calls `onSubmit()`, the page staying where it is.
  */
-export function useCursorPager() {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const after = cursors[cursors.length - 1];
-  return {
-    after,
-    page: cursors.length,
-    next: (endCursor: string) => setCursors((list) => [...list, endCursor]),
-    previous: () => setCursors((list) => (list.length > 1 ? list.slice(0, -1) : list)),
-    reset: () => setCursors([null]),
-  };
-}
-
-/** Previous / next buttons and "first–last of total" for one page of `connection`. */
-export function Pager({
+export function MutationForm({
   label,
-  pager,
-  connection,
-  pageSize,
+  title,
+  note,
+  fields,
+  mutation,
+  submitLabel,
+  onSubmit,
+  onCancel,
+  children,
 }: {
   label: string;
-  pager: ReturnType<typeof useCursorPager>;
-  connection: { pageInfo: PageInfo; totalCount?: number | null };
-  pageSize: number;
+  title?: ReactNode;
+  note?: ReactNode;
+  fields: string[];
+  mutation: MutationState;
+  submitLabel: string;
+  onSubmit: () => void;
+  onCancel: () => void;
+  children: ReactNode;
 }) {
-  const { pageInfo, totalCount } = connection;
-  const first = (pager.page - 1) * pageSize + 1;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onSubmit();
+  };
   return (
-    <nav className="pager" aria-label={`${label} pages`}>
-      <button type="button" onClick={pager.previous} disabled={pager.page === 1}>
-        Previous
-      </button>
-      <span>
-        {totalCount ? `${first}–${Math.min(first + pageSize - 1, totalCount)} of ${totalCount}` : "none"}
-      </span>
-      <button
-        type="button"
-        onClick={() => pageInfo?.endCursor && pager.next(pageInfo.endCursor)}
-        disabled={!pageInfo?.hasNextPage}
-      >
-        Next
-      </button>
-    </nav>
+    <form onSubmit={submit} aria-label={label}>
+      {title && <h3>{title}</h3>}
+      {note && <p>{note}</p>}
+      <FormErrors errors={mutation.errors} fields={fields} />
+      <ErrorMessage error={mutation.failure} />
+      {children}
+      <FormButtons label={submitLabel} pending={mutation.pending} onCancel={onCancel} />
+    </form>
+  );
+}
+
+/** One change a detail page offers: a button `label`, shown only when `allowed`. */
+export interface Action {
+  label: string;
+  allowed: boolean;
+  onClick: () => void;
+}
+
+/** The "Actions" group of a detail page: a button for each allowed action, in order. */
+export function ActionButtons({ actions }: { actions: Action[] }) {
+  return (
+    <div className="actions" role="group" aria-label="Actions">
+      {actions
+        .filter((action) => action.allowed)
+        .map((action) => (
+          <button key={action.label} type="button" onClick={action.onClick}>
+            {action.label}
+          </button>
+        ))}
+    </div>
   );
 }
 
@@ -232,8 +251,35 @@ export function formatDate(value: string | null | undefined): string {
   return value ? new Date(value).toLocaleString() : "current";
 }
 
+/** A versioned row's validity: from its validityFrom to its validityTo (none: current). */
+export interface Validity {
+  validityFrom: string;
+  validityTo?: string | null;
+}
+
+/**
+ * A detail's facts as a description list: each [term, value] in order ("–" for a null
+ * or undefined value), then "Valid" from … to … of `row`.
+ */
+export function Facts({ facts, row }: { facts: [term: string, value: ReactNode][]; row: Validity }) {
+  return (
+    <dl className="facts">
+      {facts.map(([term, value]) => (
+        <Fragment key={term}>
+          <dt>{term}</dt>
+          <dd>{value ?? "–"}</dd>
+        </Fragment>
+      ))}
+      <dt>Valid</dt>
+      <dd>
+        from {formatDate(row.validityFrom)} to {formatDate(row.validityTo)}
+      </dd>
+    </dl>
+  );
+}
+
 /** The "History" section of a versioned row: its earlier versions, with their validity. */
-export function HistorySection<T extends { uuid: string; validityFrom: string; validityTo?: string | null }>({
+export function HistorySection<T extends { uuid: string } & Validity>({
   rows,
   columns,
 }: {
