@@ -27,6 +27,20 @@ function detail(overrides: object = {}) {
   };
 }
 
+/** The API of the detail of d-1 (no children), answering `mutations` too. */
+function mockDetail(mutations: Parameters<typeof mockGraphQL>[0] = {}) {
+  return mockGraphQL({
+    LocationDetail: () => ({ location: detail() }),
+    LocationList: () => ({ locations: connection([]) }),
+    ...mutations,
+  });
+}
+
+/** A location mutation's payload: d-1 saved once `accepted`, else refused with `errors`. */
+function payload(accepted: boolean, errors: object[]) {
+  return accepted ? { location: { uuid: "d-1" }, errors: [] } : { location: null, errors };
+}
+
 describe("the regions page", () => {
   it("asks for one page of regions and the next page from the end cursor", async () => {
     const calls = mockGraphQL({
@@ -97,19 +111,12 @@ describe("the location detail", () => {
 
   it("shows each error of a rename on the field it names, and saves the name when accepted", async () => {
     let accept = false;
-    const calls = mockGraphQL({
-      LocationDetail: () => ({ location: detail() }),
-      LocationList: () => ({ locations: connection([]) }),
+    const calls = mockDetail({
       UpdateLocation: () => ({
-        updateLocation: accept
-          ? { location: { uuid: "d-1" }, errors: [] }
-          : {
-              location: null,
-              errors: [
-                { field: "name", code: "TOO_LONG", message: "Name has at most 50 characters." },
-                { field: null, code: "CONFLICT", message: "Someone changed it meanwhile." },
-              ],
-            },
+        updateLocation: payload(accept, [
+          { field: "name", code: "TOO_LONG", message: "Name has at most 50 characters." },
+          { field: null, code: "CONFLICT", message: "Someone changed it meanwhile." },
+        ]),
       }),
     });
     renderShell("/locations/d-1", ["location"]);
@@ -136,16 +143,11 @@ describe("the location detail", () => {
 
   it("deletes a location with everything below it, showing what other modules keep there", async () => {
     let accept = false;
-    const calls = mockGraphQL({
-      LocationDetail: () => ({ location: detail() }),
-      LocationList: () => ({ locations: connection([]) }),
+    const calls = mockDetail({
       DeleteLocation: () => ({
-        deleteLocation: accept
-          ? { location: { uuid: "d-1" }, errors: [] }
-          : {
-              location: null,
-              errors: [{ field: null, code: "HAS_PAYERS", message: "0102 Mongkol Borei still has 2 current payers." }],
-            },
+        deleteLocation: payload(accept, [
+          { field: null, code: "HAS_PAYERS", message: "0102 Mongkol Borei still has 2 current payers." },
+        ]),
       }),
     });
     renderShell("/locations/d-1", ["location"]);
@@ -174,10 +176,7 @@ describe("the location detail", () => {
   });
 
   it("offers each change only to a user holding its permission", async () => {
-    mockGraphQL({
-      LocationDetail: () => ({ location: detail() }),
-      LocationList: () => ({ locations: connection([]) }),
-    });
+    mockDetail();
     const { unmount } = renderShell("/locations/d-1", ["location"]);
     const actions = await screen.findByRole("group", { name: "Actions" });
     expect(within(actions).getAllByRole("button").map((button) => button.textContent)).toEqual([
