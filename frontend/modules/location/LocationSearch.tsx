@@ -29,7 +29,6 @@ export function LocationSearch() {
         <PagedTable
           paged={paged}
           label="Search results"
-          loading={paged.query.isFetching}
           columns={[
             { header: "Name", cell: (node) => <Link to={`/locations/${node.uuid}`}>{node.name}</Link> },
             { header: "Code", cell: (node) => node.code },

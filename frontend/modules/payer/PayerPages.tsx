@@ -60,7 +60,6 @@ export function PayerListPage() {
       <PagedTable
         paged={paged}
         label="Payers"
-        loading={paged.query.isFetching}
         columns={[
           { header: "Name", cell: (node) => <Link to={`/payers/${node.uuid}`}>{node.name}</Link> },
           { header: "Type", cell: (node) => PAYER_TYPES[node.type] },

@@ -96,9 +96,10 @@ export function Pager({
 }
 
 /**
- * The page of `paged` named `label`: "Loading {label}…" while `loading`, the query's
- * error, then `children(nodes)` with the Pager (labelled `label`) under them. `empty`,
- * when given, stands instead of both for a page without nodes.
+ * The page of `paged` named `label`: "Loading {label}…" while `loading` (by default
+ * while any request for it runs), the query's error, then `children(nodes)` with the
+ * Pager (labelled `label`) under them. `empty`, when given, stands instead of both for a
+ * page without nodes.
  */
 export function PagedNodes<TNode>({
   paged,
@@ -109,14 +110,14 @@ export function PagedNodes<TNode>({
 }: {
   paged: PagedQuery<TNode>;
   label: string;
-  loading: boolean;
+  loading?: boolean;
   empty?: ReactNode;
   children: (nodes: TNode[]) => ReactNode;
 }) {
   const { connection, pager, pageSize } = paged;
   return (
     <>
-      {loading && <Loading what={label.toLowerCase()} />}
+      {(loading ?? paged.query.isFetching) && <Loading what={label.toLowerCase()} />}
       <ErrorMessage error={paged.query.error} />
       {connection &&
         (empty !== undefined && connection.edges.length === 0 ? (
