@@ -2,7 +2,8 @@
 ``legacyAuditUserId``), kept apart by origin as :class:`backend.versioning.VersionedModel`
 keeps them.
 
-A module's node type declares them next to its validity fields::
+:func:`backend.graphql.versioned.versioned_type` adds them to a module's node type, next
+to its validity fields::
 
     audit_user: str | None = audit_user()
     legacy_audit_user_id: int | None = legacy_audit_user_id()

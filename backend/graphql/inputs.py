@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -193,26 +195,61 @@ def check_filter_texts(where: object | None) -> None:
             )
 
 
-def apply_filter(
-    queryset: QuerySet,
-    where: object,
-    lookups: Mapping[str, object],
-    *,
-    search: str | None = None,
-    search_fields: tuple[str, ...] = (),
-) -> QuerySet:
-    """The common part of a module's filter input, applied to ``queryset``.
+#: Where a filter field keeps how it matches (strawberry field metadata).
+MATCH = "filter_match"
 
-    Checks the input's text lengths (:func:`check_filter_texts`), filters by every
-    Django lookup of ``lookups`` whose value is not None (all must match), and, when
-    ``search`` is given, keeps rows where any of ``search_fields`` contains it
-    (case-insensitive). Module-specific conditions (a subtree) are the caller's.
+
+@dataclass(frozen=True)
+class Match:
+    """How a filter field matches rows: the Django ``lookup`` its value fills
+    (``"name__icontains"``), after ``value`` (e.g. a normalisation), or, for ``search``,
+    any of the text fields ``search`` containing it (case-insensitive)."""
+
+    lookup: str | None = None
+    value: Callable[[object], object] | None = None
+    search: tuple[str, ...] = ()
+
+
+def filter_field(lookup: str, description: str, *, value: Callable | None = None) -> object:
+    """An optional field of a filter input (default null: no condition), described by
+    ``description``: rows match when the Django lookup ``lookup`` holds for the given
+    value (an enum gives its value), passed through ``value`` first when given."""
+    match = Match(lookup=lookup, value=value)
+    return strawberry.field(default=None, description=description, metadata={MATCH: match})
+
+
+def search_field(fields: tuple[str, ...], description: str) -> object:
+    """An optional text field of a filter input, described by ``description``: rows
+    match when any of the model's text fields ``fields`` contains it (case-insensitive)."""
+    return strawberry.field(
+        default=None, description=description, metadata={MATCH: Match(search=fields)}
+    )
+
+
+def _condition(match: Match, value: object) -> Q:
+    if match.search:
+        return functools.reduce(
+            operator.or_, (Q(**{f"{name}__icontains": value}) for name in match.search)
+        )
+    if isinstance(value, Enum):
+        value = value.value
+    return Q(**{match.lookup: match.value(value) if match.value else value})
+
+
+def apply_filter(queryset: QuerySet, where: object | None) -> QuerySet:
+    """``queryset`` filtered by a module's filter input ``where`` (None: unchanged).
+
+    Checks the input's text lengths (:func:`check_filter_texts`), then keeps the rows
+    matching every field of ``where`` declared with :func:`filter_field` or
+    :func:`search_field` that is given (not null). Fields declared otherwise are the
+    module's to apply (a subtree).
     """
     check_filter_texts(where)
-    queryset = queryset.filter(**{k: v for k, v in lookups.items() if v is not None})
-    if search:
-        matches = Q()
-        for name in search_fields:
-            matches |= Q(**{f"{name}__icontains": search})
-        queryset = queryset.filter(matches)
+    if where is None:
+        return queryset
+    for field in dataclasses.fields(where):
+        value = getattr(where, field.name)
+        match = field.metadata.get(MATCH)
+        if match is not None and value is not None and (value or not match.search):
+            queryset = queryset.filter(_condition(match, value))
     return queryset

@@ -8,7 +8,10 @@ from the database, or the list of ``UserError``s (nothing written; see
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+import typing
+from collections.abc import Callable, Container, Iterable
+from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
@@ -53,32 +56,52 @@ def payload_type(
 
 
 def write_mutation(
-    input_type: type,
-    payload: type,
-    write: Write,
-    *,
-    permission: str,
-    description: str,
-    input_description: str,
-) -> Any:
-    """A mutation field: ``(input: input_type!) -> payload!``, guarded by the Django
-    permission ``permission`` (``"app_label.codename"``), running ``write(input, user)``.
+    payload: type, permission: str, input_description: str
+) -> Callable[[Write], Any]:
+    """Decorate a write ``(input, user) -> saved object`` as a mutation field:
+    ``(input: <the annotation of input>!) -> payload!``, guarded by the Django permission
+    ``permission`` (``"app_label.codename"``), described by the write's docstring (its
+    lines joined by spaces); ``input_description`` describes the argument.
 
-    The payload's first field (see :func:`payload_type`) receives what ``write``
-    returns, ``errors`` what it refused with; a ``PermissionDenied`` or unexpected
-    exception propagates as a GraphQL error.
+    The payload's first field (see :func:`payload_type`) receives what the write
+    returns, ``errors`` what it refused with (``ValidationFailed``); a
+    ``PermissionDenied`` or unexpected exception propagates as a GraphQL error.
     """
-    result = next(iter(payload.__annotations__))
 
-    def resolve(info: strawberry.Info, input: Any) -> Any:
-        saved, errors = attempt(lambda: write(input, current_user(info)))
-        return payload(**{result: saved, "errors": errors})
+    def decorate(write: Write) -> Any:
+        input_type = typing.get_type_hints(write)["input"]
+        result = next(iter(payload.__annotations__))
 
-    resolve.__annotations__ = {
-        "info": strawberry.Info,
-        "input": Annotated[input_type, strawberry.argument(description=input_description)],
-        "return": payload,
-    }
-    return strawberry.mutation(
-        resolve, description=description, permission_classes=[HasPerm(permission)]
-    )
+        def resolve(info: strawberry.Info, input: Any) -> Any:
+            saved, errors = attempt(lambda: write(input, current_user(info)))
+            return payload(**{result: saved, "errors": errors})
+
+        resolve.__annotations__ = {
+            "info": strawberry.Info,
+            "input": Annotated[input_type, strawberry.argument(description=input_description)],
+            "return": payload,
+        }
+        return strawberry.mutation(
+            resolve,
+            description=" ".join(inspect.getdoc(write).split()),
+            permission_classes=[HasPerm(permission)],
+        )
+
+    return decorate
+
+
+def input_values(
+    input: object, fields: Iterable[str], *, required: Container[str] = ()
+) -> dict[str, Any]:
+    """The values of ``input``'s ``fields`` the caller gave (not ``UNSET``), by field
+    name, for a service: an enum as its value, an explicit null for a ``required``
+    field as ``""`` (which the service reports as REQUIRED)."""
+    values = {}
+    for name in fields:
+        value = getattr(input, name)
+        if value is strawberry.UNSET:
+            continue
+        if isinstance(value, Enum):
+            value = value.value
+        values[name] = "" if value is None and name in required else value
+    return values

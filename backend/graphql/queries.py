@@ -6,6 +6,7 @@ objects the factories receive, which strawberry reads as they are.
 """
 
 from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -14,10 +15,18 @@ import strawberry_django
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from strawberry_django.optimizer import optimize
+from strawberry_django.utils.typing import get_django_definition
 
 from backend.graphql.compiler.sources import ConnectionRows, ObjectRows, RelatedCount, attach
 from backend.graphql.connection import CountedConnection
-from backend.graphql.inputs import Sort, ValidityFilter, apply_validity, order_by_fields
+from backend.graphql.inputs import (
+    Sort,
+    ValidityFilter,
+    apply_filter,
+    apply_validity,
+    order_by_fields,
+    order_input,
+)
 from backend.graphql.permissions import HasPerm, current_user
 from backend.graphql.row_estimate import counted_rows
 from backend.rights import readable
@@ -25,28 +34,30 @@ from backend.rights import readable
 
 def versioned_connection(
     node: type,
-    model: type[Model],
     *,
-    filter_input: type,
-    order_input: type,
-    apply: Callable[[QuerySet, Any], QuerySet],
     plural: str,
+    filter_input: type,
+    order_fields: type[Enum],
     default_order: tuple[str, ...],
     order_expressions: Mapping[str, Sort] | None = None,
-    default_order_name: str,
 ) -> Any:
-    """A root connection field over ``model``'s rows as ``node`` (a ``GuardedNode``,
-    whose ``view_permission`` guards the field).
+    """A root connection field over the rows of ``node``'s model as ``node`` (a
+    strawberry-django ``GuardedNode`` type, whose ``view_permission`` guards the field).
 
-    Arguments of the field: ``filter`` (``filter_input``, applied by ``apply(queryset,
-    filter)``), ``orderBy`` (a list of ``order_input``, then the fields of
-    ``default_order`` not named; ``order_expressions`` maps an order field to its
-    :class:`~backend.graphql.inputs.Sort`: what its cursor holds and sorts by) and
-    ``validity`` (current rows by default). Only the rows the user may read
-    (:func:`backend.rights.readable`: district rights). ``plural`` and ``default_order_name`` word
-    the descriptions ("locations", "code"). The node estimate counts its rows with the
-    request's arguments when it needs real counts (:mod:`backend.graphql.row_estimate`).
+    Arguments of the field: ``filter`` (``filter_input``: its declared fields applied by
+    :func:`~backend.graphql.inputs.apply_filter`, then its method ``narrow(queryset)``
+    when it has one), ``orderBy`` (a list of ``<Node>Order`` inputs over the enum
+    ``order_fields``, then the fields of ``default_order`` not named;
+    ``order_expressions`` maps an order field to its :class:`~backend.graphql.inputs.Sort`:
+    what its cursor holds and sorts by) and ``validity`` (current rows by default). Only
+    the rows the user may read (:func:`backend.rights.readable`: district rights).
+    ``plural`` words the descriptions ("locations"). The node estimate counts its rows
+    with the request's arguments when it needs real counts
+    (:mod:`backend.graphql.row_estimate`).
     """
+    model = get_django_definition(node, strict=True).model
+    criterion = order_input(f"{node.__strawberry_definition__.name}Order", order_fields, plural)
+    default_order_name = default_order[0].removeprefix("-")
 
     def resolve(
         self,
@@ -56,7 +67,7 @@ def versioned_connection(
             strawberry.argument(description=f"Only matching {plural}."),
         ] = None,
         order_by: Annotated[
-            list[order_input] | None,
+            list[criterion] | None,
             strawberry.argument(
                 description=f"Sort criteria, in order; default: by {default_order_name}."
             ),
@@ -70,7 +81,9 @@ def versioned_connection(
 
     def rows(info: Any, filter: Any = None, order_by: Any = None, validity: Any = None):
         readable_rows = readable(model._default_manager.all(), current_user(info))
-        queryset = apply(apply_validity(readable_rows, validity), filter)
+        queryset = apply_filter(apply_validity(readable_rows, validity), filter)
+        if hasattr(filter, "narrow"):
+            queryset = filter.narrow(queryset)
         return queryset.order_by(*order_by_fields(order_by, default_order, order_expressions))
 
     field = strawberry_django.connection(
@@ -86,10 +99,11 @@ def versioned_connection(
     return attach(field, ConnectionRows(rows))
 
 
-def versioned_by_uuid(node: type, model: type[Model], *, singular: str) -> Any:
-    """A root field returning the row of ``model`` with a uuid (a current or history
-    version) as ``node``, or null (also for a row outside the user's districts,
+def versioned_by_uuid(node: type, *, singular: str) -> Any:
+    """A root field returning the row of ``node``'s model with a uuid (a current or
+    history version) as ``node``, or null (also for a row outside the user's districts,
     :mod:`backend.rights`); guarded by the node's ``view_permission``."""
+    model = get_django_definition(node, strict=True).model
 
     def resolve(
         self,

@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from django.db.models import QuerySet
 
-from backend.graphql.inputs import apply_filter, order_input
+from backend.graphql.inputs import filter_field, search_field
 
 from ..lookups import require_known, subtrees
 from ..models import normalize_code
@@ -24,38 +24,34 @@ class LocationOrderField(Enum):
     )
 
 
-LocationOrder = order_input("LocationOrder", LocationOrderField, "locations")
-
-
 @strawberry.input(description="Location filters; all given filters must match (AND).")
 class LocationFilter:
-    type: LocationTypeEnum | None = strawberry.field(default=None, description="Level.")
-    code: str | None = strawberry.field(
-        default=None,
-        description=(
-            "Code equals this (case-insensitive; surrounding spaces ignored, as when a "
-            "location is created)."
-        ),
+    type: LocationTypeEnum | None = filter_field("type", "Level.")
+    code: str | None = filter_field(
+        "code__iexact",
+        "Code equals this (case-insensitive; surrounding spaces ignored, as when a "
+        "location is created).",
+        value=normalize_code,
     )
-    code_starts_with: str | None = strawberry.field(
-        default=None, description="Code starts with this (case-insensitive)."
+    code_starts_with: str | None = filter_field(
+        "code__istartswith", "Code starts with this (case-insensitive)."
     )
-    code_contains: str | None = strawberry.field(
-        default=None, description="Code contains this (case-insensitive)."
+    code_contains: str | None = filter_field(
+        "code__icontains", "Code contains this (case-insensitive)."
     )
-    name_contains: str | None = strawberry.field(
-        default=None, description="Name contains this (case-insensitive)."
+    name_contains: str | None = filter_field(
+        "name__icontains", "Name contains this (case-insensitive)."
     )
-    parent: UUID | None = strawberry.field(
-        default=None, description="Direct children of the location with this uuid."
+    parent: UUID | None = filter_field(
+        "parent__uuid", "Direct children of the location with this uuid."
     )
     ancestor: UUID | None = strawberry.field(
         default=None,
         description="Every location below the one with this uuid, at any depth.",
     )
-    parents: list[UUID] | None = strawberry.field(
-        default=None,
-        description="Direct children of any of the locations with these uuids (one page, "
+    parents: list[UUID] | None = filter_field(
+        "parent__uuid__in",
+        "Direct children of any of the locations with these uuids (one page, "
         "one totalCount; an empty list matches nothing).",
     )
     ancestors: list[UUID] | None = strawberry.field(
@@ -63,45 +59,27 @@ class LocationFilter:
         description="Every location below any of the locations with these uuids, at any "
         "depth (an empty list matches nothing).",
     )
-    search: str | None = strawberry.field(
-        default=None, description="Code or name contains this (case-insensitive)."
+    search: str | None = search_field(
+        ("code", "name"), "Code or name contains this (case-insensitive)."
     )
 
+    def narrow(self, queryset: QuerySet) -> QuerySet:
+        """``queryset`` (Locations, already matched by the declared fields) kept to those
+        below ``ancestor`` and any of ``ancestors``.
 
-def filter_locations(queryset: QuerySet, where: LocationFilter | None) -> QuerySet:
-    """Apply a :class:`LocationFilter` to a Location queryset (None: no filtering).
-
-    Raises ``UserInputError`` naming any uuid of ``parent``, ``ancestor``, ``parents``
-    or ``ancestors`` that no location has (one query), and any text or list over the
-    filter limits.
-    """
-    if where is None:
+        Raises ``UserInputError`` naming any uuid of ``parent``, ``ancestor``,
+        ``parents`` or ``ancestors`` that no location has (one query).
+        """
+        require_known(
+            {
+                "filter.parent": [self.parent],
+                "filter.ancestor": [self.ancestor],
+                "filter.parents": self.parents or (),
+                "filter.ancestors": self.ancestors or (),
+            }
+        )
+        if self.ancestor is not None:
+            queryset = queryset.below(self.ancestor)
+        if self.ancestors is not None:
+            queryset = queryset.filter(subtrees("", self.ancestors, include_self=False))
         return queryset
-    queryset = apply_filter(
-        queryset,
-        where,
-        {
-            "type": where.type.value if where.type else None,
-            "code__iexact": None if where.code is None else normalize_code(where.code),
-            "code__istartswith": where.code_starts_with,
-            "code__icontains": where.code_contains,
-            "name__icontains": where.name_contains,
-            "parent__uuid": where.parent,
-            "parent__uuid__in": where.parents,
-        },
-        search=where.search,
-        search_fields=("code", "name"),
-    )
-    require_known(
-        {
-            "filter.parent": [where.parent],
-            "filter.ancestor": [where.ancestor],
-            "filter.parents": where.parents or (),
-            "filter.ancestors": where.ancestors or (),
-        }
-    )
-    if where.ancestor is not None:
-        queryset = queryset.below(where.ancestor)
-    if where.ancestors is not None:
-        queryset = queryset.filter(subtrees("", where.ancestors, include_self=False))
-    return queryset

@@ -1,7 +1,8 @@
 """Mutations of the location module: create, update, move and delete a location.
 
-Each is a :func:`backend.graphql.mutations.write_mutation` running
-:mod:`modules.location.services`.
+Each is a write of :mod:`modules.location.services` declared as a mutation by
+:func:`backend.graphql.mutations.write_mutation`; its docstring is the mutation's
+description.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from uuid import UUID
 import strawberry
 
 from backend.graphql.inputs import ReferencesEnum
-from backend.graphql.mutations import payload_type, write_mutation
+from backend.graphql.mutations import input_values, payload_type, write_mutation
 
 from .. import services
+from ..models import Location
 from .types import LocationNode, LocationTypeEnum
 
 COUNTS = {
@@ -108,79 +110,41 @@ class DeleteLocationInput:
     )
 
 
-def _update_changes(data: UpdateLocationInput) -> dict:
-    changes = {
-        name: getattr(data, name)
-        for name in ("code", "name", *COUNTS)
-        if getattr(data, name) is not strawberry.UNSET
-    }
-    for text in ("code", "name"):  # explicit null for a required text: REQUIRED
-        if text in changes and changes[text] is None:
-            changes[text] = ""
-    if data.type is not strawberry.UNSET:
-        changes["type"] = data.type.value if data.type else ""
-    return changes
-
-
-def _create(input: CreateLocationInput, user):
-    data = {
-        "code": input.code,
-        "name": input.name,
-        "type": input.type.value,
-        **{name: getattr(input, name) for name in COUNTS},
-    }
-    return services.create_location(data, parent=input.parent, user=user)
-
-
-def _delete(input: DeleteLocationInput, user):
-    return services.delete_location(
-        input.uuid,
-        new_parent=input.new_parent,
-        descendants=input.descendants,
-        references=input.references.value,
-        reassign_to=input.reassign_to,
-        user=user,
-    )
-
-
 @strawberry.type
 class LocationMutation:
-    create_location = write_mutation(
-        CreateLocationInput,
-        LocationPayload,
-        _create,
-        permission="location.add_location",
-        description="Create a location. Needs location.add_location (and "
-        "location.manage_upper_levels for a region or district).",
-        input_description="The new location.",
-    )
-    update_location = write_mutation(
-        UpdateLocationInput,
-        LocationPayload,
-        lambda input, user: services.update_location(input.uuid, _update_changes(input), user=user),
-        permission="location.change_location",
-        description="Change a current location's fields, keeping the old values as history. "
-        "Needs location.change_location (and manage_upper_levels for a region or district).",
-        input_description="The location and its changes.",
-    )
-    move_location = write_mutation(
-        MoveLocationInput,
-        LocationPayload,
-        lambda input, user: services.move_location(input.uuid, input.parent, user=user),
-        permission="location.change_location",
-        description="Give a current location a new parent, keeping history. "
-        "Needs location.change_location (and manage_upper_levels for a region or district).",
-        input_description="The location and its new parent.",
-    )
-    delete_location = write_mutation(
-        DeleteLocationInput,
-        LocationPayload,
-        _delete,
-        permission="location.delete_location",
-        description="Delete a current location (sets validityTo; nothing is removed). "
-        "Refused while it has current children (unless newParent or descendants is given) "
-        "or while another module still refers to it (unless references says otherwise); "
-        "one transaction. Needs location.delete_location (and "
-        "manage_upper_levels for a region or district).",
-        input_description="The location to delete.",
-    )
+    @write_mutation(LocationPayload, "location.add_location", "The new location.")
+    def create_location(input: CreateLocationInput, user) -> Location:
+        """Create a location. Needs location.add_location (and
+        location.manage_upper_levels for a region or district)."""
+        data = input_values(input, ("code", "name", "type", *COUNTS))
+        return services.create_location(data, parent=input.parent, user=user)
+
+    @write_mutation(LocationPayload, "location.change_location", "The location and its changes.")
+    def update_location(input: UpdateLocationInput, user) -> Location:
+        """Change a current location's fields, keeping the old values as history.
+        Needs location.change_location (and manage_upper_levels for a region or district)."""
+        fields = ("code", "name", *COUNTS, "type")
+        changes = input_values(input, fields, required=("code", "name", "type"))
+        return services.update_location(input.uuid, changes, user=user)
+
+    @write_mutation(LocationPayload, "location.change_location", "The location and its new parent.")
+    def move_location(input: MoveLocationInput, user) -> Location:
+        """Give a current location a new parent, keeping history.
+        Needs location.change_location (and manage_upper_levels for a region or district)."""
+        return services.move_location(input.uuid, input.parent, user=user)
+
+    @write_mutation(LocationPayload, "location.delete_location", "The location to delete.")
+    def delete_location(input: DeleteLocationInput, user) -> Location:
+        """Delete a current location (sets validityTo; nothing is removed).
+        Refused while it has current children (unless newParent or descendants is given)
+        or while another module still refers to it (unless references says otherwise);
+        one transaction. Needs location.delete_location (and
+        manage_upper_levels for a region or district)."""
+        return services.delete_location(
+            input.uuid,
+            new_parent=input.new_parent,
+            descendants=input.descendants,
+            references=input.references.value,
+            reassign_to=input.reassign_to,
+            user=user,
+        )

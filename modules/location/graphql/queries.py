@@ -9,7 +9,7 @@ from backend.graphql.inputs import Sort
 from backend.graphql.queries import versioned_by_uuid, versioned_connection
 
 from ..models import Location
-from .filters import LocationFilter, LocationOrder, filter_locations
+from .filters import LocationFilter, LocationOrderField
 from .types import LocationNode
 
 
@@ -17,13 +17,10 @@ from .types import LocationNode
 class LocationQuery:
     locations = versioned_connection(
         LocationNode,
-        Location,
-        filter_input=LocationFilter,
-        order_input=LocationOrder,
-        apply=filter_locations,
         plural="locations",
+        filter_input=LocationFilter,
+        order_fields=LocationOrderField,
         default_order=("code",),
         order_expressions={"type": Sort(by=Location.level_rank), "name": Sort(by=Lower)},
-        default_order_name="code",
     )
-    location = versioned_by_uuid(LocationNode, Location, singular="location")
+    location = versioned_by_uuid(LocationNode, singular="location")

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import datetime
 from enum import Enum
-from uuid import UUID
 
 import strawberry
 import strawberry_django
-from django.db.models import QuerySet
 
-from backend.graphql.audit import audit_user, legacy_audit_user_id
 from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode
 from backend.graphql.queries import related_count
-from backend.graphql.relations import history_of, prefetched_connection, prefetched_list
+from backend.graphql.relations import prefetched_connection, prefetched_list
+from backend.graphql.versioned import current_rows, versioned_type
 
 from ..models import Location
 
@@ -31,22 +28,20 @@ class LocationTypeEnum(Enum):
     VILLAGE = strawberry.enum_value("V", description="Village (V), below a municipality.")
 
 
-def _current_by_code() -> QuerySet:
-    return Location.objects.current().order_by("code", "pk")
-
-
-@strawberry_django.type(
+@versioned_type(
     Location,
-    name="Location",
     description=(
         "A location of the openIMIS hierarchy (tblLocations): region > district > "
         "municipality > village. One row per version; validityTo null marks the current one."
+    ),
+    history_description=(
+        "Earlier versions of this location, newest first (empty on a history row). "
+        "Each keeps the values it had until its validityTo."
     ),
 )
 class LocationNode(GuardedNode):
     view_permission = VIEW_PERMISSION
 
-    uuid: UUID = strawberry_django.field(description="Stable external identifier.")
     code: str = strawberry_django.field(description="Location code, at most 8 characters.")
     name: str = strawberry_django.field(description="Location name, at most 50 characters.")
     type: LocationTypeEnum = strawberry_django.field(description="Level in the hierarchy.")
@@ -57,22 +52,14 @@ class LocationNode(GuardedNode):
     female_population: int | None = strawberry_django.field(description="Female population.")
     other_population: int | None = strawberry_django.field(description="Other population.")
     families: int | None = strawberry_django.field(description="Number of families.")
-    validity_from: datetime.datetime = strawberry_django.field(
-        description="Start of this version's validity."
-    )
-    validity_to: datetime.datetime | None = strawberry_django.field(
-        description="End of this version's validity; null for the current version."
-    )
-    audit_user: str | None = audit_user()
-    legacy_audit_user_id: int | None = legacy_audit_user_id()
     children: list[LocationNode] = prefetched_list(
         "children",
-        _current_by_code,
+        current_rows(Location, "code"),
         description="Current locations one level down, ordered by code.",
     )
     children_connection: CountedConnection[LocationNode] = prefetched_connection(
         "children",
-        _current_by_code,
+        current_rows(Location, "code"),
         description=(
             "Current locations one level down, ordered by code, as a Relay connection "
             "(first/after, totalCount, keyset cursors)."
@@ -83,29 +70,4 @@ class LocationNode(GuardedNode):
         lambda: Location.objects.current(),
         "parent",
         description="Number of current locations one level down.",
-    )
-    history_count: int = related_count(
-        "history_count",
-        lambda: Location.objects.history(),
-        "legacy",
-        restricted=False,
-        description="Number of earlier versions of this location (0 on a history row).",
-    )
-    history: list[LocationNode] = prefetched_list(
-        "history",
-        history_of(Location),
-        restricted=False,
-        description=(
-            "Earlier versions of this location, newest first (empty on a history row). "
-            "Each keeps the values it had until its validityTo."
-        ),
-    )
-    history_connection: CountedConnection[LocationNode] = prefetched_connection(
-        "history",
-        history_of(Location),
-        restricted=False,
-        description=(
-            "Earlier versions of this location, newest first, as a Relay connection "
-            "(first/after, totalCount, keyset cursors)."
-        ),
     )

@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from django.db.models import QuerySet
 
-from backend.graphql.inputs import apply_filter, order_input
+from backend.graphql.inputs import filter_field, search_field
 from backend.registry import lookup
 
 from .types import PayerTypeEnum
@@ -28,54 +28,33 @@ class PayerOrderField(Enum):
     PHONE = strawberry.enum_value("phone", description="Phone (none last).")
 
 
-PayerOrder = order_input("PayerOrder", PayerOrderField, "payers")
-
-
 @strawberry.input(description="Payer filters; all given filters must match (AND).")
 class PayerFilter:
-    type: PayerTypeEnum | None = strawberry.field(default=None, description="Kind of payer.")
-    name_contains: str | None = strawberry.field(
-        default=None, description="Name contains this (case-insensitive)."
+    type: PayerTypeEnum | None = filter_field("type", "Kind of payer.")
+    name_contains: str | None = filter_field(
+        "name__icontains", "Name contains this (case-insensitive)."
     )
-    email: str | None = strawberry.field(
-        default=None, description="E-mail equals this (case-insensitive)."
+    email: str | None = filter_field("email__iexact", "E-mail equals this (case-insensitive).")
+    email_contains: str | None = filter_field(
+        "email__icontains", "E-mail contains this (case-insensitive)."
     )
-    email_contains: str | None = strawberry.field(
-        default=None, description="E-mail contains this (case-insensitive)."
-    )
-    phone: str | None = strawberry.field(default=None, description="Phone contains this.")
-    fax: str | None = strawberry.field(default=None, description="Fax contains this.")
-    search: str | None = strawberry.field(
-        default=None, description="Name, phone or e-mail contains this (case-insensitive)."
+    phone: str | None = filter_field("phone__icontains", "Phone contains this.")
+    fax: str | None = filter_field("fax__icontains", "Fax contains this.")
+    search: str | None = search_field(
+        ("name", "phone", "email"), "Name, phone or e-mail contains this (case-insensitive)."
     )
     location: UUID | None = strawberry.field(
         default=None,
         description="Payers at the location with this uuid or anywhere below it.",
     )
 
+    def narrow(self, queryset: QuerySet) -> QuerySet:
+        """``queryset`` (Payers, already matched by the declared fields) kept to those at
+        or below ``location``.
 
-def filter_payers(queryset: QuerySet, where: PayerFilter | None) -> QuerySet:
-    """Apply a :class:`PayerFilter` to a Payer queryset (None: no filtering).
-
-    Raises ``UserInputError`` when no location has the uuid of ``location`` (one query).
-    """
-    if where is None:
+        Raises ``UserInputError`` when no location has the uuid of ``location`` (one query).
+        """
+        lookup("location.require_known")({"filter.location": [self.location]})
+        if self.location is not None:
+            queryset = queryset.at_or_below(self.location)
         return queryset
-    queryset = apply_filter(
-        queryset,
-        where,
-        {
-            "type": where.type.value if where.type else None,
-            "name__icontains": where.name_contains,
-            "email__iexact": where.email,
-            "email__icontains": where.email_contains,
-            "phone__icontains": where.phone,
-            "fax__icontains": where.fax,
-        },
-        search=where.search,
-        search_fields=("name", "phone", "email"),
-    )
-    lookup("location.require_known")({"filter.location": [where.location]})
-    if where.location is not None:
-        queryset = queryset.at_or_below(where.location)
-    return queryset

@@ -1,7 +1,8 @@
 """Mutations of the payer module: create, update and delete a payer; delete several.
 
-Each is a :func:`backend.graphql.mutations.write_mutation` running
-:mod:`modules.payer.services`.
+Each is a write of :mod:`modules.payer.services` declared as a mutation by
+:func:`backend.graphql.mutations.write_mutation`; its docstring is the mutation's
+description.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from uuid import UUID
 
 import strawberry
 
-from backend.graphql.mutations import payload_type, write_mutation
+from backend.graphql.mutations import input_values, payload_type, write_mutation
 
 from .. import services
+from ..models import Payer
 from .types import PayerNode, PayerTypeEnum
 
 TEXTS = {
@@ -78,63 +80,30 @@ DeletePayersPayload = payload_type(
 )
 
 
-def _create(input: CreatePayerInput, user):
-    data = {
-        "name": input.name,
-        "type": input.type.value,
-        **{name: getattr(input, name) for name in TEXTS},
-    }
-    return services.create_payer(data, location=input.location, user=user)
-
-
-def _update(input: UpdatePayerInput, user):
-    changes = {
-        name: getattr(input, name)
-        for name in ("name", *TEXTS)
-        if getattr(input, name) is not strawberry.UNSET
-    }
-    if changes.get("name", "") is None:  # explicit null for the required name
-        changes["name"] = ""
-    if input.type is not strawberry.UNSET:
-        changes["type"] = input.type.value if input.type else ""
-    location = services.UNCHANGED if input.location is strawberry.UNSET else input.location
-    return services.update_payer(input.uuid, changes, location=location, user=user)
-
-
 @strawberry.type
 class PayerMutation:
-    create_payer = write_mutation(
-        CreatePayerInput,
-        PayerPayload,
-        _create,
-        permission="payer.add_payer",
-        description="Create a payer. Needs payer.add_payer.",
-        input_description="The new payer.",
-    )
-    update_payer = write_mutation(
-        UpdatePayerInput,
-        PayerPayload,
-        _update,
-        permission="payer.change_payer",
-        description="Change a current payer, keeping the old values as history. "
-        "Needs payer.change_payer.",
-        input_description="The payer and its changes.",
-    )
-    delete_payer = write_mutation(
-        DeletePayerInput,
-        PayerPayload,
-        lambda input, user: services.delete_payer(input.uuid, user=user),
-        permission="payer.delete_payer",
-        description="Delete a current payer (sets validityTo; nothing is removed). "
-        "Needs payer.delete_payer.",
-        input_description="The payer.",
-    )
-    delete_payers = write_mutation(
-        DeletePayersInput,
-        DeletePayersPayload,
-        lambda input, user: services.delete_payers(input.uuids, user=user),
-        permission="payer.delete_payer",
-        description="Delete several current payers in one transaction, all or nothing "
-        "(sets validityTo; nothing is removed). Needs payer.delete_payer.",
-        input_description="The payers.",
-    )
+    @write_mutation(PayerPayload, "payer.add_payer", "The new payer.")
+    def create_payer(input: CreatePayerInput, user) -> Payer:
+        """Create a payer. Needs payer.add_payer."""
+        data = input_values(input, ("name", "type", *TEXTS))
+        return services.create_payer(data, location=input.location, user=user)
+
+    @write_mutation(PayerPayload, "payer.change_payer", "The payer and its changes.")
+    def update_payer(input: UpdatePayerInput, user) -> Payer:
+        """Change a current payer, keeping the old values as history.
+        Needs payer.change_payer."""
+        changes = input_values(input, ("name", *TEXTS, "type"), required=("name", "type"))
+        location = services.UNCHANGED if input.location is strawberry.UNSET else input.location
+        return services.update_payer(input.uuid, changes, location=location, user=user)
+
+    @write_mutation(PayerPayload, "payer.delete_payer", "The payer.")
+    def delete_payer(input: DeletePayerInput, user) -> Payer:
+        """Delete a current payer (sets validityTo; nothing is removed).
+        Needs payer.delete_payer."""
+        return services.delete_payer(input.uuid, user=user)
+
+    @write_mutation(DeletePayersPayload, "payer.delete_payer", "The payers.")
+    def delete_payers(input: DeletePayersInput, user) -> list[Payer]:
+        """Delete several current payers in one transaction, all or nothing
+        (sets validityTo; nothing is removed). Needs payer.delete_payer."""
+        return services.delete_payers(input.uuids, user=user)

@@ -9,8 +9,7 @@ from backend.graphql.inputs import Sort
 from backend.graphql.queries import versioned_by_uuid, versioned_connection
 from backend.registry import lookup
 
-from ..models import Payer
-from .filters import PayerFilter, PayerOrder, filter_payers
+from .filters import PayerFilter, PayerOrderField
 from .types import PayerNode
 
 
@@ -18,17 +17,14 @@ from .types import PayerNode
 class PayerQuery:
     payers = versioned_connection(
         PayerNode,
-        Payer,
-        filter_input=PayerFilter,
-        order_input=PayerOrder,
-        apply=filter_payers,
         plural="payers",
+        filter_input=PayerFilter,
+        order_fields=PayerOrderField,
         default_order=("name",),
         order_expressions={
             "name": Sort(by=Lower),  # case-insensitive, as people read names
             "email": Sort(by=Lower),
             "location_code": Sort(value=lambda: lookup("location.code_of")("location")),
         },
-        default_order_name="name",
     )
-    payer = versioned_by_uuid(PayerNode, Payer, singular="payer")
+    payer = versioned_by_uuid(PayerNode, singular="payer")

@@ -6,19 +6,16 @@ this module never imports the location module.
 
 from __future__ import annotations
 
-import datetime
 from enum import Enum
-from uuid import UUID
 
 import strawberry
 import strawberry_django
-from django.db.models import QuerySet
 
-from backend.graphql.audit import audit_user, legacy_audit_user_id
 from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode, HasPerm
 from backend.graphql.queries import related_count
-from backend.graphql.relations import history_of, prefetched_connection, prefetched_list
+from backend.graphql.relations import prefetched_connection, prefetched_list
+from backend.graphql.versioned import current_rows, versioned_type
 from backend.registry import ref
 
 from ..models import Payer
@@ -36,9 +33,8 @@ class PayerTypeEnum(Enum):
     PRIVATE_ORGANIZATION = strawberry.enum_value("P", description="Private organization (P).")
 
 
-@strawberry_django.type(
+@versioned_type(
     Payer,
-    name="Payer",
     description=(
         "A payer of contributions (tblPayer): a co-operative, donor, government body, "
         "local authority or other organisation. One row per version."
@@ -47,7 +43,6 @@ class PayerTypeEnum(Enum):
 class PayerNode(GuardedNode):
     view_permission = VIEW_PERMISSION
 
-    uuid: UUID = strawberry_django.field(description="Stable external identifier.")
     name: str = strawberry_django.field(description="Payer name, at most 100 characters.")
     type: PayerTypeEnum = strawberry_django.field(description="Kind of payer.")
     address: str | None = strawberry_django.field(
@@ -61,56 +56,22 @@ class PayerNode(GuardedNode):
     location: ref("Location") | None = strawberry_django.field(
         description="The region or district the payer belongs to.",
     )
-    validity_from: datetime.datetime = strawberry_django.field(
-        description="Start of this version's validity."
-    )
-    validity_to: datetime.datetime | None = strawberry_django.field(
-        description="End of this version's validity; null for the current version."
-    )
-    audit_user: str | None = audit_user()
-    legacy_audit_user_id: int | None = legacy_audit_user_id()
-    history_count: int = related_count(
-        "history_count",
-        lambda: Payer.objects.history(),
-        "legacy",
-        restricted=False,
-        description="Number of earlier versions of this payer (0 on a history row).",
-    )
-    history: list[PayerNode] = prefetched_list(
-        "history",
-        history_of(Payer),
-        restricted=False,
-        description="Earlier versions of this payer, newest first (empty on a history row).",
-    )
-    history_connection: CountedConnection[PayerNode] = prefetched_connection(
-        "history",
-        history_of(Payer),
-        restricted=False,
-        description=(
-            "Earlier versions of this payer, newest first, as a Relay connection "
-            "(first/after, totalCount, keyset cursors)."
-        ),
-    )
 
 
 NEEDS = "Needs 'payer.view_payer': without it the field is null with a permission error."
-
-
-def _current_by_name() -> QuerySet:
-    return Payer.objects.current().order_by("name", "pk")
 
 
 @strawberry.type(description="Fields the payer module adds to Location.")
 class LocationPayers:
     payers: list[PayerNode] | None = prefetched_list(
         "payers",
-        _current_by_name,
+        current_rows(Payer, "name"),
         description=f"Current payers at this location, ordered by name (payer module). {NEEDS}",
         permission_classes=[HasPerm(VIEW_PERMISSION)],
     )
     payers_connection: CountedConnection[PayerNode] | None = prefetched_connection(
         "payers",
-        _current_by_name,
+        current_rows(Payer, "name"),
         description=(
             "Current payers at this location, ordered by name, as a Relay connection "
             f"(first/after, totalCount, keyset cursors; payer module). {NEEDS}"

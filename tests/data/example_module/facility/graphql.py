@@ -9,11 +9,11 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
-from django.db.models import QuerySet
 
 from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode, HasPerm, current_user
 from backend.graphql.relations import prefetched_connection, prefetched_list
+from backend.graphql.versioned import current_rows, versioned_type
 from backend.registry import lookup, ref
 from backend.rights import readable
 
@@ -22,13 +22,11 @@ from .models import HealthFacility
 VIEW_PERMISSION = "facility.view_healthfacility"
 
 
-@strawberry_django.type(
-    HealthFacility, name="HealthFacility", description="A health facility (tblHF)."
-)
+# The core adds uuid, the version fields (validityFrom …) and the history fields.
+@versioned_type(HealthFacility, description="A health facility (tblHF).")
 class HealthFacilityNode(GuardedNode):
     view_permission = VIEW_PERMISSION
 
-    uuid: UUID = strawberry_django.field(description="Stable external identifier.")
     code: str = strawberry_django.field(description="Facility code.")
     name: str = strawberry_django.field(description="Facility name.")
     # A Location: the core guards it with the location module's view permission; nullable,
@@ -60,21 +58,17 @@ class FacilityQuery:
         return facilities.order_by("code", "pk")
 
 
-def _current_by_code() -> QuerySet:
-    return HealthFacility.objects.current().order_by("code", "pk")
-
-
 @strawberry.type(description="Fields the facility module adds to Location.")
 class LocationFacilities:
     health_facilities: list[HealthFacilityNode] | None = prefetched_list(
         "health_facilities",
-        _current_by_code,
+        current_rows(HealthFacility, "code"),
         description="Current health facilities at this location (facility module).",
     )
     health_facilities_connection: CountedConnection[HealthFacilityNode] | None = (
         prefetched_connection(
             "health_facilities",
-            _current_by_code,
+            current_rows(HealthFacility, "code"),
             description="The same, as a Relay connection (first/after, totalCount).",
         )
     )
