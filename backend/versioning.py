@@ -77,7 +77,13 @@ class VersionedQuerySet(models.QuerySet):
 def audit_user_field() -> models.ForeignKey:
     """``audit_user``: the user of this installation who made a version (column
     ``audit_user_id``). ``PROTECT``: a user who changed data is deactivated, not deleted,
-    so no version loses its author (openIMIS keeps its users the same way)."""
+    so no version loses its author (openIMIS keeps its users the same way). Takes
+    nothing; returns a new unbound ``ForeignKey`` to ``AUTH_USER_MODEL``.
+
+    Migrations call it (:mod:`backend.versioning_migrations`,
+    :mod:`backend.audit_migration`, the modules' migrations): what it returns must never
+    change without a new migration in every module (``makemigrations``); otherwise a
+    new database would differ from an upgraded one."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -91,7 +97,11 @@ def audit_user_field() -> models.ForeignKey:
 
 def legacy_audit_user_field() -> models.IntegerField:
     """``legacy_audit_user_id``: the legacy ``AuditUserID`` of an imported version, the id
-    of a user of the legacy openIMIS database, never resolved to a user here."""
+    of a user of the legacy openIMIS database, never resolved to a user here. Takes
+    nothing; returns a new unbound nullable ``IntegerField``.
+
+    Migrations call it, as :func:`audit_user_field`: what it returns must never change
+    without a new migration in every module (``makemigrations``)."""
     return models.IntegerField(
         null=True,
         blank=True,
@@ -191,15 +201,19 @@ def store_history(row: models.Model, *, now: datetime.datetime) -> models.Model:
     ``legacy_id`` = ``row.pk``; every other field keeps its value. Returns the saved
     history row.
     """
-    model = type(row)
+    copy = _history_copy(row, now)
+    copy.save(force_insert=True)
+    return copy
+
+
+def _history_copy(row: models.Model, now: datetime.datetime) -> models.Model:
+    """The unsaved history copy of the current ``row`` (see :func:`store_history`)."""
     values = {
         f.attname: getattr(row, f.attname)
-        for f in model._meta.concrete_fields
+        for f in row._meta.concrete_fields
         if f.name not in _NOT_COPIED
     }
-    return model._default_manager.create(
-        **values, uuid=uuid.uuid4(), validity_to=now, legacy_id=row.pk
-    )
+    return type(row)(**values, uuid=uuid.uuid4(), validity_to=now, legacy_id=row.pk)
 
 
 def update(row: models.Model, changes: Mapping[str, Any], *, user_id: int | None) -> models.Model:
@@ -234,21 +248,7 @@ def update_many(
     if not locked:
         return 0
     model = type(locked[0])
-    model._default_manager.bulk_create(
-        [
-            model(
-                **{
-                    f.attname: getattr(row, f.attname)
-                    for f in model._meta.concrete_fields
-                    if f.name not in _NOT_COPIED
-                },
-                uuid=uuid.uuid4(),
-                validity_to=now,
-                legacy_id=row.pk,
-            )
-            for row in locked
-        ]
-    )
+    model._default_manager.bulk_create([_history_copy(row, now) for row in locked])
     return model._default_manager.filter(pk__in=[row.pk for row in locked]).update(
         **changes, validity_from=now, **audit(user_id)
     )

@@ -41,8 +41,8 @@ from backend.fhir.resources import (
     FhirResource,
     Include,
     SearchParam,
+    Writes,
     fhir_resources,
-    kept,
 )
 from backend.fhir.search_params import date_param, reference_param, string_param, token_param
 
@@ -54,6 +54,7 @@ __all__ = [
     "FhirResource",
     "Include",
     "SearchParam",
+    "Writes",
     "bad_request",
     "coding_code",
     "date_param",
@@ -62,7 +63,6 @@ __all__ = [
     "fhir_resources",
     "identifier",
     "identifier_value",
-    "kept",
     "parse_reference",
     "reference",
     "reference_param",

@@ -1,9 +1,9 @@
 """The FHIR resource contract: what a module declares to serve a resource type.
 
-:class:`FhirResource` (subclassed by each module), its :class:`SearchParam` and
-:class:`Include` declarations, the code-system bases every mapping uses, and
-:func:`fhir_resources`, the served types of the active modules. Re-exported by
-:mod:`backend.fhir`, where modules import them from.
+:class:`FhirResource` (subclassed by each module), its :class:`SearchParam`,
+:class:`Include` and :class:`Writes` declarations, the code-system bases every mapping
+uses, and :func:`fhir_resources`, the served types of the active modules. Re-exported
+by :mod:`backend.fhir`, where modules import them from.
 """
 
 from __future__ import annotations
@@ -61,6 +61,20 @@ class Include:
         return f"{self.source}:{self.name}"
 
 
+@dataclass(frozen=True)
+class Writes:
+    """The module's service functions a :class:`FhirResource` writes through (its one
+    write path). ``create(data, *, <reference>=uuid | None, user) -> row`` and
+    ``update(key, changes, *, <reference>=uuid | None, user) -> row`` take the model
+    values and references of :meth:`FhirResource.from_fhir` (``<reference>``: each of
+    its reference keywords, e.g. ``location``); ``delete(key, *, user) -> row``.
+    """
+
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., Any]
+
+
 class FhirResource:
     """Base class of a module's FHIR resource type (subclass and set the class fields).
 
@@ -72,7 +86,8 @@ class FhirResource:
     ``sort``: ``_sort`` names -> model fields; ``includes``: the references this type
     holds; ``related``: ``select_related`` paths :meth:`to_fhir` reads; ``field_paths``:
     input field of a :class:`FieldError` -> FHIRPath of the element, for
-    OperationOutcome issues.
+    OperationOutcome issues; ``writes``: the services that :meth:`create`,
+    :meth:`update` and :meth:`delete` call with what :meth:`from_fhir` reads.
     """
 
     resource_type: ClassVar[str]
@@ -85,6 +100,7 @@ class FhirResource:
     related: ClassVar[tuple[str, ...]] = ()
     field_paths: ClassVar[Mapping[str, str]] = {}
     documentation: ClassVar[str] = ""
+    writes: ClassVar[Writes]
 
     def get_model(self) -> Any:
         return apps.get_model(self.model)
@@ -93,6 +109,13 @@ class FhirResource:
         """The resource (JSON dict) of ``row``, a current or history row, without
         ``id`` and ``meta`` (the core adds them); ``resource_id`` is the uuid of the
         current row (a history row has a uuid of its own)."""
+        raise NotImplementedError
+
+    def from_fhir(self, resource: Any) -> tuple[dict[str, Any], dict[str, uuid.UUID | None]]:
+        """The model values and references of ``resource`` (a validated fhir.resources
+        instance), as the services (:attr:`writes`) take them: references are keyword
+        -> uuid of the referenced row or None (``{"location": ...}``). Raises
+        :class:`FhirError` for what the mapping cannot read; the services check the rest."""
         raise NotImplementedError
 
     def create(
@@ -108,15 +131,18 @@ class FhirResource:
         bulk import) keep the resource's id as the uuid and its ``meta.lastUpdated`` as
         ``validity_from``; by default the server assigns both. Raises ``ValidationFailed``
         or ``PermissionDenied``, or :class:`FhirError` for what the mapping cannot read."""
-        raise NotImplementedError
+        data, references = self.from_fhir(resource)
+        return self.writes.create({**data, **_kept(key, as_of)}, **references, user=user)
 
     def update(self, key: uuid.UUID, resource: Any, *, user: Any) -> Any:
-        """Replace the current row ``key`` with ``resource`` through the services."""
-        raise NotImplementedError
+        """Replace the current row ``key`` with ``resource`` through the services; returns
+        the saved row (raises as :meth:`create`)."""
+        data, references = self.from_fhir(resource)
+        return self.writes.update(key, data, **references, user=user)
 
     def delete(self, key: uuid.UUID, *, user: Any) -> Any:
-        """Delete the current row ``key`` through the services."""
-        raise NotImplementedError
+        """Delete the current row ``key`` through the services; returns the row."""
+        return self.writes.delete(key, user=user)
 
     def write_permission(self, interaction: str) -> str:
         """The Django permission ``interaction`` (create/update/delete) needs."""
@@ -141,7 +167,7 @@ def fhir_resources() -> dict[str, FhirResource]:
     return served
 
 
-def kept(key: uuid.UUID | None, as_of: datetime.datetime | None) -> dict[str, Any]:
+def _kept(key: uuid.UUID | None, as_of: datetime.datetime | None) -> dict[str, Any]:
     """Model values for :meth:`FhirResource.create`'s ``key`` and ``as_of``."""
     values: dict[str, Any] = {}
     if key is not None:

@@ -7,6 +7,7 @@ active modules, which ``import_legacy``, ``export_legacy`` and the benchmark use
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,10 +31,10 @@ class LegacyTable:
     (``"tblLocations"``).
     ``option``: command-line option of the file (``"locations"`` -> ``--locations``).
     ``model``: Django label of the target model (``"location.Location"``).
-    ``id_column``: the legacy id column, kept as primary key (``"LocationId"``).
     ``fields``: legacy column -> model attribute (``"ParentLocationId": "parent_id"``),
     in the legacy column order; a CSV file must have exactly these columns (any order),
-    and ``export_legacy`` writes them in this order.
+    and ``export_legacy`` writes them in this order. The column mapped to ``id`` is the
+    legacy id, kept as primary key (:attr:`id_column`); ``ValueError`` without one.
     ``validate(rows, context) -> (objects, rejections)``: map every row to an unsaved
     model instance and list every rejected row; it must not write. ``rows`` is iterated
     once. The objects are loaded only when no table rejected anything (or, with
@@ -49,11 +50,20 @@ class LegacyTable:
     name: str
     option: str
     model: str
-    id_column: str
     fields: Mapping[str, str]
     validate: Validate
     load: Callable[[Sequence[models.Model]], LoadCounts] = save_by_id
     check: Callable[[], list[str]] | None = None
+
+    def __post_init__(self) -> None:
+        if "id" not in self.fields.values():
+            raise ValueError(f"Legacy table {self.name}: no column of fields maps to id.")
+
+    @functools.cached_property
+    def id_column(self) -> str:
+        """The legacy id column, kept as primary key: the one ``fields`` maps to ``id``
+        (``"LocationId"``)."""
+        return next(column for column, attname in self.fields.items() if attname == "id")
 
     @property
     def columns(self) -> tuple[str, ...]:

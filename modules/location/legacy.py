@@ -178,7 +178,6 @@ tables = (
         name="tblLocations",
         option="locations",
         model=MODEL,
-        id_column="LocationId",
         fields=FIELDS,
         validate=validate,
         load=load,

@@ -23,28 +23,15 @@ from typing import Any
 from django.db.models import Q
 from fhir.resources.R4B.organization import Organization
 
-from backend.fhir import (
-    PROJECT_BASE,
-    FhirError,
-    FhirResource,
-    Include,
-    coding_code,
-    identifier,
-    kept,
-    parse_reference,
-    reference,
-    reference_param,
-    string_param,
-    token_param,
-)
+from backend import fhir
 from backend.registry import lookup
 
 from . import services
 from .models import Payer
 
 ORGANIZATION_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/organization-type"
-PAYER_TYPE_SYSTEM = f"{PROJECT_BASE}:CodeSystem:payer-type"
-LOCATION_EXTENSION = f"{PROJECT_BASE}:StructureDefinition:organization-location"
+PAYER_TYPE_SYSTEM = f"{fhir.PROJECT_BASE}:CodeSystem:payer-type"
+LOCATION_EXTENSION = f"{fhir.PROJECT_BASE}:StructureDefinition:organization-location"
 #: telecom system -> model field
 TELECOM = {"phone": "phone", "fax": "fax", "email": "email"}
 
@@ -69,24 +56,26 @@ def _at_or_below(key: uuid.UUID) -> Q:
     return lookup("location.subtree")("location", key)
 
 
-class OrganizationResource(FhirResource):
+class OrganizationResource(fhir.FhirResource):
     resource_type = "Organization"
     model = "payer.Payer"
     view_permission = "payer.view_payer"
     fhir_model = Organization
     documentation = "Payers (openIMIS tblPayer) as organizations of type pay."
     related = ("location",)
-    includes = (Include("Organization", "location", "Location", "location_id"),)
+    includes = (fhir.Include("Organization", "location", "Location", "location_id"),)
     sort = {"name": "name", "type": "type"}
     search_params = {
-        "identifier": token_param(_identifier_q, documentation="The payer's uuid."),
-        "name": string_param("name", documentation="The name (starts with; :contains, :exact)."),
-        "type": token_param(
+        "identifier": fhir.token_param(_identifier_q, documentation="The payer's uuid."),
+        "name": fhir.string_param(
+            "name", documentation="The name (starts with; :contains, :exact)."
+        ),
+        "type": fhir.token_param(
             _type_q,
             documentation=f"pay ({ORGANIZATION_TYPE_SYSTEM}) or the payer type C, D, G, L, O, "
             f"P ({PAYER_TYPE_SYSTEM}).",
         ),
-        "location": reference_param(
+        "location": fhir.reference_param(
             "Location",
             _at_or_below,
             documentation="The payer's location, or any location below it.",
@@ -102,9 +91,13 @@ class OrganizationResource(FhirResource):
         "location": f"Organization.extension('{LOCATION_EXTENSION}')",
     }
 
+    writes = fhir.Writes(
+        create=services.create_payer, update=services.update_payer, delete=services.delete_payer
+    )
+
     def to_fhir(self, row: Payer, resource_id: uuid.UUID) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "identifier": [identifier("UUID", resource_id)],
+            "identifier": [fhir.identifier("UUID", resource_id)],
             "active": not (row.validity_to and row.legacy_id is None),
             "type": [
                 {
@@ -133,16 +126,18 @@ class OrganizationResource(FhirResource):
             body["extension"] = [
                 {
                     "url": LOCATION_EXTENSION,
-                    "valueReference": reference("Location", row.location.uuid),
+                    "valueReference": fhir.reference("Location", row.location.uuid),
                 }
             ]
         return body
 
-    def _data(self, resource: Organization) -> tuple[dict[str, Any], uuid.UUID | None]:
+    def from_fhir(
+        self, resource: Organization
+    ) -> tuple[dict[str, Any], dict[str, uuid.UUID | None]]:
         """Model values and location uuid of a FHIR Organization (the services check them)."""
-        payer_type = coding_code(resource.type or [], PAYER_TYPE_SYSTEM)
+        payer_type = fhir.coding_code(resource.type or [], PAYER_TYPE_SYSTEM)
         if payer_type is not None and payer_type not in Payer.Type.values:
-            raise FhirError(
+            raise fhir.FhirError(
                 422,
                 "code-invalid",
                 f"The payer type {payer_type!r} is not one of "
@@ -153,41 +148,29 @@ class OrganizationResource(FhirResource):
         for point in resource.telecom or ():
             name = TELECOM.get(point.system)
             if name is None:
-                raise FhirError(
+                raise fhir.FhirError(
                     422,
                     "invalid",
                     f"telecom system {point.system!r}: a payer has phone, fax and email.",
                     "Organization.telecom",
                 )
             if telecom[name] is not None:
-                raise FhirError(
+                raise fhir.FhirError(
                     422, "invalid", f"A payer has one {point.system}.", "Organization.telecom"
                 )
             telecom[name] = point.value
         addresses = resource.address or []
         if len(addresses) > 1:
-            raise FhirError(422, "invalid", "A payer has one address.", "Organization.address")
+            raise fhir.FhirError(422, "invalid", "A payer has one address.", "Organization.address")
         location = None
         for ext in resource.extension or ():
             if ext.url == LOCATION_EXTENSION:
                 target = ext.valueReference.reference if ext.valueReference else None
-                location = parse_reference(target, "Location", self.field_paths["location"])
+                location = fhir.parse_reference(target, "Location", self.field_paths["location"])
         data = {
             "name": resource.name,
             "type": payer_type,
             "address": addresses[0].text if addresses else None,
             **telecom,
         }
-        return data, location
-
-    def create(self, resource: Organization, *, user: Any, key=None, as_of=None) -> Payer:
-        data, location = self._data(resource)
-        data.update(kept(key, as_of))
-        return services.create_payer(data, location=location, user=user)
-
-    def update(self, key: uuid.UUID, resource: Organization, *, user: Any) -> Payer:
-        data, location = self._data(resource)
-        return services.update_payer(key, data, location=location, user=user)
-
-    def delete(self, key: uuid.UUID, *, user: Any) -> Payer:
-        return services.delete_payer(key, user=user)
+        return data, {"location": location}

@@ -82,7 +82,6 @@ tables = (
         name="tblPayer",
         option="payers",
         model=MODEL,
-        id_column="PayerID",
         fields=FIELDS,
         validate=validate,
         check=check_locations,
