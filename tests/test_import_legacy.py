@@ -315,218 +315,150 @@ def set_(rows, index, **columns):
     rows[index].update(columns)
 
 
-# Each case: a change to the valid base (locations, payers) and the expected reason.
-BAD_ROWS = [
-    pytest.param(
-        lambda L, P: set_(L, 1, ParentLocationId=99),
+def in_location(index, **columns):
+    """A change to the valid base: ``columns`` set on its location ``index``."""
+    return lambda locations, payers: set_(locations, index, **columns)
+
+
+def in_payer(index, **columns):
+    """A change to the valid base: ``columns`` set on its payer ``index``."""
+    return lambda locations, payers: set_(payers, index, **columns)
+
+
+def extra_location(*args, **columns):
+    """A change to the valid base: one more location, ``location(*args, **columns)``."""
+    return lambda locations, payers: locations.append(location(*args, **columns))
+
+
+def extra_payer(*args, **columns):
+    """A change to the valid base: one more payer, ``payer(*args, **columns)``."""
+    return lambda locations, payers: payers.append(payer(*args, **columns))
+
+
+def all_of(*changes):
+    """A change to the valid base made of ``changes``, in their order."""
+    return lambda locations, payers: [change(locations, payers) for change in changes]
+
+
+# Each case (by its id): a change to the valid base and the reason the import reports.
+BAD_ROWS = {
+    "unknown-parent": (
+        in_location(1, ParentLocationId=99),
         "ParentLocationId 99 names no location",
-        id="unknown-parent",
     ),
-    pytest.param(
-        lambda L, P: L.append(location(6, "R2", "R", "R", parent=1)),
+    "region-with-parent": (
+        extra_location(6, "R2", "R", "R", parent=1),
         "a region (R) has no parent, but ParentLocationId is 1",
-        id="region-with-parent",
     ),
-    pytest.param(
-        lambda L, P: set_(L, 1, ParentLocationId=None),
+    "district-without-parent": (
+        in_location(1, ParentLocationId=None),
         "a district (D) needs a parent region (R)",
-        id="district-without-parent",
     ),
-    pytest.param(
-        lambda L, P: L.append(location(6, "R1D2", "D", "D", parent=2)),
+    "district-under-district": (
+        extra_location(6, "R1D2", "D", "D", parent=2),
         "ParentLocationId 2 is a district (D); the parent of a district (D) must be a region (R)",
-        id="district-under-district",
     ),
-    pytest.param(
-        lambda L, P: set_(L, 2, ParentLocationId=1),
+    "ward-under-region": (
+        in_location(2, ParentLocationId=1),
         "the parent of a municipality (W) must be a district (D)",
-        id="ward-under-region",
     ),
-    pytest.param(
-        lambda L, P: set_(L, 3, ParentLocationId=2),
+    "village-under-district": (
+        in_location(3, ParentLocationId=2),
         "the parent of a village (V) must be a municipality (W)",
-        id="village-under-district",
     ),
-    pytest.param(
-        lambda L, P: set_(L, 0, LocationType="X"),
+    "location-type": (
+        in_location(0, LocationType="X"),
         "LocationType 'X' is not one of R, D, W, V",
-        id="location-type",
     ),
-    pytest.param(
-        lambda L, P: set_(P, 0, PayerType="Z"),
-        "PayerType 'Z' is not one of C, D, G, L, O, P",
-        id="payer-type",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 0, LocationCode="R12345678"),
+    "payer-type": (in_payer(0, PayerType="Z"), "PayerType 'Z' is not one of C, D, G, L, O, P"),
+    "long-code": (
+        in_location(0, LocationCode="R12345678"),
         "LocationCode is longer than 8 characters (9)",
-        id="long-code",
     ),
-    pytest.param(
-        lambda L, P: set_(L, 0, LocationName="n" * 51),
+    "long-name": (
+        in_location(0, LocationName="n" * 51),
         "LocationName is longer than 50 characters (51)",
-        id="long-name",
     ),
-    pytest.param(
-        lambda L, P: set_(P, 0, PayerName="n" * 101),
+    "long-payer-name": (
+        in_payer(0, PayerName="n" * 101),
         "PayerName is longer than 100 characters (101)",
-        id="long-payer-name",
     ),
-    pytest.param(
-        lambda L, P: set_(P, 0, PayerAddress="a\n" * 51),
+    "long-address": (
+        in_payer(0, PayerAddress="a\n" * 51),
         "PayerAddress is longer than 100 characters (102)",
-        id="long-address",
     ),
-    pytest.param(
-        lambda L, P: set_(P, 0, Phone="1" * 51),
-        "Phone is longer than 50 characters (51)",
-        id="long-phone",
-    ),
-    pytest.param(
-        lambda L, P: set_(P, 0, Fax="1" * 51),
-        "Fax is longer than 50 characters (51)",
-        id="long-fax",
-    ),
-    pytest.param(
-        lambda L, P: set_(P, 0, eMail="e" * 51),
-        "eMail is longer than 50 characters (51)",
-        id="long-email",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 0, LocationCode=None),
-        "LocationCode is missing",
-        id="missing-code",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 0, LocationCode=" "),
-        "LocationCode is missing (blank)",
-        id="blank-code",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 0, LocationName=None),
-        "LocationName is missing",
-        id="missing-name",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 0, LocationType=None),
-        "LocationType is missing",
-        id="missing-type",
-    ),
-    pytest.param(
-        lambda L, P: set_(P, 0, PayerName=""),
-        "PayerName is missing (blank)",
-        id="missing-payer-name",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 3, LocationId=None),
-        "LocationId is missing",
-        id="missing-id",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 0, LocationUUID="75250515-40d7-4c77"),
+    "long-phone": (in_payer(0, Phone="1" * 51), "Phone is longer than 50 characters (51)"),
+    "long-fax": (in_payer(0, Fax="1" * 51), "Fax is longer than 50 characters (51)"),
+    "long-email": (in_payer(0, eMail="e" * 51), "eMail is longer than 50 characters (51)"),
+    "missing-code": (in_location(0, LocationCode=None), "LocationCode is missing"),
+    "blank-code": (in_location(0, LocationCode=" "), "LocationCode is missing (blank)"),
+    "missing-name": (in_location(0, LocationName=None), "LocationName is missing"),
+    "missing-type": (in_location(0, LocationType=None), "LocationType is missing"),
+    "missing-payer-name": (in_payer(0, PayerName=""), "PayerName is missing (blank)"),
+    "missing-id": (in_location(3, LocationId=None), "LocationId is missing"),
+    "bad-uuid": (
+        in_location(0, LocationUUID="75250515-40d7-4c77"),
         "LocationUUID '75250515-40d7-4c77' is not a UUID",
-        id="bad-uuid",
     ),
-    pytest.param(
-        lambda L, P: set_(L, 0, ValidityFrom="01/01/2017"),
+    "bad-datetime-form": (
+        in_location(0, ValidityFrom="01/01/2017"),
         "ValidityFrom '01/01/2017' is not a datetime like 2017-01-01T00:00:00.000",
-        id="bad-datetime-form",
     ),
-    pytest.param(
-        lambda L, P: set_(P, 0, ValidityFrom="2017-02-30T00:00:00.000"),
+    "bad-datetime-value": (
+        in_payer(0, ValidityFrom="2017-02-30T00:00:00.000"),
         "ValidityFrom '2017-02-30T00:00:00.000' is not a valid date and time",
-        id="bad-datetime-value",
     ),
-    pytest.param(
-        lambda L, P: set_(L, 3, MalePopulation="12a"),
-        "MalePopulation '12a' is not an integer",
-        id="bad-integer",
-    ),
-    pytest.param(
-        lambda L, P: set_(P, 0, PayerID="one"),
-        "PayerID 'one' is not an integer",
-        id="bad-id",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 3, Families="-1"),
-        "Families -1 is out of range",
-        id="negative-population",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 0, AuditUserId="2147483648"),
+    "bad-integer": (in_location(3, MalePopulation="12a"), "MalePopulation '12a' is not an integer"),
+    "bad-id": (in_payer(0, PayerID="one"), "PayerID 'one' is not an integer"),
+    "negative-population": (in_location(3, Families="-1"), "Families -1 is out of range"),
+    "integer-overflow": (
+        in_location(0, AuditUserId="2147483648"),
         "AuditUserId 2147483648 is out of range",
-        id="integer-overflow",
     ),
-    pytest.param(
-        lambda L, P: set_(L, 3, LocationUUID=str(uuid.UUID(int=3))),
+    "duplicate-uuid": (
+        in_location(3, LocationUUID=str(uuid.UUID(int=3))),
         f"duplicate LocationUUID {uuid.UUID(int=3)}, first at line 4",
-        id="duplicate-uuid",
     ),
-    pytest.param(
-        lambda L, P: L.append(
-            location(4, "R1D1W1V2", "V2", "V", parent=3, LocationUUID=str(uuid.uuid4()))
+    "duplicate-id": (
+        extra_location(4, "R1D1W1V2", "V2", "V", parent=3, LocationUUID=str(uuid.uuid4())),
+        "duplicate id, first at line 5",
+    ),
+    "duplicate-id-of-a-bad-row": (
+        all_of(
+            in_location(3, LocationType="X"),
+            extra_location(4, "R1D1W1V2", "V2", "V", parent=3, LocationUUID=str(uuid.uuid4())),
         ),
         "duplicate id, first at line 5",
-        id="duplicate-id",
     ),
-    pytest.param(
-        lambda L, P: (
-            set_(L, 3, LocationType="X"),
-            L.append(location(4, "R1D1W1V2", "V2", "V", parent=3, LocationUUID=str(uuid.uuid4()))),
-        ),
-        "duplicate id, first at line 5",
-        id="duplicate-id-of-a-bad-row",
-    ),
-    pytest.param(
-        lambda L, P: P.append(payer(1, 2, PayerUUID=str(uuid.uuid4()))),
+    "duplicate-payer-id": (
+        extra_payer(1, 2, PayerUUID=str(uuid.uuid4())),
         "duplicate id, first at line",
-        id="duplicate-payer-id",
     ),
-    pytest.param(
-        lambda L, P: set_(L, 4, LegacyId=99),
-        "LegacyId 99 names no current row",
-        id="history-names-nothing",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 4, LegacyId=5),
-        "LegacyId 5 names a history row",
-        id="history-names-history",
-    ),
-    pytest.param(
-        lambda L, P: set_(L, 4, LegacyId=None),
+    "history-names-nothing": (in_location(4, LegacyId=99), "LegacyId 99 names no current row"),
+    "history-names-history": (in_location(4, LegacyId=5), "LegacyId 5 names a history row"),
+    "history-without-legacy-id": (
+        in_location(4, LegacyId=None),
         "history row (ValidityTo set) has no LegacyId",
-        id="history-without-legacy-id",
     ),
-    pytest.param(
-        lambda L, P: set_(P, 1, LegacyID=7),
-        "LegacyID 7 names no current row",
-        id="payer-history-names-nothing",
-    ),
-    pytest.param(
-        lambda L, P: set_(P, 0, LocationId=99),
-        "LocationId 99 names no location",
-        id="payer-location-unknown",
-    ),
-    pytest.param(
-        lambda L, P: L.append(location(6, "R1", "Region again", "R")),
+    "payer-history-names-nothing": (in_payer(1, LegacyID=7), "LegacyID 7 names no current row"),
+    "payer-location-unknown": (in_payer(0, LocationId=99), "LocationId 99 names no location"),
+    "current-code-twice": (
+        extra_location(6, "R1", "Region again", "R"),
         "LocationCode 'R1' is already the code of the current row at line 2",
-        id="current-code-twice",
     ),
-    pytest.param(
-        lambda L, P: L.append(location(6, " r1 ", "Region again", "R")),
+    "current-code-twice-in-other-case-and-spaces": (
+        extra_location(6, " r1 ", "Region again", "R"),
         "LocationCode 'r1' is already the code of the current row at line 2",
-        id="current-code-twice-in-other-case-and-spaces",
     ),
-    pytest.param(
-        lambda L, P: set_(L, 0, LocationName="Re\x00gion"),
+    "nul-character": (
+        in_location(0, LocationName="Re\x00gion"),
         "LocationName contains a NUL character",
-        id="nul-character",
     ),
-]
+}
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("change", "reason"), BAD_ROWS)
+@pytest.mark.parametrize(("change", "reason"), BAD_ROWS.values(), ids=list(BAD_ROWS))
 def test_a_bad_row_is_reported_and_nothing_is_written(tmp_path, change, reason):
     locations, payers = base_locations(), base_payers()
     change(locations, payers)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Required, TypedDict, Unpack
 
 import strawberry
 import strawberry_django
@@ -39,22 +39,61 @@ from backend.graphql.queries import count_of, readable_rows
 from backend.graphql.row_estimate import max_fan_out, reverse_link
 
 
-def prefetched_list(
+class RelationFieldOptions(TypedDict, total=False):
+    """The keyword arguments of :func:`prefetched_list` and :func:`prefetched_connection`.
+
+    ``description`` (required): the field's description. ``permission_classes``: checked
+    before the field resolves (default: none). ``restricted`` (default True): only the rows
+    the user may read are listed (district rights, :func:`backend.rights.readable`); False
+    for the versions of a row the user reads (its history).
+    """
+
+    description: Required[str]
+    permission_classes: Sequence[type[BasePermission]]
+    restricted: bool
+
+
+def _readable(
+    queryset: Callable[[], QuerySet], options: RelationFieldOptions
+) -> Callable[[strawberry.Info], QuerySet]:
+    """The rows a request may read of ``queryset()`` (unless not ``restricted``)."""
+    restricted = options.get("restricted", True)
+    return lambda info: readable_rows(queryset(), info, restricted=restricted)
+
+
+def _field(
     relation: str,
     queryset: Callable[[], QuerySet],
-    *,
-    description: str,
-    permission_classes: Sequence[type[BasePermission]] = (),
-    restricted: bool = True,
+    options: RelationFieldOptions,
+    resolve: Callable[..., Any],
+    prefetch: Callable[[strawberry.Info], Prefetch],
+    **more: Any,
+) -> Any:
+    """The strawberry-django field of a reverse relation: ``resolve`` answers it,
+    ``prefetch`` is handed to the optimizer, ``more`` (e.g. ``annotate``) as given.
+    An option :class:`RelationFieldOptions` does not name is a ``TypeError``."""
+    if unknown := options.keys() - RelationFieldOptions.__annotations__.keys():
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    return strawberry_django.field(
+        resolver=resolve,
+        description=options["description"],
+        prefetch_related=[prefetch],
+        permission_classes=list(options.get("permission_classes", ())),
+        metadata=max_fan_out(relation, queryset),
+        **more,
+    )
+
+
+def prefetched_list(
+    relation: str, queryset: Callable[[], QuerySet], **options: Unpack[RelationFieldOptions]
 ) -> Any:
     """A strawberry-django field listing ``root.<relation>`` filtered by ``queryset()``.
 
     ``relation``: the reverse relation's name on the parent model (``"children"``).
     ``queryset``: a callable returning the related model's queryset, filtered and ordered
-    (called per request); only the rows the user may read are listed (district rights,
-    :func:`backend.rights.readable`) unless ``restricted`` is False (the versions of a row
-    the user reads: its history). The field's type is the class annotation it is assigned to
-    (``children: list[LocationNode] = prefetched_list(...)``).
+    (called per request). ``options``: ``description``, ``permission_classes``,
+    ``restricted`` (:class:`RelationFieldOptions`). The field's type is the class
+    annotation it is assigned to (``children: list[LocationNode] = prefetched_list(...)``).
     The optimizer prefetches the rows of every parent on the page in one query, optimized
     for the nested selection; an instance that did not come through the optimizer (e.g.
     a mutation's payload) is served by a query of its own. The node estimate counts
@@ -62,9 +101,7 @@ def prefetched_list(
     (:func:`backend.graphql.row_estimate.max_fan_out`).
     """
     attribute = f"_prefetched_{relation}"
-
-    def rows(info: strawberry.Info) -> QuerySet:
-        return readable_rows(queryset(), info, restricted=restricted)
+    rows = _readable(queryset, options)
 
     def prefetch(info: strawberry.Info) -> Prefetch:
         return Prefetch(relation, queryset=optimize(rows(info), info), to_attr=attribute)
@@ -76,13 +113,7 @@ def prefetched_list(
             found = list(rows(info).filter(**{link: root}))
         return found
 
-    field = strawberry_django.field(
-        resolver=resolve,
-        description=description,
-        prefetch_related=[prefetch],
-        permission_classes=list(permission_classes),
-        metadata=max_fan_out(relation, queryset),
-    )
+    field = _field(relation, queryset, options, resolve, prefetch)
     return attach(field, RelatedRows(relation, rows))
 
 
@@ -98,19 +129,13 @@ def _page_arguments(info: strawberry.Info) -> tuple[int, str | None]:
 
 
 def prefetched_connection(
-    relation: str,
-    queryset: Callable[[], QuerySet],
-    *,
-    description: str,
-    permission_classes: Sequence[type[BasePermission]] = (),
-    restricted: bool = True,
+    relation: str, queryset: Callable[[], QuerySet], **options: Unpack[RelationFieldOptions]
 ) -> Any:
     """A Relay connection field (``first``, ``after``; keyset cursors, ``totalCount``,
     ``pageInfo``) over ``root.<relation>`` filtered and ordered by ``queryset()``.
 
-    ``relation``, ``queryset`` and ``restricted`` (district rights) as for
-    :func:`prefetched_list`; the field's type is
-    the class annotation (``children_connection: CountedConnection[LocationNode]``).
+    ``relation``, ``queryset`` and ``options`` as for :func:`prefetched_list`; the field's
+    type is the class annotation (``children_connection: CountedConnection[LocationNode]``).
     The cursors hold the keys of ``queryset()``'s order (:mod:`backend.graphql.cursors`).
     ``first`` defaults to ``GRAPHQL_DEFAULT_PAGE_SIZE``; above ``GRAPHQL_MAX_PAGE_SIZE``,
     negative, or a cursor of another order: ``UserInputError`` (BAD_USER_INPUT).
@@ -128,9 +153,7 @@ def prefetched_connection(
 
     # the field's order (its keys, how cursors are read), the same for every parent
     order = functools.cache(lambda: Keyed.of(queryset()))
-
-    def rows(info: strawberry.Info) -> QuerySet:
-        return readable_rows(queryset(), info, restricted=restricted)
+    rows = _readable(queryset, options)
 
     def rows_of(info: strawberry.Info, parent: Any) -> QuerySet:
         found = rows(info)
@@ -216,13 +239,13 @@ def prefetched_connection(
             total=counted,
         )
 
-    return strawberry_django.field(
-        resolver=resolve,
-        description=description,
-        prefetch_related=[prefetch],
+    return _field(
+        relation,
+        queryset,
+        options,
+        resolve,
+        prefetch,
         annotate={total: count, earlier: any_earlier},
-        permission_classes=list(permission_classes),
-        metadata=max_fan_out(relation, queryset),
     )
 
 

@@ -9,6 +9,7 @@ function raises, ``before``/``last``), so the general path answers with its erro
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -107,58 +108,70 @@ def connection_json(
         raise Unsupported("first out of range")
     rows = _rows(source.rows, compilation, {k: v for k, v in arguments.items() if k not in PAGING})
     page = cursors.Page(rows, after=after, size=first)
-    pairs = []
-    for key, field_details in compilation.subfields(gtype, details).items():
-        name = field_details[0].node.name.value
-        if name == "__typename":
-            value = sql.text_literal(gtype.name)
-        elif name == "totalCount":
-            value = sql.RowCount(rows.order_by().values("pk"))
-        elif name == "edges":
-            edge_type = get_named_type(gtype.fields[name].type)
-            value = page.edges(edge_json(compilation, edge_type, field_details, page))
-        elif name == "pageInfo":
-            info_type = get_named_type(gtype.fields[name].type)
-            value = page_info_json(compilation, info_type, field_details, page)
-        else:
-            raise Unsupported(f"{gtype.name}.{name}")
-        pairs.append((key, value))
-    return sql.JsonObject(pairs)
+    edge_type, info_type = (
+        get_named_type(gtype.fields[name].type) for name in ("edges", "pageInfo")
+    )
+    return selection_json(
+        compilation,
+        gtype,
+        details,
+        {
+            "totalCount": lambda _: sql.RowCount(rows.order_by().values("pk")),
+            "edges": lambda selected: page.edges(edge_json(compilation, edge_type, selected, page)),
+            "pageInfo": lambda selected: page_info_json(compilation, info_type, selected, page),
+        },
+    )
 
 
 def edge_json(compilation, gtype: GraphQLObjectType, details, page: cursors.Page) -> Expression:
     """``{cursor, node}`` of one row of the page."""
+    node_type = get_named_type(gtype.fields["node"].type)
+    return selection_json(
+        compilation,
+        gtype,
+        details,
+        {
+            "cursor": lambda _: page.cursor(),
+            "node": lambda selected: object_json(compilation, node_type, selected, page.model),
+        },
+    )
+
+
+def page_info_json(compilation, gtype: GraphQLObjectType, details, page: cursors.Page):
+    """``{hasNextPage, hasPreviousPage, startCursor, endCursor}`` of the page."""
+    return selection_json(
+        compilation,
+        gtype,
+        details,
+        {
+            "hasNextPage": lambda _: page.has_next(),
+            "hasPreviousPage": lambda _: page.has_previous(),
+            "startCursor": lambda _: page.start_cursor(),
+            "endCursor": lambda _: page.end_cursor(),
+        },
+    )
+
+
+def selection_json(
+    compilation: Compilation,
+    gtype: GraphQLObjectType,
+    details: FieldDetailsList,
+    values: Mapping[str, Callable[[FieldDetailsList], Expression]],
+) -> Expression:
+    """``json_build_object(…)`` of the selection ``details`` on ``gtype``, a type whose
+    fields are not columns (a connection, an edge, a page info): each selected field's
+    value is ``values[name](its details)``, ``__typename`` the type's name; a field not
+    in ``values`` raises :class:`Unsupported`. The values are built in selection order."""
     pairs = []
     for key, field_details in compilation.subfields(gtype, details).items():
         name = field_details[0].node.name.value
         if name == "__typename":
             value = sql.text_literal(gtype.name)
-        elif name == "cursor":
-            value = page.cursor()
-        elif name == "node":
-            node_type = get_named_type(gtype.fields[name].type)
-            value = object_json(compilation, node_type, field_details, page.model)
+        elif name in values:
+            value = values[name](field_details)
         else:
             raise Unsupported(f"{gtype.name}.{name}")
         pairs.append((key, value))
-    return sql.JsonObject(pairs)
-
-
-def page_info_json(compilation, gtype: GraphQLObjectType, details, page: cursors.Page):
-    """``{hasNextPage, hasPreviousPage, startCursor, endCursor}`` of the page."""
-    values = {
-        "hasNextPage": page.has_next,
-        "hasPreviousPage": page.has_previous,
-        "startCursor": page.start_cursor,
-        "endCursor": page.end_cursor,
-        "__typename": lambda: sql.text_literal(gtype.name),
-    }
-    pairs = []
-    for key, field_details in compilation.subfields(gtype, details).items():
-        name = field_details[0].node.name.value
-        if name not in values:
-            raise Unsupported(f"{gtype.name}.{name}")
-        pairs.append((key, values[name]()))
     return sql.JsonObject(pairs)
 
 
