@@ -100,13 +100,15 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # static files (the admin's) in every deployment, gunicorn included
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's sessions, CSRF, session user and messages, which a GraphQL request with
+    # a bearer token and no session cookie skips (backend/browser_middleware.py)
+    "backend.browser_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backend.browser_middleware.CsrfViewMiddleware",
+    "backend.browser_middleware.AuthenticationMiddleware",
     # request id (X-Request-ID or a new one) and user in every log line of the request
     "django_structlog.middlewares.RequestMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "backend.browser_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last but the metrics, as django-axes asks
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -190,18 +192,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options["options"] = " ".join(
         [_options.get("options", ""), *(f"-c {k}={v}" for k, v in _timeouts.items())]
     ).strip()
+    # The SQL compiler's statements are prepared on a connection that ran one this many
+    # times (backend/database/base.py; Django's own queries never are); 0: never (behind
+    # a transaction-pooling PgBouncer).
+    _options["prepare_threshold"] = env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
 # The password apart from the URL (e.g. DATABASE_PASSWORD_FILE=/run/secrets/db_password),
 # so that the URL itself holds no secret; it replaces a password written in the URL.
 if _database_password := env.str("DATABASE_PASSWORD", default=""):
     DATABASES["default"]["PASSWORD"] = _database_password
-# The same engines, wrapped by django-prometheus to count queries, errors and durations.
+# The same engines, wrapped by django-prometheus to count queries, errors and durations
+# (PostgreSQL's also checks its pooled connections more cheaply: backend/database).
 DATABASES["default"]["ENGINE"] = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.postgresql": "backend.database",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 
 # A pooled or persistent connection the database closed (restart, terminated backend)
-# is checked before use and replaced, instead of failing the request.
+# is checked before use and replaced, instead of failing the request (pooled ones
+# without a round trip while nothing happened on them: backend/database/base.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Seconds a client is told to wait (Retry-After) after a 503 for a database fault.
