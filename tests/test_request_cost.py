@@ -212,6 +212,14 @@ def test_a_failing_replay_is_answered_by_the_general_path(make_user, region, run
     assert again.status_code == 200 and again.content == first.content
 
 
+def test_the_postgresql_engine_is_django_prometheus_one():
+    from django_prometheus.db.backends.postgresql.base import DatabaseWrapper
+
+    from backend.database.base import DatabaseWrapper as Engine
+
+    assert issubclass(Engine, DatabaseWrapper)  # the database metrics stay
+
+
 @postgresql_only
 def test_the_pool_replaces_a_connection_the_database_closed(monkeypatch):
     from psycopg_pool import ConnectionPool
