@@ -174,6 +174,17 @@ def test_a_replayable_read_is_refused_once_a_limit_is_lowered(make_user, region,
 
 
 @postgresql_only
+def test_a_read_whose_node_estimate_counted_rows_is_not_replayed(make_user, region, runs, settings):
+    token = bearer_token(make_user("reader", superuser=True), "read", "counted-token")
+    # 20 children estimated without SQL (GRAPHQL_LIST_ESTIMATE), 1 counted in the rows
+    settings.GRAPHQL_MAX_NODES = 10
+    first, again = ask(token, region), ask(token, region)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert len(runs) == 2  # each estimate counted the rows again: none was replayed
+
+
+@postgresql_only
 def test_a_session_request_still_needs_its_csrf_token(make_user, region, runs):
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_user("browser", superuser=True))

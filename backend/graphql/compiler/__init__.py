@@ -43,6 +43,7 @@ from backend import observability
 from backend.graphql.compiler import sql
 from backend.graphql.compiler.objects import Compilation, Unsupported
 from backend.graphql.compiler.roots import root_value
+from backend.graphql.cost import ROWS_COUNTED
 
 logger = logging.getLogger("backend.graphql.compiler")
 
@@ -259,10 +260,6 @@ def forget_statements(*, setting: str, **kwargs) -> None:
 
 
 setting_changed.connect(forget_statements, dispatch_uid="compiler-forget-statements")
-
-#: Attribute of strawberry's execution context set when the node estimate counted rows
-#: in the database (its answer may change with the data: such a request is not replayed).
-ROWS_COUNTED = "graphql_rows_counted"
 
 
 def mark_checked(execution_context) -> None:
