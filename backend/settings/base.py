@@ -100,15 +100,13 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # static files (the admin's) in every deployment, gunicorn included
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Django's sessions, CSRF, session user and messages, which a GraphQL request with
-    # a bearer token and no session cookie skips (backend/browser_middleware.py)
-    "backend.browser_middleware.SessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "backend.browser_middleware.CsrfViewMiddleware",
-    "backend.browser_middleware.AuthenticationMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request id (X-Request-ID or a new one) and user in every log line of the request
     "django_structlog.middlewares.RequestMiddleware",
-    "backend.browser_middleware.MessageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last but the metrics, as django-axes asks
     "django_prometheus.middleware.PrometheusAfterMiddleware",
