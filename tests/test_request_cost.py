@@ -7,7 +7,6 @@
   (token, scope, permissions, limits, CSRF, the switches) still goes the general way.
 - The pool hands out a connection without a round trip while nothing happened on it, and
   still replaces one the database closed (``backend.database``).
-- Compiled statements are prepared by PostgreSQL once per connection.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from tests.api_helpers import bearer_token
 pytestmark = pytest.mark.django_db
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="compiled statements, the pool and prepared statements are PostgreSQL's",
+    reason="compiled statements and the pool are PostgreSQL's",
 )
 
 QUERY = """query OneRegion($uuid: UUID!) {
@@ -249,14 +248,3 @@ def _readable(conn) -> bool:
     poller = select.poll()
     poller.register(conn.fileno(), select.POLLIN)
     return bool(poller.poll(0))
-
-
-@postgresql_only
-def test_a_compiled_statement_is_prepared_by_the_database(make_user, region):
-    token = bearer_token(make_user("reader", superuser=True), "read", "prepared-token")
-    for _ in range(8):
-        assert ask(token, region).status_code == 200
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert any("json_build_object" in statement for statement in prepared), prepared

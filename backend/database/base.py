@@ -1,6 +1,5 @@
 """The PostgreSQL engine: django-prometheus' (queries counted) whose pooled connections
-are checked without a round trip while nothing happened on them, with cursors whose
-repeated statements PostgreSQL plans once per connection (issue 15).
+are checked without a round trip while nothing happened on them (issue 15).
 
 psycopg's pool calls its ``check`` each time it hands a connection out, that is once per
 request (Django returns the connection to the pool when the request ends). The check
@@ -15,14 +14,6 @@ then the end of the stream) or notifying it (a parameter change). So when the so
 has nothing to read the connection is handed out as it is; otherwise, or when the
 connection is already known to be closed, psycopg's own round trip decides, and the
 pool replaces a connection that fails it, as before.
-
-Django binds parameters on the client (the values are written into the SQL text), so
-PostgreSQL parses and plans every statement anew: for the SQL compiler's one statement
-of a small read that is more than executing it. :meth:`DatabaseWrapper.prepared_cursor`
-binds them on the server, so psycopg prepares a statement a connection executed
-``prepare_threshold`` times (``OPTIONS["prepare_threshold"]``, set from
-``DATABASE_PREPARE_THRESHOLD``; ``None``, Django's default, never prepares) and
-PostgreSQL reuses its plan. Django's other cursors bind on the client: never prepared.
 """
 
 from __future__ import annotations
@@ -30,10 +21,7 @@ from __future__ import annotations
 import select
 from typing import Any
 
-from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.backends.utils import CursorWrapper
 from django_prometheus.db.backends.postgresql import base
-from django_prometheus.db.common import ExportingCursorWrapper
 from psycopg_pool import ConnectionPool
 
 
@@ -51,31 +39,7 @@ def check_connection(conn: Any) -> None:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     """django-prometheus' PostgreSQL wrapper whose pool checks with
-    :func:`check_connection` (when ``CONN_HEALTH_CHECKS`` asks for a check), with
-    :meth:`prepared_cursor`."""
-
-    _bind_on_server = False
-    _server_binding_factory = None
-
-    def prepared_cursor(self) -> CursorWrapper:
-        """A cursor like ``cursor()`` (logged, wrapped, counted in the metrics) whose
-        parameters PostgreSQL binds, so a statement this connection runs repeatedly is
-        prepared once (see the module docstring). For statements whose parameters'
-        types PostgreSQL can infer (compared with a column, or cast)."""
-        self._bind_on_server = True
-        try:
-            return self.cursor()
-        finally:
-            self._bind_on_server = False
-
-    def create_cursor(self, name: str | None = None) -> Any:
-        if self._bind_on_server and name is None:
-            if self._server_binding_factory is None:
-                self._server_binding_factory = ExportingCursorWrapper(
-                    ServerBindingCursor, self.alias, self.vendor
-                )
-            return self._server_binding_factory(self.connection)
-        return super().create_cursor(name)
+    :func:`check_connection` (when ``CONN_HEALTH_CHECKS`` asks for a check)."""
 
     @property
     def pool(self) -> ConnectionPool | None:

@@ -10,11 +10,7 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
 ``DEBUG``
     ``true``/``false``, default ``false``. In debug mode errors are not masked.
 ``SECRET_KEY``
-    Required as soon as ``DATABASE_PREPARE_THRESHOLD``
-    PostgreSQL only: the SQL compiler's statements are prepared on a connection once it
-    ran one this many times (default 5); ``0`` never prepares (needed behind a
-    transaction-pooling PgBouncer). Django's other queries are never prepared.
-``ALLOWED_HOSTS`` names a non-local host (debug mode or not);
+    Required as soon as ``ALLOWED_HOSTS`` names a non-local host (debug mode or not);
     a ``DEBUG=false`` server (``backend.wsgi``) refuses to start without it.
 ``BEHIND_TLS_PROXY``
     ``true`` when a TLS-terminating proxy serves the site over HTTPS and sets

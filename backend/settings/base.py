@@ -190,10 +190,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options["options"] = " ".join(
         [_options.get("options", ""), *(f"-c {k}={v}" for k, v in _timeouts.items())]
     ).strip()
-    # The SQL compiler's statements are prepared on a connection that ran one this many
-    # times (backend/database/base.py; Django's own queries never are); 0: never (behind
-    # a transaction-pooling PgBouncer).
-    _options["prepare_threshold"] = env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
 # The password apart from the URL (e.g. DATABASE_PASSWORD_FILE=/run/secrets/db_password),
 # so that the URL itself holds no secret; it replaces a password written in the URL.
 if _database_password := env.str("DATABASE_PASSWORD", default=""):

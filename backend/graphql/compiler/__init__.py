@@ -128,9 +128,8 @@ def compiled_answer(execution_context) -> CompiledData | None:
 
 
 def _cursor():
-    """A cursor whose statements PostgreSQL plans once per connection, when the engine
-    offers one (``backend.database``): a compiled statement is run again and again."""
-    return getattr(connection, "prepared_cursor", connection.cursor)()
+    """The cursor a compiled statement runs on (the default database's)."""
+    return connection.cursor()
 
 
 class Statement(NamedTuple):
