@@ -85,17 +85,33 @@ class OperationMetrics(SchemaExtension):
             kind = context.operation_type.value
         except RuntimeError:  # no document: it did not parse
             kind = "unknown"
-        labels = {"endpoint": self.endpoint, "type": kind}
-        name = _name_label(context.operation_name)
-        OPERATIONS.labels(**labels, name=name).inc()
         errors = (context.result.errors if context.result else None) or (
             context.pre_execution_errors or []
         )
         if sys.exc_info()[1] is not None and not errors:
             errors = [sys.exc_info()[1]]  # raised: strawberry turns it into one error
-        if errors:
-            ERRORS.labels(**labels, name=name).inc(len(errors))
-        DURATION.labels(**labels).observe(seconds)
+        _count(self.endpoint, kind, context.operation_name, len(errors), seconds)
+
+
+def _count(endpoint: str, kind: str, name: str | None, errors: int, seconds: float) -> None:
+    labels = {"endpoint": endpoint, "type": kind}
+    name = _name_label(name)
+    OPERATIONS.labels(**labels, name=name).inc()
+    if errors:
+        ERRORS.labels(**labels, name=name).inc(errors)
+    DURATION.labels(**labels).observe(seconds)
+
+
+def count_operation(
+    schema: Schema, kind: str, name: str | None, errors: int, seconds: float
+) -> None:
+    """Count an operation answered without strawberry's pipeline (so without
+    :class:`OperationMetrics`) on the endpoint serving ``schema``: its ``kind``
+    (``query`` …), ``name``, number of ``errors`` and duration in ``seconds``; nothing
+    when the schema is not observed (:func:`observe`)."""
+    endpoint = getattr(schema, "_observed", None)
+    if endpoint is not None:
+        _count(endpoint, kind, name, errors, seconds)
 
 
 _tracing_configured = False
@@ -145,9 +161,9 @@ def observe(schema: Schema, endpoint: str) -> Schema:
     The schema is built in ``backend.graphql``; the URL configuration adds the operational
     extensions to the schema each endpoint serves.
     """
-    if not getattr(schema, "_observed", False):
+    if getattr(schema, "_observed", None) is None:
         schema.extensions = (*schema.extensions, *graphql_extensions(endpoint))
-        schema._observed = True
+        schema._observed = endpoint
     return schema
 
 

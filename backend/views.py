@@ -245,6 +245,9 @@ class AuthenticatedGraphQLView(GraphQLView):
                 )
             get_token(request)  # sets the csrftoken cookie GraphiQL reads
         setattr(request, compiler.ACCEPTS, True)  # encode_json sends compiled data on
+        data = compiler.replay(self.schema, request)  # a read answered a moment ago
+        if data is not None:
+            return HttpResponse(f'{{"data":{data}}}', content_type="application/json")
         try:
             return self.run(request=request)
         except HTTPException as error:  # strawberry's transport errors, as JSON

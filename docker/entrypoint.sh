@@ -9,6 +9,9 @@
 #
 # Environment (besides the Django settings read by backend/settings/):
 #   GUNICORN_WORKERS   number of gunicorn worker processes (default 2)
+#   GUNICORN_THREADS   threads per worker (default 4): gthread workers keep a client's
+#                      connection open between its requests (HTTP keep-alive), so an API
+#                      client or a proxy does not open a TCP connection per request
 #   GUNICORN_CMD_ARGS  extra gunicorn options, read by gunicorn itself (e.g. "--timeout 60")
 #   LOAD_DEMO_DATA     1 = load the Cambodian location hierarchy and generate demo payers
 #                      before serving; run on every start with it set, which is safe:
@@ -44,10 +47,12 @@ mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 # filesystem (which can stall them and get workers killed as timed out).
 # --no-control-socket: the runtime control socket would go to $HOME/.gunicorn, and /app
 # is read-only for the unprivileged user; scale by changing GUNICORN_WORKERS instead.
-echo "entrypoint: starting gunicorn with ${GUNICORN_WORKERS:-2} worker(s)" >&2
+echo "entrypoint: starting gunicorn with ${GUNICORN_WORKERS:-2} worker(s) of ${GUNICORN_THREADS:-4} thread(s)" >&2
 exec gunicorn backend.wsgi:application \
     --bind 0.0.0.0:8000 \
     --workers "${GUNICORN_WORKERS:-2}" \
+    --worker-class gthread \
+    --threads "${GUNICORN_THREADS:-4}" \
     --worker-tmp-dir /dev/shm \
     --no-control-socket \
     --error-logfile -

@@ -7,6 +7,9 @@
 #                      it writes .venv, node_modules, logs and results-<date>.json there)
 #   BENCH_DB           the peers' database (default bench; loaded by `make data` when missing)
 #   BENCH_PRODUCT_DB   the product's database (default: the one product/start.sh names)
+#   BENCH_PRODUCT_START  how the product is started (default scripts/bench_product.sh: the
+#                      bench's product/start.sh with the gthread workers the image deploys;
+#                      product/start.sh runs the sync workers of earlier versions)
 # Arguments go to run.py, e.g. `--servers product --ops 4_location_by_uuid` (the floor
 # always runs; `--quick` for a smoke test). The peers' servers take ports 5678 and 8001,
 # the product the port of config.toml's [servers.product] url (8002).
@@ -26,7 +29,8 @@ if ! psql -tAq "$PG/postgres" -c "SELECT 1 FROM pg_database WHERE datname = '$sr
   make data
 fi
 db=${BENCH_PRODUCT_DB:-$(grep -o '5432/[a-z_0-9]*' product/start.sh | head -1 | cut -d/ -f2)}
-export BENCH_PRODUCT_DIR=$root BENCH_PRODUCT_PY=$root/.venv/bin/python
+export BENCH_PRODUCT_DIR=$root BENCH_PRODUCT_PY=$root/.venv/bin/python BENCH_PRODUCT_DB=$db
+export BENCH_PRODUCT_START=${BENCH_PRODUCT_START:-$root/scripts/bench_product.sh}
 
 # The product slot (what the bench's product/setup.sh does, plus the materialised paths
 # the bench's tables lack and the legacy audit ids moved to their own column): a database built by the product's migrations holding the

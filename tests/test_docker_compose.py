@@ -290,7 +290,7 @@ def test_settings_accept_the_backend_environment(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
-    assert loaded["engine"] == "django_prometheus.db.backends.postgresql"  # query metrics
+    assert loaded["engine"] == "backend.database"  # django-prometheus': query metrics
     assert loaded["host"] == "db"
     assert loaded["debug"] is False
     assert loaded["password"] == "db_password-value"  # the file's content, line break dropped

@@ -66,6 +66,10 @@ from backend.errors import LimitExceeded
 from backend.graphql.documents import per_document
 from backend.graphql.row_estimate import RowCounts
 
+#: Attribute of strawberry's execution context set when the estimate counted rows in the
+#: database (its answer may change with the data: the SQL compiler does not replay it).
+ROWS_COUNTED = "graphql_rows_counted"
+
 #: The federation field whose answer holds one object per item of ``representations``.
 ENTITIES_FIELD, REPRESENTATIONS = "_entities", "representations"
 
@@ -224,6 +228,7 @@ class MaxNodesLimiter(SchemaExtension):
                     settings.GRAPHQL_LIST_ESTIMATE,
                 )
             if nodes > settings.GRAPHQL_MAX_NODES:  # pass 2: from the rows (never kept)
+                setattr(context, ROWS_COUNTED, True)
                 operation = get_operation_ast(document, context.operation_name)
                 rows = RowCounts(context.schema, context.context, variables, operation)
                 nodes = estimate_nodes(

@@ -194,14 +194,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # so that the URL itself holds no secret; it replaces a password written in the URL.
 if _database_password := env.str("DATABASE_PASSWORD", default=""):
     DATABASES["default"]["PASSWORD"] = _database_password
-# The same engines, wrapped by django-prometheus to count queries, errors and durations.
+# The same engines, wrapped by django-prometheus to count queries, errors and durations
+# (PostgreSQL's also checks its pooled connections more cheaply: backend/database).
 DATABASES["default"]["ENGINE"] = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.postgresql": "backend.database",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 
 # A pooled or persistent connection the database closed (restart, terminated backend)
-# is checked before use and replaced, instead of failing the request.
+# is checked before use and replaced, instead of failing the request (pooled ones
+# without a round trip while nothing happened on them: backend/database/base.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Seconds a client is told to wait (Retry-After) after a 503 for a database fault.

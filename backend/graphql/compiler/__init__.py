@@ -14,6 +14,10 @@ above the maximum, a cursor or filter the general path refuses, ``last``/``befor
 a mutation, an unknown field kind), goes to the general executor, silently: results and
 errors are the general path's by construction. Only on PostgreSQL, and only when
 ``GRAPHQL_COMPILE`` is true (the default). README: "How reads are executed".
+
+A compiled statement is kept a few seconds (:func:`cached_statement`); a request the
+same as one it answered, whose checks all depend only on what the cache is keyed by, is
+answered before strawberry's pipeline runs (:func:`replay`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models.sql import Query
 from graphql import ExecutionResult, OperationType
@@ -34,9 +39,11 @@ from graphql.execution import Executor
 from graphql.execution.collect_fields import collect_fields
 from strawberry.extensions import SchemaExtension
 
+from backend import observability
 from backend.graphql.compiler import sql
 from backend.graphql.compiler.objects import Compilation, Unsupported
 from backend.graphql.compiler.roots import root_value
+from backend.graphql.cost import ROWS_COUNTED
 
 logger = logging.getLogger("backend.graphql.compiler")
 
@@ -115,19 +122,28 @@ def compiled_answer(execution_context) -> CompiledData | None:
     statement = cached_statement(execution_context)
     if statement is None:
         return None
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(statement.sql, statement.params)
         return CompiledData(cursor.fetchone()[0])
+
+
+def _cursor():
+    """The cursor a compiled statement runs on (the default database's)."""
+    return connection.cursor()
 
 
 class Statement(NamedTuple):
     """A compiled operation: its SQL, parameters, and the answers of the user's
     ``has_perm`` it was compiled with (the field permissions, the global district
-    right …): permission → granted."""
+    right …): permission → granted. ``checked`` once a request it answered passed every
+    check before it with nothing but the cache key's parts (:func:`mark_checked`), then
+    ``operation_name`` is the operation's name (the metrics' label)."""
 
     sql: str
     params: list
     permissions: dict[str, bool]
+    checked: bool = False
+    operation_name: str | None = None
 
 
 @contextmanager
@@ -170,40 +186,138 @@ def cached_statement(execution_context) -> Statement | None:
     permissions, and reads the rows themselves in subqueries at each run; what they take
     from the clock is the statement's own time (``backend.versioning.StatementTime``).
     """
-    request = execution_context.context.request
-    user = request.user
+    user = execution_context.context.request.user
     if not user.is_authenticated:
         return None  # anonymous: the general path's authentication error
-    try:
-        variables = json.dumps(execution_context.variables, sort_keys=True, default=str)
-    except (TypeError, ValueError):
+    key = _context_key(execution_context)
+    if key is None:
         return None
-    key = (
-        execution_context.query,
-        execution_context.operation_name,
-        variables,
-        user.pk,
-        user.is_superuser,  # has every permission, asked or not
-        getattr(request, "oauth_scopes", None),
-    )
-    now = time.monotonic()
-    entry = _cache.get(key)
-    if (
-        entry is not None
-        and now - entry[0] < CACHE_SECONDS
-        and all(user.has_perm(p) is granted for p, granted in entry[1].permissions.items())
-    ):
-        return entry[1]
+    statement = _fresh(key, user)
+    if statement is not None:
+        return statement
     with permissions_asked(user) as asked:
         statement = compile_operation(execution_context)
     if statement is not None:
         statement = statement._replace(permissions=asked)
-        with _cache_lock:  # threaded servers share the cache
-            _cache.pop(key, None)
-            if len(_cache) >= CACHE_SIZE:
-                _cache.pop(next(iter(_cache)))
-            _cache[key] = (now, statement)
+        _keep(key, statement, time.monotonic())
     return statement
+
+
+def _key(schema, request, query, operation_name, variables) -> tuple | None:
+    """The cache key of a request: the endpoint's schema, the document, the operation
+    name the client gave, the variables, the user (and its superuser flag: it has every
+    permission, asked or not) and the bearer token's scopes; None when the variables do
+    not serialise."""
+    try:
+        variables = json.dumps(variables, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return None
+    user = request.user
+    scopes = getattr(request, "oauth_scopes", None)
+    return (schema, query, operation_name, variables, user.pk, user.is_superuser, scopes)
+
+
+def _context_key(execution_context) -> tuple | None:
+    # the operation name as the client gave it (strawberry is pinned), as replay reads it
+    return _key(
+        execution_context.schema,
+        execution_context.context.request,
+        execution_context.query,
+        execution_context._provided_operation_name,
+        execution_context.variables,
+    )
+
+
+def _fresh(key: tuple, user) -> Statement | None:
+    """The statement cached under ``key`` while it is fresh and ``user.has_perm`` still
+    gives the answers it was compiled with, else None."""
+    entry = _cache.get(key)
+    if (
+        entry is not None
+        and time.monotonic() - entry[0] < CACHE_SECONDS
+        and all(user.has_perm(p) is granted for p, granted in entry[1].permissions.items())
+    ):
+        return entry[1]
+    return None
+
+
+def _keep(key: tuple, statement: Statement, since: float) -> None:
+    with _cache_lock:  # threaded servers share the cache
+        _cache.pop(key, None)
+        if len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = (since, statement)
+
+
+def forget_statements(*, setting: str, **kwargs) -> None:
+    """Empty the cache when a ``GRAPHQL_*`` setting changed (a ``setting_changed``
+    receiver: the page sizes and limits a statement and its checks were made with);
+    ``GRAPHQL_COMPILE`` and ``GRAPHQL_TRACING`` are read at each request."""
+    if setting.startswith("GRAPHQL_") and setting not in ("GRAPHQL_COMPILE", "GRAPHQL_TRACING"):
+        with _cache_lock:
+            _cache.clear()
+
+
+setting_changed.connect(forget_statements, dispatch_uid="compiler-forget-statements")
+
+
+def mark_checked(execution_context) -> None:
+    """Note that the request of ``execution_context``, answered by its cached statement,
+    passed every check with nothing but the cache key's parts: the document (parsing,
+    validation with the depth and alias limits, the token and field limits), the
+    variables (the node estimate, unless it counted rows), the token's scopes (the read
+    scope), the endpoint; so an equal request may be replayed (:func:`replay`)."""
+    if getattr(execution_context, ROWS_COUNTED, False):
+        return
+    key = _context_key(execution_context)
+    entry = _cache.get(key) if key is not None else None
+    if entry is not None and not entry[1].checked:
+        name = execution_context.operation_name
+        _keep(key, entry[1]._replace(checked=True, operation_name=name), entry[0])
+
+
+def replay(schema, request) -> CompiledData | None:
+    """The ``data`` of a POSTed JSON read, as the database's JSON text, when an equal
+    request (same ``schema``, document, ``operationName``, variables, user, token scopes;
+    :func:`_key`) was answered by a compiled statement less than :data:`CACHE_SECONDS`
+    ago and passed every check with those parts alone (:func:`mark_checked`), and the
+    user's ``has_perm`` still gives the answers the statement was compiled with: the
+    statement runs again, the operation is counted in the metrics; None otherwise, and
+    when the statement fails (the general path then answers, errors included).
+
+    The request is authenticated, CSRF-checked and its body checked by the view before.
+    """
+    if not _cache or settings.GRAPHQL_TRACING or not settings.GRAPHQL_COMPILE:
+        return None  # tracing: a span per operation, by strawberry's extension
+    if connection.vendor != "postgresql" or not getattr(request, ACCEPTS, False):
+        return None
+    accept = request.headers.get("Accept", "")
+    if request.method != "POST" or "multipart" in accept or "event-stream" in accept:
+        return None  # a GET's parameters, or a streamed answer: strawberry's
+    if request.content_type != "application/json" or not request.user.is_authenticated:
+        return None
+    params = json.loads(request.body)  # a JSON object: checked by the view
+    query, name, variables = (params.get(k) for k in ("query", "operationName", "variables"))
+    if params.get("extensions") is not None or not isinstance(query, str):
+        return None
+    if not isinstance(name, str | None) or not isinstance(variables, dict | None):
+        return None
+    key = _key(schema, request, query, name, variables)
+    statement = _fresh(key, request.user) if key is not None else None
+    if statement is None or not statement.checked:
+        return None
+    started = time.perf_counter()
+    try:
+        with _cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            data = CompiledData(cursor.fetchone()[0])
+    except Exception:
+        logger.debug("The replayed statement failed; the general path answers.", exc_info=True)
+        return None
+    observability.count_operation(
+        schema, "query", statement.operation_name, 0, time.perf_counter() - started
+    )
+    return data
 
 
 class CompiledReads(SchemaExtension):
@@ -216,4 +330,5 @@ class CompiledReads(SchemaExtension):
             data = compiled_answer(context)
             if data is not None:
                 context.result = ExecutionResult(data=data, errors=None)
+                mark_checked(context)
         yield
