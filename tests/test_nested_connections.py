@@ -259,3 +259,14 @@ def test_the_core_guards_a_connection_of_another_modules_nodes():
     fields = LocationPayers.__strawberry_definition__.fields
     field = next(f for f in fields if f.name == "payers_connection")
     assert PayerNode in list(named_types(field))
+
+
+@pytest.mark.parametrize("builder", ["prefetched_list", "prefetched_connection"])
+def test_a_relation_field_with_a_wrong_or_missing_option_is_refused_when_declared(builder):
+    from backend.graphql import relations
+
+    build = getattr(relations, builder)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument.*: descrption"):
+        build("children", Location.objects.all, descrption="typo")
+    with pytest.raises(TypeError, match="missing required keyword argument: 'description'"):
+        build("children", Location.objects.all)

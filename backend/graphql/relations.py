@@ -71,9 +71,12 @@ def _field(
 ) -> Any:
     """The strawberry-django field of a reverse relation: ``resolve`` answers it,
     ``prefetch`` is handed to the optimizer, ``more`` (e.g. ``annotate``) as given.
-    An option :class:`RelationFieldOptions` does not name is a ``TypeError``."""
+    An option :class:`RelationFieldOptions` does not name, or a missing ``description``,
+    is a ``TypeError``."""
     if unknown := options.keys() - RelationFieldOptions.__annotations__.keys():
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    if "description" not in options:
+        raise TypeError("missing required keyword argument: 'description'")
     return strawberry_django.field(
         resolver=resolve,
         description=options["description"],
