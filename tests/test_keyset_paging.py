@@ -357,3 +357,31 @@ def test_first_and_last_together_follow_relay(gql):
     )["locations"]
     assert [e["node"]["code"] for e in page["edges"]] == ["L16", "L18"]
     assert page["pageInfo"] == {"hasNextPage": True, "hasPreviousPage": True}
+
+
+def test_a_cursor_holding_a_nul_is_refused_before_any_sql(gql):
+    # PostgreSQL can neither store nor compare a NUL: such a key was never a row's
+    make_locations()
+    make_payers()
+    region = Location.objects.filter(parent=None).first()
+    nul = "k1:" + b64('["\\u0000", 1]')
+    for field, query in {
+        "code": f'{{ locations(first: 1, after: "{nul}") {{ edges {{ node {{ code }} }} }} }}',
+        "name": f'{{ payers(first: 1, after: "{nul}") {{ edges {{ node {{ name }} }} }} }}',
+    }.items():
+        assert refusal(gql, query) == (
+            f"Argument 'after' is not a cursor of this connection (ordered by {field}).",
+            "BAD_USER_INPUT",
+        )
+    query = (
+        f'{{ location(uuid: "{region.uuid}") {{ childrenConnection(first: 1, after: "{nul}") '
+        "{ edges { node { code } } } } }"
+    )
+    result = gql.post(query)
+    (error,) = result["errors"]
+    assert (result["data"], error["path"], error["extensions"]["code"]) == (
+        {"location": None},  # the nested connection is non-null: its error nulls its parent
+        ["location", "childrenConnection"],
+        "BAD_USER_INPUT",
+    )
+    assert error["message"].startswith("Argument 'after' is not a cursor of this connection")

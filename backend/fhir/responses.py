@@ -18,7 +18,8 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
 from backend.api_auth import AUTHENTICATION
-from backend.fhir.errors import FhirError, _Refused
+from backend.fhir.errors import FhirError, _Refused, bad_request
+from backend.views import input_problem
 
 logger = logging.getLogger("backend.fhir")
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -79,6 +80,16 @@ class FhirView(APIView):
     parser_classes = ()
     content_negotiation_class = AlwaysFhirJson
     schema = None  # described by /fhir/metadata, not by the JSON:API OpenAPI document
+
+    def initial(self, request, *args: Any, **kwargs: Any) -> None:
+        """Before any handler: the request's search parameters (names and values) and
+        path parts are checked as a body is (:func:`backend.views.input_problem`: no NUL,
+        which PostgreSQL cannot compare; bounded in number); a problem is a 400
+        OperationOutcome naming it, before any SQL."""
+        super().initial(request, *args, **kwargs)
+        parameters = [[name, *request.GET.getlist(name)] for name in request.GET]
+        if problem := input_problem([parameters, [str(part) for part in kwargs.values()]]):
+            raise bad_request(problem)
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
         if isinstance(exc, _Refused):

@@ -176,8 +176,8 @@ def _python_value(field: models.Field, value: Any) -> Any:
         if type(value) not in (int, float):
             raise ValueError
         return value
-    if not isinstance(value, str):
-        raise ValueError
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError  # a NUL is in no stored text (PostgreSQL cannot hold or compare it)
     return value
 
 
