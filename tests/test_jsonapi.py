@@ -122,6 +122,9 @@ def test_related_links(admin, make_chains):
         ("/api/locations?page[number]=9", 404, "Invalid page"),
         ("/api/locations/00000000-0000-0000-0000-000000000000", 404, "No Location matches"),
         ("/api/locations?filter[colour]=red", 400, "invalid filter[colour]"),
+        ("/api/locations?filter[type]=Q", 400, "Select a valid choice. Q is not one"),
+        ("/api/locations?filter[type.in]=R,Q", 400, "Select a valid choice. Q is not one"),
+        ("/api/payers?filter[type.in]=Q", 400, "Select a valid choice. Q is not one"),
     ],
 )
 def test_errors_are_json_api_error_objects(admin, url, status, detail):

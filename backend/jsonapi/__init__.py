@@ -285,7 +285,21 @@ def _filterset(resource: JsonApiResource) -> type:
     meta = type(
         "Meta", (), {"model": apps.get_model(resource.model), "fields": dict(resource.filters)}
     )
-    return type(f"{resource.type.title()}Filters", (django_filters.FilterSet,), {"Meta": meta})
+    return type(f"{resource.type.title()}Filters", (_FilterSet,), {"Meta": meta})
+
+
+class _ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    """Comma-separated values, each one of the field's choices."""
+
+
+class _FilterSet(django_filters.FilterSet):
+    """``in`` on a field with choices checks each value (django-filter drops unknown ones)."""
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        if lookup_type == "in" and field.choices:
+            return _ChoiceInFilter, {"choices": field.choices}
+        return super().filter_for_lookup(field, lookup_type)
 
 
 def _viewset(
