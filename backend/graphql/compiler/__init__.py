@@ -122,14 +122,19 @@ def compiled_answer(execution_context) -> CompiledData | None:
     statement = cached_statement(execution_context)
     if statement is None:
         return None
-    with _cursor() as cursor:
-        cursor.execute(statement.sql, statement.params)
-        return CompiledData(cursor.fetchone()[0])
+    return run(statement)
 
 
 def _cursor():
     """The cursor a compiled statement runs on (the default database's)."""
     return connection.cursor()
+
+
+def run(statement: Statement) -> CompiledData:
+    """The JSON text of ``data`` that ``statement`` builds, run on :func:`_cursor`."""
+    with _cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        return CompiledData(cursor.fetchone()[0])
 
 
 class Statement(NamedTuple):
@@ -308,9 +313,7 @@ def replay(schema, request) -> CompiledData | None:
         return None
     started = time.perf_counter()
     try:
-        with _cursor() as cursor:
-            cursor.execute(statement.sql, statement.params)
-            data = CompiledData(cursor.fetchone()[0])
+        data = run(statement)
     except Exception:
         logger.debug("The replayed statement failed; the general path answers.", exc_info=True)
         return None
