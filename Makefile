@@ -21,7 +21,8 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/modules -type f -not -pat
 
 .PHONY: run port-free test install lint schema demo-data check-schema clean federation-tools supergraph \
 	check-supergraph schema-changes gateway bench-import bench lock check-lock bench-attack \
-	bench-faults frontend frontend-test bench-frontend bench-surfaces bench-read profile-request
+	bench-faults frontend frontend-test bench-frontend bench-surfaces bench-read profile-request \
+	bench-fixed-cost
 
 # Every Python package comes from the hashed lock (requirements/dev.txt: the runtime, the
 # demo data, tracing, the dev and bench tools); the project itself is then installed
@@ -164,3 +165,9 @@ PROFILE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_product
 profile-request: $(STAMP)
 	DATABASE_URL=$(PROFILE_DATABASE_URL) DEBUG=false SECRET_KEY=profile-only LOG_LEVEL=WARNING \
 		$(BIN)/python scripts/profile_request.py $(PROFILE_ARGS)
+
+# The same small read over HTTP from a static answer, Django without middleware and the
+# deployment, beside its SQL (scripts/bench_fixed_cost.py; the database as profile-request).
+bench-fixed-cost: $(STAMP)
+	DATABASE_URL=$(PROFILE_DATABASE_URL) DEBUG=false SECRET_KEY=profile-only LOG_LEVEL=WARNING \
+		$(BIN)/python scripts/bench_fixed_cost.py $(BENCH_ARGS)

@@ -554,21 +554,26 @@ def serving(env: dict, port: int, workers: int) -> Iterator[subprocess.Popen]:
         server.wait(timeout=30)
 
 
-def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
+def start_server(
+    env: dict, port: int, workers: int = 2, app: str = "backend.wsgi:application"
+) -> subprocess.Popen:
+    """gunicorn serving the WSGI callable ``app`` with ``workers`` workers on
+    127.0.0.1:``port``, returned once ``/health/live`` answers; SystemExit when it exits
+    or does not answer within 30 s."""
     from tests.servers import gunicorn_command
 
-    command = [*gunicorn_command(port, workers), "--log-level", "warning"]
+    command = [*gunicorn_command(port, workers, app=app), "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
-    for _ in range(100):
+    for _ in range(150):
         try:
-            httpx.get(f"http://127.0.0.1:{port}/graphql?query=%7B__typename%7D", timeout=1)
+            httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=1)
             return server
         except httpx.TransportError:
             if server.poll() is not None:
-                raise SystemExit("gunicorn did not start") from None
+                raise SystemExit(f"gunicorn ({app}) did not start") from None
             time.sleep(0.2)
     server.terminate()
-    raise SystemExit("gunicorn did not answer within 20 s")
+    raise SystemExit(f"gunicorn ({app}) did not answer within 30 s")
 
 
 def fetch_token(port: int) -> str:

@@ -71,11 +71,13 @@ def manage(env: dict[str, str], *args: str, timeout: float = 600) -> None:
     )
 
 
-def gunicorn_command(port: int, workers: int = 2) -> list[str]:
-    """gunicorn serving the project's WSGI application on 127.0.0.1:``port``."""
+def gunicorn_command(
+    port: int, workers: int = 2, app: str = "backend.wsgi:application"
+) -> list[str]:
+    """gunicorn serving the WSGI callable ``app`` (the project's) on 127.0.0.1:``port``."""
     return [
         GUNICORN,
-        "backend.wsgi:application",
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
