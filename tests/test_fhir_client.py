@@ -13,14 +13,15 @@ from fhirpy.base.exceptions import MultipleResourcesFound, OperationOutcome, Res
 from modules.location.models import Location
 from modules.payer.models import Payer
 from tests.api_helpers import bearer_token, validated
+from tests.servers import port_range
 
 pytestmark = pytest.mark.django_db(transaction=True)
 IDENT = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-identifiers"
 LOC_TYPE = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/location-type"
 
 
-#: Ports this test's server may use (the project's range for servers started by tests).
-PORTS = range(18401, 18500)
+#: Ports this test's server may use: the range of servers started by tests (``TEST_PORTS``).
+PORTS = port_range()
 
 
 class SingleThreadedLiveServer(LiveServerThread):

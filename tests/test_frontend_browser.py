@@ -1,10 +1,10 @@
 """The frontend end to end, in Chromium, against a live server with the quick-start data.
 
 A server (Django's runserver with ``DEBUG=true``, which serves the built static files)
-runs on a free port in 127.0.0.1:18200-18299 over a SQLite file holding Cambodia's
-hierarchy, 500 generated payers and the demo user, once with both modules and once with
-the location module alone; ``npm run test:e2e`` (Vitest + playwright-core, Debian's
-``chromium``) drives the browser against it: ``frontend/e2e/app.e2e.ts``.
+runs on a free port of ``TEST_PORTS`` (:func:`tests.servers.free_ports`) over a SQLite
+file holding Cambodia's hierarchy, 500 generated payers and the demo user, once with both
+modules and once with the location module alone; ``npm run test:e2e`` (Vitest +
+playwright-core, Debian's ``chromium``) drives the browser against it: ``frontend/e2e/app.e2e.ts``.
 
 Skipped, with the reason, when Node.js, ``frontend/node_modules`` (``make frontend``), the
 built frontend or ``/usr/bin/chromium`` is missing; ``make test`` and ``.ci/run`` provide
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,28 +24,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import manage
+from tests.servers import free_ports, manage
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PORTS = range(18200, 18300)
 STARTUP_TIMEOUT = 60  # seconds
 E2E_TIMEOUT = 600  # seconds, for the whole browser run
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 in 18200-18299."""
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 127.0.0.1:18200-18299")
 
 
 def _missing() -> str | None:
@@ -98,7 +84,7 @@ def _wait_until_answering(url: str, process: subprocess.Popen, log: Path) -> Non
 
 @pytest.mark.parametrize("modules", ["location,payer", "location"])
 def test_the_frontend_in_chromium(quick_start_env, modules, tmp_path):
-    port = free_port()
+    port = free_ports(1)[0]
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
     with log.open("w") as out:
