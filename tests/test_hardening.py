@@ -234,6 +234,20 @@ def test_malformed_global_ids_are_bad_input(gql, caplog, raw, message):
     assert caplog.text == ""
 
 
+@pytest.mark.parametrize("value", ["garbage", "!!", "", "Location:1"])
+@pytest.mark.parametrize("as_variable", [True, False])
+def test_a_value_that_is_not_a_global_id_is_bad_input(gql, value, as_variable):
+    """Not base64 of ``Type:key`` at all (strawberry cannot convert the argument):
+    a BAD_USER_INPUT naming the value, whether a variable or a literal."""
+    if as_variable:
+        body = gql.post("query($id: ID!) { node(id: $id) { id } }", {"id": value})
+    else:
+        body = gql.post("{ node(id: " + json.dumps(value) + ") { id } }")
+    assert body["data"] == {"node": None}
+    assert body["errors"][0]["message"] == f'Value cannot represent a GlobalID: "{value}".'
+    assert codes(body) == ["BAD_USER_INPUT"]
+
+
 # --- 7. every error has a code; database faults are retryable ----------------------------
 
 

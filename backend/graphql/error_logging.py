@@ -17,6 +17,7 @@ import strawberry
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.relay.types import GlobalIDValueError
 
 from backend.errors import UserInputError, is_database_fault
@@ -56,7 +57,8 @@ def error_code(error: GraphQLError) -> str:
 
     A cause with a ``code`` attribute (:class:`backend.errors.UserInputError` and its
     subclasses) gives it; ``NotAuthenticated`` is UNAUTHENTICATED; ``PermissionDenied``
-    FORBIDDEN; a malformed global id BAD_USER_INPUT; a database fault
+    FORBIDDEN; a malformed global id or another argument strawberry cannot convert
+    while executing (``StrawberryInputCoercionError``) BAD_USER_INPUT; a database fault
     SERVICE_UNAVAILABLE; any other exception INTERNAL_SERVER_ERROR. Errors without a
     cause come from the parser (GRAPHQL_PARSE_FAILED), the variables' coercion
     (BAD_USER_INPUT), the guard rails (LIMIT_EXCEEDED) or validation
@@ -68,6 +70,8 @@ def error_code(error: GraphQLError) -> str:
     if error.message.startswith("Variable '$") and not error.path:  # variables' coercion
         return BAD_USER_INPUT
     original = error.original_error
+    if error.path and isinstance(original, StrawberryInputCoercionError):
+        return BAD_USER_INPUT  # an argument strawberry could not convert (a bad global id)
     if isinstance(original, GraphQLError):
         return error_code(original)
     if original is None:
