@@ -14,9 +14,9 @@ from backend.graphql.federation import get_subgraph
 from backend.graphql.schema import get_schema
 from backend.health import LivenessView, ReadinessView
 from backend.not_found import not_found
+from backend.oauth import oauth2_urlpatterns
 from backend.observability import metrics_view, observe
 from backend.registry import active_modules
-from backend.views import oauth2_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),

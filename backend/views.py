@@ -13,27 +13,19 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import sys
 from typing import Any
-from urllib.parse import unquote
 
-from axes.handlers.proxy import AxesProxyHandler
 from cross_web import HTTPException
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.urls import URLPattern
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from oauth2_provider import urls as oauth2_urls
 from oauth2_provider.oauth2_backends import get_oauthlib_core
-from oauth2_provider.views import TokenView
 from strawberry.django.views import GraphQLView
 from strawberry.types import ExecutionResult
 
@@ -275,73 +267,3 @@ def server_error(request: HttpRequest) -> JsonResponse:
     if error is not None and is_database_fault(error):
         return graphql_error_response(503, RETRY_MESSAGE, SERVICE_UNAVAILABLE)
     return graphql_error_response(500, UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR)
-
-
-def _client_id(request: HttpRequest) -> str:
-    """The OAuth2 client id of a token request (HTTP Basic or the ``client_id`` field)."""
-    kind, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if kind.lower() == "basic":
-        try:
-            return unquote(base64.b64decode(encoded).decode().partition(":")[0])
-        except (ValueError, UnicodeDecodeError):
-            return ""
-    return request.POST.get("client_id", "")
-
-
-class ThrottledTokenView(TokenView):
-    """The toolkit's token endpoint, throttled by django-axes like the login page.
-
-    A request naming a client id (or user name, for grants that carry one) that failed
-    ``AXES_FAILURE_LIMIT`` times from the caller's address is refused with 429 and an
-    RFC 6749 error body until the cool-off ends; each refused client authentication or
-    grant counts as a failure.
-    """
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        credentials = {"username": request.POST.get("username") or _client_id(request)}
-        if AxesProxyHandler.is_locked(request, credentials):
-            response = JsonResponse(
-                {
-                    "error": "invalid_client",
-                    "error_description": "Too many failed attempts: try again later.",
-                },
-                status=429,
-            )
-            response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
-            return response
-        response = super().post(request, *args, **kwargs)
-        if response.status_code in (400, 401) and _oauth_error(response) in _CREDENTIAL_ERRORS:
-            user_login_failed.send(sender=type(self), credentials=credentials, request=request)
-        return response
-
-
-#: RFC 6749 errors of wrong credentials (client secret, password, code).
-_CREDENTIAL_ERRORS = {"invalid_client", "invalid_grant"}
-
-
-def _oauth_error(response: HttpResponse) -> str | None:
-    try:
-        return json.loads(response.content).get("error")
-    except (ValueError, AttributeError):
-        return None
-
-
-def oauth2_urlpatterns() -> list:
-    """django-oauth-toolkit's URLs (mount at ``o/``), hardened: the token endpoint is
-    :class:`ThrottledTokenView`; registering, listing or changing OAuth2 applications
-    (``applications/…``, dynamic registration ``register/…``) and authorized tokens
-    is for staff users only (others are sent to the admin login)."""
-    staff_only = {
-        id(p) for p in (*oauth2_urls.management_urlpatterns, *oauth2_urls.dcr_urlpatterns)
-    }
-    patterns = []
-    for pattern in oauth2_urls.urlpatterns:
-        if pattern.name == "token":
-            callback = ThrottledTokenView.as_view()
-        elif id(pattern) in staff_only:
-            callback = staff_member_required(pattern.callback)
-        else:
-            patterns.append(pattern)
-            continue
-        patterns.append(URLPattern(pattern.pattern, callback, pattern.default_args, pattern.name))
-    return patterns

@@ -277,7 +277,14 @@ def test_wrong_client_secrets_lock_the_token_endpoint(make_user):
 
     assert token("the-secret").status_code == 200
     # AXES_FAILURE_LIMIT (5): the fifth attempt finds the pair locked
-    assert [token("wrong").status_code for _ in range(5)] == [401] * 4 + [429]
+    failures = [token("wrong") for _ in range(5)]
+    assert [failure.status_code for failure in failures] == [401] * 4 + [429]
+    # the attempt that reaches the limit answers like the endpoint, not an HTML page
+    assert failures[-1]["Content-Type"] == "application/json"
+    assert failures[-1].json() == {
+        "error": "invalid_client",
+        "error_description": "Too many failed attempts: try again later.",
+    }
     locked = token("the-secret")
     assert locked.status_code == 429
     assert locked.json()["error"] == "invalid_client"

@@ -1,0 +1,98 @@
+"""The OAuth2 endpoints of django-oauth-toolkit (mounted at ``/o/``), hardened: the token
+endpoint throttled by django-axes like the login page, the application management
+pages for staff only."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import unquote
+
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern
+from oauth2_provider import urls as oauth2_urls
+from oauth2_provider.views import TokenView
+
+
+def _client_id(request: HttpRequest) -> str:
+    """The OAuth2 client id of a token request (HTTP Basic or the ``client_id`` field)."""
+    kind, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if kind.lower() == "basic":
+        try:
+            return unquote(base64.b64decode(encoded).decode().partition(":")[0])
+        except (ValueError, UnicodeDecodeError):
+            return ""
+    return request.POST.get("client_id", "")
+
+
+class ThrottledTokenView(TokenView):
+    """The toolkit's token endpoint, throttled by django-axes like the login page.
+
+    A request naming a client id (or user name, for grants that carry one) that failed
+    ``AXES_FAILURE_LIMIT`` times from the caller's address is refused with 429 and an
+    RFC 6749 error body until the cool-off ends; each refused client authentication or
+    grant counts as a failure.
+    """
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        credentials = {"username": request.POST.get("username") or _client_id(request)}
+        if AxesProxyHandler.is_locked(request, credentials):
+            return _locked_out()
+        response = super().post(request, *args, **kwargs)
+        if response.status_code in (400, 401) and _oauth_error(response) in _CREDENTIAL_ERRORS:
+            user_login_failed.send(sender=type(self), credentials=credentials, request=request)
+            if getattr(request, "axes_locked_out", False):
+                # this failure reached the limit: answer as the endpoint does, not with
+                # the HTML page AxesMiddleware would put in its place
+                request.axes_locked_out = False
+                return _locked_out()
+        return response
+
+
+def _locked_out() -> JsonResponse:
+    """429 with an RFC 6749 error body and ``Retry-After`` (seconds of the cool-off)."""
+    response = JsonResponse(
+        {
+            "error": "invalid_client",
+            "error_description": "Too many failed attempts: try again later.",
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
+
+
+#: RFC 6749 errors of wrong credentials (client secret, password, code).
+_CREDENTIAL_ERRORS = {"invalid_client", "invalid_grant"}
+
+
+def _oauth_error(response: HttpResponse) -> str | None:
+    try:
+        return json.loads(response.content).get("error")
+    except (ValueError, AttributeError):
+        return None
+
+
+def oauth2_urlpatterns() -> list:
+    """django-oauth-toolkit's URLs (mount at ``o/``), hardened: the token endpoint is
+    :class:`ThrottledTokenView`; registering, listing or changing OAuth2 applications
+    (``applications/…``, dynamic registration ``register/…``) and authorized tokens
+    is for staff users only (others are sent to the admin login)."""
+    staff_only = {
+        id(p) for p in (*oauth2_urls.management_urlpatterns, *oauth2_urls.dcr_urlpatterns)
+    }
+    patterns = []
+    for pattern in oauth2_urls.urlpatterns:
+        if pattern.name == "token":
+            callback = ThrottledTokenView.as_view()
+        elif id(pattern) in staff_only:
+            callback = staff_member_required(pattern.callback)
+        else:
+            patterns.append(pattern)
+            continue
+        patterns.append(URLPattern(pattern.pattern, callback, pattern.default_args, pattern.name))
+    return patterns
