@@ -122,6 +122,13 @@ def test_unknown_module_is_named():
     assert "OPENIMIS_MODULES names unknown module(s): claims" in result.stderr
 
 
+def test_a_module_named_twice_is_named():
+    result = manage("check", modules="location,payer, location")
+    assert result.returncode != 0
+    assert "OPENIMIS_MODULES names module(s) more than once: location." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_check_requirements_lists_every_problem():
     with pytest.raises(ImproperlyConfigured, match="'payer' requires 'location'"):
         check_requirements([apps.get_app_config("payer")])

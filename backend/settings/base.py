@@ -64,6 +64,11 @@ OPENIMIS_MODULES = [
 ]
 if not OPENIMIS_MODULES:
     raise ImproperlyConfigured("OPENIMIS_MODULES is empty: name at least one module.")
+_repeated = sorted({m for m in OPENIMIS_MODULES if OPENIMIS_MODULES.count(m) > 1})
+if _repeated:
+    raise ImproperlyConfigured(
+        f"OPENIMIS_MODULES names module(s) more than once: {', '.join(_repeated)}."
+    )
 _unknown = [m for m in OPENIMIS_MODULES if not (BASE_DIR / "modules" / m / "apps.py").is_file()]
 if _unknown:
     raise ImproperlyConfigured(
