@@ -2,12 +2,20 @@
 // location's detail: parent chain, facts, children (paged), the panels other modules
 // contribute ("location.detail.panels"), history, and the changes a user may make.
 import { useEffect, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
 import { can } from "../../src/shell/config";
 import { useGraphQL } from "../../src/shell/graphql";
 import { ContributionPoint } from "../../src/shell/registry";
 import { useShellStore } from "../../src/shell/store";
-import { ActionButtons, ErrorMessage, Facts, HistorySection, Loading } from "../../src/shell/ui";
+import {
+  ActionButtons,
+  ErrorMessage,
+  Facts,
+  HistorySection,
+  Loading,
+  NotFound,
+  RecordRoute,
+} from "../../src/shell/ui";
 import { LocationChildren } from "./LocationChildren";
 import {
   CreateLocationForm,
@@ -51,8 +59,7 @@ export function LocationsPage() {
 type Action = "rename" | "move" | "delete" | "create" | null;
 
 export function LocationDetailPage() {
-  const { uuid = "" } = useParams();
-  return <LocationDetail key={uuid} uuid={uuid} />;
+  return <RecordRoute what="location" render={(uuid) => <LocationDetail key={uuid} uuid={uuid} />} />;
 }
 
 function LocationDetail({ uuid }: { uuid: string }) {
@@ -69,7 +76,7 @@ function LocationDetail({ uuid }: { uuid: string }) {
 
   if (query.isPending) return <Loading what="the location" />;
   if (query.error) return <ErrorMessage error={query.error} />;
-  if (!location) return <p role="alert">No location with uuid {uuid}.</p>;
+  if (!location) return <NotFound what="location" uuid={uuid} />;
 
   // the parent chain, region first (the query asks three levels up: a village's region)
   type Ancestor = { uuid: string; name: string; parent?: Ancestor | null };

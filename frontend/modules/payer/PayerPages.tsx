@@ -1,7 +1,7 @@
 // The payer screens: the list (filters, paging), one payer's detail with history, and
 // the forms to create, edit and delete.
 import { useDeferredValue, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
 import type { PayerType } from "../../src/gql/graphql";
 import { can } from "../../src/shell/config";
 import { useFormMutation, useGraphQL } from "../../src/shell/graphql";
@@ -13,7 +13,9 @@ import {
   FormErrors,
   HistorySection,
   Loading,
+  NotFound,
   Options,
+  RecordRoute,
 } from "../../src/shell/ui";
 import { DeletePayerMutation, PayerDetailQuery, PayerListQuery } from "./operations";
 import { PayerForm } from "./PayerForm";
@@ -86,8 +88,7 @@ export function NewPayerPage() {
 }
 
 export function PayerDetailPage() {
-  const { uuid = "" } = useParams();
-  return <PayerDetail key={uuid} uuid={uuid} />;
+  return <RecordRoute what="payer" render={(uuid) => <PayerDetail key={uuid} uuid={uuid} />} />;
 }
 
 function PayerDetail({ uuid }: { uuid: string }) {
@@ -100,7 +101,7 @@ function PayerDetail({ uuid }: { uuid: string }) {
   const payer = query.data?.payer;
   if (query.isPending) return <Loading what="the payer" />;
   if (query.error) return <ErrorMessage error={query.error} />;
-  if (!payer) return <p role="alert">No payer with uuid {uuid}.</p>;
+  if (!payer) return <NotFound what="payer" uuid={uuid} />;
   const current = !payer.validityTo;
   return (
     <article>

@@ -2,6 +2,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { BrowserRouter, Link, NavLink, Route, Routes } from "react-router-dom";
 import { getConfig } from "./config";
+import { retryTransient } from "./graphql";
 import { ModulesProvider, useModules, type FrontendModule } from "./registry";
 
 /** Where the shell lives on the server; backend/urls.py routes every path below it. */
@@ -67,7 +68,9 @@ function Layout() {
 
 export function App({ modules, client }: { modules: FrontendModule[]; client?: QueryClient }) {
   return (
-    <QueryClientProvider client={client ?? new QueryClient()}>
+    <QueryClientProvider
+      client={client ?? new QueryClient({ defaultOptions: { queries: { retry: retryTransient } } })}
+    >
       <ModulesProvider value={modules}>
         <BrowserRouter basename={BASE_PATH}>
           <Layout />

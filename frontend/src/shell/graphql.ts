@@ -12,8 +12,31 @@ import type { TypedDocumentString } from "../gql/graphql";
 import { getConfig } from "./config";
 import type { UserError } from "./ui";
 
-/** A request-level GraphQL error (the request failed as a whole), with every message. */
-export class GraphQLRequestError extends Error {}
+/** HTTP statuses of a server or proxy that may answer if asked again. */
+const TRANSIENT_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * A request-level GraphQL error (the request failed as a whole), with every message.
+ * `retryable`: asking again may succeed (the database was busy: SERVICE_UNAVAILABLE, or
+ * a 502/503/504 from the server or a proxy); bad input, permissions and bugs are not.
+ */
+export class GraphQLRequestError extends Error {
+  constructor(
+    message: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * React Query's `retry` for reads: up to 3 more attempts when the failure is transient
+ * (no answer at all, or a retryable GraphQLRequestError), none otherwise.
+ */
+export function retryTransient(failureCount: number, error: Error): boolean {
+  const transient = error instanceof GraphQLRequestError ? error.retryable : true;
+  return transient && failureCount < 3;
+}
 
 function operationName<R, V>(document: TypedDocumentString<R, V>): string {
   return /(?:query|mutation)\s+(\w+)/.exec(document.toString())?.[1] ?? "anonymous";
@@ -38,17 +61,25 @@ export async function request<TResult, TVariables>(
     },
     body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
   });
-  let body: { data?: TResult; errors?: { message: string }[] };
+  const transient = TRANSIENT_STATUSES.has(response.status);
+  let body: { data?: TResult; errors?: { message: string; extensions?: { code?: string } }[] };
   try {
     body = await response.json();
   } catch {
-    throw new GraphQLRequestError(`The server answered ${response.status} ${response.statusText}.`);
+    throw new GraphQLRequestError(
+      `The server answered ${[response.status, response.statusText].join(" ").trim()}.`,
+      transient,
+    );
   }
   if (body.errors?.length) {
-    throw new GraphQLRequestError(body.errors.map((error) => error.message).join(" "));
+    const busy = body.errors.some((error) => error.extensions?.code === "SERVICE_UNAVAILABLE");
+    throw new GraphQLRequestError(
+      body.errors.map((error) => error.message).join(" "),
+      transient || busy,
+    );
   }
   if (!response.ok || body.data === undefined) {
-    throw new GraphQLRequestError(`The server answered ${response.status} without data.`);
+    throw new GraphQLRequestError(`The server answered ${response.status} without data.`, transient);
   }
   return body.data;
 }

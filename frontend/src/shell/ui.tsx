@@ -2,6 +2,7 @@
 // that show the server's validation error on the field it names, tables and history
 // (cursor paging is in paging.tsx).
 import { Fragment, useId, type FormEvent, type ReactNode } from "react";
+import { useParams } from "react-router-dom";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -19,6 +20,27 @@ export function ErrorMessage({ error }: { error: unknown }) {
       {message}
     </p>
   );
+}
+
+/** The answer of a record page whose record does not exist (or is hidden from the user). */
+export function NotFound({ what, uuid }: { what: string; uuid: string }) {
+  return (
+    <p role="alert">
+      No {what} with uuid {uuid}.
+    </p>
+  );
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/**
+ * A record page for the route's `:uuid`: `render(uuid)` when it is a uuid (hex digits,
+ * hyphens optional, as the API's UUID scalar reads it), else NotFound at once; a
+ * malformed uuid would only be refused by the API as bad input.
+ */
+export function RecordRoute({ what, render }: { what: string; render: (uuid: string) => ReactNode }) {
+  const { uuid = "" } = useParams();
+  return UUID.test(uuid) ? render(uuid) : <NotFound what={what} uuid={uuid} />;
 }
 
 /** A mutation's error as the API returns it (UserError). */

@@ -4,13 +4,13 @@ import { describe, expect, it } from "vitest";
 import { useShellStore } from "../../../src/shell/store";
 import { connection, mockGraphQL, renderShell } from "../../../src/shell/testing";
 
-const region = { uuid: "r-1", code: "01", name: "Banteay Meanchey", type: "REGION", parent: null };
+const region = { uuid: "1a2b3c4d-0000-4e5f-8a6b-7c8d9e0f1a01", code: "01", name: "Banteay Meanchey", type: "REGION", parent: null };
 const district = {
-  uuid: "d-1",
+  uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70",
   code: "0102",
   name: "Mongkol Borei",
   type: "DISTRICT",
-  parent: { uuid: "r-1", code: "01", name: "Banteay Meanchey", type: "REGION", parent: null },
+  parent: { uuid: "1a2b3c4d-0000-4e5f-8a6b-7c8d9e0f1a01", code: "01", name: "Banteay Meanchey", type: "REGION", parent: null },
 };
 
 function detail(overrides: object = {}) {
@@ -27,7 +27,7 @@ function detail(overrides: object = {}) {
   };
 }
 
-/** The API of the detail of d-1 (no children), answering `mutations` too. */
+/** The API of the detail of the district (no children), answering `mutations` too. */
 function mockDetail(mutations: Parameters<typeof mockGraphQL>[0] = {}) {
   return mockGraphQL({
     LocationDetail: () => ({ location: detail() }),
@@ -36,9 +36,9 @@ function mockDetail(mutations: Parameters<typeof mockGraphQL>[0] = {}) {
   });
 }
 
-/** A location mutation's payload: d-1 saved once `accepted`, else refused with `errors`. */
+/** A location mutation's payload: the district saved once `accepted`, else refused with `errors`. */
 function payload(accepted: boolean, errors: object[]) {
-  return accepted ? { location: { uuid: "d-1" }, errors: [] } : { location: null, errors };
+  return accepted ? { location: { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70" }, errors: [] } : { location: null, errors };
 }
 
 describe("the regions page", () => {
@@ -46,7 +46,7 @@ describe("the regions page", () => {
     const calls = mockGraphQL({
       LocationList: (variables) =>
         variables.after
-          ? { locations: connection([{ ...region, uuid: "r-2", name: "Battambang", code: "02" }], { totalCount: 26 }) }
+          ? { locations: connection([{ ...region, uuid: "1a2b3c4d-0000-4e5f-8a6b-7c8d9e0f1a02", name: "Battambang", code: "02" }], { totalCount: 26 }) }
           : { locations: connection([region], { totalCount: 26, hasNextPage: true }) },
     });
     renderShell("/locations");
@@ -79,13 +79,20 @@ describe("the regions page", () => {
 });
 
 describe("the location detail", () => {
+  it("answers a uuid that is no uuid as not found, without asking the API", async () => {
+    const calls = mockGraphQL({});
+    renderShell("/locations/not-a-uuid", ["location"]);
+    expect((await screen.findByRole("alert")).textContent).toBe("No location with uuid not-a-uuid.");
+    expect(calls).toEqual([]);
+  });
+
   it("shows the parent chain, pages the children and publishes the selected location", async () => {
     const calls = mockGraphQL({
       LocationDetail: () => ({ location: detail() }),
       LocationList: () => ({ locations: connection([], { totalCount: 0 }) }),
       PayerList: () => ({ payers: connection([]) }),
     });
-    renderShell("/locations/d-1", ["location"]);
+    renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
     await screen.findByRole("heading", { level: 1, name: /Mongkol Borei/ });
     const chain = screen.getByRole("navigation", { name: "Parent chain" });
     expect(within(chain).getAllByRole("listitem").map((item) => item.textContent)).toEqual([
@@ -95,11 +102,11 @@ describe("the location detail", () => {
     ]);
     await screen.findByRole("region", { name: "Municipalities" });
     expect(calls.find((call) => call.operation === "LocationList")?.variables).toMatchObject({
-      filter: { parent: "d-1" },
+      filter: { parent: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70" },
       first: 25,
     });
     expect(useShellStore.getState().selectedLocation).toEqual({
-      uuid: "d-1",
+      uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70",
       code: "0102",
       name: "Mongkol Borei",
       type: "DISTRICT",
@@ -119,7 +126,7 @@ describe("the location detail", () => {
         ]),
       }),
     });
-    renderShell("/locations/d-1", ["location"]);
+    renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
     await userEvent.click(await screen.findByRole("button", { name: "Rename" }));
     const form = screen.getByRole("form", { name: "Rename" });
     const name = within(form).getByLabelText("Name");
@@ -133,7 +140,7 @@ describe("the location detail", () => {
     expect(within(form).getByRole("alert")).toHaveTextContent("Someone changed it meanwhile.");
     expect(calls.find((call) => call.operation === "UpdateLocation")).toEqual({
       operation: "UpdateLocation",
-      variables: { input: { uuid: "d-1", code: "0102", name: "x".repeat(51) } },
+      variables: { input: { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", code: "0102", name: "x".repeat(51) } },
     });
 
     accept = true;
@@ -150,7 +157,7 @@ describe("the location detail", () => {
         ]),
       }),
     });
-    renderShell("/locations/d-1", ["location"]);
+    renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
     await userEvent.click(await screen.findByRole("button", { name: "Delete" }));
     const form = screen.getByRole("form", { name: "Delete" });
     await userEvent.click(within(form).getByLabelText("Delete everything below it too"));
@@ -159,7 +166,7 @@ describe("the location detail", () => {
 
     await within(form).findByText("0102 Mongkol Borei still has 2 current payers.");
     expect(calls.find((call) => call.operation === "DeleteLocation")?.variables).toEqual({
-      input: { uuid: "d-1", newParent: null, descendants: true, references: "PROTECT", reassignTo: null },
+      input: { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", newParent: null, descendants: true, references: "PROTECT", reassignTo: null },
     });
 
     accept = true;
@@ -170,14 +177,14 @@ describe("the location detail", () => {
     await userEvent.click(within(form).getByRole("button", { name: "Delete" }));
     await waitFor(() =>
       expect(calls.filter((call) => call.operation === "DeleteLocation").at(-1)?.variables).toEqual({
-        input: { uuid: "d-1", newParent: null, descendants: true, references: "CASCADE", reassignTo: null },
+        input: { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", newParent: null, descendants: true, references: "CASCADE", reassignTo: null },
       }),
     );
   });
 
   it("offers each change only to a user holding its permission", async () => {
     mockDetail();
-    const { unmount } = renderShell("/locations/d-1", ["location"]);
+    const { unmount } = renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
     const actions = await screen.findByRole("group", { name: "Actions" });
     expect(within(actions).getAllByRole("button").map((button) => button.textContent)).toEqual([
       "Rename",
@@ -186,7 +193,7 @@ describe("the location detail", () => {
       "Delete",
     ]);
     unmount();
-    renderShell("/locations/d-1", ["location"], ["location.view_location", "location.change_location"]);
+    renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"], ["location.view_location", "location.change_location"]);
     const fewer = await screen.findByRole("group", { name: "Actions" });
     expect(within(fewer).getAllByRole("button").map((button) => button.textContent)).toEqual([
       "Rename",

@@ -5,12 +5,12 @@ import { useShellStore } from "../../../src/shell/store";
 import { connection, mockGraphQL, renderShell } from "../../../src/shell/testing";
 
 const payer = {
-  uuid: "p-1",
+  uuid: "5e0c6b1a-9f2d-4c3b-8a4e-1f2a3b4c5d01",
   name: "Rice Co-operative",
   type: "COOPERATIVE",
   phone: "012 345",
   email: "rice@example.org",
-  location: { uuid: "d-1", code: "0102", name: "Mongkol Borei", type: "DISTRICT" },
+  location: { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", code: "0102", name: "Mongkol Borei", type: "DISTRICT" },
 };
 
 describe("the payer panel of the location detail", () => {
@@ -18,7 +18,7 @@ describe("the payer panel of the location detail", () => {
     const calls = mockGraphQL({
       LocationDetail: () => ({
         location: {
-          uuid: "d-1",
+          uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70",
           code: "0102",
           name: "Mongkol Borei",
           type: "DISTRICT",
@@ -35,21 +35,21 @@ describe("the payer panel of the location detail", () => {
       LocationList: () => ({ locations: connection([]) }),
       PayerList: (variables) => ({
         payers: connection(
-          (variables.filter as { location: string }).location === "d-1" ? [payer] : [],
+          (variables.filter as { location: string }).location === "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70" ? [payer] : [],
         ),
       }),
     });
-    renderShell("/locations/d-1");
+    renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70");
     const panel = await screen.findByRole("region", { name: "Payers of Mongkol Borei" });
     await within(panel).findByRole("link", { name: "Rice Co-operative" });
     expect(calls.find((call) => call.operation === "PayerList")?.variables).toMatchObject({
-      filter: { location: "d-1" },
+      filter: { location: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70" },
       first: 10,
     });
 
     // another selection (an event from any module) re-targets the panel
     act(() =>
-      useShellStore.getState().selectLocation({ uuid: "r-9", code: "09", name: "Koh Kong", type: "REGION" }),
+      useShellStore.getState().selectLocation({ uuid: "1a2b3c4d-0000-4e5f-8a6b-7c8d9e0f1a09", code: "09", name: "Koh Kong", type: "REGION" }),
     );
     const other = await screen.findByRole("region", { name: "Payers of Koh Kong" });
     await within(other).findByText("No payers here or below.");
@@ -86,13 +86,13 @@ describe("the payer form", () => {
     const calls = mockGraphQL({
       LocationList: () => ({
         locations: connection([
-          { uuid: "v-1", code: "01020304", name: "Mongkol village", type: "VILLAGE", parent: null },
-          { uuid: "d-1", code: "0102", name: "Mongkol Borei", type: "DISTRICT", parent: null },
+          { uuid: "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b01", code: "01020304", name: "Mongkol village", type: "VILLAGE", parent: null },
+          { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", code: "0102", name: "Mongkol Borei", type: "DISTRICT", parent: null },
         ]),
       }),
       CreatePayer: (variables) => ({
         createPayer: (variables.input as { location: string | null }).location
-          ? { payer: { uuid: "p-2" }, errors: [] }
+          ? { payer: { uuid: "5e0c6b1a-9f2d-4c3b-8a4e-1f2a3b4c5d02" }, errors: [] }
           : {
               payer: null,
               errors: [
@@ -102,7 +102,7 @@ describe("the payer form", () => {
             },
       }),
       PayerDetail: () => ({
-        payer: { ...payer, uuid: "p-2", address: null, fax: null, validityFrom: "2026-01-01T00:00:00Z", validityTo: null, history: [] },
+        payer: { ...payer, uuid: "5e0c6b1a-9f2d-4c3b-8a4e-1f2a3b4c5d02", address: null, fax: null, validityFrom: "2026-01-01T00:00:00Z", validityTo: null, history: [] },
       }),
     });
     renderShell("/payers/new");
@@ -126,7 +126,7 @@ describe("the payer form", () => {
       input: {
         name: "New payer",
         type: "COOPERATIVE",
-        location: "d-1",
+        location: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70",
         address: null,
         phone: null,
         fax: null,

@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { TypedDocumentString } from "../gql/graphql";
+import { GraphQLRequestError, request, retryTransient } from "./graphql";
+import { setConfig } from "./config";
+import { testConfig } from "./testing";
+
+// built by hand, not by graphql(): a test's document is no operation of the frontend
+const Query = new TypedDocumentString<unknown, Record<string, never>>("query Probe { __typename }");
+
+function answer(status: number, body: unknown) {
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async () => new Response(typeof body === "string" ? body : JSON.stringify(body), { status })),
+  );
+}
+
+async function failure(): Promise<GraphQLRequestError> {
+  setConfig(testConfig());
+  const error = await request(Query).catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(GraphQLRequestError);
+  return error as GraphQLRequestError;
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe("which failed reads are asked again", () => {
+  it("does not retry bad input, a refusal or a bug", async () => {
+    for (const code of ["BAD_USER_INPUT", "FORBIDDEN", "INTERNAL_SERVER_ERROR"]) {
+      answer(200, { data: null, errors: [{ message: `a ${code}`, extensions: { code } }] });
+      const error = await failure();
+      expect(error.message).toBe(`a ${code}`);
+      expect(retryTransient(0, error)).toBe(false);
+    }
+  });
+
+  it("retries a busy database and a gateway's 502/503/504, three times", async () => {
+    answer(503, { errors: [{ message: "busy", extensions: { code: "SERVICE_UNAVAILABLE" } }] });
+    const busy = await failure();
+    expect([0, 1, 2, 3].map((count) => retryTransient(count, busy))).toEqual([true, true, true, false]);
+    answer(502, "<html>Bad Gateway</html>");
+    const gateway = await failure();
+    expect(gateway.message).toBe("The server answered 502.");
+    expect(retryTransient(0, gateway)).toBe(true);
+  });
+
+  it("retries when no answer came at all", () => {
+    expect(retryTransient(0, new TypeError("Failed to fetch"))).toBe(true);
+  });
+});
