@@ -1,17 +1,20 @@
-"""The 404 answer of an unknown path under ``/graphql`` or ``/api``, in that API's format
-(a catch-all route after every real one, in DEBUG and in production alike).
+"""The 404 answer of an unknown path under ``/graphql``, ``/api`` or ``/fhir``, in that
+API's format (a catch-all route after every real one, in DEBUG and in production alike).
 
 A client that mistypes such a path gets an error document it can parse instead of
 Django's HTML page: GraphQL clients read ``errors[].extensions.code``
 (``NOT_FOUND``, as for an unknown uuid), JSON:API clients an ``errors`` array with
-``status`` "404" (JSON:API 1.1, "Error Objects"). ``/fhir/`` answers its own
-``OperationOutcome`` (``backend.fhir``); every other path keeps Django's page.
+``status`` "404" (JSON:API 1.1, "Error Objects"), FHIR clients an ``OperationOutcome``
+(issue code ``not-found``; FHIR R4 has no interaction at the base URL by GET). Every
+other path keeps Django's page.
 """
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from backend.fhir.resources import fhir_resources
+from backend.fhir.responses import outcome
 from backend.jsonapi import assemble
 from backend.registry import active_modules
 
@@ -26,9 +29,17 @@ def _jsonapi_types() -> str:
 
 def not_found(request: HttpRequest) -> HttpResponse:
     """404 for ``request``: a GraphQL-shaped JSON answer under ``/graphql``, a JSON:API
-    error document under ``/api``. The message names the path and where the API's entry
-    points are."""
+    error document under ``/api``, an OperationOutcome under ``/fhir``. The message names
+    the path and where the API's entry points are."""
     path = request.path
+    if path.startswith("/fhir"):
+        types = ", ".join(sorted(fhir_resources()))
+        return outcome(
+            404,
+            "not-found",
+            f"No FHIR interaction at {path}; the resource types are {types} "
+            "(/fhir/<type>, /fhir/<type>/<id>; the CapabilityStatement at /fhir/metadata).",
+        )
     if path.startswith("/graphql"):
         message = f"No GraphQL endpoint at {path}; the endpoints are {_graphql_endpoints()}."
         return JsonResponse(

@@ -46,7 +46,7 @@ urlpatterns = [
         for module in active_modules()
     ),
     # Unknown paths of the APIs answer in their own error format: after every real route.
-    re_path(r"^(?:graphql|api)(?:/.*)?$", not_found),
+    re_path(r"^(?:graphql|api|fhir)(?:/.*)?$", not_found),
     path("health/live", LivenessView.as_view(), name="health-live"),
     path("health/ready", ReadinessView.as_view(), name="health-ready"),
     path("metrics", metrics_view, name="metrics"),

@@ -36,6 +36,22 @@ def test_unknown_jsonapi_path_is_a_jsonapi_error_document(client, production, pa
     assert "locations, payers" in error["detail"]
 
 
+@pytest.mark.parametrize("path", ["/fhir", "/fhir/", "/fhir/Location/1/_history/2/extra"])
+def test_unknown_fhir_path_is_an_operation_outcome(client, production, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    (issue,) = body["issue"]
+    assert (issue["severity"], issue["code"]) == ("error", "not-found")
+    assert issue["diagnostics"] == (
+        f"No FHIR interaction at {path}; the resource types are Location, Organization "
+        "(/fhir/<type>, /fhir/<type>/<id>; the CapabilityStatement at /fhir/metadata)."
+    )
+
+
 def test_other_paths_keep_the_html_page(client, settings):
     settings.DEBUG = False
     response = client.get("/nothing-here")
