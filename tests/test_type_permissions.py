@@ -179,3 +179,72 @@ def test_json_api_includes_with_both_permissions_keep_the_district_rights(client
     assert both.get(f"/api/payers/{world['fund_d2']}/location").status_code == 404
     related = both.get(f"/api/locations/{world['r1']}/payers").json()
     assert related["data"] == []  # Ultha co-op, at R1 above the district, is out of scope
+
+
+# -- every include and relationship the active modules declare ---------------------------
+
+
+def _fhir_cases() -> list[tuple[str, str, str, str]]:
+    """(searched type, parameter, include, the permission the added type needs), for
+    every include of the active modules adding a type of another view permission."""
+    from backend.fhir import fhir_resources
+
+    served = fhir_resources()
+    cases = []
+    for resource in served.values():
+        for include in resource.includes:
+            for searched, parameter, added in (
+                (include.source, "_include", include.target),
+                (include.target, "_revinclude", include.source),
+            ):
+                if searched in served and added in served:
+                    needed = served[added].view_permission
+                    if needed != served[searched].view_permission:
+                        cases.append((searched, parameter, include.key, needed))
+    return cases
+
+
+def _json_api_cases() -> list[tuple[str, str, str]]:
+    """(type, relationship, the permission the related type needs) of every
+    relationship to a type of another view permission."""
+    from backend.jsonapi import assemble
+
+    built = assemble()
+    return [
+        (owner, name, built.resources[relationship.type].view_permission)
+        for owner, named in built.relationships.items()
+        for name, relationship in named.items()
+        if built.resources[relationship.type].view_permission
+        != built.resources[owner].view_permission
+    ]
+
+
+@pytest.mark.parametrize(("searched", "parameter", "include", "needed"), _fhir_cases())
+def test_every_fhir_include_needs_the_added_types_permission(
+    client_with, world, searched, parameter, include, needed
+):
+    from backend.fhir import fhir_resources
+
+    own = fhir_resources()[searched].view_permission
+    response = client_with(own).get(f"/fhir/{searched}?{parameter}={include}")
+    refused(response, needed)
+    assert f"({parameter}={include})" in response.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize(("owner", "name", "needed"), _json_api_cases())
+def test_every_json_api_relationship_needs_the_related_types_permission(
+    client_with, world, owner, name, needed
+):
+    from django.apps import apps
+
+    from backend.jsonapi import assemble
+
+    resource = assemble().resources[owner]
+    client = client_with(resource.view_permission)
+    included = client.get(f"/api/{owner}?include={name}")
+    refused(included, needed)
+    assert included.json()["errors"][0]["source"] == {"parameter": "include"}
+    row = apps.get_model(resource.model)._default_manager.current().first()
+    refused(client.get(f"/api/{owner}/{row.uuid}/{name}"), needed)
+    listed = client.get(f"/api/{owner}").json()["data"]
+    assert listed and all(name not in r.get("relationships", {}) for r in listed)
