@@ -17,7 +17,7 @@ from oauth2_provider.models import get_application_model
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 
-from backend.permissions import NOT_AUTHENTICATED, required_scope
+from backend.permissions import NOT_AUTHENTICATED, denied, required_scope
 from backend.views import _bearer_token, _token_user
 
 
@@ -40,8 +40,9 @@ class BearerTokenAuthentication(BaseAuthentication):
 AUTHENTICATION = (BearerTokenAuthentication, SessionAuthentication)
 
 
-def authorize(request: Any, permission: str) -> None:
-    """Raise unless the request may use the Django ``permission``.
+def authorize(request: Any, permission: str, action: str | None = None) -> None:
+    """Raise unless the request may use the Django ``permission`` (``action``: what it
+    is needed for, in the message, :func:`backend.permissions.denied`).
 
     Raises DRF's ``NotAuthenticated`` (401) for an anonymous request, and Django's
     ``PermissionDenied`` (403) when the user lacks the permission or a bearer token
@@ -51,7 +52,7 @@ def authorize(request: Any, permission: str) -> None:
     if not user or not user.is_authenticated:
         raise exceptions.NotAuthenticated(NOT_AUTHENTICATED)
     if not user.has_perm(permission):
-        raise PermissionDenied(f"Permission denied: you need {permission!r}.")
+        raise PermissionDenied(denied(permission, action))
     require_scope(request, required_scope(permission))
 
 

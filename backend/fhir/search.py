@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from fhir.resources.R4B.bundle import Bundle
 
+from backend.api_auth import authorize
 from backend.fhir.errors import bad_request
 from backend.fhir.resources import FhirResource, Include
 from backend.fhir.search_params import COMMON_PARAMS
@@ -41,6 +42,10 @@ class Search:
     Constant SQL queries per page: one for the page (its total as a subquery, each
     row's version as a subquery), one per ``_include``/``_revinclude`` (and per
     iteration of ``:iterate``).
+
+    Each resource type an ``_include`` or ``_revinclude`` adds needs its view permission,
+    as a search of it does (403 naming the permission and the parameter); the searched
+    type's is checked before (:func:`backend.fhir.views._readable`).
     """
 
     def __init__(self, request, resource: FhirResource, resources: dict[str, FhirResource]):
@@ -57,8 +62,10 @@ class Search:
         self.total = query.get("_total", "accurate")
         if self.total not in ("none", "estimate", "accurate"):
             raise bad_request(f"_total={self.total}: use none, estimate or accurate.")
-        self.includes = self._includes("_include", resource.includes)
-        self.revincludes = self._includes("_revinclude", _revincludes(resource, resources))
+        self.includes = self._includes("_include", resource.includes, lambda i: i.target)
+        self.revincludes = self._includes(
+            "_revinclude", _revincludes(resource, resources), lambda i: i.source
+        )
 
     def _int(self, name: str, default: int, minimum: int) -> int:
         text = self.request.GET.get(name)
@@ -68,7 +75,11 @@ class Search:
             raise bad_request(f"{name}={text!r} is not a whole number of at least {minimum}.")
         return int(text)
 
-    def _includes(self, name: str, known: Iterable[Include]) -> list[tuple[Include, bool]]:
+    def _includes(
+        self, name: str, known: Iterable[Include], adds: Callable[[Include], str]
+    ) -> list[tuple[Include, bool]]:
+        """The includes the parameter ``name`` asks for (with whether they iterate), once
+        the user may read the resource type each ``adds``."""
         by_key = {i.key: i for i in known}
         chosen = []
         for parameter in (name, f"{name}:iterate"):
@@ -79,6 +90,10 @@ class Search:
                         f"{parameter}={value}: not supported on {self.resource.resource_type} "
                         f"(supported: {', '.join(by_key) or 'none'})."
                     )
+                added = self.resources.get(adds(by_key[key]))
+                if added is not None:
+                    action = f"include {added.resource_type} resources ({parameter}={value})"
+                    authorize(self.request, added.view_permission, action)
                 chosen.append((by_key[key], parameter.endswith(":iterate")))
         return chosen
 

@@ -3,7 +3,7 @@
 A module lists :class:`JsonApiResource` instances in ``Manifest(jsonapi=[...])``
 (its serializer holds the attributes) and may add relationships to another module's
 type with ``Manifest(jsonapi_relationships={"locations": {"payers": Relationship(
-"payers", source="payers", many=True, permission="payer.view_payer")}})``. The core
+"payers", source="payers", many=True)}})``. The core
 (:func:`assemble`) builds, for each type, the serializer with its relationships (ids are
 uuids, links to the related resources) and a read-only viewset served by
 `Django REST framework JSON:API <https://django-rest-framework-json-api.readthedocs.io>`_:
@@ -11,6 +11,11 @@ uuids, links to the related resources) and a read-only viewset served by
 ``fields[type]``, errors as JSON:API error objects, and an OpenAPI description at
 ``/api/openapi``. Only current rows are served. A module never imports another: a
 relationship names its target by JSON:API type.
+
+Every row served needs its type's view permission (:class:`ViewPermission`): a list or
+read its own type's, ``include`` each included type's (403 with ``source.parameter``
+``include``), a related-resource endpoint (``/api/locations/<uuid>/payers``) the
+related type's; a relationship to a type the user may not view is left out.
 """
 
 from __future__ import annotations
@@ -26,12 +31,12 @@ from django.db.models import Prefetch, QuerySet
 from django_filters import rest_framework as django_filters
 from rest_framework import exceptions
 from rest_framework import filters as drf_filters
-from rest_framework.permissions import BasePermission
 from rest_framework_json_api import filters, relations, serializers, views
 from rest_framework_json_api.django_filters import DjangoFilterBackend
 from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
-from backend.api_auth import AUTHENTICATION, authorize
+from backend.api_auth import AUTHENTICATION
+from backend.jsonapi.permissions import IncludeDenied, PermittedRelationships, ViewPermission
 from backend.rights import readable
 
 
@@ -41,14 +46,13 @@ class Relationship:
 
     ``type``: the related JSON:API type (``"locations"``); ``source``: the model
     attribute (a foreign key, or the related name of a reverse one); ``many``: a to-many
-    relationship (only current related rows are listed); ``permission``: a Django
-    permission needed to see it, besides the type's own (else it is left out).
+    relationship (only current related rows are listed). It is shown to users holding
+    the related type's view permission (else it is left out).
     """
 
     type: str
     source: str
     many: bool = False
-    permission: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,25 +107,6 @@ class Pagination(JsonApiPageNumberPagination):
         return int(text)
 
 
-class ViewPermission(BasePermission):
-    """The type's view permission (and, for a bearer token, the ``read`` scope); an
-    ``include`` path through a relationship that needs another permission (at any
-    depth: ``parent.payers``) needs that one too."""
-
-    def has_permission(self, request, view) -> bool:
-        authorize(request, view.resource.view_permission)
-        for path in filter(None, request.query_params.get("include", "").split(",")):
-            owner = view.resource.type
-            for name in path.split("."):
-                relationship = view.all_relationships.get(owner, {}).get(name)
-                if relationship is None:
-                    break  # an unknown path: the include validation names it (400)
-                if relationship.permission:
-                    authorize(request, relationship.permission)
-                owner = relationship.type
-        return True
-
-
 @dataclass
 class Assembled:
     """The serializers and viewsets of the active modules' types, by JSON:API type."""
@@ -164,7 +149,7 @@ def assemble() -> Assembled:
                     f"{owner}.{name} relates to {relationship.type!r}, which no active "
                     "module serves."
                 )
-    built = {t: _serializer(r, relationships[t]) for t, r in resources.items()}
+    built = {t: _serializer(r, relationships[t], resources) for t, r in resources.items()}
     for type_, serializer in built.items():
         serializer.included_serializers = {
             name: built[r.type] for name, r in relationships[type_].items()
@@ -173,11 +158,17 @@ def assemble() -> Assembled:
     return Assembled(resources, relationships, built, viewsets)
 
 
-def _serializer(resource: JsonApiResource, relationships: Mapping[str, Relationship]) -> type:
+def _serializer(
+    resource: JsonApiResource,
+    relationships: Mapping[str, Relationship],
+    resources: Mapping[str, JsonApiResource],
+) -> type:
     base = resource.serializer
     attributes: dict[str, Any] = {
         "id": serializers.UUIDField(source="uuid", read_only=True),
-        "_relationship_permissions": {n: r.permission for n, r in relationships.items()},
+        "_relationship_permissions": {
+            n: resources[r.type].view_permission for n, r in relationships.items()
+        },
     }
     for name, relationship in relationships.items():
         source = {} if relationship.source == name else {"source": relationship.source}
@@ -196,21 +187,6 @@ def _serializer(resource: JsonApiResource, relationships: Mapping[str, Relations
 
     attributes["Meta"] = Meta
     return type(base.__name__, (PermittedRelationships, base), attributes)
-
-
-class PermittedRelationships:
-    """Leaves out the relationships the request's user may not see."""
-
-    _relationship_permissions: Mapping[str, str | None] = {}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is None:  # not serving a request (the OpenAPI description): all fields
-            return
-        for name, permission in self._relationship_permissions.items():
-            if permission and name in self.fields and not request.user.has_perm(permission):
-                self.fields.pop(name)
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -340,8 +316,16 @@ def _viewset(
             )
             return queryset.order_by(*queryset.model._meta.ordering, "pk")
 
+        def handle_exception(self, exc: Exception):
+            response = super().handle_exception(exc)
+            if isinstance(exc, IncludeDenied):
+                for error in response.data:
+                    error["source"] = {"parameter": "include"}
+            return response
+
     ViewSet.resource = resource
     ViewSet.all_relationships = relationships
+    ViewSet.all_resources = resources
     if resource.search:
         ViewSet.filter_backends = (*ViewSet.filter_backends, drf_filters.SearchFilter)
     ViewSet.__name__ = ViewSet.__qualname__ = (

@@ -38,9 +38,6 @@ payers = JsonApiResource(
     search=("name", "phone", "email"),
 )
 
-#: ``locations.payers``: the current payers of a location (needs ``payer.view_payer``).
-location_payers = {
-    "locations": {
-        "payers": Relationship("payers", source="payers", many=True, permission="payer.view_payer")
-    }
-}
+#: ``locations.payers``: the current payers of a location (shown to users who may view
+#: payers, the view permission of ``payers``).
+location_payers = {"locations": {"payers": Relationship("payers", source="payers", many=True)}}
