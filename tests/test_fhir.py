@@ -344,6 +344,49 @@ def test_bad_requests_get_an_operation_outcome(admin, method, url, body, status,
     assert fragment in outcome["issue"][0]["diagnostics"]
 
 
+@pytest.mark.parametrize(
+    ("accept", "format_", "status"),
+    [
+        (None, None, 200),
+        ("application/fhir+json", None, 200),
+        ("application/json", None, 200),
+        ("application/json+fhir", None, 200),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", None, 200),
+        ("application/*", None, 200),
+        ("application/fhir+xml", None, 406),
+        ("application/xml, text/xml", None, 406),
+        ("application/fhir+xml", "json", 200),  # _format overrides Accept
+        (None, "application/fhir+json", 200),
+        (None, "xml", 406),
+        (None, "application/fhir+xml", 406),
+    ],
+)
+@pytest.mark.parametrize("url", ["/fhir/metadata", "/fhir/Location"])
+def test_only_json_is_served(admin, url, accept, format_, status):
+    """FHIR R4 http.html#mime-type: a format the server cannot produce is a 406."""
+    headers = {"Accept": accept} if accept else {}
+    response = admin.get(url, {"_format": format_} if format_ else {}, headers=headers)
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == f"{FHIR_JSON}; charset=utf-8"
+    body = response.json()
+    if status == 406:
+        assert body["issue"][0]["code"] == "not-supported"
+        assert "only JSON is served" in body["issue"][0]["diagnostics"]
+    else:
+        assert body["resourceType"] in ("CapabilityStatement", "Bundle")
+
+
+def test_a_write_refuses_a_format_other_than_json(admin):
+    response = admin.post(
+        "/fhir/Location",
+        json.dumps({"resourceType": "Location", "name": "x"}),
+        content_type=FHIR_JSON,
+        headers={"Accept": "application/fhir+xml"},
+    )
+    assert response.status_code == 406
+    assert Location.objects.count() == 0
+
+
 def test_content_type_is_checked(admin):
     response = admin.post("/fhir/Location", "name=x", content_type="text/plain")
     assert response.status_code == 415

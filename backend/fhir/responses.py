@@ -65,10 +65,25 @@ class AlwaysFhirJson(BaseContentNegotiation):
         return None
 
 
+#: The JSON media types of FHIR R4 (http.html#mime-type; ``application/json+fhir`` is the
+#: DSTU2 name some clients still send).
+JSON_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
+
+
 def _check_format(request) -> None:
+    """Raise a 406 FhirError unless the client takes JSON: ``_format`` (which overrides
+    ``Accept``, FHIR R4 http.html#mime-type) is ``json`` or a JSON type, else ``Accept``
+    admits one of :data:`JSON_TYPES` (no header, ``*/*`` and ``application/*`` do)."""
     fmt = request.GET.get("_format")
-    if fmt not in (None, "json", "application/json", "application/fhir+json"):
-        raise FhirError(406, "not-supported", f"_format={fmt}: only JSON is served.")
+    if fmt is not None:
+        if fmt != "json" and fmt.split(";")[0].strip() not in JSON_TYPES:
+            raise FhirError(406, "not-supported", f"_format={fmt}: only JSON is served.")
+        return
+    if not any(request.accepts(media_type) for media_type in JSON_TYPES):
+        accept = request.headers.get("Accept", "")
+        raise FhirError(
+            406, "not-supported", f"Accept: {accept}: only JSON is served ({JSON_TYPES[0]})."
+        )
 
 
 class FhirView(APIView):

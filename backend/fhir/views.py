@@ -129,8 +129,9 @@ def _read(request, resource_type: str, key: str) -> tuple[FhirResource, Any, lis
 
 
 def _writable(request, resource_type: str) -> FhirResource:
-    """The served resource type, once a bearer token has the ``write`` scope (the
-    services check the user's permissions)."""
+    """The served resource type, once the client takes JSON and a bearer token has the
+    ``write`` scope (the services check the user's permissions)."""
+    _check_format(request)
     resource = _resource_or_404(resource_type)
     require_scope(request, "write")
     return resource
