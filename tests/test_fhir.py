@@ -169,6 +169,38 @@ def test_paging_links_and_total(admin, make_chains):
     assert get(admin, "/fhir/Location?_count=0")["total"] == 12
 
 
+def test_search_by_post_answers_as_the_get(admin, make_chains):
+    """POST [type]/_search with the parameters in a form body, some in the URL too."""
+    make_chains(3)
+    form = "application/x-www-form-urlencoded"
+    url = "/fhir/Location/_search?_count=2"
+    response = admin.post(url, "name:contains=illag&type=V,R", content_type=form)
+    assert response.status_code == 200, response.content
+    by_post = validated(response.json())
+    by_get = get(admin, "/fhir/Location?_count=2&name:contains=illag&type=V,R")
+    assert by_post == by_get
+    assert [e["resource"]["name"] for e in by_post["entry"]] == ["Village 0", "Village 1"]
+    assert by_post["total"] == 3
+    # a name in both: the values are ANDed as in one URL
+    both = admin.post("/fhir/Location/_search?type=V", "type=R", content_type=form).json()
+    assert both["total"] == 0
+    assert get(admin, "/fhir/Location/_search?type=V") == get(admin, "/fhir/Location?type=V")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "fragment"),
+    [
+        ("colour=red", "application/x-www-form-urlencoded", 400, "Unknown search parameter"),
+        ("name=a%00b", "application/x-www-form-urlencoded", 400, "NUL character"),
+        ('{"name": "x"}', "application/json", 415, "as application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_bad_search_by_post_is_an_operation_outcome(admin, body, content_type, status, fragment):
+    response = admin.post("/fhir/Location/_search", body, content_type=content_type)
+    assert response.status_code == status, response.content
+    assert fragment in validated(response.json())["issue"][0]["diagnostics"]
+
+
 def test_includes_reach_the_whole_chain_and_the_payers(admin, chain):
     village = chain["R0DWV"]
     one = get(admin, "/fhir/Location?type=V&_include=Location:partof")

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import QueryDict
 from fhir.resources.R4B.bundle import Bundle
 
 from backend.api_auth import authorize
@@ -48,10 +49,18 @@ class Search:
     type's is checked before (:func:`backend.fhir.views._readable`).
     """
 
-    def __init__(self, request, resource: FhirResource, resources: dict[str, FhirResource]):
+    def __init__(
+        self,
+        request,
+        resource: FhirResource,
+        resources: dict[str, FhirResource],
+        query: QueryDict | None = None,
+    ):
+        """``query``: the search parameters (name -> values); default the URL's
+        (``request.GET``); ``POST …/_search`` passes the URL's and the form's together."""
         self.request, self.resource, self.resources = request, resource, resources
         self.params = {**COMMON_PARAMS, **resource.search_params}
-        query = request.GET
+        self.query = query = request.GET if query is None else query
         self.count = self._int("_count", settings.GRAPHQL_DEFAULT_PAGE_SIZE, 0)
         if self.count > settings.GRAPHQL_MAX_PAGE_SIZE:
             raise bad_request(
@@ -68,7 +77,7 @@ class Search:
         )
 
     def _int(self, name: str, default: int, minimum: int) -> int:
-        text = self.request.GET.get(name)
+        text = self.query.get(name)
         if text is None:
             return default
         if not (text.isascii() and text.isdigit()) or int(text) < minimum or len(text) > 9:
@@ -83,7 +92,7 @@ class Search:
         by_key = {i.key: i for i in known}
         chosen = []
         for parameter in (name, f"{name}:iterate"):
-            for value in self.request.GET.getlist(parameter):
+            for value in self.query.getlist(parameter):
                 key = value if value.count(":") == 1 else value.rsplit(":", 1)[0]
                 if key not in by_key:
                     raise bad_request(
@@ -99,7 +108,7 @@ class Search:
 
     def queryset(self) -> QuerySet:
         queryset = _current_queryset(self.resource, self.request.user)
-        for name in self.request.GET:
+        for name in self.query:
             base, _, modifier = name.partition(":")
             if base in CONTROL or base in IGNORED:
                 continue
@@ -109,7 +118,7 @@ class Search:
                     f"Unknown search parameter {name!r} for {self.resource.resource_type} "
                     f"(supported: {', '.join(sorted(self.params))})."
                 )
-            for value in self.request.GET.getlist(name):  # several parameters: AND
+            for value in self.query.getlist(name):  # several parameters: AND
                 alternatives = [v for v in value.split(",") if v]  # commas: OR
                 if not alternatives:
                     raise bad_request(f"The search parameter {name!r} has no value.")
@@ -120,7 +129,7 @@ class Search:
     def _ordering(self) -> list[str]:
         sort = {"_id": "uuid", "_lastUpdated": "validity_from", **self.resource.sort}
         ordering = []
-        for name in (n for v in self.request.GET.getlist("_sort") for n in v.split(",") if n):
+        for name in (n for v in self.query.getlist("_sort") for n in v.split(",") if n):
             field = sort.get(name.lstrip("-"))
             if field is None:
                 raise bad_request(
@@ -150,7 +159,7 @@ class Search:
         }
         if total is not None:
             bundle["total"] = total
-        ignored = sorted(name for name in self.request.GET if name in IGNORED)
+        ignored = sorted(name for name in self.query if name in IGNORED)
         if ignored:
             issue = {
                 "severity": "warning",
@@ -216,7 +225,7 @@ class Search:
 
     def _links(self, has_next: bool) -> list[dict]:
         def url(offset: int) -> str:
-            pairs = [(k, v) for k in self.request.GET for v in self.request.GET.getlist(k)]
+            pairs = [(k, v) for k in self.query for v in self.query.getlist(k)]
             pairs = [(k, v) for k, v in pairs if k not in ("_offset", "_count")]
             pairs += [("_count", str(self.count)), ("_offset", str(offset))]
             path = f"/fhir/{self.resource.resource_type}?{urlencode(pairs)}"

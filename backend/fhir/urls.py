@@ -7,6 +7,7 @@ from backend.fhir import views
 urlpatterns = [
     path("metadata", views.MetadataView.as_view(), name="fhir-metadata"),
     path("<str:resource_type>", views.TypeView.as_view(), name="fhir-type"),
+    path("<str:resource_type>/_search", views.SearchView.as_view(), name="fhir-search"),
     path("<str:resource_type>/<str:key>", views.InstanceView.as_view(), name="fhir-instance"),
     path("<str:resource_type>/<str:key>/_history", views.HistoryView.as_view()),
     path("<str:resource_type>/<str:key>/_history/<str:version>", views.VersionView.as_view()),

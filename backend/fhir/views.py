@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -25,8 +26,10 @@ from backend.fhir.search import Search, _revincludes
 from backend.fhir.search_params import COMMON_PARAMS
 from backend.fhir.versions import _deleted, _etag, _parse_id, _resource_headers, _versions, render
 from backend.fhir.writes import _check_if_match, _lock, _parse_body, _write
+from backend.views import input_problem
 
 FHIR_VERSION = "4.0.1"
+FORM = "application/x-www-form-urlencoded"
 
 
 class MetadataView(FhirView):
@@ -102,14 +105,42 @@ class TypeView(FhirView):
     """``GET /fhir/<type>`` (search) and ``POST /fhir/<type>`` (create)."""
 
     def get(self, request, resource_type: str):
-        resource = _readable(request, resource_type)
-        return fhir_response(Search(request, resource, fhir_resources()).bundle())
+        return _searched(request, _readable(request, resource_type))
 
     def post(self, request, resource_type: str):
         resource = _writable(request, resource_type)
         parsed = _parse_body(request, resource)
         row = _write(resource, lambda: resource.create(parsed, user=request.user))
         return _current_response(request, resource, row, 1, status=201)
+
+
+class SearchView(FhirView):
+    """``POST /fhir/<type>/_search`` (FHIR R4 http.html#search): the search parameters in
+    an ``application/x-www-form-urlencoded`` body, with the URL's (both kept: several
+    values of one name are ANDed as in a URL); ``GET`` with the URL's alone. Answered as
+    ``GET /fhir/<type>`` with the same parameters (the bundle's links are that GET). A
+    body of another type is a 415; a parameter with a NUL character a 400."""
+
+    def get(self, request, resource_type: str):
+        return _searched(request, _readable(request, resource_type))
+
+    def post(self, request, resource_type: str):
+        resource = _readable(request, resource_type)
+        if request.content_type.split(";")[0].strip() != FORM:
+            raise FhirError(
+                415, "not-supported", f"Send the search parameters of _search as {FORM}."
+            )
+        query = request.GET.copy()
+        for name, values in request._request.POST.lists():
+            query.setlist(name, query.getlist(name) + values)
+        if problem := input_problem([[[name, *query.getlist(name)] for name in query]]):
+            raise bad_request(problem)
+        return _searched(request, resource, query)
+
+
+def _searched(request, resource: FhirResource, query: QueryDict | None = None):
+    """The searchset Bundle response of ``resource`` for ``query`` (default the URL's)."""
+    return fhir_response(Search(request, resource, fhir_resources(), query).bundle())
 
 
 def _readable(request, resource_type: str) -> FhirResource:
