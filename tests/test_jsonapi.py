@@ -133,6 +133,35 @@ def test_errors_are_json_api_error_objects(admin, url, status, detail):
     assert body["errors"][0]["status"] == str(status)
 
 
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [
+        ("application/vnd.api+json", 200),
+        ('application/vnd.api+json; profile="https://example.org/p"', 200),
+        ('application/vnd.api+json; ext=""', 200),
+        ("*/*", 200),
+        ("application/vnd.api+json; ext=bogus, application/vnd.api+json", 200),
+        ("application/vnd.api+json; ext=bogus", 406),
+        ('application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"', 406),
+        ("application/vnd.api+json; charset=utf-8", 406),
+        ("application/vnd.api+json; ext=a, application/vnd.api+json; version=2", 406),
+    ],
+)
+def test_accept_by_json_api_rules(admin, accept, status):
+    """JSON:API 1.1, content negotiation: 406 when every instance of the media type in
+    Accept has a parameter besides ext/profile or an extension (none is supported)."""
+    response = admin.get("/api/locations", headers={"Accept": accept})
+    assert response.status_code == status, response.content
+    body = response.json()
+    if status == 406:
+        (error,) = body["errors"]
+        assert error["status"] == "406"
+        assert error["detail"].startswith("Accept: application/vnd.api+json only with ")
+        assert "without extensions" in error["detail"]
+    else:
+        assert body["data"] == []
+
+
 def test_permissions_as_for_graphql(make_user, make_chains):
     make_chains(1)
     assert get(Client(), "/api/locations", 401)["errors"][0]["detail"].startswith(
