@@ -20,7 +20,6 @@ from typing import Any
 
 from cross_web import HTTPException
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.decorators import method_decorator
@@ -43,11 +42,16 @@ from backend.graphql.error_logging import (
     UNEXPECTED_MESSAGE,
     is_retryable,
 )
+from backend.request_body import (
+    BAD_REQUEST,
+    BodyProblem,
+    check_size,
+    input_problem,
+    loads,
+    read_json,
+)
 
 logger = logging.getLogger("backend.graphql")
-
-#: Code of a request the GraphQL layer could not read (malformed JSON, no query …).
-BAD_REQUEST = "BAD_REQUEST"
 
 
 def _bearer_token(request: HttpRequest) -> str | None:
@@ -67,90 +71,30 @@ def graphql_error_response(status: int, message: str, code: str) -> JsonResponse
     return response
 
 
-def input_problem(data: object) -> str | None:
-    """Why the decoded JSON ``data`` is refused (NUL, too many values, too deep), or None.
-
-    Walks the values with an explicit stack, so no nesting exhausts the interpreter's
-    stack; stops at the first problem. Limits: ``GRAPHQL_MAX_INPUT_VALUES`` values
-    (every string, number, list item and object member counts) and
-    ``GRAPHQL_MAX_INPUT_DEPTH`` levels of lists and objects.
-    """
-    max_values, max_depth = settings.GRAPHQL_MAX_INPUT_VALUES, settings.GRAPHQL_MAX_INPUT_DEPTH
-    values = 0
-    stack: list[tuple[object, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        values += 1
-        if values > max_values:
-            return (
-                f"The request holds more than {max_values:,} values "
-                "(GRAPHQL_MAX_INPUT_VALUES): send less at once."
-            )
-        if isinstance(value, str):
-            if "\x00" in value:
-                return "The request contains a NUL character (\\u0000), which no field accepts."
-            continue
-        if isinstance(value, dict):
-            children = [item for pair in value.items() for item in pair]
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        if depth >= max_depth:
-            return (
-                f"The request nests lists and objects more than {max_depth} levels deep "
-                "(GRAPHQL_MAX_INPUT_DEPTH)."
-            )
-        stack.extend((child, depth + 1) for child in children)
-    return None
-
-
 def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
     """Why the request's GraphQL parameters cannot be processed, as ``(HTTP status,
     message, code)``, or None.
 
-    A body above ``GRAPHQL_MAX_BODY_BYTES`` is refused (413) before it is read or parsed.
-    A JSON body must be UTF-8 and hold an object (``{"query": …, "variables": …}``);
-    variables sent in a GET's ``variables`` parameter are read the same way. No text
-    may contain the NUL character, which PostgreSQL cannot store or compare; the values
-    are bounded in number and depth (:func:`input_problem`).
+    The body is read as every surface reads it (:func:`backend.request_body.read_json`:
+    413 above ``GRAPHQL_MAX_BODY_BYTES`` before it is read; 400 not UTF-8, not JSON, too
+    deep) and must hold an object (``{"query": …, "variables": …}``); variables sent in
+    a GET's ``variables`` parameter are read the same way. No text may contain the NUL
+    character, which PostgreSQL cannot store or compare; the values are bounded in
+    number and depth (:func:`~backend.request_body.input_problem`).
     """
-    limit = min(settings.GRAPHQL_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-    too_big = (
-        413,
-        f"The request body is larger than {limit:,} bytes (GRAPHQL_MAX_BODY_BYTES).",
-        LIMIT_EXCEEDED,
-    )
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:  # refused before it is read
-        return too_big
-    if request.method == "POST" and request.content_type == "application/json":
-        try:
-            body = request.body
-            if len(body) > limit:
-                return too_big
-            data = json.loads(body.decode("utf-8"))
-        except RequestDataTooBig:
-            return too_big
-        except UnicodeDecodeError as error:
-            return 400, f"The request body is not UTF-8 (byte {error.start}).", BAD_REQUEST
-        except RecursionError:
-            return 400, _TOO_DEEP, LIMIT_EXCEEDED
-        except ValueError:
-            return 400, "The request body is not valid JSON.", BAD_REQUEST
-        if not isinstance(data, dict):
-            return 400, "The request body must be a JSON object with a 'query'.", BAD_REQUEST
-    else:
-        data = {key: request.GET.getlist(key) for key in request.GET}
-        try:
-            data["variables"] = [json.loads(v) for v in data.get("variables", ())]
-        except RecursionError:
-            return 400, _TOO_DEEP, LIMIT_EXCEEDED
-        except ValueError:
-            return 400, "The 'variables' parameter is not valid JSON.", BAD_REQUEST
+        if request.method == "POST" and request.content_type == "application/json":
+            data = read_json(request)
+            if not isinstance(data, dict):
+                message = "The request body must be a JSON object with a 'query'."
+                return 400, message, BAD_REQUEST
+        else:
+            check_size(request)
+            data = {key: request.GET.getlist(key) for key in request.GET}
+            variables = data.get("variables", ())
+            data["variables"] = [loads(v, "The 'variables' parameter") for v in variables]
+    except BodyProblem as problem:
+        return problem.status, problem.message, problem.code
     problem = input_problem(data)
     if problem is None:
         query = data.get("query")
@@ -161,9 +105,6 @@ def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
         code = BAD_USER_INPUT if "NUL" in problem else LIMIT_EXCEEDED
         return 400, problem, code
     return None
-
-
-_TOO_DEEP = "The request nests lists and objects too deeply (GRAPHQL_MAX_INPUT_DEPTH)."
 
 
 def _verified_token(request: HttpRequest) -> tuple[Any, Any]:

@@ -361,7 +361,7 @@ def test_rules_of_the_services_are_operation_outcomes(admin, chain):
         ("get", "/fhir/Patient", None, 404, "'Patient' is not served here"),
         ("get", "/fhir/Location/nope", None, 404, "ids are uuids"),
         ("get", "/fhir/Location/00000000-0000-0000-0000-000000000000", None, 404, "No Location"),
-        ("post", "/fhir/Location", "{", 400, "The body is not JSON"),
+        ("post", "/fhir/Location", "{", 400, "The request body is not valid JSON. Expecting"),
         ("post", "/fhir/Location", {"resourceType": "Patient"}, 400, "must be a Location"),
         ("post", "/fhir/Location", {"resourceType": "Location", "partOf": "x"}, 400, "partOf"),
         ("post", "/fhir/Location", {"resourceType": "Location", "name": "a\x00"}, 400, "NUL"),

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from backend.api_auth import AUTHENTICATION
 from backend.fhir.errors import FhirError, _Refused, bad_request
-from backend.views import input_problem
+from backend.request_body import BodyChecked, BodyProblem, input_problem
 
 logger = logging.getLogger("backend.fhir")
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -86,8 +86,10 @@ def _check_format(request) -> None:
         )
 
 
-class FhirView(APIView):
-    """Authentication as GraphQL's; every exception becomes an OperationOutcome."""
+class FhirView(BodyChecked, APIView):
+    """Authentication as GraphQL's; a body above the limit is refused first (413,
+    :class:`~backend.request_body.BodyChecked`); every exception becomes an
+    OperationOutcome."""
 
     authentication_classes = AUTHENTICATION
     permission_classes = ()
@@ -98,7 +100,7 @@ class FhirView(APIView):
 
     def initial(self, request, *args: Any, **kwargs: Any) -> None:
         """Before any handler: the request's search parameters (names and values) and
-        path parts are checked as a body is (:func:`backend.views.input_problem`: no NUL,
+        path parts are checked as a body is (:func:`backend.request_body.input_problem`: no NUL,
         which PostgreSQL cannot compare; bounded in number); a problem is a 400
         OperationOutcome naming it, before any SQL."""
         super().initial(request, *args, **kwargs)
@@ -111,6 +113,8 @@ class FhirView(APIView):
             return outcome_of(exc.status, exc.issues)
         if isinstance(exc, FhirError):
             return outcome(exc.status, exc.code, exc.message, exc.expression)
+        if isinstance(exc, BodyProblem):
+            return outcome(exc.status, "too-long" if exc.status == 413 else "invalid", exc.message)
         if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
             response = outcome(401, "login", str(exc.detail))
             response["WWW-Authenticate"] = "Bearer"

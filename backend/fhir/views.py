@@ -26,7 +26,7 @@ from backend.fhir.search import Search, _revincludes
 from backend.fhir.search_params import COMMON_PARAMS
 from backend.fhir.versions import _deleted, _etag, _parse_id, _resource_headers, _versions, render
 from backend.fhir.writes import _check_if_match, _lock, _parse_body, _write
-from backend.views import input_problem
+from backend.request_body import input_problem
 
 FHIR_VERSION = "4.0.1"
 FORM = "application/x-www-form-urlencoded"

@@ -3,7 +3,6 @@ ETag, the row lock, and the services' refusals as OperationOutcome issues."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -13,24 +12,22 @@ from backend.errors import ValidationFailed
 from backend.fhir.errors import FhirError, _Refused, bad_request, fhir_errors, validation_problems
 from backend.fhir.resources import FhirResource
 from backend.fhir.versions import _deleted, _etag, _not_found
-from backend.views import input_problem
+from backend.request_body import input_problem, read_json
 
 
 def _parse_body(request, resource: FhirResource) -> Any:
     """The request body as a validated fhir.resources instance of the resource's type.
 
-    Raises 415 for another content type, 400 for malformed JSON or a resource the FHIR
-    model refuses (every problem named with its element).
+    Raises 415 for another content type, :class:`~backend.request_body.BodyProblem` for
+    a body too large (413) or unreadable (400), 400 for a resource the FHIR model refuses
+    (every problem named with its element).
     """
     content_type = request.content_type.split(";")[0].strip()
     if content_type not in ("application/fhir+json", "application/json"):
         raise FhirError(
             415, "not-supported", f"Send application/fhir+json, not {content_type or 'nothing'}."
         )
-    try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise bad_request(f"The body is not JSON: {error}.") from None
+    data = read_json(request)  # 413 too large, 400 not UTF-8, not JSON, too deep
     if not isinstance(data, dict) or data.get("resourceType") != resource.resource_type:
         got = data.get("resourceType") if isinstance(data, dict) else type(data).__name__
         raise bad_request(f"The body must be a {resource.resource_type} resource, not {got!r}.")

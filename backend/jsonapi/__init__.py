@@ -37,6 +37,7 @@ from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
 from backend.api_auth import AUTHENTICATION
 from backend.jsonapi.permissions import IncludeDenied, PermittedRelationships, ViewPermission
+from backend.request_body import BodyChecked
 from backend.rights import readable
 
 
@@ -145,10 +146,8 @@ def assemble() -> Assembled:
     for owner, named in relationships.items():
         for name, relationship in named.items():
             if relationship.type not in resources:
-                raise ValueError(
-                    f"{owner}.{name} relates to {relationship.type!r}, which no active "
-                    "module serves."
-                )
+                problem = f"{owner}.{name} relates to {relationship.type!r}"
+                raise ValueError(f"{problem}, which no active module serves.")
     built = {t: _serializer(r, relationships[t], resources) for t, r in resources.items()}
     for type_, serializer in built.items():
         serializer.included_serializers = {
@@ -284,7 +283,7 @@ def _viewset(
     resources: Mapping[str, JsonApiResource],
     relationships: Mapping[str, Mapping[str, Relationship]],
 ) -> type:
-    class ViewSet(views.ReadOnlyModelViewSet):
+    class ViewSet(BodyChecked, views.ReadOnlyModelViewSet):
         authentication_classes = AUTHENTICATION
         permission_classes = (ViewPermission,)
         pagination_class = Pagination
@@ -328,7 +327,6 @@ def _viewset(
     ViewSet.all_resources = resources
     if resource.search:
         ViewSet.filter_backends = (*ViewSet.filter_backends, drf_filters.SearchFilter)
-    ViewSet.__name__ = ViewSet.__qualname__ = (
-        f"{serializer.__name__.removesuffix('Serializer')}ViewSet"
-    )
+    name = serializer.__name__.removesuffix("Serializer")
+    ViewSet.__name__ = ViewSet.__qualname__ = f"{name}ViewSet"
     return ViewSet

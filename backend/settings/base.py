@@ -195,6 +195,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options["options"] = " ".join(
         [_options.get("options", ""), *(f"-c {k}={v}" for k, v in _timeouts.items())]
     ).strip()
+# SQLite (the embedded default): a write waits up to DATABASE_BUSY_TIMEOUT ms for the
+# database lock another connection holds (SQLite's busy timeout) instead of failing at
+# once with "database is locked" (a 503), and a transaction takes the write lock when it
+# begins (BEGIN IMMEDIATE, Django >= 5.1): two transactions that read, then write, would
+# otherwise deadlock upgrading their locks, and SQLite fails one at once, timeout or not.
+SQLITE_OPTIONS = {
+    "timeout": env.int("DATABASE_BUSY_TIMEOUT", default=5_000) / 1000,
+    "transaction_mode": "IMMEDIATE",
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 # The password apart from the URL (e.g. DATABASE_PASSWORD_FILE=/run/secrets/db_password),
 # so that the URL itself holds no secret; it replaces a password written in the URL.
 if _database_password := env.str("DATABASE_PASSWORD", default=""):
