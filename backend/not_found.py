@@ -12,6 +12,7 @@ other path keeps Django's page.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from backend.fhir.resources import fhir_resources
 from backend.fhir.responses import outcome
@@ -27,6 +28,7 @@ def _jsonapi_types() -> str:
     return ", ".join(sorted(assemble().viewsets))
 
 
+@csrf_exempt  # it changes nothing; a POST there (a bearer client) gets the 404, not a CSRF page
 def not_found(request: HttpRequest) -> HttpResponse:
     """404 for ``request``: a GraphQL-shaped JSON answer under ``/graphql``, a JSON:API
     error document under ``/api``, an OperationOutcome under ``/fhir``. The message names

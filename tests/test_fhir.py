@@ -42,6 +42,17 @@ def get(client: Client, url: str, status: int = 200) -> dict:
     return validated(response.json())
 
 
+def new_village(code: str, name: str, parent: Location) -> dict:
+    """A Location resource creating the village ``code`` below ``parent``."""
+    return {
+        "resourceType": "Location",
+        "identifier": [{"type": {"coding": [{"system": IDENT, "code": "Code"}]}, "value": code}],
+        "name": name,
+        "physicalType": {"coding": [{"system": LOC_TYPE, "code": "V"}]},
+        "partOf": {"reference": f"Location/{parent.uuid}"},
+    }
+
+
 def send(client: Client, method: str, url: str, body, **headers):
     data = body if isinstance(body, str) else json.dumps(body)
     return getattr(client, method)(url, data, content_type=FHIR_JSON, headers=headers)
@@ -192,6 +203,15 @@ def test_search_by_post_answers_as_the_get(admin, make_chains):
     [
         ("colour=red", "application/x-www-form-urlencoded", 400, "Unknown search parameter"),
         ("name=a%00b", "application/x-www-form-urlencoded", 400, "NUL character"),
+        ("name=%FF%FE", "application/x-www-form-urlencoded", 400, "is not UTF-8"),
+        (b"name=\xe9", "application/x-www-form-urlencoded", 400, "is not UTF-8"),
+        ("_format=xml", "application/x-www-form-urlencoded", 406, "only JSON is served"),
+        (
+            "name=é",  # sent as latin-1 by the test client
+            "application/x-www-form-urlencoded; charset=latin1",
+            415,
+            "in UTF-8, not application/x-www-form-urlencoded; charset=latin1",
+        ),
         ('{"name": "x"}', "application/json", 415, "as application/x-www-form-urlencoded"),
     ],
 )
@@ -265,13 +285,7 @@ def test_versions_from_the_history_rows(admin, chain):
 
 
 def test_create_update_delete_through_the_services(admin, chain):
-    body = {
-        "resourceType": "Location",
-        "identifier": [{"type": {"coding": [{"system": IDENT, "code": "Code"}]}, "value": "NEWV"}],
-        "name": "New village",
-        "physicalType": {"coding": [{"system": LOC_TYPE, "code": "V"}]},
-        "partOf": {"reference": f"Location/{chain['R0DW'].uuid}"},
-    }
+    body = new_village("NEWV", "New village", chain["R0DW"])
     created = send(admin, "post", "/fhir/Location", body)
     assert created.status_code == 201, created.content
     new = validated(created.json())
@@ -351,6 +365,16 @@ def test_rules_of_the_services_are_operation_outcomes(admin, chain):
         ("get", "/fhir/Location?_count=-1", None, 400, "_count='-1' is not a whole number"),
         ("get", "/fhir/Location?_sort=colour", None, 400, "_sort=colour: sort by one of"),
         ("get", "/fhir/Location?_include=Location:colour", None, 400, "not supported on Location"),
+        (
+            "get",
+            "/fhir/Location?_revinclude:bogus=Organization:location",
+            None,
+            400,
+            "_revinclude:bogus: _revinclude takes no modifier :bogus here (supported: "
+            "_include:iterate, _revinclude:iterate).",
+        ),
+        ("get", "/fhir/Location?_include:recurse=Location:partof", None, 400, ":recurse"),
+        ("get", "/fhir/Location?_count:exact=1", None, 400, "_count takes no modifier"),
         ("get", "/fhir/Location?_lastUpdated=2020-01-01T00:00", None, 400, "needs its time zone"),
         ("get", "/fhir/Location?partof=Organization/1", None, 400, "not a reference to a Location"),
         ("get", "/fhir/Location?name=%00", None, 400, "NUL character"),
@@ -387,7 +411,12 @@ def test_bad_requests_get_an_operation_outcome(admin, method, url, body, status,
         ("application/*", None, 200),
         ("application/fhir+xml", None, 406),
         ("application/xml, text/xml", None, 406),
+        ("application/fhir+json; fhirVersion=4.0", None, 200),
+        ("application/fhir+json; charset=utf-8", None, 200),
+        ("application/fhir+json;q=0, application/fhir+xml", None, 406),
         ("application/fhir+xml", "json", 200),  # _format overrides Accept
+        (None, "JSON", 200),
+        (None, "application/fhir json", 200),  # an unencoded + arrives as a space
         (None, "application/fhir+json", 200),
         (None, "xml", 406),
         (None, "application/fhir+xml", 406),
@@ -455,6 +484,32 @@ def test_session_writes_need_the_csrf_token(make_user, chain):
     assert response.status_code == 403
     assert "CSRF" in response.json()["issue"][0]["diagnostics"]
     assert Location.objects.get(pk=chain["R0DWV"].pk).validity_to is None
+
+
+def test_session_posts_with_the_csrf_token_are_served(make_user, chain):
+    """A logged-in browser (CSRF enforced) creates and searches by POST; without the
+    token both are a 403 OperationOutcome. (The CSRF check read DRF's request.POST, which
+    had no parser for these bodies: a 500.)"""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("editor", superuser=True))
+    client.get("/app/")  # sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    body = new_village("S1", "Via session", chain["R0DW"])
+    refused = send(client, "post", "/fhir/Location", body)
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["issue"][0]["diagnostics"]
+    created = send(client, "post", "/fhir/Location", body, **{"X-CSRFToken": token})
+    assert created.status_code == 201, created.content
+    assert Location.objects.filter(code="S1", validity_to__isnull=True).count() == 1
+    form = "application/x-www-form-urlencoded"
+    assert (
+        client.post("/fhir/Location/_search", "identifier=S1", content_type=form).status_code == 403
+    )
+    found = client.post(
+        "/fhir/Location/_search", "identifier=S1", content_type=form, headers={"X-CSRFToken": token}
+    )
+    assert found.status_code == 200, found.content
+    assert [e["resource"]["name"] for e in found.json()["entry"]] == ["Via session"]
 
 
 def test_validation_of_served_resources_can_be_switched_off(admin, chain, settings):

@@ -2,6 +2,7 @@
 in production and in DEBUG (the quick start) alike; elsewhere Django's page stays."""
 
 import pytest
+from django.test import Client
 
 
 @pytest.fixture(params=[False, True], ids=["production", "debug"])
@@ -50,6 +51,21 @@ def test_unknown_fhir_path_is_an_operation_outcome(client, production, path):
         f"No FHIR interaction at {path}; the resource types are Location, Organization "
         "(/fhir/<type>, /fhir/<type>/<id>; the CapabilityStatement at /fhir/metadata)."
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("/fhir", "resourceType"), ("/fhir/Location/x/y/z", "resourceType"), ("/api/foo", "errors")],
+)
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_unsafe_methods_get_the_same_404(path, kind, method):
+    """A bearer client's POST (no CSRF cookie) to an unknown API path: the API's 404,
+    not Django's HTML CSRF page (POST /fhir is FHIR's batch endpoint, which clients try)."""
+    response = getattr(Client(enforce_csrf_checks=True), method)(
+        path, "{}", content_type="application/json", headers={"Authorization": "Bearer x"}
+    )
+    assert response.status_code == 404
+    assert kind in response.json()
 
 
 def test_other_paths_keep_the_html_page(client, settings):

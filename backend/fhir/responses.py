@@ -10,10 +10,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
+from django.utils.http import parse_header_parameters
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
@@ -55,6 +57,18 @@ class FhirRenderer(BaseRenderer):
     format = "json"
 
 
+class BodyLeftToTheView(BaseParser):
+    """DRF's parser of every FHIR request body: it reads nothing and gives no data. The
+    views read bodies themselves (:func:`backend.fhir.writes._parse_body`, the form of
+    ``_search``); DRF's ``request.POST``, which the session CSRF check reads, is then
+    empty instead of an ``UnsupportedMediaType`` raised in the middle of that check."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> dict:
+        return {}
+
+
 class AlwaysFhirJson(BaseContentNegotiation):
     """The one format served; ``_format`` other than JSON is refused in :func:`_check_format`."""
 
@@ -62,7 +76,7 @@ class AlwaysFhirJson(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
     def select_parser(self, request, parsers):
-        return None
+        return BodyLeftToTheView()
 
 
 #: The JSON media types of FHIR R4 (http.html#mime-type; ``application/json+fhir`` is the
@@ -70,20 +84,36 @@ class AlwaysFhirJson(BaseContentNegotiation):
 JSON_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
 
 
-def _check_format(request) -> None:
-    """Raise a 406 FhirError unless the client takes JSON: ``_format`` (which overrides
-    ``Accept``, FHIR R4 http.html#mime-type) is ``json`` or a JSON type, else ``Accept``
-    admits one of :data:`JSON_TYPES` (no header, ``*/*`` and ``application/*`` do)."""
-    fmt = request.GET.get("_format")
+def _check_format(request, query: QueryDict | None = None) -> None:
+    """Raise a 406 FhirError unless the client takes JSON: ``_format`` of ``query``
+    (default the URL's; it overrides ``Accept``, FHIR R4 http.html#mime-type) is ``json``
+    or a JSON type, else ``Accept`` admits one of :data:`JSON_TYPES` (no header, ``*/*``
+    and ``application/*`` do; parameters such as ``fhirVersion`` are ignored)."""
+    fmt = (request.GET if query is None else query).get("_format")
     if fmt is not None:
-        if fmt != "json" and fmt.split(";")[0].strip() not in JSON_TYPES:
+        # any case; an unencoded "+" in a URL arrives as a space
+        named = fmt.split(";")[0].strip().lower().replace(" ", "+")
+        if named != "json" and named not in JSON_TYPES:
             raise FhirError(406, "not-supported", f"_format={fmt}: only JSON is served.")
         return
-    if not any(request.accepts(media_type) for media_type in JSON_TYPES):
-        accept = request.headers.get("Accept", "")
+    accept = request.headers.get("Accept", "")
+    if accept.strip() and not any(map(_takes_json, accept.split(","))):
         raise FhirError(
             406, "not-supported", f"Accept: {accept}: only JSON is served ({JSON_TYPES[0]})."
         )
+
+
+def _takes_json(media_range: str) -> bool:
+    """Whether one media range of an ``Accept`` header admits a JSON type: its type is
+    one of :data:`JSON_TYPES`, ``*/*`` or ``application/*`` and its weight ``q`` is not
+    0; other parameters (``fhirVersion``, ``charset``) do not matter."""
+    media_type, options = parse_header_parameters(media_range)
+    try:
+        if float(options.get("q", "1")) <= 0:
+            return False
+    except ValueError:
+        return False
+    return media_type in (*JSON_TYPES, "*/*", "application/*")
 
 
 class FhirView(BodyChecked, APIView):

@@ -29,6 +29,9 @@ from backend.graphql.connection import count_subquery
 
 #: Search control parameters the core reads (all others are the type's own).
 CONTROL = {"_count", "_offset", "_sort", "_total", "_include", "_revinclude", "_format"}
+#: The only control parameters with a modifier; another (``_include:recurse``, R3's) is
+#: an error, as an unknown parameter is.
+CONTROL_WITH_MODIFIER = {"_include:iterate", "_revinclude:iterate"}
 #: Parameters some clients send that change no match (fhirpy's ``_totalMethod``, ``_pretty``):
 #: ignored, with a warning in the bundle. Any other unknown parameter is an error, since
 #: ignoring it would return more than was asked for.
@@ -111,6 +114,11 @@ class Search:
         for name in self.query:
             base, _, modifier = name.partition(":")
             if base in CONTROL or base in IGNORED:
+                if modifier and name not in CONTROL_WITH_MODIFIER:
+                    raise bad_request(
+                        f"{name}: {base} takes no modifier :{modifier} here "
+                        f"(supported: {', '.join(sorted(CONTROL_WITH_MODIFIER))})."
+                    )
                 continue
             param = self.params.get(base)
             if param is None:

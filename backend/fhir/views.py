@@ -11,10 +11,13 @@ most ``GRAPHQL_MAX_PAGE_SIZE`` per page (``_count`` above it is an error, not cu
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.http import parse_header_parameters
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
@@ -118,24 +121,48 @@ class SearchView(FhirView):
     """``POST /fhir/<type>/_search`` (FHIR R4 http.html#search): the search parameters in
     an ``application/x-www-form-urlencoded`` body, with the URL's (both kept: several
     values of one name are ANDed as in a URL); ``GET`` with the URL's alone. Answered as
-    ``GET /fhir/<type>`` with the same parameters (the bundle's links are that GET). A
-    body of another type is a 415; a parameter with a NUL character a 400."""
+    ``GET /fhir/<type>`` with the same parameters (the bundle's links are that GET;
+    ``_format`` counts from either). See :func:`_with_form` for the body's errors."""
 
     def get(self, request, resource_type: str):
         return _searched(request, _readable(request, resource_type))
 
     def post(self, request, resource_type: str):
         resource = _readable(request, resource_type)
-        if request.content_type.split(";")[0].strip() != FORM:
-            raise FhirError(
-                415, "not-supported", f"Send the search parameters of _search as {FORM}."
-            )
-        query = request.GET.copy()
-        for name, values in request._request.POST.lists():
-            query.setlist(name, query.getlist(name) + values)
-        if problem := input_problem([[[name, *query.getlist(name)] for name in query]]):
-            raise bad_request(problem)
+        query = _with_form(request)
+        _check_format(request, query)
         return _searched(request, resource, query)
+
+
+def _with_form(request) -> QueryDict:
+    """The URL's parameters plus those of the ``application/x-www-form-urlencoded`` body,
+    which must be UTF-8 (bytes and percent escapes): 415 for another type or charset,
+    400 for text that is not UTF-8, more than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``
+    parameters or a NUL character (:func:`~backend.request_body.input_problem`)."""
+    media_type, options = parse_header_parameters(request.content_type or "")
+    charset = options.get("charset", "utf-8").lower()
+    if media_type != FORM or charset not in ("utf-8", "utf8"):
+        sent = request.content_type or "nothing"
+        raise FhirError(
+            415, "not-supported", f"Send the parameters of _search as {FORM} in UTF-8, not {sent}."
+        )
+    try:
+        pairs = parse_qsl(
+            request._request.body.decode(),
+            keep_blank_values=True,
+            errors="strict",
+            max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise bad_request("The _search body is not UTF-8 (bytes or percent escapes).") from None
+    except ValueError as error:  # too many fields
+        raise bad_request(f"The _search body has too many parameters: {error}.") from None
+    query = request.GET.copy()
+    for name, value in pairs:
+        query.appendlist(name, value)
+    if problem := input_problem([[[name, *query.getlist(name)] for name in query]]):
+        raise bad_request(problem)
+    return query
 
 
 def _searched(request, resource: FhirResource, query: QueryDict | None = None):
