@@ -122,6 +122,13 @@ def test_unknown_module_is_named():
     assert "OPENIMIS_MODULES names unknown module(s): claims" in result.stderr
 
 
+def test_a_path_is_no_module():
+    result = manage("check", modules="location,../backend")
+    assert result.returncode != 0
+    assert "OPENIMIS_MODULES names unknown module(s): ../backend" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_module_named_twice_is_named():
     result = manage("check", modules="location,payer, location")
     assert result.returncode != 0

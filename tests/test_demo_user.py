@@ -57,15 +57,17 @@ def remove() -> str:
 def test_a_demo_user_without_changes_is_deleted(settings):
     demo_clients(settings)
     assert remove() == (
-        "Demo client 'demo-client' removed. Demo user 'demo' deleted, "
-        "0 OAuth2 token(s) or grant(s) and 1 session(s) dropped."
+        "Demo client 'demo-client' removed with 1 token(s) or grant(s) of its own. Demo user "
+        "'demo' deleted, 0 OAuth2 token(s) or grant(s) and 1 session(s) dropped."
     )
     assert not User.objects.filter(username="demo").exists()
     assert not Application.objects.exists() and not AccessToken.objects.exists()
     assert not Session.objects.exists()
     deployment.refuse_unsafe_production()  # nothing left to refuse
     assert deployment.check_demo_credentials(databases=["default"]) == []
-    assert remove() == "Demo client 'demo-client' removed. No user 'demo'."
+    assert remove() == (
+        "Demo client 'demo-client' removed with 0 token(s) or grant(s) of its own. No user 'demo'."
+    )
 
 
 def test_a_demo_user_who_made_changes_is_deactivated(settings):
@@ -84,8 +86,9 @@ def test_a_demo_user_who_made_changes_is_deactivated(settings):
     other_session.force_login(User.objects.create_user("someone"))
 
     assert remove() == (
-        "Demo client 'demo-client' removed. Demo user 'demo' made changes that name it as "
-        "their author, so it is kept but deactivated: password unusable, 1 OAuth2 token(s) "
+        "Demo client 'demo-client' removed with 1 token(s) or grant(s) of its own. Demo user "
+        "'demo' made changes that name it as their author, so it is kept but deactivated: "
+        "password unusable, 1 OAuth2 token(s) "
         "or grant(s) and 1 session(s) dropped."
     )
 
@@ -107,7 +110,7 @@ def test_a_demo_user_who_made_changes_is_deactivated(settings):
     deployment.refuse_unsafe_production()
     assert deployment.check_demo_credentials(databases=["default"]) == []
     # removing again changes nothing; creating it again (DEBUG) makes it usable again
-    assert remove().startswith("Demo client 'demo-client' removed. Demo user 'demo' made")
+    assert "Demo user 'demo' made changes" in remove()  # a second removal: deactivated again
     settings.DEBUG = True
     call_command("create_demo_user", stdout=io.StringIO())
     demo = User.objects.get(username="demo")

@@ -47,6 +47,7 @@ class JsonApiNegotiation(DefaultContentNegotiation):
             refused = sorted({parameter for found in refusals for parameter in found})
             raise NotAcceptable(
                 f"Accept: {MEDIA_TYPE} only with {', '.join(refused)}; this server answers "
-                "the JSON:API media type without extensions."
+                "the JSON:API media type without extensions and with no parameter but "
+                "ext and profile."
             )
         return super().select_renderer(request, renderers, format_suffix)

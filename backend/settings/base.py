@@ -69,7 +69,11 @@ if _repeated:
     raise ImproperlyConfigured(
         f"OPENIMIS_MODULES names module(s) more than once: {', '.join(_repeated)}."
     )
-_unknown = [m for m in OPENIMIS_MODULES if not (BASE_DIR / "modules" / m / "apps.py").is_file()]
+_unknown = [
+    m
+    for m in OPENIMIS_MODULES
+    if not (m.isidentifier() and (BASE_DIR / "modules" / m / "apps.py").is_file())
+]
 if _unknown:
     raise ImproperlyConfigured(
         f"OPENIMIS_MODULES names unknown module(s): {', '.join(_unknown)}. "

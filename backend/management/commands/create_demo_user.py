@@ -61,12 +61,13 @@ class Command(BaseCommand):
 @transaction.atomic
 def remove() -> str:
     """Remove the demo client and user; what was done, for people."""
-    oauth2_models.get_application_model().objects.filter(client_id=CLIENT_ID).delete()
-    done = f"Demo client {CLIENT_ID!r} removed."
     user = get_user_model().objects.filter(username=USERNAME).first()
+    dropped = drop_logins(user) if user is not None else ""
+    issued = _delete_tokens(application__client_id=CLIENT_ID)  # those of no user
+    oauth2_models.get_application_model().objects.filter(client_id=CLIENT_ID).delete()
+    done = f"Demo client {CLIENT_ID!r} removed with {issued} token(s) or grant(s) of its own."
     if user is None:
         return f"{done} No user {USERNAME!r}."
-    dropped = drop_logins(user)
     try:
         with transaction.atomic():
             user.delete()
@@ -84,14 +85,7 @@ def remove() -> str:
 def drop_logins(user) -> str:
     """Delete the OAuth2 tokens and grants issued to ``user`` and its sessions; says how
     many, for people."""
-    tokens = 0
-    for model in (
-        oauth2_models.get_access_token_model(),
-        oauth2_models.get_refresh_token_model(),
-        oauth2_models.get_id_token_model(),
-        oauth2_models.get_grant_model(),
-    ):
-        tokens += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+    tokens = _delete_tokens(user=user)
     sessions = [
         s.pk
         for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
@@ -99,3 +93,17 @@ def drop_logins(user) -> str:
     ]
     Session.objects.filter(pk__in=sessions).delete()
     return f"{tokens} OAuth2 token(s) or grant(s) and {len(sessions)} session(s)"
+
+
+def _delete_tokens(**match) -> int:
+    """Delete the OAuth2 access, refresh and ID tokens and grants matching ``match``
+    (field lookups); how many."""
+    deleted = 0
+    for model in (
+        oauth2_models.get_access_token_model(),
+        oauth2_models.get_refresh_token_model(),
+        oauth2_models.get_id_token_model(),
+        oauth2_models.get_grant_model(),
+    ):
+        deleted += model.objects.filter(**match).delete()[1].get(model._meta.label, 0)
+    return deleted
