@@ -136,3 +136,21 @@ def test_a_related_to_many_endpoint_is_paginated_as_the_list(viewer, world):
         "Rapta fund",
     ]
     assert viewer.get(f"{url}?page[size]=1001").status_code == 400
+
+
+@pytest.mark.parametrize("n", [0, 6])
+def test_queries_of_a_related_endpoint_are_flat(viewer, world, count_queries, n):
+    """session + user + the user's permissions (2, the first request), the owner row,
+    count, page (location and parent joined), payers of the included locations and
+    parents; then session + user, owner, location (parent joined), payers of each."""
+    district = Location.objects.get(code="R1D1")
+    for i in range(n):
+        Payer.objects.create(name=f"Extra {i}", type=Payer.Type.COOPERATIVE, location=district)
+    url = f"/api/locations/{world['d1']}/payers?include=location.parent&page[size]=50"
+    response, captured = count_queries(viewer.get, url)
+    assert len(response.json()["data"]) == n + 1
+    assert len(captured) == 4 + 5, [q["sql"] for q in captured]
+    url = f"/api/payers/{world['fund_d1']}/location?include=parent.payers"
+    response, captured = count_queries(viewer.get, url)
+    assert len(response.json()["included"][0]["relationships"]["payers"]["data"]) == 1
+    assert len(captured) == 2 + 4, [q["sql"] for q in captured]

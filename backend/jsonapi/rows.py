@@ -71,21 +71,21 @@ class RelatedResources:
     related type (not the owner's ``resource_name``); to-many: paginated as a list."""
 
     def get_queryset(self) -> QuerySet:
-        """The viewset's own rows; on a related endpoint, the owner row's alone (the
-        ``include`` is the related type's)."""
-        return self.readable_rows(self.resource, related="related_field" in self.kwargs)
+        """The viewset's own rows; on a related endpoint, the owner row's, not rendered
+        (nothing preloaded: the ``include`` is the related type's)."""
+        if "related_field" in self.kwargs:
+            return current(self.resource, self.request.user)
+        return self.readable_rows(self.resource)
 
-    def readable_rows(self, resource: Any, *, related: bool = False) -> QuerySet:
-        """``resource``'s rows the user may read, preloaded for the request's include
-        (none when ``related``: the owner row of a related endpoint)."""
-        include = [] if related else self.request.query_params.get("include", "").split(",")
+    def readable_rows(self, resource: Any) -> QuerySet:
+        """``resource``'s rows the user may read, preloaded for the request's include."""
         user = self.request.user
         rows = preload(
             current(resource, user),
             resource.type,
             self.all_resources,
             self.all_relationships,
-            include,
+            self.request.query_params.get("include", "").split(","),
             user,
         )
         return rows.order_by(*rows.model._meta.ordering, "pk")
