@@ -27,7 +27,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as django_filters
 from rest_framework import exceptions
 from rest_framework import filters as drf_filters
@@ -37,8 +37,8 @@ from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
 from backend.api_auth import AUTHENTICATION
 from backend.jsonapi.permissions import IncludeDenied, PermittedRelationships, ViewPermission
+from backend.jsonapi.rows import RelatedResources, current
 from backend.request_body import BodyChecked
-from backend.rights import readable
 
 
 @dataclass(frozen=True)
@@ -209,51 +209,6 @@ class FilterBackend(DjangoFilterBackend):
         ]
 
 
-def current(resource: JsonApiResource, user: Any = None) -> QuerySet:
-    """The resource's current rows (:meth:`backend.versioning.VersionedQuerySet.current`),
-    those ``user`` may read when given (district rights, :func:`backend.rights.readable`)."""
-    rows = apps.get_model(resource.model)._default_manager.current()
-    return rows if user is None else readable(rows, user)
-
-
-def _preload(
-    queryset: QuerySet,
-    owner: str,
-    resources: Mapping[str, JsonApiResource],
-    relationships: Mapping[str, Mapping[str, Relationship]],
-    include: Sequence[str],
-    user: Any,
-) -> QuerySet:
-    """``queryset`` with what rendering needs, in a constant number of queries: each
-    to-one relationship joined (its uuid is the identifier), each to-many one prefetched
-    (current rows ``user`` may read), and the same for every resource an ``include``
-    path reaches."""
-    joins: list[str] = []
-    prefetches: list[Prefetch] = []
-
-    def walk(type_: str, prefix: str, depth: int, paths: list[list[str]]) -> None:
-        for name, relationship in relationships[type_].items():
-            path = f"{prefix}{relationship.source}"
-            deeper = [p[1:] for p in paths if p and p[0] == name]
-            if relationship.many:
-                inner = _preload(
-                    current(resources[relationship.type], user),
-                    relationship.type,
-                    resources,
-                    relationships,
-                    [".".join(p) for p in deeper if p],
-                    user,
-                )
-                prefetches.append(Prefetch(path, queryset=inner))
-            else:
-                joins.append(path)
-                if deeper and depth < 8:
-                    walk(relationship.type, f"{path}__", depth + 1, deeper)
-
-    walk(owner, "", 0, [p.split(".") for p in include if p])
-    return queryset.select_related(*joins).prefetch_related(*prefetches)
-
-
 def _filterset(resource: JsonApiResource) -> type:
     """The django-filter FilterSet of ``resource.filters``, built once (from
     ``filterset_fields`` django-filter would build it again on every request: 0.2 s)."""
@@ -283,7 +238,7 @@ def _viewset(
     resources: Mapping[str, JsonApiResource],
     relationships: Mapping[str, Mapping[str, Relationship]],
 ) -> type:
-    class ViewSet(BodyChecked, views.ReadOnlyModelViewSet):
+    class ViewSet(BodyChecked, RelatedResources, views.ReadOnlyModelViewSet):
         authentication_classes = AUTHENTICATION
         permission_classes = (ViewPermission,)
         pagination_class = Pagination
@@ -302,18 +257,6 @@ def _viewset(
         @staticmethod
         def resource_queryset() -> QuerySet:
             return current(resource)
-
-        def get_queryset(self) -> QuerySet:
-            include = self.request.query_params.get("include", "").split(",")
-            queryset = _preload(
-                current(resource, self.request.user),
-                resource.type,
-                resources,
-                relationships,
-                include,
-                self.request.user,
-            )
-            return queryset.order_by(*queryset.model._meta.ordering, "pk")
 
         def handle_exception(self, exc: Exception):
             response = super().handle_exception(exc)

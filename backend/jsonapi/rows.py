@@ -1,0 +1,107 @@
+"""The rows the JSON:API surface serves, the same on every endpoint: a type's current
+rows the user may read (:func:`current`, district rights), with what rendering needs
+preloaded, each to-many relationship narrowed the same way at any depth
+(:func:`preload`); and a related-resource endpoint (:class:`RelatedResources`) serving
+the related rows through that same path, under their own type, a to-many one paginated
+as a list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Prefetch, QuerySet
+from rest_framework.response import Response
+
+from backend.rights import readable
+
+
+def current(resource: Any, user: Any = None) -> QuerySet:
+    """The resource's current rows (:meth:`backend.versioning.VersionedQuerySet.current`),
+    those ``user`` may read when given (district rights, :func:`backend.rights.readable`)."""
+    rows = apps.get_model(resource.model)._default_manager.current()
+    return rows if user is None else readable(rows, user)
+
+
+def preload(
+    queryset: QuerySet,
+    owner: str,
+    resources: Mapping[str, Any],
+    relationships: Mapping[str, Mapping[str, Any]],
+    include: Sequence[str],
+    user: Any,
+) -> QuerySet:
+    """``queryset`` with what rendering needs, in a constant number of queries: each
+    to-one relationship joined (its uuid is the identifier), each to-many one prefetched
+    (current rows ``user`` may read), and the same for every resource an ``include``
+    path reaches."""
+    joins: list[str] = []
+    prefetches: list[Prefetch] = []
+
+    def walk(type_: str, prefix: str, depth: int, paths: list[list[str]]) -> None:
+        for name, relationship in relationships[type_].items():
+            path = f"{prefix}{relationship.source}"
+            deeper = [p[1:] for p in paths if p and p[0] == name]
+            if relationship.many:
+                inner = preload(
+                    current(resources[relationship.type], user),
+                    relationship.type,
+                    resources,
+                    relationships,
+                    [".".join(p) for p in deeper if p],
+                    user,
+                )
+                prefetches.append(Prefetch(path, queryset=inner))
+            else:
+                joins.append(path)
+                if deeper and depth < 8:
+                    walk(relationship.type, f"{path}__", depth + 1, deeper)
+
+    walk(owner, "", 0, [p.split(".") for p in include if p])
+    return queryset.select_related(*joins).prefetch_related(*prefetches)
+
+
+class RelatedResources:
+    """``/api/<type>/<uuid>/<relationship>`` of a viewset (``resource``,
+    ``all_resources``, ``all_relationships``): the related rows read as the related
+    type's own list and detail read them (:func:`current` and :func:`preload` for the
+    related type and the request's ``include``; DRF-JSON:API serialized the attribute of
+    the owner row, whose relationships skipped the district rights), rendered under the
+    related type (not the owner's ``resource_name``); to-many: paginated as a list."""
+
+    def get_queryset(self) -> QuerySet:
+        """The viewset's own rows; on a related endpoint, the owner row's, not rendered
+        (nothing preloaded: the ``include`` is the related type's)."""
+        if "related_field" in self.kwargs:
+            return current(self.resource, self.request.user)
+        return self.readable_rows(self.resource)
+
+    def readable_rows(self, resource: Any) -> QuerySet:
+        """``resource``'s rows the user may read, preloaded for the request's include."""
+        user = self.request.user
+        rows = preload(
+            current(resource, user),
+            resource.type,
+            self.all_resources,
+            self.all_relationships,
+            self.request.query_params.get("include", "").split(","),
+            user,
+        )
+        return rows.order_by(*rows.model._meta.ordering, "pk")
+
+    def retrieve_related(self, request, *args: Any, **kwargs: Any) -> Response:
+        relationship = self.all_relationships[self.resource.type][self.get_related_field_name()]
+        target = self.all_resources[relationship.type]
+        owner = self.get_object()
+        self.resource_name = target.type
+        rows = self.readable_rows(target)
+        serializer = self.get_related_serializer_class()
+        field = type(owner)._meta.get_field(relationship.source)
+        if relationship.many:  # the related name of a foreign key to the owner
+            page = self.paginate_queryset(rows.filter(**{field.field.name: owner}))
+            data = serializer(page, many=True, context=self.get_serializer_context()).data
+            return self.get_paginated_response(data)
+        row = rows.filter(pk=getattr(owner, field.attname)).first()
+        data = None if row is None else serializer(row, context=self.get_serializer_context()).data
+        return Response(data)
