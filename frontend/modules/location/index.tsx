@@ -1,4 +1,5 @@
-// The location module's contributions to the shell.
+// The location module's contributions to the shell; its picker only for users who may
+// view locations (it searches them).
 import { defineModule } from "../../src/shell/registry";
 import { LocationDetailPage, LocationsPage } from "./LocationPages";
 import { LocationPicker } from "./LocationPicker";
@@ -10,5 +11,7 @@ export default defineModule({
     { path: "locations", element: <LocationsPage /> },
     { path: "locations/:uuid", element: <LocationDetailPage /> },
   ],
-  contributions: { "location.picker": [LocationPicker] },
+  contributions: {
+    "location.picker": [{ component: LocationPicker, permission: "location.view_location" }],
+  },
 });

@@ -1,6 +1,7 @@
 // Create or edit a payer; every error the API returns appears on its field. The
 // location is picked with the component another module contributes to
-// "location.picker" (the location module's), never imported.
+// "location.picker" (the location module's), never imported. A location hidden from the
+// user (the API answered it null as FORBIDDEN) is shown as hidden and left unchanged.
 import { useState } from "react";
 import type { PayerType } from "../../src/gql/graphql";
 import { useFormMutation } from "../../src/shell/graphql";
@@ -32,10 +33,13 @@ const EMPTY: PayerValues = { name: "", type: "COOPERATIVE" };
 
 export function PayerForm({
   payer,
+  locationHidden = false,
   onDone,
   onCancel,
 }: {
   payer?: PayerValues;
+  /** The payer's location is hidden from the user: not shown, not sent (kept as it is). */
+  locationHidden?: boolean;
   onDone: (uuid: string | null) => void;
   onCancel: () => void;
 }) {
@@ -55,7 +59,7 @@ export function PayerForm({
   const input = {
     name,
     type,
-    location: location?.uuid ?? null,
+    ...(locationHidden ? {} : { location: location?.uuid ?? null }),
     address: orNull(address),
     phone: orNull(phone),
     fax: orNull(fax),
@@ -84,7 +88,9 @@ export function PayerForm({
       </Field>
       <Field label="Region or district" name="location" errors={errors}>
         {(props) =>
-          Picker ? (
+          locationHidden ? (
+            <output {...props}>hidden from you (left as it is)</output>
+          ) : Picker ? (
             <Picker
               label="Find the payer's region or district"
               types={["REGION", "DISTRICT"]}

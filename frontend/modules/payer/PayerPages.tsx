@@ -1,10 +1,12 @@
 // The payer screens: the list (filters, paging), one payer's detail with history, and
-// the forms to create, edit and delete.
+// the forms to create, edit and delete. A user who may not see locations gets the payers
+// with their location hidden (null, FORBIDDEN on its path): the list leaves the column
+// out, the detail says "hidden from you".
 import { useDeferredValue, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
-import type { PayerType } from "../../src/gql/graphql";
+import type { PayerListQuery as PayerListQueryResult, PayerType } from "../../src/gql/graphql";
 import { can } from "../../src/shell/config";
-import { useFormMutation, useGraphQL } from "../../src/shell/graphql";
+import { isForbidden, useFormMutation, useGraphQL } from "../../src/shell/graphql";
 import { PagedTable, usePagedGraphQL } from "../../src/shell/paging";
 import {
   ActionButtons,
@@ -23,12 +25,17 @@ import { PAYER_TYPES } from "./types";
 
 const PAGE = 25;
 
+type PayerNode = PayerListQueryResult["payers"]["edges"][number]["node"];
+
 export function PayerListPage() {
   const [text, setText] = useState("");
   const [type, setType] = useState<PayerType | "">("");
   const search = useDeferredValue(text.trim());
   const filter = { ...(search ? { search } : {}), ...(type ? { type } : {}) };
   const paged = usePagedGraphQL(PayerListQuery, { filter }, PAGE, (data) => data.payers);
+  const locationHidden = paged.query.forbidden.some(
+    (path) => path[0] === "payers" && path.at(-1) === "location",
+  );
   return (
     <>
       <h1>Payers</h1>
@@ -65,10 +72,15 @@ export function PayerListPage() {
         columns={[
           { header: "Name", cell: (node) => <Link to={`/payers/${node.uuid}`}>{node.name}</Link> },
           { header: "Type", cell: (node) => PAYER_TYPES[node.type] },
-          {
-            header: "Location",
-            cell: (node) => (node.location ? `${node.location.name} (${node.location.code})` : ""),
-          },
+          ...(locationHidden
+            ? []
+            : [
+                {
+                  header: "Location",
+                  cell: (node: PayerNode) =>
+                    node.location ? `${node.location.name} (${node.location.code})` : "",
+                },
+              ]),
           { header: "Phone", cell: (node) => node.phone },
           { header: "E-mail", cell: (node) => node.email },
         ]}
@@ -99,6 +111,7 @@ function PayerDetail({ uuid }: { uuid: string }) {
     navigate("/payers"),
   );
   const payer = query.data?.payer;
+  const locationHidden = isForbidden(query.forbidden, "payer.location");
   if (query.isPending) return <Loading what="the payer" />;
   if (query.error) return <ErrorMessage error={query.error} />;
   if (!payer) return <NotFound what="payer" uuid={uuid} />;
@@ -114,7 +127,12 @@ function PayerDetail({ uuid }: { uuid: string }) {
         row={payer}
         facts={[
           ["Type", PAYER_TYPES[payer.type]],
-          ["Location", payer.location ? `${payer.location.name} (${payer.location.code})` : null],
+          [
+            "Location",
+            locationHidden
+              ? "hidden from you"
+              : payer.location && `${payer.location.name} (${payer.location.code})`,
+          ],
           ["Address", payer.address && <span style={{ whiteSpace: "pre-line" }}>{payer.address}</span>],
           ["Phone", payer.phone],
           ["Fax", payer.fax],
@@ -130,7 +148,7 @@ function PayerDetail({ uuid }: { uuid: string }) {
         />
       )}
       {action === "edit" && (
-        <PayerForm payer={payer} onDone={() => setAction(null)} onCancel={() => setAction(null)} />
+        <PayerForm payer={payer} locationHidden={locationHidden} onDone={() => setAction(null)} onCancel={() => setAction(null)} />
       )}
       {action === "delete" && (
         <div role="group" aria-label="Confirm deletion">

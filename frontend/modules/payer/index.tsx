@@ -1,5 +1,6 @@
 // The payer module's contributions to the shell, including its panel in the location
-// detail (a named contribution point the location module renders).
+// detail (a named contribution point the location module renders), shown only to users
+// who may view payers.
 import { defineModule } from "../../src/shell/registry";
 import { LocationPayersPanel } from "./LocationPayersPanel";
 import { NewPayerPage, PayerDetailPage, PayerListPage } from "./PayerPages";
@@ -12,5 +13,7 @@ export default defineModule({
     { path: "payers/new", element: <NewPayerPage /> },
     { path: "payers/:uuid", element: <PayerDetailPage /> },
   ],
-  contributions: { "location.detail.panels": [LocationPayersPanel] },
+  contributions: {
+    "location.detail.panels": [{ component: LocationPayersPanel, permission: "payer.view_payer" }],
+  },
 });

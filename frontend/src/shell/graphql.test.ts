@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TypedDocumentString } from "../gql/graphql";
-import { GraphQLRequestError, request, retryTransient } from "./graphql";
+import { GraphQLRequestError, request, requestPartial, retryTransient } from "./graphql";
 import { setConfig } from "./config";
 import { testConfig } from "./testing";
 
@@ -47,5 +47,42 @@ describe("which failed reads are asked again", () => {
 
   it("retries when no answer came at all", () => {
     expect(retryTransient(0, new TypeError("Failed to fetch"))).toBe(true);
+  });
+});
+
+describe("fields hidden from the user", () => {
+  const hidden = (path: (string | number)[]) => ({
+    message: "Permission denied: you need 'other.view'.",
+    path,
+    extensions: { code: "FORBIDDEN" },
+  });
+
+  it("keeps the data when every error is a FORBIDDEN field below the root, with their paths", async () => {
+    setConfig(testConfig());
+    const data = { payers: { edges: [{ node: { name: "A", location: null } }, { node: { name: "B", location: null } }] } };
+    answer(200, { data, errors: [0, 1].map((index) => hidden(["payers", "edges", index, "node", "location"])) });
+    expect(await requestPartial(Query)).toEqual({
+      data,
+      forbidden: [
+        ["payers", "edges", 0, "node", "location"],
+        ["payers", "edges", 1, "node", "location"],
+      ],
+    });
+    answer(200, { data: { payer: { name: "A", location: null } }, errors: [hidden(["payer", "location"])] });
+    expect(await request(Query)).toEqual({ payer: { name: "A", location: null } });
+  });
+
+  it("fails on another error beside them, a refused root field or no data, each message once", async () => {
+    answer(200, {
+      data: { payer: { location: null, history: null } },
+      errors: [hidden(["payer", "location"]), { message: "a bug", path: ["payer", "history"], extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+    });
+    expect((await failure()).message).toBe("Permission denied: you need 'other.view'. a bug");
+    answer(200, { data: { payer: null }, errors: [hidden(["payer"])] });
+    expect((await failure()).message).toBe("Permission denied: you need 'other.view'.");
+    answer(200, { data: null, errors: [hidden(["payers", "edges", 0, "node", "location"]), hidden(["payers"])] });
+    const refused = await failure();
+    expect(refused.message).toBe("Permission denied: you need 'other.view'.");
+    expect(retryTransient(0, refused)).toBe(false);
   });
 });

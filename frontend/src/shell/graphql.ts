@@ -42,14 +42,42 @@ function operationName<R, V>(document: TypedDocumentString<R, V>): string {
   return /(?:query|mutation)\s+(\w+)/.exec(document.toString())?.[1] ?? "anonymous";
 }
 
+/** Where a field sits in a result: its response path, e.g. ["payers", "edges", 0, "node", "location"]. */
+export type FieldPath = readonly (string | number)[];
+
+/** A result's data with the paths of the fields the user may not see (null in `data`). */
+export interface PartialResult<TResult> {
+  data: TResult;
+  forbidden: FieldPath[];
+}
+
+interface GraphQLError {
+  message: string;
+  path?: (string | number)[];
+  extensions?: { code?: string };
+}
+
 /**
- * Run `document` with `variables`; resolves to its `data`.
- * Rejects with GraphQLRequestError carrying the server's messages (HTTP error, errors[]).
+ * Whether `errors` only say that fields below the root are hidden from the user
+ * (FORBIDDEN with a path of two or more keys): the rest of the data stands. A refused root
+ * field (its whole answer) or any other error fails the request.
  */
-export async function request<TResult, TVariables>(
+function onlyHiddenFields(errors: GraphQLError[]): boolean {
+  return errors.every(
+    (error) => error.extensions?.code === "FORBIDDEN" && (error.path?.length ?? 0) >= 2,
+  );
+}
+
+/**
+ * Run `document` with `variables`; resolves to its `data` and the paths of the fields
+ * the user may not see (the API answers them null with a FORBIDDEN error on their path;
+ * the rest of the data is kept). Rejects with GraphQLRequestError carrying the server's
+ * messages (each once) for an HTTP error, no data, or any other error in errors[].
+ */
+export async function requestPartial<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
   variables?: TVariables,
-): Promise<TResult> {
+): Promise<PartialResult<TResult>> {
   const config = getConfig();
   const response = await fetch(config.graphqlUrl, {
     method: "POST",
@@ -62,7 +90,7 @@ export async function request<TResult, TVariables>(
     body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
   });
   const transient = TRANSIENT_STATUSES.has(response.status);
-  let body: { data?: TResult; errors?: { message: string; extensions?: { code?: string } }[] };
+  let body: { data?: TResult | null; errors?: GraphQLError[] };
   try {
     body = await response.json();
   } catch {
@@ -71,31 +99,60 @@ export async function request<TResult, TVariables>(
       transient,
     );
   }
-  if (body.errors?.length) {
-    const busy = body.errors.some((error) => error.extensions?.code === "SERVICE_UNAVAILABLE");
+  const errors = body.errors ?? [];
+  const hasData = body.data !== undefined && body.data !== null;
+  if (errors.length && !(response.ok && hasData && onlyHiddenFields(errors))) {
+    const busy = errors.some((error) => error.extensions?.code === "SERVICE_UNAVAILABLE");
+    // one message per kind: a field refused on each of 100 rows says it once
     throw new GraphQLRequestError(
-      body.errors.map((error) => error.message).join(" "),
+      [...new Set(errors.map((error) => error.message))].join(" "),
       transient || busy,
     );
   }
-  if (!response.ok || body.data === undefined) {
+  if (!response.ok || !hasData) {
     throw new GraphQLRequestError(`The server answered ${response.status} without data.`, transient);
   }
-  return body.data;
+  return { data: body.data as TResult, forbidden: errors.map((error) => error.path ?? []) };
 }
+
+/** requestPartial's data alone (fields hidden from the user are null in it). */
+export async function request<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables?: TVariables,
+): Promise<TResult> {
+  return (await requestPartial(document, variables)).data;
+}
+
+/** Whether `path` (dotted, e.g. "payer.location") is among the `forbidden` paths. */
+export function isForbidden(forbidden: readonly FieldPath[], path: string): boolean {
+  return forbidden.some((field) => field.join(".") === path);
+}
+
+/** What useGraphQL returns: the query with its data, and the paths hidden from the user. */
+export type GraphQLQueryResult<TResult> = UseQueryResult<TResult, Error> & {
+  /** Response paths of the fields the user may not see (null in `data`); see requestPartial. */
+  forbidden: FieldPath[];
+};
+
+const NONE: FieldPath[] = [];
 
 /** useQuery for a typed document; the previous page stays shown while the next loads. */
 export function useGraphQL<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
   variables: TVariables,
   options: { enabled?: boolean } = {},
-): UseQueryResult<TResult, Error> {
-  return useQuery({
+): GraphQLQueryResult<TResult> {
+  const query = useQuery({
     queryKey: [operationName(document), variables],
-    queryFn: () => request(document, variables),
+    queryFn: () => requestPartial(document, variables),
     placeholderData: keepPreviousData,
     enabled: options.enabled ?? true,
   });
+  return {
+    ...query,
+    data: query.data?.data,
+    forbidden: query.data?.forbidden ?? NONE,
+  } as GraphQLQueryResult<TResult>;
 }
 
 /** useMutation for a typed document; every cached query is refetched after it succeeds. */

@@ -1,9 +1,8 @@
 // Forward cursor paging of a connection, as every module's lists page: the cursors
 // visited, the query for one page, and the page shown with its Previous / Next.
-import type { UseQueryResult } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import type { TypedDocumentString } from "../gql/graphql";
-import { useGraphQL } from "./graphql";
+import { useGraphQL, type GraphQLQueryResult } from "./graphql";
 import { ErrorMessage, Loading, Table, type Column } from "./ui";
 
 export interface PageInfo {
@@ -36,7 +35,8 @@ export function useCursorPager() {
 
 /** One page of a connection query, as usePagedGraphQL returns it. */
 export interface PagedQuery<TNode, TResult = unknown> {
-  query: UseQueryResult<TResult, Error>;
+  /** The query (its `forbidden`: the response paths hidden from the user). */
+  query: GraphQLQueryResult<TResult>;
   pager: ReturnType<typeof useCursorPager>;
   pageSize: number;
   connection: Connection<TNode> | undefined;

@@ -2,6 +2,7 @@
 // A module is a folder modules/<label>/ whose index.tsx default-exports defineModule({...});
 // the shell discovers the folders (import.meta.glob) and activates those the server names.
 import { createContext, useContext, type ComponentType, type ReactElement } from "react";
+import { can } from "./config";
 
 export interface MenuEntry {
   /** Path below the shell's base, e.g. "/locations". */
@@ -15,14 +16,23 @@ export interface RouteEntry {
   element: ReactElement;
 }
 
+/**
+ * A component a module adds to a contribution point: the component alone, or with the
+ * permission (the contributing module's own) the user needs for it to appear at all.
+ */
+export type Contribution =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | ComponentType<any>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  | { component: ComponentType<any>; permission: string };
+
 export interface FrontendModule {
   /** The backend module's label (location, payer); equal to the folder name. */
   label: string;
   menu?: MenuEntry[];
   routes?: RouteEntry[];
   /** Named contribution points -> components the module adds there. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  contributions?: Record<string, ComponentType<any>[]>;
+  contributions?: Record<string, Contribution[]>;
 }
 
 export function defineModule(module: FrontendModule): FrontendModule {
@@ -59,10 +69,17 @@ export function useModules(): FrontendModule[] {
   return useContext(ModulesContext);
 }
 
-/** Components the active modules contribute to the point `name`, in module order. */
+/**
+ * Components the active modules contribute to the point `name`, in module order; one
+ * declaring a permission the user lacks is left out.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function useContributions(name: string): ComponentType<any>[] {
-  return useModules().flatMap((module) => module.contributions?.[name] ?? []);
+  return useModules().flatMap((module) =>
+    (module.contributions?.[name] ?? []).flatMap((entry) =>
+      "component" in entry ? (can(entry.permission) ? [entry.component] : []) : [entry],
+    ),
+  );
 }
 
 /** Renders every component contributed to `name` with `props`; nothing when none is. */

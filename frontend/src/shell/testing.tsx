@@ -15,9 +15,30 @@ export interface GraphQLCall {
 
 type Handler = (variables: Record<string, unknown>) => unknown;
 
+/** A whole GraphQL response body a handler answers with (data and errors[]), not just data. */
+export class GraphQLAnswer {
+  constructor(
+    readonly data: unknown,
+    readonly errors: { message: string; path?: (string | number)[]; extensions?: { code: string } }[],
+  ) {}
+}
+
+/**
+ * The error the API adds for a field the user may not see (its value null), as the
+ * backend words it: `permission` named, FORBIDDEN, on the field's response `path`.
+ */
+export function forbiddenError(path: (string | number)[], permission: string) {
+  return {
+    message: `Permission denied: you need '${permission}'.`,
+    path,
+    extensions: { code: "FORBIDDEN" },
+  };
+}
+
 /**
  * Replace fetch with a GraphQL server answering `handlers[operationName](variables)` as
- * `data`; an operation without a handler fails the request. Returns the recorded calls.
+ * `data` (a GraphQLAnswer as the whole body); an operation without a handler fails the
+ * request. Returns the recorded calls.
  */
 export function mockGraphQL(handlers: Record<string, Handler>): GraphQLCall[] {
   const calls: GraphQLCall[] = [];
@@ -28,9 +49,12 @@ export function mockGraphQL(handlers: Record<string, Handler>): GraphQLCall[] {
       const operation = /(?:query|mutation)\s+(\w+)/.exec(body.query)?.[1] ?? "";
       calls.push({ operation, variables: body.variables });
       const handler = handlers[operation];
-      const payload = handler
-        ? { data: handler(body.variables) }
-        : { errors: [{ message: `no handler for ${operation}` }] };
+      const answer = handler ? handler(body.variables) : undefined;
+      const payload = !handler
+        ? { errors: [{ message: `no handler for ${operation}` }] }
+        : answer instanceof GraphQLAnswer
+          ? { data: answer.data, errors: answer.errors }
+          : { data: answer };
       return new Response(JSON.stringify(payload), {
         status: 200,
         headers: { "Content-Type": "application/json" },

@@ -2,7 +2,13 @@ import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { useShellStore } from "../../../src/shell/store";
-import { connection, mockGraphQL, renderShell } from "../../../src/shell/testing";
+import {
+  GraphQLAnswer,
+  connection,
+  forbiddenError,
+  mockGraphQL,
+  renderShell,
+} from "../../../src/shell/testing";
 
 const payer = {
   uuid: "5e0c6b1a-9f2d-4c3b-8a4e-1f2a3b4c5d01",
@@ -11,6 +17,34 @@ const payer = {
   phone: "012 345",
   email: "rice@example.org",
   location: { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", code: "0102", name: "Mongkol Borei", type: "DISTRICT" },
+};
+
+const district = {
+  uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70",
+  code: "0102",
+  name: "Mongkol Borei",
+  type: "DISTRICT",
+  malePopulation: null,
+  femalePopulation: null,
+  otherPopulation: null,
+  families: null,
+  validityFrom: "2026-01-01T00:00:00Z",
+  validityTo: null,
+  parent: null,
+  history: [],
+};
+
+// a user who may see and change payers but no location (the payer viewer role, plus change)
+const PAYERS_ONLY = ["payer.view_payer", "payer.change_payer"];
+
+const detail = {
+  ...payer,
+  location: null,
+  address: "1 Rice Road",
+  fax: null,
+  validityFrom: "2026-01-01T00:00:00Z",
+  validityTo: null,
+  history: [],
 };
 
 describe("the payer panel of the location detail", () => {
@@ -133,5 +167,116 @@ describe("the payer form", () => {
         email: "nope",
       },
     });
+  });
+});
+
+describe("a user who may see payers but not their locations", () => {
+  it("sees a payer's detail, its location hidden, and edits it leaving the location as it is", async () => {
+    const calls = mockGraphQL({
+      PayerDetail: () =>
+        new GraphQLAnswer({ payer: detail }, [forbiddenError(["payer", "location"], "other.view")]),
+      UpdatePayer: () => ({ updatePayer: { payer: { uuid: payer.uuid }, errors: [] } }),
+    });
+    renderShell(`/payers/${payer.uuid}`, ["location", "payer"], PAYERS_ONLY);
+    await screen.findByRole("heading", { level: 1, name: "Rice Co-operative" });
+    const fact = (term: string) => screen.getByText(term, { selector: "dt" }).nextElementSibling?.textContent;
+    expect(fact("Type")).toBe("Co-operative");
+    expect(fact("Phone")).toBe("012 345");
+    expect(fact("E-mail")).toBe("rice@example.org");
+    expect(fact("Address")).toBe("1 Rice Road");
+    expect(fact("Location")).toBe("hidden from you");
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.queryByText(/Permission denied/)).toBeNull();
+
+    await userEvent.click(screen.getByRole("button", { name: "Edit" }));
+    const form = await screen.findByRole("form", { name: "Edit payer" });
+    expect(within(form).getByLabelText("Region or district")).toHaveTextContent("hidden from you (left as it is)");
+    await userEvent.clear(within(form).getByLabelText("Phone"));
+    await userEvent.type(within(form).getByLabelText("Phone"), "099");
+    await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(calls.some((call) => call.operation === "UpdatePayer")).toBe(true));
+    // no location key: the API keeps the payer's location (null would remove it)
+    expect(calls.find((call) => call.operation === "UpdatePayer")?.variables).toEqual({
+      input: {
+        uuid: payer.uuid,
+        name: "Rice Co-operative",
+        type: "COOPERATIVE",
+        address: "1 Rice Road",
+        phone: "099",
+        fax: null,
+        email: "rice@example.org",
+      },
+    });
+    // the location module's picker (it needs its own permission) is never asked
+    expect(calls.map((call) => call.operation)).not.toContain("LocationList");
+  });
+
+  it("sees the payer list without the location column and without one error per row", async () => {
+    const other = { ...payer, uuid: "5e0c6b1a-9f2d-4c3b-8a4e-1f2a3b4c5d03", name: "Zinc Donors", type: "DONOR", phone: null };
+    mockGraphQL({
+      PayerList: () =>
+        new GraphQLAnswer(
+          { payers: connection([{ ...payer, location: null }, { ...other, location: null }], { totalCount: 2 }) },
+          [0, 1].map((index) => forbiddenError(["payers", "edges", index, "node", "location"], "other.view")),
+        ),
+    });
+    renderShell("/payers", ["location", "payer"], PAYERS_ONLY);
+    const table = await screen.findByRole("table", { name: "Payers" });
+    expect(within(table).getAllByRole("columnheader").map((cell) => cell.textContent)).toEqual([
+      "Name",
+      "Type",
+      "Phone",
+      "E-mail",
+    ]);
+    expect(within(table).getAllByRole("row").slice(1).map((row) => row.textContent)).toEqual([
+      "Rice Co-operativeCo-operative012 345rice@example.org",
+      "Zinc DonorsDonorrice@example.org",
+    ]);
+    expect(screen.getByText("1–2 of 2")).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.queryByText(/Permission denied/)).toBeNull();
+  });
+
+  it("still sees any other error, once however many rows it concerns", async () => {
+    mockGraphQL({
+      PayerDetail: () =>
+        new GraphQLAnswer({ payer: detail }, [
+          forbiddenError(["payer", "location"], "other.view"),
+          { message: "Something broke.", path: ["payer", "history"], extensions: { code: "INTERNAL_SERVER_ERROR" } },
+        ]),
+      PayerList: () =>
+        new GraphQLAnswer(
+          { payers: connection([{ ...payer, location: null }, { ...payer, uuid: "5e0c6b1a-9f2d-4c3b-8a4e-1f2a3b4c5d03", location: null }]) },
+          [0, 1].map((index) => ({
+            message: "Database unavailable.",
+            path: ["payers", "edges", index, "node", "location"],
+            extensions: { code: "INTERNAL_SERVER_ERROR" },
+          })),
+        ),
+    });
+    const { unmount } = renderShell(`/payers/${payer.uuid}`, ["location", "payer"], PAYERS_ONLY);
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "Permission denied: you need 'other.view'. Something broke.",
+    );
+    expect(screen.queryByRole("heading", { level: 1, name: "Rice Co-operative" })).toBeNull();
+    unmount();
+    renderShell("/payers", ["location", "payer"], PAYERS_ONLY);
+    expect((await screen.findByRole("alert")).textContent).toBe("Database unavailable.");
+    expect(screen.queryByRole("table", { name: "Payers" })).toBeNull();
+  });
+});
+
+describe("a user who may see locations but not payers", () => {
+  it("gets the location page without the payer panel, which asks nothing", async () => {
+    const calls = mockGraphQL({
+      LocationDetail: () => ({ location: district }),
+      LocationList: () => ({ locations: connection([]) }),
+    });
+    renderShell(`/locations/${district.uuid}`, ["location", "payer"], ["location.view_location"]);
+    await screen.findByRole("heading", { level: 1, name: /Mongkol Borei/ });
+    await waitFor(() => expect(calls.map((call) => call.operation)).toContain("LocationList"));
+    expect(screen.queryByRole("region", { name: /Payers of/ })).toBeNull();
+    expect(screen.queryByText(/Permission denied/)).toBeNull();
+    expect(calls.map((call) => call.operation)).not.toContain("PayerList");
   });
 });
