@@ -50,22 +50,7 @@ const detail = {
 describe("the payer panel of the location detail", () => {
   it("lists the payers of the location the location module selected", async () => {
     const calls = mockGraphQL({
-      LocationDetail: () => ({
-        location: {
-          uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70",
-          code: "0102",
-          name: "Mongkol Borei",
-          type: "DISTRICT",
-          malePopulation: null,
-          femalePopulation: null,
-          otherPopulation: null,
-          families: null,
-          validityFrom: "2026-01-01T00:00:00Z",
-          validityTo: null,
-          parent: null,
-          history: [],
-        },
-      }),
+      LocationDetail: () => ({ location: district }),
       LocationList: () => ({ locations: connection([]) }),
       PayerList: (variables) => ({
         payers: connection(
