@@ -6,7 +6,7 @@ import { LocationPicker } from "./LocationPicker";
 
 export default defineModule({
   label: "location",
-  menu: [{ path: "/locations", label: "Locations" }],
+  menu: [{ path: "/locations", label: "Locations", permission: "location.view_location" }],
   routes: [
     { path: "locations", element: <LocationsPage /> },
     { path: "locations/:uuid", element: <LocationDetailPage /> },

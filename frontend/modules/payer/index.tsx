@@ -7,7 +7,7 @@ import { NewPayerPage, PayerDetailPage, PayerListPage } from "./PayerPages";
 
 export default defineModule({
   label: "payer",
-  menu: [{ path: "/payers", label: "Payers" }],
+  menu: [{ path: "/payers", label: "Payers", permission: "payer.view_payer" }],
   routes: [
     { path: "payers", element: <PayerListPage /> },
     { path: "payers/new", element: <NewPayerPage /> },

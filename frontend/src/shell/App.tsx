@@ -3,13 +3,13 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { BrowserRouter, Link, NavLink, Route, Routes } from "react-router-dom";
 import { getConfig } from "./config";
 import { retryTransient } from "./graphql";
-import { ModulesProvider, useModules, type FrontendModule } from "./registry";
+import { ModulesProvider, useMenu, useModules, type FrontendModule } from "./registry";
 
 /** Where the shell lives on the server; backend/urls.py routes every path below it. */
 export const BASE_PATH = "/app";
 
 function Home() {
-  const entries = useModules().flatMap((module) => module.menu ?? []);
+  const entries = useMenu();
   return (
     <section>
       <h1>openIMIS</h1>
@@ -26,6 +26,7 @@ function Home() {
 
 function Layout() {
   const modules = useModules();
+  const menu = useMenu();
   const config = getConfig();
   return (
     <>
@@ -37,13 +38,11 @@ function Layout() {
           <Link to="/" className="brand">
             openIMIS
           </Link>
-          {modules.flatMap((module) =>
-            (module.menu ?? []).map((entry) => (
-              <NavLink key={entry.path} to={entry.path}>
-                {entry.label}
-              </NavLink>
-            )),
-          )}
+          {menu.map((entry) => (
+            <NavLink key={entry.path} to={entry.path}>
+              {entry.label}
+            </NavLink>
+          ))}
           <a href={config.graphiqlUrl}>GraphiQL</a>
         </nav>
         <form method="post" action={config.logoutUrl} className="user">

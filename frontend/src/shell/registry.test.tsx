@@ -40,4 +40,16 @@ describe("the shell", () => {
     ).toEqual(["openIMIS", "Locations", "GraphiQL"]);
     expect(screen.getByRole("alert")).toHaveTextContent("No such page.");
   });
+
+  it("shows a menu entry only to a user holding the permission it declares", () => {
+    mockGraphQL({ LocationList: () => ({ locations: connection([]) }) });
+    renderShell("/", ["location", "payer"], ["location.view_location"]);
+    const links = (name: string) =>
+      within(screen.getByRole("navigation", { name })).getAllByRole("link").map((link) => link.textContent);
+    expect(links("Main")).toEqual(["openIMIS", "Locations", "GraphiQL"]);
+    // the home page lists the same entries
+    expect(within(screen.getByRole("main")).getAllByRole("link").map((link) => link.textContent)).toEqual([
+      "Locations",
+    ]);
+  });
 });

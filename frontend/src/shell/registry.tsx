@@ -8,6 +8,8 @@ export interface MenuEntry {
   /** Path below the shell's base, e.g. "/locations". */
   path: string;
   label: string;
+  /** The permission (the module's own) the user needs to see the entry; none: everyone. */
+  permission?: string;
 }
 
 export interface RouteEntry {
@@ -92,4 +94,12 @@ export function ContributionPoint({ name, ...props }: { name: string } & Record<
       ))}
     </>
   );
+}
+
+/** The active modules' menu entries the user may see (those without a permission, and
+ * those whose permission the user holds), in module order. */
+export function useMenu(): MenuEntry[] {
+  return useModules()
+    .flatMap((module) => module.menu ?? [])
+    .filter((entry) => entry.permission === undefined || can(entry.permission));
 }
