@@ -52,6 +52,15 @@ class ThrottledTokenView(TokenView):
                 return _locked_out()
         return response
 
+    def http_method_not_allowed(self, request: HttpRequest, *args, **kwargs) -> JsonResponse:
+        """405 with an RFC 6749 error body (the endpoint takes POST only, RFC 6749 §3.2)."""
+        response = JsonResponse(
+            {"error": "invalid_request", "error_description": f"Use POST, not {request.method}."},
+            status=405,
+        )
+        response["Allow"] = "POST"
+        return response
+
 
 def _locked_out() -> JsonResponse:
     """429 with an RFC 6749 error body and ``Retry-After`` (seconds of the cool-off)."""

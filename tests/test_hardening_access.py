@@ -291,6 +291,17 @@ def test_wrong_client_secrets_lock_the_token_endpoint(make_user):
     assert locked["Retry-After"] == "900"
 
 
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_the_token_endpoint_takes_post_only(method):
+    response = getattr(Client(), method)("/o/token/")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": f"Use POST, not {method.upper()}.",
+    }
+
+
 def test_the_oauth2_toolkit_deployment_checks_pass():
     messages = checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.security])
     assert [m.id for m in messages if m.id.startswith("oauth2_provider")] == []

@@ -259,10 +259,18 @@ def _viewset(
             return current(resource)
 
         def handle_exception(self, exc: Exception):
+            """The library's error objects, with ``source.parameter`` "include" for a
+            refused include, and no ``source.pointer``: the surface is read-only, so no
+            error is in a request document (the library pointed 401s and 403s at
+            ``/data`` and ``/data/attributes/detail``)."""
             response = super().handle_exception(exc)
-            if isinstance(exc, IncludeDenied):
-                for error in response.data:
-                    error["source"] = {"parameter": "include"}
+            for error in response.data:
+                source = error.pop("source", {})
+                source.pop("pointer", None)
+                if isinstance(exc, IncludeDenied):
+                    source["parameter"] = "include"
+                if source:
+                    error["source"] = source
             return response
 
     ViewSet.resource = resource
