@@ -10,11 +10,7 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
 ``DEBUG``
     ``true``/``false``, default ``false``. In debug mode errors are not masked.
 ``SECRET_KEY``
-    Required as soon as ``DATABASE_BUSY_TIMEOUT``
-    SQLite only: how long (ms, default 5000) a write waits for another connection's
-    write to finish before failing with a retryable 503; transactions begin
-    ``IMMEDIATE``. 0 fails at once.
-``ALLOWED_HOSTS`` names a non-local host (debug mode or not);
+    Required as soon as ``ALLOWED_HOSTS`` names a non-local host (debug mode or not);
     a ``DEBUG=false`` server (``backend.wsgi``) refuses to start without it.
 ``BEHIND_TLS_PROXY``
     ``true`` when a TLS-terminating proxy serves the site over HTTPS and sets
@@ -24,6 +20,10 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
     PostgreSQL ``statement_timeout`` and ``lock_timeout`` in milliseconds (default
     15000 and 5000; 0 turns one off): a request never waits on the database longer than
     the worker lives.
+``DATABASE_BUSY_TIMEOUT``
+    SQLite only: how long (ms, default 5000) a write waits for another connection's
+    write to finish before failing with a retryable 503; transactions begin
+    ``IMMEDIATE``. 0 fails at once.
 ``ALLOWED_HOSTS``
     Comma-separated host names. Default: ``localhost,127.0.0.1,[::1]``.
 ``OPENIMIS_MODULES``
