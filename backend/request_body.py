@@ -1,7 +1,8 @@
 """Request bodies, read the same way by every surface (GraphQL, FHIR, JSON:API).
 
-:func:`read_json` refuses a body above the limit (413) before it is read, and a body
-that is not UTF-8, not JSON or nested too deeply for the parser (400), each as a
+:func:`read_json` (and :func:`read_text`, for a body that is not JSON) refuses a body
+above the limit (413) before it is read, and a body that is not UTF-8, not JSON or
+nested too deeply for the parser (400), each as a
 :class:`BodyProblem`; :func:`input_problem` bounds the decoded values (number, depth,
 NUL). A surface answers a :class:`BodyProblem` in its own error format: GraphQL errors
 (:mod:`backend.views`), an OperationOutcome (:mod:`backend.fhir`), JSON:API errors (it
@@ -60,9 +61,9 @@ def check_size(request: Any) -> None:
         raise _too_big()
 
 
-def read_json(request: Any) -> Any:
-    """The request body decoded from UTF-8 JSON, or a :class:`BodyProblem` (413 above
-    :func:`body_limit`, 400 not UTF-8, not JSON, or nested too deeply to parse)."""
+def read_text(request: Any) -> str:
+    """The request body decoded from UTF-8, or a :class:`BodyProblem` (413 above
+    :func:`body_limit`, declared or read; 400 not UTF-8)."""
     check_size(request)
     try:
         body = request.body
@@ -71,12 +72,17 @@ def read_json(request: Any) -> Any:
     if len(body) > body_limit():
         raise _too_big()
     try:
-        text = body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BodyProblem(
             400, f"The request body is not UTF-8 (byte {error.start}).", BAD_REQUEST
         ) from None
-    return loads(text, "The request body")
+
+
+def read_json(request: Any) -> Any:
+    """The request body decoded from UTF-8 JSON, or a :class:`BodyProblem` (413 above
+    :func:`body_limit`, 400 not UTF-8, not JSON, or nested too deeply to parse)."""
+    return loads(read_text(request), "The request body")
 
 
 def loads(text: str, what: str) -> Any:

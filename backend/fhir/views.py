@@ -29,7 +29,7 @@ from backend.fhir.search import Search, _revincludes
 from backend.fhir.search_params import COMMON_PARAMS
 from backend.fhir.versions import _deleted, _etag, _parse_id, _resource_headers, _versions, render
 from backend.fhir.writes import _check_if_match, _lock, _parse_body, _write
-from backend.request_body import input_problem
+from backend.request_body import input_problem, read_text
 
 FHIR_VERSION = "4.0.1"
 FORM = "application/x-www-form-urlencoded"
@@ -137,7 +137,8 @@ class SearchView(FhirView):
 def _with_form(request) -> QueryDict:
     """The URL's parameters plus those of the ``application/x-www-form-urlencoded`` body,
     which must be UTF-8 (bytes and percent escapes): 415 for another type or charset,
-    400 for text that is not UTF-8, more than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``
+    413 above the body limit (:func:`~backend.request_body.read_text`), 400 for text
+    that is not UTF-8, more than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``
     parameters or a NUL character (:func:`~backend.request_body.input_problem`)."""
     media_type, options = parse_header_parameters(request.content_type or "")
     charset = options.get("charset", "utf-8").lower()
@@ -146,15 +147,16 @@ def _with_form(request) -> QueryDict:
         raise FhirError(
             415, "not-supported", f"Send the parameters of _search as {FORM} in UTF-8, not {sent}."
         )
+    text = read_text(request._request)  # 413 above the limit, 400 bytes not UTF-8
     try:
         pairs = parse_qsl(
-            request._request.body.decode(),
+            text,
             keep_blank_values=True,
             errors="strict",
             max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
         )
     except UnicodeDecodeError:
-        raise bad_request("The _search body is not UTF-8 (bytes or percent escapes).") from None
+        raise bad_request("The _search body is not UTF-8 (its percent escapes).") from None
     except ValueError as error:  # too many fields
         raise bad_request(f"The _search body has too many parameters: {error}.") from None
     query = request.GET.copy()
