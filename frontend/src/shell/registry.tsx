@@ -79,7 +79,7 @@ export function useModules(): FrontendModule[] {
 export function useContributions(name: string): ComponentType<any>[] {
   return useModules().flatMap((module) =>
     (module.contributions?.[name] ?? []).flatMap((entry) =>
-      "component" in entry ? (can(entry.permission) ? [entry.component] : []) : [entry],
+      "component" in entry ? (permitted(entry.permission) ? [entry.component] : []) : [entry],
     ),
   );
 }
@@ -101,5 +101,10 @@ export function ContributionPoint({ name, ...props }: { name: string } & Record<
 export function useMenu(): MenuEntry[] {
   return useModules()
     .flatMap((module) => module.menu ?? [])
-    .filter((entry) => entry.permission === undefined || can(entry.permission));
+    .filter((entry) => permitted(entry.permission));
+}
+
+/** Whether the user may see what a module declared with `permission` (none: everyone). */
+function permitted(permission: string | undefined): boolean {
+  return permission === undefined || can(permission);
 }
