@@ -555,14 +555,18 @@ def serving(env: dict, port: int, workers: int) -> Iterator[subprocess.Popen]:
 
 
 def start_server(
-    env: dict, port: int, workers: int = 2, app: str = "backend.wsgi:application"
+    env: dict,
+    port: int,
+    workers: int = 2,
+    app: str = "backend.wsgi:application",
+    options: tuple[str, ...] = (),
 ) -> subprocess.Popen:
-    """gunicorn serving the WSGI callable ``app`` with ``workers`` workers on
-    127.0.0.1:``port``, returned once ``/health/live`` answers; SystemExit when it exits
-    or does not answer within 30 s."""
+    """gunicorn serving the WSGI callable ``app`` with ``workers`` workers (and gunicorn
+    ``options``) on 127.0.0.1:``port``, returned once ``/health/live`` answers;
+    SystemExit when it exits or does not answer within 30 s."""
     from tests.servers import gunicorn_command
 
-    command = [*gunicorn_command(port, workers, app=app), "--log-level", "warning"]
+    command = [*gunicorn_command(port, workers, app=app), *options, "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(150):
         try:

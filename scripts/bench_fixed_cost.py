@@ -2,8 +2,9 @@
 
 The same request (default: the side-by-side bench's operation 4, one district by uuid
 with its parent and 15 children, as a read-scoped bearer token) is sent one after
-another, after a warm-up, to three servers started alike (gunicorn as deployed,
-``scripts.bench_api.start_server``) on the database of ``DATABASE_URL`` (the bench's
+another, after a warm-up, to three servers started alike (gunicorn with the workers
+``docker/entrypoint.sh`` deploys: 2 gthread workers of 4 threads, so the client's
+connection is kept alive) on the database of ``DATABASE_URL`` (the bench's
 product database, ``make bench-read`` loads it):
 
 - ``static``: :mod:`scripts.lib.static_answer`, the product's own answer bytes with no
@@ -45,6 +46,8 @@ from scripts.bench_api import start_server  # noqa: E402 (after the path)
 from scripts.profile_request import QUERY  # noqa: E402
 from tests.servers import base_env, free_ports  # noqa: E402
 
+#: gunicorn's workers as docker/entrypoint.sh deploys them (keep-alive connections).
+DEPLOYED_WORKERS = ("--worker-class", "gthread", "--threads", "4")
 #: server name -> (WSGI callable, extra environment)
 SERVERS = {
     "static": ("scripts.lib.static_answer:application", {}),
@@ -115,7 +118,9 @@ def main() -> None:
         env.update(STATIC_ANSWER_FILE=str(answer_file), PYTHONPATH=str(ROOT))
         servers = {}
         try:
-            servers["deployed"] = start_server(env, ports["deployed"], app=SERVERS["deployed"][0])
+            servers["deployed"] = start_server(
+                env, ports["deployed"], app=SERVERS["deployed"][0], options=DEPLOYED_WORKERS
+            )
             url = f"http://127.0.0.1:{ports['deployed']}/graphql"
             answer = httpx.post(url, content=body, headers=headers).content
             if b'"errors"' in answer or not answer.startswith(b'{"data"'):
@@ -123,7 +128,9 @@ def main() -> None:
             answer_file.write_bytes(answer)
             for name in ("static", "bare"):
                 app, extra = SERVERS[name]
-                servers[name] = start_server({**env, **extra}, ports[name], app=app)
+                servers[name] = start_server(
+                    {**env, **extra}, ports[name], app=app, options=DEPLOYED_WORKERS
+                )
             for round_ in range(args.rounds):
                 results["sql"].append(timed(lambda: db.execute(sql).fetchone(), 200, args.requests))
                 for name, port in ports.items():
