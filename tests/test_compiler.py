@@ -250,6 +250,39 @@ def test_graphql_compile_false_turns_the_compiler_off(viewer, make_chains, setti
     assert not compiled(captured)
 
 
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("prepared", [True, False])
+def test_a_compiled_statement_is_prepared_after_five_runs(viewer, make_chains, settings, prepared):
+    # given two chains and DATABASE_PREPARED_STATEMENTS on or off
+    make_chains(2)
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    alias = f"probe{prepared}"  # names this test's statement in pg_prepared_statements
+    query = (
+        f"query($code: String) {{ {alias}: locations(filter: {{code: $code}}) "
+        "{ totalCount edges { node { name } } } }"
+    )
+    # when one read runs six times with other values (psycopg prepares at the fifth)
+    answers = []
+    for code in ["R0", "R1", "R0D", "R1D", "none", "R1DWV"]:
+        with CaptureQueriesContext(connection) as captured:
+            answers.append(viewer.data(query, {"code": code})[alias])
+        assert compiled(captured)
+    # then each answer is its value's, and the connection holds the statement prepared,
+    # its values as parameters ($1), only when the setting is on
+    names = [[edge["node"]["name"] for edge in answer["edges"]] for answer in answers]
+    assert names == [["Region 0"], ["Region 1"], ["District 0"], ["District 1"], [], ["Village 1"]]
+    assert [answer["totalCount"] for answer in answers] == [1, 1, 1, 1, 0, 1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            [f"%'{alias}'%"],
+        )
+        statements = [row[0] for row in cursor.fetchall()]
+    assert len(statements) == (1 if prepared else 0)
+    assert all("$1" in statement and "R1D" not in statement for statement in statements)
+
+
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite's behaviour")
 @pytest.mark.django_db
 def test_sqlite_reads_run_the_general_executor(viewer, make_chains, settings):

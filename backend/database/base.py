@@ -14,6 +14,11 @@ then the end of the stream) or notifying it (a parameter change). So when the so
 has nothing to read the connection is handed out as it is; otherwise, or when the
 connection is already known to be closed, psycopg's own round trip decides, and the
 pool replaces a connection that fails it, as before.
+
+:meth:`DatabaseWrapper.prepared_cursor` is the cursor of the SQL compiler's statements
+(:mod:`backend.graphql.compiler`): it binds parameters on the server, so psycopg
+prepares a statement the connection has run ``prepare_threshold`` (5) times; PostgreSQL
+then neither parses nor plans it again (issue 15).
 """
 
 from __future__ import annotations
@@ -21,7 +26,12 @@ from __future__ import annotations
 import select
 from typing import Any
 
+from django.conf import settings
+from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.postgresql.operations import DatabaseOperations
+from django.utils.functional import cached_property
 from django_prometheus.db.backends.postgresql import base
+from django_prometheus.db.common import ExportingCursorWrapper
 from psycopg_pool import ConnectionPool
 
 
@@ -37,9 +47,22 @@ def check_connection(conn: Any) -> None:
     ConnectionPool.check_connection(conn)
 
 
+class Operations(DatabaseOperations):
+    """Django's PostgreSQL operations; the query log names a prepared statement's SQL too."""
+
+    def last_executed_query(self, cursor, sql, params):
+        """The SQL ``cursor`` last ran, values inlined (the query log, ``DEBUG`` or a test's
+        capture); psycopg keeps no text for a prepared statement's run: composed here."""
+        text = super().last_executed_query(cursor, sql, params)
+        return text if text is not None else self.compose_sql(sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     """django-prometheus' PostgreSQL wrapper whose pool checks with
-    :func:`check_connection` (when ``CONN_HEALTH_CHECKS`` asks for a check)."""
+    :func:`check_connection` (when ``CONN_HEALTH_CHECKS`` asks for a check) and whose
+    :meth:`prepared_cursor` serves the SQL compiler."""
+
+    ops_class = Operations
 
     @property
     def pool(self) -> ConnectionPool | None:
@@ -49,3 +72,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if pool is not None and pool._check is ConnectionPool.check_connection:
             pool._check = check_connection
         return pool
+
+    @cached_property
+    def _server_binding_cursor(self) -> type:
+        """psycopg's server-binding cursor class, counted in the metrics like the others."""
+        return ExportingCursorWrapper(ServerBindingCursor, self.alias, self.vendor)
+
+    def prepared_cursor(self):
+        """A cursor like :meth:`cursor` (Django's wrapper: execute wrappers, the query log
+        and the query metrics) whose parameters psycopg binds on the server, so that the
+        same SQL text run ``prepare_threshold`` times on a connection is prepared there
+        (psycopg: "Prepared statements"). The SQL must give every parameter a type
+        PostgreSQL can infer; its rows come back with psycopg's default loaders (the
+        connection's time zone is not applied: for statements that return text or
+        numbers). With ``DATABASE_PREPARED_STATEMENTS`` false (a PgBouncer in transaction
+        mode older than 1.21, which cannot keep them), :meth:`cursor` itself."""
+        if not settings.DATABASE_PREPARED_STATEMENTS:
+            return self.cursor()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(self._server_binding_cursor(self.connection))

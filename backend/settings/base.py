@@ -199,6 +199,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options["options"] = " ".join(
         [_options.get("options", ""), *(f"-c {k}={v}" for k, v in _timeouts.items())]
     ).strip()
+# The SQL compiler's statements are prepared on their connection at their 5th run
+# (psycopg's prepare_threshold; Django's own queries bind their parameters on the client
+# and are never prepared): backend/database/base.py. False behind a PgBouncer in
+# transaction mode older than 1.21, which cannot keep prepared statements.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        5 if DATABASE_PREPARED_STATEMENTS else None
+    )
 # SQLite (the embedded default): a write waits up to DATABASE_BUSY_TIMEOUT ms for the
 # database lock another connection holds (SQLite's busy timeout) instead of failing at
 # once with "database is locked" (a 503), and a transaction takes the write lock when it
