@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+import structlog
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django_prometheus.exports import ExportToDjangoView
@@ -182,3 +183,30 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
 def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     """``METRICS_ALLOWED_NETWORKS`` as networks (validated in the settings)."""
     return [ipaddress.ip_network(n, strict=False) for n in settings.METRICS_ALLOWED_NETWORKS]
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address ``request`` came from, as lockouts (django-axes'
+    ``AXES_CLIENT_IP_CALLABLE``) and log lines see it: with ``TRUSTED_PROXY_COUNT`` = N
+    proxies in front (``AXES_IPWARE_PROXY_COUNT``), the N-th address from the right of
+    ``X-Forwarded-For``, the one the farthest proxy appended (each appends the address it
+    received the request from, so what stands before it the client may have written
+    itself; with fewer entries, the leftmost); otherwise, or when that entry is no IP
+    address, ``REMOTE_ADDR``. None when neither is known."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()] if proxies else []
+    if hops:
+        candidate = hops[-min(proxies, len(hops))]
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            pass
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def bind_client_address(sender, request: HttpRequest, **kwargs) -> None:
+    """django-structlog's ``bind_extra_request_metadata`` receiver (connected at start-up):
+    every log line of ``request`` carries ``ip``, its :func:`client_address`, not an
+    address any client can choose by sending ``X-Forwarded-For`` itself."""
+    structlog.contextvars.bind_contextvars(ip=client_address(request))

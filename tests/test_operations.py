@@ -187,7 +187,9 @@ def test_cors_preflight_for_an_allowed_origin_only(served):
 
 def test_logs_are_json_lines_with_the_request_id(served):
     url, log = served
-    fetch(url + "/health/live", headers={"X-Request-ID": "ops-test-request-1"})
+    # a client claiming another address in X-Forwarded-For (no proxy is trusted here)
+    headers = {"X-Request-ID": "ops-test-request-1", "X-Forwarded-For": "203.0.113.9"}
+    fetch(url + "/health/live", headers=headers)
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     mine = [line for line in lines if line.get("request_id") == "ops-test-request-1"]
     assert mine, log.read_text()[-3000:]
@@ -196,9 +198,53 @@ def test_logs_are_json_lines_with_the_request_id(served):
     assert events["request_finished"]["code"] == 200
     assert events["request_finished"]["request"] == "GET /health/live"
     assert {"timestamp", "level", "logger"} <= set(events["request_finished"])
+    # the address logged is the connection's, as for lockouts, not the header's
+    assert {line["ip"] for line in mine} == {"127.0.0.1"}
 
 
 # --- in-process ------------------------------------------------------------------------
+
+
+CLIENT_ADDRESS = """
+import django, structlog
+django.setup()
+from axes.helpers import get_client_ip_address
+from django.test import RequestFactory
+from backend.observability import bind_client_address
+request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR={!r})
+bind_client_address(None, request=request)
+print(get_client_ip_address(request), structlog.contextvars.get_contextvars()["ip"])
+"""
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "client"),
+    [
+        ("0", "93.184.216.34", "10.0.0.5"),  # no proxy: the header is the client's own
+        ("1", "93.184.216.34", "93.184.216.34"),  # what the proxy appended
+        ("1", "6.6.6.6, 93.184.216.34", "93.184.216.34"),  # the client's own entry ignored
+        ("1", "192.168.1.20", "192.168.1.20"),  # a private client behind the proxy
+        ("2", "6.6.6.6, 93.184.216.34, 172.16.0.3", "93.184.216.34"),  # two proxies
+        ("2", "93.184.216.34", "93.184.216.34"),  # fewer entries: all the proxies'
+        ("1", "not-an-address", "10.0.0.5"),  # a broken entry: the connection's address
+    ],
+)
+def test_lockouts_and_logs_take_the_address_the_proxies_vouch_for(proxies, forwarded_for, client):
+    # given AXES_IPWARE_PROXY_COUNT proxies in front, one request from 10.0.0.5 (the
+    # nearest proxy) with an X-Forwarded-For header
+    script = CLIENT_ADDRESS.format(forwarded_for)
+    env = base_env(AXES_IPWARE_PROXY_COUNT=proxies, DATABASE_URL="sqlite:///:memory:")
+    # when django-axes and the log lines resolve its client address
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # then both take the address the farthest trusted proxy appended
+    assert done.stdout.split() == [client, client], done.stderr[-2000:]
 
 
 def test_metrics_are_not_served_outside_the_allowed_networks(client, settings):

@@ -271,16 +271,19 @@ OAUTH2_PROVIDER = {
 
 # django-axes: after AXES_FAILURE_LIMIT failed logins (login page, admin, token
 # endpoint) of one user name or client id from one address, that pair is locked out
-# for AXES_COOLOFF_MINUTES. Behind a proxy, the client address is the last one the
-# proxy appended to X-Forwarded-For (AXES_IPWARE_PROXY_COUNT proxies).
+# for AXES_COOLOFF_MINUTES.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The client address (backend.observability.client_address, for lockouts and logs): with
+# AXES_IPWARE_PROXY_COUNT = N trusted proxies in front, the N-th address from the right of
+# X-Forwarded-For (each proxy appends the address it received the request from; what
+# stands before, the client may have written); with none, the connection's address.
+TRUSTED_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("AXES_IPWARE_PROXY_COUNT must be 0 (no proxy) or more.")
+AXES_CLIENT_IP_CALLABLE = "backend.observability.client_address"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -22,6 +22,11 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 # proxy or gateway in front); by default every request gets a new one, as a client could
 # send any value.
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("LOG_TRUST_REQUEST_ID", default=False)
+# The ``ip`` of the log lines is the client address lockouts use (REMOTE_ADDR, or the one
+# the trusted proxies vouch for: AXES_IPWARE_PROXY_COUNT), bound by
+# backend.observability.bind_client_address; django-structlog's own lookup (ipware)
+# believes any client's X-Forwarded-For header.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
 if LOG_FORMAT not in ("json", "console"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or console (got {LOG_FORMAT!r}).")
 _LOG_CHAIN = [
