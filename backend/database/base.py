@@ -27,9 +27,9 @@ import select
 from typing import Any
 
 from django.conf import settings
+from django.db.backends.postgresql import base as postgresql
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.postgresql.operations import DatabaseOperations
-from django.utils.functional import cached_property
 from django_prometheus.db.backends.postgresql import base
 from django_prometheus.db.common import ExportingCursorWrapper
 from psycopg_pool import ConnectionPool
@@ -73,10 +73,20 @@ class DatabaseWrapper(base.DatabaseWrapper):
             pool._check = check_connection
         return pool
 
-    @cached_property
-    def _server_binding_cursor(self) -> type:
-        """psycopg's server-binding cursor class, counted in the metrics like the others."""
-        return ExportingCursorWrapper(ServerBindingCursor, self.alias, self.vendor)
+    def get_connection_params(self) -> dict:
+        """django-prometheus' parameters: Django's, with a cursor class that counts its
+        queries (made once per class here; django-prometheus makes a new class at each
+        call, and Django calls this at each connection, a pooled one too: per request)."""
+        params = postgresql.DatabaseWrapper.get_connection_params(self)
+        params["cursor_factory"] = self._counted(params["cursor_factory"])
+        return params
+
+    def _counted(self, cursor_class: type) -> type:
+        """``cursor_class`` counting its queries in the metrics (django-prometheus)."""
+        counted = self.__dict__.setdefault("_counted_cursors", {})
+        if cursor_class not in counted:
+            counted[cursor_class] = ExportingCursorWrapper(cursor_class, self.alias, self.vendor)
+        return counted[cursor_class]
 
     def prepared_cursor(self):
         """A cursor like :meth:`cursor` (Django's wrapper: execute wrappers, the query log
@@ -91,4 +101,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return self.cursor()
         self.ensure_connection()
         with self.wrap_database_errors:
-            return self._prepare_cursor(self._server_binding_cursor(self.connection))
+            return self._prepare_cursor(self._counted(ServerBindingCursor)(self.connection))
