@@ -236,8 +236,9 @@ def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
 
     Refused: a missing requirement, an unknown or inactive model label in ``admin``,
     ``delete_guards``, ``delete_handlers`` or ``placement``, an owned type without a view
-    permission, a lookup name published twice. (Field-name clashes and unknown extension targets are
-    refused when the schema is built, :func:`backend.graphql.schema.splice_extensions`.)
+    permission, a model whose surfaces (GraphQL, FHIR, JSON:API) name different view
+    permissions, a lookup name published twice. (Field-name clashes and unknown extension
+    targets: when the schema is built, :func:`backend.graphql.schema.splice_extensions`.)
     """
     modules = active_modules() if modules is None else modules
     check_requirements(modules)
@@ -254,13 +255,33 @@ def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
             problem = _model_label_problem(label, active)
             if problem:
                 problems.append(f"module {module.label!r}: {problem}")
-        for cls in manifest.types:
-            if not getattr(cls, "view_permission", None):
-                problems.append(
-                    f"module {module.label!r}: type {cls.__name__} declares no view_permission"
-                )
+        problems.extend(f"module {module.label!r}: {p}" for p in _permission_problems(manifest))
     if problems:
         raise ImproperlyConfigured("; ".join(problems) + ".")
+
+
+def _permission_problems(manifest: Manifest) -> list[str]:
+    """Each owned type of ``manifest`` without a view permission, and each model whose
+    GraphQL type, FHIR and JSON:API resources name different ones (one permission guards
+    a model's rows on every surface)."""
+    problems, named = [], {}  # named: model label (lower case) -> surface -> permission
+    for cls in manifest.types:
+        if not (permission := getattr(cls, "view_permission", None)):
+            problems.append(f"type {cls.__name__} declares no view_permission")
+        elif django := getattr(cls, "__strawberry_django_definition__", None):
+            surface = f"GraphQL type {cls.__strawberry_definition__.name}"
+            named.setdefault(django.model._meta.label_lower, {})[surface] = permission
+    for surface, resources in (("FHIR", manifest.fhir), ("JSON:API", manifest.jsonapi)):
+        for r in resources:
+            name = r.resource_type if surface == "FHIR" else r.type
+            named.setdefault(r.model.lower(), {})[f"{surface} {name}"] = r.view_permission
+    return problems + [
+        f"the view permission of {label!r} differs between surfaces ("
+        + ", ".join(f"{surface}: {permission!r}" for surface, permission in surfaces.items())
+        + ")"
+        for label, surfaces in named.items()
+        if len(set(surfaces.values())) > 1
+    ]
 
 
 def declared_for(declared: Mapping[str, Any], model_label: str) -> Any:

@@ -181,6 +181,11 @@ def _guard(row):
     return []
 
 
+def _Resource(*, model: str, perm: str = "location.view_location", **names):
+    """A FHIR or JSON:API resource as the manifest check reads it."""
+    return SimpleNamespace(model=model, view_permission=perm, **names)
+
+
 @pytest.mark.parametrize(
     ("manifest", "message"),
     [
@@ -200,6 +205,14 @@ def _guard(row):
             {"types": [_OrphanExtension]},
             "module 'claim': type _OrphanExtension declares no view_permission.",
         ),
+        (
+            {
+                "fhir": [_Resource(model="location.Location", resource_type="Location")],
+                "jsonapi": [_Resource(model="location.Location", type="locations", perm="x.y")],
+            },
+            "module 'claim': the view permission of 'location.location' differs between "
+            "surfaces (FHIR Location: 'location.view_location', JSON:API locations: 'x.y').",
+        ),
     ],
 )
 def test_bad_manifests_are_refused_with_module_and_problem(manifest, message):
@@ -207,6 +220,21 @@ def test_bad_manifests_are_refused_with_module_and_problem(manifest, message):
     with pytest.raises(ImproperlyConfigured) as raised:
         check_manifests(modules)
     assert str(raised.value) == message
+
+
+def test_a_graphql_type_and_a_resource_of_one_model_must_agree_on_its_view_permission():
+    # given a module declaring location's GraphQL type beside a FHIR resource of the same
+    # model guarded by another permission
+    location_type = apps.get_app_config("location").manifest.types[0]
+    fhir = _Resource(model="location.Location", resource_type="Location", perm="claim.view")
+    claim = fake_module("claim", types=[location_type], fhir=[fhir])
+    # then the manifest check refuses it, naming both
+    with pytest.raises(ImproperlyConfigured) as raised:
+        check_manifests([apps.get_app_config("location"), claim])
+    assert str(raised.value) == (
+        "module 'claim': the view permission of 'location.location' differs between surfaces "
+        "(GraphQL type Location: 'location.view_location', FHIR Location: 'claim.view')."
+    )
 
 
 def test_a_missing_requirement_is_refused_by_the_manifest_check():
