@@ -130,7 +130,7 @@ bench-import: $(STAMP)
 	$(BIN)/python scripts/bench_import.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles federation/node_modules frontend/node_modules frontend/dist
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles federation/node_modules frontend/node_modules frontend/dist
 
 # Benchmark of the API at national scale on PostgreSQL (README "Benchmark"); writes
 # bench/results.json. BENCH_ARGS passes options, e.g. BENCH_ARGS="--reuse --only 1,3".

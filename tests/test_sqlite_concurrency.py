@@ -1,8 +1,8 @@
 """SQLite (the embedded default) under concurrent writes: a writer waits for the
 database lock (the busy timeout) and takes it when its transaction begins
 (``transaction_mode`` IMMEDIATE), so concurrent writes all succeed instead of failing at
-once with "database is locked" (a 503). Runs on its own SQLite files whatever
-``DATABASE_URL`` says."""
+once with "database is locked" (a 503); reads go on beside a write (WAL). Runs on its own
+SQLite files whatever ``DATABASE_URL`` says."""
 
 from __future__ import annotations
 
@@ -77,7 +77,11 @@ def unblocked(django_db_blocker):
 
 @pytest.mark.usefixtures("unblocked")
 def test_concurrent_read_then_write_transactions_all_succeed(tmp_path):
-    assert settings.SQLITE_OPTIONS == {"timeout": 5.0, "transaction_mode": "IMMEDIATE"}
+    assert settings.SQLITE_OPTIONS == {
+        "timeout": 5.0,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL",
+    }
     path = tmp_path / "db.sqlite3"
     assert concurrently(path, settings.SQLITE_OPTIONS, writers=3) == ["ok", "ok", "ok"]
     with sqlite3.connect(path) as check:
@@ -90,6 +94,48 @@ def test_without_immediate_transactions_one_fails_at_once_whatever_the_timeout(t
     # write; SQLite refuses one at once (its busy timeout cannot help a deadlock)
     answers = concurrently(tmp_path / "db.sqlite3", {"timeout": 5.0})
     assert sorted(answers) == ["database is locked", "ok"]
+
+
+def run_on(path, options: dict, sql: str):
+    """``sql``'s first row on a new Django connection to ``path`` with ``options``, or the
+    error's text."""
+    alias = f"sqlite-{threading.get_ident()}-{time.monotonic_ns()}"
+    connections[alias] = DatabaseWrapper(
+        {**connections["default"].settings_dict, "NAME": str(path), "OPTIONS": options},
+        alias=alias,
+    )
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()
+    except OperationalError as error:
+        return str(error)
+    finally:
+        connections[alias].close()
+
+
+@pytest.mark.usefixtures("unblocked")
+@pytest.mark.parametrize(("wal", "read"), [(True, (0,)), (False, "database is locked")])
+def test_reads_go_on_while_a_write_holds_the_database(tmp_path, wal, read):
+    # given a database made with the settings' options (or without WAL), a short timeout
+    path = tmp_path / "db.sqlite3"
+    options = {**settings.SQLITE_OPTIONS, "timeout": 0.2}
+    if not wal:
+        del options["init_command"]
+    assert run_on(path, options, "CREATE TABLE t (n INTEGER)") is None
+    assert run_on(path, options, "PRAGMA journal_mode") == ("wal" if wal else "delete",)
+    # and a writer holding it: what SQLite does while it writes a transaction's changes
+    # (an import's, as they spill from its cache, or at commit); EXCLUSIVE, at once
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")
+    writer.execute("INSERT INTO t (n) VALUES (1)")
+    try:
+        # when another connection reads, then it sees the committed rows (WAL), or it
+        # fails once the busy timeout is over (a 503 for a request)
+        assert run_on(path, options, "SELECT COUNT(*) FROM t") == read
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
 
 
 def post(url: str, query: str) -> tuple[int, dict]:

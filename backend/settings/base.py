@@ -213,9 +213,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # once with "database is locked" (a 503), and a transaction takes the write lock when it
 # begins (BEGIN IMMEDIATE, Django >= 5.1): two transactions that read, then write, would
 # otherwise deadlock upgrading their locks, and SQLite fails one at once, timeout or not.
+# The database is in write-ahead-log mode (WAL; kept in the file): reads go on while a
+# write transaction holds the database (an import), instead of waiting for its end.
 SQLITE_OPTIONS = {
     "timeout": env.int("DATABASE_BUSY_TIMEOUT", default=5_000) / 1000,
     "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL",
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
