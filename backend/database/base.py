@@ -32,6 +32,7 @@ from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django_prometheus.db.backends.postgresql import base
 from django_prometheus.db.common import ExportingCursorWrapper
+from psycopg import ClientCursor
 from psycopg_pool import ConnectionPool
 
 
@@ -52,9 +53,12 @@ class Operations(DatabaseOperations):
 
     def last_executed_query(self, cursor, sql, params):
         """The SQL ``cursor`` last ran, values inlined (the query log, ``DEBUG`` or a test's
-        capture); psycopg keeps no text for a prepared statement's run: composed here."""
-        text = super().last_executed_query(cursor, sql, params)
-        return text if text is not None else self.compose_sql(sql, params)
+        capture). A server-binding cursor (:meth:`DatabaseWrapper.prepared_cursor`) keeps
+        its text with placeholders (``$1``), or none for a prepared statement's run: its
+        SQL is composed here, as a client-binding cursor's is."""
+        if isinstance(cursor, ClientCursor):
+            return super().last_executed_query(cursor, sql, params)
+        return self.compose_sql(sql, params)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
