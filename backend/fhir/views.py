@@ -2,10 +2,12 @@
 read, vread, instance history, search, create, update and delete.
 
 Every response is ``application/fhir+json``; every error an OperationOutcome with its
-HTTP status: 400 malformed request, 401 not authenticated, 403 permission, 404 unknown,
-405 method, 410 deleted, 412 stale ``If-Match``, 415 content type, 422 a rule of the
-module's services. Search paging is by offset (``_offset``, in the bundle's links), at
-most ``GRAPHQL_MAX_PAGE_SIZE`` per page (``_count`` above it is an error, not cut).
+HTTP status: 400 malformed request (a query-string parameter the interaction does not take
+or cannot read, named), 401 not authenticated, 403 permission, 404 unknown (a resource
+type whatever the method), 405 method (with ``Allow``), 410 deleted, 412 stale
+``If-Match``, 415 content type, 422 a rule of the module's services. Search paging is by
+offset (``_offset``, in the bundle's links), at most ``GRAPHQL_MAX_PAGE_SIZE`` per page
+(``_count`` above it is an error, not cut).
 """
 
 from __future__ import annotations
