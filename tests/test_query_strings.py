@@ -109,7 +109,6 @@ def fhir_problem(client: Client, url: str, status: int = 400) -> str:
             "not '--code'.",
         ),
         ("sort=code,-code", "sort", "sort=code,-code: code is given twice."),
-        ("include=", "include", "include has no value."),
         (
             "include=parent,",
             "include",
@@ -149,6 +148,12 @@ def test_jsonapi_page_past_the_last_names_the_page(admin_client, chain):
 def test_jsonapi_an_empty_sparse_fieldset_asks_for_no_field(admin_client, chain):
     body = admin_client.get("/api/locations?fields[locations]=&filter[code]=R0").json()
     assert body["data"] == [{"type": "locations", "id": str(chain["R0"].uuid)}]
+
+
+def test_jsonapi_an_empty_include_includes_nothing(admin_client, chain):
+    body = admin_client.get("/api/locations?include=&filter[code]=R0D").json()
+    assert [item["id"] for item in body["data"]] == [str(chain["R0D"].uuid)]
+    assert "included" not in body
 
 
 @pytest.mark.parametrize("query", ["sort=code", "filter[code]=R0", "page[size]=2"])

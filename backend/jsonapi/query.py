@@ -5,28 +5,32 @@ from the :class:`Query` it gives, so a parameter nobody listed is refused the sa
 The rules, by JSON:API 1.1 (https://jsonapi.org/format/1.1/):
 
 - a name is one of ``include``, ``fields[TYPE]``, ``sort``, ``page[number]``,
-  ``page[size]``, ``filter[NAME]``; any other is a 400 ("Query Parameters": a server
-  MUST 400 on an all-lowercase name it does not support; an implementation-specific
-  name is refused too, since ignoring it would answer something else than was asked);
+  ``page[size]``, ``filter[NAME]``; any other is a 400 ("Implementation-Specific Query
+  Parameters": a server MUST 400 on an all-lowercase name it cannot process; a name of
+  another shape is refused too, since ignoring it would answer something else than was
+  asked);
 - a name is given once (a second ``sort`` or ``filter[type]`` would leave the server to
-  guess which one counts) and with a value, except ``fields[TYPE]=``, which asks for no
-  field ("Sparse Fieldsets");
+  guess which one counts) and with a value, except ``include=`` (an empty list of
+  paths: nothing included) and ``fields[TYPE]=`` (an empty list of fields: none of the
+  type's fields, "Sparse Fieldsets");
 - ``include``: every path names relationships of the served type, step by step
   ("Inclusion of Related Resources": MUST 400 on a path it cannot identify);
 - ``fields[TYPE]``: a type this server serves, and attributes or relationships of it
-  ("Sparse Fieldsets"; an unknown one is a 400, as the spec's "MUST return 400" for
-  an unsupported query parameter value);
+  ("Sparse Fieldsets" says what the value is, not what an unknown name gets: this server
+  refuses it rather than answer with fields nobody asked for);
 - ``sort``: fields the type sorts by, each once, ``-`` for descending ("Sorting": MUST
-  400 on a field it does not support);
-- ``page[number]``, ``page[size]``: whole numbers from 1; a page size at most
-  ``GRAPHQL_MAX_PAGE_SIZE`` ("Pagination"; no other ``page[...]`` is supported);
+  400 when the server does not support sorting as asked);
+- ``page[number]``, ``page[size]``: whole numbers from 1 to 999,999,999, a page size at
+  most ``GRAPHQL_MAX_PAGE_SIZE`` ("Pagination" reserves the ``page`` family; no other
+  member is supported);
 - ``filter[NAME]``: a filter the type declares (``JsonApiResource.filters``, ``search``),
-  its value as the filter reads it ("Filtering" leaves the strategy to the server);
+  its value as the filter reads it ("Filtering" reserves the family and leaves the
+  strategy to the server);
 - on a single resource (``/api/<type>/<uuid>``, a to-one related endpoint) only
-  ``include`` and ``fields`` mean something; ``sort``, ``page`` and ``filter`` are
-  refused there rather than ignored. A to-many related endpoint
-  (``/api/locations/<uuid>/payers``) takes all of them, for the related type: its
-  filters, sorts and pages apply to the related rows.
+  ``include`` and ``fields`` mean something ("Sorting" and "Pagination" apply to
+  collections); ``sort``, ``page`` and ``filter`` are refused there rather than ignored.
+  A to-many related endpoint (``/api/locations/<uuid>/payers``) takes all of them, for
+  the related type: its filters, sorts and pages apply to the related rows.
 
 A problem is a :class:`QueryParameterError`: a 400 error object whose
 ``source.parameter`` is the parameter as the client sent it (``filter[payers.name]``,
@@ -146,7 +150,7 @@ def parse(
                 name, f"{name} is given {len(values)} times; give it once (a list: a,b)."
             )
         value = values[0]
-        if value == "" and family != "fields":
+        if value == "" and family not in ("fields", "include"):
             raise QueryParameterError(name, f"{name} has no value.")
         if family in ("sort", "page", "filter") and not collection:
             raise QueryParameterError(
@@ -156,7 +160,7 @@ def parse(
             )
         member = match["member"] if match else ""
         if family == "include":
-            parsed.include = _include(value, resource.type, relationships)
+            parsed.include = _include(value, resource.type, relationships) if value else []
         elif family == "fields":
             parsed.fields[member] = _fields(name, member, value, resources, serializers)
         elif family == "sort":
