@@ -43,6 +43,8 @@ class ThrottledTokenView(TokenView):
         if AxesProxyHandler.is_locked(request, credentials):
             return _locked_out()
         response = super().post(request, *args, **kwargs)
+        if response.status_code == 401:
+            response["WWW-Authenticate"] = TOKEN_CHALLENGE
         if response.status_code in (400, 401) and _oauth_error(response) in _CREDENTIAL_ERRORS:
             user_login_failed.send(sender=type(self), credentials=credentials, request=request)
             if getattr(request, "axes_locked_out", False):
@@ -74,6 +76,9 @@ def _locked_out() -> JsonResponse:
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
 
+
+#: The challenge of a 401 of the token endpoint (RFC 6749 §5.2, RFC 7617 §2).
+TOKEN_CHALLENGE = 'Basic realm="openIMIS token endpoint", charset="UTF-8"'
 
 #: RFC 6749 errors of wrong credentials (client secret, password, code).
 _CREDENTIAL_ERRORS = {"invalid_client", "invalid_grant"}

@@ -21,8 +21,9 @@ The package, by concern: :mod:`~backend.fhir.resources` (the contract),
 :mod:`~backend.fhir.search_params` (search-parameter helpers), :mod:`~backend.fhir.errors`
 (FhirError, OperationOutcome issues); the HTTP side: :mod:`~backend.fhir.views`,
 :mod:`~backend.fhir.responses`, :mod:`~backend.fhir.versions`,
-:mod:`~backend.fhir.search`, :mod:`~backend.fhir.writes`; :mod:`~backend.fhir.bulk`
-(NDJSON). Modules import the contract's names from here.
+:mod:`~backend.fhir.search` (the search parameters, read once per search),
+:mod:`~backend.fhir.summary` (``_summary``, ``_elements``), :mod:`~backend.fhir.writes`;
+:mod:`~backend.fhir.bulk` (NDJSON). Modules import the contract's names from here.
 """
 
 from backend.fhir.elements import (

@@ -84,12 +84,35 @@ class AlwaysFhirJson(BaseContentNegotiation):
 JSON_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
 
 
+def check_parameters(request, allowed: tuple[str, ...], interaction: str) -> None:
+    """Raise a 400 FhirError naming the parameter unless every parameter of the URL is
+    one of ``allowed`` (the parameters of ``interaction``, a read, a write, …), given
+    once, with a value: a parameter that is not one is refused, not ignored (a search
+    checks its own, :class:`backend.fhir.search.Search`)."""
+    for name in request.GET:
+        values = request.GET.getlist(name)
+        if name not in allowed:
+            raise bad_request(
+                f"{name} is not a parameter of {interaction} (parameters: {', '.join(allowed)})."
+            )
+        if len(values) > 1:
+            raise bad_request(f"{name} is given {len(values)} times; give it once.")
+        if "" in values:
+            raise bad_request(f"{name} has no value.")
+
+
 def _check_format(request, query: QueryDict | None = None) -> None:
-    """Raise a 406 FhirError unless the client takes JSON: ``_format`` of ``query``
+    """Raise a 406 FhirError unless the client takes JSON (a 400 for ``_format`` given
+    twice): ``_format`` of ``query``
     (default the URL's; it overrides ``Accept``, FHIR R4 http.html#mime-type) is ``json``
     or a JSON type, else ``Accept`` admits one of :data:`JSON_TYPES` (no header, ``*/*``
     and ``application/*`` do; parameters such as ``fhirVersion`` are ignored)."""
-    fmt = (request.GET if query is None else query).get("_format")
+    formats = (request.GET if query is None else query).getlist("_format")
+    if len(formats) > 1:
+        raise bad_request(
+            f"_format is given {len(formats)} times ({', '.join(formats)}); give it once."
+        )
+    fmt = formats[0] if formats else None
     if fmt is not None:
         # any case; an unencoded "+" in a URL arrives as a space
         named = fmt.split(";")[0].strip().lower().replace(" ", "+")
@@ -152,7 +175,9 @@ class FhirView(BodyChecked, APIView):
         if isinstance(exc, PermissionDenied | drf_exceptions.PermissionDenied):
             return outcome(403, "forbidden", str(exc))
         if isinstance(exc, drf_exceptions.MethodNotAllowed):
-            return outcome(405, "not-supported", str(exc.detail))
+            response = outcome(405, "not-supported", str(exc.detail))
+            response["Allow"] = ", ".join(self.allowed_methods)  # RFC 9110 §15.5.6
+            return response
         logger.exception("FHIR request failed: %s %s", self.request.method, self.request.path)
         message = f"Unexpected error: {exc!r}" if settings.DEBUG else "Unexpected error."
         return outcome(500, "exception", message)

@@ -16,9 +16,10 @@ from django.http import QueryDict
 from fhir.resources.R4B.bundle import Bundle
 
 from backend.api_auth import authorize
-from backend.fhir.errors import bad_request
+from backend.fhir.errors import FhirError, bad_request
 from backend.fhir.resources import FhirResource, Include
 from backend.fhir.search_params import COMMON_PARAMS
+from backend.fhir.summary import Elements
 from backend.fhir.versions import (
     _current_or_deleted,
     _current_queryset,
@@ -28,7 +29,20 @@ from backend.fhir.versions import (
 from backend.graphql.connection import count_subquery
 
 #: Search control parameters the core reads (all others are the type's own).
-CONTROL = {"_count", "_offset", "_sort", "_total", "_include", "_revinclude", "_format"}
+CONTROL = {
+    "_count",
+    "_offset",
+    "_sort",
+    "_total",
+    "_include",
+    "_revinclude",
+    "_format",
+    "_summary",
+    "_elements",
+}
+#: Control parameters given at most once (a second ``_count`` would leave the server to
+#: guess which counts); ``_include``/``_revinclude`` may repeat (R4 search.html#include).
+SINGLE = CONTROL - {"_include", "_revinclude"}
 #: The only control parameters with a modifier; another (``_include:recurse``, R3's) is
 #: an error, as an unknown parameter is.
 CONTROL_WITH_MODIFIER = {"_include:iterate", "_revinclude:iterate"}
@@ -43,9 +57,23 @@ MAX_ITERATE = 10
 class Search:
     """One search of ``resource`` from the request's parameters (FHIR search rules).
 
+    Every parameter is read and checked once, in the constructor, before any SQL
+    (:meth:`_parse`): a problem is a 400 OperationOutcome naming the parameter as sent.
+    The rules (FHIR R4 search.html): names are the type's search parameters (with the
+    modifiers their type takes) or the control parameters below; an unknown one is a 400
+    (ignoring it would return more than was asked; only :data:`IGNORED` are let through,
+    with a warning); every value is non-empty; ``_count`` (0 to
+    ``GRAPHQL_MAX_PAGE_SIZE``, #count), ``_offset`` (a whole number, this server's
+    paging), ``_total`` (``none``, ``estimate``, ``accurate``, #total), ``_sort`` (the
+    type's sort keys, each once, ``-`` to reverse, #sort), ``_summary`` (``true``,
+    ``text``, ``data``, ``count``, ``false``, #summary), ``_elements`` (top-level elements
+    of the type, #elements; not with ``_summary``) and ``_format`` are given at most once;
+    ``_include``/``_revinclude`` name an include of the type, its third part (the target
+    type) the include's target (#include).
+
     Constant SQL queries per page: one for the page (its total as a subquery, each
     row's version as a subquery), one per ``_include``/``_revinclude`` (and per
-    iteration of ``:iterate``).
+    iteration of ``:iterate``); ``_summary=count``: one count.
 
     Each resource type an ``_include`` or ``_revinclude`` adds needs its view permission,
     as a search of it does (403 naming the permission and the parameter); the searched
@@ -64,90 +92,145 @@ class Search:
         self.request, self.resource, self.resources = request, resource, resources
         self.params = {**COMMON_PARAMS, **resource.search_params}
         self.query = query = request.GET if query is None else query
-        self.count = self._int("_count", settings.GRAPHQL_DEFAULT_PAGE_SIZE, 0)
+        self._parse()
+        self.count = self._int("_count", settings.GRAPHQL_DEFAULT_PAGE_SIZE)
         if self.count > settings.GRAPHQL_MAX_PAGE_SIZE:
             raise bad_request(
                 f"_count={self.count} is above the maximum page size "
                 f"{settings.GRAPHQL_MAX_PAGE_SIZE} (GRAPHQL_MAX_PAGE_SIZE)."
             )
-        self.offset = self._int("_offset", 0, 0)
+        self.offset = self._int("_offset", 0)
         self.total = query.get("_total", "accurate")
         if self.total not in ("none", "estimate", "accurate"):
             raise bad_request(f"_total={self.total}: use none, estimate or accurate.")
+        self.elements = Elements.from_query(query, resource)
         self.includes = self._includes("_include", resource.includes, lambda i: i.target)
         self.revincludes = self._includes(
             "_revinclude", _revincludes(resource, resources), lambda i: i.source
         )
+        self._matches = self._filtered()
+        self._order = self._ordering()
 
-    def _int(self, name: str, default: int, minimum: int) -> int:
+    def _parse(self) -> None:
+        """Check every name of the query and the shape of each value (module rules)."""
+        for name in self.query:
+            base, _, modifier = name.partition(":")
+            values = self.query.getlist(name)
+            if base in IGNORED:
+                continue
+            if base in CONTROL:
+                if modifier and name not in CONTROL_WITH_MODIFIER:
+                    raise bad_request(
+                        f"{name}: {base} takes no modifier :{modifier} here "
+                        f"(supported: {', '.join(sorted(CONTROL_WITH_MODIFIER))})."
+                    )
+                if base in SINGLE and len(values) > 1:
+                    raise bad_request(
+                        f"{name} is given {len(values)} times ({', '.join(values)}); "
+                        "give it once (several values: comma-separated)."
+                    )
+                if "" in values:
+                    raise bad_request(f"{name} has no value.")
+            elif base not in self.params:
+                raise bad_request(
+                    f"Unknown search parameter {name!r} for {self.resource.resource_type} "
+                    f"(supported: {', '.join(sorted(self.params))})."
+                )
+
+    def _int(self, name: str, default: int) -> int:
         text = self.query.get(name)
         if text is None:
             return default
-        if not (text.isascii() and text.isdigit()) or int(text) < minimum or len(text) > 9:
-            raise bad_request(f"{name}={text!r} is not a whole number of at least {minimum}.")
+        if not (text.isascii() and text.isdigit()) or len(text) > 9:
+            raise bad_request(f"{name}={text!r} is not a whole number from 0 to 999999999.")
         return int(text)
 
     def _includes(
         self, name: str, known: Iterable[Include], adds: Callable[[Include], str]
     ) -> list[tuple[Include, bool]]:
         """The includes the parameter ``name`` asks for (with whether they iterate), once
-        the user may read the resource type each ``adds``."""
+        the user may read the resource type each ``adds``: ``<source>:<name>`` or
+        ``<source>:<name>:<target type>`` (R4 search.html#include)."""
         by_key = {i.key: i for i in known}
         chosen = []
         for parameter in (name, f"{name}:iterate"):
             for value in self.query.getlist(parameter):
-                key = value if value.count(":") == 1 else value.rsplit(":", 1)[0]
-                if key not in by_key:
+                key, _, target = value.partition(":")[2].partition(":")
+                key = f"{value.partition(':')[0]}:{key}"
+                include = by_key.get(key)
+                if include is None:
                     raise bad_request(
                         f"{parameter}={value}: not supported on {self.resource.resource_type} "
                         f"(supported: {', '.join(by_key) or 'none'})."
                     )
-                added = self.resources.get(adds(by_key[key]))
+                if target and target != include.target:
+                    raise bad_request(
+                        f"{parameter}={value}: {key} refers to {include.target}, not {target}."
+                    )
+                added = self.resources.get(adds(include))
                 if added is not None:
                     action = f"include {added.resource_type} resources ({parameter}={value})"
                     authorize(self.request, added.view_permission, action)
-                chosen.append((by_key[key], parameter.endswith(":iterate")))
+                chosen.append((include, parameter.endswith(":iterate")))
         return chosen
 
-    def queryset(self) -> QuerySet:
+    def _filtered(self) -> QuerySet:
+        """The rows the search parameters select (each value read once, here): several
+        parameters of one name AND, comma-separated values OR; a value the parameter
+        cannot read is a 400 naming the parameter and the value."""
         queryset = _current_queryset(self.resource, self.request.user)
         for name in self.query:
             base, _, modifier = name.partition(":")
-            if base in CONTROL or base in IGNORED:
-                if modifier and name not in CONTROL_WITH_MODIFIER:
-                    raise bad_request(
-                        f"{name}: {base} takes no modifier :{modifier} here "
-                        f"(supported: {', '.join(sorted(CONTROL_WITH_MODIFIER))})."
-                    )
-                continue
             param = self.params.get(base)
-            if param is None:
-                raise bad_request(
-                    f"Unknown search parameter {name!r} for {self.resource.resource_type} "
-                    f"(supported: {', '.join(sorted(self.params))})."
-                )
+            if param is None or base in CONTROL or base in IGNORED:
+                continue
             for value in self.query.getlist(name):  # several parameters: AND
                 alternatives = [v for v in value.split(",") if v]  # commas: OR
                 if not alternatives:
                     raise bad_request(f"The search parameter {name!r} has no value.")
-                matches = [param.apply(queryset, a, modifier or None) for a in alternatives]
+                try:
+                    matches = [param.apply(queryset, a, modifier or None) for a in alternatives]
+                except FhirError as error:
+                    raise FhirError(
+                        400, "invalid", f"{name}={value}: {error.message}", error.expression
+                    ) from None
                 queryset = functools.reduce(operator.or_, matches)
-        return queryset.order_by(*self._ordering())
+        return queryset
+
+    def queryset(self) -> QuerySet:
+        """The matching rows in the search's order (a new queryset each call; the
+        parameters were read once, by the constructor)."""
+        return self._matches.order_by(*self._order)
 
     def _ordering(self) -> list[str]:
         sort = {"_id": "uuid", "_lastUpdated": "validity_from", **self.resource.sort}
         ordering = []
-        for name in (n for v in self.query.getlist("_sort") for n in v.split(",") if n):
-            field = sort.get(name.lstrip("-"))
+        text = self.query.get("_sort")
+        names = [] if text is None else text.split(",")
+        seen = set()
+        for name in names:
+            field = sort.get(name.removeprefix("-"))
             if field is None:
                 raise bad_request(
-                    f"_sort={name}: sort by one of {', '.join(sorted(sort))} (prefix - to reverse)."
+                    f"_sort={text}: sort by one of {', '.join(sorted(sort))} "
+                    f"(prefix - to reverse), not {name!r}."
                 )
+            if field in seen:
+                raise bad_request(f"_sort={text}: {name.removeprefix('-')} is given twice.")
+            seen.add(field)
             ordering.append(f"-{field}" if name.startswith("-") else field)
         model_ordering = list(self.resource.get_model()._meta.ordering)
         return [*ordering, *(f for f in model_ordering if f not in ordering), "pk"]
 
     def bundle(self) -> dict:
+        """The searchset Bundle: the page's matches, their includes, the total (unless
+        ``_total=none``), the links; ``_summary=count``: the total alone."""
+        if self.elements.count_only:
+            total = self.queryset().count()
+            link = {"relation": "self", "url": self._links(False)[0]["url"]}
+            bundle = {"resourceType": "Bundle", "type": "searchset", "link": [link]}
+            Bundle.model_validate(bundle)
+            return {**bundle, "total": total}
         queryset = _with_versions(self.queryset())
         if self.total != "none":
             queryset = queryset.annotate(_fhir_total=count_subquery(self.queryset()))
@@ -188,7 +271,7 @@ class Search:
             "fullUrl": self.request.build_absolute_uri(
                 f"/fhir/{resource.resource_type}/{row.uuid}"
             ),
-            "resource": render_current(resource, row),
+            "resource": self.elements.apply(render_current(resource, row), resource),
             "search": {"mode": mode},
         }
 

@@ -96,19 +96,26 @@ def date_param(name: str, *, documentation: str) -> SearchParam:
 
 
 def _date_range(text: str) -> tuple[datetime.datetime, datetime.datetime]:
-    """The instants ``[start, end)`` a FHIR date or dateTime value covers."""
+    """The instants ``[start, end)`` a FHIR date or dateTime value covers, in UTC; a
+    400 for text that is neither, a dateTime without its zone, or an instant outside
+    the years 1 to 9999 once in UTC (``9999-12-31`` has no end, ``0001-01-01T00:00+05:00``
+    no start)."""
     try:
         day = parse_date(text) if len(text) == 10 else None
         moment = None if day else parse_datetime(text)
     except ValueError:
         moment = day = None
-    if moment is not None:
-        if moment.tzinfo is None:
-            raise bad_request(f"{text!r}: a dateTime needs its time zone (e.g. Z or +07:00).")
-        return moment, moment + datetime.timedelta(microseconds=1)
-    if day is not None:
-        start = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
-        return start, start + datetime.timedelta(days=1)
+    try:
+        if moment is not None:
+            if moment.tzinfo is None:
+                raise bad_request(f"{text!r}: a dateTime needs its time zone (e.g. Z or +07:00).")
+            moment = moment.astimezone(datetime.UTC)
+            return moment, moment + datetime.timedelta(microseconds=1)
+        if day is not None:
+            start = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+            return start, start + datetime.timedelta(days=1)
+    except OverflowError:
+        raise bad_request(f"{text!r} is out of range (years 1 to 9999, in UTC).") from None
     raise bad_request(f"{text!r} is not a date (YYYY-MM-DD) or a dateTime with a zone.")
 
 

@@ -2,10 +2,12 @@
 read, vread, instance history, search, create, update and delete.
 
 Every response is ``application/fhir+json``; every error an OperationOutcome with its
-HTTP status: 400 malformed request, 401 not authenticated, 403 permission, 404 unknown,
-405 method, 410 deleted, 412 stale ``If-Match``, 415 content type, 422 a rule of the
-module's services. Search paging is by offset (``_offset``, in the bundle's links), at
-most ``GRAPHQL_MAX_PAGE_SIZE`` per page (``_count`` above it is an error, not cut).
+HTTP status: 400 malformed request (a query-string parameter the interaction does not take
+or cannot read, named), 401 not authenticated, 403 permission, 404 unknown (a resource
+type whatever the method), 405 method (with ``Allow``), 410 deleted, 412 stale
+``If-Match``, 415 content type, 422 a rule of the module's services. Search paging is by
+offset (``_offset``, in the bundle's links), at most ``GRAPHQL_MAX_PAGE_SIZE`` per page
+(``_count`` above it is an error, not cut).
 """
 
 from __future__ import annotations
@@ -24,15 +26,29 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from backend.api_auth import authorize, require_scope
 from backend.fhir.errors import FhirError, bad_request
 from backend.fhir.resources import FhirResource, fhir_resources
-from backend.fhir.responses import FhirView, _check_format, fhir_response
+from backend.fhir.responses import (
+    FhirView,
+    _check_format,
+    check_parameters,
+    fhir_response,
+    outcome_of,
+)
 from backend.fhir.search import Search, _revincludes
 from backend.fhir.search_params import COMMON_PARAMS
+from backend.fhir.summary import Elements
 from backend.fhir.versions import _deleted, _etag, _parse_id, _resource_headers, _versions, render
 from backend.fhir.writes import _check_if_match, _lock, _parse_body, _write
 from backend.request_body import input_problem, read_text
 
 FHIR_VERSION = "4.0.1"
 FORM = "application/x-www-form-urlencoded"
+#: The URL parameters of a read, vread and history (R4 http.html#parameters: ``_format``,
+#: ``_pretty``; search.html#summary: ``_summary`` and ``_elements`` apply to reads too).
+READ_PARAMETERS = ("_format", "_pretty", "_summary", "_elements")
+#: The URL parameters of the capability statement, a create, an update and a delete.
+OTHER_PARAMETERS = ("_format", "_pretty")
+#: The values of ``Prefer: return=`` on a create or update (R4 http.html#ops).
+PREFER_RETURN = ("minimal", "representation", "OperationOutcome")
 
 
 class MetadataView(FhirView):
@@ -41,6 +57,7 @@ class MetadataView(FhirView):
 
     def get(self, request):
         _check_format(request)
+        check_parameters(request, OTHER_PARAMETERS, "the capability statement")
         resources = fhir_resources()
         body = {
             "resourceType": "CapabilityStatement",
@@ -104,7 +121,17 @@ def _resource_or_404(resource_type: str) -> FhirResource:
     return resource
 
 
-class TypeView(FhirView):
+class ServedTypeView(FhirView):
+    """A view under ``/fhir/<type>``: a method it does not serve is a 405 (with
+    ``Allow``) only for a type served here; for any other type a 404, as a GET is."""
+
+    def http_method_not_allowed(self, request, *args: Any, **kwargs: Any):
+        if "resource_type" in kwargs:
+            _resource_or_404(kwargs["resource_type"])
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+
+class TypeView(ServedTypeView):
     """``GET /fhir/<type>`` (search) and ``POST /fhir/<type>`` (create)."""
 
     def get(self, request, resource_type: str):
@@ -112,12 +139,13 @@ class TypeView(FhirView):
 
     def post(self, request, resource_type: str):
         resource = _writable(request, resource_type)
+        prefer = _prefer_return(request)
         parsed = _parse_body(request, resource)
         row = _write(resource, lambda: resource.create(parsed, user=request.user))
-        return _current_response(request, resource, row, 1, status=201)
+        return _written_response(request, resource, row, 1, prefer, status=201)
 
 
-class SearchView(FhirView):
+class SearchView(ServedTypeView):
     """``POST /fhir/<type>/_search`` (FHIR R4 http.html#search): the search parameters in
     an ``application/x-www-form-urlencoded`` body, with the URL's (both kept: several
     values of one name are ANDed as in a URL); ``GET`` with the URL's alone. Answered as
@@ -180,39 +208,96 @@ def _readable(request, resource_type: str) -> FhirResource:
     return resource
 
 
-def _read(request, resource_type: str, key: str) -> tuple[FhirResource, Any, list[Any]]:
-    """:func:`_readable`'s resource type, and the row and versions of its resource ``key``
-    (:func:`~backend.fhir.versions._versions`: 404 for an unknown id)."""
+def _read(request, resource_type: str, key: str) -> tuple[FhirResource, Any, list[Any], Elements]:
+    """:func:`_readable`'s resource type, the row and versions of its resource ``key``
+    (:func:`~backend.fhir.versions._versions`: 404 for an unknown id), and the elements
+    asked for; the URL's parameters are checked first (:data:`READ_PARAMETERS`)."""
     resource = _readable(request, resource_type)
+    check_parameters(request, READ_PARAMETERS, "a read")
+    elements = Elements.from_query(request.GET, resource, search=False)
     row, versions = _versions(resource, _parse_id(resource, key), request.user)
-    return resource, row, versions
+    return resource, row, versions, elements
 
 
 def _writable(request, resource_type: str) -> FhirResource:
-    """The served resource type, once the client takes JSON and a bearer token has the
-    ``write`` scope (the services check the user's permissions)."""
+    """The served resource type, once the client takes JSON, the URL has no parameter
+    but :data:`OTHER_PARAMETERS`, and a bearer token has the ``write`` scope (the
+    services check the user's permissions)."""
     _check_format(request)
     resource = _resource_or_404(resource_type)
+    check_parameters(request, OTHER_PARAMETERS, "a write")
     require_scope(request, "write")
     return resource
 
 
-def _current_response(request, resource: FhirResource, row: Any, version: int, status=200):
+def _prefer_return(request) -> str | None:
+    """The ``return`` preference of the ``Prefer`` header (RFC 7240) of a create or
+    update: ``minimal``, ``representation`` or ``OperationOutcome`` (FHIR R4
+    http.html#ops), None without one; another value, or two different ones, is a 400
+    before anything is written (other preferences are left alone, RFC 7240 §2)."""
+    chosen = set()
+    for preference in request.headers.get("Prefer", "").split(","):
+        name, _, value = preference.split(";")[0].partition("=")
+        if name.strip().lower() != "return":
+            continue
+        value = value.strip().strip('"')
+        named = {v.lower(): v for v in PREFER_RETURN}.get(value.lower())
+        if named is None:
+            raise bad_request(
+                f"Prefer: return={value}: use return=minimal, return=representation or "
+                "return=OperationOutcome (FHIR R4 http.html#ops)."
+            )
+        chosen.add(named)
+    if len(chosen) > 1:
+        raise bad_request(f"Prefer: return is given as {' and '.join(sorted(chosen))}; give one.")
+    return chosen.pop() if chosen else None
+
+
+def _current_response(
+    request, resource: FhirResource, row: Any, version: int, elements: Elements | None = None
+):
     body = render(resource, row, row.uuid, version)
-    return fhir_response(body, status, _resource_headers(request, resource, row, version))
+    if elements is not None:
+        body = elements.apply(body, resource)
+    return fhir_response(body, 200, _resource_headers(request, resource, row, version))
 
 
-class InstanceView(FhirView):
+def _written_response(
+    request, resource: FhirResource, row: Any, version: int, prefer: str | None, status=200
+):
+    """The answer to a create (201) or update (200) of ``row``: its headers (ETag,
+    Last-Modified, Location) and, as ``prefer`` (:func:`_prefer_return`) asks, the
+    resource (the default), no body, or an OperationOutcome saying what was done;
+    ``Preference-Applied`` names the preference honoured (RFC 7240 §3)."""
+    headers = _resource_headers(request, resource, row, version)
+    if prefer is not None:
+        headers["Preference-Applied"] = f"return={prefer}"
+    if prefer == "minimal":
+        return fhir_response(None, status, headers)
+    if prefer == "OperationOutcome":
+        done = "Created" if status == 201 else "Updated"
+        issue = {
+            "severity": "information",
+            "code": "informational",
+            "diagnostics": f"{done} {resource.resource_type}/{row.uuid} (version {version}).",
+        }
+        return outcome_of(status, [issue], headers)
+    body = render(resource, row, row.uuid, version)
+    return fhir_response(body, status, headers)
+
+
+class InstanceView(ServedTypeView):
     """``GET``/``PUT``/``DELETE /fhir/<type>/<id>``."""
 
     def get(self, request, resource_type: str, key: str):
-        resource, row, versions = _read(request, resource_type, key)
+        resource, row, versions, elements = _read(request, resource_type, key)
         if row.validity_to is not None:
             raise _deleted(resource_type, key)
-        return _current_response(request, resource, row, len(versions))
+        return _current_response(request, resource, row, len(versions), elements)
 
     def put(self, request, resource_type: str, key: str):
         resource = _writable(request, resource_type)
+        prefer = _prefer_return(request)
         key_uuid = _parse_id(resource, key)
         parsed = _parse_body(request, resource)
         if parsed.id is not None and parsed.id != key:
@@ -224,7 +309,7 @@ class InstanceView(FhirView):
             _check_if_match(request, _lock(resource, key_uuid))
             _write(resource, lambda: resource.update(key_uuid, parsed, user=request.user))
         row, versions = _versions(resource, key_uuid, request.user)
-        return _current_response(request, resource, row, len(versions))
+        return _written_response(request, resource, row, len(versions), prefer)
 
     def delete(self, request, resource_type: str, key: str):
         resource = _writable(request, resource_type)
@@ -237,18 +322,20 @@ class InstanceView(FhirView):
         return fhir_response(None, 204)
 
 
-class HistoryView(FhirView):
+class HistoryView(ServedTypeView):
     """``GET /fhir/<type>/<id>/_history``: every version, newest first."""
 
     def get(self, request, resource_type: str, key: str):
-        resource, row, versions = _read(request, resource_type, key)
+        resource, row, versions, elements = _read(request, resource_type, key)
         entries = []
         for number, version in reversed(list(enumerate(versions, start=1))):
             url = f"{resource_type}/{row.uuid}/_history/{number}"
             entries.append(
                 {
                     "fullUrl": request.build_absolute_uri(f"/fhir/{resource_type}/{row.uuid}"),
-                    "resource": render(resource, version, row.uuid, number),
+                    "resource": elements.apply(
+                        render(resource, version, row.uuid, number), resource
+                    ),
                     "request": {"method": "POST" if number == 1 else "PUT", "url": url},
                     "response": {"status": "200", "etag": _etag(number)},
                 }
@@ -264,11 +351,11 @@ class HistoryView(FhirView):
         return fhir_response(bundle)
 
 
-class VersionView(FhirView):
+class VersionView(ServedTypeView):
     """``GET /fhir/<type>/<id>/_history/<version>`` (vread)."""
 
     def get(self, request, resource_type: str, key: str, version: str):
-        resource, row, versions = _read(request, resource_type, key)
+        resource, row, versions, elements = _read(request, resource_type, key)
         if not (version.isascii() and version.isdigit() and 1 <= int(version) <= len(versions)):
             raise FhirError(
                 404,
@@ -276,5 +363,5 @@ class VersionView(FhirView):
                 f"{resource_type}/{key} has versions 1 to {len(versions)}, not {version!r}.",
             )
         number = int(version)
-        body = render(resource, versions[number - 1], row.uuid, number)
+        body = elements.apply(render(resource, versions[number - 1], row.uuid, number), resource)
         return fhir_response(body, headers={"ETag": _etag(number)})

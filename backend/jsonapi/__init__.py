@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.db.models import QuerySet
 from django_filters import rest_framework as django_filters
 from rest_framework import exceptions
@@ -37,6 +36,7 @@ from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
 from backend.api_auth import AUTHENTICATION
 from backend.jsonapi.permissions import IncludeDenied, PermittedRelationships, ViewPermission
+from backend.jsonapi.query import Query, QueryParameterError, page_size, parse
 from backend.jsonapi.rows import RelatedResources, current
 from backend.request_body import BodyChecked
 
@@ -91,21 +91,28 @@ class UuidRelatedField(relations.ResourceRelatedField):
 
 
 class Pagination(JsonApiPageNumberPagination):
-    """``page[size]`` defaults to ``GRAPHQL_DEFAULT_PAGE_SIZE``; above
-    ``GRAPHQL_MAX_PAGE_SIZE`` it is an error naming the limit, never cut silently."""
+    """Pages of a list by the request's checked ``page[number]`` and ``page[size]``
+    (:mod:`backend.jsonapi.query`: default ``GRAPHQL_DEFAULT_PAGE_SIZE``, above
+    ``GRAPHQL_MAX_PAGE_SIZE`` an error naming the limit, never cut silently); a page past
+    the last one is a 404 naming ``page[number]`` and the number of pages."""
 
     def get_page_size(self, request) -> int:
-        text = request.query_params.get(self.page_size_query_param)
-        if text is None:
-            return settings.GRAPHQL_DEFAULT_PAGE_SIZE
-        if not (text.isascii() and text.isdigit()) or int(text) <= 0:
-            raise exceptions.ParseError(f"page[size]={text!r} is not a positive whole number.")
-        if int(text) > settings.GRAPHQL_MAX_PAGE_SIZE:
-            raise exceptions.ParseError(
-                f"page[size]={text} is above the maximum page size "
-                f"{settings.GRAPHQL_MAX_PAGE_SIZE} (GRAPHQL_MAX_PAGE_SIZE)."
-            )
-        return int(text)
+        return page_size(request.jsonapi_query)
+
+    def get_page_number(self, request, paginator) -> int:
+        return request.jsonapi_query.page_number or 1
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound:
+            number = request.jsonapi_query.page_number
+            pages = self.django_paginator_class(queryset, page_size(request.jsonapi_query))
+            raise QueryParameterError(
+                "page[number]",
+                f"page[number]={number}: there is no such page (pages: {pages.num_pages}).",
+                404,
+            ) from None
 
 
 @dataclass
@@ -154,6 +161,10 @@ def assemble() -> Assembled:
             name: built[r.type] for name, r in relationships[type_].items()
         }
     viewsets = {t: _viewset(r, built[t], resources, relationships) for t, r in resources.items()}
+    filtersets = {t: viewset.filterset_class for t, viewset in viewsets.items()}
+    for viewset in viewsets.values():
+        viewset.all_serializers = built
+        viewset.all_filtersets = filtersets
     return Assembled(resources, relationships, built, viewsets)
 
 
@@ -242,8 +253,7 @@ def _viewset(
         authentication_classes = AUTHENTICATION
         permission_classes = (ViewPermission,)
         pagination_class = Pagination
-        filter_backends = (
-            filters.QueryParameterValidationFilter,
+        filter_backends = (  # for the OpenAPI description; filter_queryset reads the query
             filters.OrderingFilter,
             FilterBackend,
         )
@@ -258,9 +268,40 @@ def _viewset(
         def resource_queryset() -> QuerySet:
             return current(resource)
 
+        def initial(self, request, *args: Any, **kwargs: Any) -> None:
+            """After authentication and permissions: the query string, read once
+            (:func:`backend.jsonapi.query.parse`) as ``request.jsonapi_query``, for the
+            type served here (the related type on a related endpoint) as a collection
+            (list, to-many related) or a single resource; a problem is a 400 naming the
+            parameter, before any SQL of the data."""
+            super().initial(request, *args, **kwargs)
+            served, collection = self.resource, "uuid" not in kwargs
+            if "related_field" in kwargs:
+                relationship = self.all_relationships[served.type][kwargs["related_field"]]
+                served, collection = self.all_resources[relationship.type], relationship.many
+            request.jsonapi_query = parse(
+                request.query_params,
+                resource=served,
+                collection=collection,
+                resources=self.all_resources,
+                relationships=self.all_relationships,
+                serializers=self.all_serializers,
+                filterset=self.all_filtersets[served.type],
+            )
+
+        def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+            """A list's rows by the request's filters and sort (:meth:`Query.apply`);
+            a single resource's (and a related endpoint's owner row) as they are (the
+            query string holds no filter or sort for them)."""
+            if self.action != "list":
+                return queryset
+            query: Query = self.request.jsonapi_query
+            return query.apply(queryset, self.resource)
+
         def handle_exception(self, exc: Exception):
-            """The library's error objects, with ``source.parameter`` "include" for a
-            refused include, and no ``source.pointer``: the surface is read-only, so no
+            """The library's error objects, with ``source.parameter`` for a refused
+            query parameter (:class:`~backend.jsonapi.query.QueryParameterError`) or
+            include, and no ``source.pointer``: the surface is read-only, so no
             error is in a request document (the library pointed 401s and 403s at
             ``/data`` and ``/data/attributes/detail``)."""
             response = super().handle_exception(exc)
@@ -269,6 +310,8 @@ def _viewset(
                 source.pop("pointer", None)
                 if isinstance(exc, IncludeDenied):
                     source["parameter"] = "include"
+                if isinstance(exc, QueryParameterError):
+                    source["parameter"] = exc.parameter
                 if source:
                     error["source"] = source
             return response

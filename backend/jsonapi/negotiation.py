@@ -4,8 +4,10 @@ framework's matching, which ignores media type parameters.
 
 The server supports no extension and ignores profiles, so an ``Accept`` whose every
 ``application/vnd.api+json`` carries a parameter other than ``ext`` or ``profile``, or an
-``ext`` naming any extension, is a 406. An ``Accept`` without the JSON:API media type
-(``*/*`` say) is negotiated as before. (The surface is read-only, so the 415 rules for a
+``ext`` naming any extension, is a 406. So is an ``Accept`` that weighs the media type
+``q=0`` (RFC 9110 §12.5.1: "not acceptable"), by its most specific range (the type
+itself, else ``application/*``, else ``*/*``). An ``Accept`` without the JSON:API media
+type (``*/*`` say) is negotiated as before. (The surface is read-only, so the 415 rules for a
 request body do not arise: writes are 405.)
 """
 
@@ -37,11 +39,18 @@ class JsonApiNegotiation(DefaultContentNegotiation):
     """:class:`DefaultContentNegotiation` plus JSON:API 1.1's 406 (module doc)."""
 
     def select_renderer(self, request: Any, renderers: list, format_suffix: Any = None) -> Any:
-        accept = map(_MediaType, request.META.get("HTTP_ACCEPT", "").split(","))
+        header = request.META.get("HTTP_ACCEPT", "")
+        accept = [_MediaType(item) for item in header.split(",") if item.strip()]
+        if accept and not _weighed_acceptable(accept):
+            raise NotAcceptable(
+                f"Accept: {header} weighs {MEDIA_TYPE} q=0 (not acceptable), the only media "
+                "type this server answers."
+            )
         refusals = [
             refused_parameters(media_type)
             for media_type in accept
             if f"{media_type.main_type}/{media_type.sub_type}" == MEDIA_TYPE
+            and _weight(media_type) > 0
         ]
         if refusals and all(refusals):
             refused = sorted({parameter for found in refusals for parameter in found})
@@ -51,3 +60,28 @@ class JsonApiNegotiation(DefaultContentNegotiation):
                 "ext and profile."
             )
         return super().select_renderer(request, renderers, format_suffix)
+
+
+def _weight(media_type: _MediaType) -> float:
+    """The ``q`` of a media range (1 when absent; 0 when it is not a number: RFC 9110
+    §12.4.2 allows 0 to 1 with at most three decimals)."""
+    try:
+        weight = float(media_type.params.get("q", "1"))
+    except ValueError:
+        return 0.0
+    return weight if 0 <= weight <= 1 else 0.0
+
+
+def _weighed_acceptable(accept: list[_MediaType]) -> bool:
+    """Whether the most specific ranges of ``accept`` matching the JSON:API media type
+    (the type itself, else ``application/*``, else ``*/*``) give it a weight above 0;
+    True when none matches (DRF then answers 406 by its own rules)."""
+    for matches in (
+        lambda m: f"{m.main_type}/{m.sub_type}" == MEDIA_TYPE,
+        lambda m: m.main_type == "application" and m.sub_type == "*",
+        lambda m: m.main_type == "*" and m.sub_type == "*",
+    ):
+        ranges = [m for m in accept if matches(m)]
+        if ranges:
+            return any(_weight(m) > 0 for m in ranges)
+    return True

@@ -68,7 +68,9 @@ class RelatedResources:
     type's own list and detail read them (:func:`current` and :func:`preload` for the
     related type and the request's ``include``; DRF-JSON:API serialized the attribute of
     the owner row, whose relationships skipped the district rights), rendered under the
-    related type (not the owner's ``resource_name``); to-many: paginated as a list."""
+    related type (not the owner's ``resource_name``); to-many: filtered, sorted and
+    paginated as a list of the related type (the request's checked query,
+    :mod:`backend.jsonapi.query`), never the owner row."""
 
     def get_queryset(self) -> QuerySet:
         """The viewset's own rows; on a related endpoint, the owner row's, not rendered
@@ -99,7 +101,10 @@ class RelatedResources:
         serializer = self.get_related_serializer_class()
         field = type(owner)._meta.get_field(relationship.source)
         if relationship.many:  # the related name of a foreign key to the owner
-            page = self.paginate_queryset(rows.filter(**{field.field.name: owner}))
+            rows = self.request.jsonapi_query.apply(
+                rows.filter(**{field.field.name: owner}), target
+            )
+            page = self.paginate_queryset(rows)
             data = serializer(page, many=True, context=self.get_serializer_context()).data
             return self.get_paginated_response(data)
         row = rows.filter(pk=getattr(owner, field.attname)).first()

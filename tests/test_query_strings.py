@@ -1,0 +1,627 @@
+"""The query strings of the FHIR and JSON:API surfaces: every bad input is a 400 naming
+the parameter and the problem (an OperationOutcome; a JSON:API error object with
+``source.parameter``), never a 500, never ignored, never a partial write. Each surface
+reads its query string in one place (``backend/fhir/search.py`` ``Search``,
+``backend/fhir/responses.py`` ``check_parameters``; ``backend/jsonapi/query.py``), so
+the generated query strings at the end reach every rule at once."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import urlencode
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from oauth2_provider.models import Application
+
+from backend.fhir import search as fhir_search
+from backend.fhir.resources import SearchParam
+from modules.location.models import Location
+from modules.payer.models import Payer
+from tests.api_helpers import validated
+
+pytestmark = pytest.mark.django_db
+JSONAPI = "application/vnd.api+json"
+FHIR_JSON = "application/fhir+json"
+SUBSETTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+    "display": "subsetted",
+}
+
+
+@pytest.fixture
+def chain(make_chains):
+    """R0 > R0D > R0DW > R0DWV; payers on R0 and R0D (and a history payer)."""
+    make_chains(1)
+    return {loc.code: loc for loc in Location.objects.current()}
+
+
+def api_error(client: Client, url: str, status: int = 400) -> dict:
+    """The one JSON:API error object of a refused request."""
+    response = client.get(url)
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == JSONAPI
+    (error,) = response.json()["errors"]
+    assert error["status"] == str(status)
+    return error
+
+
+def fhir_problem(client: Client, url: str, status: int = 400) -> str:
+    """The diagnostics of the one issue of a refused FHIR request."""
+    response = client.get(url)
+    assert response.status_code == status, response.content
+    body = validated(response.json())
+    (issue,) = body["issue"]
+    assert body["resourceType"] == "OperationOutcome"
+    return issue["diagnostics"]
+
+
+# -- JSON:API ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter", "detail"),
+    [
+        (
+            "fields[bogus]=name",
+            "fields[bogus]",
+            "fields[bogus]: no type 'bogus' is served (types: locations, payers).",
+        ),
+        (
+            "fields[payers]=bogus",
+            "fields[payers]",
+            "fields[payers]=bogus: payers has no field 'bogus' (fields: name, payerType, "
+            "address, phone, fax, email, validityFrom, location).",
+        ),
+        ("fields=code", "fields", "fields takes a name in brackets: fields[...]."),
+        ("page[size]=-1", "page[size]", "page[size]='-1' is not a positive whole number."),
+        ("page[size]=", "page[size]", "page[size] has no value."),
+        ("page[number]=0", "page[number]", "page[number]='0' is not a positive whole number."),
+        ("page[number]=x", "page[number]", "page[number]='x' is not a positive whole number."),
+        ("page[number]=", "page[number]", "page[number] has no value."),
+        ("page[number]=1e3", "page[number]", "page[number]='1e3' is not a positive whole number."),
+        (
+            "page[number]=12345678901",
+            "page[number]",
+            "page[number]=12345678901 is above 999999999.",
+        ),
+        (
+            "page[cursor]=abc",
+            "page[cursor]",
+            "page[cursor] is not supported: pages are page[number] and page[size].",
+        ),
+        ("sort=code&sort=name", "sort", "sort is given 2 times; give it once (a list: a,b)."),
+        (
+            "filter[type]=R&filter[type]=D",
+            "filter[type]",
+            "filter[type] is given 2 times; give it once (a list: a,b).",
+        ),
+        ("sort=", "sort", "sort has no value."),
+        (
+            "sort=--code",
+            "sort",
+            "sort=--code: locations sorts by code, name, type (- before one for descending), "
+            "not '--code'.",
+        ),
+        ("sort=code,-code", "sort", "sort=code,-code: code is given twice."),
+        (
+            "include=parent,",
+            "include",
+            "include=parent,: locations has no relationship '' (relationships: parent, payers).",
+        ),
+        (
+            "colour=red",
+            "colour",
+            "colour is not a query parameter here (include, fields[TYPE], sort, page[number], "
+            "page[size], filter[NAME]).",
+        ),
+        (
+            "filter[payers.name]=x",
+            "filter[payers.name]",
+            "filter[payers.name]: locations has no filter 'payers.name' (filters: code, "
+            "code.startswith, name, name.icontains, type, type.in, parent.uuid, search).",
+        ),
+        (
+            "filter[parent.uuid]=nope",
+            "filter[parent.uuid]",
+            "filter[parent.uuid]=nope: Enter a valid UUID.",
+        ),
+    ],
+)
+def test_jsonapi_parameters_are_refused_by_name(admin_client, query, parameter, detail):
+    error = api_error(admin_client, f"/api/locations?{query}")
+    assert error["source"] == {"parameter": parameter}
+    assert error["detail"] == detail
+
+
+def test_jsonapi_page_past_the_last_names_the_page(admin_client, chain):
+    error = api_error(admin_client, "/api/locations?page[size]=3&page[number]=3", 404)
+    assert error["source"] == {"parameter": "page[number]"}
+    assert error["detail"] == "page[number]=3: there is no such page (pages: 2)."
+
+
+def test_jsonapi_an_empty_sparse_fieldset_asks_for_no_field(admin_client, chain):
+    body = admin_client.get("/api/locations?fields[locations]=&filter[code]=R0").json()
+    assert body["data"] == [{"type": "locations", "id": str(chain["R0"].uuid)}]
+
+
+def test_jsonapi_an_empty_include_includes_nothing(admin_client, chain):
+    body = admin_client.get("/api/locations?include=&filter[code]=R0D").json()
+    assert [item["id"] for item in body["data"]] == [str(chain["R0D"].uuid)]
+    assert "included" not in body
+
+
+@pytest.mark.parametrize("query", ["sort=code", "filter[code]=R0", "page[size]=2"])
+def test_jsonapi_single_resources_refuse_collection_parameters(admin_client, chain, query):
+    parameter = query.partition("=")[0]
+    family = parameter.partition("[")[0]
+    for url in (
+        f"/api/locations/{chain['R0D'].uuid}?{query}",
+        f"/api/locations/{chain['R0D'].uuid}/parent?{query}",
+    ):
+        error = api_error(admin_client, url)
+        assert error["source"] == {"parameter": parameter}
+        assert error["detail"] == (
+            f"{parameter}: a single resource has no {family}; "
+            "only include and fields[TYPE] apply here."
+        )
+
+
+def test_jsonapi_related_collections_filter_sort_and_page_the_related_rows(admin_client, chain):
+    region = chain["R0"]
+    for name in ("Zeta payer", "Alpha payer", "Mid payer"):
+        Payer.objects.create(name=name, type="D", location=region)
+    base = f"/api/locations/{region.uuid}/payers"
+
+    def names(query: str) -> list[str]:
+        body = admin_client.get(f"{base}?{query}").json()
+        return [item["attributes"]["name"] for item in body["data"]]
+
+    assert names("sort=-name") == ["Zeta payer", "Payer of R0", "Mid payer", "Alpha payer"]
+    assert names("sort=name&page[size]=2&page[number]=2") == ["Payer of R0", "Zeta payer"]
+    assert names("filter[name.icontains]=payer&filter[type]=D&sort=name") == [
+        "Alpha payer",
+        "Mid payer",
+        "Zeta payer",
+    ]
+    assert names("filter[search]=alpha") == ["Alpha payer"]
+    # the related type's parameters, not the owner's: locations filter by code, payers not
+    error = api_error(admin_client, f"{base}?filter[code]=R0")
+    assert error["source"] == {"parameter": "filter[code]"}
+    assert error["detail"].startswith("filter[code]: payers has no filter 'code' (filters: name,")
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/vnd.api+json;q=0",
+        "application/vnd.api+json;q=0, */*",
+        "application/vnd.api+json; q=0.000, text/html",
+        "*/*;q=0",
+        "application/*;q=0, text/html",
+    ],
+)
+def test_jsonapi_accept_weighing_the_media_type_zero_is_406(admin_client, accept):
+    response = admin_client.get("/api/locations", headers={"Accept": accept})
+    assert response.status_code == 406, response.content
+    (error,) = response.json()["errors"]
+    assert error["detail"].startswith(f"Accept: {accept} weighs application/vnd.api+json q=0")
+
+
+@pytest.mark.parametrize(
+    "accept", ["application/vnd.api+json;q=0.5", "*/*;q=0, application/vnd.api+json"]
+)
+def test_jsonapi_accept_with_a_positive_weight_is_served(admin_client, accept):
+    response = admin_client.get("/api/locations", headers={"Accept": accept})
+    assert response.status_code == 200, response.content
+
+
+# -- FHIR ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "diagnostics"),
+    [
+        ("_count=1&_count=2", "_count is given 2 times (1, 2); give it once"),
+        ("_offset=0&_offset=5", "_offset is given 2 times (0, 5); give it once"),
+        ("_sort=name&_sort=-name", "_sort is given 2 times (name, -name); give it once"),
+        ("_total=none&_total=none", "_total is given 2 times (none, none); give it once"),
+        ("_format=json&_format=xml", "_format is given 2 times (json, xml); give it once."),
+        ("_count=", "_count has no value."),
+        ("_sort=", "_sort has no value."),
+        ("_count=-1", "_count='-1' is not a whole number from 0 to 999999999."),
+        ("_offset=1.5", "_offset='1.5' is not a whole number from 0 to 999999999."),
+        ("_offset=1234567890", "_offset='1234567890' is not a whole number from 0 to 999999999."),
+        (
+            "_sort=name,",
+            "_sort=name,: sort by one of _id, _lastUpdated, identifier, name, type "
+            "(prefix - to reverse), not ''.",
+        ),
+        ("_sort=name,-name", "_sort=name,-name: name is given twice."),
+        ("_summary=bogus", "_summary=bogus: use true, text, data, count, false."),
+        ("_summary=count&_elements=name", "_elements and _summary=count: give one of them."),
+        ("_elements=name,colour", "_elements=name,colour: Location has no element 'colour'"),
+        (
+            "_include=Location:partof:Organization",
+            "_include=Location:partof:Organization: Location:partof refers to Location, "
+            "not Organization.",
+        ),
+        (
+            "_lastUpdated=ge9999-12-31",
+            "_lastUpdated=ge9999-12-31: '9999-12-31' is out of range (years 1 to 9999, in UTC).",
+        ),
+        (
+            "_lastUpdated=0001-01-01T00:00:00%2B05:00",
+            "_lastUpdated=0001-01-01T00:00:00+05:00: '0001-01-01T00:00:00+05:00' is out of "
+            "range (years 1 to 9999, in UTC).",
+        ),
+        ("name:bogus=x", "name:bogus=x: The modifier :bogus is not supported on a string."),
+        ("partof=nope", "partof=nope: 'nope': the id of a Location is a uuid."),
+    ],
+)
+def test_fhir_search_parameters_are_refused_by_name(admin_client, query, diagnostics):
+    assert fhir_problem(admin_client, f"/fhir/Location?{query}").startswith(diagnostics)
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "diagnostics"),
+    [
+        ("{R0D}", "_count=5", "_count is not a parameter of a read (parameters: _format, "),
+        ("{R0D}", "_summary=count", "_summary=count: use true, text, data, false."),
+        ("{R0D}/_history", "_since=2020-01-01", "_since is not a parameter of a read"),
+        ("{R0D}/_history/1", "_elements=name&_elements=id", "_elements is given 2 times"),
+        ("{R0D}", "_summary=", "_summary has no value."),
+    ],
+)
+def test_fhir_read_parameters_are_refused_by_name(admin_client, chain, path, query, diagnostics):
+    url = f"/fhir/Location/{path.format(R0D=chain['R0D'].uuid)}?{query}"
+    assert fhir_problem(admin_client, url).startswith(diagnostics)
+
+
+def test_fhir_metadata_takes_no_other_parameter(client):
+    assert fhir_problem(client, "/fhir/metadata?mode=terminology") == (
+        "mode is not a parameter of the capability statement (parameters: _format, _pretty)."
+    )
+
+
+def test_fhir_summary_count_is_the_total_alone(admin_client, chain, count_queries):
+    response, captured = count_queries(admin_client.get, "/fhir/Location?_summary=count")
+    body = validated(response.json())
+    assert body == {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": [
+            {
+                "relation": "self",
+                "url": "http://testserver/fhir/Location?_summary=count&_count=100&_offset=0",
+            }
+        ],
+        "total": 4,
+    }
+    assert len(captured) == 2 + 1  # session and user, the count
+
+
+def test_fhir_summary_and_elements_subset_each_resource(admin_client, chain):
+    district = chain["R0D"]
+    full = admin_client.get(f"/fhir/Location/{district.uuid}").json()
+    assert "partOf" in full and "tag" not in full["meta"]
+
+    summary = validated(admin_client.get(f"/fhir/Location/{district.uuid}?_summary=true").json())
+    assert sorted(summary) == [
+        "id",
+        "identifier",
+        "meta",
+        "mode",
+        "name",
+        "physicalType",
+        "resourceType",
+        "status",
+    ]  # partOf and the extensions are not summary elements of R4's Location
+    assert summary["meta"] == {**full["meta"], "tag": [SUBSETTED]}
+
+    url = f"/fhir/Location?_id={district.uuid}&_elements=name,partOf&_include=Location:partof"
+    bundle = validated(admin_client.get(url).json())
+    for entry in bundle["entry"]:
+        assert set(entry["resource"]) <= {"resourceType", "id", "meta", "name", "partOf"}
+        assert entry["resource"]["meta"]["tag"] == [SUBSETTED]
+    assert bundle["entry"][0]["resource"]["name"] == "District 0"
+
+    data = admin_client.get(f"/fhir/Location/{district.uuid}?_summary=data").json()
+    assert data == full  # nothing to leave out: no narrative is served
+
+
+def test_fhir_search_reads_each_parameter_once_per_bundle(admin_client, chain, monkeypatch):
+    """Page, total and the count of an empty page reuse one reading of the parameters."""
+    calls = []
+    common = fhir_search.COMMON_PARAMS["_id"]
+
+    def counted(queryset, value, modifier):
+        calls.append(value)
+        return common.apply(queryset, value, modifier)
+
+    monkeypatch.setitem(
+        fhir_search.COMMON_PARAMS, "_id", SearchParam("token", counted, common.documentation)
+    )
+    missing = "00000000-0000-0000-0000-000000000000"
+    body = admin_client.get(f"/fhir/Location?_id={chain['R0'].uuid},{missing}").json()
+    assert body["total"] == 1
+    assert calls == [str(chain["R0"].uuid), missing]
+    calls.clear()
+    assert admin_client.get(f"/fhir/Location?_id={missing}").json()["total"] == 0  # empty page
+    assert calls == [missing]
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_fhir_unknown_types_are_404_whatever_the_method(admin_client, method):
+    response = getattr(admin_client, method)("/fhir/Foo", "{}", content_type=FHIR_JSON)
+    assert response.status_code == 404
+    assert validated(response.json())["issue"][0]["diagnostics"] == (
+        "Resource type 'Foo' is not served here; see /fhir/metadata."
+    )
+
+
+def test_fhir_a_method_a_served_type_has_not_is_405_with_allow(admin_client):
+    response = admin_client.put("/fhir/Location", "{}", content_type=FHIR_JSON)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
+
+
+def _village(parent: Location, code: str) -> str:
+    ident = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-identifiers"
+    kind = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/location-type"
+    return json.dumps(
+        {
+            "resourceType": "Location",
+            "identifier": [
+                {"type": {"coding": [{"system": ident, "code": "Code"}]}, "value": code}
+            ],
+            "name": f"Village {code}",
+            "physicalType": {"coding": [{"system": kind, "code": "V"}]},
+            "partOf": {"reference": f"Location/{parent.uuid}"},
+        }
+    )
+
+
+def test_fhir_prefer_return_on_create_and_update(admin_client, chain):
+    ward = chain["R0DW"]
+
+    def create(code: str, prefer: str):
+        return admin_client.post(
+            "/fhir/Location",
+            _village(ward, code),
+            content_type=FHIR_JSON,
+            headers={"Prefer": prefer},
+        )
+
+    minimal = create("V1", "return=minimal")
+    assert (minimal.status_code, minimal.content) == (201, b"")
+    assert minimal["Preference-Applied"] == "return=minimal"
+    assert minimal["ETag"] == 'W/"1"'
+    created = Location.objects.get(code="V1", validity_to__isnull=True)
+    assert minimal["Location"].endswith(f"/fhir/Location/{created.uuid}/_history/1")
+
+    told = create("V2", 'respond-async, return="OperationOutcome"')
+    assert told.status_code == 201
+    assert told["Preference-Applied"] == "return=OperationOutcome"
+    village = Location.objects.get(code="V2", validity_to__isnull=True)
+    assert validated(told.json())["issue"] == [
+        {
+            "severity": "information",
+            "code": "informational",
+            "diagnostics": f"Created Location/{village.uuid} (version 1).",
+        }
+    ]
+
+    whole = create("V3", "return=representation")
+    assert whole.status_code == 201
+    assert whole["Preference-Applied"] == "return=representation"
+    assert validated(whole.json())["name"] == "Village V3"
+
+    body = json.loads(_village(ward, "V2"))
+    updated = admin_client.put(
+        f"/fhir/Location/{village.uuid}",
+        json.dumps({**body, "id": str(village.uuid), "name": "Renamed"}),
+        content_type=FHIR_JSON,
+        headers={"Prefer": "return=OperationOutcome"},
+    )
+    assert updated.status_code == 200
+    assert updated.json()["issue"][0]["diagnostics"] == (
+        f"Updated Location/{village.uuid} (version 2)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("prefer", "diagnostics"),
+    [
+        (
+            "return=everything",
+            "Prefer: return=everything: use return=minimal, return=representation or "
+            "return=OperationOutcome (FHIR R4 http.html#ops).",
+        ),
+        (
+            "return=minimal, return=representation",
+            "Prefer: return is given as minimal and representation; give one.",
+        ),
+    ],
+)
+def test_fhir_an_unusable_prefer_writes_nothing(admin_client, chain, prefer, diagnostics):
+    before = Location.objects.count()
+    response = admin_client.post(
+        "/fhir/Location",
+        _village(chain["R0DW"], "V9"),
+        content_type=FHIR_JSON,
+        headers={"Prefer": prefer},
+    )
+    assert response.status_code == 400
+    assert validated(response.json())["issue"][0]["diagnostics"] == diagnostics
+    assert Location.objects.count() == before
+
+
+def test_fhir_writes_take_no_search_parameter(admin_client, chain):
+    before = Location.objects.count()
+    response = admin_client.post(
+        "/fhir/Location?_count=1", _village(chain["R0DW"], "V8"), content_type=FHIR_JSON
+    )
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["diagnostics"] == (
+        "_count is not a parameter of a write (parameters: _format, _pretty)."
+    )
+    assert Location.objects.count() == before
+
+
+# -- OAuth ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["basic", "body"])
+def test_the_token_endpoint_challenges_with_basic(make_user, how):
+    Application.objects.create(
+        name="client",
+        user=make_user("service"),
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_id="the-client",
+        client_secret="the-secret",
+    )
+    data = {"grant_type": "client_credentials"}
+    headers = {}
+    if how == "basic":
+        headers["Authorization"] = "Basic " + base64.b64encode(b"the-client:wrong").decode()
+    else:
+        data.update(client_id="the-client", client_secret="wrong")
+    response = Client().post("/o/token/", data, headers=headers)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Basic realm="openIMIS token endpoint", charset="UTF-8"'
+    assert response.json()["error"] == "invalid_client"
+
+
+# -- generated query strings ---------------------------------------------------------------
+
+_NAMES = [
+    "include",
+    "sort",
+    "fields[locations]",
+    "fields[payers]",
+    "fields[bogus]",
+    "fields",
+    "page[number]",
+    "page[size]",
+    "page[cursor]",
+    "page",
+    "filter[type]",
+    "filter[type.in]",
+    "filter[code.startswith]",
+    "filter[parent.uuid]",
+    "filter[payers.name]",
+    "filter[search]",
+    "filter",
+    "_count",
+    "_offset",
+    "_sort",
+    "_total",
+    "_summary",
+    "_elements",
+    "_include",
+    "_include:iterate",
+    "_revinclude",
+    "_format",
+    "_pretty",
+    "_id",
+    "_lastUpdated",
+    "name",
+    "name:contains",
+    "identifier",
+    "partof",
+    "type",
+    "location",
+]
+_VALUES = [
+    "",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "99999999999999999999",
+    "1e3",
+    "code",
+    "-code",
+    "name,-name",
+    "parent",
+    "parent.payers",
+    "payers",
+    "R,D",
+    "Q",
+    "count",
+    "true",
+    "json",
+    "xml",
+    "Location:partof",
+    "Location:partof:Organization",
+    "Organization:location",
+    "ge9999-12-31",
+    "lt0001-01-01",
+    "2026-01-01",
+    "00000000-0000-0000-0000-000000000000",
+    "Location/00000000-0000-0000-0000-000000000000",
+    ",",
+    "name,partOf",
+]
+_PAIRS = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(_NAMES), st.text(min_size=1, max_size=12)),
+        st.one_of(st.sampled_from(_VALUES), st.text(max_size=12)),
+    ),
+    max_size=5,
+)
+_FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def _well_formed_jsonapi(response) -> None:
+    assert response.status_code < 500, response.content
+    body = response.json()
+    if response.status_code >= 400:
+        for error in body["errors"]:
+            assert error["status"] == str(response.status_code)
+            assert error["detail"]
+        if response.status_code == 400:
+            (error,) = body["errors"]
+            assert set(error.get("source", {})) <= {"parameter"}
+    else:
+        assert "data" in body
+
+
+def _well_formed_fhir(response) -> None:
+    assert response.status_code < 500, response.content
+    body = validated(response.json())
+    if response.status_code >= 400:
+        assert body["resourceType"] == "OperationOutcome"
+        assert all(issue["diagnostics"] for issue in body["issue"])
+    else:
+        assert body["resourceType"] in ("Bundle", "Location")
+
+
+@given(pairs=_PAIRS)
+@_FUZZ
+def test_generated_query_strings_get_a_page_or_a_named_refusal(admin_client, chain, pairs):
+    query = urlencode(pairs)
+    district = chain["R0D"].uuid
+    with transaction.atomic():
+        for url in (
+            f"/api/locations?{query}",
+            f"/api/locations/{district}/payers?{query}",
+            f"/api/locations/{district}?{query}",
+        ):
+            _well_formed_jsonapi(admin_client.get(url))
+        for url in (f"/fhir/Location?{query}", f"/fhir/Location/{district}?{query}"):
+            _well_formed_fhir(admin_client.get(url))
+        transaction.set_rollback(True)
