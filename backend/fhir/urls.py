@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from backend.fhir import views
+from backend.fhir import metadata, views
 
 urlpatterns = [
-    path("metadata", views.MetadataView.as_view(), name="fhir-metadata"),
+    path("metadata", metadata.MetadataView.as_view(), name="fhir-metadata"),
     path("<str:resource_type>", views.TypeView.as_view(), name="fhir-type"),
     path("<str:resource_type>/_search", views.SearchView.as_view(), name="fhir-search"),
     path("<str:resource_type>/<str:key>", views.InstanceView.as_view(), name="fhir-instance"),

@@ -1,5 +1,5 @@
-"""The FHIR R4 HTTP interface: ``/fhir/metadata`` and, for each contributed resource type,
-read, vread, instance history, search, create, update and delete.
+"""The FHIR R4 HTTP interface: for each contributed resource type, read, vread, instance
+history, search, create, update and delete (``/fhir/metadata``: :mod:`.metadata`).
 
 Every response is ``application/fhir+json``; every error an OperationOutcome with its
 HTTP status: 400 malformed request (a query-string parameter the interaction does not take
@@ -18,10 +18,8 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.db import transaction
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.http import parse_header_parameters
 from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from backend.api_auth import authorize, require_scope
 from backend.fhir.errors import FhirError, bad_request
@@ -33,81 +31,20 @@ from backend.fhir.responses import (
     fhir_response,
     outcome_of,
 )
-from backend.fhir.search import Search, _revincludes
-from backend.fhir.search_params import COMMON_PARAMS
+from backend.fhir.search import Search
 from backend.fhir.summary import Elements
 from backend.fhir.versions import _deleted, _etag, _parse_id, _resource_headers, _versions, render
 from backend.fhir.writes import _check_if_match, _lock, _parse_body, _write
 from backend.request_body import input_problem, read_text
 
-FHIR_VERSION = "4.0.1"
 FORM = "application/x-www-form-urlencoded"
 #: The URL parameters of a read, vread and history (R4 http.html#parameters: ``_format``,
 #: ``_pretty``; search.html#summary: ``_summary`` and ``_elements`` apply to reads too).
 READ_PARAMETERS = ("_format", "_pretty", "_summary", "_elements")
-#: The URL parameters of the capability statement, a create, an update and a delete.
+#: The URL parameters of a create, an update and a delete.
 OTHER_PARAMETERS = ("_format", "_pretty")
 #: The values of ``Prefer: return=`` on a create or update (R4 http.html#ops).
 PREFER_RETURN = ("minimal", "representation", "OperationOutcome")
-
-
-class MetadataView(FhirView):
-    """``GET /fhir/metadata``: the CapabilityStatement of what the active modules serve
-    (open to anonymous callers: it holds no data)."""
-
-    def get(self, request):
-        _check_format(request)
-        check_parameters(request, OTHER_PARAMETERS, "the capability statement")
-        resources = fhir_resources()
-        body = {
-            "resourceType": "CapabilityStatement",
-            "status": "active",
-            "date": timezone.now().date().isoformat(),
-            "kind": "instance",
-            "fhirVersion": FHIR_VERSION,
-            "format": ["application/fhir+json", "json"],
-            "implementation": {
-                "description": "openIMIS GraphQL backend: FHIR R4 surface",
-                "url": request.build_absolute_uri("/fhir"),
-            },
-            "rest": [
-                {
-                    "mode": "server",
-                    "security": {
-                        "description": "OAuth2 bearer token (scopes read, write; token "
-                        "endpoint /o/token/) or a Django session with its CSRF token."
-                    },
-                    "resource": [_capabilities(r, resources) for r in resources.values()],
-                }
-            ],
-        }
-        CapabilityStatement.model_validate(body)
-        return fhir_response(body)
-
-
-def _capabilities(resource: FhirResource, resources: dict[str, FhirResource]) -> dict:
-    params = {**COMMON_PARAMS, **resource.search_params}
-    return {
-        "type": resource.resource_type,
-        "documentation": resource.documentation or None,
-        "interaction": [
-            {"code": code}
-            for code in ("read", "vread", "update", "delete", "history-instance", "create")
-        ]
-        + [{"code": "search-type"}],
-        "versioning": "versioned-update",
-        "readHistory": True,
-        "updateCreate": False,
-        "conditionalCreate": False,
-        "conditionalUpdate": False,
-        "conditionalDelete": "not-supported",
-        "searchInclude": [i.key for i in resource.includes],
-        "searchRevInclude": [i.key for i in _revincludes(resource, resources)],
-        "searchParam": [
-            {"name": name, "type": param.type, "documentation": param.documentation}
-            for name, param in params.items()
-        ],
-    }
 
 
 def _resource_or_404(resource_type: str) -> FhirResource:
