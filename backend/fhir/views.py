@@ -27,7 +27,15 @@ from backend.fhir.resources import FhirResource, fhir_resources
 from backend.fhir.responses import FhirView, _check_format, fhir_response
 from backend.fhir.search import Search, _revincludes
 from backend.fhir.search_params import COMMON_PARAMS
-from backend.fhir.versions import _deleted, _etag, _parse_id, _resource_headers, _versions, render
+from backend.fhir.versions import (
+    _deleted,
+    _etag,
+    _parse_id,
+    _resource_headers,
+    _versions,
+    hidden_types,
+    render,
+)
 from backend.fhir.writes import _check_if_match, _lock, _parse_body, _write
 from backend.request_body import input_problem, read_text
 
@@ -198,7 +206,7 @@ def _writable(request, resource_type: str) -> FhirResource:
 
 
 def _current_response(request, resource: FhirResource, row: Any, version: int, status=200):
-    body = render(resource, row, row.uuid, version)
+    body = render(resource, row, row.uuid, version, hidden=hidden_types(request.user))
     return fhir_response(body, status, _resource_headers(request, resource, row, version))
 
 
@@ -221,7 +229,7 @@ class InstanceView(FhirView):
                 f"{resource_type}.id",
             )
         with transaction.atomic():
-            _check_if_match(request, _lock(resource, key_uuid))
+            _check_if_match(request, _lock(request, resource, key_uuid, "update"))
             _write(resource, lambda: resource.update(key_uuid, parsed, user=request.user))
         row, versions = _versions(resource, key_uuid, request.user)
         return _current_response(request, resource, row, len(versions))
@@ -230,7 +238,7 @@ class InstanceView(FhirView):
         resource = _writable(request, resource_type)
         key_uuid = _parse_id(resource, key)
         with transaction.atomic():
-            version = _lock(resource, key_uuid, deleted_ok=True)
+            version = _lock(request, resource, key_uuid, "delete", deleted_ok=True)
             if version is not None:  # already deleted: deleting again changes nothing
                 _check_if_match(request, version)
                 _write(resource, lambda: resource.delete(key_uuid, user=request.user), 409)
@@ -242,13 +250,13 @@ class HistoryView(FhirView):
 
     def get(self, request, resource_type: str, key: str):
         resource, row, versions = _read(request, resource_type, key)
-        entries = []
+        entries, hidden = [], hidden_types(request.user)
         for number, version in reversed(list(enumerate(versions, start=1))):
             url = f"{resource_type}/{row.uuid}/_history/{number}"
             entries.append(
                 {
                     "fullUrl": request.build_absolute_uri(f"/fhir/{resource_type}/{row.uuid}"),
-                    "resource": render(resource, version, row.uuid, number),
+                    "resource": render(resource, version, row.uuid, number, hidden=hidden),
                     "request": {"method": "POST" if number == 1 else "PUT", "url": url},
                     "response": {"status": "200", "etag": _etag(number)},
                 }
@@ -276,5 +284,6 @@ class VersionView(FhirView):
                 f"{resource_type}/{key} has versions 1 to {len(versions)}, not {version!r}.",
             )
         number = int(version)
-        body = render(resource, versions[number - 1], row.uuid, number)
+        hidden = hidden_types(request.user)
+        body = render(resource, versions[number - 1], row.uuid, number, hidden=hidden)
         return fhir_response(body, headers={"ETag": _etag(number)})
