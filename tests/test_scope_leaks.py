@@ -462,3 +462,33 @@ def test_fhir_conditional_write_of_a_visible_row_still_checks_if_match(district_
     url = f"/fhir/Organization/{world['fund_d1']}"
     stale = district_user.put(url, body, content_type=FHIR_JSON, headers={"If-Match": 'W/"99"'})
     assert stale.status_code == 412
+
+
+def test_a_refused_location_delete_names_payers_only_to_payer_viewers(client_with, world):
+    """A location editor without ``payer.view_payer`` learns that d2 still has a payer,
+    not its name or uuid; with the permission, both."""
+    location_editor = (VIEW_LOCATION, "location.delete_location", "location.manage_upper_levels")
+    document = (
+        f'mutation {{ deleteLocation(input: {{uuid: "{world["d2"]}"}}) '
+        "{ errors { field code message } } }"
+    )
+    answers = {}
+    for name, permissions in (
+        ("without", location_editor),
+        ("with", (*location_editor, VIEW_PAYER)),
+    ):
+        answers[name] = GraphQLClient(client_with(*permissions)).data(document)["deleteLocation"]
+    assert answers["without"]["errors"] == [
+        {
+            "field": None,
+            "code": "HAS_PAYERS",
+            "message": "R2D1 Rajo still has 1 current payer(s); move or delete them first, or "
+            "choose references CASCADE or REASSIGN.",
+        }
+    ]
+    assert "Rajo fund" not in json.dumps(answers["without"])
+    assert world["fund_d2"] not in json.dumps(answers["without"])
+    assert answers["with"]["errors"][0]["message"] == (
+        f"R2D1 Rajo still has 1 current payer(s): 'Rajo fund' ({world['fund_d2']}); move or "
+        "delete them first, or choose references CASCADE or REASSIGN."
+    )

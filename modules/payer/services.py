@@ -36,6 +36,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -229,7 +230,7 @@ def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
     payers at the locations of ``plan.rows``.
 
     PROTECT: one ``HAS_PAYERS`` error per such location, listing its payers (name and
-    uuid); CASCADE: the payers are deleted too (``validity_to`` = ``plan.now``);
+    uuid) to a user holding ``payer.view_payer``, only their number to others; CASCADE: the payers are deleted too (``validity_to`` = ``plan.now``);
     REASSIGN: they move to ``plan.reassign_to`` (a history row each), refused with
     ``WRONG_LOCATION_LEVEL`` (field ``reassignTo``) unless it is a region or district.
     Returns the objections, or [] (nothing to do, or done).
@@ -256,12 +257,17 @@ def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
     by_location: dict[Any, list[Payer]] = {}
     for payer in payers.select_related("location").order_by("location_id", "name", "pk"):
         by_location.setdefault(payer.location, []).append(payer)
+    if not by_location:
+        return []
+    # the payers are named only to a user who may view payers (a location editor may not)
+    user = get_user_model()._default_manager.filter(pk=plan.user_id).first()
+    named = user is not None and user.has_perm("payer.view_payer")
     return [
         FieldError(
             None,
             "HAS_PAYERS",
-            f"{location} still has {len(found)} current payer(s): "
-            + ", ".join(f"{p.name!r} ({p.uuid})" for p in found)
+            f"{location} still has {len(found)} current payer(s)"
+            + (": " + ", ".join(f"{p.name!r} ({p.uuid})" for p in found) if named else "")
             + "; move or delete them first, or choose references CASCADE or REASSIGN.",
         )
         for location, found in by_location.items()
