@@ -230,8 +230,9 @@ def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
     payers at the locations of ``plan.rows``.
 
     PROTECT: one ``HAS_PAYERS`` error per such location, listing its payers (name and
-    uuid) to a user holding ``payer.view_payer``, only their number to others; CASCADE: the payers are deleted too (``validity_to`` = ``plan.now``);
-    REASSIGN: they move to ``plan.reassign_to`` (a history row each), refused with
+    uuid) to a user holding ``payer.view_payer``, only their number to others;
+    CASCADE: the payers are deleted too (``validity_to`` = ``plan.now``); REASSIGN: they
+    move to ``plan.reassign_to`` (a history row each), refused with
     ``WRONG_LOCATION_LEVEL`` (field ``reassignTo``) unless it is a region or district.
     Returns the objections, or [] (nothing to do, or done).
     """
