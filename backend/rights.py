@@ -13,16 +13,27 @@ every write checks :func:`require_writable` (the rows it changes) and
 :func:`require_placeable` (where it puts a row), in the module's services, the one write
 path of every surface. A refusal is :class:`OutsideDistricts`, a ``PermissionDenied``
 (GraphQL ``FORBIDDEN``, HTTP 403).
+
+Every input naming a row by uuid (a filter, a mutation's or a FHIR resource's reference,
+the row a write changes) resolves it as the user sees it (:func:`visible`,
+:func:`require_known`, :func:`resolve`): a row the user may not read is answered exactly
+as a uuid no row has, and naming rows of a type the user may not view at all is refused
+with the type's view permission, whatever the uuid, so that no answer tells an existing
+row from an unknown one.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 
 from backend import registry
+from backend.errors import FieldError, UserInputError, ValidationFailed
+from backend.permissions import require_permission
 
 #: The lookup (``Manifest.lookups``) holding the rule: ``(user, relation, *, write) ->
 #: Q | None`` (None: the user is not restricted).
@@ -103,3 +114,93 @@ def require_placeable(user: Any, model: type[Model], target: Model | None) -> No
             f"District rights: you may place {plural} only in or below your districts; "
             f"{meta.verbose_name} {target.uuid} is outside them."
         )
+
+
+def view_permission(model: type[Model]) -> str:
+    """The Django permission to read rows of ``model``: the ``view_permission`` of the
+    GraphQL type an active module declares for it (``Manifest.types``), else Django's
+    ``<app_label>.view_<model>``."""
+    for module in registry.active_modules():
+        for cls in module.manifest.types:
+            definition = getattr(cls, "__strawberry_django_definition__", None)
+            if getattr(definition, "model", None) is model and getattr(
+                cls, "view_permission", None
+            ):
+                return cls.view_permission
+    return f"{model._meta.app_label}.view_{model._meta.model_name}"
+
+
+def visible(model: type[Model], user: Any, *, action: str | None = None) -> QuerySet:
+    """Every row of ``model`` (any version) that ``user`` sees: :func:`readable` of all
+    of them, once ``user`` holds the model's :func:`view_permission`.
+
+    Raises ``PermissionDenied`` naming that permission (and ``action``, what it is
+    needed for, e.g. ``"filter payers by location"``) when the user lacks it, before
+    any row is read: without it every uuid is refused alike. Costs no query.
+    """
+    require_permission(user, view_permission(model), action)
+    return readable(model._default_manager.all(), user)
+
+
+def require_known(
+    model: type[Model],
+    named: Mapping[str, Iterable[uuid.UUID | None]],
+    user: Any,
+    *,
+    action: str | None = None,
+) -> None:
+    """Raise ``UserInputError`` naming every uuid of ``named`` (input field, e.g.
+    ``"filter.parent"`` -> the uuids it gives; None ignored) that no row of ``model``
+    visible to ``user`` (:func:`visible`) has, current or history: a row the user may
+    not read gets the message of an unknown uuid,
+    ``"filter.parent: no location has uuid <uuid>."`` (several joined by ``"; "``).
+
+    Raises ``PermissionDenied`` (:func:`visible`) when some uuid is given and the user
+    may not view ``model``. One query for all of them; none when no uuid is given.
+    """
+    given = {key for keys in named.values() for key in keys if key is not None}
+    if not given:
+        return
+    rows = visible(model, user, action=action)
+    known = set(rows.filter(uuid__in=given).values_list("uuid", flat=True))
+    what = model._meta.verbose_name
+    problems = [
+        f"{field}: no {what} has uuid {key}"
+        for field, keys in named.items()
+        for key in keys
+        if key is not None and key not in known
+    ]
+    if problems:
+        raise UserInputError("; ".join(problems) + ".")
+
+
+def resolve(
+    model: type[Model],
+    key: uuid.UUID | None,
+    user: Any,
+    *,
+    field: str,
+    action: str | None = None,
+    lock: bool = True,
+) -> Any:
+    """The row of ``model`` with uuid ``key`` (current or history) as ``user`` sees it
+    (:func:`visible`), locked for the transaction (FOR UPDATE) unless ``lock`` is False;
+    None for ``key`` None.
+
+    Raises ``ValidationFailed`` with one ``NOT_FOUND`` error on ``field`` (``"No
+    location has uuid <key>."``) when no visible row has the uuid: an unknown uuid and
+    a row outside the user's districts get the same answer. Raises ``PermissionDenied``
+    when the user may not view ``model`` at all (``action``: what for, in the message).
+    One query.
+    """
+    if key is None:
+        return None
+    rows = visible(model, user, action=action)
+    if lock:
+        rows = rows.select_for_update()
+    row = rows.filter(uuid=key).first()
+    if row is None:
+        raise ValidationFailed(
+            [FieldError(field, "NOT_FOUND", f"No {model._meta.verbose_name} has uuid {key}.")]
+        )
+    return row

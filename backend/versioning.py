@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from backend import registry
 from backend.errors import FieldError, ValidationFailed
+from backend.rights import readable
 
 
 class StatementTime(models.Func):
@@ -169,13 +170,21 @@ class VersionedModel(models.Model):
 _NOT_COPIED = {"id", "uuid", "validity_to", "legacy"}
 
 
-def lock_current(model: type[models.Model], key: uuid.UUID, *, field: str = "uuid") -> Any:
+def lock_current(
+    model: type[models.Model], key: uuid.UUID, *, field: str = "uuid", user: Any = None
+) -> Any:
     """Return the current row with this uuid, locked for the rest of the transaction.
 
-    Raises :class:`ValidationFailed` with code ``NOT_FOUND`` when no row has the uuid,
-    and ``NOT_CURRENT`` when the row is a history row (history is never changed).
+    ``user``: the acting user; a row outside their district rights
+    (:func:`backend.rights.readable`) is not found, exactly as a uuid no row has (None:
+    every row, for an operator's command). Raises :class:`ValidationFailed` with code
+    ``NOT_FOUND`` when no such row has the uuid, and ``NOT_CURRENT`` when the row is a
+    history row (history is never changed).
     """
-    row = model._default_manager.select_for_update().filter(uuid=key).first()
+    rows = model._default_manager.all()
+    if user is not None:
+        rows = readable(rows, user)
+    row = rows.select_for_update().filter(uuid=key).first()
     if row is None:
         raise ValidationFailed(
             [FieldError(field, "NOT_FOUND", f"No {model._meta.verbose_name} has uuid {key}.")]

@@ -21,6 +21,8 @@ root connection of the type (history included); writes through
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.apps import apps
 from django.db import connection
@@ -234,40 +236,56 @@ def test_a_restricted_page_costs_the_queries_of_an_unrestricted_one(
     assert counts == {"global": expected, "district A": expected}
 
 
-# -- writes: refused with FORBIDDEN naming the rule, nothing written -------------------------
+# -- writes: a row the user may not read is unknown; one they read but may not change is
+# -- refused with FORBIDDEN naming the rule; nothing written --------------------------------
 
 ERRORS = "errors { field code message }"
 OK = "OK"
+#: A uuid no row has: a row the user may not read must be answered exactly like it.
+UNKNOWN = "00000000-0000-4000-8000-00000000dead"
+
+
+def unknown(field: str, name: str) -> tuple[str, str, str]:
+    """The outcome of naming the sample row ``name`` in the input ``field`` when the user
+    may not read it: the ``NOT_FOUND`` of a uuid no row has."""
+    return ("NOT_FOUND", field, name)
+
 
 # fmt: off
-#: A district A editor (every permission but the global right): mutation, input, outcome.
+#: A district A editor (every permission but the global right): mutation, input, outcome
+#: (OK, the text of the FORBIDDEN message, or :func:`unknown`).
 WRITES = [
     ("updateLocation", 'uuid: "{w1}", name: "Achi Thom"', OK),
     ("updateLocation", 'uuid: "{d1}", name: "Rapta Thom"', OK),
     ("updateLocation", 'uuid: "{r1}", name: "Ultha Thom"', "location {r1} is"),
-    ("updateLocation", 'uuid: "{d2}", name: "Rajo Thom"', "location {d2} is"),
+    ("updateLocation", 'uuid: "{d2}", name: "Rajo Thom"', unknown("uuid", "d2")),
     ("createLocation", 'code: "R1D1W2", name: "Boeng", type: MUNICIPALITY, parent: "{d1}"', OK),
     ("createLocation", 'code: "R2D1W2", name: "Boeng", type: MUNICIPALITY, parent: "{d2}"',
-     "location {d2} is outside them"),
+     unknown("parent", "d2")),
     ("createLocation", 'code: "R1D2", name: "Tarak", type: DISTRICT, parent: "{r1}"',
      "location {r1} is outside them"),
     ("createLocation", 'code: "R3", name: "Kampot", type: REGION', "not at the top"),
-    ("moveLocation", 'uuid: "{w1}", parent: "{d2}"', "location {d2} is outside them"),
-    ("moveLocation", 'uuid: "{d1}", parent: "{r2}"', "location {r2} is outside them"),
+    ("moveLocation", 'uuid: "{w1}", parent: "{d2}"', unknown("parent", "d2")),
+    ("moveLocation", 'uuid: "{d1}", parent: "{r2}"', unknown("parent", "r2")),
+    ("moveLocation", 'uuid: "{d2}", parent: "{r1}"', unknown("uuid", "d2")),
     ("deleteLocation", 'uuid: "{v1}"', OK),
     ("deleteLocation", 'uuid: "{d2}", descendants: true, references: CASCADE',
-     "location {d2} is"),
+     unknown("uuid", "d2")),
     ("deleteLocation", 'uuid: "{w1}", descendants: true, references: REASSIGN, reassignTo: "{r1}"',
      "location {r1} is"),
+    ("deleteLocation", 'uuid: "{w1}", descendants: true, references: REASSIGN, reassignTo: "{d2}"',
+     unknown("reassignTo", "d2")),
+    ("deleteLocation", 'uuid: "{d1}", newParent: "{d2}"', unknown("newParent", "d2")),
     ("createPayer", 'name: "Fund", type: DONOR, location: "{d1}"', OK),
     ("createPayer", 'name: "Fund", type: DONOR, location: "{r1}"', "location {r1} is outside them"),
+    ("createPayer", 'name: "Fund", type: DONOR, location: "{d2}"', unknown("location", "d2")),
     ("createPayer", 'name: "Fund", type: DONOR', "at no location"),
     ("updatePayer", 'uuid: "{fund_d1}", phone: "12"', OK),
-    ("updatePayer", 'uuid: "{fund_d1}", location: "{d2}"', "location {d2} is outside them"),
-    ("updatePayer", 'uuid: "{coop}", phone: "12"', "payer {coop} is"),
+    ("updatePayer", 'uuid: "{fund_d1}", location: "{d2}"', unknown("location", "d2")),
+    ("updatePayer", 'uuid: "{coop}", phone: "12"', unknown("uuid", "coop")),
     ("updatePayer", 'uuid: "{national}", phone: "12"', "payer {national} is"),
-    ("deletePayer", 'uuid: "{fund_d2}"', "payer {fund_d2} is"),
-    ("deletePayers", 'uuids: ["{fund_d1}", "{fund_d2}"]', "payer {fund_d2} is"),
+    ("deletePayer", 'uuid: "{fund_d2}"', unknown("uuid", "fund_d2")),
+    ("deletePayers", 'uuids: ["{fund_d1}", "{fund_d2}"]', unknown("uuids", "fund_d2")),
 ]
 # fmt: on
 
@@ -282,12 +300,27 @@ def test_writes_of_a_district_user(world, client_of, name, arguments, outcome):
         assert result == {"data": {name: {"errors": []}}}
         assert samples.digest() != before
         return
+    if isinstance(outcome, tuple):  # not readable: exactly the answer to an unknown uuid
+        _, field, row = outcome
+        hidden = samples.fill(f"{{{row}}}")
+        [error] = result["data"][name]["errors"]
+        assert (error["field"], error["code"]) == (field, "NOT_FOUND")
+        assert hidden in error["message"]
+        answer_to_unknown = client.post(document.replace(hidden, UNKNOWN))
+        assert result == _with(answer_to_unknown, UNKNOWN, hidden)
+        assert samples.digest() == before
+        return
     assert result["data"] is None
     [error] = result["errors"]
     assert error["extensions"]["code"] == "FORBIDDEN"
     assert error["message"].startswith("District rights: you may ")
     assert samples.fill(outcome) in error["message"]
     assert samples.digest() == before
+
+
+def _with(answer: dict, old: str, new: str) -> dict:
+    """``answer`` (JSON) with the text ``old`` replaced by ``new`` everywhere."""
+    return json.loads(json.dumps(answer).replace(old, new))
 
 
 def test_the_global_right_writes_outside_any_district(world, client_of):

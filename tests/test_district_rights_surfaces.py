@@ -76,13 +76,33 @@ def test_the_admin_shows_ancestors_read_only_and_hides_the_rest(restricted, worl
 
 
 def test_the_admin_refuses_a_save_outside_the_districts(restricted, world):
-    w1 = Location.objects.get(uuid=world["w1"])
-    d2 = Location.objects.get(uuid=world["d2"])
-    form = {"code": w1.code, "name": w1.name, "type": "W", "parent": d2.pk}
-    response = restricted.post(f"/admin/location/location/{w1.pk}/change/", form)
+    r1 = Location.objects.get(uuid=world["r1"])  # read (above the district), not changed
+    form = {"code": "R1D9", "name": "Tarak", "type": "D", "parent": r1.pk}
+    response = restricted.post("/admin/location/location/add/", form)
     assert response.status_code == 200
     assert b"District rights: you may place locations only in or below your districts" in (
         response.content
+    )
+    assert not Location.objects.filter(code="R1D9").exists()
+
+
+def test_the_admin_answers_a_location_it_may_not_read_as_an_unknown_one(restricted, world):
+    """The parent's id picks among the rows the user reads: d2 (another district) gets the
+    form error of an id no row has, not the district rule naming it."""
+    w1 = Location.objects.get(uuid=world["w1"])
+    d2 = Location.objects.get(uuid=world["d2"])
+    unknown = Location.objects.order_by("-pk").first().pk + 1000
+
+    def parent_errors(parent_pk: int) -> list[str]:
+        form = {"code": w1.code, "name": w1.name, "type": "W", "parent": parent_pk}
+        response = restricted.post(f"/admin/location/location/{w1.pk}/change/", form)
+        assert response.status_code == 200
+        return response.context["adminform"].form.errors["parent"]
+
+    assert (
+        parent_errors(d2.pk)
+        == parent_errors(unknown)
+        == ["Select a valid choice. That choice is not one of the available choices."]
     )
     assert Location.objects.get(pk=w1.pk).parent_id != d2.pk
 

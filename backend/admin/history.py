@@ -7,6 +7,7 @@ set and ``legacy_id`` naming its current row. :class:`HistoryDisplay` gives an a
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from django.contrib import admin
@@ -14,6 +15,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
+
+#: Columns of ``history_columns`` the current request's user may not see (set by the
+#: admin for the time of one change page: :meth:`HistoryDisplay.hiding`).
+_HIDDEN: ContextVar[frozenset[str]] = ContextVar("history_hidden", default=frozenset())
 
 
 class HistoryDisplay:
@@ -34,6 +39,16 @@ class HistoryDisplay:
             current_app=self.admin_site.name,
         )
 
+    @staticmethod
+    def hiding(columns: set[str]) -> Any:
+        """Leave ``columns`` out of the history table until the returned token is given
+        to :meth:`shown` (one request's change page)."""
+        return _HIDDEN.set(frozenset(columns))
+
+    @staticmethod
+    def shown(token: Any) -> None:
+        _HIDDEN.reset(token)
+
     @admin.display(description="current version")
     def current_version(self, obj):
         if obj.legacy_id is None:
@@ -51,9 +66,8 @@ class HistoryDisplay:
     def versions(self, obj):
         if obj.legacy_id is not None:
             return "This row is itself an earlier version (read-only)."
-        related = [
-            f for f in self.history_columns if isinstance(obj._meta.get_field(f), models.ForeignKey)
-        ]
+        columns = [name for name in self.history_columns if name not in _HIDDEN.get()]
+        related = [f for f in columns if isinstance(obj._meta.get_field(f), models.ForeignKey)]
         rows = list(
             obj.history.select_related("audit_user", *related).order_by(
                 "-validity_to", "-validity_from", "-pk"
@@ -61,7 +75,7 @@ class HistoryDisplay:
         )
         if not rows:
             return "No earlier versions."
-        fields = [obj._meta.get_field(name) for name in self.history_columns]
+        fields = [obj._meta.get_field(name) for name in columns]
         header = format_html_join(
             "",
             "<th>{}</th>",
@@ -75,9 +89,7 @@ class HistoryDisplay:
                     self._change_url(row),
                     _when(row.validity_from),
                     _when(row.validity_to),
-                    format_html_join(
-                        "", "<td>{}</td>", ((_display(row, f),) for f in self.history_columns)
-                    ),
+                    format_html_join("", "<td>{}</td>", ((_display(row, f),) for f in columns)),
                     _author(row),
                 )
                 for row in rows

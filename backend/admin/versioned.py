@@ -197,8 +197,42 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), *self.version_fields, "versions")
 
+    def _unseen(self, request) -> set[str]:
+        """The model's foreign keys to models whose rows ``request.user`` may not view
+        (:func:`backend.rights.view_permission`): the lists and forms leave them out."""
+        return {
+            field.name
+            for field in self.model._meta.concrete_fields
+            if isinstance(field, models.ForeignKey)
+            and field.name not in ("audit_user", "legacy")
+            and not request.user.has_perm(rights.view_permission(field.related_model))
+        }
+
+    def get_list_display(self, request):
+        unseen = self._unseen(request)
+        return [name for name in super().get_list_display(request) if name not in unseen]
+
+    def get_list_select_related(self, request):
+        selected = super().get_list_select_related(request)
+        if isinstance(selected, (list, tuple)):
+            unseen = self._unseen(request)
+            return [name for name in selected if name not in unseen]
+        return selected
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """A reference picks among the rows the user may read (district rights): an id
+        outside them is refused as an unknown one."""
+        if "queryset" not in kwargs and db_field.name not in ("audit_user", "legacy"):
+            related = db_field.related_model
+            kwargs["queryset"] = rights.readable(related._default_manager.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_fieldsets(self, request, obj=None):
-        fieldsets = list(self.editable_fieldsets)
+        unseen = self._unseen(request)
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in unseen]})
+            for name, options in self.editable_fieldsets
+        ]
         if obj is not None:
             fieldsets += [
                 ("Version", {"fields": list(self.version_fields)}),
@@ -220,6 +254,16 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
         """No related rows are written by these admins (the service wrote the row)."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        token = self.hiding(self._unseen(request))  # nor in the history table
+        try:
+            response = self._form_with_refusals(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # the history table is built while rendering
+            return response
+        finally:
+            self.shown(token)
+
+    def _form_with_refusals(self, request, object_id, form_url, extra_context):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ServiceRefused as refusal:

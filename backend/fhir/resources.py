@@ -34,11 +34,15 @@ class SearchParam:
     returns the queryset narrowed by one value (``modifier`` is the text after ``:`` in
     the parameter name, or None); it raises :class:`FhirError` for a value it cannot
     read. Several values in one parameter, comma-separated, are OR-ed by the core.
+    ``target``: the resource type a reference parameter names, or None.
     """
 
     type: str
     apply: Callable[[QuerySet, str, str | None], QuerySet]
     documentation: str
+    #: For a ``reference`` parameter, the resource type it names: using it needs that
+    #: type's view permission (its matches tell which rows refer to which resource).
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,15 @@ class FhirResource:
     ``sort``: ``_sort`` names -> model fields; ``includes``: the references this type
     holds; ``related``: ``select_related`` paths :meth:`to_fhir` reads; ``field_paths``:
     input field of a :class:`FieldError` -> FHIRPath of the element, for
-    OperationOutcome issues; ``writes``: the services that :meth:`create`,
-    :meth:`update` and :meth:`delete` call with what :meth:`from_fhir` reads.
+    OperationOutcome issues; ``references``: each reference keyword of
+    :meth:`from_fhir` -> the resource type it names (``{"location": "Location"}``);
+    ``writes``: the services that :meth:`create`, :meth:`update` and :meth:`delete`
+    call with what :meth:`from_fhir` reads.
+
+    A user who may not view a type does not see references to it in what is served
+    (:func:`backend.fhir.versions.hidden_types`); so an update from such a user that
+    holds none keeps the stored one (the keyword is not passed to the service), and
+    one that names a row of it is refused by the services (the view permission).
     """
 
     resource_type: ClassVar[str]
@@ -99,6 +110,7 @@ class FhirResource:
     includes: ClassVar[Sequence[Include]] = ()
     related: ClassVar[tuple[str, ...]] = ()
     field_paths: ClassVar[Mapping[str, str]] = {}
+    references: ClassVar[Mapping[str, str]] = {}
     documentation: ClassVar[str] = ""
     writes: ClassVar[Writes]
 
@@ -136,8 +148,14 @@ class FhirResource:
 
     def update(self, key: uuid.UUID, resource: Any, *, user: Any) -> Any:
         """Replace the current row ``key`` with ``resource`` through the services; returns
-        the saved row (raises as :meth:`create`)."""
+        the saved row (raises as :meth:`create`). A reference of :attr:`references` to
+        a type ``user`` may not view, absent from ``resource``, is left as it is."""
         data, references = self.from_fhir(resource)
+        for keyword, target in self.references.items():
+            served = fhir_resources().get(target)
+            unseen = served is not None and not user.has_perm(served.view_permission)
+            if unseen and references.get(keyword) is None:
+                references.pop(keyword, None)  # the user never saw it: kept as it is
         return self.writes.update(key, data, **references, user=user)
 
     def delete(self, key: uuid.UUID, *, user: Any) -> Any:

@@ -24,6 +24,7 @@ from backend.fhir.versions import (
     _current_or_deleted,
     _current_queryset,
     _with_versions,
+    hidden_types,
     render_current,
 )
 from backend.graphql.connection import count_subquery
@@ -76,8 +77,11 @@ class Search:
     iteration of ``:iterate``); ``_summary=count``: one count.
 
     Each resource type an ``_include`` or ``_revinclude`` adds needs its view permission,
-    as a search of it does (403 naming the permission and the parameter); the searched
-    type's is checked before (:func:`backend.fhir.views._readable`).
+    as a search of it does (403 naming the permission and the parameter), and so does
+    each type a reference search parameter names (``Organization?location=``); the
+    searched type's is checked before (:func:`backend.fhir.views._readable`). The
+    resources served keep no reference to a type the user may not view
+    (:func:`~backend.fhir.versions.hidden_types`).
     """
 
     def __init__(
@@ -108,6 +112,7 @@ class Search:
         self.revincludes = self._includes(
             "_revinclude", _revincludes(resource, resources), lambda i: i.source
         )
+        self.hidden = hidden_types(request.user)
         self._matches = self._filtered()
         self._order = self._ordering()
 
@@ -184,6 +189,10 @@ class Search:
             param = self.params.get(base)
             if param is None or base in CONTROL or base in IGNORED:
                 continue
+            target = self.resources.get(param.target) if param.target else None
+            if target is not None:  # the matches would tell which rows it refers to
+                action = f"search by {target.resource_type} references ({name})"
+                authorize(self.request, target.view_permission, action)
             for value in self.query.getlist(name):  # several parameters: AND
                 alternatives = [v for v in value.split(",") if v]  # commas: OR
                 if not alternatives:
@@ -271,7 +280,9 @@ class Search:
             "fullUrl": self.request.build_absolute_uri(
                 f"/fhir/{resource.resource_type}/{row.uuid}"
             ),
-            "resource": self.elements.apply(render_current(resource, row), resource),
+            "resource": self.elements.apply(
+                render_current(resource, row, hidden=self.hidden), resource
+            ),
             "search": {"mode": mode},
         }
 

@@ -52,7 +52,8 @@ def reference_param(
     resource_type: str, condition: Callable[[uuid.UUID], Q], *, documentation: str
 ) -> SearchParam:
     """A ``reference`` parameter to ``resource_type``: ``<uuid>`` or ``<type>/<uuid>``;
-    ``condition(uuid)`` gives the rows it selects."""
+    ``condition(uuid)`` gives the rows it selects. Searching by it needs the view
+    permission of ``resource_type`` (the core checks it: :class:`SearchParam.target`)."""
 
     def apply(queryset: QuerySet, value: str, modifier: str | None) -> QuerySet:
         if modifier not in (None, resource_type):
@@ -63,7 +64,7 @@ def reference_param(
             raise bad_request(error.message) from None
         return queryset.filter(condition(key))
 
-    return SearchParam("reference", apply, documentation)
+    return SearchParam("reference", apply, documentation, target=resource_type)
 
 
 _DATE_PREFIXES = {"eq", "ne", "gt", "lt", "ge", "le", "sa", "eb"}

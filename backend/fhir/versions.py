@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.fhir.errors import FhirError
-from backend.fhir.resources import FhirResource
+from backend.fhir.resources import FhirResource, fhir_resources
 from backend.rights import readable
 
 
@@ -71,24 +71,77 @@ def _versions(resource: FhirResource, key: uuid.UUID, user: Any) -> tuple[Any, l
     return row, [*history, row]
 
 
-def render(resource: FhirResource, row: Any, resource_id: uuid.UUID, version: int) -> dict:
+def render(
+    resource: FhirResource,
+    row: Any,
+    resource_id: uuid.UUID,
+    version: int,
+    *,
+    hidden: frozenset[str] = frozenset(),
+) -> dict:
     """The served resource of ``row``: the module's mapping plus ``id`` and ``meta``,
-    validated with the type's fhir.resources class (unless ``FHIR_VALIDATE_RESPONSES``
-    is off: the validation is some 40 % of a search's time)."""
+    without the references to the resource types in ``hidden`` (those the user may not
+    view, :func:`hidden_types`; an extension holding one goes with it), validated with
+    the type's fhir.resources class (unless ``FHIR_VALIDATE_RESPONSES`` is off: the
+    validation is some 40 % of a search's time)."""
     body = {
         "resourceType": resource.resource_type,
         "id": str(resource_id),
         "meta": {"versionId": str(version), "lastUpdated": _instant(row.validity_from)},
         **resource.to_fhir(row, resource_id),
     }
+    if hidden:
+        body = _without_references(body, hidden)
     if settings.FHIR_VALIDATE_RESPONSES:
         resource.fhir_model.model_validate(body)
     return body
 
 
-def render_current(resource: FhirResource, row: Any) -> dict:
+def render_current(resource: FhirResource, row: Any, *, hidden: frozenset[str] = frozenset()):
     """:func:`render` of a row from :func:`_current_queryset`."""
-    return render(resource, row, row.uuid, row._fhir_history + 1)
+    return render(resource, row, row.uuid, row._fhir_history + 1, hidden=hidden)
+
+
+def hidden_types(user: Any) -> frozenset[str]:
+    """The served resource types ``user`` may not view (their view permission): a
+    resource served to ``user`` keeps no reference to them, so that nothing of such a
+    resource, not even its id, reaches the user. ``user`` None (an operator's command):
+    none."""
+    if user is None:
+        return frozenset()
+    return frozenset(
+        name
+        for name, served in fhir_resources().items()
+        if not user.has_perm(served.view_permission)
+    )
+
+
+_REMOVED = object()
+
+
+def _without_references(value: Any, hidden: frozenset[str]) -> Any:
+    """``value`` (a resource's JSON) without its references (``{"reference":
+    "<Type>/<id>"}``) to the types in ``hidden``: a list drops them, an object drops the
+    element holding one, and an extension (an object with ``url``) whose ``value[x]``
+    was dropped is dropped whole; an emptied list or element is dropped too."""
+    if isinstance(value, dict):
+        reference = value.get("reference")
+        if isinstance(reference, str) and reference.partition("/")[0] in hidden:
+            return _REMOVED
+        kept = {}
+        for name, item in value.items():
+            item = _without_references(item, hidden)
+            if item is _REMOVED:
+                if "url" in value and name.startswith("value"):
+                    return _REMOVED  # an extension without its value
+                continue
+            kept[name] = item
+        return kept
+    if isinstance(value, list):
+        items = [_without_references(item, hidden) for item in value]
+        items = [item for item in items if item is not _REMOVED]
+        return items if items or not value else _REMOVED
+    return value
 
 
 def _instant(moment) -> str:

@@ -33,7 +33,15 @@ from backend.fhir.responses import (
 )
 from backend.fhir.search import Search
 from backend.fhir.summary import Elements
-from backend.fhir.versions import _deleted, _etag, _parse_id, _resource_headers, _versions, render
+from backend.fhir.versions import (
+    _deleted,
+    _etag,
+    _parse_id,
+    _resource_headers,
+    _versions,
+    hidden_types,
+    render,
+)
 from backend.fhir.writes import _check_if_match, _lock, _parse_body, _write
 from backend.request_body import input_problem, read_text
 
@@ -193,7 +201,7 @@ def _prefer_return(request) -> str | None:
 def _current_response(
     request, resource: FhirResource, row: Any, version: int, elements: Elements | None = None
 ):
-    body = render(resource, row, row.uuid, version)
+    body = render(resource, row, row.uuid, version, hidden=hidden_types(request.user))
     if elements is not None:
         body = elements.apply(body, resource)
     return fhir_response(body, 200, _resource_headers(request, resource, row, version))
@@ -219,7 +227,7 @@ def _written_response(
             "diagnostics": f"{done} {resource.resource_type}/{row.uuid} (version {version}).",
         }
         return outcome_of(status, [issue], headers)
-    body = render(resource, row, row.uuid, version)
+    body = render(resource, row, row.uuid, version, hidden=hidden_types(request.user))
     return fhir_response(body, status, headers)
 
 
@@ -243,7 +251,7 @@ class InstanceView(ServedTypeView):
                 f"{resource_type}.id",
             )
         with transaction.atomic():
-            _check_if_match(request, _lock(resource, key_uuid))
+            _check_if_match(request, _lock(request, resource, key_uuid, "update"))
             _write(resource, lambda: resource.update(key_uuid, parsed, user=request.user))
         row, versions = _versions(resource, key_uuid, request.user)
         return _written_response(request, resource, row, len(versions), prefer)
@@ -252,7 +260,7 @@ class InstanceView(ServedTypeView):
         resource = _writable(request, resource_type)
         key_uuid = _parse_id(resource, key)
         with transaction.atomic():
-            version = _lock(resource, key_uuid, deleted_ok=True)
+            version = _lock(request, resource, key_uuid, "delete", deleted_ok=True)
             if version is not None:  # already deleted: deleting again changes nothing
                 _check_if_match(request, version)
                 _write(resource, lambda: resource.delete(key_uuid, user=request.user), 409)
@@ -264,14 +272,14 @@ class HistoryView(ServedTypeView):
 
     def get(self, request, resource_type: str, key: str):
         resource, row, versions, elements = _read(request, resource_type, key)
-        entries = []
+        entries, hidden = [], hidden_types(request.user)
         for number, version in reversed(list(enumerate(versions, start=1))):
             url = f"{resource_type}/{row.uuid}/_history/{number}"
             entries.append(
                 {
                     "fullUrl": request.build_absolute_uri(f"/fhir/{resource_type}/{row.uuid}"),
                     "resource": elements.apply(
-                        render(resource, version, row.uuid, number), resource
+                        render(resource, version, row.uuid, number, hidden=hidden), resource
                     ),
                     "request": {"method": "POST" if number == 1 else "PUT", "url": url},
                     "response": {"status": "200", "etag": _etag(number)},
@@ -300,5 +308,7 @@ class VersionView(ServedTypeView):
                 f"{resource_type}/{key} has versions 1 to {len(versions)}, not {version!r}.",
             )
         number = int(version)
-        body = elements.apply(render(resource, versions[number - 1], row.uuid, number), resource)
+        hidden = hidden_types(request.user)
+        body = render(resource, versions[number - 1], row.uuid, number, hidden=hidden)
+        body = elements.apply(body, resource)
         return fhir_response(body, headers={"ETag": _etag(number)})

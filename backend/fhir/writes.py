@@ -12,7 +12,9 @@ from backend.errors import ValidationFailed
 from backend.fhir.errors import FhirError, _Refused, bad_request, fhir_errors, validation_problems
 from backend.fhir.resources import FhirResource
 from backend.fhir.versions import _deleted, _etag, _not_found
+from backend.permissions import require_permission
 from backend.request_body import input_problem, read_json
+from backend.rights import readable
 
 
 def _parse_body(request, resource: FhirResource) -> Any:
@@ -61,14 +63,21 @@ def _write(resource: FhirResource, action, status: int = 422) -> Any:
         raise _Refused(status, fhir_errors(error, resource)) from None
 
 
-def _lock(resource: FhirResource, key: uuid.UUID, deleted_ok: bool = False) -> int | None:
+def _lock(
+    request, resource: FhirResource, key: uuid.UUID, interaction: str, deleted_ok: bool = False
+) -> int | None:
     """Lock the resource's current row for this transaction; its version number.
 
-    404 when no resource has the id, 410 when it was deleted (None if ``deleted_ok``).
+    In this order, so that no answer tells more than the one before it allows: 403
+    unless the user holds the permission of ``interaction`` (``update``, ``delete``);
+    404 when no resource the user may read has the id (one outside their districts
+    is unknown, :func:`backend.rights.readable`); 410 when it was deleted (None if
+    ``deleted_ok``). The caller compares ``If-Match`` with the version only then.
     """
+    require_permission(request.user, resource.write_permission(interaction))
     model = resource.get_model()
-    row = model._default_manager.select_for_update().filter(uuid=key, legacy__isnull=True)
-    row = row.first()
+    rows = readable(model._default_manager.all(), request.user)
+    row = rows.select_for_update().filter(uuid=key, legacy__isnull=True).first()
     if row is None:
         raise _not_found(resource, key)
     if row.validity_to is not None:

@@ -13,12 +13,15 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import strawberry
 from django.db.models import Expression, F, OrderBy, Q, QuerySet
 
 from backend.errors import UserInputError
 from backend.graphql.cursors import Key
+from backend.permissions import require_permission
+from backend.registry import view_permissions
 from backend.versioning import References
 
 
@@ -123,6 +126,10 @@ class Sort:
 
     value: str | Expression | Callable[[], Expression] | None = None
     by: Callable[[Expression], Expression] | None = None
+    #: The GraphQL type (name, e.g. ``"Location"``) of another module whose value the
+    #: key is: ordering by it needs that type's view permission, since the order and
+    #: the cursors (which hold the key) show the value. None: a value of the row itself.
+    of: str | None = None
 
     def key(self, field: str, *, descending: bool) -> Key:
         value = self.value if self.value is not None else field
@@ -137,6 +144,8 @@ def order_by_fields(
     orders: list | None,
     default: tuple[str, ...],
     expressions: Mapping[str, Sort] | None = None,
+    *,
+    user: Any = None,
 ) -> list[OrderBy]:
     """Django ``order_by`` arguments for a list of ``{field, direction}`` inputs: the
     connection's effective order (:mod:`backend.graphql.cursors`).
@@ -149,6 +158,11 @@ def order_by_fields(
     second criterion could never change the order; this also bounds the list by the
     number of fields). Null values sort last ascending and first descending on every
     database (PostgreSQL's default; SQLite's is the opposite).
+
+    ``user``: the request's user. A field whose :class:`Sort` is read from another
+    module's type (``of``) needs that type's view permission: the order and the
+    cursors would show its values. Raises ``PermissionDenied`` naming the permission
+    and the field otherwise (``user`` None: not checked, for an operator's code).
     """
     expressions = expressions or {}
     terms: list[tuple[str, bool]] = []
@@ -157,6 +171,10 @@ def order_by_fields(
             raise UserInputError(
                 f"orderBy names the field {order.field.name} twice; name each field once."
             )
+        of = expressions.get(order.field.value, Sort()).of
+        if of is not None and user is not None:
+            permission = view_permissions()[of]
+            require_permission(user, permission, f"order by {order.field.name}")
         terms.append((order.field.value, order.direction is OrderDirection.DESC))
     for name in default:
         field = name.removeprefix("-")

@@ -45,12 +45,14 @@ def versioned_connection(
     strawberry-django ``GuardedNode`` type, whose ``view_permission`` guards the field).
 
     Arguments of the field: ``filter`` (``filter_input``: its declared fields applied by
-    :func:`~backend.graphql.inputs.apply_filter`, then its method ``narrow(queryset)``
-    when it has one), ``orderBy`` (a list of ``<Node>Order`` inputs over the enum
-    ``order_fields``, then the fields of ``default_order`` not named;
-    ``order_expressions`` maps an order field to its :class:`~backend.graphql.inputs.Sort`:
-    what its cursor holds and sorts by) and ``validity`` (current rows by default). Only
-    the rows the user may read (:func:`backend.rights.readable`: district rights).
+    :func:`~backend.graphql.inputs.apply_filter`, then its method
+    ``narrow(queryset, user)`` when it has one: the module's own conditions, which
+    resolve any uuid they take as ``user`` sees it, :func:`backend.rights.require_known`),
+    ``orderBy`` (a list of ``<Node>Order`` inputs over the enum ``order_fields``, then
+    the fields of ``default_order`` not named; ``order_expressions`` maps an order field
+    to its :class:`~backend.graphql.inputs.Sort`: what its cursor holds and sorts by, and
+    the type whose view permission ordering by it needs) and ``validity`` (current rows
+    by default). Only the rows the user may read (:func:`backend.rights.readable`: district rights).
     ``plural`` words the descriptions ("locations"). The node estimate counts its rows
     with the request's arguments when it needs real counts
     (:mod:`backend.graphql.row_estimate`).
@@ -80,11 +82,13 @@ def versioned_connection(
         return rows(info, filter, order_by, validity)
 
     def rows(info: Any, filter: Any = None, order_by: Any = None, validity: Any = None):
-        readable_rows = readable(model._default_manager.all(), current_user(info))
+        user = current_user(info)
+        readable_rows = readable(model._default_manager.all(), user)
         queryset = apply_filter(apply_validity(readable_rows, validity), filter)
         if hasattr(filter, "narrow"):
-            queryset = filter.narrow(queryset)
-        return queryset.order_by(*order_by_fields(order_by, default_order, order_expressions))
+            queryset = filter.narrow(queryset, user)
+        order = order_by_fields(order_by, default_order, order_expressions, user=user)
+        return queryset.order_by(*order)
 
     field = strawberry_django.connection(
         CountedConnection[node],

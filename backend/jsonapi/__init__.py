@@ -14,8 +14,10 @@ relationship names its target by JSON:API type.
 
 Every row served needs its type's view permission (:class:`ViewPermission`): a list or
 read its own type's, ``include`` each included type's (403 with ``source.parameter``
-``include``), a related-resource endpoint (``/api/locations/<uuid>/payers``) the
-related type's; a relationship to a type the user may not view is left out.
+``include``), a filter through a relationship (``filter[location.uuid]``) the related
+type's (403 with ``source.parameter`` the filter), a related-resource endpoint
+(``/api/locations/<uuid>/payers``) the related type's; a relationship to a type the
+user may not view is left out.
 """
 
 from __future__ import annotations
@@ -35,7 +37,12 @@ from rest_framework_json_api.django_filters import DjangoFilterBackend
 from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
 from backend.api_auth import AUTHENTICATION
-from backend.jsonapi.permissions import IncludeDenied, PermittedRelationships, ViewPermission
+from backend.jsonapi.permissions import (
+    FilterDenied,
+    IncludeDenied,
+    PermittedRelationships,
+    ViewPermission,
+)
 from backend.jsonapi.query import Query, QueryParameterError, page_size, parse
 from backend.jsonapi.rows import RelatedResources, current
 from backend.request_body import BodyChecked
@@ -310,7 +317,7 @@ def _viewset(
                 source.pop("pointer", None)
                 if isinstance(exc, IncludeDenied):
                     source["parameter"] = "include"
-                if isinstance(exc, QueryParameterError):
+                if isinstance(exc, QueryParameterError | FilterDenied):
                     source["parameter"] = exc.parameter
                 if source:
                     error["source"] = source

@@ -47,10 +47,10 @@ def _type_q(system: str | None, code: str) -> Q:
 
 def _update(key: uuid.UUID, changes: dict[str, Any], *, parent: uuid.UUID | None, user: Any):
     """:func:`.services.update_location` with the parent named by uuid (``partOf``), as
-    the FHIR update replaces it; 422 when no location has that uuid."""
-    parent_row = Location.objects.filter(uuid=parent).first() if parent else None
-    if parent is not None and parent_row is None:
-        raise fhir.FhirError(422, "invalid", f"No location has uuid {parent}.", "Location.partOf")
+    the FHIR update replaces it; ``NOT_FOUND`` (422) when no location ``user`` may read
+    has that uuid (:func:`.services.resolve_location`: unknown and outside the user's
+    districts alike)."""
+    parent_row = services.resolve_location(parent, user)
     changes = {**changes, "parent_id": parent_row.pk if parent_row else None}
     return services.update_location(key, changes, user=user)
 

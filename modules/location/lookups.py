@@ -14,7 +14,7 @@ from django.db.models import CharField, F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import In
 
-from backend.errors import UserInputError
+from backend import rights
 from backend.versioning import StatementTime
 
 from .models import PATH_STEP, Location, UserDistrict, path_slot, subtree_q
@@ -60,25 +60,21 @@ def subtrees(relation: str, ancestor_uuids: Iterable[uuid.UUID], *, include_self
     return matches
 
 
-def require_known(named: Mapping[str, Iterable[uuid.UUID | None]]) -> None:
+def require_known(
+    named: Mapping[str, Iterable[uuid.UUID | None]], user: Any, *, action: str | None = None
+) -> None:
     """Raise ``UserInputError`` naming every uuid that no location row (current or
-    history) has: ``named`` maps a filter field (``"filter.parent"``) to the uuids it
-    gives (None ignored). One query for all of them; none when no uuid is given.
+    history) visible to ``user`` has: ``named`` maps an input field (``"filter.parent"``)
+    to the uuids it gives (None ignored). A location outside the user's districts is
+    answered exactly as an unknown uuid. Raises ``PermissionDenied`` naming
+    ``location.view_location`` (and ``action``, what it was needed for) when a uuid is
+    given and the user may not view locations, whatever the uuid
+    (:func:`backend.rights.require_known`). One query for all of them; none when no
+    uuid is given.
 
     Message: ``"filter.parent: no location has uuid <uuid>."``, several joined by ``"; "``.
     """
-    given = {key for keys in named.values() for key in keys if key is not None}
-    if not given:
-        return
-    known = set(Location.objects.filter(uuid__in=given).values_list("uuid", flat=True))
-    problems = [
-        f"{field}: no location has uuid {key}"
-        for field, keys in named.items()
-        for key in keys
-        if key is not None and key not in known
-    ]
-    if problems:
-        raise UserInputError("; ".join(problems) + ".")
+    rights.require_known(Location, named, user, action=action)
 
 
 def code_of(relation: str) -> F:

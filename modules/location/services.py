@@ -13,7 +13,9 @@ Rules (openIMIS ``tblLocations`` and the location module's issue):
 - district rights (:mod:`backend.rights`; the rule: ``lookups.in_scope_of``): a user
   without the global right changes only locations in or below their districts, and
   creates, moves or re-homes children only under such a location (a region is never
-  theirs); refused with ``OutsideDistricts`` (``PermissionDenied``);
+  theirs); refused with ``OutsideDistricts`` (``PermissionDenied``); a location the
+  user may not read at all, named anywhere in the input, is ``NOT_FOUND``, as an
+  unknown uuid (:func:`backend.rights.resolve`);
 - every change keeps history (:mod:`backend.versioning`); a delete is refused while the
   location has current children (unless they get a new parent of the right level, or
   are deleted with it) or while another module objects (the payer module: current
@@ -64,18 +66,13 @@ def _check_level_permission(user, *types: str) -> None:
         require_permission(user, UPPER_LEVELS_PERMISSION, "create or change regions and districts")
 
 
-def _resolve_parent(parent_uuid: uuid.UUID | None, field: str = "parent") -> Location | None:
-    """The location with this uuid, locked for the transaction (FOR UPDATE): a concurrent
-    delete of the parent waits for this write, or this write waits for the delete and
-    then sees the parent no longer current."""
-    if parent_uuid is None:
-        return None
-    parent = Location.objects.select_for_update().filter(uuid=parent_uuid).first()
-    if parent is None:
-        raise ValidationFailed(
-            [FieldError(field, "NOT_FOUND", f"No location has uuid {parent_uuid}.")]
-        )
-    return parent
+def resolve_location(parent_uuid: uuid.UUID | None, user, field: str = "parent") -> Location | None:
+    """The location with this uuid as ``user`` sees it, locked for the transaction (FOR
+    UPDATE): a concurrent delete of the parent waits for this write, or this write waits
+    for the delete and then sees the parent no longer current. ``NOT_FOUND`` on
+    ``field`` for a uuid no location has and for one the user may not read alike
+    (:func:`backend.rights.resolve`)."""
+    return rights.resolve(Location, parent_uuid, user, field=field, action="name a location")
 
 
 def validate(location: Location) -> list[FieldError]:
@@ -178,7 +175,7 @@ def create_location(data: Mapping[str, Any], *, parent: uuid.UUID | None, user) 
     """
     require_permission(user, "location.add_location", "create locations")
     _check_level_permission(user, data.get("type"))
-    location = Location(**data, parent=_resolve_parent(parent), audit_user_id=user.pk)
+    location = Location(**data, parent=resolve_location(parent, user), audit_user_id=user.pk)
     rights.require_placeable(user, Location, location.parent)
     location.code = normalize_code(location.code)
     location.name = (location.name or "").strip()
@@ -255,7 +252,7 @@ def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location
     location = _lock_writable(key, user)
     _check_level_permission(user, location.type)
     candidate = Location.objects.get(pk=location.pk)
-    candidate.parent = _resolve_parent(parent)
+    candidate.parent = resolve_location(parent, user)
     errors = _parent_errors(candidate)
     if errors:
         raise ValidationFailed(errors)
@@ -268,8 +265,10 @@ def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location
 
 def _lock_writable(key: uuid.UUID, user) -> Location:
     """The current location ``key``, locked (:func:`backend.versioning.lock_current`),
-    once ``user`` may change it (district rights: ``OutsideDistricts`` otherwise)."""
-    location = versioning.lock_current(Location, key)
+    once ``user`` may change it (district rights: ``NOT_FOUND`` for a location the user
+    may not read, as for an unknown uuid; ``OutsideDistricts`` for one they read but may
+    not change, such as the region above their districts)."""
+    location = versioning.lock_current(Location, key, user=user)
     rights.require_writable(user, Location.objects.filter(pk=location.pk))
     return location
 
@@ -325,7 +324,7 @@ def delete_location(
                 )
             ]
         )
-    target = _reassign_target(location, references, reassign_to)
+    target = _reassign_target(location, references, reassign_to, user)
     if target is not None:  # other modules' rows move there
         rights.require_writable(user, Location.objects.filter(pk=target.pk))
     if descendants:
@@ -338,11 +337,13 @@ def delete_location(
 
 
 def _reassign_target(
-    location: Location, references: versioning.References, reassign_to: uuid.UUID | None
+    location: Location, references: versioning.References, reassign_to: uuid.UUID | None, user
 ) -> Location | None:
     """The current location receiving other modules' rows (REASSIGN), locked; checks that
     it is given exactly when REASSIGN is asked and lies outside ``location``'s subtree."""
-    target = None if reassign_to is None else _resolve_parent(reassign_to, field="reassignTo")
+    target = (
+        None if reassign_to is None else resolve_location(reassign_to, user, field="reassignTo")
+    )
     if references is not versioning.References.REASSIGN:
         if target is not None:
             raise ValidationFailed(
@@ -401,7 +402,7 @@ def _rehome_children(location: Location, new_parent: uuid.UUID | None, *, user) 
         )
     if new_parent is None:
         return
-    target = _resolve_parent(new_parent, field="newParent")
+    target = resolve_location(new_parent, user, field="newParent")
     rights.require_placeable(user, Location, target)
     if target.pk == location.pk or target.type != location.type or not target.is_current:
         raise ValidationFailed(

@@ -63,6 +63,7 @@ class OrganizationResource(fhir.FhirResource):
     fhir_model = Organization
     documentation = "Payers (openIMIS tblPayer) as organizations of type pay."
     related = ("location",)
+    references = {"location": "Location"}
     includes = (fhir.Include("Organization", "location", "Location", "location_id"),)
     sort = {"name": "name", "type": "type"}
     search_params = {

@@ -8,7 +8,10 @@ Rules (openIMIS ``tblPayer`` and the payer module's issue):
 - the location, when given, is a current REGION or DISTRICT;
 - district rights (:mod:`backend.rights`, ``Manifest.placement``): a user without the
   global right changes only payers at a location in or below their districts and puts
-  payers only there (not at a region, not at no location); ``OutsideDistricts``;
+  payers only there (not at a region, not at no location); ``OutsideDistricts``; a
+  payer or location the user may not read at all is ``NOT_FOUND``, as an unknown uuid;
+- naming a location needs ``location.view_location`` (``PermissionDenied``, whatever
+  the uuid);
 - every change keeps history (:mod:`backend.versioning`); a delete sets ``validity_to``.
 
 Locations are reached by their Django label only (``"location.Location"``); this module
@@ -33,6 +36,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -53,19 +57,22 @@ PAYER_LOCATION_DEPTHS = {0, 1}
 LIMITS = {"name": 100, "address": 100, "phone": 50, "fax": 50, "email": 50}
 
 
-def resolve_location(location_uuid: uuid.UUID | None):
-    """The location with this uuid (None for None); NOT_FOUND when there is none."""
-    if location_uuid is None:
-        return None
-    # locked (FOR UPDATE): a concurrent delete of the location waits for this write, or
-    # this write waits for the delete and then sees the location no longer current
-    locations = apps.get_model("location", "Location").objects.select_for_update()
-    location = locations.filter(uuid=location_uuid).first()
-    if location is None:
-        raise ValidationFailed(
-            [FieldError("location", "NOT_FOUND", f"No location has uuid {location_uuid}.")]
-        )
-    return location
+def resolve_location(location_uuid: uuid.UUID | None, user):
+    """The location with this uuid as ``user`` sees it (None for None), locked (FOR
+    UPDATE: a concurrent delete of the location waits for this write, or this write
+    waits for the delete and then sees the location no longer current).
+
+    ``NOT_FOUND`` when no location has it or ``user`` may not read it (the same answer:
+    :func:`backend.rights.resolve`); ``PermissionDenied`` when ``user`` may not view
+    locations at all.
+    """
+    return rights.resolve(
+        apps.get_model("location", "Location"),
+        location_uuid,
+        user,
+        field="location",
+        action="give a payer a location",
+    )
 
 
 def validate(payer: Payer) -> list[FieldError]:
@@ -129,7 +136,7 @@ def create_payer(data: Mapping[str, Any], *, location: uuid.UUID | None, user) -
     acting Django user (needs ``payer.add_payer``). Returns the saved row, read back.
     """
     require_permission(user, "payer.add_payer", "create payers")
-    payer = Payer(**_clean(data), location=resolve_location(location), audit_user_id=user.pk)
+    payer = Payer(**_clean(data), location=resolve_location(location, user), audit_user_id=user.pk)
     rights.require_placeable(user, Payer, payer.location)
     errors = validate(payer)
     if errors:
@@ -149,13 +156,13 @@ def update_payer(
     saved row; with nothing to change, the row as it is (no history row).
     """
     require_permission(user, "payer.change_payer", "change payers")
-    payer = versioning.lock_current(Payer, key)
+    payer = versioning.lock_current(Payer, key, user=user)
     rights.require_writable(user, Payer.objects.filter(pk=payer.pk))
     candidate = Payer.objects.get(pk=payer.pk)
     for name, value in _clean(changes).items():
         setattr(candidate, name, value)
     if location is not UNCHANGED:
-        candidate.location = resolve_location(location)
+        candidate.location = resolve_location(location, user)
         if candidate.location_id != payer.location_id:
             rights.require_placeable(user, Payer, candidate.location)
     errors = validate(candidate)
@@ -172,7 +179,7 @@ def update_payer(
 def delete_payer(key: uuid.UUID, *, user) -> Payer:
     """Delete the current payer ``key`` (sets ``validity_to``). Needs ``payer.delete_payer``."""
     require_permission(user, "payer.delete_payer", "delete payers")
-    payer = versioning.lock_current(Payer, key)
+    payer = versioning.lock_current(Payer, key, user=user)
     rights.require_writable(user, Payer.objects.filter(pk=payer.pk))
     return versioning.soft_delete(payer, user_id=user.pk)
 
@@ -195,7 +202,9 @@ def delete_payers(keys: list[uuid.UUID], *, user) -> list[Payer]:
         raise ValidationFailed(
             [FieldError("uuids", "TOO_MANY", f"{len(keys)} uuids; at most {limit} at once.")]
         )
-    found = {p.uuid: p for p in Payer.objects.select_for_update().filter(uuid__in=keys)}
+    # only the payers the user may read: one outside their districts is not found
+    readable = rights.readable(Payer.objects.all(), user)
+    found = {p.uuid: p for p in readable.select_for_update().filter(uuid__in=keys)}
     errors, seen = [], set()
     for index, key in enumerate(keys):
         payer, at = found.get(key), f"uuids[{index}]"
@@ -221,8 +230,9 @@ def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
     payers at the locations of ``plan.rows``.
 
     PROTECT: one ``HAS_PAYERS`` error per such location, listing its payers (name and
-    uuid); CASCADE: the payers are deleted too (``validity_to`` = ``plan.now``);
-    REASSIGN: they move to ``plan.reassign_to`` (a history row each), refused with
+    uuid) to a user holding ``payer.view_payer``, only their number to others;
+    CASCADE: the payers are deleted too (``validity_to`` = ``plan.now``); REASSIGN: they
+    move to ``plan.reassign_to`` (a history row each), refused with
     ``WRONG_LOCATION_LEVEL`` (field ``reassignTo``) unless it is a region or district.
     Returns the objections, or [] (nothing to do, or done).
     """
@@ -248,12 +258,17 @@ def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
     by_location: dict[Any, list[Payer]] = {}
     for payer in payers.select_related("location").order_by("location_id", "name", "pk"):
         by_location.setdefault(payer.location, []).append(payer)
+    if not by_location:
+        return []
+    # the payers are named only to a user who may view payers (a location editor may not)
+    user = get_user_model()._default_manager.filter(pk=plan.user_id).first()
+    named = user is not None and user.has_perm("payer.view_payer")
     return [
         FieldError(
             None,
             "HAS_PAYERS",
-            f"{location} still has {len(found)} current payer(s): "
-            + ", ".join(f"{p.name!r} ({p.uuid})" for p in found)
+            f"{location} still has {len(found)} current payer(s)"
+            + (": " + ", ".join(f"{p.name!r} ({p.uuid})" for p in found) if named else "")
             + "; move or delete them first, or choose references CASCADE or REASSIGN.",
         )
         for location, found in by_location.items()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -63,12 +64,13 @@ class LocationFilter:
         ("code", "name"), "Code or name contains this (case-insensitive)."
     )
 
-    def narrow(self, queryset: QuerySet) -> QuerySet:
+    def narrow(self, queryset: QuerySet, user: Any) -> QuerySet:
         """``queryset`` (Locations, already matched by the declared fields) kept to those
-        below ``ancestor`` and any of ``ancestors``.
+        below ``ancestor`` and any of ``ancestors``; ``user``: the request's user.
 
         Raises ``UserInputError`` naming any uuid of ``parent``, ``ancestor``,
-        ``parents`` or ``ancestors`` that no location has (one query).
+        ``parents`` or ``ancestors`` that no location visible to ``user`` has (one
+        query; a location outside the user's districts is named as an unknown one).
         """
         require_known(
             {
@@ -76,7 +78,8 @@ class LocationFilter:
                 "filter.ancestor": [self.ancestor],
                 "filter.parents": self.parents or (),
                 "filter.ancestors": self.ancestors or (),
-            }
+            },
+            user,
         )
         if self.ancestor is not None:
             queryset = queryset.below(self.ancestor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -48,13 +49,19 @@ class PayerFilter:
         description="Payers at the location with this uuid or anywhere below it.",
     )
 
-    def narrow(self, queryset: QuerySet) -> QuerySet:
+    def narrow(self, queryset: QuerySet, user: Any) -> QuerySet:
         """``queryset`` (Payers, already matched by the declared fields) kept to those at
-        or below ``location``.
+        or below ``location``; ``user``: the request's user.
 
-        Raises ``UserInputError`` when no location has the uuid of ``location`` (one query).
+        Raises ``PermissionDenied`` naming ``location.view_location`` when ``location``
+        is given and ``user`` may not view locations (whatever the uuid: a payer-only
+        viewer learns nothing of locations), and ``UserInputError`` when no location
+        visible to ``user`` has that uuid (one query; a location outside the user's
+        districts is named as an unknown one).
         """
-        lookup("location.require_known")({"filter.location": [self.location]})
+        lookup("location.require_known")(
+            {"filter.location": [self.location]}, user, action="filter payers by location"
+        )
         if self.location is not None:
             queryset = queryset.at_or_below(self.location)
         return queryset

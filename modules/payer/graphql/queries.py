@@ -24,7 +24,10 @@ class PayerQuery:
         order_expressions={
             "name": Sort(by=Lower),  # case-insensitive, as people read names
             "email": Sort(by=Lower),
-            "location_code": Sort(value=lambda: lookup("location.code_of")("location")),
+            # the location's code: ordering by it needs the permission to view locations
+            "location_code": Sort(
+                value=lambda: lookup("location.code_of")("location"), of="Location"
+            ),
         },
     )
     payer = versioned_by_uuid(PayerNode, singular="payer")

@@ -1,0 +1,494 @@
+"""Nothing tells a user about rows they may not read: not an answer, an error, a cursor,
+an ordering, a reference in a resource or a column of the admin.
+
+Two kinds of users, on every surface (GraphQL, its compiled SQL path on PostgreSQL,
+FHIR, JSON:API, the admin):
+
+- a *payer-only viewer* holds ``payer.view_payer`` but not ``location.view_location``:
+  ordering payers by a location's value, filtering them by location (an existence
+  oracle, and which payers sit where), naming a location in a write and FHIR's location
+  reference are refused or left out, the same way whatever the uuid;
+- a *district user* (attached to d1): a location or payer outside the districts is
+  answered exactly as a uuid no row has, in filters, mutation inputs, FHIR writes and
+  FHIR's conditional writes (the ``If-Match`` version is compared only once the row is
+  known to be visible: a 412 would tell that it exists).
+
+The sample world (``Manifest.samples``): R1 > R1D1 (d1) > R1D1W1 > R1D1W1V1, R2 > R2D1
+(d2); payers Ultha co-op at R1, Rapta fund at d1, Rajo fund at d2, National fund at no
+location.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from backend.graphql.schema import get_schema
+from conftest import GraphQLClient
+from modules.location.models import Location
+from modules.payer.models import Payer
+from tests import samples
+from tests.api_helpers import validated
+
+pytestmark = pytest.mark.django_db
+
+VIEW_LOCATION, VIEW_PAYER = "location.view_location", "payer.view_payer"
+PAYER_EDITOR = (VIEW_PAYER, "payer.add_payer", "payer.change_payer", "payer.delete_payer")
+EDITOR = (
+    VIEW_LOCATION,
+    *(f"location.{p}_location" for p in ("add", "change", "delete")),
+    "location.manage_upper_levels",
+    *PAYER_EDITOR,
+)
+#: A uuid no row has.
+UNKNOWN = "00000000-0000-4000-8000-00000000dead"
+LOCATION_CODES = ("R1D1", "R2D1", "R1D1W1")  # codes that appear in no payer's values
+FHIR_JSON = "application/fhir+json"
+COMPILE = [False, True]  # the general executor; the SQL compiler (PostgreSQL only)
+
+
+@pytest.fixture
+def world():
+    samples.create_world()
+    return {name: samples.UUIDS[name] for name in samples.NAMES}
+
+
+@pytest.fixture
+def client_with(make_user):
+    names = iter(range(1000))
+
+    def client(*permissions: str, districts=None, staff: bool = False) -> Client:
+        user = make_user(f"u{next(names)}", *permissions, districts=districts)
+        if staff:
+            user.is_staff = True
+            user.save()
+        logged_in = Client()
+        logged_in.force_login(user)
+        return logged_in
+
+    return client
+
+
+@pytest.fixture
+def district_user(client_with, world):
+    """A district-d1 user with every model permission (not the global right)."""
+    return client_with(*EDITOR, districts=[Location.objects.get(uuid=world["d1"])])
+
+
+@pytest.fixture(params=COMPILE, ids=["general", "compiled"])
+def compile_reads(request, settings):
+    if request.param and connection.vendor != "postgresql":
+        pytest.skip("the SQL compiler runs on PostgreSQL")
+    settings.GRAPHQL_COMPILE = request.param
+    return request.param
+
+
+def same_but_uuid(answer: object, hidden: str, other: object) -> None:
+    """``answer`` (naming the uuid ``hidden``) is ``other`` (naming :data:`UNKNOWN`),
+    word for word."""
+    assert json.loads(json.dumps(other).replace(UNKNOWN, hidden)) == json.loads(json.dumps(answer))
+
+
+def no_location_in(text: str, world) -> None:
+    for code in LOCATION_CODES:
+        assert code not in text
+    for key in ("r1", "d1", "w1", "v1", "r2", "d2"):
+        assert world[key] not in text
+
+
+def cursor_values(cursor: str) -> list:
+    """The keys a ``k1:`` cursor holds (README, "Paging")."""
+    assert cursor.startswith("k1:")
+    data = cursor[3:]
+    return json.loads(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
+
+
+# -- payer-only viewers: GraphQL -----------------------------------------------------------
+
+
+def test_ordering_payers_by_location_code_needs_the_location_permission(
+    client_with, world, compile_reads
+):
+    viewer = GraphQLClient(client_with(VIEW_PAYER))
+    result = viewer.post(
+        "{ payers(orderBy: [{field: LOCATION_CODE}]) { edges { cursor node { name } } } }"
+    )
+    assert result["data"] is None
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["message"] == (
+        f"Permission denied: you need '{VIEW_LOCATION}' to order by LOCATION_CODE."
+    )
+    no_location_in(json.dumps(result), world)
+    # with the permission, the same order is served (its cursors hold the codes)
+    both = GraphQLClient(client_with(VIEW_PAYER, VIEW_LOCATION))
+    edges = both.data(
+        "{ payers(orderBy: [{field: LOCATION_CODE}]) { edges { cursor node { name } } } }"
+    )["payers"]["edges"]
+    assert [e["node"]["name"] for e in edges] == [
+        "Ultha co-op",
+        "Rapta fund",
+        "Rajo fund",
+        "National fund",
+    ]
+    assert [cursor_values(e["cursor"])[0] for e in edges] == ["R1", "R1D1", "R2D1", None]
+
+
+def _order_cases() -> list[tuple[str, str, str]]:
+    """(root connection, order field, the node's view permission) of every root
+    connection of the active modules with an ``orderBy`` argument."""
+    schema = get_schema()
+    cases = []
+    for name, field in schema.schema_converter.from_object(
+        schema.query.__strawberry_definition__
+    ).fields.items():
+        order = field.args.get("orderBy")
+        if order is None:
+            continue
+        criterion = order.type.of_type.of_type  # [XOrder!]
+        enum = criterion.fields["field"].type.of_type
+        node = field.type.of_type.fields["edges"].type.of_type.of_type.of_type.fields["node"]
+        origin = node.type.of_type.extensions["strawberry-definition"].origin
+        for value in enum.values:
+            cases.append((name, value, origin.view_permission))
+    return cases
+
+
+@pytest.mark.parametrize(("root", "order", "permission"), _order_cases())
+def test_no_order_shows_what_the_node_permission_alone_does_not(
+    client_with, world, root, order, permission
+):
+    """Every order of every root connection, for a user holding only the node's own
+    view permission: refused naming a permission, or served with cursors that hold no
+    value of a type the user may not view (the other modules' sample values)."""
+    viewer = GraphQLClient(client_with(permission))
+    result = viewer.post(
+        f"{{ {root}(orderBy: [{{field: {order}}}]) {{ edges {{ cursor node {{ uuid }} }} }} }}"
+    )
+    if result.get("errors"):
+        [error] = result["errors"]
+        assert error["extensions"]["code"] == "FORBIDDEN"
+        assert "Permission denied: you need '" in error["message"]
+        return
+    cursors = [cursor_values(e["cursor"]) for e in result["data"][root]["edges"]]
+    assert cursors
+    foreign = {samples.UUIDS[n] for n, t in samples.NAMES.items() if samples.VIEW[t] != permission}
+    text = json.dumps(cursors)
+    for key in foreign:
+        assert key not in text
+    if permission == VIEW_PAYER:
+        for code in LOCATION_CODES:
+            assert code not in text
+
+
+@pytest.mark.parametrize("location", ["d1", "unknown"])
+def test_filtering_payers_by_location_needs_the_location_permission(
+    client_with, world, compile_reads, location
+):
+    """Whatever the uuid (an existing location, or none), the same refusal: it tells
+    neither that the location exists nor which payers are there."""
+    viewer = GraphQLClient(client_with(VIEW_PAYER))
+    key = world.get(location, UNKNOWN)
+    query = (
+        f'{{ payers(filter: {{location: "{key}"}}) {{ totalCount edges {{ node {{ name }} }} }} }}'
+    )
+    result = viewer.post(query)
+    assert result == {
+        "data": None,
+        "errors": [
+            {
+                "message": f"Permission denied: you need '{VIEW_LOCATION}' to filter payers "
+                "by location.",
+                "locations": [{"line": 1, "column": 3}],
+                "path": ["payers"],
+                "extensions": {"code": "FORBIDDEN"},
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("mutation", ["createPayer", "updatePayer"])
+def test_naming_a_location_in_a_payer_write_needs_the_location_permission(
+    client_with, world, mutation
+):
+    editor = GraphQLClient(client_with(*PAYER_EDITOR))
+    before = samples.digest()
+    answers = []
+    for key in (world["d1"], UNKNOWN):
+        fields = (
+            'name: "Fund", type: DONOR'
+            if mutation == "createPayer"
+            else f'uuid: "{world["fund_d2"]}"'
+        )
+        answers.append(
+            editor.post(
+                f'mutation {{ {mutation}(input: {{{fields}, location: "{key}"}}) '
+                "{ errors { field code message } } }"
+            )
+        )
+    same_but_uuid(answers[0], world["d1"], answers[1])
+    assert answers[0]["data"] is None
+    assert answers[0]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert answers[0]["errors"][0]["message"] == (
+        f"Permission denied: you need '{VIEW_LOCATION}' to give a payer a location."
+    )
+    assert samples.digest() == before
+    # a write not naming a location is served
+    changed = editor.post(
+        f'mutation {{ updatePayer(input: {{uuid: "{world["fund_d1"]}", phone: "12"}}) '
+        "{ errors { code } } }"
+    )
+    assert changed == {"data": {"updatePayer": {"errors": []}}}
+    assert Payer.objects.current().get(uuid=world["fund_d1"]).location.code == "R1D1"
+
+
+# -- payer-only viewers: FHIR, JSON:API, the admin --------------------------------------
+
+
+def test_fhir_organizations_hold_no_location_for_a_payer_only_viewer(client_with, world):
+    viewer = client_with(VIEW_PAYER)
+    key = world["fund_d1"]
+    for url in (
+        f"/fhir/Organization/{key}",
+        f"/fhir/Organization/{key}/_history",
+        f"/fhir/Organization/{key}/_history/1",
+        "/fhir/Organization",
+        "/fhir/Organization?name=Rapta",
+    ):
+        response = viewer.get(url)
+        assert response.status_code == 200, url
+        body = validated(response.json())
+        text = json.dumps(body)
+        assert "organization-location" not in text and "Location/" not in text, url
+        no_location_in(text, world)
+    read = viewer.get(f"/fhir/Organization/{key}").json()
+    assert "extension" not in read
+    assert read["name"] == "Rapta fund"
+    # with the permission, the reference is there
+    both = client_with(VIEW_PAYER, VIEW_LOCATION).get(f"/fhir/Organization/{key}").json()
+    assert both["extension"][0]["valueReference"] == {"reference": f"Location/{world['d1']}"}
+
+
+@pytest.mark.parametrize("location", ["d1", "unknown"])
+def test_fhir_search_by_location_needs_the_location_permission(client_with, world, location):
+    key = world.get(location, UNKNOWN)
+    response = client_with(VIEW_PAYER).get(f"/fhir/Organization?location={key}")
+    assert response.status_code == 403
+    assert response.json()["issue"][0]["diagnostics"] == (
+        f"Permission denied: you need '{VIEW_LOCATION}' to search by Location references "
+        "(location)."
+    )
+
+
+def test_fhir_update_by_a_payer_only_editor_keeps_the_location_it_does_not_see(client_with, world):
+    editor = client_with(*PAYER_EDITOR)
+    key = world["fund_d1"]
+    resource = editor.get(f"/fhir/Organization/{key}").json()
+    assert "extension" not in resource
+    resource["name"] = "Rapta fund renamed"
+    saved = editor.put(f"/fhir/Organization/{key}", resource, content_type=FHIR_JSON)
+    assert saved.status_code == 200, saved.content
+    payer = Payer.objects.current().get(uuid=key)
+    assert (payer.name, payer.location.code) == ("Rapta fund renamed", "R1D1")
+    # naming a location is refused alike for an existing and an unknown one
+    answers = []
+    for target in (world["d2"], UNKNOWN):
+        named = {
+            **resource,
+            "extension": [
+                {
+                    "url": "urn:openimis-graphql:fhir:StructureDefinition:organization-location",
+                    "valueReference": {"reference": f"Location/{target}"},
+                }
+            ],
+        }
+        response = editor.put(f"/fhir/Organization/{key}", named, content_type=FHIR_JSON)
+        answers.append((response.status_code, response.json()))
+    same_but_uuid(answers[0], world["d2"], answers[1])
+    assert answers[0][0] == 403
+    assert Payer.objects.current().get(uuid=key).location.code == "R1D1"
+
+
+@pytest.mark.parametrize("location", ["d1", "unknown"])
+def test_json_api_filter_by_location_needs_the_location_permission(client_with, world, location):
+    key = world.get(location, UNKNOWN)
+    response = client_with(VIEW_PAYER).get(f"/api/payers?filter[location.uuid]={key}")
+    assert response.status_code == 403
+    assert response.json()["errors"] == [
+        {
+            "detail": f"Permission denied: you need '{VIEW_LOCATION}' to filter by locations "
+            "(filter[location.uuid]).",
+            "status": "403",
+            "source": {"parameter": "filter[location.uuid]"},
+            "code": "permission_denied",
+        }
+    ]
+
+
+def test_the_admin_shows_payers_without_their_location_to_a_payer_only_viewer(client_with, world):
+    viewer = client_with(VIEW_PAYER, staff=True)
+    listing = viewer.get("/admin/payer/payer/")
+    assert listing.status_code == 200
+    assert "location" not in listing.context["cl"].list_display
+    payer = Payer.objects.current().get(uuid=world["coop"])
+    page = viewer.get(f"/admin/payer/payer/{payer.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Ultha co-op" in text
+    assert "Ultha</" not in text and ">R1<" not in text  # the location, not even in history
+    assert "location" not in page.context["adminform"].form.fields
+    both = client_with(VIEW_PAYER, VIEW_LOCATION, staff=True)
+    assert "location" in both.get("/admin/payer/payer/").context["cl"].list_display
+
+
+# -- district users: filters, writes, FHIR conditional writes ------------------------------
+
+
+FILTERS = [
+    ("locations", "parent", "d2"),
+    ("locations", "ancestor", "r2"),
+    ("locations", "parents", "d2"),
+    ("locations", "ancestors", "d2"),
+    ("payers", "location", "d2"),
+]
+
+
+@pytest.mark.parametrize(("root", "field", "row"), FILTERS)
+def test_a_filter_naming_a_location_outside_the_districts_is_an_unknown_uuid(
+    district_user, world, compile_reads, root, field, row
+):
+    client = GraphQLClient(district_user)
+    answers = []
+    for key in (world[row], UNKNOWN):
+        value = f'["{key}"]' if field in ("parents", "ancestors") else f'"{key}"'
+        answers.append(client.post(f"{{ {root}(filter: {{{field}: {value}}}) {{ totalCount }} }}"))
+    same_but_uuid(answers[0], world[row], answers[1])
+    assert answers[0]["data"] is None
+    [error] = answers[0]["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"] == f"filter.{field}: no location has uuid {world[row]}."
+    # a location the user reads is a filter as before
+    seen = world["r1"] if root == "locations" else world["d1"]
+    value = f'["{seen}"]' if field in ("parents", "ancestors") else f'"{seen}"'
+    assert client.post(f"{{ {root}(filter: {{{field}: {value}}}) {{ totalCount }} }}")["data"]
+
+
+def _fhir_body(world, resource_type: str, key: str) -> dict:
+    """The resource as a superuser reads it (a valid body for a write)."""
+    admin = Client()
+    from django.contrib.auth.models import User
+
+    admin.force_login(User.objects.create_superuser(f"admin-{key[:8]}", password=None))
+    return admin.get(f"/fhir/{resource_type}/{key}").json()
+
+
+def test_fhir_create_naming_a_location_outside_the_districts_is_an_unknown_uuid(
+    district_user, world
+):
+    answers = []
+    for key in (world["d2"], UNKNOWN):
+        body = {
+            "resourceType": "Organization",
+            "name": "Fund",
+            "extension": [
+                {
+                    "url": "urn:openimis-graphql:fhir:StructureDefinition:organization-location",
+                    "valueReference": {"reference": f"Location/{key}"},
+                }
+            ],
+        }
+        response = district_user.post("/fhir/Organization", body, content_type=FHIR_JSON)
+        answers.append((response.status_code, response.json()))
+    same_but_uuid(answers[0], world["d2"], answers[1])
+    assert answers[0][0] == 422
+    assert answers[0][1]["issue"][0]["diagnostics"] == f"No location has uuid {world['d2']}."
+    assert not Payer.objects.filter(name="Fund").exists()
+
+
+def test_fhir_update_of_a_location_under_a_parent_outside_the_districts_is_an_unknown_uuid(
+    district_user, world
+):
+    body = _fhir_body(world, "Location", world["w1"])
+    answers = []
+    for key in (world["d2"], UNKNOWN):
+        moved = {**body, "partOf": {"reference": f"Location/{key}"}}
+        response = district_user.put(f"/fhir/Location/{world['w1']}", moved, content_type=FHIR_JSON)
+        answers.append((response.status_code, response.json()))
+    same_but_uuid(answers[0], world["d2"], answers[1])
+    assert answers[0][0] == 422
+    assert Location.objects.current().get(uuid=world["w1"]).parent.code == "R1D1"
+
+
+def _invisible_rows() -> list[tuple[str, str]]:
+    """(FHIR resource type, sample row) of every sample row of a served type that the
+    district-d1 user may not read (district rights), from the registry."""
+    from backend.fhir import fhir_resources
+
+    served = {r.get_model()._meta.label: r.resource_type for r in fhir_resources().values()}
+    hidden = {"location.Location": ("r2", "d2"), "payer.Payer": ("coop", "fund_d2")}
+    return [(served[label], name) for label, names in hidden.items() for name in names]
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+@pytest.mark.parametrize(("resource_type", "row"), _invisible_rows())
+def test_fhir_conditional_writes_of_a_row_outside_the_districts_are_404_before_if_match(
+    district_user, world, method, resource_type, row
+):
+    """A stale ``If-Match`` on a row the user may not read is the 404 of an unknown id,
+    not a 412 (which would tell that the row exists), nor a 403."""
+    body = _fhir_body(world, resource_type, world[row])
+    answers = []
+    for key in (world[row], UNKNOWN):
+        url = f"/fhir/{resource_type}/{key}"
+        headers = {"If-Match": 'W/"99"'}
+        if method == "put":
+            response = district_user.put(
+                url, {**body, "id": key}, content_type=FHIR_JSON, headers=headers
+            )
+        else:
+            response = district_user.delete(url, headers=headers)
+        answers.append((response.status_code, response.json()))
+    same_but_uuid(answers[0], world[row], answers[1])
+    assert answers[0][0] == 404
+    assert answers[0][1]["issue"][0]["diagnostics"] == (f"No {resource_type} has id {world[row]}.")
+
+
+def test_fhir_conditional_write_of_a_visible_row_still_checks_if_match(district_user, world):
+    body = _fhir_body(world, "Organization", world["fund_d1"])
+    url = f"/fhir/Organization/{world['fund_d1']}"
+    stale = district_user.put(url, body, content_type=FHIR_JSON, headers={"If-Match": 'W/"99"'})
+    assert stale.status_code == 412
+
+
+def test_a_refused_location_delete_names_payers_only_to_payer_viewers(client_with, world):
+    """A location editor without ``payer.view_payer`` learns that d2 still has a payer,
+    not its name or uuid; with the permission, both."""
+    location_editor = (VIEW_LOCATION, "location.delete_location", "location.manage_upper_levels")
+    document = (
+        f'mutation {{ deleteLocation(input: {{uuid: "{world["d2"]}"}}) '
+        "{ errors { field code message } } }"
+    )
+    answers = {}
+    for name, permissions in (
+        ("without", location_editor),
+        ("with", (*location_editor, VIEW_PAYER)),
+    ):
+        answers[name] = GraphQLClient(client_with(*permissions)).data(document)["deleteLocation"]
+    assert answers["without"]["errors"] == [
+        {
+            "field": None,
+            "code": "HAS_PAYERS",
+            "message": "R2D1 Rajo still has 1 current payer(s); move or delete them first, or "
+            "choose references CASCADE or REASSIGN.",
+        }
+    ]
+    assert "Rajo fund" not in json.dumps(answers["without"])
+    assert world["fund_d2"] not in json.dumps(answers["without"])
+    assert answers["with"]["errors"][0]["message"] == (
+        f"R2D1 Rajo still has 1 current payer(s): 'Rajo fund' ({world['fund_d2']}); move or "
+        "delete them first, or choose references CASCADE or REASSIGN."
+    )
