@@ -62,10 +62,9 @@ class Search:
     (:meth:`_parse`): a problem is a 400 OperationOutcome naming the parameter as sent.
     The rules (FHIR R4 search.html): names are the type's search parameters (with the
     modifiers their type takes) or the control parameters below; an unknown one is a 400
-    (ignoring it would return more than was asked; only :data:`IGNORED` are let through,
-    with a warning); every value is non-empty; ``_count`` (0 to
-    ``GRAPHQL_MAX_PAGE_SIZE``, #count), ``_offset`` (a whole number, this server's
-    paging), ``_total`` (``none``, ``estimate``, ``accurate``, #total), ``_sort`` (the
+    (ignoring it would return more than was asked; only :data:`IGNORED` pass, with a
+    warning); every value is non-empty; ``_count`` (0 to ``GRAPHQL_MAX_PAGE_SIZE``,
+    #count), ``_offset`` (a whole number, this server's paging), ``_total`` (``none``, ``estimate``, ``accurate``, #total), ``_sort`` (the
     type's sort keys, each once, ``-`` to reverse, #sort), ``_summary`` (``true``,
     ``text``, ``data``, ``count``, ``false``, #summary), ``_elements`` (top-level elements
     of the type, #elements; not with ``_summary``) and ``_format`` are given at most once;
