@@ -64,12 +64,12 @@ class Search:
     modifiers their type takes) or the control parameters below; an unknown one is a 400
     (ignoring it would return more than was asked; only :data:`IGNORED` pass, with a
     warning); every value is non-empty; ``_count`` (0 to ``GRAPHQL_MAX_PAGE_SIZE``,
-    #count), ``_offset`` (a whole number, this server's paging), ``_total`` (``none``, ``estimate``, ``accurate``, #total), ``_sort`` (the
-    type's sort keys, each once, ``-`` to reverse, #sort), ``_summary`` (``true``,
-    ``text``, ``data``, ``count``, ``false``, #summary), ``_elements`` (top-level elements
-    of the type, #elements; not with ``_summary``) and ``_format`` are given at most once;
-    ``_include``/``_revinclude`` name an include of the type, its third part (the target
-    type) the include's target (#include).
+    #count), ``_offset`` (a whole number, this server's paging), ``_total`` (``none``,
+    ``estimate``, ``accurate``, #total), ``_sort`` (the type's sort keys, each once,
+    ``-`` to reverse, #sort), ``_summary`` (``true``, ``text``, ``data``, ``count``,
+    ``false``, #summary), ``_elements`` (top-level elements of the type, #elements; not
+    with ``_summary``) and ``_format`` are given at most once; ``_include`` and
+    ``_revinclude`` name an include of the type, its third part its target (#include).
 
     Constant SQL queries per page: one for the page (its total as a subquery, each
     row's version as a subquery), one per ``_include``/``_revinclude`` (and per
