@@ -17,8 +17,9 @@ class CoreConfig(AppConfig):
         from backend import deployment  # noqa: F401 (registers its system check)
         from backend.auth_cache import forget_cached_auth_on_changes
         from backend.graphql.schema import get_schema
+        from backend.manifest_checks import check_manifests
         from backend.observability import bind_client_address
-        from backend.registry import active_modules, check_manifests
+        from backend.registry import active_modules
 
         check_manifests()
         forget_cached_auth_on_changes()

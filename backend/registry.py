@@ -7,9 +7,9 @@ A module is a Django app under ``modules/<name>/`` with two files the core reads
 
 The core discovers nothing else. After Django's app registry is ready it imports every
 active module's manifest (in ``settings.OPENIMIS_MODULES`` order), checks it
-(:func:`check_manifests`) and wires it: admin classes are registered, delete guards are
-consulted by :func:`backend.versioning.soft_delete`, the GraphQL contribution is composed
-into the schema and the subgraphs (:mod:`backend.graphql.schema`,
+(:func:`backend.manifest_checks.check_manifests`) and wires it: admin classes are
+registered, delete guards are consulted by :func:`backend.versioning.soft_delete`, the
+GraphQL contribution is composed into the schema and the subgraphs (:mod:`backend.graphql.schema`,
 :mod:`backend.graphql.federation`), legacy tables are run by ``import_legacy``
 (:func:`backend.legacy.tables.active_tables`), the lookups are published for other
 modules (:func:`lookup`), and the generated tests read ``samples``. A bad manifest
@@ -195,93 +195,6 @@ def ref(graphql_name: str) -> Any:
 def active_modules() -> list[ModuleConfig]:
     """The active module AppConfigs, in the order of ``settings.OPENIMIS_MODULES``."""
     return [c for c in apps.get_app_configs() if isinstance(c, ModuleConfig)]
-
-
-def check_requirements(modules: list[ModuleConfig] | None = None) -> None:
-    """Raise ImproperlyConfigured naming every module whose requirement is not active.
-
-    ``modules``: the module configs to check (default: the active modules).
-    """
-    modules = active_modules() if modules is None else modules
-    active = {c.label for c in modules}
-    problems = [
-        f"module {c.label!r} requires {req!r}, which is not active"
-        for c in modules
-        for req in c.requires
-        if req not in active
-    ]
-    if problems:
-        raise ImproperlyConfigured(
-            "; ".join(problems) + f". Active modules: {', '.join(sorted(active)) or '(none)'}. "
-            "Add the missing modules to OPENIMIS_MODULES."
-        )
-
-
-def _model_label_problem(label: str, active: set[str]) -> str | None:
-    """Why ``label`` names no model of an active module (None when it does)."""
-    app_label, _, model_name = label.partition(".")
-    if not model_name:
-        return f"{label!r} is not a model label ('app_label.ModelName')"
-    if app_label not in active:
-        return f"{label!r} belongs to module {app_label!r}, which is not active"
-    try:
-        apps.get_model(label)
-    except LookupError:
-        return f"{label!r} names no model of module {app_label!r}"
-    return None
-
-
-def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
-    """Check every manifest; raise ImproperlyConfigured naming each module and problem.
-
-    Refused: a missing requirement, an unknown or inactive model label in ``admin``,
-    ``delete_guards``, ``delete_handlers`` or ``placement``, an owned type without a view
-    permission, a model whose surfaces (GraphQL, FHIR, JSON:API) name different view
-    permissions, a lookup name published twice. (Field-name clashes and unknown extension
-    targets: when the schema is built, :func:`backend.graphql.schema.splice_extensions`.)
-    """
-    modules = active_modules() if modules is None else modules
-    check_requirements(modules)
-    active = {m.label for m in modules}
-    problems: list[str] = []
-    for module in modules:
-        manifest = module.manifest
-        for label in (
-            *manifest.admin,
-            *manifest.delete_guards,
-            *manifest.delete_handlers,
-            *manifest.placement,
-        ):
-            problem = _model_label_problem(label, active)
-            if problem:
-                problems.append(f"module {module.label!r}: {problem}")
-        problems.extend(f"module {module.label!r}: {p}" for p in _permission_problems(manifest))
-    if problems:
-        raise ImproperlyConfigured("; ".join(problems) + ".")
-
-
-def _permission_problems(manifest: Manifest) -> list[str]:
-    """Each owned type of ``manifest`` without a view permission, and each model whose
-    GraphQL type, FHIR and JSON:API resources name different ones (one permission guards
-    a model's rows on every surface)."""
-    problems, named = [], {}  # named: model label (lower case) -> surface -> permission
-    for cls in manifest.types:
-        if not (permission := getattr(cls, "view_permission", None)):
-            problems.append(f"type {cls.__name__} declares no view_permission")
-        elif django := getattr(cls, "__strawberry_django_definition__", None):
-            surface = f"GraphQL type {cls.__strawberry_definition__.name}"
-            named.setdefault(django.model._meta.label_lower, {})[surface] = permission
-    for surface, resources in (("FHIR", manifest.fhir), ("JSON:API", manifest.jsonapi)):
-        for r in resources:
-            name = r.resource_type if surface == "FHIR" else r.type
-            named.setdefault(r.model.lower(), {})[f"{surface} {name}"] = r.view_permission
-    return problems + [
-        f"the view permission of {label!r} differs between surfaces ("
-        + ", ".join(f"{surface}: {permission!r}" for surface, permission in surfaces.items())
-        + ")"
-        for label, surfaces in named.items()
-        if len(set(surfaces.values())) > 1
-    ]
 
 
 def declared_for(declared: Mapping[str, Any], model_label: str) -> Any:

@@ -11,7 +11,8 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
 from backend.graphql.schema import build_schema
-from backend.registry import check_manifests, check_requirements, subgraph_modules
+from backend.manifest_checks import check_manifests, check_requirements
+from backend.registry import subgraph_modules
 from conftest import fake_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,8 +211,12 @@ def _Resource(*, model: str, perm: str = "location.view_location", **names):
                 "fhir": [_Resource(model="location.Location", resource_type="Location")],
                 "jsonapi": [_Resource(model="location.Location", type="locations", perm="x.y")],
             },
-            "module 'claim': the view permission of 'location.location' differs between "
-            "surfaces (FHIR Location: 'location.view_location', JSON:API locations: 'x.y').",
+            # another module's resource over location's model: compared with location's
+            "modules 'location', 'claim': the view permission of 'location.location' differs "
+            "between surfaces (GraphQL type Location of 'location': 'location.view_location', "
+            "FHIR Location of 'location': 'location.view_location', JSON:API locations of "
+            "'location': 'location.view_location', FHIR Location of 'claim': "
+            "'location.view_location', JSON:API locations of 'claim': 'x.y').",
         ),
     ],
 )
@@ -230,7 +235,7 @@ def test_a_graphql_type_and_a_resource_of_one_model_must_agree_on_its_view_permi
     claim = fake_module("claim", types=[location_type], fhir=[fhir])
     # then the manifest check refuses it, naming both
     with pytest.raises(ImproperlyConfigured) as raised:
-        check_manifests([apps.get_app_config("location"), claim])
+        check_manifests([claim])
     assert str(raised.value) == (
         "module 'claim': the view permission of 'location.location' differs between surfaces "
         "(GraphQL type Location: 'location.view_location', FHIR Location: 'claim.view')."
