@@ -201,10 +201,25 @@ class AuthenticatedGraphQLView(GraphQLView):
         return super().process_result(request, result)
 
 
-def server_error(request: HttpRequest) -> JsonResponse:
-    """Django's ``handler500`` (outside ``DEBUG``): JSON for any view, 503 with
-    ``Retry-After`` when the exception being handled is a database fault."""
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's ``handler500`` (outside ``DEBUG``), in the format of the API the path is
+    under (as :func:`backend.not_found.not_found`): an OperationOutcome under ``/fhir``,
+    a JSON:API error document under ``/api``, GraphQL-shaped JSON elsewhere; a 503 with
+    ``Retry-After`` when the exception being handled is a database fault, else a 500."""
+    from backend.fhir.responses import outcome
+
     error = sys.exc_info()[1]
-    if error is not None and is_database_fault(error):
-        return graphql_error_response(503, RETRY_MESSAGE, SERVICE_UNAVAILABLE)
-    return graphql_error_response(500, UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR)
+    fault = error is not None and is_database_fault(error)
+    status, message = (503, RETRY_MESSAGE) if fault else (500, UNEXPECTED_MESSAGE)
+    if request.path.startswith("/fhir"):
+        response = outcome(status, "transient" if fault else "exception", message)
+    elif request.path.startswith("/api"):
+        code = "service_unavailable" if fault else "server_error"
+        document = {"errors": [{"status": str(status), "code": code, "detail": message}]}
+        response = JsonResponse(document, status=status, content_type="application/vnd.api+json")
+    else:
+        code = SERVICE_UNAVAILABLE if fault else INTERNAL_SERVER_ERROR
+        return graphql_error_response(status, message, code)
+    if fault:
+        response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
+    return response

@@ -1,6 +1,8 @@
 """An unknown path under an API answers in that API's error format (``backend.not_found``),
 in production and in DEBUG (the quick start) alike; elsewhere Django's page stays."""
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -74,3 +76,43 @@ def test_other_paths_keep_the_html_page(client, settings):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# -- a server error (Django's handler500) answers in the API's format too ------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "fault"),
+    [(p, f) for p in ("/fhir/Location", "/api/locations", "/graphql") for f in (False, True)],
+)
+def test_a_server_error_answers_in_the_format_of_the_api(path, fault):
+    from django.db import OperationalError
+    from django.test import RequestFactory
+
+    from backend.views import server_error
+
+    # given an exception escaping a view under the path (a database fault or a defect)
+    try:
+        raise OperationalError("server closed the connection") if fault else RuntimeError("bug")
+    except Exception:
+        response = server_error(RequestFactory().get(path))
+    # then the answer is the API's error document, 503 with Retry-After for a fault
+    status = 503 if fault else 500
+    assert response.status_code == status
+    assert (response.get("Retry-After") is not None) == fault
+    body = json.loads(response.content)
+    if path.startswith("/fhir"):
+        assert response["Content-Type"].startswith("application/fhir+json")
+        (issue,) = body["issue"]
+        assert (body["resourceType"], issue["code"]) == (
+            "OperationOutcome",
+            "transient" if fault else "exception",
+        )
+    elif path.startswith("/api"):
+        assert response["Content-Type"] == "application/vnd.api+json"
+        (error,) = body["errors"]
+        assert error["status"] == str(status)
+    else:
+        (error,) = body["errors"]
+        code = "SERVICE_UNAVAILABLE" if fault else "INTERNAL_SERVER_ERROR"
+        assert (body["data"], error["extensions"]["code"]) == (None, code)

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from backend.api_auth import AUTHENTICATION
 from backend.fhir.errors import FhirError, _Refused, bad_request
-from backend.request_body import BodyChecked, BodyProblem, input_problem
+from backend.request_body import BodyChecked, BodyProblem, input_problem, query_string_problem
 
 logger = logging.getLogger("backend.fhir")
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -150,6 +150,14 @@ class FhirView(BodyChecked, APIView):
     parser_classes = ()
     content_negotiation_class = AlwaysFhirJson
     schema = None  # described by /fhir/metadata, not by the JSON:API OpenAPI document
+    # OPTIONS is no FHIR R4 interaction (http.html; capabilities: GET /fhir/metadata): a
+    # 405 like any method a view does not serve, not DRF's metadata (no renderer for it)
+    metadata_class = None
+
+    @property
+    def allowed_methods(self) -> list[str]:
+        """The methods the view serves (``Allow`` of a 405): not OPTIONS (see above)."""
+        return [method for method in super().allowed_methods if method != "OPTIONS"]
 
     def initial(self, request, *args: Any, **kwargs: Any) -> None:
         """Before any handler: the request's search parameters (names and values) and
@@ -157,6 +165,8 @@ class FhirView(BodyChecked, APIView):
         which PostgreSQL cannot compare; bounded in number); a problem is a 400
         OperationOutcome naming it, before any SQL."""
         super().initial(request, *args, **kwargs)
+        if problem := query_string_problem(request):
+            raise bad_request(problem[1])
         parameters = [[name, *request.GET.getlist(name)] for name in request.GET]
         if problem := input_problem([parameters, [str(part) for part in kwargs.values()]]):
             raise bad_request(problem)

@@ -153,12 +153,15 @@ def _readable(request, resource_type: str) -> FhirResource:
     return resource
 
 
-def _read(request, resource_type: str, key: str) -> tuple[FhirResource, Any, list[Any], Elements]:
+def _read(
+    request, resource_type: str, key: str, interaction: str = "a read"
+) -> tuple[FhirResource, Any, list[Any], Elements]:
     """:func:`_readable`'s resource type, the row and versions of its resource ``key``
     (:func:`~backend.fhir.versions._versions`: 404 for an unknown id), and the elements
-    asked for; the URL's parameters are checked first (:data:`READ_PARAMETERS`)."""
+    asked for; the URL's parameters are checked first (:data:`READ_PARAMETERS`; a
+    problem names the ``interaction``)."""
     resource = _readable(request, resource_type)
-    check_parameters(request, READ_PARAMETERS, "a read")
+    check_parameters(request, READ_PARAMETERS, interaction)
     elements = Elements.from_query(request.GET, resource, search=False)
     row, versions = _versions(resource, _parse_id(resource, key), request.user)
     return resource, row, versions, elements
@@ -271,7 +274,7 @@ class HistoryView(ServedTypeView):
     """``GET /fhir/<type>/<id>/_history``: every version, newest first."""
 
     def get(self, request, resource_type: str, key: str):
-        resource, row, versions, elements = _read(request, resource_type, key)
+        resource, row, versions, elements = _read(request, resource_type, key, "a history read")
         entries, hidden = [], hidden_types(request.user)
         for number, version in reversed(list(enumerate(versions, start=1))):
             url = f"{resource_type}/{row.uuid}/_history/{number}"
@@ -300,7 +303,7 @@ class VersionView(ServedTypeView):
     """``GET /fhir/<type>/<id>/_history/<version>`` (vread)."""
 
     def get(self, request, resource_type: str, key: str, version: str):
-        resource, row, versions, elements = _read(request, resource_type, key)
+        resource, row, versions, elements = _read(request, resource_type, key, "a version read")
         if not (version.isascii() and version.isdigit() and 1 <= int(version) <= len(versions)):
             raise FhirError(
                 404,
