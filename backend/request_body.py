@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote, unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -101,6 +102,22 @@ def _too_deep() -> str:
         f"The request nests lists and objects more than {settings.GRAPHQL_MAX_INPUT_DEPTH} "
         "levels deep (GRAPHQL_MAX_INPUT_DEPTH)."
     )
+
+
+def query_string_problem(request: Any) -> tuple[str, str] | None:
+    """``(parameter, problem)`` when a name or value of ``request``'s query string is no
+    UTF-8 text once its percent-escapes are decoded (RFC 3986 §2.5; Django replaces such
+    bytes with U+FFFD, so a value would silently become another), else None; the
+    parameter is named as far as it can be read."""
+    for pair in request.META.get("QUERY_STRING", "").split("&"):
+        name, _, value = pair.partition("=")
+        for part in (name, value):
+            try:
+                unquote_to_bytes(part.replace("+", " ")).decode("utf-8")
+            except UnicodeDecodeError:
+                shown = unquote(name.replace("+", " "), errors="replace")
+                return shown, f"{shown}: the percent-escapes do not encode UTF-8 text."
+    return None
 
 
 def input_problem(data: object) -> str | None:

@@ -202,6 +202,20 @@ def test_logs_are_json_lines_with_the_request_id(served):
     assert {line["ip"] for line in mine} == {"127.0.0.1"}
 
 
+def test_every_line_of_a_refused_request_carries_its_context(served):
+    # given a request refused with a 4xx (Django logs its own warning after the
+    # request's context is gone: that duplicate is off, request_finished says it)
+    url, log = served
+    status, _, _ = fetch(url + "/fhir/Location", headers={"X-Request-ID": "ops-test-request-2"})
+    assert status == 401
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    mine = [line for line in lines if line.get("request_id") == "ops-test-request-2"]
+    finished = [line for line in mine if line["event"] == "request_finished"]
+    assert [(line["code"], line["level"]) for line in finished] == [(401, "warning")]
+    # then no line about it lacks the request id (Django's "Unauthorized: /fhir/..." did)
+    assert not [line for line in lines if "/fhir/Location" in line["event"]]
+
+
 # --- in-process ------------------------------------------------------------------------
 
 

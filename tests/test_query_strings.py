@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote_from_bytes, urlencode
 
 import pytest
 from django.db import transaction
@@ -273,7 +273,8 @@ def test_fhir_search_parameters_are_refused_by_name(admin_client, query, diagnos
     [
         ("{R0D}", "_count=5", "_count is not a parameter of a read (parameters: _format, "),
         ("{R0D}", "_summary=count", "_summary=count: use true, text, data, false."),
-        ("{R0D}/_history", "_since=2020-01-01", "_since is not a parameter of a read"),
+        ("{R0D}/_history", "_since=2020-01-01", "_since is not a parameter of a history read"),
+        ("{R0D}/_history/1", "_count=1", "_count is not a parameter of a version read"),
         ("{R0D}/_history/1", "_elements=name&_elements=id", "_elements is given 2 times"),
         ("{R0D}", "_summary=", "_summary has no value."),
     ],
@@ -368,7 +369,77 @@ def test_fhir_unknown_types_are_404_whatever_the_method(admin_client, method):
 def test_fhir_a_method_a_served_type_has_not_is_405_with_allow(admin_client):
     response = admin_client.put("/fhir/Location", "{}", content_type=FHIR_JSON)
     assert response.status_code == 405
-    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
+    assert response["Allow"] == "GET, POST, HEAD"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/fhir/metadata", "/fhir/Location", "/fhir/Location/_search", "/fhir/Foo", "{location}"],
+)
+@pytest.mark.parametrize("who", ["anonymous", "admin"])
+def test_fhir_options_is_a_405_outcome_everywhere(client, admin_client, chain, path, who):
+    # OPTIONS is no FHIR R4 interaction (it was a 500: DRF's metadata had no renderer)
+    path = path.format(location=f"/fhir/Location/{chain['R0D'].uuid}/_history/1")
+    response = (client if who == "anonymous" else admin_client).options(path)
+    body = validated(response.json())
+    assert body["resourceType"] == "OperationOutcome"
+    if path == "/fhir/Foo":
+        assert response.status_code == 404  # an unknown type, whatever the method
+    else:
+        assert response.status_code == 405
+        assert "OPTIONS" not in response["Allow"] and "GET" in response["Allow"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/fhir/Location?name=%C0%80",
+        "/fhir/Location?identifier=%ED%A0%80",
+        "/fhir/Location/{district}?_elements=%FF",
+        "/api/locations?filter[search]=%C0%80",
+        "/api/locations/{district}/payers?filter[name]=%FFa",
+    ],
+)
+def test_percent_escapes_that_are_not_utf8_are_refused_by_name(admin_client, chain, url):
+    # Django reads them as U+FFFD: the value would silently become another
+    url = url.format(district=chain["R0D"].uuid)
+    name = url.split("?")[1].split("=")[0]
+    if url.startswith("/fhir"):
+        assert fhir_problem(admin_client, url) == (
+            f"{name}: the percent-escapes do not encode UTF-8 text."
+        )
+    else:
+        error = api_error(admin_client, url)
+        assert error["source"] == {"parameter": name}
+        assert error["detail"] == f"{name}: the percent-escapes do not encode UTF-8 text."
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter", "detail"),
+    [
+        ("filter[code]=%20", "filter[code]", "filter[code] has no value."),
+        ("filter[name.icontains]=%09", "filter[name.icontains]", None),
+        ("filter[search]=%20%20", "filter[search]", None),
+        ("filter[parent.uuid]=%20", "filter[parent.uuid]", None),
+        ("filter[type.in]=,", "filter[type.in]", "filter[type.in]=,: an item is empty."),
+        ("filter[type.in]=R,,D", "filter[type.in]", "filter[type.in]=R,,D: an item is empty."),
+    ],
+)
+def test_jsonapi_blank_filter_values_are_refused(admin_client, chain, query, parameter, detail):
+    # they were no-ops: every row matched (a blank value) or an item was dropped
+    error = api_error(admin_client, f"/api/locations?{query}")
+    assert error["source"] == {"parameter": parameter}
+    assert error["detail"] == (detail or f"{parameter} has no value.")
+
+
+def test_jsonapi_a_blank_filter_of_a_related_collection_is_refused(admin_client, chain):
+    error = api_error(admin_client, f"/api/locations/{chain['R0D'].uuid}/payers?filter[name]=%20")
+    assert error == {
+        "status": "400",
+        "code": error["code"],
+        "detail": "filter[name] has no value.",
+        "source": {"parameter": "filter[name]"},
+    }
 
 
 def _village(parent: Location, code: str) -> str:
@@ -624,4 +695,32 @@ def test_generated_query_strings_get_a_page_or_a_named_refusal(admin_client, cha
             _well_formed_jsonapi(admin_client.get(url))
         for url in (f"/fhir/Location?{query}", f"/fhir/Location/{district}?{query}"):
             _well_formed_fhir(admin_client.get(url))
+        transaction.set_rollback(True)
+
+
+_RAW = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from([n.encode() for n in _NAMES]), st.binary(min_size=1, max_size=8)),
+        st.binary(max_size=8),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@given(pairs=_RAW, method=st.sampled_from(["get", "options", "head"]))
+@_FUZZ
+def test_generated_bytes_and_methods_get_an_answer_or_a_named_refusal(
+    admin_client, chain, pairs, method
+):
+    # any bytes, percent-escaped (UTF-8 or not), under any method the clients send
+    query = "&".join(f"{quote_from_bytes(n)}={quote_from_bytes(v)}" for n, v in pairs)
+    with transaction.atomic():
+        for url in (f"/api/locations?{query}", f"/fhir/Location?{query}"):
+            response = getattr(admin_client, method)(url)
+            assert response.status_code < 500, (url, response.content)
+            if method != "head" and url.startswith("/fhir"):
+                _well_formed_fhir(response)
+            elif method == "get":
+                _well_formed_jsonapi(response)
         transaction.set_rollback(True)

@@ -45,7 +45,7 @@ from backend.jsonapi.permissions import (
 )
 from backend.jsonapi.query import Query, QueryParameterError, page_size, parse
 from backend.jsonapi.rows import RelatedResources, current
-from backend.request_body import BodyChecked
+from backend.request_body import BodyChecked, query_string_problem
 
 
 @dataclass(frozen=True)
@@ -282,6 +282,8 @@ def _viewset(
             (list, to-many related) or a single resource; a problem is a 400 naming the
             parameter, before any SQL of the data."""
             super().initial(request, *args, **kwargs)
+            if problem := query_string_problem(request):
+                raise QueryParameterError(*problem)
             served, collection = self.resource, "uuid" not in kwargs
             if "related_field" in kwargs:
                 relationship = self.all_relationships[served.type][kwargs["related_field"]]

@@ -47,6 +47,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django_filters.filters import BaseCSVFilter
 from rest_framework import exceptions
 from rest_framework import filters as drf_filters
 from rest_framework_json_api.utils import format_field_name
@@ -150,7 +151,7 @@ def parse(
                 name, f"{name} is given {len(values)} times; give it once (a list: a,b)."
             )
         value = values[0]
-        if value == "" and family not in ("fields", "include"):
+        if not value.strip() and family not in ("fields", "include"):
             raise QueryParameterError(name, f"{name} has no value.")
         if family in ("sort", "page", "filter") and not collection:
             raise QueryParameterError(
@@ -283,7 +284,12 @@ def _page(name: str, member: str, value: str) -> int:
 
 def _filters(filterset: type, data: dict[str, str], names: Mapping[str, str]) -> Any:
     """The FilterSet of ``data`` (Django lookup -> value), validated (no SQL: an
-    unbound queryset); a refused value names the parameter as sent."""
+    unbound queryset); a refused value names the parameter as sent, as does an empty item
+    of a list (``filter[type.in]=R,,D``: django-filter would drop it)."""
+    for lookup, value in data.items():
+        listed = isinstance(filterset.base_filters[lookup], BaseCSVFilter)
+        if listed and not all(item.strip() for item in value.split(",")):
+            raise QueryParameterError(names[lookup], f"{names[lookup]}={value}: an item is empty.")
     bound = filterset(data=data, queryset=filterset._meta.model._default_manager.none())
     if not bound.is_valid():
         lookup, problems = next(iter(bound.errors.items()))

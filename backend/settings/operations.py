@@ -75,8 +75,11 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes announces itself at every start; its lockouts are warnings
-    "loggers": {"axes.apps": {"level": "WARNING"}},
+    # django-axes announces itself at every start; its lockouts are warnings. Django's
+    # own line for a 4xx ("Bad Request: /fhir/...") comes after the request's context is
+    # gone (no request_id, user_id, ip) and repeats django-structlog's request_finished,
+    # which logs every 4xx as a warning with them; its 5xx lines (with them) stay.
+    "loggers": {"axes.apps": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
 }
 
 # Metrics (django-prometheus, Prometheus text format) at /metrics: requests, latencies,
