@@ -175,6 +175,46 @@ def make_chains(db):
 
 
 @pytest.fixture
+def chain(make_chains):
+    """One chain R0 > R0D > R0DW > R0DWV (payers on R0 and R0D, and a history payer):
+    location code -> current location."""
+    from modules.location.models import Location
+
+    make_chains(1)
+    return {loc.code: loc for loc in Location.objects.current()}
+
+
+@pytest.fixture
+def world(db):
+    """The modules' sample world (``Manifest.samples``; R1 > R1D1 (d1) > R1D1W1 >
+    R1D1W1V1, R2 > R2D1 (d2), four payers): row name -> uuid."""
+    from tests import samples
+
+    samples.create_world()
+    return {name: samples.UUIDS[name] for name in samples.NAMES}
+
+
+@pytest.fixture
+def client_with(make_user):
+    """``client_with(*permissions, districts=None, staff=False)``: a Django test client
+    logged in as a new user holding ``permissions`` (attached to ``districts``)."""
+    from django.test import Client
+
+    names = itertools.count()
+
+    def client(*permissions: str, districts=None, staff: bool = False) -> Client:
+        user = make_user(f"u{next(names)}", *permissions, districts=districts)
+        if staff:
+            user.is_staff = True
+            user.save()
+        logged_in = Client()
+        logged_in.force_login(user)
+        return logged_in
+
+    return client
+
+
+@pytest.fixture
 def make_tree(db):
     """A region with ``width`` districts, each with ``width`` municipalities, each with
     ``width`` villages; every location gets one payer. Returns the region."""

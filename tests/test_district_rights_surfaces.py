@@ -14,7 +14,6 @@ import pytest
 from django.test import Client
 
 from modules.location.models import Location, UserDistrict
-from tests import samples
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +24,6 @@ PERMISSIONS = (
     *(f"location.{p}_userdistrict" for p in ("view", "add", "change", "delete")),
 )
 FHIR_JSON = "application/fhir+json"
-
-
-@pytest.fixture
-def world():
-    samples.create_world()
-    return {name: samples.UUIDS[name] for name in samples.NAMES}
 
 
 @pytest.fixture

@@ -28,13 +28,6 @@ def admin(admin_client):
     return admin_client
 
 
-@pytest.fixture
-def chain(make_chains):
-    """R0 > R0D > R0DW > R0DWV, with payers on the region and the district."""
-    make_chains(1)
-    return {loc.code: loc for loc in Location.objects.current()}
-
-
 def get(client: Client, url: str, status: int = 200) -> dict:
     response = client.get(url)
     assert response.status_code == status, response.content

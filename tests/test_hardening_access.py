@@ -256,8 +256,9 @@ def test_thirty_wrong_passwords_lock_the_login(make_user):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.django_db
-def test_wrong_client_secrets_lock_the_token_endpoint(make_user):
+@pytest.fixture
+def service_client(make_user):
+    """A confidential OAuth2 client (client credentials) ``the-client`` / ``the-secret``."""
     Application.objects.create(
         name="client",
         user=make_user("service"),
@@ -266,6 +267,10 @@ def test_wrong_client_secrets_lock_the_token_endpoint(make_user):
         client_id="the-client",
         client_secret="the-secret",
     )
+
+
+@pytest.mark.django_db
+def test_wrong_client_secrets_lock_the_token_endpoint(service_client):
 
     def token(secret: str):
         basic = base64.b64encode(f"the-client:{secret}".encode()).decode()
@@ -410,3 +415,19 @@ def test_an_unreachable_or_unmigrated_database_does_not_stop_the_start(tmp_path)
     result = start_wsgi(SECRET_KEY="s" * 60, DATABASE_URL=f"sqlite:///{tmp_path / 'e.sqlite3'}")
     assert result.returncode == 0, result.stderr
     assert "Could not look for the demo credentials" in result.stderr
+
+
+@pytest.mark.parametrize("how", ["basic", "body"])
+@pytest.mark.django_db
+def test_the_token_endpoint_challenges_with_basic(service_client, how):
+    # RFC 6749 §5.2: the challenge names the scheme the client authenticates with
+    data = {"grant_type": "client_credentials"}
+    headers = {}
+    if how == "basic":
+        headers["Authorization"] = "Basic " + base64.b64encode(b"the-client:wrong").decode()
+    else:
+        data.update(client_id="the-client", client_secret="wrong")
+    response = Client().post("/o/token/", data, headers=headers)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Basic realm="openIMIS token endpoint", charset="UTF-8"'
+    assert response.json()["error"] == "invalid_client"

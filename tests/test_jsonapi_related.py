@@ -15,18 +15,11 @@ from django.test import Client
 
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests import samples
 
 pytestmark = pytest.mark.django_db
 
 VIEW_LOCATION, VIEW_PAYER = "location.view_location", "payer.view_payer"
 OUT_OF_SCOPE = ("coop", "fund_d2")  # Ultha co-op at R1 (above d1), Rajo fund at d2
-
-
-@pytest.fixture
-def world():
-    samples.create_world()
-    return {name: samples.UUIDS[name] for name in samples.NAMES}
 
 
 @pytest.fixture

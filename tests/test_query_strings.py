@@ -7,7 +7,6 @@ the generated query strings at the end reach every rule at once."""
 
 from __future__ import annotations
 
-import base64
 import json
 from urllib.parse import quote_from_bytes, urlencode
 
@@ -16,7 +15,6 @@ from django.db import transaction
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oauth2_provider.models import Application
 
 from backend.fhir import search as fhir_search
 from backend.fhir.resources import SearchParam
@@ -32,13 +30,6 @@ SUBSETTED = {
     "code": "SUBSETTED",
     "display": "subsetted",
 }
-
-
-@pytest.fixture
-def chain(make_chains):
-    """R0 > R0D > R0DW > R0DWV; payers on R0 and R0D (and a history payer)."""
-    make_chains(1)
-    return {loc.code: loc for loc in Location.objects.current()}
 
 
 def api_error(client: Client, url: str, status: int = 400) -> dict:
@@ -543,31 +534,6 @@ def test_fhir_writes_take_no_search_parameter(admin_client, chain):
         "_count is not a parameter of a write (parameters: _format, _pretty)."
     )
     assert Location.objects.count() == before
-
-
-# -- OAuth ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("how", ["basic", "body"])
-def test_the_token_endpoint_challenges_with_basic(make_user, how):
-    Application.objects.create(
-        name="client",
-        user=make_user("service"),
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-        client_id="the-client",
-        client_secret="the-secret",
-    )
-    data = {"grant_type": "client_credentials"}
-    headers = {}
-    if how == "basic":
-        headers["Authorization"] = "Basic " + base64.b64encode(b"the-client:wrong").decode()
-    else:
-        data.update(client_id="the-client", client_secret="wrong")
-    response = Client().post("/o/token/", data, headers=headers)
-    assert response.status_code == 401
-    assert response["WWW-Authenticate"] == 'Basic realm="openIMIS token endpoint", charset="UTF-8"'
-    assert response.json()["error"] == "invalid_client"
 
 
 # -- generated query strings ---------------------------------------------------------------

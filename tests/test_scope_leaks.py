@@ -52,28 +52,6 @@ COMPILE = [False, True]  # the general executor; the SQL compiler (PostgreSQL on
 
 
 @pytest.fixture
-def world():
-    samples.create_world()
-    return {name: samples.UUIDS[name] for name in samples.NAMES}
-
-
-@pytest.fixture
-def client_with(make_user):
-    names = iter(range(1000))
-
-    def client(*permissions: str, districts=None, staff: bool = False) -> Client:
-        user = make_user(f"u{next(names)}", *permissions, districts=districts)
-        if staff:
-            user.is_staff = True
-            user.save()
-        logged_in = Client()
-        logged_in.force_login(user)
-        return logged_in
-
-    return client
-
-
-@pytest.fixture
 def district_user(client_with, world):
     """A district-d1 user with every model permission (not the global right)."""
     return client_with(*EDITOR, districts=[Location.objects.get(uuid=world["d1"])])

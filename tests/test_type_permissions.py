@@ -11,10 +11,8 @@ location.
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from modules.location.models import Location
-from tests import samples
 from tests.api_helpers import validated
 
 pytestmark = pytest.mark.django_db
@@ -22,22 +20,6 @@ pytestmark = pytest.mark.django_db
 VIEW_LOCATION, VIEW_PAYER = "location.view_location", "payer.view_payer"
 PAYER_NAMES = ("Ultha co-op", "Rapta fund", "Rajo fund", "National fund")
 LOCATION_CODES = ("R1D1", "R2D1")  # the districts, whose codes appear nowhere else
-
-
-@pytest.fixture
-def world():
-    samples.create_world()
-    return {name: samples.UUIDS[name] for name in samples.NAMES}
-
-
-@pytest.fixture
-def client_with(make_user):
-    def client(*permissions: str, districts=None) -> Client:
-        logged_in = Client()
-        logged_in.force_login(make_user("-".join(permissions), *permissions, districts=districts))
-        return logged_in
-
-    return client
 
 
 def refused(response, permission: str) -> str:
