@@ -232,6 +232,17 @@ def test_includes_reach_the_whole_chain_and_the_payers(admin, chain):
         "Organization",
         "Location",
     ]
+    # :iterate on _revinclude: the payers of what _include:iterate added too (the region's)
+    district = chain["R0D"].uuid
+    url = f"/fhir/Location?_id={district}&_include:iterate=Location:partof"
+    both = get(admin, url + "&_revinclude:iterate=Organization:location")
+    assert [e["resource"].get("name") for e in both["entry"]] == [
+        "District 0", "Region 0", "Payer of R0D", "Payer of R0",
+    ]  # fmt: skip
+    once = get(admin, url + "&_revinclude=Organization:location")
+    assert [e["resource"].get("name") for e in once["entry"]] == [
+        "District 0", "Region 0", "Payer of R0D",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("n", [1, 8])

@@ -304,15 +304,14 @@ class Search:
                             pk__in=keys
                         )
                     )
-            if _round == 0:
-                for include, _iterate in self.revincludes:
+            for include, iterate in self.revincludes:  # :iterate: of what was included too
+                keys = [r.pk for r in frontier.get(include.target, ())]
+                if keys and (iterate or not _round):
                     source = self.resources[include.source]
-                    keys = [r.pk for r in rows]
-                    if keys:
-                        matches = _current_queryset(source, self.request.user).filter(
-                            **{f"{include.attname}__in": keys}
-                        )
-                        found.setdefault(include.source, []).extend(_with_versions(matches))
+                    matches = _current_queryset(source, self.request.user).filter(
+                        **{f"{include.attname}__in": keys}
+                    )
+                    found.setdefault(include.source, []).extend(_with_versions(matches))
             frontier = {}
             for resource_type, found_rows in found.items():
                 for row in found_rows:
