@@ -418,6 +418,10 @@ def test_bad_requests_get_an_operation_outcome(admin, method, url, body, status,
         ("application/fhir+json; fhirVersion=4.0", None, 200),
         ("application/fhir+json; charset=utf-8", None, 200),
         ("application/fhir+json;q=0, application/fhir+xml", None, 406),
+        ("application/fhir+json;q=0, */*", None, 406),  # the specific range counts
+        ("application/fhir+json;q=0.5, */*;q=0", None, 200),
+        ("application/json;q=0, application/fhir+json", None, 200),
+        ("*/*;q=0", None, 406),
         ("application/fhir+xml", "json", 200),  # _format overrides Accept
         (None, "JSON", 200),
         (None, "application/fhir json", 200),  # an unencoded + arrives as a space

@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, QueryDict
-from django.utils.http import parse_header_parameters
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.negotiation import BaseContentNegotiation
@@ -21,6 +20,7 @@ from rest_framework.views import APIView
 
 from backend.api_auth import AUTHENTICATION
 from backend.fhir.errors import FhirError, _Refused, bad_request
+from backend.media_types import accept_weight
 from backend.request_body import BodyChecked, BodyProblem, input_problem, query_string_problem
 
 logger = logging.getLogger("backend.fhir")
@@ -105,8 +105,7 @@ def _check_format(request, query: QueryDict | None = None) -> None:
     """Raise a 406 FhirError unless the client takes JSON (a 400 for ``_format`` given
     twice): ``_format`` of ``query``
     (default the URL's; it overrides ``Accept``, FHIR R4 http.html#mime-type) is ``json``
-    or a JSON type, else ``Accept`` admits one of :data:`JSON_TYPES` (no header, ``*/*``
-    and ``application/*`` do; parameters such as ``fhirVersion`` are ignored)."""
+    or a JSON type, else ``Accept`` takes FHIR's JSON (:func:`_takes_fhir_json`)."""
     formats = (request.GET if query is None else query).getlist("_format")
     if len(formats) > 1:
         raise bad_request(
@@ -120,23 +119,22 @@ def _check_format(request, query: QueryDict | None = None) -> None:
             raise FhirError(406, "not-supported", f"_format={fmt}: only JSON is served.")
         return
     accept = request.headers.get("Accept", "")
-    if accept.strip() and not any(map(_takes_json, accept.split(","))):
+    if accept.strip() and not _takes_fhir_json(accept):
         raise FhirError(
             406, "not-supported", f"Accept: {accept}: only JSON is served ({JSON_TYPES[0]})."
         )
 
 
-def _takes_json(media_range: str) -> bool:
-    """Whether one media range of an ``Accept`` header admits a JSON type: its type is
-    one of :data:`JSON_TYPES`, ``*/*`` or ``application/*`` and its weight ``q`` is not
-    0; other parameters (``fhirVersion``, ``charset``) do not matter."""
-    media_type, options = parse_header_parameters(media_range)
-    try:
-        if float(options.get("q", "1")) <= 0:
-            return False
-    except ValueError:
-        return False
-    return media_type in (*JSON_TYPES, "*/*", "application/*")
+def _takes_fhir_json(accept: str) -> bool:
+    """Whether ``Accept: accept`` takes the answer, ``application/fhir+json``: weighed
+    above 0 by its most specific range (RFC 9110 §12.5.1, :func:`accept_weight`: no
+    header, ``*/*``, ``application/*`` do; ``application/fhir+json;q=0, */*`` does not),
+    or another of :data:`JSON_TYPES` named with a weight above 0 (a client asking for
+    ``application/json`` reads FHIR's JSON). Parameters such as ``fhirVersion`` do not
+    count."""
+    if (accept_weight(accept, JSON_TYPES[0]) or 0) > 0:
+        return True
+    return any((accept_weight(accept, t, exact=True) or 0) > 0 for t in JSON_TYPES[1:])
 
 
 class FhirView(BodyChecked, APIView):

@@ -19,6 +19,8 @@ from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.utils.mediatypes import _MediaType
 
+from backend.media_types import accept_weight
+
 MEDIA_TYPE = "application/vnd.api+json"
 #: Parameters JSON:API 1.1 allows on its media type (``q`` is Accept's weight).
 ALLOWED_PARAMETERS = frozenset({"ext", "profile", "q"})
@@ -41,7 +43,7 @@ class JsonApiNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request: Any, renderers: list, format_suffix: Any = None) -> Any:
         header = request.META.get("HTTP_ACCEPT", "")
         accept = [_MediaType(item) for item in header.split(",") if item.strip()]
-        if accept and not _weighed_acceptable(accept):
+        if accept and not _weighed_acceptable(header):
             raise NotAcceptable(
                 f"Accept: {header} weighs {MEDIA_TYPE} q=0 (not acceptable), the only media "
                 "type this server answers."
@@ -72,16 +74,9 @@ def _weight(media_type: _MediaType) -> float:
     return weight if 0 <= weight <= 1 else 0.0
 
 
-def _weighed_acceptable(accept: list[_MediaType]) -> bool:
-    """Whether the most specific ranges of ``accept`` matching the JSON:API media type
-    (the type itself, else ``application/*``, else ``*/*``) give it a weight above 0;
-    True when none matches (DRF then answers 406 by its own rules)."""
-    for matches in (
-        lambda m: f"{m.main_type}/{m.sub_type}" == MEDIA_TYPE,
-        lambda m: m.main_type == "application" and m.sub_type == "*",
-        lambda m: m.main_type == "*" and m.sub_type == "*",
-    ):
-        ranges = [m for m in accept if matches(m)]
-        if ranges:
-            return any(_weight(m) > 0 for m in ranges)
-    return True
+def _weighed_acceptable(header: str) -> bool:
+    """Whether ``Accept: header`` weighs the JSON:API media type above 0 by its most
+    specific range (:func:`backend.media_types.accept_weight`); True when no range
+    matches (DRF then answers 406 by its own rules)."""
+    weight = accept_weight(header, MEDIA_TYPE)
+    return weight is None or weight > 0

@@ -1,0 +1,37 @@
+"""Weighing a media type by an ``Accept`` header (RFC 9110 §12.5.1), for the surfaces
+that negotiate their one answer type (FHIR's JSON, JSON:API's media type)."""
+
+from __future__ import annotations
+
+from django.utils.http import parse_header_parameters
+
+
+def accept_weight(accept: str, media_type: str, *, exact: bool = False) -> float | None:
+    """The weight ``q`` the ``Accept`` header ``accept`` gives ``media_type``
+    (``type/subtype``, lower case) by its most specific range that matches: the type
+    itself, else ``type/*``, else ``*/*`` (RFC 9110 §12.5.1; ranges equally specific: the
+    highest weight); with ``exact``, only a range naming the type itself counts. None when
+    no range matches. Parameters other than ``q`` do not count; a ``q`` that is not a
+    number from 0 to 1 counts as 0 (§12.4.2)."""
+    main = media_type.split("/")[0]
+    specificity = {media_type: 2} if exact else {media_type: 2, f"{main}/*": 1, "*/*": 0}
+    best: tuple[int, float] | None = None
+    for item in accept.split(","):
+        if not item.strip():
+            continue
+        name, params = parse_header_parameters(item)
+        rank = specificity.get(name.lower())
+        if rank is None:
+            continue
+        weight = _q(params.get("q", "1"))
+        if best is None or rank > best[0] or (rank == best[0] and weight > best[1]):
+            best = (rank, weight)
+    return None if best is None else best[1]
+
+
+def _q(text: str) -> float:
+    try:
+        weight = float(text)
+    except ValueError:
+        return 0.0
+    return weight if 0 <= weight <= 1 else 0.0
