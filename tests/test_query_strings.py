@@ -243,6 +243,10 @@ def test_jsonapi_accept_with_a_positive_weight_is_served(admin_client, accept):
             "not Organization.",
         ),
         (
+            "_include=Location:partof:",
+            "_include=Location:partof:: no target type after Location:partof:.",
+        ),
+        (
             "_lastUpdated=ge9999-12-31",
             "_lastUpdated=ge9999-12-31: '9999-12-31' is out of range (years 1 to 9999, in UTC).",
         ),

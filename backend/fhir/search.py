@@ -47,9 +47,8 @@ SINGLE = CONTROL - {"_include", "_revinclude"}
 #: The only control parameters with a modifier; another (``_include:recurse``, R3's) is
 #: an error, as an unknown parameter is.
 CONTROL_WITH_MODIFIER = {"_include:iterate", "_revinclude:iterate"}
-#: Parameters some clients send that change no match (fhirpy's ``_totalMethod``, ``_pretty``):
-#: ignored, with a warning in the bundle. Any other unknown parameter is an error, since
-#: ignoring it would return more than was asked for.
+#: Parameters some clients send that change no match (fhirpy's ``_totalMethod``,
+#: ``_pretty``): ignored with a warning in the bundle; any other unknown one is an error.
 IGNORED = {"_totalMethod", "_pretty"}
 #: ``_include:iterate`` follows references at most this many times (a hierarchy's depth).
 MAX_ITERATE = 10
@@ -159,9 +158,11 @@ class Search:
         chosen = []
         for parameter in (name, f"{name}:iterate"):
             for value in self.query.getlist(parameter):
-                key, _, target = value.partition(":")[2].partition(":")
+                key, typed, target = value.partition(":")[2].partition(":")
                 key = f"{value.partition(':')[0]}:{key}"
                 include = by_key.get(key)
+                if typed and not target:
+                    raise bad_request(f"{parameter}={value}: no target type after {key}:.")
                 if include is None:
                     raise bad_request(
                         f"{parameter}={value}: not supported on {self.resource.resource_type} "
