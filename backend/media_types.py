@@ -23,13 +23,15 @@ def accept_weight(accept: str, media_type: str, *, exact: bool = False) -> float
         rank = specificity.get(name.lower())
         if rank is None:
             continue
-        weight = _q(params.get("q", "1"))
+        weight = q_value(params.get("q", "1"))
         if best is None or rank > best[0] or (rank == best[0] and weight > best[1]):
             best = (rank, weight)
     return None if best is None else best[1]
 
 
-def _q(text: str) -> float:
+def q_value(text: str) -> float:
+    """A ``q`` parameter's weight: its number from 0 to 1 (RFC 9110 §12.4.2), 0 for
+    anything else."""
     try:
         weight = float(text)
     except ValueError:

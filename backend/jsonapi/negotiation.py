@@ -19,7 +19,7 @@ from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.utils.mediatypes import _MediaType
 
-from backend.media_types import accept_weight
+from backend.media_types import accept_weight, q_value
 
 MEDIA_TYPE = "application/vnd.api+json"
 #: Parameters JSON:API 1.1 allows on its media type (``q`` is Accept's weight).
@@ -43,7 +43,8 @@ class JsonApiNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request: Any, renderers: list, format_suffix: Any = None) -> Any:
         header = request.META.get("HTTP_ACCEPT", "")
         accept = [_MediaType(item) for item in header.split(",") if item.strip()]
-        if accept and not _weighed_acceptable(header):
+        weight = accept_weight(header, MEDIA_TYPE)  # None: DRF answers 406 by its own rules
+        if accept and weight is not None and weight <= 0:
             raise NotAcceptable(
                 f"Accept: {header} weighs {MEDIA_TYPE} q=0 (not acceptable), the only media "
                 "type this server answers."
@@ -52,7 +53,7 @@ class JsonApiNegotiation(DefaultContentNegotiation):
             refused_parameters(media_type)
             for media_type in accept
             if f"{media_type.main_type}/{media_type.sub_type}" == MEDIA_TYPE
-            and _weight(media_type) > 0
+            and q_value(media_type.params.get("q", "1")) > 0
         ]
         if refusals and all(refusals):
             refused = sorted({parameter for found in refusals for parameter in found})
@@ -62,21 +63,3 @@ class JsonApiNegotiation(DefaultContentNegotiation):
                 "ext and profile."
             )
         return super().select_renderer(request, renderers, format_suffix)
-
-
-def _weight(media_type: _MediaType) -> float:
-    """The ``q`` of a media range (1 when absent; 0 when it is not a number: RFC 9110
-    §12.4.2 allows 0 to 1 with at most three decimals)."""
-    try:
-        weight = float(media_type.params.get("q", "1"))
-    except ValueError:
-        return 0.0
-    return weight if 0 <= weight <= 1 else 0.0
-
-
-def _weighed_acceptable(header: str) -> bool:
-    """Whether ``Accept: header`` weighs the JSON:API media type above 0 by its most
-    specific range (:func:`backend.media_types.accept_weight`); True when no range
-    matches (DRF then answers 406 by its own rules)."""
-    weight = accept_weight(header, MEDIA_TYPE)
-    return weight is None or weight > 0
