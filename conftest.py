@@ -117,6 +117,13 @@ def gql(gql_as) -> GraphQLClient:
 
 
 @pytest.fixture
+def admin(admin_client):
+    """pytest-django's client logged in as the superuser "admin" (the FHIR and JSON:API
+    tests; tests/test_admin.py has a staff "admin" of its own)."""
+    return admin_client
+
+
+@pytest.fixture
 def count_queries():
     """Run a callable and return (its result, the number of SQL queries it made)."""
 

@@ -1,4 +1,5 @@
-"""Shared by the FHIR and JSON:API tests: resource validation and bearer tokens."""
+"""Shared by the FHIR and JSON:API tests: their media types, reading a document,
+resource validation and bearer tokens."""
 
 from __future__ import annotations
 
@@ -8,6 +9,18 @@ from typing import Any
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 from oauth2_provider.models import AccessToken, Application
+
+JSONAPI = "application/vnd.api+json"
+FHIR_JSON = "application/fhir+json"
+
+
+def get_document(client, url: str, content_type: str, status: int = 200) -> dict[str, Any]:
+    """GET ``url`` with ``client``: the response has ``status`` and exactly the
+    Content-Type ``content_type``; returns its decoded JSON body."""
+    response = client.get(url)
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == content_type
+    return response.json()
 
 
 def validated(body: dict[str, Any]) -> dict[str, Any]:

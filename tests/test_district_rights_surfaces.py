@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 
 from modules.location.models import Location, UserDistrict
+from tests.api_helpers import FHIR_JSON
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,6 @@ PERMISSIONS = (
     *(f"payer.{p}_payer" for p in ("view", "add", "change", "delete")),
     *(f"location.{p}_userdistrict" for p in ("view", "add", "change", "delete")),
 )
-FHIR_JSON = "application/fhir+json"
 
 
 @pytest.fixture

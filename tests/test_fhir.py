@@ -14,25 +14,15 @@ from django.utils import timezone
 from modules.location import services as location_services
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.api_helpers import bearer_token, validated
+from tests.api_helpers import FHIR_JSON, bearer_token, get_document, validated
 
 pytestmark = pytest.mark.django_db
-FHIR_JSON = "application/fhir+json"
 IDENT = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-identifiers"
 LOC_TYPE = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/location-type"
 
 
-@pytest.fixture
-def admin(admin_client):
-    """pytest-django's client logged in as the superuser "admin"."""
-    return admin_client
-
-
 def get(client: Client, url: str, status: int = 200) -> dict:
-    response = client.get(url)
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == f"{FHIR_JSON}; charset=utf-8"
-    return validated(response.json())
+    return validated(get_document(client, url, f"{FHIR_JSON}; charset=utf-8", status))
 
 
 def new_village(code: str, name: str, parent: Location) -> dict:

@@ -10,23 +10,13 @@ from django.test import Client
 
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.api_helpers import bearer_token
+from tests.api_helpers import JSONAPI, bearer_token, get_document
 
 pytestmark = pytest.mark.django_db
-JSONAPI = "application/vnd.api+json"
-
-
-@pytest.fixture
-def admin(admin_client):
-    """pytest-django's client logged in as the superuser "admin"."""
-    return admin_client
 
 
 def get(client: Client, url: str, status: int = 200) -> dict:
-    response = client.get(url)
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == JSONAPI
-    return response.json()
+    return get_document(client, url, JSONAPI, status)
 
 
 def test_a_location_document(admin, make_chains):

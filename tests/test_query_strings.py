@@ -20,11 +20,9 @@ from backend.fhir import search as fhir_search
 from backend.fhir.resources import SearchParam
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.api_helpers import validated
+from tests.api_helpers import FHIR_JSON, JSONAPI, get_document, validated
 
 pytestmark = pytest.mark.django_db
-JSONAPI = "application/vnd.api+json"
-FHIR_JSON = "application/fhir+json"
 SUBSETTED = {
     "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
     "code": "SUBSETTED",
@@ -34,10 +32,7 @@ SUBSETTED = {
 
 def api_error(client: Client, url: str, status: int = 400) -> dict:
     """The one JSON:API error object of a refused request."""
-    response = client.get(url)
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == JSONAPI
-    (error,) = response.json()["errors"]
+    (error,) = get_document(client, url, JSONAPI, status)["errors"]
     assert error["status"] == str(status)
     return error
 

@@ -32,7 +32,7 @@ from conftest import GraphQLClient
 from modules.location.models import Location
 from modules.payer.models import Payer
 from tests import samples
-from tests.api_helpers import validated
+from tests.api_helpers import FHIR_JSON, validated
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,6 @@ EDITOR = (
 #: A uuid no row has.
 UNKNOWN = "00000000-0000-4000-8000-00000000dead"
 LOCATION_CODES = ("R1D1", "R2D1", "R1D1W1")  # codes that appear in no payer's values
-FHIR_JSON = "application/fhir+json"
 COMPILE = [False, True]  # the general executor; the SQL compiler (PostgreSQL only)
 
 
