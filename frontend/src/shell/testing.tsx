@@ -1,7 +1,8 @@
 // Test helpers for the modules' component tests (Vitest, jsdom): a fake /graphql that
-// answers by operation name and records every request, and the shell rendered at a path.
+// answers by operation name and records every request, the shell rendered at a path, and
+// the texts of the elements of one role (a menu's links, a table's column headers).
 import { QueryClient } from "@tanstack/react-query";
-import { render } from "@testing-library/react";
+import { render, within, type ByRoleMatcher } from "@testing-library/react";
 import { vi } from "vitest";
 import { App, BASE_PATH } from "./App";
 import { setConfig, type ShellConfig } from "./config";
@@ -113,4 +114,9 @@ export function connection<T>(nodes: T[], { totalCount = nodes.length, hasNextPa
     pageInfo: { hasNextPage, endCursor: nodes.length ? `cursor-${nodes.length}` : null },
     edges: nodes.map((node) => ({ node })),
   };
+}
+
+/** The text of each element with `role` inside `container`, in document order. */
+export function textsByRole(container: HTMLElement, role: ByRoleMatcher): (string | null)[] {
+  return within(container).getAllByRole(role).map((element) => element.textContent);
 }

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { useShellStore } from "../../../src/shell/store";
-import { connection, mockGraphQL, renderShell } from "../../../src/shell/testing";
+import { connection, mockGraphQL, renderShell, textsByRole } from "../../../src/shell/testing";
 
 const region = { uuid: "1a2b3c4d-0000-4e5f-8a6b-7c8d9e0f1a01", code: "01", name: "Banteay Meanchey", type: "REGION", parent: null };
 const district = {
@@ -95,11 +95,7 @@ describe("the location detail", () => {
     renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
     await screen.findByRole("heading", { level: 1, name: /Mongkol Borei/ });
     const chain = screen.getByRole("navigation", { name: "Parent chain" });
-    expect(within(chain).getAllByRole("listitem").map((item) => item.textContent)).toEqual([
-      "Locations",
-      "Banteay Meanchey",
-      "Mongkol Borei",
-    ]);
+    expect(textsByRole(chain, "listitem")).toEqual(["Locations", "Banteay Meanchey", "Mongkol Borei"]);
     await screen.findByRole("region", { name: "Municipalities" });
     expect(calls.find((call) => call.operation === "LocationList")?.variables).toMatchObject({
       filter: { parent: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70" },
@@ -186,18 +182,10 @@ describe("the location detail", () => {
     mockDetail();
     const { unmount } = renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
     const actions = await screen.findByRole("group", { name: "Actions" });
-    expect(within(actions).getAllByRole("button").map((button) => button.textContent)).toEqual([
-      "Rename",
-      "Move",
-      "New municipality",
-      "Delete",
-    ]);
+    expect(textsByRole(actions, "button")).toEqual(["Rename", "Move", "New municipality", "Delete"]);
     unmount();
     renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"], ["location.view_location", "location.change_location"]);
     const fewer = await screen.findByRole("group", { name: "Actions" });
-    expect(within(fewer).getAllByRole("button").map((button) => button.textContent)).toEqual([
-      "Rename",
-      "Move",
-    ]);
+    expect(textsByRole(fewer, "button")).toEqual(["Rename", "Move"]);
   });
 });

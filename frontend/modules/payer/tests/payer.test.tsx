@@ -8,6 +8,7 @@ import {
   forbiddenError,
   mockGraphQL,
   renderShell,
+  textsByRole,
 } from "../../../src/shell/testing";
 
 const payer = {
@@ -207,13 +208,8 @@ describe("a user who may see payers but not their locations", () => {
     });
     renderShell("/payers", ["location", "payer"], PAYERS_ONLY);
     const table = await screen.findByRole("table", { name: "Payers" });
-    expect(within(table).getAllByRole("columnheader").map((cell) => cell.textContent)).toEqual([
-      "Name",
-      "Type",
-      "Phone",
-      "E-mail",
-    ]);
-    expect(within(table).getAllByRole("row").slice(1).map((row) => row.textContent)).toEqual([
+    expect(textsByRole(table, "columnheader")).toEqual(["Name", "Type", "Phone", "E-mail"]);
+    expect(textsByRole(table, "row").slice(1)).toEqual([
       "Rice Co-operativeCo-operative012 345rice@example.org",
       "Zinc DonorsDonorrice@example.org",
     ]);
