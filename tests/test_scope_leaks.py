@@ -470,3 +470,166 @@ def test_a_refused_location_delete_names_payers_only_to_payer_viewers(client_wit
         f"R2D1 Rajo still has 1 current payer(s): 'Rajo fund' ({world['fund_d2']}); move or "
         "delete them first, or choose references CASCADE or REASSIGN."
     )
+
+
+# -- history: a version is a row of its own, under the same rule ---------------------------
+
+
+@pytest.fixture
+def superuser(db) -> Client:
+    """A client logged in as a superuser (every permission, every district)."""
+    from django.contrib.auth.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("superuser", password=None))
+    return client
+
+
+@pytest.fixture
+def moved(world, superuser):
+    """Earlier versions outside d1: payer fund_d1 was renamed "Rapta fund at Rajo" and
+    placed at d2, then put back (versions: at d1, at d2, current at d1); municipality w1
+    was moved under d2 and back (versions: under d1, under d2, current under d1)."""
+    admin = GraphQLClient(superuser)
+    for document in (
+        f'updatePayer(input: {{uuid: "{world["fund_d1"]}", name: "Rapta fund at Rajo", '
+        f'location: "{world["d2"]}"}}) {{ errors {{ code }} }}',
+        f'updatePayer(input: {{uuid: "{world["fund_d1"]}", name: "Rapta fund", '
+        f'location: "{world["d1"]}"}}) {{ errors {{ code }} }}',
+        f'moveLocation(input: {{uuid: "{world["w1"]}", parent: "{world["d2"]}"}}) '
+        "{ errors { code } }",
+        f'moveLocation(input: {{uuid: "{world["w1"]}", parent: "{world["d1"]}"}}) '
+        "{ errors { code } }",
+    ):
+        assert "[]" in json.dumps(admin.data(f"mutation {{ {document} }}"))
+    return world
+
+
+#: (GraphQL type, sample row, the fields of a version, the earliest version's values):
+#: the two versioned types of the sample world with a version outside d1.
+HISTORIES = [
+    ("payer", "fund_d1", "name location { code }",
+     {"name": "Rapta fund", "location": {"code": "R1D1"}}),
+    ("location", "w1", "code parent { code }", {"code": "R1D1W1", "parent": {"code": "R1D1"}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "row", "selection", "earliest"), HISTORIES)
+def test_history_lists_only_the_versions_the_user_may_read(
+    district_user, moved, compile_reads, field, row, selection, earliest
+):
+    """A version placed outside the districts is absent from ``history``,
+    ``historyConnection`` and ``historyCount``, as it is from ``<field>(uuid:)`` of its
+    own uuid: nothing of it (its location, its name then) reaches the user."""
+    document = (
+        f'{{ {field}(uuid: "{moved[row]}") {{ historyCount history {{ {selection} }} '
+        f"historyConnection {{ totalCount edges {{ node {{ {selection} }} }} }} }} }}"
+    )
+    seen = GraphQLClient(district_user).post(document)
+    assert seen == {
+        "data": {
+            field: {
+                "historyCount": 1,
+                "history": [earliest],
+                "historyConnection": {"totalCount": 1, "edges": [{"node": earliest}]},
+            }
+        }
+    }
+    no_location_in(json.dumps(seen).replace("R1D1", ""), moved)
+    assert "at Rajo" not in json.dumps(seen)
+
+
+def test_history_shows_every_version_to_a_user_of_every_district(client_with, moved):
+    everyone = GraphQLClient(client_with(*EDITOR))
+    data = everyone.data(
+        f'{{ payer(uuid: "{moved["fund_d1"]}") '
+        "{ historyCount history { name location { code } } } }"
+    )
+    assert data == {
+        "payer": {
+            "historyCount": 2,
+            "history": [
+                {"name": "Rapta fund at Rajo", "location": {"code": "R2D1"}},
+                {"name": "Rapta fund", "location": {"code": "R1D1"}},
+            ],
+        }
+    }
+
+
+def test_history_locations_need_the_location_permission(client_with, moved):
+    """A payer-only viewer reads the versions without their location (null and the
+    permission error, as on the current row)."""
+    viewer = GraphQLClient(client_with(VIEW_PAYER))
+    result = viewer.post(
+        f'{{ payer(uuid: "{moved["fund_d1"]}") {{ history {{ name location {{ code }} }} }} }}'
+    )
+    assert result["data"] == {
+        "payer": {
+            "history": [
+                {"name": "Rapta fund at Rajo", "location": None},
+                {"name": "Rapta fund", "location": None},
+            ]
+        }
+    }
+    assert [(e["message"], e["path"]) for e in result["errors"]] == [
+        (f"Permission denied: you need '{VIEW_LOCATION}'.", ["payer", "history", i, "location"])
+        for i in range(2)
+    ]
+
+
+FHIR_HISTORIES = [("Organization", "fund_d1"), ("Location", "w1")]
+
+
+@pytest.mark.parametrize(("resource_type", "row"), FHIR_HISTORIES)
+def test_fhir_history_and_vread_leave_out_the_versions_outside_the_districts(
+    district_user, superuser, moved, resource_type, row
+):
+    """``_history`` lists the versions the user may read, under their own numbers (a
+    version id is the same for every user: the current one is the ETag of the resource);
+    a vread of a version outside the districts is a 404."""
+    key = moved[row]
+    history = district_user.get(f"/fhir/{resource_type}/{key}/_history")
+    assert history.status_code == 200
+    bundle = validated(history.json())
+    assert bundle["total"] == 2
+    assert [e["resource"]["meta"]["versionId"] for e in bundle["entry"]] == ["3", "1"]
+    assert [e["request"] for e in bundle["entry"]] == [
+        {"method": "PUT", "url": f"{resource_type}/{key}/_history/3"},
+        {"method": "POST", "url": f"{resource_type}/{key}/_history/1"},
+    ]
+    text = json.dumps(bundle)
+    assert moved["d2"] not in text and "at Rajo" not in text
+    hidden = district_user.get(f"/fhir/{resource_type}/{key}/_history/2")
+    assert (hidden.status_code, hidden.json()["issue"][0]["diagnostics"]) == (
+        404,
+        f"{resource_type}/{key} has no version 2 you may read (district rights).",
+    )
+    assert moved["d2"] not in hidden.content.decode()
+    first = district_user.get(f"/fhir/{resource_type}/{key}/_history/1")
+    assert first.status_code == 200 and first.json()["meta"]["versionId"] == "1"
+    # a user of every district reads all three
+    assert superuser.get(f"/fhir/{resource_type}/{key}/_history").json()["total"] == 3
+    assert superuser.get(f"/fhir/{resource_type}/{key}/_history/2").status_code == 200
+
+
+ADMIN_HISTORIES = [("payer/payer", Payer, "fund_d1"), ("location/location", Location, "w1")]
+
+
+@pytest.mark.parametrize(("path", "model", "row"), ADMIN_HISTORIES)
+def test_the_admin_history_table_leaves_out_the_versions_outside_the_districts(
+    client_with, superuser, moved, path, model, row
+):
+    user = client_with(*EDITOR, districts=[Location.objects.get(uuid=moved["d1"])], staff=True)
+    current = model.objects.current().get(uuid=moved[row])
+    page = user.get(f"/admin/{path}/{current.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    table = text[text.index('<table class="version-history">') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 2  # the header and the earliest version
+    assert "R2D1" not in table and "Rajo" not in table
+    earlier = model.objects.filter(legacy=current).order_by("validity_to")
+    assert f"/admin/{path}/{earlier[0].pk}/change/" in table
+    assert f"/admin/{path}/{earlier[1].pk}/change/" not in table
+    everyone = superuser.get(f"/admin/{path}/{current.pk}/change/")
+    assert "R2D1 Rajo" in everyone.content.decode()
