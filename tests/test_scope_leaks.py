@@ -633,3 +633,89 @@ def test_the_admin_history_table_leaves_out_the_versions_outside_the_districts(
     assert f"/admin/{path}/{earlier[1].pk}/change/" not in table
     everyone = superuser.get(f"/admin/{path}/{current.pk}/change/")
     assert "R2D1 Rajo" in everyone.content.decode()
+
+
+# -- editors who may not view the type: the row a write changes --------------------------
+
+
+def _editor_without_view(client_with, label: str) -> Client:
+    """A user holding every permission of module ``label`` but its view permissions."""
+    return client_with(*(p for p in samples.module_permissions(label) if ".view_" not in p))
+
+
+WRITES_BY_UUID = [
+    ("location", "w1", 'updateLocation(input: {uuid: "{key}", name: "Renamed"}) '
+     "{ location { code } errors { field code message } }"),
+    ("location", "v1", 'deleteLocation(input: {uuid: "{key}"}) '
+     "{ location { code } errors { field code message } }"),
+    ("payer", "fund_d1", 'updatePayer(input: {uuid: "{key}", name: "Renamed"}) '
+     "{ payer { name } errors { field code message } }"),
+    ("payer", "fund_d1", 'deletePayer(input: {uuid: "{key}"}) '
+     "{ payer { name } errors { field code message } }"),
+    ("payer", "fund_d1", 'deletePayers(input: {uuids: ["{key}"]}) '
+     "{ payers { name } errors { field code message } }"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("label", "row", "document"), WRITES_BY_UUID)
+def test_a_write_by_an_editor_who_may_not_view_the_type_tells_nothing_of_the_uuid(
+    client_with, world, label, row, document
+):
+    """Naming the row to change needs the type's view permission, whatever the uuid: an
+    existing row and an unknown uuid get one refusal, and nothing is written (without
+    it, an existing row was changed and read back, an unknown one was ``NOT_FOUND``)."""
+    editor = GraphQLClient(_editor_without_view(client_with, label))
+    before = samples.digest()
+    answers = [
+        editor.post(f"mutation {{ {document.replace('{key}', key)} }}")
+        for key in (world[row], UNKNOWN)
+    ]
+    same_but_uuid(answers[0], world[row], answers[1])
+    assert answers[0]["data"] is None
+    [error] = answers[0]["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["message"] == (
+        f"Permission denied: you need '{label}.view_{label}' to name a {label}."
+    )
+    assert samples.digest() == before
+
+
+FHIR_WRITES = [("Location", "location", "w1"), ("Organization", "payer", "fund_d1")]
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+@pytest.mark.parametrize(("resource_type", "label", "row"), FHIR_WRITES)
+def test_fhir_writes_by_an_editor_who_may_not_view_the_type_tell_nothing_of_the_id(
+    client_with, world, method, resource_type, label, row
+):
+    """FHIR R4 http.html#update: this server does not create on update (CapabilityStatement
+    ``updateCreate`` false), an unknown id is a 404; for an editor without the type's view
+    permission every id is the same 403 naming it, before any row is looked up (an
+    existing id was a 403 about its reference or the update itself, an unknown one 404)."""
+    body = _fhir_body(world, resource_type, world[row])
+    editor = _editor_without_view(client_with, label)
+    before = samples.digest()
+    answers = []
+    for key in (world[row], UNKNOWN):
+        url = f"/fhir/{resource_type}/{key}"
+        if method == "put":
+            response = editor.put(url, {**body, "id": key}, content_type=FHIR_JSON)
+        else:
+            response = editor.delete(url)
+        answers.append((response.status_code, response.json()))
+    same_but_uuid(answers[0], world[row], answers[1])
+    assert answers[0] == (
+        403,
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "error",
+                    "code": "forbidden",
+                    "diagnostics": f"Permission denied: you need '{label}.view_{label}' to "
+                    f"name a {label}.",
+                }
+            ],
+        },
+    )
+    assert samples.digest() == before
