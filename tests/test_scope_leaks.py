@@ -719,3 +719,62 @@ def test_fhir_writes_by_an_editor_who_may_not_view_the_type_tell_nothing_of_the_
         },
     )
     assert samples.digest() == before
+
+
+# -- every uuid argument of every root field, whichever module declares it ---------------
+
+
+def _uuid_arguments() -> list[tuple[str, str, str, str]]:
+    """(root field, the argument as GraphQL with ``{key}`` for the uuid, the selection,
+    the view permission of the field's type) of every root query field's argument of type
+    UUID or [UUID], and of every such field of an input-object argument, in every active
+    module."""
+    from graphql import GraphQLInputObjectType, GraphQLList, get_named_type, get_nullable_type
+
+    def value(graphql_type) -> str:
+        is_list = isinstance(get_nullable_type(graphql_type), GraphQLList)
+        return '["{key}"]' if is_list else '"{key}"'
+
+    schema = get_schema()._schema
+    cases = []
+    for name, field in schema.query_type.fields.items():
+        returned = get_named_type(field.type)
+        connection = "edges" in getattr(returned, "fields", {})
+        if connection:
+            returned = get_named_type(returned.fields["edges"].type).fields["node"].type
+            returned = get_named_type(returned)
+        origin = getattr((returned.extensions or {}).get("strawberry-definition"), "origin", None)
+        permission = getattr(origin, "view_permission", None)
+        if permission is None:  # node(id:): a global id, no uuid
+            continue
+        selection = "{ totalCount edges { node { uuid } } }" if connection else "{ uuid }"
+        for argument, declared in field.args.items():
+            named = get_named_type(declared.type)
+            if named.name == "UUID":
+                cases.append((name, f"{argument}: {value(declared.type)}", selection, permission))
+            elif isinstance(named, GraphQLInputObjectType):
+                for inner, item in named.fields.items():
+                    if get_named_type(item.type).name == "UUID":
+                        given = f"{argument}: {{{inner}: {value(item.type)}}}"
+                        cases.append((name, given, selection, permission))
+    return cases
+
+
+@pytest.mark.parametrize(("root", "argument", "selection", "permission"), _uuid_arguments())
+def test_no_uuid_argument_tells_a_row_of_a_type_the_user_may_not_view(
+    client_with, world, root, argument, selection, permission
+):
+    """A user holding only the field's own view permission names, in each uuid argument,
+    each sample row of a type they may not view, and a uuid no row has: the answers are
+    the same (a refusal naming the permission, or the answer to an unknown uuid), so
+    that the argument is no probe of that type's rows (a module's filter on another
+    module's type goes through the core rule, :func:`backend.rights.require_known`)."""
+    viewer = GraphQLClient(client_with(permission))
+    foreign = [n for n, t in samples.NAMES.items() if samples.VIEW[t] != permission]
+    assert foreign
+    for row in foreign:
+        answers = [
+            viewer.post(f"{{ {root}({argument.replace('{key}', key)}) {selection} }}")
+            for key in (world[row], UNKNOWN)
+        ]
+        same_but_uuid(answers[0], world[row], answers[1])
