@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
-from backend.registry import ModuleConfig, active_modules
+from backend.registry import ModuleConfig, active_modules, model_view_permissions
 
 
 def check_requirements(modules: list[ModuleConfig] | None = None) -> None:
@@ -76,23 +76,15 @@ def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
 def _permission_problems(modules: list[ModuleConfig]) -> list[str]:
     """Each owned type without a view permission, and each model whose GraphQL type, FHIR
     and JSON:API resources, in any of ``modules``, name different ones (one permission
-    guards a model's rows on every surface, whichever module serves it)."""
-    problems, named = [], {}  # named: model label (lower case) -> (module, surface) -> perm
-    for module in modules:
-        manifest, label = module.manifest, module.label
-        for cls in manifest.types:
-            if not (permission := getattr(cls, "view_permission", None)):
-                problems.append(
-                    f"module {label!r}: type {cls.__name__} declares no view_permission"
-                )
-            elif django := getattr(cls, "__strawberry_django_definition__", None):
-                surface = (label, f"GraphQL type {cls.__strawberry_definition__.name}")
-                named.setdefault(django.model._meta.label_lower, {})[surface] = permission
-        for kind, resources in (("FHIR", manifest.fhir), ("JSON:API", manifest.jsonapi)):
-            for r in resources:
-                surface = (label, f"{kind} {r.resource_type if kind == 'FHIR' else r.type}")
-                named.setdefault(r.model.lower(), {})[surface] = r.view_permission
-    for model, surfaces in named.items():
+    guards a model's rows on every surface, whichever module serves it:
+    :func:`backend.registry.model_view_permissions`)."""
+    problems = [
+        f"module {module.label!r}: type {cls.__name__} declares no view_permission"
+        for module in modules
+        for cls in module.manifest.types
+        if not getattr(cls, "view_permission", None)
+    ]
+    for model, surfaces in model_view_permissions(modules).items():
         if len(set(surfaces.values())) > 1:
             owners = list(dict.fromkeys(module for module, _ in surfaces))
             listed = ", ".join(

@@ -236,6 +236,36 @@ def view_permissions(modules: list[ModuleConfig] | None = None) -> dict[str, str
     }
 
 
+def model_view_permissions(
+    modules: list[ModuleConfig] | None = None,
+) -> dict[str, dict[tuple[str, str], str]]:
+    """Model label (lower case, ``"location.location"``) -> (module label, surface) ->
+    the view permission that surface names for the model's rows, over ``modules``
+    (default: the active modules), in module order: each GraphQL type (``"GraphQL type
+    Location"``), FHIR resource (``"FHIR Location"``) and JSON:API resource (``"JSON:API
+    locations"``) serving the model, whichever module declares it. A type without a
+    ``view_permission`` is left out. The one walk of the manifests for a model's view
+    permission: :func:`backend.rights.view_permission` reads it, and
+    :func:`backend.manifest_checks.check_manifests` requires the permissions of a model
+    to agree."""
+    modules = active_modules() if modules is None else modules
+    named: dict[str, dict[tuple[str, str], str]] = {}
+    for module in modules:
+        manifest = module.manifest
+        for cls in manifest.types:
+            django = getattr(cls, "__strawberry_django_definition__", None)
+            if getattr(cls, "view_permission", None) and django is not None:
+                surface = f"GraphQL type {cls.__strawberry_definition__.name}"
+                named.setdefault(django.model._meta.label_lower, {})[(module.label, surface)] = (
+                    cls.view_permission
+                )
+        for kind, resources in (("FHIR", manifest.fhir), ("JSON:API", manifest.jsonapi)):
+            for r in resources:
+                surface = f"{kind} {r.resource_type if kind == 'FHIR' else r.type}"
+                named.setdefault(r.model.lower(), {})[(module.label, surface)] = r.view_permission
+    return named
+
+
 def subgraph_modules(label: str, modules: list[ModuleConfig] | None = None) -> list[str]:
     """The modules a service serving the subgraph ``label`` must run, in module order:
     ``label``, what it requires (transitively), and every module guarding deletes of its

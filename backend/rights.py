@@ -117,16 +117,12 @@ def require_placeable(user: Any, model: type[Model], target: Model | None) -> No
 
 
 def view_permission(model: type[Model]) -> str:
-    """The Django permission to read rows of ``model``: the ``view_permission`` of the
-    GraphQL type an active module declares for it (``Manifest.types``), else Django's
-    ``<app_label>.view_<model>``."""
-    for module in registry.active_modules():
-        for cls in module.manifest.types:
-            definition = getattr(cls, "__strawberry_django_definition__", None)
-            if getattr(definition, "model", None) is model and getattr(
-                cls, "view_permission", None
-            ):
-                return cls.view_permission
+    """The Django permission to read rows of ``model``: the one the active modules' surfaces
+    name for it (:func:`backend.registry.model_view_permissions`; start-up requires them to
+    agree), else Django's ``<app_label>.view_<model>``."""
+    named = registry.model_view_permissions().get(model._meta.label_lower)
+    if named:
+        return next(iter(named.values()))
     return f"{model._meta.app_label}.view_{model._meta.model_name}"
 
 

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from backend import registry
 from backend.errors import FieldError, ValidationFailed
-from backend.rights import readable
+from backend.rights import visible
 
 
 class StatementTime(models.Func):
@@ -175,15 +175,17 @@ def lock_current(
 ) -> Any:
     """Return the current row with this uuid, locked for the rest of the transaction.
 
-    ``user``: the acting user; a row outside their district rights
-    (:func:`backend.rights.readable`) is not found, exactly as a uuid no row has (None:
-    every row, for an operator's command). Raises :class:`ValidationFailed` with code
-    ``NOT_FOUND`` when no such row has the uuid, and ``NOT_CURRENT`` when the row is a
-    history row (history is never changed).
+    ``user``: the acting user; a row outside their district rights is not found, exactly
+    as a uuid no row has, and a user without the model's view permission is refused
+    (``PermissionDenied`` naming it) whatever the uuid, before any row is read
+    (:func:`backend.rights.visible`: naming a row needs it); None: every row, for an
+    operator's command. Raises :class:`ValidationFailed` with code ``NOT_FOUND`` when no
+    such row has the uuid, and ``NOT_CURRENT`` when the row is a history row (history is
+    never changed).
     """
     rows = model._default_manager.all()
     if user is not None:
-        rows = readable(rows, user)
+        rows = visible(model, user, action=f"name a {model._meta.verbose_name}")
     row = rows.select_for_update().filter(uuid=key).first()
     if row is None:
         raise ValidationFailed(

@@ -242,6 +242,38 @@ def test_a_graphql_type_and_a_resource_of_one_model_must_agree_on_its_view_permi
     )
 
 
+def test_one_registry_function_names_a_models_view_permission_for_checks_and_rights(
+    monkeypatch,
+):
+    """``model_view_permissions`` is the one walk of the manifests: the start-up check
+    compares its surfaces, ``rights.view_permission`` answers from it (a model a module
+    serves only through a resource, not a GraphQL type, included)."""
+    from backend import registry, rights
+
+    modules = [apps.get_app_config("location"), apps.get_app_config("payer")]
+    assert registry.model_view_permissions(modules) == {
+        "location.location": {
+            ("location", "GraphQL type Location"): "location.view_location",
+            ("location", "FHIR Location"): "location.view_location",
+            ("location", "JSON:API locations"): "location.view_location",
+        },
+        "payer.payer": {
+            ("payer", "GraphQL type Payer"): "payer.view_payer",
+            ("payer", "FHIR Organization"): "payer.view_payer",
+            ("payer", "JSON:API payers"): "payer.view_payer",
+        },
+    }
+    # a module serving the user model through JSON:API only, guarded by its own permission
+    users = _Resource(model="auth.User", type="users", perm="claim.view_users")
+    claim = fake_module("claim", jsonapi=[users])
+    monkeypatch.setattr(registry, "active_modules", lambda: [*modules, claim])
+    from django.contrib.auth.models import User
+
+    assert rights.view_permission(User) == "claim.view_users"
+    assert rights.view_permission(apps.get_model("location.Location")) == "location.view_location"
+    check_manifests([*modules, claim])  # one surface: nothing to disagree
+
+
 def test_a_missing_requirement_is_refused_by_the_manifest_check():
     claim = fake_module("claim")
     claim.requires = ("insuree",)

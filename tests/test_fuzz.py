@@ -383,13 +383,15 @@ MALFORMED_DATETIMES = st.sampled_from(
     inline=st.booleans(),
 )
 def test_unknown_uuids(client, slot, value, inline):
-    """A mutation names the unknown uuid's input field (NOT_FOUND); a filter names it in
-    an error (no empty page); a lookup by uuid finds nothing."""
+    """A mutation names the unknown uuid's input field (NOT_FOUND); a filter (a field of
+    ``filter``, or an argument of its own such as a module's ``location``) names it in an
+    error (no empty page); a lookup by the row's own ``uuid`` finds nothing."""
     answer = attempt(client, slot, str(value), inline)
     if slot.mutation:
         assert payload_errors(answer, slot) == [(slot.field, "NOT_FOUND")], (slot, answer)
-    elif slot.path[0] == "filter":
-        assert messages(answer) == [f"filter.{slot.field}: no location has uuid {value}."]
+    elif slot.path != ("uuid",):
+        named = ".".join(p for p in slot.path if isinstance(p, str))
+        assert messages(answer) == [f"{named}: no location has uuid {value}."], slot
     else:
         assert "errors" not in answer, answer
 

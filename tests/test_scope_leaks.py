@@ -469,3 +469,311 @@ def test_a_refused_location_delete_names_payers_only_to_payer_viewers(client_wit
         f"R2D1 Rajo still has 1 current payer(s): 'Rajo fund' ({world['fund_d2']}); move or "
         "delete them first, or choose references CASCADE or REASSIGN."
     )
+
+
+# -- history: a version is a row of its own, under the same rule ---------------------------
+
+
+@pytest.fixture
+def superuser(db) -> Client:
+    """A client logged in as a superuser (every permission, every district)."""
+    from django.contrib.auth.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("superuser", password=None))
+    return client
+
+
+@pytest.fixture
+def moved(world, superuser):
+    """Earlier versions outside d1: payer fund_d1 was renamed "Rapta fund at Rajo" and
+    placed at d2, then put back (versions: at d1, at d2, current at d1); municipality w1
+    was moved under d2 and back (versions: under d1, under d2, current under d1)."""
+    admin = GraphQLClient(superuser)
+    for document in (
+        f'updatePayer(input: {{uuid: "{world["fund_d1"]}", name: "Rapta fund at Rajo", '
+        f'location: "{world["d2"]}"}}) {{ errors {{ code }} }}',
+        f'updatePayer(input: {{uuid: "{world["fund_d1"]}", name: "Rapta fund", '
+        f'location: "{world["d1"]}"}}) {{ errors {{ code }} }}',
+        f'moveLocation(input: {{uuid: "{world["w1"]}", parent: "{world["d2"]}"}}) '
+        "{ errors { code } }",
+        f'moveLocation(input: {{uuid: "{world["w1"]}", parent: "{world["d1"]}"}}) '
+        "{ errors { code } }",
+    ):
+        assert "[]" in json.dumps(admin.data(f"mutation {{ {document} }}"))
+    return world
+
+
+#: (GraphQL type, sample row, the fields of a version, the earliest version's values):
+#: the two versioned types of the sample world with a version outside d1.
+HISTORIES = [
+    ("payer", "fund_d1", "name location { code }",
+     {"name": "Rapta fund", "location": {"code": "R1D1"}}),
+    ("location", "w1", "code parent { code }", {"code": "R1D1W1", "parent": {"code": "R1D1"}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "row", "selection", "earliest"), HISTORIES)
+def test_history_lists_only_the_versions_the_user_may_read(
+    district_user, moved, compile_reads, field, row, selection, earliest
+):
+    """A version placed outside the districts is absent from ``history``,
+    ``historyConnection`` and ``historyCount``, as it is from ``<field>(uuid:)`` of its
+    own uuid: nothing of it (its location, its name then) reaches the user."""
+    document = (
+        f'{{ {field}(uuid: "{moved[row]}") {{ historyCount history {{ {selection} }} '
+        f"historyConnection {{ totalCount edges {{ node {{ {selection} }} }} }} }} }}"
+    )
+    seen = GraphQLClient(district_user).post(document)
+    assert seen == {
+        "data": {
+            field: {
+                "historyCount": 1,
+                "history": [earliest],
+                "historyConnection": {"totalCount": 1, "edges": [{"node": earliest}]},
+            }
+        }
+    }
+    no_location_in(json.dumps(seen).replace("R1D1", ""), moved)
+    assert "at Rajo" not in json.dumps(seen)
+
+
+def test_history_shows_every_version_to_a_user_of_every_district(client_with, moved):
+    everyone = GraphQLClient(client_with(*EDITOR))
+    data = everyone.data(
+        f'{{ payer(uuid: "{moved["fund_d1"]}") '
+        "{ historyCount history { name location { code } } } }"
+    )
+    assert data == {
+        "payer": {
+            "historyCount": 2,
+            "history": [
+                {"name": "Rapta fund at Rajo", "location": {"code": "R2D1"}},
+                {"name": "Rapta fund", "location": {"code": "R1D1"}},
+            ],
+        }
+    }
+
+
+def test_history_locations_need_the_location_permission(client_with, moved):
+    """A payer-only viewer reads the versions without their location (null and the
+    permission error, as on the current row)."""
+    viewer = GraphQLClient(client_with(VIEW_PAYER))
+    result = viewer.post(
+        f'{{ payer(uuid: "{moved["fund_d1"]}") {{ history {{ name location {{ code }} }} }} }}'
+    )
+    assert result["data"] == {
+        "payer": {
+            "history": [
+                {"name": "Rapta fund at Rajo", "location": None},
+                {"name": "Rapta fund", "location": None},
+            ]
+        }
+    }
+    assert [(e["message"], e["path"]) for e in result["errors"]] == [
+        (f"Permission denied: you need '{VIEW_LOCATION}'.", ["payer", "history", i, "location"])
+        for i in range(2)
+    ]
+
+
+FHIR_HISTORIES = [("Organization", "fund_d1"), ("Location", "w1")]
+
+
+@pytest.mark.parametrize(("resource_type", "row"), FHIR_HISTORIES)
+def test_fhir_history_and_vread_leave_out_the_versions_outside_the_districts(
+    district_user, superuser, moved, resource_type, row
+):
+    """``_history`` lists the versions the user may read, under their own numbers (a
+    version id is the same for every user: the current one is the ETag of the resource);
+    a vread of a version outside the districts is a 404."""
+    key = moved[row]
+    history = district_user.get(f"/fhir/{resource_type}/{key}/_history")
+    assert history.status_code == 200
+    bundle = validated(history.json())
+    assert bundle["total"] == 2
+    assert [e["resource"]["meta"]["versionId"] for e in bundle["entry"]] == ["3", "1"]
+    assert [e["request"] for e in bundle["entry"]] == [
+        {"method": "PUT", "url": f"{resource_type}/{key}/_history/3"},
+        {"method": "POST", "url": f"{resource_type}/{key}/_history/1"},
+    ]
+    text = json.dumps(bundle)
+    assert moved["d2"] not in text and "at Rajo" not in text
+    hidden = district_user.get(f"/fhir/{resource_type}/{key}/_history/2")
+    assert (hidden.status_code, hidden.json()["issue"][0]["diagnostics"]) == (
+        404,
+        f"{resource_type}/{key} has no version 2 you may read (district rights).",
+    )
+    assert moved["d2"] not in hidden.content.decode()
+    first = district_user.get(f"/fhir/{resource_type}/{key}/_history/1")
+    assert first.status_code == 200 and first.json()["meta"]["versionId"] == "1"
+    # a user of every district reads all three
+    assert superuser.get(f"/fhir/{resource_type}/{key}/_history").json()["total"] == 3
+    assert superuser.get(f"/fhir/{resource_type}/{key}/_history/2").status_code == 200
+
+
+ADMIN_HISTORIES = [("payer/payer", Payer, "fund_d1"), ("location/location", Location, "w1")]
+
+
+@pytest.mark.parametrize(("path", "model", "row"), ADMIN_HISTORIES)
+def test_the_admin_history_table_leaves_out_the_versions_outside_the_districts(
+    client_with, superuser, moved, path, model, row
+):
+    user = client_with(*EDITOR, districts=[Location.objects.get(uuid=moved["d1"])], staff=True)
+    current = model.objects.current().get(uuid=moved[row])
+    page = user.get(f"/admin/{path}/{current.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    table = text[text.index('<table class="version-history">') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 2  # the header and the earliest version
+    assert "R2D1" not in table and "Rajo" not in table
+    earlier = model.objects.filter(legacy=current).order_by("validity_to")
+    assert f"/admin/{path}/{earlier[0].pk}/change/" in table
+    assert f"/admin/{path}/{earlier[1].pk}/change/" not in table
+    everyone = superuser.get(f"/admin/{path}/{current.pk}/change/")
+    assert "R2D1 Rajo" in everyone.content.decode()
+
+
+# -- editors who may not view the type: the row a write changes --------------------------
+
+
+def _editor_without_view(client_with, label: str) -> Client:
+    """A user holding every permission of module ``label`` but its view permissions."""
+    return client_with(*(p for p in samples.module_permissions(label) if ".view_" not in p))
+
+
+WRITES_BY_UUID = [
+    ("location", "w1", 'updateLocation(input: {uuid: "{key}", name: "Renamed"}) '
+     "{ location { code } errors { field code message } }"),
+    ("location", "v1", 'deleteLocation(input: {uuid: "{key}"}) '
+     "{ location { code } errors { field code message } }"),
+    ("payer", "fund_d1", 'updatePayer(input: {uuid: "{key}", name: "Renamed"}) '
+     "{ payer { name } errors { field code message } }"),
+    ("payer", "fund_d1", 'deletePayer(input: {uuid: "{key}"}) '
+     "{ payer { name } errors { field code message } }"),
+    ("payer", "fund_d1", 'deletePayers(input: {uuids: ["{key}"]}) '
+     "{ payers { name } errors { field code message } }"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("label", "row", "document"), WRITES_BY_UUID)
+def test_a_write_by_an_editor_who_may_not_view_the_type_tells_nothing_of_the_uuid(
+    client_with, world, label, row, document
+):
+    """Naming the row to change needs the type's view permission, whatever the uuid: an
+    existing row and an unknown uuid get one refusal, and nothing is written (without
+    it, an existing row was changed and read back, an unknown one was ``NOT_FOUND``)."""
+    editor = GraphQLClient(_editor_without_view(client_with, label))
+    before = samples.digest()
+    answers = [
+        editor.post(f"mutation {{ {document.replace('{key}', key)} }}")
+        for key in (world[row], UNKNOWN)
+    ]
+    same_but_uuid(answers[0], world[row], answers[1])
+    assert answers[0]["data"] is None
+    [error] = answers[0]["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["message"] == (
+        f"Permission denied: you need '{label}.view_{label}' to name a {label}."
+    )
+    assert samples.digest() == before
+
+
+FHIR_WRITES = [("Location", "location", "w1"), ("Organization", "payer", "fund_d1")]
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+@pytest.mark.parametrize(("resource_type", "label", "row"), FHIR_WRITES)
+def test_fhir_writes_by_an_editor_who_may_not_view_the_type_tell_nothing_of_the_id(
+    client_with, world, method, resource_type, label, row
+):
+    """FHIR R4 http.html#update: this server does not create on update (CapabilityStatement
+    ``updateCreate`` false), an unknown id is a 404; for an editor without the type's view
+    permission every id is the same 403 naming it, before any row is looked up (an
+    existing id was a 403 about its reference or the update itself, an unknown one 404)."""
+    body = _fhir_body(world, resource_type, world[row])
+    editor = _editor_without_view(client_with, label)
+    before = samples.digest()
+    answers = []
+    for key in (world[row], UNKNOWN):
+        url = f"/fhir/{resource_type}/{key}"
+        if method == "put":
+            response = editor.put(url, {**body, "id": key}, content_type=FHIR_JSON)
+        else:
+            response = editor.delete(url)
+        answers.append((response.status_code, response.json()))
+    same_but_uuid(answers[0], world[row], answers[1])
+    assert answers[0] == (
+        403,
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "error",
+                    "code": "forbidden",
+                    "diagnostics": f"Permission denied: you need '{label}.view_{label}' to "
+                    f"name a {label}.",
+                }
+            ],
+        },
+    )
+    assert samples.digest() == before
+
+
+# -- every uuid argument of every root field, whichever module declares it ---------------
+
+
+def _uuid_arguments() -> list[tuple[str, str, str, str]]:
+    """(root field, the argument as GraphQL with ``{key}`` for the uuid, the selection,
+    the view permission of the field's type) of every root query field's argument of type
+    UUID or [UUID], and of every such field of an input-object argument, in every active
+    module."""
+    from graphql import GraphQLInputObjectType, GraphQLList, get_named_type, get_nullable_type
+
+    def value(graphql_type) -> str:
+        is_list = isinstance(get_nullable_type(graphql_type), GraphQLList)
+        return '["{key}"]' if is_list else '"{key}"'
+
+    schema = get_schema()._schema
+    cases = []
+    for name, field in schema.query_type.fields.items():
+        returned = get_named_type(field.type)
+        connection = "edges" in getattr(returned, "fields", {})
+        if connection:
+            returned = get_named_type(returned.fields["edges"].type).fields["node"].type
+            returned = get_named_type(returned)
+        origin = getattr((returned.extensions or {}).get("strawberry-definition"), "origin", None)
+        permission = getattr(origin, "view_permission", None)
+        if permission is None:  # node(id:): a global id, no uuid
+            continue
+        selection = "{ totalCount edges { node { uuid } } }" if connection else "{ uuid }"
+        for argument, declared in field.args.items():
+            named = get_named_type(declared.type)
+            if named.name == "UUID":
+                cases.append((name, f"{argument}: {value(declared.type)}", selection, permission))
+            elif isinstance(named, GraphQLInputObjectType):
+                for inner, item in named.fields.items():
+                    if get_named_type(item.type).name == "UUID":
+                        given = f"{argument}: {{{inner}: {value(item.type)}}}"
+                        cases.append((name, given, selection, permission))
+    return cases
+
+
+@pytest.mark.parametrize(("root", "argument", "selection", "permission"), _uuid_arguments())
+def test_no_uuid_argument_tells_a_row_of_a_type_the_user_may_not_view(
+    client_with, world, root, argument, selection, permission
+):
+    """A user holding only the field's own view permission names, in each uuid argument,
+    each sample row of a type they may not view, and a uuid no row has: the answers are
+    the same (a refusal naming the permission, or the answer to an unknown uuid), so
+    that the argument is no probe of that type's rows (a module's filter on another
+    module's type goes through the core rule, :func:`backend.rights.require_known`)."""
+    viewer = GraphQLClient(client_with(permission))
+    foreign = [n for n, t in samples.NAMES.items() if samples.VIEW[t] != permission]
+    assert foreign
+    for row in foreign:
+        answers = [
+            viewer.post(f"{{ {root}({argument.replace('{key}', key)}) {selection} }}")
+            for key in (world[row], UNKNOWN)
+        ]
+        same_but_uuid(answers[0], world[row], answers[1])

@@ -16,16 +16,22 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 
-#: Columns of ``history_columns`` the current request's user may not see (set by the
-#: admin for the time of one change page: :meth:`HistoryDisplay.hiding`).
-_HIDDEN: ContextVar[frozenset[str]] = ContextVar("history_hidden", default=frozenset())
+from backend import rights
+
+#: The current request's user (None: every version) and the columns of
+#: ``history_columns`` they may not see (set by the admin for the time of one change page:
+#: :meth:`HistoryDisplay.viewing`).
+_VIEWER: ContextVar[tuple[Any, frozenset[str]]] = ContextVar(
+    "history_viewer", default=(None, frozenset())
+)
 
 
 class HistoryDisplay:
     """Read-only fields of a versioned row (``validity_to``, ``legacy`` -> ``history``)
     for a ``ModelAdmin``: ``current_version`` (a link to the current row, or "this
     row"), ``changed_by`` (who made the change) and ``versions`` (a table of the earlier
-    versions, newest first, with the fields named in ``history_columns``).
+    versions the user may read, newest first, with the fields named in
+    ``history_columns``).
     """
 
     #: Fields shown for each earlier version on the change page.
@@ -40,14 +46,15 @@ class HistoryDisplay:
         )
 
     @staticmethod
-    def hiding(columns: set[str]) -> Any:
-        """Leave ``columns`` out of the history table until the returned token is given
-        to :meth:`shown` (one request's change page)."""
-        return _HIDDEN.set(frozenset(columns))
+    def viewing(user: Any, hidden: set[str]) -> Any:
+        """Show the history table as ``user`` may read it (the versions they may read,
+        :func:`backend.rights.readable`, without the columns ``hidden``) until the returned
+        token is given to :meth:`shown` (one request's change page)."""
+        return _VIEWER.set((user, frozenset(hidden)))
 
     @staticmethod
     def shown(token: Any) -> None:
-        _HIDDEN.reset(token)
+        _VIEWER.reset(token)
 
     @admin.display(description="current version")
     def current_version(self, obj):
@@ -66,13 +73,13 @@ class HistoryDisplay:
     def versions(self, obj):
         if obj.legacy_id is not None:
             return "This row is itself an earlier version (read-only)."
-        columns = [name for name in self.history_columns if name not in _HIDDEN.get()]
+        user, hidden = _VIEWER.get()
+        columns = [name for name in self.history_columns if name not in hidden]
         related = [f for f in columns if isinstance(obj._meta.get_field(f), models.ForeignKey)]
-        rows = list(
-            obj.history.select_related("audit_user", *related).order_by(
-                "-validity_to", "-validity_from", "-pk"
-            )
-        )
+        rows = obj.history.select_related("audit_user", *related)
+        if user is not None:  # a version is placed by its own values (district rights)
+            rows = rights.readable(rows, user)
+        rows = list(rows.order_by("-validity_to", "-validity_from", "-pk"))
         if not rows:
             return "No earlier versions."
         fields = [obj._meta.get_field(name) for name in columns]

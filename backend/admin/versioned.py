@@ -254,7 +254,7 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
         """No related rows are written by these admins (the service wrote the row)."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        token = self.hiding(self._unseen(request))  # nor in the history table
+        token = self.viewing(request.user, self._unseen(request))  # the history table too
         try:
             response = self._form_with_refusals(request, object_id, form_url, extra_context)
             if hasattr(response, "render"):

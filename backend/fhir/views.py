@@ -271,12 +271,15 @@ class InstanceView(ServedTypeView):
 
 
 class HistoryView(ServedTypeView):
-    """``GET /fhir/<type>/<id>/_history``: every version, newest first."""
+    """``GET /fhir/<type>/<id>/_history``: every version the user may read, newest first,
+    under its own number (a version outside the user's districts is left out)."""
 
     def get(self, request, resource_type: str, key: str):
         resource, row, versions, elements = _read(request, resource_type, key, "a history read")
         entries, hidden = [], hidden_types(request.user)
         for number, version in reversed(list(enumerate(versions, start=1))):
+            if version is None:  # a version the user may not read (district rights)
+                continue
             url = f"{resource_type}/{row.uuid}/_history/{number}"
             entries.append(
                 {
@@ -300,7 +303,8 @@ class HistoryView(ServedTypeView):
 
 
 class VersionView(ServedTypeView):
-    """``GET /fhir/<type>/<id>/_history/<version>`` (vread)."""
+    """``GET /fhir/<type>/<id>/_history/<version>`` (vread): 404 for a number the resource
+    has no version of, and for a version the user may not read (district rights)."""
 
     def get(self, request, resource_type: str, key: str, version: str):
         resource, row, versions, elements = _read(request, resource_type, key, "a version read")
@@ -311,6 +315,12 @@ class VersionView(ServedTypeView):
                 f"{resource_type}/{key} has versions 1 to {len(versions)}, not {version!r}.",
             )
         number = int(version)
+        if versions[number - 1] is None:
+            raise FhirError(
+                404,
+                "not-found",
+                f"{resource_type}/{key} has no version {number} you may read (district rights).",
+            )
         hidden = hidden_types(request.user)
         body = render(resource, versions[number - 1], row.uuid, number, hidden=hidden)
         body = elements.apply(body, resource)

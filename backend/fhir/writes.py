@@ -14,7 +14,7 @@ from backend.fhir.resources import FhirResource
 from backend.fhir.versions import _deleted, _etag, _not_found
 from backend.permissions import require_permission
 from backend.request_body import input_problem, read_json
-from backend.rights import readable
+from backend.rights import visible
 
 
 def _parse_body(request, resource: FhirResource) -> Any:
@@ -70,13 +70,16 @@ def _lock(
 
     In this order, so that no answer tells more than the one before it allows: 403
     unless the user holds the permission of ``interaction`` (``update``, ``delete``);
-    404 when no resource the user may read has the id (one outside their districts
-    is unknown, :func:`backend.rights.readable`); 410 when it was deleted (None if
+    403 naming the type's view permission, whatever the id, unless the user may view the
+    type (:func:`backend.rights.visible`: an existing and an unknown id get one answer);
+    404 when no resource the user may read has the id (one outside their districts is
+    unknown; an unknown id is a 404 on update too, R4 http.html#update: this server does
+    not create on update, ``updateCreate`` false); 410 when it was deleted (None if
     ``deleted_ok``). The caller compares ``If-Match`` with the version only then.
     """
     require_permission(request.user, resource.write_permission(interaction))
     model = resource.get_model()
-    rows = readable(model._default_manager.all(), request.user)
+    rows = visible(model, request.user, action=f"name a {model._meta.verbose_name}")
     row = rows.select_for_update().filter(uuid=key, legacy__isnull=True).first()
     if row is None:
         raise _not_found(resource, key)

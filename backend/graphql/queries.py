@@ -139,11 +139,10 @@ def count_of(rows: QuerySet, link: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def readable_rows(rows: QuerySet, info: strawberry.Info, *, restricted: bool = True) -> QuerySet:
+def readable_rows(rows: QuerySet, info: strawberry.Info) -> QuerySet:
     """``rows`` limited to those the request's user may read (district rights,
-    :func:`backend.rights.readable`); all of them when ``restricted`` is False (the
-    versions of a row the user reads: its history)."""
-    return readable(rows, current_user(info)) if restricted else rows
+    :func:`backend.rights.readable`)."""
+    return readable(rows, current_user(info))
 
 
 def related_count(
@@ -153,12 +152,11 @@ def related_count(
     *,
     description: str,
     permission_classes: Iterable[type] = (),
-    restricted: bool = True,
 ) -> Any:
     """An ``Int!`` field: how many rows of ``queryset()`` (filtered, e.g. current rows)
     point at the parent through their field ``link`` (``"parent"``, ``"location"``,
-    ``"legacy"``), among those the user may read (district rights; ``restricted=False``:
-    all of them, for the history of a row one reads).
+    ``"legacy"``), among those the user may read (district rights, the versions of a row
+    as well).
 
     Counted in the parent's own SQL query (a correlated ``SELECT COUNT(*)`` the optimizer
     annotates as ``name``), so a page costs no extra query whatever its size; an
@@ -167,7 +165,7 @@ def related_count(
     """
 
     def rows(info: strawberry.Info) -> QuerySet:
-        return readable_rows(queryset(), info, restricted=restricted)
+        return readable_rows(queryset(), info)
 
     def expression(info: strawberry.Info) -> Coalesce:
         return count_of(rows(info), link)

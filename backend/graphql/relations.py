@@ -43,22 +43,18 @@ class RelationFieldOptions(TypedDict, total=False):
     """The keyword arguments of :func:`prefetched_list` and :func:`prefetched_connection`.
 
     ``description`` (required): the field's description. ``permission_classes``: checked
-    before the field resolves (default: none). ``restricted`` (default True): only the rows
-    the user may read are listed (district rights, :func:`backend.rights.readable`); False
-    for the versions of a row the user reads (its history).
+    before the field resolves (default: none). Only the rows the user may read are listed
+    (district rights, :func:`backend.rights.readable`), the versions of a row (its
+    history) as well: each version is placed by its own values.
     """
 
     description: Required[str]
     permission_classes: Sequence[type[BasePermission]]
-    restricted: bool
 
 
-def _readable(
-    queryset: Callable[[], QuerySet], options: RelationFieldOptions
-) -> Callable[[strawberry.Info], QuerySet]:
-    """The rows a request may read of ``queryset()`` (unless not ``restricted``)."""
-    restricted = options.get("restricted", True)
-    return lambda info: readable_rows(queryset(), info, restricted=restricted)
+def _readable(queryset: Callable[[], QuerySet]) -> Callable[[strawberry.Info], QuerySet]:
+    """The rows a request may read of ``queryset()``."""
+    return lambda info: readable_rows(queryset(), info)
 
 
 def _field(
@@ -94,8 +90,8 @@ def prefetched_list(
 
     ``relation``: the reverse relation's name on the parent model (``"children"``).
     ``queryset``: a callable returning the related model's queryset, filtered and ordered
-    (called per request). ``options``: ``description``, ``permission_classes``,
-    ``restricted`` (:class:`RelationFieldOptions`). The field's type is the class
+    (called per request). ``options``: ``description``, ``permission_classes``
+    (:class:`RelationFieldOptions`). The field's type is the class
     annotation it is assigned to (``children: list[LocationNode] = prefetched_list(...)``).
     The optimizer prefetches the rows of every parent on the page in one query, optimized
     for the nested selection; an instance that did not come through the optimizer (e.g.
@@ -104,7 +100,7 @@ def prefetched_list(
     (:func:`backend.graphql.row_estimate.max_fan_out`).
     """
     attribute = f"_prefetched_{relation}"
-    rows = _readable(queryset, options)
+    rows = _readable(queryset)
 
     def prefetch(info: strawberry.Info) -> Prefetch:
         return Prefetch(relation, queryset=optimize(rows(info), info), to_attr=attribute)
@@ -156,7 +152,7 @@ def prefetched_connection(
 
     # the field's order (its keys, how cursors are read), the same for every parent
     order = functools.cache(lambda: Keyed.of(queryset()))
-    rows = _readable(queryset, options)
+    rows = _readable(queryset)
 
     def rows_of(info: strawberry.Info, parent: Any) -> QuerySet:
         found = rows(info)
@@ -253,6 +249,6 @@ def prefetched_connection(
 
 
 def history_of(model: type[Model]) -> Callable[[], QuerySet]:
-    """Queryset factory of history rows, newest first (for ``history`` fields, with
-    ``restricted=False``: the versions of a row one may read are readable)."""
+    """Queryset factory of history rows, newest first (for ``history`` fields; like any
+    relation, the user reads the versions placed where they may read, district rights)."""
     return lambda: model._default_manager.history().order_by("-validity_to", "-pk")

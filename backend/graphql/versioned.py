@@ -67,20 +67,18 @@ def _history_fields(node: type, model: type[Model], history: str) -> dict[str, t
                 "history_count",
                 lambda: model._default_manager.history(),
                 "legacy",
-                restricted=False,
                 description=f"Number of earlier versions of this {noun} (0 on a history row).",
             ),
         ),
         "history": (
             list[node],
-            prefetched_list("history", rows, restricted=False, description=history),
+            prefetched_list("history", rows, description=history),
         ),
         "history_connection": (
             CountedConnection[node],
             prefetched_connection(
                 "history",
                 rows,
-                restricted=False,
                 description=(
                     f"Earlier versions of this {noun}, newest first, as a Relay connection "
                     "(first/after, totalCount, keyset cursors)."

@@ -202,8 +202,9 @@ def delete_payers(keys: list[uuid.UUID], *, user) -> list[Payer]:
         raise ValidationFailed(
             [FieldError("uuids", "TOO_MANY", f"{len(keys)} uuids; at most {limit} at once.")]
         )
-    # only the payers the user may read: one outside their districts is not found
-    readable = rights.readable(Payer.objects.all(), user)
+    # only the payers the user may read: one outside their districts is not found, and
+    # naming one at all needs payer.view_payer (whatever the uuids)
+    readable = rights.visible(Payer, user, action="name a payer")
     found = {p.uuid: p for p in readable.select_for_update().filter(uuid__in=keys)}
     errors, seen = [], set()
     for index, key in enumerate(keys):

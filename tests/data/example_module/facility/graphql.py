@@ -51,8 +51,15 @@ class FacilityQuery:
             strawberry.argument(description="Only those at or below this location."),
         ] = None,
     ) -> Iterable[HealthFacilityNode]:
+        user = current_user(info)
+        # a location named by uuid, as the user sees it (the core rule, through the
+        # location module's lookup): without the permission to view locations a refusal
+        # naming it, whatever the uuid; one outside the districts an unknown uuid
+        lookup("location.require_known")(
+            {"location": [location]}, user, action="filter health facilities by location"
+        )
         # district rights: only the facilities in or below the user's districts
-        facilities = readable(HealthFacility.objects.current(), current_user(info))
+        facilities = readable(HealthFacility.objects.current(), user)
         if location is not None:
             facilities = facilities.filter(lookup("location.subtree")("location", location))
         return facilities.order_by("code", "pk")
