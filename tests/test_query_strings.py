@@ -2,8 +2,9 @@
 the parameter and the problem (an OperationOutcome; a JSON:API error object with
 ``source.parameter``), never a 500, never ignored, never a partial write. Each surface
 reads its query string in one place (``backend/fhir/search.py`` ``Search``,
-``backend/fhir/responses.py`` ``check_parameters``; ``backend/jsonapi/query.py``), so
-the generated query strings at the end reach every rule at once."""
+``backend/fhir/responses.py`` ``check_parameters``; ``backend/jsonapi/query.py``; a
+parameter repeated or without a value: ``backend/query_string.py`` for both), so the
+generated query strings at the end reach every rule at once."""
 
 from __future__ import annotations
 
@@ -81,11 +82,11 @@ def fhir_problem(client: Client, url: str, status: int = 400) -> str:
             "page[cursor]",
             "page[cursor] is not supported: pages are page[number] and page[size].",
         ),
-        ("sort=code&sort=name", "sort", "sort is given 2 times; give it once (a list: a,b)."),
+        ("sort=code&sort=name", "sort", "sort is given 2 times (code, name); give it once."),
         (
             "filter[type]=R&filter[type]=D",
             "filter[type]",
-            "filter[type] is given 2 times; give it once (a list: a,b).",
+            "filter[type] is given 2 times (R, D); give it once.",
         ),
         ("sort=", "sort", "sort has no value."),
         (
@@ -533,6 +534,43 @@ def test_fhir_writes_take_no_search_parameter(admin_client, chain):
         "_count is not a parameter of a write (parameters: _format, _pretty)."
     )
     assert Location.objects.count() == before
+
+
+# -- one checker of repeated and empty parameters on both surfaces --------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("/fhir/Location?_summary=true&_summary=data", "_summary is given 2 times (true, data)"),
+        (
+            "/fhir/Location/{R0D}?_summary=true&_summary=data",
+            "_summary is given 2 times (true, data)",
+        ),
+        ("/fhir/metadata?_format=json&_format=json", "_format is given 2 times (json, json)"),
+        ("/fhir/Location?_format=json&_format=xml", "_format is given 2 times (json, xml)"),
+        ("/api/locations?sort=code&sort=name", "sort is given 2 times (code, name)"),
+        (
+            "/api/locations/{R0D}?include=parent&include=payers",
+            "include is given 2 times (parent, payers)",
+        ),
+        ("/fhir/Location?_sort=%20", "_sort has no value"),
+        ("/fhir/Location/{R0D}?_elements=%20", "_elements has no value"),
+        ("/api/locations?sort=%20", "sort has no value"),
+    ],
+)
+def test_repeated_and_empty_parameters_get_one_message_on_every_surface(
+    admin_client, chain, url, detail
+):
+    """One checker (backend/query_string.py values_of), one message, each surface's format."""
+    url = url.format(R0D=chain["R0D"].uuid)
+    expected = f"{detail}; give it once." if "given" in detail else f"{detail}."
+    if url.startswith("/fhir"):
+        assert fhir_problem(admin_client, url) == expected
+    else:
+        error = api_error(admin_client, url)
+        assert error["detail"] == expected
+        assert error["source"] == {"parameter": detail.split()[0]}
 
 
 # -- generated query strings ---------------------------------------------------------------

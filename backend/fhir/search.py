@@ -28,6 +28,7 @@ from backend.fhir.versions import (
     render_current,
 )
 from backend.graphql.connection import count_subquery
+from backend.query_string import values_of
 
 #: Search control parameters the core reads (all others are the type's own).
 CONTROL = {
@@ -118,7 +119,6 @@ class Search:
         """Check every name of the query and the shape of each value (module rules)."""
         for name in self.query:
             base, _, modifier = name.partition(":")
-            values = self.query.getlist(name)
             if base in IGNORED:
                 continue
             if base in CONTROL:
@@ -127,13 +127,7 @@ class Search:
                         f"{name}: {base} takes no modifier :{modifier} here "
                         f"(supported: {', '.join(sorted(CONTROL_WITH_MODIFIER))})."
                     )
-                if base in SINGLE and len(values) > 1:
-                    raise bad_request(
-                        f"{name} is given {len(values)} times ({', '.join(values)}); "
-                        "give it once (several values: comma-separated)."
-                    )
-                if "" in values:
-                    raise bad_request(f"{name} has no value.")
+                values_of(self.query, name, once=base in SINGLE)
             elif base not in self.params:
                 raise bad_request(
                     f"Unknown search parameter {name!r} for {self.resource.resource_type} "

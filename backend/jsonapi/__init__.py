@@ -45,6 +45,7 @@ from backend.jsonapi.permissions import (
 )
 from backend.jsonapi.query import Query, QueryParameterError, page_size, parse
 from backend.jsonapi.rows import RelatedResources, current
+from backend.query_string import QueryStringProblem
 from backend.request_body import BodyChecked, query_string_problem
 
 
@@ -312,7 +313,10 @@ def _viewset(
             query parameter (:class:`~backend.jsonapi.query.QueryParameterError`) or
             include, and no ``source.pointer``: the surface is read-only, so no
             error is in a request document (the library pointed 401s and 403s at
-            ``/data`` and ``/data/attributes/detail``)."""
+            ``/data`` and ``/data/attributes/detail``); the core's query-string checker's
+            :class:`~backend.query_string.QueryStringProblem` is such a refusal."""
+            if isinstance(exc, QueryStringProblem):
+                exc = QueryParameterError(exc.parameter, exc.message)
             response = super().handle_exception(exc)
             for error in response.data:
                 source = error.pop("source", {})

@@ -52,6 +52,8 @@ from rest_framework import exceptions
 from rest_framework import filters as drf_filters
 from rest_framework_json_api.utils import format_field_name
 
+from backend.query_string import values_of
+
 #: The largest ``page[number]``: nine digits (a larger one is no page of any table here).
 MAX_PAGE_NUMBER = 999_999_999
 _NAME = re.compile(r"^(?P<family>fields|page|filter)\[(?P<member>[^\[\]]*)\]$")
@@ -139,20 +141,13 @@ def parse(
     filter_data: dict[str, str] = {}
     filter_names: dict[str, str] = {}
     for name in query:
-        values = query.getlist(name)
         match = _NAME.match(name)
         family = match["family"] if match else name
         if name in ("fields", "page", "filter"):
             raise QueryParameterError(name, f"{name} takes a name in brackets: {name}[...].")
         if family not in ("include", "sort", "fields", "page", "filter"):
             raise QueryParameterError(name, f"{name} is not a query parameter here ({_KNOWN}).")
-        if len(values) > 1:
-            raise QueryParameterError(
-                name, f"{name} is given {len(values)} times; give it once (a list: a,b)."
-            )
-        value = values[0]
-        if not value.strip() and family not in ("fields", "include"):
-            raise QueryParameterError(name, f"{name} has no value.")
+        (value,) = values_of(query, name, may_be_empty=family in ("fields", "include"))
         if family in ("sort", "page", "filter") and not collection:
             raise QueryParameterError(
                 name,
