@@ -7,10 +7,11 @@ serves it. Only current resources are exported (no history, no deleted ones).
 The import writes through the modules' services (the one write path: rules,
 permissions of the acting user, history), keeping each resource's id as its uuid (an id
 must be the uuid's canonical spelling, :func:`backend.ids.parse_id`, or it would not be
-kept as sent) and ``meta.lastUpdated`` as its ``validity_from``, so exporting an imported database gives
-the same files. It orders the resources so that a referenced resource comes before the
-ones that reference it (a parent before its children, a location before its payers). It
-is all or nothing: every line is checked, and one problem anywhere writes nothing.
+kept as sent) and ``meta.lastUpdated`` as its ``validity_from``, so exporting an
+imported database gives the same files. It orders the resources so that a referenced
+resource comes before the ones that reference it (a parent before its children, a
+location before its payers). It is all or nothing: every line is checked, and one
+problem anywhere writes nothing.
 """
 
 from __future__ import annotations

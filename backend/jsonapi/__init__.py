@@ -281,7 +281,8 @@ def _viewset(
             (:func:`backend.jsonapi.query.parse`) as ``request.jsonapi_query``, for the
             type served here (the related type on a related endpoint) as a collection
             (list, to-many related) or a single resource; a problem is a 400 naming the
-            parameter, before any SQL of the data."""
+            parameter, before any SQL of the data; then a filter's related uuid must
+            name a row the user reads (:meth:`~backend.jsonapi.query.Query.require_known`)."""
             super().initial(request, *args, **kwargs)
             if problem := query_string_problem(request):
                 raise QueryParameterError(*problem)
@@ -298,6 +299,7 @@ def _viewset(
                 serializers=self.all_serializers,
                 filterset=self.all_filtersets[served.type],
             )
+            request.jsonapi_query.require_known(self.all_resources, request.user)
 
         def filter_queryset(self, queryset: QuerySet) -> QuerySet:
             """A list's rows by the request's filters and sort (:meth:`Query.apply`);
