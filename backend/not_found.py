@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from backend.fhir.resources import fhir_resources
-from backend.fhir.responses import outcome
+from backend.fhir.responses import outcome, prettified
 from backend.ids import parse_id
 from backend.jsonapi import assemble
 from backend.registry import active_modules
@@ -39,12 +39,14 @@ def not_found(request: HttpRequest) -> HttpResponse:
     path = request.path
     if path.startswith("/fhir"):
         types = ", ".join(sorted(fhir_resources()))
-        return outcome(
+        response = outcome(
             404,
             "not-found",
             f"No FHIR interaction at {path}; the resource types are {types} "
             "(/fhir/<type>, /fhir/<type>/<id>; the CapabilityStatement at /fhir/metadata).",
         )
+        # _pretty=true, as on every FHIR answer (R4 http.html#parameters)
+        return prettified(response) if request.GET.get("_pretty") == "true" else response
     if path.startswith("/graphql"):
         message = f"No GraphQL endpoint at {path}; the endpoints are {_graphql_endpoints()}."
         return JsonResponse(

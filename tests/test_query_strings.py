@@ -536,6 +536,158 @@ def test_fhir_writes_take_no_search_parameter(admin_client, chain):
     assert Location.objects.count() == before
 
 
+# -- _pretty, Prefer: handling, _summary=count with _total --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/fhir/Location?_count=1&_pretty=true", 200),
+        ("get", "/fhir/Location/{R0D}?_pretty=true", 200),
+        ("get", "/fhir/Location/{R0D}/_history?_pretty=true", 200),
+        ("get", "/fhir/Location/{R0D}/_history/1?_pretty=true", 200),
+        ("get", "/fhir/metadata?_pretty=true", 200),
+        ("get", "/fhir/Location/00000000-0000-0000-0000-00000000beef?_pretty=true", 404),
+        ("get", "/fhir/Location?colour=red&_pretty=true", 400),
+        ("get", "/fhir/Location/x/y/z/w?_pretty=true", 404),  # no interaction there
+        ("post", "/fhir/Location/_search?_pretty=true", 200),
+        ("post", "/fhir/Location?_pretty=true", 201),
+    ],
+)
+def test_fhir_pretty_true_indents_every_response(admin_client, chain, method, path, status):
+    """R4 http.html#parameters: _pretty=true asks for a pretty-printed response."""
+    url = path.format(R0D=chain["R0D"].uuid)
+
+    def sent(url: str):
+        if "_search" in url:
+            return admin_client.post(
+                url, "_count=1", content_type="application/x-www-form-urlencoded"
+            )
+        if method == "post":
+            return admin_client.post(url, _village(chain["R0DW"], url[-4:]), content_type=FHIR_JSON)
+        return admin_client.get(url)
+
+    pretty = sent(url)
+    assert pretty.status_code == status, pretty.content
+    body = validated(pretty.json())
+    assert pretty.content.decode() == json.dumps(body, ensure_ascii=False, indent=2)
+    compact = sent(url.replace("_pretty=true", "_pretty=false"))
+    assert compact.status_code == status
+    assert compact.content.decode() == json.dumps(compact.json(), ensure_ascii=False)
+    assert "\n" not in compact.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/fhir/Location?_pretty=yes", "/fhir/Location/{R0D}?_pretty=1", "/fhir/metadata?_pretty=TRUE"],
+)
+def test_fhir_pretty_takes_true_or_false(admin_client, chain, path):
+    url = path.format(R0D=chain["R0D"].uuid)
+    value = url.rpartition("=")[2]
+    assert fhir_problem(admin_client, url) == f"_pretty={value}: use true or false."
+
+
+def test_fhir_pretty_in_a_search_body_counts(admin_client, chain):
+    response = admin_client.post(
+        "/fhir/Location/_search",
+        "_pretty=true&_count=1",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.content.decode() == json.dumps(response.json(), ensure_ascii=False, indent=2)
+
+
+LENIENT = {"Prefer": "handling=lenient"}
+
+
+def test_fhir_lenient_handling_ignores_unknown_search_parameters(admin_client, chain):
+    """R4 search.html#errors: lenient ignores unknown parameters, strict (the default)
+    refuses them; the self link holds the parameters used (search.html#selflink)."""
+    url = "/fhir/Location?colour=red&name=District&_bogus=1"
+    refused = "Unknown search parameter 'colour' for Location (supported: _id, _lastUpdated, "
+    assert fhir_problem(admin_client, url).startswith(refused)
+    strict = admin_client.get(url, headers={"Prefer": "handling=strict"})
+    assert strict.status_code == 400
+    assert strict["Preference-Applied"] == "handling=strict"
+
+    response = admin_client.get(url, headers=LENIENT)
+    assert response.status_code == 200, response.content
+    assert response["Preference-Applied"] == "handling=lenient"
+    bundle = validated(response.json())
+    assert bundle["total"] == 1
+    assert bundle["link"] == [
+        {
+            "relation": "self",
+            "url": "http://testserver/fhir/Location?name=District&_count=100&_offset=0",
+        }
+    ]
+    assert [e["resource"].get("name") for e in bundle["entry"]] == ["District 0", None]
+    assert bundle["entry"][1] == {
+        "resource": {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "warning",
+                    "code": "not-supported",
+                    "diagnostics": "Ignored: _bogus, colour.",
+                }
+            ],
+        },
+        "search": {"mode": "outcome"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "diagnostics"),
+    [
+        ("colour=red&_count=-1", "_count='-1' is not a whole number from 0 to 999999999."),
+        ("colour=red&partof=nope", "partof=nope: 'nope': the id of a Location is a uuid."),
+        (
+            "colour=red&name:bogus=x",
+            "name:bogus=x: The modifier :bogus is not supported on a string.",
+        ),
+        ("colour=red&_count=1&_count=2", "_count is given 2 times (1, 2); give it once."),
+    ],
+)
+def test_fhir_lenient_handling_still_refuses_malformed_values(
+    admin_client, chain, query, diagnostics
+):
+    response = admin_client.get(f"/fhir/Location?{query}", headers=LENIENT)
+    assert response.status_code == 400
+    assert validated(response.json())["issue"][0]["diagnostics"] == diagnostics
+
+
+@pytest.mark.parametrize(
+    ("prefer", "diagnostics"),
+    [
+        (
+            "handling=loose",
+            "Prefer: handling=loose: use handling=strict or handling=lenient "
+            "(FHIR R4 search.html#errors).",
+        ),
+        (
+            "handling=strict, handling=lenient",
+            "Prefer: handling is given as lenient and strict; give one.",
+        ),
+    ],
+)
+def test_fhir_an_unusable_handling_preference_is_refused(admin_client, prefer, diagnostics):
+    response = admin_client.get("/fhir/Location", headers={"Prefer": prefer})
+    assert response.status_code == 400
+    assert validated(response.json())["issue"][0]["diagnostics"] == diagnostics
+
+
+def test_fhir_summary_count_with_total_none_is_refused(admin_client, chain):
+    """_summary=count asks for the total alone (R4 search.html#summary), _total=none for
+    no total (#total): contradictory, refused rather than guessed."""
+    assert fhir_problem(admin_client, "/fhir/Location?_summary=count&_total=none") == (
+        "_summary=count and _total=none: give one of them (_summary=count is the total "
+        "alone, _total=none asks for no total)."
+    )
+    for total in ("accurate", "estimate"):
+        body = admin_client.get(f"/fhir/Location?_summary=count&_total={total}").json()
+        assert (body["total"], "entry" in body) == (4, False)
+
+
 # -- one checker of repeated and empty parameters on both surfaces --------------------------
 
 

@@ -100,6 +100,24 @@ def check_parameters(request, allowed: tuple[str, ...], interaction: str) -> Non
         values_of(request.GET, name)
 
 
+def pretty_of(query: QueryDict) -> bool:
+    """Whether ``query`` asks for a pretty-printed answer: ``_pretty=true`` (FHIR R4
+    http.html#parameters: ``_pretty``, for human convenience); ``false`` or absent:
+    compact. Any other value, or the parameter given twice or empty, is a 400."""
+    values = values_of(query, "_pretty")
+    if values and values[0] not in ("true", "false"):
+        raise bad_request(f"_pretty={values[0]}: use true or false.")
+    return values == ["true"]
+
+
+def prettified(response: HttpResponse) -> HttpResponse:
+    """``response`` with its JSON body indented (two spaces), for ``_pretty=true``."""
+    if response.content:
+        body = json.loads(response.content)
+        response.content = json.dumps(body, ensure_ascii=False, indent=2).encode()
+    return response
+
+
 def _check_format(request, query: QueryDict | None = None) -> None:
     """Raise a 406 FhirError unless the client takes JSON (a 400 for ``_format`` given
     twice or empty, :func:`~backend.query_string.values_of`): ``_format`` of ``query``
@@ -155,14 +173,26 @@ class FhirView(BodyChecked, APIView):
     def initial(self, request, *args: Any, **kwargs: Any) -> None:
         """Before any handler: the request's search parameters (names and values) and
         path parts are checked as a body is (:func:`backend.request_body.input_problem`: no NUL,
-        which PostgreSQL cannot compare; bounded in number); a problem is a 400
-        OperationOutcome naming it, before any SQL."""
+        which PostgreSQL cannot compare; bounded in number), and ``_pretty``
+        (:func:`pretty_of`); a problem is a 400 OperationOutcome naming it, before any SQL."""
         super().initial(request, *args, **kwargs)
         if problem := query_string_problem(request):
             raise bad_request(problem[1])
         parameters = [[name, *request.GET.getlist(name)] for name in request.GET]
         if problem := input_problem([parameters, [str(part) for part in kwargs.values()]]):
             raise bad_request(problem)
+        request.fhir_pretty = pretty_of(request.GET)
+
+    def finalize_response(self, request, response, *args: Any, **kwargs: Any):
+        """Every answer, a refusal too: indented for ``_pretty=true`` (:func:`pretty_of`,
+        read in :meth:`initial`; a refusal before it is compact), and naming in
+        ``Preference-Applied`` the ``Prefer`` the view honoured (RFC 7240 §3)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(request, "fhir_pretty", False):
+            response = prettified(response)
+        if applied := getattr(request, "fhir_applied", None):
+            response.setdefault("Preference-Applied", applied)
+        return response
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
         if isinstance(exc, _Refused):
