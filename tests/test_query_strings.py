@@ -21,7 +21,7 @@ from backend.fhir import search as fhir_search
 from backend.fhir.resources import SearchParam
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.api_helpers import FHIR_JSON, JSONAPI, get_document, validated
+from tests.api_helpers import FHIR_JSON, JSONAPI, get_document, validated, village
 
 pytestmark = pytest.mark.django_db
 SUBSETTED = {
@@ -434,19 +434,7 @@ def test_jsonapi_a_blank_filter_of_a_related_collection_is_refused(admin_client,
 
 
 def _village(parent: Location, code: str) -> str:
-    ident = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-identifiers"
-    kind = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/location-type"
-    return json.dumps(
-        {
-            "resourceType": "Location",
-            "identifier": [
-                {"type": {"coding": [{"system": ident, "code": "Code"}]}, "value": code}
-            ],
-            "name": f"Village {code}",
-            "physicalType": {"coding": [{"system": kind, "code": "V"}]},
-            "partOf": {"reference": f"Location/{parent.uuid}"},
-        }
-    )
+    return json.dumps(village(code, str(parent.uuid)))
 
 
 def test_fhir_prefer_return_on_create_and_update(admin_client, chain):

@@ -12,13 +12,11 @@ import pytest
 
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.api_helpers import validated
+from tests.api_helpers import validated, village
 
 pytestmark = pytest.mark.django_db
 FHIR_JSON = "application/fhir+json"
 JSONAPI = "application/vnd.api+json"
-IDENT = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-identifiers"
-LOC_TYPE = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/location-type"
 UNKNOWN = "00000000-0000-0000-0000-00000000beef"
 
 
@@ -29,17 +27,7 @@ def spellings(key) -> list[str]:
 
 
 def _village(code: str, parent: str) -> str:
-    return json.dumps(
-        {
-            "resourceType": "Location",
-            "identifier": [
-                {"type": {"coding": [{"system": IDENT, "code": "Code"}]}, "value": code}
-            ],
-            "name": f"Village {code}",
-            "physicalType": {"coding": [{"system": LOC_TYPE, "code": "V"}]},
-            "partOf": {"reference": f"Location/{parent}"},
-        }
-    )
+    return json.dumps(village(code, parent))
 
 
 def _outcome(response, status: int) -> list[dict]:
