@@ -12,11 +12,9 @@ import pytest
 
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.api_helpers import validated, village
+from tests.api_helpers import FHIR_JSON, JSONAPI, validated, village
 
 pytestmark = pytest.mark.django_db
-FHIR_JSON = "application/fhir+json"
-JSONAPI = "application/vnd.api+json"
 UNKNOWN = "00000000-0000-0000-0000-00000000beef"
 
 
