@@ -17,7 +17,7 @@ given twice ANDs), the caller passes ``once=False``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from django.http import QueryDict
 
 from backend.errors import UserInputError
 
@@ -32,17 +32,17 @@ class QueryStringProblem(UserInputError):
 
 
 def values_of(
-    query: Mapping[str, str], name: str, *, once: bool = True, may_be_empty: bool = False
+    query: QueryDict, name: str, *, once: bool = True, may_be_empty: bool = False
 ) -> list[str]:
-    """The values of ``name`` in ``query`` (a Django ``QueryDict``: ``getlist``), [] when
-    it is absent.
+    """The values of ``name`` in ``query`` (a URL's or form's parameters), [] when it is
+    absent.
 
     Raises :class:`QueryStringProblem` when ``once`` and it is given more than once
     (``"sort is given 2 times (code, name); give it once."``), or, unless
     ``may_be_empty``, when a value is empty or only white space (``"sort has no
     value."``).
     """
-    values = query.getlist(name)  # type: ignore[attr-defined]
+    values = query.getlist(name)
     if once and len(values) > 1:
         raise QueryStringProblem(
             name, f"{name} is given {len(values)} times ({', '.join(values)}); give it once."
