@@ -33,6 +33,7 @@ from django.db.models import Model, Q, QuerySet
 
 from backend import registry
 from backend.errors import FieldError, UserInputError, ValidationFailed
+from backend.ids import key_of
 from backend.permissions import require_permission
 
 #: The lookup (``Manifest.lookups``) holding the rule: ``(user, relation, *, write) ->
@@ -140,7 +141,7 @@ def visible(model: type[Model], user: Any, *, action: str | None = None) -> Quer
 
 def require_known(
     model: type[Model],
-    named: Mapping[str, Iterable[uuid.UUID | None]],
+    named: Mapping[str, Iterable[uuid.UUID | str | None]],
     user: Any,
     *,
     action: str | None = None,
@@ -149,7 +150,10 @@ def require_known(
     ``"filter.parent"`` -> the uuids it gives; None ignored) that no row of ``model``
     visible to ``user`` (:func:`visible`) has, current or history: a row the user may
     not read gets the message of an unknown uuid,
-    ``"filter.parent: no location has uuid <uuid>."`` (several joined by ``"; "``).
+    ``"filter.parent: no location has uuid <uuid>."`` (several joined by ``"; "``). A
+    uuid may be given as the text an API read (a JSON:API filter): one that is not a
+    row's id in canonical form (:func:`backend.ids.parse_id`: ``A0…`` upper case, no
+    hyphens) is unknown, named as given.
 
     Raises ``PermissionDenied`` (:func:`visible`) when some uuid is given and the user
     may not view ``model``. One query for all of them; none when no uuid is given.
@@ -158,13 +162,14 @@ def require_known(
     if not given:
         return
     rows = visible(model, user, action=action)
-    known = set(rows.filter(uuid__in=given).values_list("uuid", flat=True))
+    wanted = {key_of(key) for key in given} - {None}
+    known = set(rows.filter(uuid__in=wanted).values_list("uuid", flat=True)) if wanted else set()
     what = model._meta.verbose_name
     problems = [
         f"{field}: no {what} has uuid {key}"
         for field, keys in named.items()
         for key in keys
-        if key is not None and key not in known
+        if key is not None and key_of(key) not in known
     ]
     if problems:
         raise UserInputError("; ".join(problems) + ".")
@@ -172,7 +177,7 @@ def require_known(
 
 def resolve(
     model: type[Model],
-    key: uuid.UUID | None,
+    key: uuid.UUID | str | None,
     user: Any,
     *,
     field: str,
@@ -185,7 +190,9 @@ def resolve(
 
     Raises ``ValidationFailed`` with one ``NOT_FOUND`` error on ``field`` (``"No
     location has uuid <key>."``) when no visible row has the uuid: an unknown uuid and
-    a row outside the user's districts get the same answer. Raises ``PermissionDenied``
+    a row outside the user's districts get the same answer, and so does a text ``key``
+    that is no row's id in canonical form (:func:`backend.ids.parse_id`: a FHIR
+    reference's uuid spelled otherwise). Raises ``PermissionDenied``
     when the user may not view ``model`` at all (``action``: what for, in the message).
     One query.
     """
@@ -194,7 +201,8 @@ def resolve(
     rows = visible(model, user, action=action)
     if lock:
         rows = rows.select_for_update()
-    row = rows.filter(uuid=key).first()
+    wanted = key_of(key)
+    row = None if wanted is None else rows.filter(uuid=wanted).first()
     if row is None:
         raise ValidationFailed(
             [FieldError(field, "NOT_FOUND", f"No {model._meta.verbose_name} has uuid {key}.")]

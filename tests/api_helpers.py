@@ -33,6 +33,24 @@ def validated(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def village(code: str, parent: str) -> dict[str, Any]:
+    """A FHIR Location creating the village ``code`` ("Village <code>") below the
+    location whose id is ``parent`` (as sent: ``partOf`` is ``Location/<parent>``)."""
+    ig = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem"
+    return {
+        "resourceType": "Location",
+        "identifier": [
+            {
+                "type": {"coding": [{"system": f"{ig}/openimis-identifiers", "code": "Code"}]},
+                "value": code,
+            }
+        ],
+        "name": f"Village {code}",
+        "physicalType": {"coding": [{"system": f"{ig}/location-type", "code": "V"}]},
+        "partOf": {"reference": f"Location/{parent}"},
+    }
+
+
 def bearer_token(owner, scope: str, token: str) -> str:
     """An OAuth2 access token ``token`` with ``scope`` ("read", "write" or both), valid
     for an hour, of a client-credentials application owned by ``owner``."""

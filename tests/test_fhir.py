@@ -44,6 +44,10 @@ def send(client: Client, method: str, url: str, body, **headers):
 def test_metadata_lists_exactly_what_the_modules_serve():
     body = get(Client(), "/fhir/metadata")  # no data in it: open to anonymous callers
     assert body["fhirVersion"] == "4.0.1"
+    assert body["rest"][0]["documentation"].startswith(
+        "Searches are strict by default: an unknown search parameter is a 400. "
+        "`Prefer: handling=lenient` ignores unknown parameters"
+    )
     resources = {r["type"]: r for r in body["rest"][0]["resource"]}
     assert list(resources) == ["Location", "Organization"]
     location = resources["Location"]

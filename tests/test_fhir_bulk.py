@@ -129,3 +129,25 @@ def test_import_checks_the_users_permissions_and_existing_ids(tmp_path, make_use
     )
     with pytest.raises(CommandError, match="No active user is named 'nobody'"):
         call_command("import_fhir", str(tmp_path / "chain"), "--user", "nobody")
+
+
+def test_import_refuses_an_id_that_is_not_a_canonical_uuid(tmp_path, make_user, make_chains):
+    # the id would have been re-spelled (lower case, hyphenated) on import: not kept
+    make_chains(1, regions_only=True)
+    region = json.loads(export(tmp_path, "chain")["Location"][0])
+    wipe()
+    spelled = region["id"].upper()
+    folder = tmp_path / "spelled"
+    folder.mkdir()
+    (folder / "Location.ndjson").write_text(
+        json.dumps({**region, "id": spelled}) + "\n", encoding="utf-8"
+    )
+    admin = make_user("admin", superuser=True)
+    with pytest.raises(CommandError) as refused:
+        call_command("import_fhir", str(folder), "--user", admin.username)
+    assert str(refused.value).splitlines() == [
+        "1 problem(s); nothing was imported.",
+        f"Location.ndjson:1: the id {spelled!r} is not a uuid in canonical form "
+        "(lower case, hyphenated).",
+    ]
+    assert not Location.objects.exists()

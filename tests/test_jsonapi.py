@@ -110,7 +110,11 @@ def test_related_links(admin, make_chains):
         ("/api/locations?page[size]=1001", 400, "above the maximum page size 1000"),
         ("/api/locations?page[size]=0", 400, "is not a positive whole number"),
         ("/api/locations?page[number]=9", 404, "page[number]=9: there is no such page (pages: 1)"),
-        ("/api/locations/00000000-0000-0000-0000-000000000000", 404, "No Location matches"),
+        (
+            "/api/locations/00000000-0000-0000-0000-000000000000",
+            404,
+            "No locations resource has id '00000000-0000-0000-0000-000000000000'.",
+        ),
         ("/api/locations?filter[colour]=red", 400, "locations has no filter 'colour'"),
         ("/api/locations?filter[type]=Q", 400, "Select a valid choice. Q is not one"),
         ("/api/locations?filter[type.in]=R,Q", 400, "Select a valid choice. Q is not one"),

@@ -147,3 +147,72 @@ def test_queries_of_a_related_endpoint_are_flat(viewer, world, count_queries, n)
     response, captured = count_queries(viewer.get, url)
     assert len(response.json()["included"][0]["relationships"]["payers"]["data"]) == 1
     assert len(captured) == 2 + 4, [q["sql"] for q in captured]
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "detail"),
+    [
+        (
+            "viewer",
+            "/api/locations/{d1}/children",
+            "locations has no relationship 'children' (relationships: parent, payers).",
+        ),
+        ("viewer", "/api/locations/{unknown}", "No locations resource has id '{unknown}'."),
+        ("viewer", "/api/locations/{unknown}/payers", "No locations resource has id '{unknown}'."),
+        ("viewer", "/api/locations/{unknown}/parent", "No locations resource has id '{unknown}'."),
+        ("viewer", "/api/payers/{unknown}/location", "No payers resource has id '{unknown}'."),
+        ("viewer", "/api/locations/nope/payers", "No locations resource has id 'nope'."),
+        ("viewer", "/api/locations/nope/children", "No locations resource has id 'nope'."),
+        ("viewer", "/api/payers/nope", "No payers resource has id 'nope'."),
+        # outside the user's districts: exactly as an unknown id
+        ("restricted", "/api/payers/{coop}", "No payers resource has id '{coop}'."),
+        ("restricted", "/api/locations/{r2}/payers", "No locations resource has id '{r2}'."),
+    ],
+)
+def test_every_404_is_an_error_document_naming_what_was_not_found(
+    viewer, restricted, world, who, path, detail
+):
+    names = {**world, "unknown": "00000000-0000-0000-0000-00000000beef"}
+    response = (viewer if who == "viewer" else restricted).get(path.format(**names))
+    assert response.status_code == 404, response.content
+    assert response["Content-Type"] == "application/vnd.api+json"
+    assert response.json() == {
+        "errors": [{"detail": detail.format(**names), "status": "404", "code": "not_found"}]
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "key"),
+    [
+        ("viewer", "/api/payers?filter[location.uuid]={unknown}", "{unknown}"),
+        ("viewer", "/api/locations?filter[parent.uuid]={unknown}", "{unknown}"),
+        ("viewer", "/api/locations?filter[parent.uuid]={R1}", "{R1}"),  # spelled otherwise
+        ("viewer", "/api/locations/{r1}/payers?filter[location.uuid]={unknown}", "{unknown}"),
+        # outside the user's districts: exactly as an unknown uuid
+        ("restricted", "/api/payers?filter[location.uuid]={d2}", "{d2}"),
+        ("restricted", "/api/locations?filter[parent.uuid]={r2}", "{r2}"),
+    ],
+)
+def test_a_filter_naming_no_related_row_is_a_400_naming_it(
+    viewer, restricted, world, who, url, key
+):
+    # GraphQL answers filter.location / filter.parent so (backend.rights.require_known)
+    names = {**world, "unknown": "00000000-0000-0000-0000-00000000beef", "R1": world["r1"].upper()}
+    response = (viewer if who == "viewer" else restricted).get(url.format(**names))
+    assert response.status_code == 400, response.content
+    parameter = url.split("?")[1].split("=")[0]
+    assert response.json() == {
+        "errors": [
+            {
+                "detail": f"{parameter}: no location has uuid {key.format(**names)}.",
+                "status": "400",
+                "code": "invalid",
+                "source": {"parameter": parameter},
+            }
+        ]
+    }
+
+
+def test_a_filter_naming_a_readable_row_still_filters(restricted, world):
+    body = restricted.get(f"/api/payers?filter[location.uuid]={world['d1']}").json()
+    assert [payer["attributes"]["name"] for payer in body["data"]] == ["Rapta fund"]

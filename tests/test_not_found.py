@@ -27,7 +27,7 @@ def test_unknown_graphql_path_is_a_graphql_error(client, production, path):
     )
 
 
-@pytest.mark.parametrize("path", ["/api/", "/api/foo", "/api/locations/not-a-uuid"])
+@pytest.mark.parametrize("path", ["/api/", "/api/foo", "/api/locations/"])
 def test_unknown_jsonapi_path_is_a_jsonapi_error_document(client, production, path):
     response = client.get(path)
 
@@ -37,6 +37,22 @@ def test_unknown_jsonapi_path_is_a_jsonapi_error_document(client, production, pa
     assert (error["status"], error["code"]) == ("404", "not_found")
     assert error["detail"].startswith(f"No JSON:API resource at {path}; the resource types are ")
     assert "locations, payers" in error["detail"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/locations/not-a-uuid", "/api/payers/NOPE/location", "/api/locations/x/y"]
+)
+def test_an_id_no_resource_can_have_is_named_without_logging_in(client, production, path):
+    """An id that is no uuid in canonical form names no resource (backend/ids.py): the
+    404 names the type and the id, before authentication (it depends on no row)."""
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/vnd.api+json"
+    type_, key = path.split("/")[2:4]
+    assert response.json()["errors"] == [
+        {"detail": f"No {type_} resource has id {key!r}.", "status": "404", "code": "not_found"}
+    ]
 
 
 @pytest.mark.parametrize("path", ["/fhir", "/fhir/", "/fhir/Location/1/_history/2/extra"])

@@ -2,8 +2,9 @@
 the parameter and the problem (an OperationOutcome; a JSON:API error object with
 ``source.parameter``), never a 500, never ignored, never a partial write. Each surface
 reads its query string in one place (``backend/fhir/search.py`` ``Search``,
-``backend/fhir/responses.py`` ``check_parameters``; ``backend/jsonapi/query.py``), so
-the generated query strings at the end reach every rule at once."""
+``backend/fhir/responses.py`` ``check_parameters``; ``backend/jsonapi/query.py``; a
+parameter repeated or without a value: ``backend/query_string.py`` for both), so the
+generated query strings at the end reach every rule at once."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from backend.fhir import search as fhir_search
 from backend.fhir.resources import SearchParam
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.api_helpers import FHIR_JSON, JSONAPI, get_document, validated
+from tests.api_helpers import FHIR_JSON, JSONAPI, get_document, validated, village
 
 pytestmark = pytest.mark.django_db
 SUBSETTED = {
@@ -81,11 +82,11 @@ def fhir_problem(client: Client, url: str, status: int = 400) -> str:
             "page[cursor]",
             "page[cursor] is not supported: pages are page[number] and page[size].",
         ),
-        ("sort=code&sort=name", "sort", "sort is given 2 times; give it once (a list: a,b)."),
+        ("sort=code&sort=name", "sort", "sort is given 2 times (code, name); give it once."),
         (
             "filter[type]=R&filter[type]=D",
             "filter[type]",
-            "filter[type] is given 2 times; give it once (a list: a,b).",
+            "filter[type] is given 2 times (R, D); give it once.",
         ),
         ("sort=", "sort", "sort has no value."),
         (
@@ -433,19 +434,7 @@ def test_jsonapi_a_blank_filter_of_a_related_collection_is_refused(admin_client,
 
 
 def _village(parent: Location, code: str) -> str:
-    ident = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-identifiers"
-    kind = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/location-type"
-    return json.dumps(
-        {
-            "resourceType": "Location",
-            "identifier": [
-                {"type": {"coding": [{"system": ident, "code": "Code"}]}, "value": code}
-            ],
-            "name": f"Village {code}",
-            "physicalType": {"coding": [{"system": kind, "code": "V"}]},
-            "partOf": {"reference": f"Location/{parent.uuid}"},
-        }
-    )
+    return json.dumps(village(code, str(parent.uuid)))
 
 
 def test_fhir_prefer_return_on_create_and_update(admin_client, chain):
@@ -533,6 +522,195 @@ def test_fhir_writes_take_no_search_parameter(admin_client, chain):
         "_count is not a parameter of a write (parameters: _format, _pretty)."
     )
     assert Location.objects.count() == before
+
+
+# -- _pretty, Prefer: handling, _summary=count with _total --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/fhir/Location?_count=1&_pretty=true", 200),
+        ("get", "/fhir/Location/{R0D}?_pretty=true", 200),
+        ("get", "/fhir/Location/{R0D}/_history?_pretty=true", 200),
+        ("get", "/fhir/Location/{R0D}/_history/1?_pretty=true", 200),
+        ("get", "/fhir/metadata?_pretty=true", 200),
+        ("get", "/fhir/Location/00000000-0000-0000-0000-00000000beef?_pretty=true", 404),
+        ("get", "/fhir/Location?colour=red&_pretty=true", 400),
+        ("get", "/fhir/Location/x/y/z/w?_pretty=true", 404),  # no interaction there
+        ("post", "/fhir/Location/_search?_pretty=true", 200),
+        ("post", "/fhir/Location?_pretty=true", 201),
+    ],
+)
+def test_fhir_pretty_true_indents_every_response(admin_client, chain, method, path, status):
+    """R4 http.html#parameters: _pretty=true asks for a pretty-printed response."""
+    url = path.format(R0D=chain["R0D"].uuid)
+
+    def sent(url: str):
+        if "_search" in url:
+            return admin_client.post(
+                url, "_count=1", content_type="application/x-www-form-urlencoded"
+            )
+        if method == "post":
+            return admin_client.post(url, _village(chain["R0DW"], url[-4:]), content_type=FHIR_JSON)
+        return admin_client.get(url)
+
+    pretty = sent(url)
+    assert pretty.status_code == status, pretty.content
+    body = validated(pretty.json())
+    assert pretty.content.decode() == json.dumps(body, ensure_ascii=False, indent=2)
+    compact = sent(url.replace("_pretty=true", "_pretty=false"))
+    assert compact.status_code == status
+    assert compact.content.decode() == json.dumps(compact.json(), ensure_ascii=False)
+    assert "\n" not in compact.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/fhir/Location?_pretty=yes", "/fhir/Location/{R0D}?_pretty=1", "/fhir/metadata?_pretty=TRUE"],
+)
+def test_fhir_pretty_takes_true_or_false(admin_client, chain, path):
+    url = path.format(R0D=chain["R0D"].uuid)
+    value = url.rpartition("=")[2]
+    assert fhir_problem(admin_client, url) == f"_pretty={value}: use true or false."
+
+
+def test_fhir_pretty_in_a_search_body_counts(admin_client, chain):
+    response = admin_client.post(
+        "/fhir/Location/_search",
+        "_pretty=true&_count=1",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.content.decode() == json.dumps(response.json(), ensure_ascii=False, indent=2)
+
+
+LENIENT = {"Prefer": "handling=lenient"}
+
+
+def test_fhir_lenient_handling_ignores_unknown_search_parameters(admin_client, chain):
+    """R4 search.html#errors: lenient ignores unknown parameters, strict (the default)
+    refuses them; the self link holds the parameters used (search.html#selflink)."""
+    url = "/fhir/Location?colour=red&name=District&_bogus=1"
+    refused = "Unknown search parameter 'colour' for Location (supported: _id, _lastUpdated, "
+    assert fhir_problem(admin_client, url).startswith(refused)
+    strict = admin_client.get(url, headers={"Prefer": "handling=strict"})
+    assert strict.status_code == 400
+    assert strict["Preference-Applied"] == "handling=strict"
+
+    response = admin_client.get(url, headers=LENIENT)
+    assert response.status_code == 200, response.content
+    assert response["Preference-Applied"] == "handling=lenient"
+    bundle = validated(response.json())
+    assert bundle["total"] == 1
+    assert bundle["link"] == [
+        {
+            "relation": "self",
+            "url": "http://testserver/fhir/Location?name=District&_count=100&_offset=0",
+        }
+    ]
+    assert [e["resource"].get("name") for e in bundle["entry"]] == ["District 0", None]
+    assert bundle["entry"][1] == {
+        "resource": {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "warning",
+                    "code": "not-supported",
+                    "diagnostics": "Ignored: _bogus, colour.",
+                }
+            ],
+        },
+        "search": {"mode": "outcome"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "diagnostics"),
+    [
+        ("colour=red&_count=-1", "_count='-1' is not a whole number from 0 to 999999999."),
+        ("colour=red&partof=nope", "partof=nope: 'nope': the id of a Location is a uuid."),
+        (
+            "colour=red&name:bogus=x",
+            "name:bogus=x: The modifier :bogus is not supported on a string.",
+        ),
+        ("colour=red&_count=1&_count=2", "_count is given 2 times (1, 2); give it once."),
+    ],
+)
+def test_fhir_lenient_handling_still_refuses_malformed_values(
+    admin_client, chain, query, diagnostics
+):
+    response = admin_client.get(f"/fhir/Location?{query}", headers=LENIENT)
+    assert response.status_code == 400
+    assert validated(response.json())["issue"][0]["diagnostics"] == diagnostics
+
+
+@pytest.mark.parametrize(
+    ("prefer", "diagnostics"),
+    [
+        (
+            "handling=loose",
+            "Prefer: handling=loose: use handling=strict or handling=lenient "
+            "(FHIR R4 search.html#errors).",
+        ),
+        (
+            "handling=strict, handling=lenient",
+            "Prefer: handling is given as lenient and strict; give one.",
+        ),
+    ],
+)
+def test_fhir_an_unusable_handling_preference_is_refused(admin_client, prefer, diagnostics):
+    response = admin_client.get("/fhir/Location", headers={"Prefer": prefer})
+    assert response.status_code == 400
+    assert validated(response.json())["issue"][0]["diagnostics"] == diagnostics
+
+
+def test_fhir_summary_count_with_total_none_is_refused(admin_client, chain):
+    """_summary=count asks for the total alone (R4 search.html#summary), _total=none for
+    no total (#total): contradictory, refused rather than guessed."""
+    assert fhir_problem(admin_client, "/fhir/Location?_summary=count&_total=none") == (
+        "_summary=count and _total=none: give one of them (_summary=count is the total "
+        "alone, _total=none asks for no total)."
+    )
+    for total in ("accurate", "estimate"):
+        body = admin_client.get(f"/fhir/Location?_summary=count&_total={total}").json()
+        assert (body["total"], "entry" in body) == (4, False)
+
+
+# -- one checker of repeated and empty parameters on both surfaces --------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("/fhir/Location?_summary=true&_summary=data", "_summary is given 2 times (true, data)"),
+        (
+            "/fhir/Location/{R0D}?_summary=true&_summary=data",
+            "_summary is given 2 times (true, data)",
+        ),
+        ("/fhir/metadata?_format=json&_format=json", "_format is given 2 times (json, json)"),
+        ("/fhir/Location?_format=json&_format=xml", "_format is given 2 times (json, xml)"),
+        ("/api/locations?sort=code&sort=name", "sort is given 2 times (code, name)"),
+        (
+            "/api/locations/{R0D}?include=parent&include=payers",
+            "include is given 2 times (parent, payers)",
+        ),
+        ("/fhir/Location?_sort=%20", "_sort has no value"),
+        ("/fhir/Location/{R0D}?_elements=%20", "_elements has no value"),
+        ("/api/locations?sort=%20", "sort has no value"),
+    ],
+)
+def test_repeated_and_empty_parameters_get_one_message_on_every_surface(
+    admin_client, chain, url, detail
+):
+    """One checker (backend/query_string.py values_of), one message, each surface's format."""
+    url = url.format(R0D=chain["R0D"].uuid)
+    expected = f"{detail}; give it once." if "given" in detail else f"{detail}."
+    if url.startswith("/fhir"):
+        assert fhir_problem(admin_client, url) == expected
+    else:
+        error = api_error(admin_client, url)
+        assert error["detail"] == expected
+        assert error["source"] == {"parameter": detail.split()[0]}
 
 
 # -- generated query strings ---------------------------------------------------------------

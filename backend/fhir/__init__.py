@@ -45,7 +45,13 @@ from backend.fhir.resources import (
     Writes,
     fhir_resources,
 )
-from backend.fhir.search_params import date_param, reference_param, string_param, token_param
+from backend.fhir.search_params import (
+    date_param,
+    id_q,
+    reference_param,
+    string_param,
+    token_param,
+)
 
 __all__ = [
     "IDENTIFIER_TYPE_SYSTEM",
@@ -62,6 +68,7 @@ __all__ = [
     "extension_value",
     "fhir_errors",
     "fhir_resources",
+    "id_q",
     "identifier",
     "identifier_value",
     "parse_reference",

@@ -5,11 +5,13 @@ resource type, ``<type>.ndjson``, one resource per line, as ``GET /fhir/<type>/<
 serves it. Only current resources are exported (no history, no deleted ones).
 
 The import writes through the modules' services (the one write path: rules,
-permissions of the acting user, history), keeping each resource's id as its uuid and
-``meta.lastUpdated`` as its ``validity_from``, so exporting an imported database gives
-the same files. It orders the resources so that a referenced resource comes before the
-ones that reference it (a parent before its children, a location before its payers). It
-is all or nothing: every line is checked, and one problem anywhere writes nothing.
+permissions of the acting user, history), keeping each resource's id as its uuid (an id
+must be the uuid's canonical spelling, :func:`backend.ids.parse_id`, or it would not be
+kept as sent) and ``meta.lastUpdated`` as its ``validity_from``, so exporting an
+imported database gives the same files. It orders the resources so that a referenced
+resource comes before the ones that reference it (a parent before its children, a
+location before its payers). It is all or nothing: every line is checked, and one
+problem anywhere writes nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from backend.errors import ValidationFailed
 from backend.fhir import FhirError, FhirResource, fhir_resources
 from backend.fhir.errors import validation_problems
 from backend.fhir.versions import _current_queryset, _with_versions, render_current
+from backend.ids import parse_id
 
 #: Pages of rows read from the database while exporting.
 CHUNK = 2000
@@ -123,9 +126,14 @@ def _read(paths: list[Path], resources: dict[str, FhirResource]) -> tuple[list[L
                         )
                         continue
                     parsed = resource.fhir_model.model_validate(data)
-                    uuid.UUID(parsed.id or "")
-                except ValueError as error:  # JSON, pydantic and uuid errors
+                except ValueError as error:  # JSON and pydantic errors
                     problems.append(f"{where}: {_describe(error)}")
+                    continue
+                if parse_id(parsed.id or "") is None:  # it would not be kept as sent
+                    problems.append(
+                        f"{where}: the id {parsed.id!r} is not a uuid in canonical form "
+                        "(lower case, hyphenated)."
+                    )
                     continue
                 first = seen.setdefault((resource.resource_type, parsed.id), where)
                 if first != where:
@@ -157,7 +165,7 @@ def _describe(error: ValueError) -> str:
         return validation_problems(error)
     if isinstance(error, json.JSONDecodeError):
         return f"not JSON ({error.msg}, column {error.colno})"
-    return f"the id is not a uuid ({error})"
+    return str(error)
 
 
 def _references(value: Any) -> Iterator[str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from backend.fhir.errors import FhirError
 from backend.fhir.resources import IDENTIFIER_TYPE_SYSTEM
+from backend.ids import is_uuid, parse_id
 
 
 def reference(resource_type: str, key: uuid.UUID | None) -> dict[str, str] | None:
@@ -14,11 +15,18 @@ def reference(resource_type: str, key: uuid.UUID | None) -> dict[str, str] | Non
     return None if key is None else {"reference": f"{resource_type}/{key}"}
 
 
-def parse_reference(value: str | None, resource_type: str, expression: str) -> uuid.UUID | None:
-    """The uuid of a reference ``"<type>/<uuid>"`` (or a bare uuid in a search value).
+def parse_reference(
+    value: str | None, resource_type: str, expression: str
+) -> uuid.UUID | str | None:
+    """The uuid of a reference ``"<type>/<uuid>"`` (or a bare uuid in a search value);
+    None for None.
 
-    Raises a 422 :class:`FhirError` naming ``expression`` when it is another type or
-    not a uuid; None for None.
+    An id is a case-sensitive string (FHIR R4 datatypes.html#id), a resource's the
+    canonical spelling of its uuid (:func:`backend.ids.parse_id`): another spelling of a
+    uuid (upper case, no hyphens …) is returned as the text it is, an id no resource
+    has, which a search matches nothing by and the services answer as an unknown uuid
+    (:func:`backend.rights.resolve`). Raises a 422 :class:`FhirError` naming
+    ``expression`` when it is another type or no uuid at all.
     """
     if value is None:
         return None
@@ -27,12 +35,11 @@ def parse_reference(value: str | None, resource_type: str, expression: str) -> u
         raise FhirError(
             422, "invalid", f"{value!r} is not a reference to a {resource_type}.", expression
         )
-    try:
-        return uuid.UUID(key)
-    except ValueError:
-        raise FhirError(
-            422, "invalid", f"{value!r}: the id of a {resource_type} is a uuid.", expression
-        ) from None
+    if is_uuid(key):
+        return parse_id(key) or key
+    raise FhirError(
+        422, "invalid", f"{value!r}: the id of a {resource_type} is a uuid.", expression
+    )
 
 
 def identifier(code: str, value: Any) -> dict[str, Any]:

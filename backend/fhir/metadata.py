@@ -14,6 +14,13 @@ from backend.fhir.search_params import COMMON_PARAMS
 FHIR_VERSION = "4.0.1"
 #: The URL parameters of the capability statement (R4 http.html#parameters).
 PARAMETERS = ("_format", "_pretty")
+#: How searches treat unknown parameters (R4 search.html#errors), for clients to read.
+SEARCH_HANDLING = (
+    "Searches are strict by default: an unknown search parameter is a 400. "
+    "`Prefer: handling=lenient` ignores unknown parameters (left out of the self link, "
+    "named in a warning entry); malformed values are refused either way. "
+    "`_pretty=true` indents any answer."
+)
 
 
 class MetadataView(FhirView):
@@ -38,6 +45,7 @@ class MetadataView(FhirView):
             "rest": [
                 {
                     "mode": "server",
+                    "documentation": SEARCH_HANDLING,
                     "security": {
                         "description": "OAuth2 bearer token (scopes read, write; token "
                         "endpoint /o/token/) or a Django session with its CSRF token."

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from backend.api_auth import AUTHENTICATION
 from backend.fhir.errors import FhirError, _Refused, bad_request
 from backend.media_types import accept_weight
+from backend.query_string import QueryStringProblem, values_of
 from backend.request_body import BodyChecked, BodyProblem, input_problem, query_string_problem
 
 logger = logging.getLogger("backend.fhir")
@@ -86,31 +87,43 @@ JSON_TYPES = ("application/fhir+json", "application/json", "application/json+fhi
 
 def check_parameters(request, allowed: tuple[str, ...], interaction: str) -> None:
     """Raise a 400 FhirError naming the parameter unless every parameter of the URL is
-    one of ``allowed`` (the parameters of ``interaction``, a read, a write, …), given
-    once, with a value: a parameter that is not one is refused, not ignored (a search
-    checks its own, :class:`backend.fhir.search.Search`)."""
+    one of ``allowed`` (the parameters of ``interaction``, a read, a write, …); raise
+    :class:`~backend.query_string.QueryStringProblem` (a 400 OperationOutcome) for one
+    given twice or without a value (:func:`~backend.query_string.values_of`). A
+    parameter that is not one is refused, not ignored (a search checks its own,
+    :class:`backend.fhir.search.Search`)."""
     for name in request.GET:
-        values = request.GET.getlist(name)
         if name not in allowed:
             raise bad_request(
                 f"{name} is not a parameter of {interaction} (parameters: {', '.join(allowed)})."
             )
-        if len(values) > 1:
-            raise bad_request(f"{name} is given {len(values)} times; give it once.")
-        if "" in values:
-            raise bad_request(f"{name} has no value.")
+        values_of(request.GET, name)
+
+
+def pretty_of(query: QueryDict) -> bool:
+    """Whether ``query`` asks for a pretty-printed answer: ``_pretty=true`` (FHIR R4
+    http.html#parameters: ``_pretty``, for human convenience); ``false`` or absent:
+    compact. Any other value, or the parameter given twice or empty, is a 400."""
+    values = values_of(query, "_pretty")
+    if values and values[0] not in ("true", "false"):
+        raise bad_request(f"_pretty={values[0]}: use true or false.")
+    return values == ["true"]
+
+
+def prettified(response: HttpResponse) -> HttpResponse:
+    """``response`` with its JSON body indented (two spaces), for ``_pretty=true``."""
+    if response.content:
+        body = json.loads(response.content)
+        response.content = json.dumps(body, ensure_ascii=False, indent=2).encode()
+    return response
 
 
 def _check_format(request, query: QueryDict | None = None) -> None:
     """Raise a 406 FhirError unless the client takes JSON (a 400 for ``_format`` given
-    twice): ``_format`` of ``query``
+    twice or empty, :func:`~backend.query_string.values_of`): ``_format`` of ``query``
     (default the URL's; it overrides ``Accept``, FHIR R4 http.html#mime-type) is ``json``
     or a JSON type, else ``Accept`` takes FHIR's JSON (:func:`_takes_fhir_json`)."""
-    formats = (request.GET if query is None else query).getlist("_format")
-    if len(formats) > 1:
-        raise bad_request(
-            f"_format is given {len(formats)} times ({', '.join(formats)}); give it once."
-        )
+    formats = values_of(request.GET if query is None else query, "_format")
     fmt = formats[0] if formats else None
     if fmt is not None:
         # any case; an unencoded "+" in a URL arrives as a space
@@ -160,20 +173,34 @@ class FhirView(BodyChecked, APIView):
     def initial(self, request, *args: Any, **kwargs: Any) -> None:
         """Before any handler: the request's search parameters (names and values) and
         path parts are checked as a body is (:func:`backend.request_body.input_problem`: no NUL,
-        which PostgreSQL cannot compare; bounded in number); a problem is a 400
-        OperationOutcome naming it, before any SQL."""
+        which PostgreSQL cannot compare; bounded in number), and ``_pretty``
+        (:func:`pretty_of`); a problem is a 400 OperationOutcome naming it, before any SQL."""
         super().initial(request, *args, **kwargs)
         if problem := query_string_problem(request):
             raise bad_request(problem[1])
         parameters = [[name, *request.GET.getlist(name)] for name in request.GET]
         if problem := input_problem([parameters, [str(part) for part in kwargs.values()]]):
             raise bad_request(problem)
+        request.fhir_pretty = pretty_of(request.GET)
+
+    def finalize_response(self, request, response, *args: Any, **kwargs: Any):
+        """Every answer, a refusal too: indented for ``_pretty=true`` (:func:`pretty_of`,
+        read in :meth:`initial`; a refusal before it is compact), and naming in
+        ``Preference-Applied`` the ``Prefer`` the view honoured (RFC 7240 §3)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(request, "fhir_pretty", False):
+            response = prettified(response)
+        if applied := getattr(request, "fhir_applied", None):
+            response.setdefault("Preference-Applied", applied)
+        return response
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
         if isinstance(exc, _Refused):
             return outcome_of(exc.status, exc.issues)
         if isinstance(exc, FhirError):
             return outcome(exc.status, exc.code, exc.message, exc.expression)
+        if isinstance(exc, QueryStringProblem):
+            return outcome(400, "invalid", exc.message)
         if isinstance(exc, BodyProblem):
             return outcome(exc.status, "too-long" if exc.status == 413 else "invalid", exc.message)
         if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):

@@ -19,6 +19,7 @@ from backend.api_auth import authorize
 from backend.fhir.errors import FhirError, bad_request
 from backend.fhir.resources import FhirResource, Include
 from backend.fhir.search_params import COMMON_PARAMS
+from backend.fhir.search_query import CONTROL, ignored_names, whole_number
 from backend.fhir.summary import Elements
 from backend.fhir.versions import (
     _current_or_deleted,
@@ -29,27 +30,6 @@ from backend.fhir.versions import (
 )
 from backend.graphql.connection import count_subquery
 
-#: Search control parameters the core reads (all others are the type's own).
-CONTROL = {
-    "_count",
-    "_offset",
-    "_sort",
-    "_total",
-    "_include",
-    "_revinclude",
-    "_format",
-    "_summary",
-    "_elements",
-}
-#: Control parameters given at most once (a second ``_count`` would leave the server to
-#: guess which counts); ``_include``/``_revinclude`` may repeat (R4 search.html#include).
-SINGLE = CONTROL - {"_include", "_revinclude"}
-#: The only control parameters with a modifier; another (``_include:recurse``, R3's) is
-#: an error, as an unknown parameter is.
-CONTROL_WITH_MODIFIER = {"_include:iterate", "_revinclude:iterate"}
-#: Parameters some clients send that change no match (fhirpy's ``_totalMethod``,
-#: ``_pretty``): ignored with a warning in the bundle; any other unknown one is an error.
-IGNORED = {"_totalMethod", "_pretty"}
 #: ``_include:iterate`` follows references at most this many times (a hierarchy's depth).
 MAX_ITERATE = 10
 
@@ -58,17 +38,22 @@ class Search:
     """One search of ``resource`` from the request's parameters (FHIR search rules).
 
     Every parameter is read and checked once, in the constructor, before any SQL
-    (:meth:`_parse`): a problem is a 400 OperationOutcome naming the parameter as sent.
-    The rules (FHIR R4 search.html): names are the type's search parameters (with the
-    modifiers their type takes) or the control parameters below; an unknown one is a 400
-    (ignoring it would return more than was asked; only :data:`IGNORED` pass, with a
-    warning); every value is non-empty; ``_count`` (0 to ``GRAPHQL_MAX_PAGE_SIZE``,
+    (:func:`~backend.fhir.search_query.ignored_names`): a problem is a 400
+    OperationOutcome naming the parameter as sent. The rules (FHIR R4 search.html):
+    names are the type's search parameters (with the modifiers their type takes) or the
+    control parameters below; an unknown one is a 400 (ignoring it would return more
+    than was asked; only :data:`~backend.fhir.search_query.IGNORED` pass, with a
+    warning), unless the client prefers lenient handling (#errors: ignored, with the
+    warning, and left out of the self link, #selflink); every value is non-empty;
+    ``_count`` (0 to ``GRAPHQL_MAX_PAGE_SIZE``,
     #count), ``_offset`` (a whole number, this server's paging), ``_total`` (``none``,
     ``estimate``, ``accurate``, #total), ``_sort`` (the type's sort keys, each once,
     ``-`` to reverse, #sort), ``_summary`` (``true``, ``text``, ``data``, ``count``,
     ``false``, #summary), ``_elements`` (top-level elements of the type, #elements; not
-    with ``_summary``) and ``_format`` are given at most once; ``_include`` and
-    ``_revinclude`` name an include of the type, its third part its target (#include).
+    with ``_summary``), ``_format`` and ``_pretty`` are given at most once;
+    ``_summary=count`` (the total alone) with ``_total=none`` (no total) is a 400:
+    contradictory; ``_include`` and ``_revinclude`` name an include of the type, its
+    third part its target (#include).
 
     Constant SQL queries per page: one for the page (its total as a subquery, each
     row's version as a subquery), one per ``_include``/``_revinclude`` (and per
@@ -88,24 +73,32 @@ class Search:
         resource: FhirResource,
         resources: dict[str, FhirResource],
         query: QueryDict | None = None,
+        lenient: bool = False,
     ):
         """``query``: the search parameters (name -> values); default the URL's
-        (``request.GET``); ``POST …/_search`` passes the URL's and the form's together."""
+        (``request.GET``); ``POST …/_search`` passes the URL's and the form's together.
+        ``lenient``: ``Prefer: handling=lenient`` (unknown names are ignored)."""
         self.request, self.resource, self.resources = request, resource, resources
         self.params = {**COMMON_PARAMS, **resource.search_params}
         self.query = query = request.GET if query is None else query
-        self._parse()
-        self.count = self._int("_count", settings.GRAPHQL_DEFAULT_PAGE_SIZE)
+        type_ = resource.resource_type
+        self.ignored = ignored_names(query, self.params, type_, lenient=lenient)
+        self.count = whole_number(query, "_count", settings.GRAPHQL_DEFAULT_PAGE_SIZE)
         if self.count > settings.GRAPHQL_MAX_PAGE_SIZE:
             raise bad_request(
                 f"_count={self.count} is above the maximum page size "
                 f"{settings.GRAPHQL_MAX_PAGE_SIZE} (GRAPHQL_MAX_PAGE_SIZE)."
             )
-        self.offset = self._int("_offset", 0)
+        self.offset = whole_number(query, "_offset", 0)
         self.total = query.get("_total", "accurate")
         if self.total not in ("none", "estimate", "accurate"):
             raise bad_request(f"_total={self.total}: use none, estimate or accurate.")
         self.elements = Elements.from_query(query, resource)
+        if self.elements.count_only and self.total == "none":
+            raise bad_request(
+                "_summary=count and _total=none: give one of them (_summary=count is the "
+                "total alone, _total=none asks for no total)."
+            )
         self.includes = self._includes("_include", resource.includes, lambda i: i.target)
         self.revincludes = self._includes(
             "_revinclude", _revincludes(resource, resources), lambda i: i.source
@@ -113,40 +106,6 @@ class Search:
         self.hidden = hidden_types(request.user)
         self._matches = self._filtered()
         self._order = self._ordering()
-
-    def _parse(self) -> None:
-        """Check every name of the query and the shape of each value (module rules)."""
-        for name in self.query:
-            base, _, modifier = name.partition(":")
-            values = self.query.getlist(name)
-            if base in IGNORED:
-                continue
-            if base in CONTROL:
-                if modifier and name not in CONTROL_WITH_MODIFIER:
-                    raise bad_request(
-                        f"{name}: {base} takes no modifier :{modifier} here "
-                        f"(supported: {', '.join(sorted(CONTROL_WITH_MODIFIER))})."
-                    )
-                if base in SINGLE and len(values) > 1:
-                    raise bad_request(
-                        f"{name} is given {len(values)} times ({', '.join(values)}); "
-                        "give it once (several values: comma-separated)."
-                    )
-                if "" in values:
-                    raise bad_request(f"{name} has no value.")
-            elif base not in self.params:
-                raise bad_request(
-                    f"Unknown search parameter {name!r} for {self.resource.resource_type} "
-                    f"(supported: {', '.join(sorted(self.params))})."
-                )
-
-    def _int(self, name: str, default: int) -> int:
-        text = self.query.get(name)
-        if text is None:
-            return default
-        if not (text.isascii() and text.isdigit()) or len(text) > 9:
-            raise bad_request(f"{name}={text!r} is not a whole number from 0 to 999999999.")
-        return int(text)
 
     def _includes(
         self, name: str, known: Iterable[Include], adds: Callable[[Include], str]
@@ -187,7 +146,7 @@ class Search:
         for name in self.query:
             base, _, modifier = name.partition(":")
             param = self.params.get(base)
-            if param is None or base in CONTROL or base in IGNORED:
+            if param is None or base in CONTROL or name in self.ignored:
                 continue
             target = self.resources.get(param.target) if param.target else None
             if target is not None:  # the matches would tell which rows it refers to
@@ -259,7 +218,7 @@ class Search:
         }
         if total is not None:
             bundle["total"] = total
-        ignored = sorted(name for name in self.query if name in IGNORED)
+        ignored = sorted(self.ignored)
         if ignored:
             issue = {
                 "severity": "warning",
@@ -326,8 +285,9 @@ class Search:
 
     def _links(self, has_next: bool) -> list[dict]:
         def url(offset: int) -> str:
+            # the parameters used (R4 search.html#selflink): not those ignored
             pairs = [(k, v) for k in self.query for v in self.query.getlist(k)]
-            pairs = [(k, v) for k, v in pairs if k not in ("_offset", "_count")]
+            pairs = [(k, v) for k, v in pairs if k not in ("_offset", "_count", *self.ignored)]
             pairs += [("_count", str(self.count)), ("_offset", str(offset))]
             path = f"/fhir/{self.resource.resource_type}?{urlencode(pairs)}"
             return self.request.build_absolute_uri(path)

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from backend.fhir.elements import parse_reference
 from backend.fhir.errors import FhirError, bad_request
 from backend.fhir.resources import SearchParam
+from backend.ids import parse_id
 
 
 def string_param(*fields: str, documentation: str) -> SearchParam:
@@ -52,8 +53,10 @@ def reference_param(
     resource_type: str, condition: Callable[[uuid.UUID], Q], *, documentation: str
 ) -> SearchParam:
     """A ``reference`` parameter to ``resource_type``: ``<uuid>`` or ``<type>/<uuid>``;
-    ``condition(uuid)`` gives the rows it selects. Searching by it needs the view
-    permission of ``resource_type`` (the core checks it: :class:`SearchParam.target`)."""
+    ``condition(uuid)`` gives the rows it selects (another spelling of a uuid names no
+    resource: no row, as an unknown id, :func:`~backend.fhir.elements.parse_reference`).
+    Searching by it needs the view permission of ``resource_type`` (the core checks it:
+    :class:`SearchParam.target`)."""
 
     def apply(queryset: QuerySet, value: str, modifier: str | None) -> QuerySet:
         if modifier not in (None, resource_type):
@@ -62,6 +65,8 @@ def reference_param(
             key = parse_reference(value, resource_type, "")
         except FhirError as error:
             raise bad_request(error.message) from None
+        if not isinstance(key, uuid.UUID):
+            return queryset.none()
         return queryset.filter(condition(key))
 
     return SearchParam("reference", apply, documentation, target=resource_type)
@@ -121,15 +126,15 @@ def _date_range(text: str) -> tuple[datetime.datetime, datetime.datetime]:
 
 
 COMMON_PARAMS: dict[str, SearchParam] = {
-    "_id": token_param(lambda system, code: _uuid_q("uuid", code), documentation="The id."),
+    "_id": token_param(lambda system, code: id_q("uuid", code), documentation="The id."),
     "_lastUpdated": date_param(
         "validity_from", documentation="When the current version was made (validity_from)."
     ),
 }
 
 
-def _uuid_q(field: str, code: str) -> Q:
-    try:
-        return Q(**{field: uuid.UUID(code)})
-    except ValueError:
-        return Q(pk__in=[])
+def id_q(field: str, code: str) -> Q:
+    """Rows whose ``field`` is the id ``code`` (:func:`backend.ids.parse_id`: none for
+    another spelling of a uuid, as for an unknown one)."""
+    key = parse_id(code)
+    return Q(pk__in=[]) if key is None else Q(**{field: key})

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from backend.fhir.errors import FhirError
 from backend.fhir.resources import FhirResource, fhir_resources
+from backend.ids import is_uuid, parse_id
 from backend.rights import readable, scope
 
 
@@ -43,7 +44,7 @@ def _current_or_deleted(resource: FhirResource, user: Any) -> QuerySet:
     return _rows(resource, user).filter(legacy__isnull=True)
 
 
-def _not_found(resource: FhirResource, key: uuid.UUID) -> FhirError:
+def _not_found(resource: FhirResource, key: uuid.UUID | str) -> FhirError:
     """The 404 of an id no resource of the type has."""
     return FhirError(404, "not-found", f"No {resource.resource_type} has id {key}.")
 
@@ -168,9 +169,16 @@ def _resource_headers(request, resource: FhirResource, row: Any, version: int) -
 
 
 def _parse_id(resource: FhirResource, value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise FhirError(
-            404, "not-found", f"No {resource.resource_type} has id {value!r} (ids are uuids)."
-        ) from None
+    """The uuid of the id ``value`` of a URL (read, vread, history, update, delete).
+
+    Raises the 404 of an unknown id (:func:`_not_found`) for another spelling of a uuid
+    (an id is a case-sensitive string, FHIR R4 datatypes.html#id; :func:`backend.ids.parse_id`),
+    and a 404 saying ids are uuids for text that is no uuid at all."""
+    key = parse_id(value)
+    if key is not None:
+        return key
+    if is_uuid(value):
+        raise _not_found(resource, value)
+    raise FhirError(
+        404, "not-found", f"No {resource.resource_type} has id {value!r} (ids are uuids)."
+    )

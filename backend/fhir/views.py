@@ -1,13 +1,13 @@
 """The FHIR R4 HTTP interface: for each contributed resource type, read, vread, instance
 history, search, create, update and delete (``/fhir/metadata``: :mod:`.metadata`).
 
-Every response is ``application/fhir+json``; every error an OperationOutcome with its
-HTTP status: 400 malformed request (a query-string parameter the interaction does not take
-or cannot read, named), 401 not authenticated, 403 permission, 404 unknown (a resource
-type whatever the method), 405 method (with ``Allow``), 410 deleted, 412 stale
-``If-Match``, 415 content type, 422 a rule of the module's services. Search paging is by
-offset (``_offset``, in the bundle's links), at most ``GRAPHQL_MAX_PAGE_SIZE`` per page
-(``_count`` above it is an error, not cut).
+Every response is ``application/fhir+json`` (indented for ``_pretty=true``); every error
+an OperationOutcome with its HTTP status: 400 malformed request (a query-string
+parameter the interaction does not take or cannot read, named), 401 not authenticated,
+403 permission, 404 unknown (a resource type whatever the method), 405 method (with
+``Allow``), 410 deleted, 412 stale ``If-Match``, 415 content type, 422 a rule of the
+module's services. Search paging is by offset (``_offset``, in the bundle's links), at
+most ``GRAPHQL_MAX_PAGE_SIZE`` per page (``_count`` above it is an error, not cut).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from backend.api_auth import authorize, require_scope
 from backend.fhir.errors import FhirError, bad_request
+from backend.fhir.prefer import PREFER_HANDLING, PREFER_RETURN, preference
 from backend.fhir.resources import FhirResource, fhir_resources
 from backend.fhir.responses import (
     FhirView,
@@ -30,6 +31,7 @@ from backend.fhir.responses import (
     check_parameters,
     fhir_response,
     outcome_of,
+    pretty_of,
 )
 from backend.fhir.search import Search
 from backend.fhir.summary import Elements
@@ -51,8 +53,6 @@ FORM = "application/x-www-form-urlencoded"
 READ_PARAMETERS = ("_format", "_pretty", "_summary", "_elements")
 #: The URL parameters of a create, an update and a delete.
 OTHER_PARAMETERS = ("_format", "_pretty")
-#: The values of ``Prefer: return=`` on a create or update (R4 http.html#ops).
-PREFER_RETURN = ("minimal", "representation", "OperationOutcome")
 
 
 def _resource_or_404(resource_type: str) -> FhirResource:
@@ -84,7 +84,7 @@ class TypeView(ServedTypeView):
 
     def post(self, request, resource_type: str):
         resource = _writable(request, resource_type)
-        prefer = _prefer_return(request)
+        prefer = preference(request, "return", PREFER_RETURN)
         parsed = _parse_body(request, resource)
         row = _write(resource, lambda: resource.create(parsed, user=request.user))
         return _written_response(request, resource, row, 1, prefer, status=201)
@@ -104,6 +104,7 @@ class SearchView(ServedTypeView):
         resource = _readable(request, resource_type)
         query = _with_form(request)
         _check_format(request, query)
+        request.fhir_pretty = pretty_of(query)  # _pretty in the body counts too
         return _searched(request, resource, query)
 
 
@@ -141,8 +142,15 @@ def _with_form(request) -> QueryDict:
 
 
 def _searched(request, resource: FhirResource, query: QueryDict | None = None):
-    """The searchset Bundle response of ``resource`` for ``query`` (default the URL's)."""
-    return fhir_response(Search(request, resource, fhir_resources(), query).bundle())
+    """The searchset Bundle response of ``resource`` for ``query`` (default the URL's),
+    with the ``Prefer: handling`` asked for (R4 search.html#errors: ``strict``, this
+    server's default, refuses an unknown search parameter, ``lenient`` ignores it),
+    named in ``Preference-Applied`` (RFC 7240 §3)."""
+    handling = preference(request, "handling", PREFER_HANDLING)
+    if handling is not None:  # on the answer, a refusal too (FhirView.finalize_response)
+        request.fhir_applied = f"handling={handling}"
+    lenient = handling == "lenient"
+    return fhir_response(Search(request, resource, fhir_resources(), query, lenient).bundle())
 
 
 def _readable(request, resource_type: str) -> FhirResource:
@@ -178,29 +186,6 @@ def _writable(request, resource_type: str) -> FhirResource:
     return resource
 
 
-def _prefer_return(request) -> str | None:
-    """The ``return`` preference of the ``Prefer`` header (RFC 7240) of a create or
-    update: ``minimal``, ``representation`` or ``OperationOutcome`` (FHIR R4
-    http.html#ops), None without one; another value, or two different ones, is a 400
-    before anything is written (other preferences are left alone, RFC 7240 §2)."""
-    chosen = set()
-    for preference in request.headers.get("Prefer", "").split(","):
-        name, _, value = preference.split(";")[0].partition("=")
-        if name.strip().lower() != "return":
-            continue
-        value = value.strip().strip('"')
-        named = {v.lower(): v for v in PREFER_RETURN}.get(value.lower())
-        if named is None:
-            raise bad_request(
-                f"Prefer: return={value}: use return=minimal, return=representation or "
-                "return=OperationOutcome (FHIR R4 http.html#ops)."
-            )
-        chosen.add(named)
-    if len(chosen) > 1:
-        raise bad_request(f"Prefer: return is given as {' and '.join(sorted(chosen))}; give one.")
-    return chosen.pop() if chosen else None
-
-
 def _current_response(
     request, resource: FhirResource, row: Any, version: int, elements: Elements | None = None
 ):
@@ -214,7 +199,7 @@ def _written_response(
     request, resource: FhirResource, row: Any, version: int, prefer: str | None, status=200
 ):
     """The answer to a create (201) or update (200) of ``row``: its headers (ETag,
-    Last-Modified, Location) and, as ``prefer`` (:func:`_prefer_return`) asks, the
+    Last-Modified, Location) and, as ``prefer`` (:func:`~backend.fhir.prefer.preference`) asks, the
     resource (the default), no body, or an OperationOutcome saying what was done;
     ``Preference-Applied`` names the preference honoured (RFC 7240 §3)."""
     headers = _resource_headers(request, resource, row, version)
@@ -245,7 +230,7 @@ class InstanceView(ServedTypeView):
 
     def put(self, request, resource_type: str, key: str):
         resource = _writable(request, resource_type)
-        prefer = _prefer_return(request)
+        prefer = preference(request, "return", PREFER_RETURN)
         key_uuid = _parse_id(resource, key)
         parsed = _parse_body(request, resource)
         if parsed.id is not None and parsed.id != key:

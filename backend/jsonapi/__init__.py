@@ -45,6 +45,7 @@ from backend.jsonapi.permissions import (
 )
 from backend.jsonapi.query import Query, QueryParameterError, page_size, parse
 from backend.jsonapi.rows import RelatedResources, current
+from backend.query_string import QueryStringProblem
 from backend.request_body import BodyChecked, query_string_problem
 
 
@@ -280,7 +281,8 @@ def _viewset(
             (:func:`backend.jsonapi.query.parse`) as ``request.jsonapi_query``, for the
             type served here (the related type on a related endpoint) as a collection
             (list, to-many related) or a single resource; a problem is a 400 naming the
-            parameter, before any SQL of the data."""
+            parameter, before any SQL of the data; then a filter's related uuid must
+            name a row the user reads (:meth:`~backend.jsonapi.query.Query.require_known`)."""
             super().initial(request, *args, **kwargs)
             if problem := query_string_problem(request):
                 raise QueryParameterError(*problem)
@@ -297,6 +299,7 @@ def _viewset(
                 serializers=self.all_serializers,
                 filterset=self.all_filtersets[served.type],
             )
+            request.jsonapi_query.require_known(self.all_resources, request.user)
 
         def filter_queryset(self, queryset: QuerySet) -> QuerySet:
             """A list's rows by the request's filters and sort (:meth:`Query.apply`);
@@ -312,7 +315,10 @@ def _viewset(
             query parameter (:class:`~backend.jsonapi.query.QueryParameterError`) or
             include, and no ``source.pointer``: the surface is read-only, so no
             error is in a request document (the library pointed 401s and 403s at
-            ``/data`` and ``/data/attributes/detail``)."""
+            ``/data`` and ``/data/attributes/detail``); the core's query-string checker's
+            :class:`~backend.query_string.QueryStringProblem` is such a refusal."""
+            if isinstance(exc, QueryStringProblem):
+                exc = QueryParameterError(exc.parameter, exc.message)
             response = super().handle_exception(exc)
             for error in response.data:
                 source = error.pop("source", {})

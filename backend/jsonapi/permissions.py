@@ -42,9 +42,13 @@ class ViewPermission(BasePermission):
         authorize(request, view.resource.view_permission)
         owner = view.resource.type
         if "related_field" in view.kwargs:
-            relationship = view.all_relationships[owner].get(view.get_related_field_name())
+            name = view.get_related_field_name()
+            relationship = view.all_relationships[owner].get(name)
             if relationship is None:
-                raise exceptions.NotFound()
+                known = ", ".join(view.all_relationships[owner]) or "none"
+                raise exceptions.NotFound(
+                    f"{owner} has no relationship {name!r} (relationships: {known})."
+                )
             owner = relationship.type
             authorize(request, view.all_resources[owner].view_permission)
         served = view.get_related_serializer_class()  # the type's own, or the related one

@@ -25,7 +25,9 @@ The rules, by JSON:API 1.1 (https://jsonapi.org/format/1.1/):
   member is supported);
 - ``filter[NAME]``: a filter the type declares (``JsonApiResource.filters``, ``search``),
   its value as the filter reads it ("Filtering" reserves the family and leaves the
-  strategy to the server);
+  strategy to the server); a filter by the uuid of a related row
+  (``filter[location.uuid]``) names a row the user may read, as GraphQL's
+  ``filter.location`` does (:meth:`Query.require_known`);
 - on a single resource (``/api/<type>/<uuid>``, a to-one related endpoint) only
   ``include`` and ``fields`` mean something ("Sorting" and "Pagination" apply to
   collections); ``sort``, ``page`` and ``filter`` are refused there rather than ignored.
@@ -44,6 +46,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -51,6 +54,10 @@ from django_filters.filters import BaseCSVFilter
 from rest_framework import exceptions
 from rest_framework import filters as drf_filters
 from rest_framework_json_api.utils import format_field_name
+
+from backend import rights
+from backend.errors import UserInputError
+from backend.query_string import values_of
 
 #: The largest ``page[number]``: nine digits (a larger one is no page of any table here).
 MAX_PAGE_NUMBER = 999_999_999
@@ -81,7 +88,8 @@ class Query:
     type -> the field names asked for; ``sort``: Django ``order_by`` terms;
     ``page_number``, ``page_size``: None when absent; ``filters``: the validated
     django-filter FilterSet (None without ``filter[...]`` but ``filter[search]``);
-    ``search``: the ``filter[search]`` text or None.
+    ``search``: the ``filter[search]`` text or None; ``related_keys``: each filter by
+    the uuid of a related row, as sent -> (the related JSON:API type, the uuid as sent).
     """
 
     include: list[str] = field(default_factory=list)
@@ -91,6 +99,22 @@ class Query:
     page_size: int | None = None
     filters: Any = None
     search: str | None = None
+    related_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def require_known(self, resources: Mapping[str, Any], user: Any) -> None:
+        """Raise :class:`QueryParameterError` (400) naming the filter and the uuid when
+        a filter by a related row's uuid names no row of that type ``user`` may read:
+        unknown, spelled otherwise, or outside the user's districts alike
+        (:func:`backend.rights.require_known`, GraphQL's rule for ``filter.parent`` and
+        ``filter.location``; an empty page would not tell a typo from a row without
+        related rows). One query per such filter (the view permission was checked
+        before, :class:`~backend.jsonapi.permissions.ViewPermission`)."""
+        for parameter, (type_, key) in self.related_keys.items():
+            model = apps.get_model(resources[type_].model)
+            try:
+                rights.require_known(model, {parameter: [key]}, user)
+            except UserInputError as error:
+                raise QueryParameterError(parameter, str(error)) from None
 
     def apply(self, queryset: QuerySet, resource: Any) -> QuerySet:
         """``queryset`` (rows of ``resource``) narrowed by the filters and the search,
@@ -139,20 +163,13 @@ def parse(
     filter_data: dict[str, str] = {}
     filter_names: dict[str, str] = {}
     for name in query:
-        values = query.getlist(name)
         match = _NAME.match(name)
         family = match["family"] if match else name
         if name in ("fields", "page", "filter"):
             raise QueryParameterError(name, f"{name} takes a name in brackets: {name}[...].")
         if family not in ("include", "sort", "fields", "page", "filter"):
             raise QueryParameterError(name, f"{name} is not a query parameter here ({_KNOWN}).")
-        if len(values) > 1:
-            raise QueryParameterError(
-                name, f"{name} is given {len(values)} times; give it once (a list: a,b)."
-            )
-        value = values[0]
-        if not value.strip() and family not in ("fields", "include"):
-            raise QueryParameterError(name, f"{name} has no value.")
+        (value,) = values_of(query, name, may_be_empty=family in ("fields", "include"))
         if family in ("sort", "page", "filter") and not collection:
             raise QueryParameterError(
                 name,
@@ -188,6 +205,9 @@ def parse(
                 )
             filter_data[lookup] = value
             filter_names[lookup] = name
+            related = relationships[resource.type].get(lookup.removesuffix("__uuid"))
+            if lookup.endswith("__uuid") and related is not None and not related.many:
+                parsed.related_keys[name] = (related.type, value)
     if filter_data:
         parsed.filters = _filters(filterset, filter_data, filter_names)
     return parsed

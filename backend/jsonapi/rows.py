@@ -12,9 +12,19 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Prefetch, QuerySet
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from backend.ids import parse_id
 from backend.rights import readable
+
+
+def unknown_id(type_: str, text: str) -> NotFound:
+    """The 404 of an id no ``type_`` resource the user may read has, naming both (JSON:API
+    1.1 "Fetching Resources": 404 for a resource that does not exist); the same for an
+    id that is no uuid in canonical form (JSON:API 1.1 "Identification": ids are
+    strings, :func:`backend.ids.parse_id`) and for a row outside the user's districts."""
+    return NotFound(f"No {type_} resource has id {text!r}.")
 
 
 def current(resource: Any, user: Any = None) -> QuerySet:
@@ -78,6 +88,18 @@ class RelatedResources:
         if "related_field" in self.kwargs:
             return current(self.resource, self.request.user)
         return self.readable_rows(self.resource)
+
+    def get_object(self) -> Any:
+        """The row of the URL's id (the owner row on a related endpoint) as the user may
+        read it; :func:`unknown_id` when there is none (DRF's 404 named neither the type
+        nor the id)."""
+        text = self.kwargs["uuid"]
+        key = parse_id(str(text))
+        row = None if key is None else self.get_queryset().filter(uuid=key).first()
+        if row is None:
+            raise unknown_id(self.resource.type, str(text))
+        self.check_object_permissions(self.request, row)
+        return row
 
     def readable_rows(self, resource: Any) -> QuerySet:
         """``resource``'s rows the user may read, preloaded for the request's include."""

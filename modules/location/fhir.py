@@ -11,7 +11,6 @@ export and import keeps them). Writes go through :mod:`.services`.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import Any
 
@@ -34,11 +33,9 @@ COUNT_EXTENSIONS = {
 
 
 def _identifier_q(system: str | None, code: str) -> Q:
-    """``identifier=<code or uuid>``: the location's code (ignoring case) or uuid."""
-    condition = Q(code__iexact=code)
-    with contextlib.suppress(ValueError):
-        condition |= Q(uuid=uuid.UUID(code))
-    return condition
+    """``identifier=<code or uuid>``: the location's code (ignoring case) or uuid (its
+    id, as sent: :func:`backend.fhir.id_q`)."""
+    return Q(code__iexact=code) | fhir.id_q("uuid", code)
 
 
 def _type_q(system: str | None, code: str) -> Q:

@@ -37,10 +37,9 @@ TELECOM = {"phone": "phone", "fax": "fax", "email": "email"}
 
 
 def _identifier_q(system: str | None, code: str) -> Q:
-    try:
-        return Q(uuid=uuid.UUID(code))
-    except ValueError:
-        return Q(pk__in=[])
+    """``identifier=<uuid>``: the payer whose id is ``code`` (another spelling of a uuid
+    names none, :func:`backend.fhir.id_q`)."""
+    return fhir.id_q("uuid", code)
 
 
 def _type_q(system: str | None, code: str) -> Q:
