@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import migrations, models
 from django.db.models import Q
 
-from backend.versioning import audit_user_field, legacy_audit_user_field
+from backend.audit import audit_user_field, legacy_audit_user_field
 
 
 def _made_at_or_after(moment) -> Q:

@@ -20,7 +20,7 @@ from django.db import migrations, models
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
-from backend import versioning
+from backend import audit
 
 
 def validity_columns() -> list[tuple[str, models.Field]]:
@@ -156,7 +156,7 @@ def versioned_columns(to: str) -> list[tuple[str, models.Field]]:
     return [
         ("uuid", uuid_field()),
         *validity_columns(),
-        ("legacy_audit_user_id", versioning.legacy_audit_user_field()),
-        ("audit_user", versioning.audit_user_field()),
+        ("legacy_audit_user_id", audit.legacy_audit_user_field()),
+        ("audit_user", audit.audit_user_field()),
         ("legacy", legacy_field(to)),
     ]

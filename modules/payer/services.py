@@ -42,6 +42,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from backend import rights, versioning
+from backend.audit import audit
 from backend.errors import FieldError, ValidationFailed
 from backend.permissions import require_permission
 from backend.registry import lookup
@@ -240,7 +241,7 @@ def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
     payers = Payer.objects.current().filter(location_id__in=plan.pks)
     References = versioning.References
     if plan.references is References.CASCADE:
-        payers.update(validity_to=plan.now, **versioning.audit(plan.user_id))
+        payers.update(validity_to=plan.now, **audit(plan.user_id))
         return []
     if plan.references is References.REASSIGN:
         target = plan.reassign_to

@@ -10,7 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-from backend import versioning
+from backend import audit
 
 
 class Migration(migrations.Migration):
@@ -28,8 +28,8 @@ class Migration(migrations.Migration):
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, help_text='Stable external identifier.', unique=True)),
                 ('validity_from', models.DateTimeField(default=django.utils.timezone.now, help_text="Start of this version's validity (ValidityFrom).")),
                 ('validity_to', models.DateTimeField(blank=True, db_index=True, help_text="End of this version's validity (ValidityTo); null for the current row.", null=True)),
-                ('legacy_audit_user_id', versioning.legacy_audit_user_field()),
-                ('audit_user', versioning.audit_user_field()),
+                ('legacy_audit_user_id', audit.legacy_audit_user_field()),
+                ('audit_user', audit.audit_user_field()),
             ],
             options={
                 'verbose_name': 'user district',
