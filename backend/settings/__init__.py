@@ -9,6 +9,8 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
     Django's built-in connection pool (``DATABASE_POOL``, default on).
 ``DEBUG``
     ``true``/``false``, default ``false``. In debug mode errors are not masked.
+    Every boolean takes ``true``, ``yes``, ``y``, ``on``, ``ok``, ``1`` or ``false``,
+    ``no``, ``n``, ``off``, ``0`` (:mod:`backend.environment` refuses anything else).
 ``SECRET_KEY``
     Required as soon as ``ALLOWED_HOSTS`` names a non-local host (debug mode or not);
     a ``DEBUG=false`` server (``backend.wsgi``) refuses to start without it.
@@ -50,6 +52,8 @@ a file holding the value (Docker secrets: ``SECRET_KEY_FILE=/run/secrets/secret_
 for every setting below: django-environ's ``FileAwareEnv`` reads the file; a final line
 break is dropped (as ``echo`` and ``print`` write one; the postgres image drops it too).
 Setting both ``<NAME>`` and ``<NAME>_FILE`` is an error, as is a file that cannot be read.
+So is a value its setting cannot take (an integer setting set to ``abc``): the reader,
+:mod:`backend.environment`, refuses it naming the variable.
 """
 
 # The settings in parts, read in this order (each part reads what it needs of the ones

@@ -1,4 +1,4 @@
-"""Core settings: the environment reader (``X_FILE`` secrets), hosts and key, the
+"""Core settings: hosts and key, the
 module list, apps, middleware, database, authentication (OAuth2, django-axes).
 The variables are described in :mod:`backend.settings`."""
 
@@ -6,32 +6,14 @@ import datetime
 import warnings
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from backend.environment import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-
-class _SecretFiles(environ.FileAwareMapping):
-    """django-environ's ``X_FILE`` lookup, refusing ``X`` and ``X_FILE`` together and
-    dropping the file's final line break (see the module docstring)."""
-
-    def __getitem__(self, key: str) -> str:
-        path = self.env.get(f"{key}_FILE")
-        if not path:
-            return self.env[key]
-        if key in self.env:
-            raise ImproperlyConfigured(f"Set {key} or {key}_FILE, not both.")
-        try:
-            return super().__getitem__(key).removesuffix("\n").removesuffix("\r")
-        except OSError as error:
-            raise ImproperlyConfigured(f"{key}_FILE: cannot read {path}: {error}") from None
-
-
 # ``X_FILE`` (a path) stands for ``X`` (the file's content), for every variable read
-# through ``env``.
-env = environ.FileAwareEnv()
-env.ENVIRON = _SecretFiles()
+# through ``env``, whose typed readers refuse a value they cannot read, naming it.
 _LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -289,10 +271,10 @@ if TRUSTED_PROXY_COUNT < 0:
 AXES_CLIENT_IP_CALLABLE = "backend.observability.client_address"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+TIME_ZONE = env.time_zone("TIME_ZONE", default="UTC")
 # Zone of the naive datetimes in legacy openIMIS exports (the legacy server's local time),
 # read by ``manage.py import_legacy``; an IANA name such as "Africa/Dar_es_Salaam".
-LEGACY_TIME_ZONE = env.str("LEGACY_TIME_ZONE", default="UTC")
+LEGACY_TIME_ZONE = env.time_zone("LEGACY_TIME_ZONE", default="UTC")
 # Folder of the import reports that ``import_legacy`` writes when the database is not
 # PostgreSQL (where the report goes to the ``legacy_staging`` table). Default: the
 # current directory.

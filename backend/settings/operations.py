@@ -17,7 +17,7 @@ from .base import DEBUG, env
 # or a new uuid) and ``user_id``; django-structlog logs ``request_started`` and
 # ``request_finished`` (status code) for each request. Other loggers (Django's, gunicorn's
 # errors, ``backend.graphql``) go through the same formatter.
-LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOG_FORMAT = env.choice("LOG_FORMAT", ["json", "console"], default="console" if DEBUG else "json")
 # LOG_TRUST_REQUEST_ID=true: take the request id from the X-Request-ID header (set by a
 # proxy or gateway in front); by default every request gets a new one, as a client could
 # send any value.
@@ -27,8 +27,9 @@ DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("LOG_TRUST_REQUEST_ID", de
 # backend.observability.bind_client_address; django-structlog's own lookup (ipware)
 # believes any client's X-Forwarded-For header.
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
-if LOG_FORMAT not in ("json", "console"):
-    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console (got {LOG_FORMAT!r}).")
+LOG_LEVEL = env.choice(
+    "LOG_LEVEL", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], default="INFO"
+)
 _LOG_CHAIN = [
     structlog.contextvars.merge_contextvars,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -74,7 +75,7 @@ LOGGING = {
         },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django-axes announces itself at every start; its lockouts are warnings. Django's
     # own line for a 4xx ("Bad Request: /fhir/...") comes after the request's context is
     # gone (no request_id, user_id, ip) and repeats django-structlog's request_finished,
