@@ -9,11 +9,17 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+    from django.db import OperationalError, connection
 
     try:
         execute_from_command_line(sys.argv)
-    except ImproperlyConfigured as error:  # a bad module list or manifest: one message
+    except ImproperlyConfigured as error:  # a bad setting, module list or manifest
         sys.exit(f"Start-up refused: {error}")
+    except OperationalError as error:
+        if connection.connection is not None:  # connected: a fault of the command's work
+            raise
+        # the server down or unknown, the database or user missing: the cause in one line
+        sys.exit(f"Cannot connect to the database: {' '.join(str(error).split())}")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@ traceback): every typed setting is read through :mod:`backend.environment`."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 
-from tests.servers import ROOT, base_env
+from tests.servers import ROOT, base_env, free_ports
 
 BOOLEAN = "a boolean: true, on, ok, y, yes, 1 or false, off, no, n, 0"
 LEVELS = "DEBUG, INFO, WARNING, ERROR or CRITICAL"
@@ -75,3 +76,30 @@ def test_log_levels_are_read_without_case():
     script = "import logging; print(logging.getLogger().level)"
     result = manage("shell", "--no-imports", "-c", script, LOG_LEVEL="error")
     assert result.stdout == "40\n", result.stderr
+
+
+def test_an_unreachable_database_is_named_in_one_line():
+    (dead_port,) = free_ports(1)  # nothing listens there
+    url = f"postgres://postgres@127.0.0.1:{dead_port}/x"
+    for pool, waited in (("true", "couldn't get a connection after 1.00 sec: "), ("false", "")):
+        result = manage("migrate", DATABASE_URL=url, DATABASE_POOL=pool, DATABASE_POOL_TIMEOUT="1")
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert result.stderr.splitlines()[-1] == (
+            f"Cannot connect to the database: {waited}connection failed: connection to server "
+            f'at "127.0.0.1", port {dead_port} failed: Connection refused Is the server '
+            "running on that host and accepting TCP/IP connections?"
+        )
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
+)
+def test_a_missing_database_is_named_in_one_line():
+    server = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    result = manage("migrate", DATABASE_URL=f"{server}/config_absent", DATABASE_POOL_TIMEOUT="1")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("Cannot connect to the database: couldn't get a connection after 1.00")
+    assert last.endswith('failed: FATAL: database "config_absent" does not exist')

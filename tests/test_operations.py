@@ -66,7 +66,8 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def database_down(tmp_path_factory):
-    """gunicorn whose PostgreSQL does not answer (a port nothing listens on)."""
+    """gunicorn whose PostgreSQL does not answer (a port nothing listens on); yields its
+    base URL, log file and the dead port."""
     workdir = tmp_path_factory.mktemp("down")
     server_port, dead_port = free_ports(2)
     env = base_env(
@@ -78,7 +79,7 @@ def database_down(tmp_path_factory):
     with running(
         gunicorn_command(server_port, 1), env, workdir / "log", answers(url + "/health/live")
     ):
-        yield url
+        yield url, workdir / "log", dead_port
 
 
 # --- served by gunicorn -----------------------------------------------------------------
@@ -114,13 +115,36 @@ def test_liveness_and_readiness(served):
 
 
 def test_readiness_fails_while_the_database_is_down(database_down):
-    status, _, body = fetch(database_down + "/health/live?format=json")
+    url, _, _ = database_down
+    status, _, body = fetch(url + "/health/live?format=json")
     assert status == 200
-    status, _, body = fetch(database_down + "/health/ready?format=json")
+    status, _, body = fetch(url + "/health/ready?format=json")
     assert status == 503
     checks = json.loads(body)
     assert checks["Database(alias='default')"].startswith("Unavailable")
     assert checks["Migrations(alias='default')"] != "OK"
+
+
+def test_a_request_while_the_database_is_down_logs_the_cause(database_down):
+    url, log, dead_port = database_down
+    status, headers, _ = fetch(
+        url + "/graphql",
+        "POST",
+        {"Content-Type": "application/json", "Authorization": "Bearer some-token"},
+        b'{"query": "{ __typename }"}',
+    )
+    assert (status, headers["Retry-After"]) == (503, "1")
+    faults = [
+        json.loads(line)["event"]
+        for line in log.read_text().splitlines()
+        if "Database fault answering" in line
+    ]
+    assert faults == [
+        "Database fault answering /graphql: couldn't get a connection after 2.00 sec: "
+        f'connection failed: connection to server at "127.0.0.1", port {dead_port} failed: '
+        "Connection refused Is the server running on that host and accepting TCP/IP "
+        "connections?"
+    ]
 
 
 def test_readiness_fails_before_migrations(tmp_path):

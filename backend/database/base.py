@@ -1,5 +1,6 @@
 """The PostgreSQL engine: django-prometheus' (queries counted) whose pooled connections
-are checked without a round trip while nothing happened on them (issue 15).
+are checked without a round trip while nothing happened on them (issue 15), and whose
+pool's timeout names why it could not connect (:func:`recording`).
 
 psycopg's pool calls its ``check`` each time it hands a connection out, that is once per
 request (Django returns the connection to the pool when the request ends). The check
@@ -33,7 +34,8 @@ from django.db.backends.postgresql.operations import DatabaseOperations
 from django_prometheus.db.backends.postgresql import base
 from django_prometheus.db.common import ExportingCursorWrapper
 from psycopg import ClientCursor
-from psycopg_pool import ConnectionPool
+from psycopg import Error as PsycopgError
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 
 def check_connection(conn: Any) -> None:
@@ -46,6 +48,28 @@ def check_connection(conn: Any) -> None:
         if not poller.poll(0):  # nothing arrived since it was last used
             return
     ConnectionPool.check_connection(conn)
+
+
+def recording(connection_class: type) -> type:
+    """A subclass of the psycopg connection class ``connection_class`` whose ``connect``
+    keeps the error of its last failed attempt in the class attribute ``failure`` (None
+    again after a success): the pool connects in the background and logs its errors, and
+    its :class:`PoolTimeout` does not say why it had no connection to give."""
+
+    class Recording(connection_class):
+        failure: PsycopgError | None = None
+
+        @classmethod
+        def connect(cls, *args, **kwargs):
+            try:
+                connection = super().connect(*args, **kwargs)
+            except PsycopgError as error:
+                cls.failure = error
+                raise
+            cls.failure = None
+            return connection
+
+    return Recording
 
 
 class Operations(DatabaseOperations):
@@ -75,7 +99,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # psycopg_pool has no setter for it (psycopg_pool is pinned by the lock)
         if pool is not None and pool._check is ConnectionPool.check_connection:
             pool._check = check_connection
+        if pool is not None and not hasattr(pool.connection_class, "failure"):
+            pool.connection_class = recording(pool.connection_class)
         return pool
+
+    def get_new_connection(self, conn_params: dict):
+        """Django's new (or pooled) connection; when the pool times out after failing
+        to connect, its :class:`PoolTimeout` names the cause on one line ("couldn't
+        get a connection after 10.00 sec: connection failed: ... Connection refused"),
+        which Django turns into an ``OperationalError`` (a 503, or manage.py's line)."""
+        try:
+            return super().get_new_connection(conn_params)
+        except PoolTimeout as timeout:
+            failure = getattr(self.pool.connection_class, "failure", None)
+            if failure is None:
+                raise
+            raise PoolTimeout(f"{timeout}: {' '.join(str(failure).split())}") from failure
 
     def get_connection_params(self) -> dict:
         """django-prometheus' parameters: Django's, with a cursor class that counts its
