@@ -48,7 +48,11 @@ mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 # --no-control-socket: the runtime control socket would go to $HOME/.gunicorn, and /app
 # is read-only for the unprivileged user; scale by changing GUNICORN_WORKERS instead.
 echo "entrypoint: starting gunicorn with ${GUNICORN_WORKERS:-2} worker(s) of ${GUNICORN_THREADS:-4} thread(s)" >&2
+# backend/gunicorn_config.py: gunicorn's own lines in LOG_FORMAT (JSON), and what a worker
+# would refuse to start with (a bad setting, DEBUG=false without SECRET_KEY) refused once,
+# on one line, before any worker starts.
 exec gunicorn backend.wsgi:application \
+    --config python:backend.gunicorn_config \
     --bind 0.0.0.0:8000 \
     --workers "${GUNICORN_WORKERS:-2}" \
     --worker-class gthread \

@@ -1,31 +1,33 @@
-"""Bad configuration stops start-up with one line naming the variable and its value (no
-traceback): every typed setting is read through :mod:`backend.environment`."""
+"""Bad configuration stops start-up with one line naming the problem (no traceback):
+every typed setting is read through :mod:`backend.environment`; an unreachable database
+is named by its cause; gunicorn with ``backend/gunicorn_config.py`` refuses once, in its
+master. Every log line, Python's warnings and gunicorn's included, is JSON."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
-from tests.servers import ROOT, base_env, free_ports
+from tests.servers import ROOT, base_env, free_ports, gunicorn_command, running
 
 BOOLEAN = "a boolean: true, on, ok, y, yes, 1 or false, off, no, n, 0"
 LEVELS = "DEBUG, INFO, WARNING, ERROR or CRITICAL"
 ZONE = "an IANA time zone name such as Africa/Dar_es_Salaam"
 
 
+def run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``command`` in the repository with the environment ``env`` (text output captured)."""
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """``manage.py args`` in a clean environment plus ``env`` (text output captured)."""
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=base_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """``manage.py args`` in a clean environment plus ``env``."""
+    return run([sys.executable, "manage.py", *args], base_env(**env))
 
 
 @pytest.mark.parametrize(
@@ -103,3 +105,57 @@ def test_a_missing_database_is_named_in_one_line():
     last = result.stderr.splitlines()[-1]
     assert last.startswith("Cannot connect to the database: couldn't get a connection after 1.00")
     assert last.endswith('failed: FATAL: database "config_absent" does not exist')
+
+
+def json_lines(text: str) -> list[dict]:
+    """The lines of ``text``, each parsed as JSON (fails on a line that is not)."""
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_a_python_warning_is_logged_as_json():
+    script = "import warnings; warnings.warn('an odd value')"
+    result = manage("shell", "--no-imports", "-c", script, DEBUG="false")
+    (line,) = json_lines(result.stderr)
+    assert (line["logger"], line["level"]) == ("py.warnings", "warning")
+    assert "UserWarning: an odd value" in line["event"]
+
+
+GUNICORN_CONFIG = ["--config", "python:backend.gunicorn_config"]
+
+
+def test_gunicorn_refuses_once_on_one_line():
+    (port,) = free_ports(1)
+    env = base_env(DEBUG="false")
+    del env["SECRET_KEY"]
+    result = run([*gunicorn_command(port), *GUNICORN_CONFIG], env)
+    assert result.returncode == 1
+    refusals = [line for line in result.stderr.splitlines() if not line.startswith("{")]
+    assert refusals == [
+        "Start-up refused: Refusing to serve with DEBUG=false: SECRET_KEY is not set "
+        "(the development key is public)."
+    ]
+    assert "Booting worker" not in result.stderr
+
+
+def test_every_line_of_gunicorn_is_json(tmp_path):
+    (port,) = free_ports(1)
+    env = base_env(
+        DEBUG="false",
+        LOG_LEVEL="INFO",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "not-collected"),  # WhiteNoise warns: "No directory at"
+    )
+    url = f"http://127.0.0.1:{port}/health/live"
+
+    def ready() -> bool:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status == 200
+
+    log = tmp_path / "log"
+    with running([*gunicorn_command(port), *GUNICORN_CONFIG], env, log, ready):
+        pass
+    lines = json_lines(log.read_text())
+    events = {(line["logger"], line["event"].split(":")[0]) for line in lines}
+    assert {("gunicorn.error", "Listening at"), ("gunicorn.error", "Shutting down")} <= events
+    warnings = [line["event"] for line in lines if line["logger"] == "py.warnings"]
+    assert warnings and all("UserWarning: No directory at" in event for event in warnings)

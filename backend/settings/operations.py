@@ -3,9 +3,11 @@
 Variables: :mod:`backend.settings`."""
 
 import ipaddress
+import logging
 
-import structlog
 from django.core.exceptions import ImproperlyConfigured
+
+from backend.logs import configure_structlog, log_format, log_level, logging_config
 
 from .base import DEBUG, env
 
@@ -16,8 +18,9 @@ from .base import DEBUG, env
 # written during a request carries its ``request_id`` (the client's X-Request-ID header,
 # or a new uuid) and ``user_id``; django-structlog logs ``request_started`` and
 # ``request_finished`` (status code) for each request. Other loggers (Django's, gunicorn's
-# errors, ``backend.graphql``) go through the same formatter.
-LOG_FORMAT = env.choice("LOG_FORMAT", ["json", "console"], default="console" if DEBUG else "json")
+# with backend/gunicorn_config.py, ``backend.graphql``, Python's warnings) go through the
+# same formatter (backend/logs.py).
+LOG_FORMAT = log_format(DEBUG)
 # LOG_TRUST_REQUEST_ID=true: take the request id from the X-Request-ID header (set by a
 # proxy or gateway in front); by default every request gets a new one, as a client could
 # send any value.
@@ -27,61 +30,12 @@ DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("LOG_TRUST_REQUEST_ID", de
 # backend.observability.bind_client_address; django-structlog's own lookup (ipware)
 # believes any client's X-Forwarded-For header.
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
-LOG_LEVEL = env.choice(
-    "LOG_LEVEL", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], default="INFO"
-)
-_LOG_CHAIN = [
-    structlog.contextvars.merge_contextvars,
-    structlog.processors.TimeStamper(fmt="iso", utc=True),
-    structlog.stdlib.add_logger_name,
-    structlog.stdlib.add_log_level,
-    structlog.stdlib.ExtraAdder(),
-]
-structlog.configure(
-    processors=[
-        structlog.stdlib.filter_by_level,
-        *_LOG_CHAIN,
-        structlog.stdlib.PositionalArgumentsFormatter(),
-        structlog.processors.StackInfoRenderer(),
-        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-    ],
-    logger_factory=structlog.stdlib.LoggerFactory(),
-    cache_logger_on_first_use=True,
-)
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": structlog.stdlib.ProcessorFormatter,
-            "foreign_pre_chain": _LOG_CHAIN,
-            "processors": [
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                # tracebacks as data, without local variables (they may hold secrets)
-                structlog.processors.ExceptionRenderer(
-                    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
-                ),
-                structlog.processors.JSONRenderer(),
-            ],
-        },
-        "console": {
-            "()": structlog.stdlib.ProcessorFormatter,
-            "foreign_pre_chain": _LOG_CHAIN,
-            "processors": [
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.dev.ConsoleRenderer(),
-            ],
-        },
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # django-axes announces itself at every start; its lockouts are warnings. Django's
-    # own line for a 4xx ("Bad Request: /fhir/...") comes after the request's context is
-    # gone (no request_id, user_id, ip) and repeats django-structlog's request_finished,
-    # which logs every 4xx as a warning with them; its 5xx lines (with them) stay.
-    "loggers": {"axes.apps": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
-}
+LOG_LEVEL = log_level()
+configure_structlog()
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+# Python's warnings (``warnings.warn``: Django's, WhiteNoise's "No directory at ...")
+# are logged (logger ``py.warnings``) in the same format, not printed apart.
+logging.captureWarnings(True)
 
 # Metrics (django-prometheus, Prometheus text format) at /metrics: requests, latencies,
 # database queries, GraphQL operations by name and their errors. Answered only to

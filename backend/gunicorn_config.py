@@ -1,0 +1,56 @@
+"""gunicorn's configuration: ``gunicorn -c python:backend.gunicorn_config backend.wsgi``
+(docker/entrypoint.sh, README "Production behind a TLS proxy").
+
+- Its own lines (start, workers, signals) are formatted as the application's
+  (``LOG_FORMAT``: one JSON object per line by default): :func:`backend.logs.logging_config`.
+- :func:`on_starting`: what a worker would refuse to start with (a bad setting; with
+  ``DEBUG=false`` the public ``SECRET_KEY`` or the demo credentials:
+  :mod:`backend.deployment`) stops gunicorn once, in the master, on one line
+  ``Start-up refused: ...``, instead of in a traceback repeated by every worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+
+from django.core.exceptions import ImproperlyConfigured
+
+from backend import logs
+from backend.environment import env
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+
+# a bad LOG_FORMAT, LOG_LEVEL or DEBUG leaves gunicorn's own format: on_starting refuses it
+with contextlib.suppress(ImproperlyConfigured):
+    logconfig_dict = logs.logging_config(
+        logs.log_format(env.bool("DEBUG", default=False)), logs.log_level()
+    )
+
+#: Run in a child process, so that the master loads neither Django nor the application
+#: (its workers load them, fresh at every reload).
+REFUSAL_CHECK = """
+import sys
+import django
+from django.core.exceptions import ImproperlyConfigured
+try:
+    django.setup()
+    from backend.deployment import refuse_unsafe_production
+    refuse_unsafe_production()
+except ImproperlyConfigured as error:
+    sys.exit(f"Start-up refused: {error}")
+"""
+
+
+def on_starting(server) -> None:
+    """gunicorn's hook, in the master before any worker starts: exit (status 1) when
+    the settings or :func:`backend.deployment.refuse_unsafe_production` refuse, after
+    the child's one line ``Start-up refused: ...`` on stderr."""
+    # without the pool, an unreachable database fails the demo-credentials lookup at once
+    check = subprocess.run(
+        [sys.executable, "-c", REFUSAL_CHECK], env={**os.environ, "DATABASE_POOL": "false"}
+    )
+    if check.returncode:
+        sys.exit(check.returncode)
