@@ -94,9 +94,11 @@ def service_environment(service: dict) -> dict[str, str]:
 
 
 def settings_env_names() -> set[str]:
-    """Names that backend/settings.py reads: ``env("X"``, ``env.<type>("X"``, and for each
-    ``X_FILE`` (the settings read every variable from a file as well)."""
-    source = "\n".join(part.read_text() for part in sorted(SETTINGS.glob("*.py")))
+    """Names that backend/settings (and backend/logs.py, which reads LOG_FORMAT and
+    LOG_LEVEL for them) read: ``env("X"``, ``env.<type>("X"``, and for each ``X_FILE``
+    (the settings read every variable from a file as well)."""
+    parts = [*sorted(SETTINGS.glob("*.py")), SETTINGS.parent / "logs.py"]
+    source = "\n".join(part.read_text() for part in parts)
     names = set(re.findall(r"\benv(?:\.\w+)?\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
     assert "DATABASE_URL" in names, "the settings parser found nothing; has backend/settings moved?"
     return names | {f"{name}_FILE" for name in names}
