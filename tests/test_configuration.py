@@ -94,6 +94,15 @@ def test_an_unreachable_database_is_named_in_one_line():
         )
 
 
+def test_a_sqlite_file_that_cannot_be_opened_is_named_in_one_line(tmp_path):
+    result = manage("migrate", DATABASE_URL=f"sqlite:///{tmp_path / 'no-folder' / 'db.sqlite3'}")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "Cannot connect to the database: unable to open database file"
+    )
+
+
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
 )
