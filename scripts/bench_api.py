@@ -85,15 +85,16 @@ def cursor_sql(page: str) -> str:
     """SQL of the keyset cursor of the last row of ``page`` (ordered by code, id), in the
     format of backend/graphql/cursors.py."""
     return (
-        "(SELECT 'k1:' || translate(encode(convert_to(json_build_array(code, id)::text, "
+        "(SELECT 'k2:' || translate(encode(convert_to(json_build_array("
+        "'location.location code'::text, code, id)::text, "
         f"'UTF8'), 'base64'), E'+/=\\n', '-_') FROM {page} ORDER BY code DESC, id DESC LIMIT 1)"
     )
 
 
 def cursor_keys(cursor: str) -> tuple[str, int]:
     """The (code, id) a keyset cursor of the hierarchy holds."""
-    payload = cursor.removeprefix("k1:")
-    code, pk = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    payload = cursor.removeprefix("k2:")
+    _tag, code, pk = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     return code, pk
 
 

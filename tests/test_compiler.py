@@ -142,7 +142,8 @@ def test_values_are_formatted_as_the_general_path_formats_them(viewer, make_chai
     assert compiled(captured) and answer == general
     assert answer["data"]["locations"]["edges"][0]["node"]["validityFrom"].endswith(".000250+00:00")
     assert (first["node"]["type"], first["node"]["malePopulation"]) == ("REGION", 12)
-    assert first["cursor"] == encode([region.code, region.pk])  # keyset: the order's keys
+    # keyset: the connection's tag and the order's keys
+    assert first["cursor"] == encode("location.location code", [region.code, region.pk])
 
 
 @postgresql_only
@@ -156,6 +157,30 @@ def test_the_compiled_json_is_sent_as_the_database_wrote_it(gql_as, make_chains)
         content_type="application/json",
     )
     assert response.content == b'{"data":{"payers" : {"totalCount" : 2}}}'
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_cursor_of_another_connection_is_refused_on_both_paths(gql, make_chains):
+    # given the end cursors of the regions and of the payers, each from its own path
+    make_chains(3)
+    cursors = {}
+    for compile_reads, root in ((True, "locations"), (False, "payers")):
+        with override_settings(GRAPHQL_COMPILE=compile_reads):
+            query = f"{{ {root}(first: 2) {{ pageInfo {{ endCursor }} }} }}"
+            cursors[root] = gql.data(query)[root]["pageInfo"]["endCursor"]
+    assert encode("location.location code", ["R1", 0])[:12] == cursors["locations"][:12]
+    # when each is given to the other connection (the keys' types fit: a text and the id)
+    for root, cursor in (("payers", cursors["locations"]), ("locations", cursors["payers"])):
+        answer = not_compiled(gql, f'{{ {root}(first: 3, after: "{cursor}") {{ totalCount }} }}')
+        # then both paths refuse it
+        order = "code" if root == "locations" else "name"
+        assert [(e["message"], e["extensions"]["code"]) for e in answer["errors"]] == [
+            (
+                f"Argument 'after' is not a cursor of this connection (ordered by {order}).",
+                "BAD_USER_INPUT",
+            )
+        ]
 
 
 def not_compiled(client, query: str, variables: dict | None = None) -> dict:
@@ -297,14 +322,14 @@ def test_sqlite_reads_run_the_general_executor(viewer, make_chains, settings):
 def keyset_reference(values: list) -> str:
     """The agreed keyset cursor format, in Python (see backend.graphql.compiler.cursors)."""
     payload = json.dumps(values, ensure_ascii=False).encode()
-    return "k1:" + base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+    return "k2:" + base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
 
 
 @postgresql_only
 @pytest.mark.django_db
 def test_the_keyset_cursor_in_sql_equals_the_python_reference(make_chains):
-    from django.db.models import F
-    from django.db.models.functions import Lower
+    from django.db.models import F, TextField, Value
+    from django.db.models.functions import Cast, Lower
 
     from backend.graphql.compiler.cursors import KeysetCursor
     from modules.payer.models import Payer
@@ -314,12 +339,20 @@ def test_the_keyset_cursor_in_sql_equals_the_python_reference(make_chains):
     for i, name in enumerate(names):
         Payer.objects.create(name=name, type="G", email=None if i % 2 else f"E{i}@x.org")
     rows = Payer.objects.annotate(
-        cursor=KeysetCursor(Lower("name"), F("email"), F("validity_from"), F("pk"))
+        cursor=KeysetCursor(
+            Cast(Value("payer.payer name, email"), TextField()),
+            Lower("name"),
+            F("email"),
+            F("validity_from"),
+            F("pk"),
+        )
     )
     checked = 0
     for row in rows:
         micros = round(row.validity_from.timestamp() * 1_000_000)
-        expected = keyset_reference([row.name.lower(), row.email, micros, row.pk])
+        expected = keyset_reference(
+            ["payer.payer name, email", row.name.lower(), row.email, micros, row.pk]
+        )
         assert row.cursor == expected, (row.name, row.cursor, expected)
         checked += 1
     assert checked == Payer.objects.count() == 13

@@ -338,6 +338,12 @@ def test_rules_of_the_services_are_operation_outcomes(admin, chain):
         ("WRONG_PARENT_LEVEL", ["Location.partOf"]),
     ]
     assert Location.objects.count() == before
+    body["identifier"][0]["value"] = "r0d"  # the district's code R0D in other case
+    other_case = validated(send(admin, "post", "/fhir/Location", body).json())["issue"]
+    assert other_case[1]["diagnostics"] == (
+        "A current location already has the code 'R0D' "
+        "(codes are unique ignoring case, so 'r0d' is taken)."
+    )
     has_payers = send(admin, "delete", f"/fhir/Location/{chain['R0'].uuid}", "")
     assert has_payers.status_code == 409
     assert "HAS_CHILDREN" in has_payers.content.decode()

@@ -568,8 +568,9 @@ def test_deep_selections(client, depth):
     else:
         assert len(messages(answer)) == 1, answer
         assert re.fullmatch(
-            r"'anonymous' exceeds maximum operation depth of 12"
-            r"|Syntax Error: Document (is nested too deeply|contains more than 2000 tokens)\. "
+            r"'anonymous' exceeds maximum operation depth of 12 \(GRAPHQL_MAX_DEPTH\)\."
+            r"|Syntax Error: Document is nested too deeply\. Parsing aborted\."
+            r"|Syntax Error: Document contains more than 2000 tokens \(GRAPHQL_MAX_TOKENS\)\. "
             r"Parsing aborted\.",
             messages(answer)[0],
         ), answer
@@ -589,8 +590,9 @@ def test_deeply_nested_argument_values(client, depth, kind):
 def test_too_many_aliases(client, count):
     answer = isolated(client, "{ " + " ".join(f"a{i}: __typename" for i in range(count)) + " }")
     assert re.fullmatch(
-        rf"{count} aliases found\. Allowed: 30"
-        r"|Syntax Error: Document contains more than 2000 tokens\. Parsing aborted\.",
+        rf"{count} aliases found\. Allowed: 30 \(GRAPHQL_MAX_ALIASES\)\."
+        r"|Syntax Error: Document contains more than 2000 tokens \(GRAPHQL_MAX_TOKENS\)\. "
+        r"Parsing aborted\.",
         messages(answer)[0],
     ), answer
 
@@ -600,7 +602,8 @@ def test_too_many_aliases(client, count):
 def test_too_many_tokens(client, count):
     answer = isolated(client, "{ " + "__typename " * count + "}")
     assert messages(answer) == [
-        "Syntax Error: Document contains more than 2000 tokens. Parsing aborted."
+        "Syntax Error: Document contains more than 2000 tokens (GRAPHQL_MAX_TOKENS). "
+        "Parsing aborted."
     ], answer
 
 

@@ -100,7 +100,12 @@ QUERIES = {
 
 
 #: The keyset cursor of District 1.2 in the order (name desc, code): the page after it.
-AFTER = "k1:" + base64.urlsafe_b64encode(b'["District 1.2", "R1D2", 0]').rstrip(b"=").decode()
+AFTER = (
+    "k2:"
+    + base64.urlsafe_b64encode(b'["location.location name desc, code", "District 1.2", "R1D2", 0]')
+    .rstrip(b"=")
+    .decode()
+)
 QUERIES["filtered and paginated"] = QUERIES["filtered and paginated"].replace(
     "AFTER_DISTRICT_1_2", AFTER
 )

@@ -67,7 +67,27 @@ def test_a_lost_race_is_a_duplicate_error(monkeypatch):
         services.create_location(
             {"code": "RZNX", "name": "Two", "type": "R"}, parent=None, user=user
         )
-    assert [(e.field, e.code) for e in failure.value.errors] == [("code", "DUPLICATE")]
+    assert [(e.field, e.code, e.message) for e in failure.value.errors] == [
+        (
+            "code",
+            "DUPLICATE",
+            "A current location already has the code 'rzNx' "
+            "(codes are unique ignoring case, so 'RZNX' is taken).",
+        )
+    ]
+
+
+@pytest.mark.django_db
+def test_the_constraint_names_the_code_that_exists():
+    from django.core.exceptions import ValidationError
+
+    Location.objects.create(code="rzNx", name="One", type="R")
+    with pytest.raises(ValidationError) as refused:
+        Location(code="RZNX", name="Two", type="R").validate_constraints()
+    assert refused.value.messages == [
+        "A current location already has the code 'rzNx' "
+        "(codes are unique ignoring case, so 'RZNX' is taken)."
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

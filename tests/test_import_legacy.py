@@ -448,7 +448,7 @@ BAD_ROWS = {
     ),
     "current-code-twice-in-other-case-and-spaces": (
         extra_location(6, " r1 ", "Region again", "R"),
-        "LocationCode 'r1' is already the code of the current row at line 2",
+        "LocationCode 'r1' is taken ignoring case: the current row at line 2 has the code 'R1'",
     ),
     "nul-character": (
         in_location(0, LocationName="Re\x00gion"),
@@ -516,6 +516,20 @@ def test_every_rejection_is_reported_with_file_line_and_id(tmp_path):
         "tblLocations.csv line 3 (LocationId 2): ParentLocationId 99 names no location",
         "tblPayer.csv line 5 (PayerID 2): LocationId 77 names no location",
     ]
+
+
+@pytest.mark.django_db
+def test_a_code_taken_in_the_database_in_other_case_names_the_code_there(tmp_path):
+    Location.objects.create(pk=51, code="r1d1W1", name="Same code", type="R")
+    before = snapshot()
+
+    _, err = run_and_capture_rejections(write(tmp_path, base_locations(), base_payers()))
+
+    assert (
+        "(LocationId 3): LocationCode 'R1D1W1' is taken ignoring case: current location id 51 "
+        "in the database has the code 'r1d1W1'"
+    ) in err
+    assert snapshot() == before
 
 
 @pytest.mark.django_db

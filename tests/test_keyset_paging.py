@@ -254,9 +254,10 @@ def test_cursor_format(gql):
     ]["edges"][0]
     epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
     microseconds = (payer.validity_from - epoch) // datetime.timedelta(microseconds=1)
-    payload = json.dumps([microseconds, payer.name, payer.pk], ensure_ascii=False)
-    assert edge["cursor"] == "k1:" + b64(payload)
-    assert payload.startswith(f'[{microseconds}, "\\"A\\" ចំការ\\\\ payer", ')
+    tag = "payer.payer validityFrom, name"
+    payload = json.dumps([tag, microseconds, payer.name, payer.pk], ensure_ascii=False)
+    assert edge["cursor"] == "k2:" + b64(payload)
+    assert payload.startswith(f'["{tag}", {microseconds}, "\\"A\\" ចំការ\\\\ payer", ')
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own JSON text")
@@ -265,7 +266,8 @@ def test_cursor_is_the_one_postgresql_writes(gql):
     Payer.objects.filter(email="b@x.org").update(name='ចំការ "é"\\ \t payer')
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 'k1:' || translate(encode(convert_to(json_build_array("
+            "SELECT 'k2:' || translate(encode(convert_to(json_build_array("
+            "'payer.payer validityFrom desc, email desc, name'::text, "
             "(extract(epoch from validity_from) * 1000000)::bigint, email, name, id)::text,"
             " 'UTF8'), 'base64'), E'+/=\\n', '-_') FROM payer_payer WHERE validity_to IS NULL "
             "ORDER BY validity_from DESC, lower(email) DESC NULLS FIRST, lower(name), id"
@@ -290,18 +292,23 @@ def refusal(gql, query) -> tuple[str, str]:
     [
         "bad",
         base64.b64encode(b"arrayconnection:3").decode(),  # an offset cursor of before
-        "k2:" + b64('["L10", 1]'),  # another version
-        "k1:!!!",  # not base64
-        "k1:" + b64("[1, 2"),  # not JSON
-        "k1:" + b64('{"code": "L10"}'),  # not an array
-        "k1:" + b64('["L10"]'),  # arity
-        "k1:" + b64('["L10", 1, 2]'),
-        "k1:" + b64("[10, 1]"),  # the code is text
-        "k1:" + b64('["L10", "1"]'),  # the primary key is an integer
-        "k1:" + b64('["L10", null]'),
-        "k1:" + b64("[null, 1]"),  # code is never NULL
-        "k1:" + b64('["L10", true]'),
-        "k1:" + b64('["L10", 1.5]'),
+        "k1:" + b64('["L10", 1]'),  # the version before: no connection tag
+        "k3:" + b64('["location.location code", "L10", 1]'),  # another version
+        "k2:!!!",  # not base64
+        "k2:" + b64("[1, 2"),  # not JSON
+        "k2:" + b64('{"code": "L10"}'),  # not an array
+        "k2:" + b64("[]"),
+        "k2:" + b64('["L10", 1]'),  # no tag
+        "k2:" + b64('["payer.payer code", "L10", 1]'),  # another connection's tag
+        "k2:" + b64('["location.location name", "L10", 1]'),  # another order's tag
+        "k2:" + b64('["location.location code", "L10"]'),  # arity
+        "k2:" + b64('["location.location code", "L10", 1, 2]'),
+        "k2:" + b64('["location.location code", 10, 1]'),  # the code is text
+        "k2:" + b64('["location.location code", "L10", "1"]'),  # the pk is an integer
+        "k2:" + b64('["location.location code", "L10", null]'),
+        "k2:" + b64('["location.location code", null, 1]'),  # code is never NULL
+        "k2:" + b64('["location.location code", "L10", true]'),
+        "k2:" + b64('["location.location code", "L10", 1.5]'),
     ],
 )
 def test_bad_cursors_are_refused(gql, cursor):
@@ -344,9 +351,38 @@ def test_a_cursor_of_another_order_is_refused(gql):
         "Argument 'after' is not a cursor of this connection (ordered by type, code)."
     )
     # a timestamp is its microseconds, never an ISO string
-    iso = "k1:" + b64('["2024-01-01T00:00:00Z", "payer 00", 1]')
+    iso = "k2:" + b64('["payer.payer validityFrom, name", "2024-01-01T00:00:00Z", "payer 00", 1]')
     query = f'{{ payers(after: "{iso}", orderBy: [{{field: VALIDITY_FROM}}]) {{ totalCount }} }}'
     assert refusal(gql, query)[0].endswith("(ordered by validityFrom, name).")
+
+
+def test_a_cursor_of_another_connection_is_refused(gql):
+    # given the last cursor of a page of regions: its keys (a code, an id) fit the
+    # payers' order (a name, an id)
+    make_payers()
+    make_locations()
+    regions = gql.data(
+        "{ locations(first: 3, filter: {type: REGION}) { pageInfo { endCursor } } }"
+    )["locations"]["pageInfo"]["endCursor"]
+    payers = gql.data("{ payers(first: 3) { pageInfo { endCursor } } }")["payers"]["pageInfo"][
+        "endCursor"
+    ]
+    # when it pages the payers (and a payers' cursor the locations), then it is refused
+    for query, order in (
+        (f'{{ payers(first: 3, after: "{regions}") {{ totalCount }} }}', "name"),
+        (f'{{ locations(first: 3, before: "{payers}") {{ totalCount }} }}', "code"),
+        (
+            f'{{ payers(filter: {{type: GOVERNMENT}}, after: "{regions}") {{ totalCount }} }}',
+            "name",
+        ),
+    ):
+        argument = "before" if "before" in query else "after"
+        assert refusal(gql, query) == (
+            f"Argument '{argument}' is not a cursor of this connection (ordered by {order}).",
+            "BAD_USER_INPUT",
+        )
+    # and its own connection still takes it
+    assert gql.data(f'{{ payers(first: 1, after: "{payers}") {{ totalCount }} }}')
 
 
 def test_first_and_last_together_follow_relay(gql):
@@ -364,17 +400,19 @@ def test_a_cursor_holding_a_nul_is_refused_before_any_sql(gql):
     make_locations()
     make_payers()
     region = Location.objects.filter(parent=None).first()
-    nul = "k1:" + b64('["\\u0000", 1]')
+    tag = {"code": "location.location code", "name": "payer.payer name"}
+    nul = {field: "k2:" + b64(f'["{tag[field]}", "\\u0000", 1]') for field in tag}
+    code, name = nul["code"], nul["name"]
     for field, query in {
-        "code": f'{{ locations(first: 1, after: "{nul}") {{ edges {{ node {{ code }} }} }} }}',
-        "name": f'{{ payers(first: 1, after: "{nul}") {{ edges {{ node {{ name }} }} }} }}',
+        "code": f'{{ locations(first: 1, after: "{code}") {{ edges {{ node {{ code }} }} }} }}',
+        "name": f'{{ payers(first: 1, after: "{name}") {{ edges {{ node {{ name }} }} }} }}',
     }.items():
         assert refusal(gql, query) == (
             f"Argument 'after' is not a cursor of this connection (ordered by {field}).",
             "BAD_USER_INPUT",
         )
     query = (
-        f'{{ location(uuid: "{region.uuid}") {{ childrenConnection(first: 1, after: "{nul}") '
+        f'{{ location(uuid: "{region.uuid}") {{ childrenConnection(first: 1, after: "{code}") '
         "{ edges { node { code } } } } }"
     )
     result = gql.post(query)

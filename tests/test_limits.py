@@ -168,7 +168,8 @@ def assert_refused_by_estimate(client, query: str, nodes: int, estimate_queries:
     assert errors == [
         {
             "message": f"This request could return up to {nodes:,} objects; the limit is "
-            "100,000. Ask for smaller pages (first/last) or fewer nested lists.",
+            "100,000 (GRAPHQL_MAX_NODES). Ask for smaller pages (first/last) or fewer nested "
+            "lists.",
             "extensions": {"code": "LIMIT_EXCEEDED"},
         }
     ]

@@ -22,10 +22,12 @@ document is answered. A refused mutation changes nothing in the database.
 from __future__ import annotations
 
 import pytest
+import strawberry
 from django.test import Client
 
-from backend.graphql.schema import get_schema
+from backend.graphql.schema import definition_of, get_schema, load_manifests
 from backend.permissions import NOT_AUTHENTICATED
+from backend.registry import Manifest
 from conftest import GraphQLClient
 from tests import samples
 
@@ -109,6 +111,40 @@ def test_the_matrix_covers_every_root_field():
     roots = {name.split("(")[0] for name in QUERIES if "." not in name}
     assert roots == set(schema.query_type.fields)
     assert set(MUTATIONS) == set(schema.mutation_type.fields or {})
+
+
+def cross_module_fields(manifests) -> set[str]:
+    """``"Type.field"`` for every field a module adds to another module's type
+    (``Manifest.extensions``), named as in the schema."""
+    converter = get_schema().config.name_converter
+    return {
+        f"{target}.{converter.get_graphql_name(field)}"
+        for manifest in manifests.values()
+        for target, extensions in manifest.extensions.items()
+        for extension in extensions
+        for field in definition_of(extension).fields
+    }
+
+
+def test_the_matrix_covers_every_cross_module_field():
+    """A field a module adds to another module's type (``Location.payers``) needs a
+    sample case in the module's manifest too, as a root field does."""
+    added = cross_module_fields(load_manifests())
+    assert added  # the payer module adds Location.payers, payersCount, payersConnection
+    assert added - set(QUERIES) == set()
+
+
+def test_a_cross_module_field_without_a_case_is_found():
+    """The check above catches a module that adds ``Location.label`` with no sample."""
+
+    @strawberry.type
+    class LocationLabel:
+        @strawberry.field(description="A label.")
+        def label(self) -> str:
+            return ""
+
+    manifests = {**load_manifests(), "labels": Manifest(extensions={"Location": [LocationLabel]})}
+    assert cross_module_fields(manifests) - set(QUERIES) == {"Location.label"}
 
 
 def test_every_owned_type_is_reachable_by_node():

@@ -59,7 +59,7 @@ def test_guard_rules_are_created_once_so_the_validation_cache_hits():
 def test_a_cached_document_is_still_refused(gql):
     deep = "{ locations { edges { node { " + "parent { " * 12 + "code" + " }" * 12 + " } } } }"
     for _ in range(2):  # parsed and validated once, refused both times
-        assert "exceeds maximum operation depth of 12" in gql.errors(deep)[0]
+        assert "exceeds maximum operation depth of 12 (GRAPHQL_MAX_DEPTH)." in gql.errors(deep)[0]
 
 
 @pytest.mark.django_db

@@ -78,10 +78,10 @@ def no_location_in(text: str, world) -> None:
 
 
 def cursor_values(cursor: str) -> list:
-    """The keys a ``k1:`` cursor holds (README, "Paging")."""
-    assert cursor.startswith("k1:")
+    """The keys a ``k2:`` cursor holds after its connection's tag (README, "Paging")."""
+    assert cursor.startswith("k2:")
     data = cursor[3:]
-    return json.loads(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
+    return json.loads(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))[1:]
 
 
 # -- payer-only viewers: GraphQL -----------------------------------------------------------

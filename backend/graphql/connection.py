@@ -116,12 +116,15 @@ class Keyed:
     ``queryset``: the rows, each key's value loaded: a column of the model itself as
     it is (never deferred), any other value as a ``_cursor_<i>`` annotation (Django's
     sliced prefetch loses an annotation that repeats a selected column). ``keys``: the
-    effective order. ``columns``: per key, the row's value as an expression, its field
-    (the type) and whether it may be NULL. ``attributes``: where each value is on a row.
+    effective order. ``tag``: what identifies the connection in its cursors
+    (:func:`backend.graphql.cursors.tag`). ``columns``: per key, the row's value as an
+    expression, its field (the type) and whether it may be NULL. ``attributes``: where
+    each value is on a row.
     """
 
     queryset: QuerySet
     keys: list[cursors.Key]
+    tag: str
     columns: list[tuple[F, Field, bool]]
     attributes: list[str]
 
@@ -145,12 +148,13 @@ class Keyed:
             (row, field or queryset.query.annotations[row.name].output_field, nullable)
             for row, field, nullable in columns
         ]
-        return cls(queryset, keys, columns, attributes)
+        return cls(queryset, keys, cursors.tag(model, keys), columns, attributes)
 
     def decode(self, cursor: str, argument: str) -> list[Any]:
         """The key values of ``cursor``; ``UserInputError`` when it does not fit."""
         fields = [(field, nullable) for _, field, nullable in self.columns]
-        return cursors.decode(cursor, fields, argument=argument, order=cursors.describe(self.keys))
+        order = cursors.describe(self.keys)
+        return cursors.decode(cursor, fields, connection=self.tag, argument=argument, order=order)
 
     def beyond(self, values: list[Any], *, backward: bool = False, inclusive: bool = False):
         """The rows after (``backward``: before) the cursor's values, as a condition."""
@@ -162,7 +166,7 @@ class Keyed:
 
     def cursor(self, row: Model) -> str:
         """The cursor of a row read from :attr:`queryset`."""
-        return cursors.encode([getattr(row, name) for name in self.attributes])
+        return cursors.encode(self.tag, [getattr(row, name) for name in self.attributes])
 
 
 def check_page_size(first: int | None, last: int | None) -> int | None:

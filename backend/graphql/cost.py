@@ -237,8 +237,8 @@ class MaxNodesLimiter(SchemaExtension):
             if nodes > settings.GRAPHQL_MAX_NODES:
                 raise LimitExceeded(
                     f"This request could return up to {nodes:,} objects; the limit is "
-                    f"{settings.GRAPHQL_MAX_NODES:,}. Ask for smaller pages (first/last) "
-                    "or fewer nested lists."
+                    f"{settings.GRAPHQL_MAX_NODES:,} (GRAPHQL_MAX_NODES). Ask for smaller "
+                    "pages (first/last) or fewer nested lists."
                 )
         yield
 

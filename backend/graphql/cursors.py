@@ -5,9 +5,12 @@ effective order keys, so the next page starts right after those values: rows ins
 deleted before the cursor never make a page skip or repeat a row (an offset would).
 
 The format (agreed with the SQL compiler, which writes the same text in one PostgreSQL
-expression; ``k1`` versions it):
+expression; ``k2`` versions it):
 
-- payload: the JSON array ``[k1, …, kn, pk]``: the row's values of the effective order
+- payload: the JSON array ``[tag, k1, …, kn, pk]``: the connection's tag (:func:`tag`: its
+  node model's label and its order in words, ``"location.location code"``), so a cursor
+  of another connection or another order is refused even when its key types fit; then
+  the row's values of the effective order
   keys (the ``orderBy`` fields, then the default order's fields not already named, in
   order; each as stored: the code, the name, not the lower-cased name it is sorted by),
   then the primary key ``pk`` (an integer), the final tie-breaker;
@@ -16,13 +19,12 @@ expression; ``k1`` versions it):
   ``null`` for NULL, integers as digits; a date is ``"YYYY-MM-DD"``, a timestamp its
   integer microseconds since the Unix epoch (UTC; in SQL
   ``(extract(epoch from ts) * 1000000)::bigint``);
-- cursor = ``"k1:"`` + base64url of the payload's UTF-8 bytes without ``=`` padding
+- cursor = ``"k2:"`` + base64url of the payload's UTF-8 bytes without ``=`` padding
   (PostgreSQL: ``translate(encode(convert_to(payload, 'UTF8'), 'base64'), E'+/=\\n', '-_')``).
 
-A cursor whose prefix, base64, JSON, arity or types do not fit the connection's order is
-refused with ``UserInputError`` (BAD_USER_INPUT) naming the argument and the order. A
-cursor of another order with the same arity and types cannot be told apart: it is read
-as key values, and the page starts after them.
+A cursor whose prefix, base64, JSON, tag, arity or types do not fit the connection's order
+is refused with ``UserInputError`` (BAD_USER_INPUT) naming the argument and the order
+(the ``k1`` cursors of before, which held no tag, too).
 
 NULL key values sort last ascending and first descending (PostgreSQL's default, written
 explicitly for SQLite); :func:`keyset` compares accordingly. The primary key is
@@ -47,7 +49,7 @@ from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThan
 
 from backend.errors import UserInputError
 
-PREFIX = "k1:"
+PREFIX = "k2:"
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -131,6 +133,12 @@ def describe(keys: Sequence[Key]) -> str:
     return ", ".join(words) or "id"
 
 
+def tag(model: type[models.Model], keys: Sequence[Key]) -> str:
+    """What identifies a connection in its cursors: the label of the model its nodes are
+    and its order in words (``"payer.payer email desc, name"``)."""
+    return f"{model._meta.label_lower} {describe(keys)}"
+
+
 # --- encoding --------------------------------------------------------------------
 
 
@@ -144,9 +152,10 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def encode(values: Sequence[Any]) -> str:
-    """The cursor of a row whose key values are ``values`` (the primary key last)."""
-    payload = json.dumps([_json_value(v) for v in values], ensure_ascii=False)
+def encode(connection: str, values: Sequence[Any]) -> str:
+    """The cursor of a row whose key values are ``values`` (the primary key last) in the
+    connection tagged ``connection`` (:func:`tag`)."""
+    payload = json.dumps([connection, *(_json_value(v) for v in values)], ensure_ascii=False)
     return PREFIX + base64.urlsafe_b64encode(payload.encode()).rstrip(b"=").decode()
 
 
@@ -182,13 +191,19 @@ def _python_value(field: models.Field, value: Any) -> Any:
 
 
 def decode(
-    cursor: str, fields: Sequence[tuple[models.Field, bool]], *, argument: str, order: str
+    cursor: str,
+    fields: Sequence[tuple[models.Field, bool]],
+    *,
+    connection: str,
+    argument: str,
+    order: str,
 ) -> list[Any]:
-    """The key values a cursor holds, checked against the connection's keys.
+    """The key values a cursor holds, checked against the connection's tag and keys.
 
-    ``fields``: per key, its model field (the type) and whether it may be NULL.
-    Raises ``UserInputError`` ("Argument 'after' is not a cursor of this connection
-    (ordered by code).") for any prefix, base64, JSON, arity or type that does not fit.
+    ``fields``: per key, its model field (the type) and whether it may be NULL;
+    ``connection``: the connection's :func:`tag`. Raises ``UserInputError`` ("Argument
+    'after' is not a cursor of this connection (ordered by code).") for any prefix,
+    base64, JSON, tag, arity or type that does not fit.
     """
     try:
         if not cursor.startswith(PREFIX):
@@ -197,8 +212,11 @@ def decode(
         if not text.isascii():
             raise ValueError
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        values = json.loads(raw.decode())
-        if not isinstance(values, list) or len(values) != len(fields):
+        payload = json.loads(raw.decode())
+        if not isinstance(payload, list) or not payload or payload[0] != connection:
+            raise ValueError  # another connection's cursor (or another order's)
+        values = payload[1:]
+        if len(values) != len(fields):
             raise ValueError
         return [
             None if value is None and nullable else _python_value(field, value)

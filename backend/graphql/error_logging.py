@@ -44,12 +44,26 @@ EXPECTED_CODES = frozenset(
 UNEXPECTED_MESSAGE = "Unexpected error."
 RETRY_MESSAGE = "The database is unavailable or busy; nothing was changed. Retry shortly."
 
-#: Messages of strawberry's guard rails (depth, aliases, tokens), which carry no code.
-_LIMIT_MESSAGES = (
-    "exceeds maximum operation depth",
-    "aliases found. Allowed:",
-    "tokens. Parsing aborted.",
-)
+#: Messages of strawberry's guard rails (depth, aliases, tokens), which carry no code,
+#: and the setting of each (which :func:`report_errors` adds to the message, as the
+#: limits of this project name theirs).
+_LIMIT_MESSAGES = {
+    "exceeds maximum operation depth": "GRAPHQL_MAX_DEPTH",
+    "aliases found. Allowed:": "GRAPHQL_MAX_ALIASES",
+    "tokens. Parsing aborted.": "GRAPHQL_MAX_TOKENS",
+}
+
+
+def naming_the_setting(message: str) -> str:
+    """A guard rail's message with its setting named: "'anonymous' exceeds maximum
+    operation depth of 12 (GRAPHQL_MAX_DEPTH)."; any other message as it is."""
+    for text, setting in _LIMIT_MESSAGES.items():
+        if text in message and setting not in message:
+            if message.endswith(" Parsing aborted."):  # the parser's: "… 2000 tokens."
+                head = message.removesuffix(" Parsing aborted.").removesuffix(".")
+                return f"{head} ({setting}). Parsing aborted."
+            return f"{message.removesuffix('.')} ({setting})."
+    return message
 
 
 def error_code(error: GraphQLError) -> str:
@@ -116,6 +130,8 @@ def report_errors(errors: list[GraphQLError]) -> None:
                 )
                 if not settings.DEBUG:
                     error.message = UNEXPECTED_MESSAGE
+        if code == LIMIT_EXCEEDED:
+            error.message = naming_the_setting(error.message)
         error.extensions = {**(error.extensions or {}), "code": code}
 
 

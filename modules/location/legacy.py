@@ -68,6 +68,14 @@ def _level_name(code: str) -> str:
     return f"{Location.Type(code).label.lower()} ({code})"
 
 
+def _taken(code: str, existing: str, owner: str) -> str:
+    """Why a current row's LocationCode is refused: the code ``owner`` has (the same
+    ignoring case) quoted as it is there."""
+    if existing == code:
+        return f"LocationCode {code!r} is already the code of {owner}"
+    return f"LocationCode {code!r} is taken ignoring case: {owner} has the code {existing!r}"
+
+
 def validate(
     rows: Iterable[LegacyRow], context: LegacyContext
 ) -> tuple[list[Location], list[Rejection]]:
@@ -80,14 +88,16 @@ def validate(
     items, rejections = parse_versioned(rows, context, MODEL, FIELDS)
     file_ids = context.ids[MODEL]
     type_of: dict[int, str] = {}
-    code_owner: dict[str, str] = {}  # by the code's case-insensitive key
+    # by the code's case-insensitive key: who has it, and its code as written there
+    code_owner: dict[str, tuple[str, str]] = {}
     for pk, type_, code, validity_to in Location.objects.values_list(
         "pk", "type", "code", "validity_to"
     ):
         if pk not in file_ids:  # a row of the file replaces the database row of its id
             type_of[pk] = type_
             if validity_to is None:
-                code_owner[_code_key(code)] = f"current location id {pk} in the database"
+                owner = f"current location id {pk} in the database"
+                code_owner[_code_key(code)] = (owner, normalize_code(code))
     for _row, obj in items:
         type_of.setdefault(obj.pk, obj.type)
         obj.code = normalize_code(obj.code)
@@ -120,12 +130,10 @@ def validate(
         if obj.validity_to is None:
             key = _code_key(obj.code)
             if key in code_owner:
-                owner = code_owner[key]
-                rejections.append(
-                    row.reject(f"LocationCode {obj.code!r} is already the code of {owner}")
-                )
+                owner, existing = code_owner[key]
+                rejections.append(row.reject(_taken(obj.code, existing, owner)))
             else:
-                code_owner[key] = f"the current row at line {row.line}"
+                code_owner[key] = (f"the current row at line {row.line}", obj.code)
 
     objects = sorted((obj for _row, obj in items), key=lambda o: (_LEVEL[o.type], o.pk))
     return objects, rejections

@@ -11,8 +11,9 @@ import uuid
 from collections.abc import Mapping
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q, Subquery, Value
 from django.db.models.functions import Concat, Substr, Upper
 from django.db.models.lookups import Exact
@@ -62,6 +63,51 @@ def normalize_code(code: str | None) -> str:
 PATH_END = "z"
 #: Characters of the path per level (a uuid in 32 hex digits).
 PATH_STEP = 32
+
+
+def duplicate_code_message(code: str, existing: str | None) -> str:
+    """Why ``code`` is refused as a current location's code: the code of the current
+    location that holds it (``existing``, None when unknown), which may differ from
+    ``code`` in case only (codes are unique ignoring case). One text for every surface:
+    the services, the constraint, FHIR, JSON:API, the admin."""
+    if existing is None or existing == code:
+        return f"A current location already has the code {code!r}."
+    return (
+        f"A current location already has the code {existing!r} "
+        f"(codes are unique ignoring case, so {code!r} is taken)."
+    )
+
+
+def current_code_holder(code: str, *, exclude_pk: int | None = None, using: str = "default"):
+    """The code of the current location whose code equals ``code`` ignoring case and
+    surrounding spaces (another than ``exclude_pk``), or None."""
+    code = normalize_code(code)
+    if not code:
+        return None
+    rows = Location.objects.using(using).current().filter(code__iexact=code)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    return rows.order_by("pk").values_list("code", flat=True).first()
+
+
+class CurrentCodeUnique(models.UniqueConstraint):
+    """The unique current code (ignoring case) whose validation message names the code
+    of the location that has it (:func:`duplicate_code_message`), not the new one.
+
+    Only ``validate`` differs (Python); it deconstructs as Django's ``UniqueConstraint``,
+    so the migrations and the database index are those of before."""
+
+    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        try:
+            super().validate(model, instance, exclude=exclude, using=using)
+        except ValidationError as error:
+            existing = current_code_holder(instance.code, exclude_pk=instance.pk, using=using)
+            message = duplicate_code_message(normalize_code(instance.code), existing)
+            raise ValidationError(message, code=self.violation_error_code) from error
+
+    def deconstruct(self):
+        _path, args, kwargs = super().deconstruct()
+        return "django.db.models.UniqueConstraint", args, kwargs
 
 
 def path_slot(depth: int) -> Substr:
@@ -181,7 +227,7 @@ class Location(VersionedModel):
         ]
         constraints = [
             # ignoring case, as the service and openIMIS on SQL Server (its collation)
-            models.UniqueConstraint(
+            CurrentCodeUnique(
                 Upper("code"),
                 condition=Q(validity_to__isnull=True),
                 name="location_current_code_upper_unique",

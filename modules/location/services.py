@@ -46,7 +46,14 @@ from backend.errors import FieldError, ValidationFailed
 from backend.permissions import require_permission
 from backend.text import text_errors
 
-from .models import PATH_END, Location, normalize_code, subtree_q
+from .models import (
+    PATH_END,
+    Location,
+    current_code_holder,
+    duplicate_code_message,
+    normalize_code,
+    subtree_q,
+)
 
 #: Permission needed, besides add/change/delete, to write a REGION or DISTRICT.
 UPPER_LEVELS_PERMISSION = "location.manage_upper_levels"
@@ -95,11 +102,9 @@ def validate(location: Location) -> list[FieldError]:
     errors += text_errors({"code": location.code, "name": location.name})
     code = normalize_code(location.code)
     # case-insensitive, as openIMIS on SQL Server (its collation) and the code filter
-    if (
-        code
-        and Location.objects.current().filter(code__iexact=code).exclude(pk=location.pk).exists()
-    ):
-        errors.append(_duplicate(code))
+    existing = current_code_holder(code, exclude_pk=location.pk)
+    if existing is not None:
+        errors.append(_duplicate(code, existing))
     for attribute, field in COUNT_FIELDS.items():
         value = getattr(location, attribute)
         if value is not None and value < 0:
@@ -148,13 +153,15 @@ def _parent_errors(location: Location) -> list[FieldError]:
     return []
 
 
-def _duplicate(code: str) -> FieldError:
-    return FieldError("code", "DUPLICATE", f"A current location already has the code {code!r}.")
+def _duplicate(code: str, existing: str | None) -> FieldError:
+    """DUPLICATE naming the code of the location that has it (``existing``)."""
+    return FieldError("code", "DUPLICATE", duplicate_code_message(code, existing))
 
 
 @contextmanager
-def _unique_code(code: str) -> Iterator[None]:
-    """Turn a unique-code race lost to a concurrent transaction into DUPLICATE."""
+def _unique_code(code: str, pk: int | None = None) -> Iterator[None]:
+    """Turn a unique-code race lost to a concurrent transaction into DUPLICATE (naming
+    the winner's code, which the statement after the rollback sees)."""
     try:
         with transaction.atomic():
             yield
@@ -162,7 +169,8 @@ def _unique_code(code: str) -> Iterator[None]:
         message = str(error)  # PostgreSQL names the constraint, SQLite the column
         if "location_current_code" not in message and ".code" not in message:
             raise
-        raise ValidationFailed([_duplicate(code)]) from error
+        existing = current_code_holder(code, exclude_pk=pk)
+        raise ValidationFailed([_duplicate(code, existing)]) from error
 
 
 @transaction.atomic
@@ -214,7 +222,7 @@ def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Loca
     if "parent_id" in changes:
         rights.require_placeable(user, Location, candidate.parent)
         changes.update(_reparent(location, candidate.parent))
-    with _unique_code(candidate.code):
+    with _unique_code(candidate.code, candidate.pk):
         return versioning.update(location, changes, user_id=user.pk)
 
 

@@ -10,7 +10,16 @@ edge (null for an empty page).
 
 from __future__ import annotations
 
-from django.db.models import BigIntegerField, DateTimeField, Expression, Func, QuerySet, TextField
+from django.db.models import (
+    BigIntegerField,
+    DateTimeField,
+    Expression,
+    Func,
+    QuerySet,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast
 
 from backend.errors import UserInputError
 from backend.graphql.compiler import sql
@@ -20,15 +29,16 @@ from backend.graphql.connection import Keyed
 
 class KeysetCursor(Func):
     """The keyset cursor of a row, in one PostgreSQL expression, by the format agreed
-    for ``backend.graphql.cursors`` (the keyset paging work): ``"k1:"`` + base64url
-    without padding of the UTF-8 JSON text ``[k1, …, kn, pk]`` as
+    for ``backend.graphql.cursors`` (the keyset paging work): ``"k2:"`` + base64url
+    without padding of the UTF-8 JSON text ``[tag, k1, …, kn, pk]`` as
     ``json_build_array(…)::text`` writes it (which equals Python's
     ``json.dumps(values, ensure_ascii=False)``); a timestamp key is its integer
-    microseconds since the Unix epoch (UTC). ``keys``: the expressions of the
-    connection's effective order keys, then the primary key."""
+    microseconds since the Unix epoch (UTC). ``keys``: the connection's tag (a text
+    value: :func:`backend.graphql.cursors.tag`), then the expressions of its effective
+    order keys, then the primary key."""
 
     template = (
-        "('k1:' || translate(encode(convert_to(json_build_array(%(expressions)s)::text, "
+        "('k2:' || translate(encode(convert_to(json_build_array(%(expressions)s)::text, "
         "'UTF8'), 'base64'), E'+/=\\n', '-_'))"
     )
     output_field = TextField()
@@ -83,7 +93,8 @@ class Page:
 
     def cursor(self) -> Expression:
         """The cursor of the page's row: its order keys' values (:class:`KeysetCursor`)."""
-        return KeysetCursor(*(row for row, _field, _nullable in self.keyed.columns))
+        tag = Cast(Value(self.keyed.tag), TextField())  # a typed parameter: ``%s::text``
+        return KeysetCursor(tag, *(row for row, _field, _nullable in self.keyed.columns))
 
     def has_next(self) -> Expression:
         return sql.Exists(self.following.values("pk")[self.size : self.size + 1])

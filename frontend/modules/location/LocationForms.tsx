@@ -4,7 +4,7 @@
 import { useState } from "react";
 import type { LocationType, References } from "../../src/gql/graphql";
 import { useFormMutation } from "../../src/shell/graphql";
-import { Field, MutationForm, TextField, type MutationState } from "../../src/shell/ui";
+import { Field, MutationForm, TextField, type ErrorTexts, type MutationState } from "../../src/shell/ui";
 import { LEVEL_LABEL } from "./levels";
 import { LocationPicker, type PickedLocation } from "./LocationPicker";
 import {
@@ -125,6 +125,18 @@ export function MoveLocationForm({
   );
 }
 
+/**
+ * The delete form's words for the errors whose server message names the mutation's
+ * arguments (newParent, descendants, references, reassignTo): the fields' labels instead.
+ */
+export const DELETE_ERROR_TEXTS: ErrorTexts = {
+  HAS_CHILDREN:
+    "It still has locations under it: choose where they move here, tick “Delete everything below it too”, or move them first.",
+  CONFLICT: "Either move its children or delete everything below it, not both.",
+  REQUIRED: "Choose the location that receives them.",
+  NOT_ALLOWED: "A location to move them to is used only with “Move them to another location”.",
+};
+
 export function DeleteLocationForm({
   location,
   onDone,
@@ -150,6 +162,7 @@ export function DeleteLocationForm({
       title={`Delete ${location.name}?`}
       note="It stays in the history. A location with children is deleted only when they move to another one, or with everything below it."
       fields={["newParent", "descendants", "references", "reassignTo"]}
+      texts={DELETE_ERROR_TEXTS}
       mutation={mutation}
       submitLabel="Delete"
       onSubmit={() => mutation.submit({ input })}
@@ -166,7 +179,12 @@ export function DeleteLocationForm({
         )}
       </Field>
       {!descendants && (
-        <Field label="Move its children to (optional)" name="newParent" errors={errors}>
+        <Field
+          label="Move its children to (optional)"
+          name="newParent"
+          errors={errors}
+          texts={DELETE_ERROR_TEXTS}
+        >
           {(props) => (
             <LocationPicker
               label={`Find the ${LEVEL_LABEL[location.type].toLowerCase()} that receives the children`}
@@ -192,7 +210,7 @@ export function DeleteLocationForm({
         )}
       </Field>
       {references === "REASSIGN" && (
-        <Field label="Move them to" name="reassignTo" errors={errors}>
+        <Field label="Move them to" name="reassignTo" errors={errors} texts={DELETE_ERROR_TEXTS}>
           {(props) => (
             <LocationPicker
               label="Find the location that receives them"

@@ -50,19 +50,41 @@ export interface UserError {
   message: string;
 }
 
+/**
+ * The UI's own text per error code, for codes whose server message speaks to API clients
+ * (it names API arguments such as `newParent`); a function gets the error (its message
+ * still holds the details). Codes not listed show the server's message.
+ */
+export type ErrorTexts = Readonly<Record<string, string | ((error: UserError) => string)>>;
+
+/** The text the UI shows for `error`: its code's text in `texts`, else its message. */
+export function errorText(error: UserError, texts: ErrorTexts = {}): string {
+  const text = Object.hasOwn(texts, error.code) ? texts[error.code] : undefined;
+  if (text === undefined) return error.message;
+  return typeof text === "function" ? text(error) : text;
+}
+
 /** The errors of `errors` that name `field`, or (field null) those naming no field. */
 export function errorsFor(errors: readonly UserError[], field: string | null): UserError[] {
   return errors.filter((error) => (error.field ?? null) === field);
 }
 
 /** Errors of the form as a whole (field null or a field the form does not show). */
-export function FormErrors({ errors, fields }: { errors: readonly UserError[]; fields: string[] }) {
+export function FormErrors({
+  errors,
+  fields,
+  texts,
+}: {
+  errors: readonly UserError[];
+  fields: string[];
+  texts?: ErrorTexts;
+}) {
   const general = errors.filter((error) => !error.field || !fields.includes(error.field));
   if (general.length === 0) return null;
   return (
     <div role="alert" className="error">
       {general.map((error, index) => (
-        <p key={index}>{error.message}</p>
+        <p key={index}>{errorText(error, texts)}</p>
       ))}
     </div>
   );
@@ -70,17 +92,20 @@ export function FormErrors({ errors, fields }: { errors: readonly UserError[]; f
 
 /**
  * A labelled form field; `children(id, describedBy)` renders the control. The errors of
- * `errors` naming `name` appear under it, tied to it by aria-describedby and aria-invalid.
+ * `errors` naming `name` appear under it, tied to it by aria-describedby and aria-invalid,
+ * in the UI's words where `texts` has their code (see ErrorTexts).
  */
 export function Field({
   label,
   name,
   errors,
+  texts,
   children,
 }: {
   label: string;
   name: string;
   errors: readonly UserError[];
+  texts?: ErrorTexts;
   children: (props: { id: string; "aria-describedby"?: string; "aria-invalid"?: boolean }) => ReactNode;
 }) {
   const id = useId();
@@ -96,7 +121,7 @@ export function Field({
       })}
       {mine.length > 0 && (
         <p id={errorId} className="field-error">
-          {mine.map((error) => error.message).join(" ")}
+          {mine.map((error) => errorText(error, texts)).join(" ")}
         </p>
       )}
     </div>
@@ -169,6 +194,7 @@ export function MutationForm({
   onSubmit,
   onCancel,
   children,
+  texts,
 }: {
   label: string;
   title?: ReactNode;
@@ -179,6 +205,8 @@ export function MutationForm({
   onSubmit: () => void;
   onCancel: () => void;
   children: ReactNode;
+  /** The UI's text per error code for the errors shown above the fields. */
+  texts?: ErrorTexts;
 }) {
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -188,7 +216,7 @@ export function MutationForm({
     <form onSubmit={submit} aria-label={label}>
       {title && <h3>{title}</h3>}
       {note && <p>{note}</p>}
-      <FormErrors errors={mutation.errors} fields={fields} />
+      <FormErrors errors={mutation.errors} fields={fields} texts={texts} />
       <ErrorMessage error={mutation.failure} />
       {children}
       <FormButtons label={submitLabel} pending={mutation.pending} onCancel={onCancel} />

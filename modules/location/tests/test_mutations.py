@@ -233,6 +233,15 @@ def test_new_user_story(gql, tree):
 def test_codes_are_unique_ignoring_case(gql, tree):
     result = run(gql, "createLocation", {"code": "r1", "name": "Lower", "type": "REGION"})
     assert codes_of(result["errors"]) == [("code", "DUPLICATE")]
+    # the message quotes the code that exists, not the one given
+    assert [e["message"] for e in result["errors"]] == [
+        "A current location already has the code 'R1' "
+        "(codes are unique ignoring case, so 'r1' is taken)."
+    ]
+    same = run(gql, "createLocation", {"code": "R1", "name": "Again", "type": "REGION"})
+    assert [e["message"] for e in same["errors"]] == [
+        "A current location already has the code 'R1'."
+    ]
 
 
 def test_counts_beyond_32_bits_are_refused_by_the_service(tree, make_user):

@@ -178,6 +178,30 @@ describe("the location detail", () => {
     );
   });
 
+  it("shows the refusal of a location with children in the form's words, not the API's", async () => {
+    const server =
+      "0102 Mongkol Borei has 3 current child location(s); give them a new parent (newParent), " +
+      "delete them with it (descendants) or move them first.";
+    mockDetail({
+      DeleteLocation: () => ({
+        deleteLocation: payload(false, [{ field: "newParent", code: "HAS_CHILDREN", message: server }]),
+      }),
+    });
+    renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
+    await userEvent.click(await screen.findByRole("button", { name: "Delete" }));
+    const form = screen.getByRole("form", { name: "Delete" });
+    await userEvent.click(within(form).getByRole("button", { name: "Delete" }));
+
+    const field = within(form).getByLabelText("Move its children to (optional)");
+    await waitFor(() => expect(field).toHaveAttribute("aria-invalid", "true"));
+    const error = document.getElementById(field.getAttribute("aria-describedby") ?? "");
+    expect(error).toHaveTextContent(
+      "It still has locations under it: choose where they move here, tick “Delete everything below it too”, or move them first.",
+    );
+    expect(form).not.toHaveTextContent("newParent");
+    expect(form).not.toHaveTextContent("(descendants)");
+  });
+
   it("offers each change only to a user holding its permission", async () => {
     mockDetail();
     const { unmount } = renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
