@@ -43,7 +43,7 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -51,12 +51,13 @@ from backend.legacy import LegacyRow, LoadCounts, active_tables, legacy_time_zon
 from backend.legacy.importing import import_runs
 from backend.legacy.report import write_report
 from backend.legacy.sources import TableRun, read_sources
+from backend.management.long_command import LongCommand
 
 #: A progress bar is shown for a table with more rows than this (and a terminal).
 PROGRESS_MIN_ROWS = 1000
 
 
-class Command(BaseCommand):
+class Command(LongCommand):
     help = (
         "Import legacy openIMIS tables (tblLocations, tblPayer, ...) from CSV or JSON "
         "exports or a live legacy database, keeping legacy ids, uuids and history rows. "
@@ -119,6 +120,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{item.table.name}: {total} rows in {item.source}")
 
         refused = import_runs(runs, time_zone, load_valid=load_valid, progress=self._progress)
+        if not refused or load_valid:  # committed: what an early stop leaves from now on
+            self.stopped = "the rows are imported, but the report is not complete"
 
         where = write_report(run, started, runs, options.get("report"))
         rejections = [r for item in runs for r in item.rejections]
