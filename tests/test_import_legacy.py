@@ -598,6 +598,22 @@ def test_rows_with_a_wrong_number_of_fields_are_rejected(tmp_path):
             + b'2,"unterminated\r\n',
             "line 3: not valid CSV: a quoted field is not closed",
         ),
+        (
+            "tblLocations.csv",
+            csv_text(LOCATION_COLUMNS, [location(1, "R1", "Region", "R")])
+            .replace(",", ";")
+            .encode(),
+            "header of tblLocations: the header has one column 'LocationId;LocationUUID;"
+            "LocationCode;Loc…': the file looks ';'-delimited; legacy exports are "
+            "','-delimited.",
+        ),
+        (
+            "tblLocations.csv",
+            csv_text(LOCATION_COLUMNS, [location(1, "R1", "Region", "R")])
+            .replace(",", "\t")
+            .encode(),
+            "the file looks '\\t'-delimited; legacy exports are ','-delimited.",
+        ),
         ("tblLocations.json", b'{"LocationId": 1}', "expected a JSON array of row objects"),
         ("tblLocations.json", b'[{"LocationId": 1,}]', "line 1 column 19: not valid JSON"),
         (
@@ -613,6 +629,8 @@ def test_rows_with_a_wrong_number_of_fields_are_rejected(tmp_path):
         "repeated-column",
         "latin-1",
         "bad-csv",
+        "semicolon-delimited",
+        "tab-delimited",
         "json-not-an-array",
         "bad-json",
         "json-unknown-key",

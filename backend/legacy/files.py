@@ -94,8 +94,18 @@ def read_csv(path: Path, table: LegacyTable) -> tuple[list[LegacyRow], list[Reje
 
     Raises CommandError for a missing file, a file that is not UTF-8 or not CSV, and a
     header that lacks a column of ``table.columns``, has one twice or has an unknown one.
+    The header is checked for another delimiter first (:func:`_other_delimiter`), so a
+    ``;``- or tab-delimited file is named as such rather than failing as bad CSV.
     """
     text = _read_text(path, table)
+    canonical = {column.lower(): column for column in table.columns}
+    first_line = _LINE_BREAK.split(text, maxsplit=1)[0]
+    if delimiter := _other_delimiter(first_line, canonical):
+        shown = first_line if len(first_line) <= 40 else first_line[:40] + "…"
+        raise CommandError(
+            f"{path}: header of {table.name}: the header has one column {shown!r}: the "
+            f"file looks {delimiter!r}-delimited; legacy exports are ','-delimited."
+        )
     try:
         records = list(parse_csv(text))
     except CsvSyntaxError as error:
@@ -103,7 +113,6 @@ def read_csv(path: Path, table: LegacyTable) -> tuple[list[LegacyRow], list[Reje
     if not records:
         raise CommandError(f"{path} is empty; expected the header {','.join(table.columns)}")
 
-    canonical = {column.lower(): column for column in table.columns}
     header = [name or "" for name in records[0][1]]
     names = [canonical.get(name.lower()) for name in header]
     problems = []
@@ -132,6 +141,23 @@ def read_csv(path: Path, table: LegacyTable) -> tuple[list[LegacyRow], list[Reje
                 row.reject(f"{len(fields)} fields, but the header has {len(names)} columns")
             )
     return rows, rejections
+
+
+def _other_delimiter(line: str, canonical: dict[str, str]) -> str | None:
+    """The delimiter the header ``line`` is split by when it is not ``,``: ``;``, a tab
+    or ``|`` when that character splits it into at least two column names of the table
+    and ``,`` does not (``canonical``: lower-case name -> column); otherwise ``None``.
+    Checked before the rows are parsed: a quoted field of a ``;``-delimited file is not
+    valid ``,``-delimited CSV. (The openIMIS demo export,
+    ``shared/data/openimis-demo/README.md``, is ``,``-delimited; spreadsheet programs and
+    SQL Server's export wizard write ``;`` or tabs in some locales.)"""
+
+    def known(delimiter: str) -> int:
+        return sum(n.strip().strip('"').lower() in canonical for n in line.split(delimiter))
+
+    if known(",") >= 2:
+        return None
+    return next((d for d in (";", "\t", "|") if known(d) >= 2), None)
 
 
 def _read_text(path: Path, table: LegacyTable) -> str:
