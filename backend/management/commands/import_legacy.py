@@ -16,13 +16,14 @@ rows to the same mapping.
 All or nothing by default (:func:`backend.legacy.importing.import_runs`): every source
 is read and every row validated first; when any row is refused, each refusal is printed
 (source, line or row, id, reason), nothing is written and the command fails. With
-``--load-valid`` the valid rows are loaded and the refused ones reported; a row that
-depends on a refused row (its parent, its location, the current row of a history row)
-is refused too. Rows are matched on id (keeping the legacy ids) and uuid, so a second
-run creates and changes nothing; a current row that changed is updated and its old
-values are kept as a history row (:func:`backend.legacy.save_by_id`). The counts
-created / updated / unchanged are printed per table. On PostgreSQL the id sequences are
-reset afterwards, so the next ordinary insert does not collide with an imported id.
+``--load-valid`` the valid rows are loaded and the refused ones reported. In both modes
+a row that depends on a refused row (its parent, its location, the current row of a
+history row) is refused too ("depends on ParentLocationId 1, which is refused"). Rows
+are matched on id (keeping the legacy ids) and uuid, so a second run creates and changes
+nothing; a current row that changed is updated and its old values are kept as a history
+row (:func:`backend.legacy.save_by_id`). The counts created / updated / unchanged are
+printed per table. On PostgreSQL the id sequences are reset afterwards, so the next
+ordinary insert does not collide with an imported id.
 
 Report (:mod:`backend.legacy.report`): every row of every run, with its outcome
 (created, updated, unchanged, refused, not loaded) and the reason of a refusal, goes to
