@@ -38,6 +38,8 @@ INTERRUPTED = 130
 
 
 def _set_statement_timeout(connection: Any, value: str) -> None:
+    """Set PostgreSQL's ``statement_timeout`` of the session of ``connection`` (a Django
+    connection) to ``value`` (``"0"`` is off, ``"15s"`` as ``SHOW`` writes it)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('statement_timeout', %s, false)", [value])
 
