@@ -514,7 +514,10 @@ def test_every_rejection_is_reported_with_file_line_and_id(tmp_path):
         "tblLocations.csv line 5 (LocationId 4): LocationType 'Q' is not one of R, D, W, V",
         "tblLocations.csv line 5 (LocationId 4): MalePopulation 'many' is not an integer",
         "tblLocations.csv line 3 (LocationId 2): ParentLocationId 99 names no location",
+        # the rows that depend on a refused row are refused too, as with --load-valid
+        "tblLocations.csv line 4 (LocationId 3): depends on ParentLocationId 2, which is refused",
         "tblPayer.csv line 5 (PayerID 2): LocationId 77 names no location",
+        "tblPayer.csv line 2 (PayerID 1): depends on LocationId 2, which is refused",
     ]
 
 
@@ -612,6 +615,22 @@ def test_rows_with_a_wrong_number_of_fields_are_rejected(tmp_path):
             + b'2,"unterminated\r\n',
             "line 3: not valid CSV: a quoted field is not closed",
         ),
+        (
+            "tblLocations.csv",
+            csv_text(LOCATION_COLUMNS, [location(1, "R1", "Region", "R")])
+            .replace(",", ";")
+            .encode(),
+            "header of tblLocations: the header has one column 'LocationId;LocationUUID;"
+            "LocationCode;Loc…': the file looks ';'-delimited; legacy exports are "
+            "','-delimited.",
+        ),
+        (
+            "tblLocations.csv",
+            csv_text(LOCATION_COLUMNS, [location(1, "R1", "Region", "R")])
+            .replace(",", "\t")
+            .encode(),
+            "the file looks '\\t'-delimited; legacy exports are ','-delimited.",
+        ),
         ("tblLocations.json", b'{"LocationId": 1}', "expected a JSON array of row objects"),
         ("tblLocations.json", b'[{"LocationId": 1,}]', "line 1 column 19: not valid JSON"),
         (
@@ -627,6 +646,8 @@ def test_rows_with_a_wrong_number_of_fields_are_rejected(tmp_path):
         "repeated-column",
         "latin-1",
         "bad-csv",
+        "semicolon-delimited",
+        "tab-delimited",
         "json-not-an-array",
         "bad-json",
         "json-unknown-key",
@@ -751,3 +772,38 @@ def test_csv_unterminated_quote_fails_fast():
     with pytest.raises(CsvSyntaxError):
         list(parse_csv('"' + "ab" * 200_000))
     assert time.perf_counter() - started < 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("load_valid", [False, True], ids=["all-or-nothing", "load-valid"])
+def test_rows_depending_on_a_row_refused_as_read_say_so_in_both_modes(tmp_path, load_valid):
+    """Region 1 has 6 fields: the rows naming it depend on a refused row, which is in
+    the file (not "names no location")."""
+    write(tmp_path, base_locations(), base_payers())
+    path = tmp_path / "tblLocations.csv"
+    lines = path.read_bytes().decode().split("\r\n")
+    lines[1] = ",".join(lines[1].split(",")[:6])
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+
+    err = io.StringIO()
+    if load_valid:
+        call_command(
+            "import_legacy", str(tmp_path), load_valid=True, stdout=io.StringIO(), stderr=err
+        )
+    else:
+        with pytest.raises(
+            CommandError, match=r"8 problem\(s\) in 7 row\(s\); nothing was written"
+        ):
+            call_command("import_legacy", str(tmp_path), stdout=io.StringIO(), stderr=err)
+
+    assert sorted(err.getvalue().splitlines()) == [
+        "tblLocations.csv line 2 (LocationId 1): 6 fields, but the header has 14 columns",
+        "tblLocations.csv line 3 (LocationId 2): depends on ParentLocationId 1, which is refused",
+        "tblLocations.csv line 4 (LocationId 3): depends on ParentLocationId 2, which is refused",
+        "tblLocations.csv line 5 (LocationId 4): depends on ParentLocationId 3, which is refused",
+        "tblLocations.csv line 6 (LocationId 5): depends on LegacyId 1, which is refused",
+        "tblPayer.csv line 2 (PayerID 1): depends on LocationId 2, which is refused",
+        "tblPayer.csv line 5 (PayerID 2): depends on LegacyID 1, which is refused",
+        "tblPayer.csv line 5 (PayerID 2): depends on LocationId 1, which is refused",
+    ]
+    assert Location.objects.count() == 0 and Payer.objects.count() == 0

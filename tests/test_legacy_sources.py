@@ -176,3 +176,21 @@ def test_payers_json_alone(demo_dir, json_exports):
     assert "tblPayer -> payer.Payer: 2 created" in out
     assert Payer.objects.get(pk=1).fax == ""  # "" stays "", a left-out key is NULL
     assert Payer.objects.get(pk=1).legacy_id is None
+
+
+@pytest.mark.django_db
+def test_a_bad_json_row_reports_the_problem_of_every_column(tmp_path):
+    rows = [{k: v for k, v in row.items() if v is not None} for row in base_locations()]
+    rows[0].update(LocationId="x", LocationCode=5, LocationName=["a"], MalePopulation="many")
+    (tmp_path / "tblLocations.json").write_text(json.dumps(rows))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_legacy", str(tmp_path), stdout=io.StringIO(), stderr=err)
+
+    # LocationCode 5 reads as the code "5" (numbers are read as their text)
+    assert [line for line in err.getvalue().splitlines() if " row 1 " in line] == [
+        "tblLocations.json row 1 (LocationId x): LocationName is a JSON array, not a value",
+        "tblLocations.json row 1 (LocationId x): LocationId 'x' is not an integer",
+        "tblLocations.json row 1 (LocationId x): MalePopulation 'many' is not an integer",
+    ]
+    assert Location.objects.count() == 0

@@ -94,8 +94,18 @@ def read_csv(path: Path, table: LegacyTable) -> tuple[list[LegacyRow], list[Reje
 
     Raises CommandError for a missing file, a file that is not UTF-8 or not CSV, and a
     header that lacks a column of ``table.columns``, has one twice or has an unknown one.
+    The header is checked for another delimiter first (:func:`_other_delimiter`), so a
+    ``;``- or tab-delimited file is named as such rather than failing as bad CSV.
     """
     text = _read_text(path, table)
+    canonical = {column.lower(): column for column in table.columns}
+    first_line = _LINE_BREAK.split(text, maxsplit=1)[0]
+    if delimiter := _other_delimiter(first_line, canonical):
+        shown = first_line if len(first_line) <= 40 else first_line[:40] + "…"
+        raise CommandError(
+            f"{path}: header of {table.name}: the header has one column {shown!r}: the "
+            f"file looks {delimiter!r}-delimited; legacy exports are ','-delimited."
+        )
     try:
         records = list(parse_csv(text))
     except CsvSyntaxError as error:
@@ -103,7 +113,6 @@ def read_csv(path: Path, table: LegacyTable) -> tuple[list[LegacyRow], list[Reje
     if not records:
         raise CommandError(f"{path} is empty; expected the header {','.join(table.columns)}")
 
-    canonical = {column.lower(): column for column in table.columns}
     header = [name or "" for name in records[0][1]]
     names = [canonical.get(name.lower()) for name in header]
     problems = []
@@ -132,6 +141,23 @@ def read_csv(path: Path, table: LegacyTable) -> tuple[list[LegacyRow], list[Reje
                 row.reject(f"{len(fields)} fields, but the header has {len(names)} columns")
             )
     return rows, rejections
+
+
+def _other_delimiter(line: str, canonical: dict[str, str]) -> str | None:
+    """The delimiter the header ``line`` is split by when it is not ``,``: ``;``, a tab
+    or ``|`` when that character splits it into at least two column names of the table
+    and ``,`` does not (``canonical``: lower-case name -> column); otherwise ``None``.
+    Checked before the rows are parsed: a quoted field of a ``;``-delimited file is not
+    valid ``,``-delimited CSV. (The openIMIS demo export,
+    ``shared/data/openimis-demo/README.md``, is ``,``-delimited; spreadsheet programs and
+    SQL Server's export wizard write ``;`` or tabs in some locales.)"""
+
+    def known(delimiter: str) -> int:
+        return sum(n.strip().strip('"').lower() in canonical for n in line.split(delimiter))
+
+    if known(",") >= 2:
+        return None
+    return next((d for d in (";", "\t", "|") if known(d) >= 2), None)
 
 
 def _read_text(path: Path, table: LegacyTable) -> str:
@@ -164,11 +190,13 @@ def read_json(
     The file holds an array of objects keyed by legacy column names (case-insensitive);
     ``null`` (what ``json_agg`` gives for an empty table) is an empty table. A missing
     key or ``null`` is SQL NULL; numbers, strings and booleans become the legacy text
-    form (:func:`backend.legacy.values.legacy_text`), so ``17`` and ``"17"`` read alike. Rows
-    are numbered from 1 (``row 3``). Rejected rows: an element that is not an object, a
-    column given twice, a nested array or object. Raises CommandError for a file that is
-    not UTF-8 or not JSON, that is not an array, and for keys that name no column of
-    ``table`` (a typo would otherwise read as NULL).
+    form (:func:`backend.legacy.values.legacy_text`), so ``17`` and ``"17"`` read alike.
+    Rows are numbered from 1 (``row 3``). Rejected here: an element that is not an
+    object. A column given twice and a nested array or object are the row's
+    ``problems``: the table's parsing refuses the row with them and the problems of its
+    other columns. Raises CommandError for a file that is not UTF-8 or not JSON, that is
+    not an array, and for keys that name no column of ``table`` (a typo would otherwise
+    read as NULL).
     """
     text = _read_text(path, table)
     try:
@@ -190,30 +218,27 @@ def read_json(
     rows, rejections = [], []
     for number, element in enumerate(document, start=1):
         values: dict[str, str | None] = dict.fromkeys(table.columns)
-        reasons = []
-        if not isinstance(element, _Pairs):
-            reasons.append(f"a {_json_kind(element)}, not a row object")
-            element = _Pairs()
+        problems: list[tuple[str, str]] = []
         seen: set[str] = set()
-        for key, value in element:
+        for key, value in element if isinstance(element, _Pairs) else ():
             column = canonical.get(key.lower())
             if column is None:
                 unknown.setdefault(key, number)
                 continue
             if column in seen:
-                reasons.append(f"{column} is given twice")
+                problems.append((column, f"{column} is given twice"))
             seen.add(column)
             try:
                 values[column] = legacy_text(value, time_zone)
             except TypeError:
-                reasons.append(f"{column} is a JSON {_json_kind(value)}, not a value")
+                problems.append((column, f"{column} is a JSON {_json_kind(value)}, not a value"))
         row_id = values[table.id_column]
         key = row_key(table.id_column, row_id)
-        row = LegacyRow(path.name, number, key, values, unit="row")
-        if reasons:
-            rejections += [row.reject(reason) for reason in reasons]
+        row = LegacyRow(path.name, number, key, values, unit="row", problems=tuple(problems))
+        if isinstance(element, _Pairs):
+            rows.append(row)  # refused by the table's parsing when it has problems
         else:
-            rows.append(row)
+            rejections.append(row.reject(f"a {_json_kind(element)}, not a row object"))
     if unknown:
         listed = ", ".join(f"{key!r} (row {number})" for key, number in unknown.items())
         raise CommandError(

@@ -38,20 +38,27 @@ def import_runs(
     ``time_zone``: the zone of the legacy datetimes
     (:func:`~backend.legacy.values.legacy_time_zone`).
 
-    Fills each run's ``objects``, ``rejections`` and, when loaded, ``counts``. Without
+    Fills each run's ``objects``, ``rejections`` and, when loaded, ``counts``. The ids
+    of rows the source refused as read (a CSV row with a wrong number of fields, a JSON
+    element that is not an object) count as rows of the file, so that a row naming one
+    is refused by :func:`refuse_dependents` ("depends on ParentLocationId 1, which is
+    refused"), in both modes, rather than told that it names no row. Without
     ``load_valid`` nothing is written when a row is refused; with it the valid rows are
-    loaded (:func:`refuse_dependents` first). The id sequences are reset afterwards
+    loaded. The id sequences are reset afterwards
     (:func:`~backend.legacy.saving.reset_sequences`). Raises CommandError, having
     written nothing, when a table's ``check`` finds the loaded tables inconsistent.
     """
     context = LegacyContext(time_zone=time_zone)
+    for item in runs:  # rows refused as read (a wrong number of fields) are in the file
+        read_ids = {item.table.row_id(r.row) for r in item.rejections if r.row is not None}
+        context.ids.setdefault(item.table.model, set()).update(read_ids - {None})
     with transaction.atomic():
         for item in runs:
             rows = progress(item.rows, item.table.name) if progress else item.rows
             objects, bad = item.table.validate(rows, context)
             item.objects, item.rejections = objects, item.rejections + bad
         refused = any(item.rejections for item in runs)
-        if refused and load_valid:
+        if refused:  # the same reasons whether the valid rows are loaded or not
             refuse_dependents(runs)
         if not refused or load_valid:
             for item in runs:

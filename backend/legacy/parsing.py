@@ -38,11 +38,12 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 class RowParser:
     """Typed values of one :class:`LegacyRow`; each problem becomes a reason.
 
-    Every getter returns the converted value, or ``None`` when the value is NULL or
-    invalid; in the invalid (or missing but required) case it appends a reason naming
-    the column to ``reasons``. ``fields``: legacy column -> the model field it is stored
-    in (from :func:`parse_rows`), where :meth:`text` and :meth:`choice` find their
-    limits when none is given.
+    Every getter returns the converted value, or ``None`` when the value is NULL or invalid;
+    in the invalid (or missing but required) case it appends a reason naming the column
+    to ``reasons``, which starts with the problems the source found while reading the
+    row (``row.problems``), so that a row reports every wrong column. ``fields``: legacy
+    column -> the model field it is stored in (from :func:`parse_rows`), where
+    :meth:`text` and :meth:`choice` find their limits when none is given.
     """
 
     def __init__(
@@ -54,10 +55,15 @@ class RowParser:
         self.row = row
         self.time_zone = context.time_zone
         self.fields = fields or {}
-        self.reasons: list[str] = []
+        # what the source found wrong while reading the row (a JSON array for a value)
+        self.reasons: list[str] = [reason for _column, reason in row.problems]
+        self._read_wrong = {column for column, _reason in row.problems}
 
-    def _fail(self, reason: str) -> None:
-        self.reasons.append(reason)
+    def _fail(self, column: str, reason: str) -> None:
+        """Add ``reason``, unless the source found ``column`` wrong already (one reason
+        per column; the other columns are still checked)."""
+        if column not in self._read_wrong:
+            self.reasons.append(reason)
 
     def _field(self, column: str) -> models.Field:
         try:
@@ -73,10 +79,10 @@ class RowParser:
         value = self.row.values[column]
         if value is None:
             if required:
-                self._fail(f"{column} is missing")
+                self._fail(column, f"{column} is missing")
             return None
         if not pattern.fullmatch(value):
-            self._fail(f"{column} {value!r} is not {what}")
+            self._fail(column, f"{column} {value!r} is not {what}")
             return None
         return value
 
@@ -92,13 +98,15 @@ class RowParser:
         value = self.row.values[column]
         if value is None or (required and not value.strip()):
             if required:
-                self._fail(f"{column} is missing" + (" (blank)" if value is not None else ""))
+                self._fail(
+                    column, f"{column} is missing" + (" (blank)" if value is not None else "")
+                )
                 return None
             return value
         if "\x00" in value:
-            self._fail(f"{column} contains a NUL character")
+            self._fail(column, f"{column} contains a NUL character")
         if max_length is not None and len(value) > max_length:
-            self._fail(f"{column} is longer than {max_length} characters ({len(value)})")
+            self._fail(column, f"{column} is longer than {max_length} characters ({len(value)})")
         return value
 
     def choice(self, column: str, choices: Iterable[str] | None = None) -> str | None:
@@ -108,10 +116,10 @@ class RowParser:
         choices = list(choices)
         value = self.row.values[column]
         if not value:
-            self._fail(f"{column} is missing")
+            self._fail(column, f"{column} is missing")
             return None
         if value not in choices:
-            self._fail(f"{column} {value!r} is not one of {', '.join(choices)}")
+            self._fail(column, f"{column} {value!r} is not one of {', '.join(choices)}")
             return None
         return value
 
@@ -129,7 +137,7 @@ class RowParser:
             return None
         number = int(value)
         if not minimum <= number <= maximum:
-            self._fail(f"{column} {number} is out of range ({minimum}..{maximum})")
+            self._fail(column, f"{column} {number} is out of range ({minimum}..{maximum})")
             return None
         return number
 
@@ -147,7 +155,7 @@ class RowParser:
         try:
             return uuid.UUID(value)
         except ValueError:
-            self._fail(f"{column} {value!r} is not a UUID")
+            self._fail(column, f"{column} {value!r} is not a UUID")
             return None
 
     def datetime(self, column: str, *, required: bool = False) -> datetime | None:
@@ -162,7 +170,7 @@ class RowParser:
         try:
             naive = datetime.fromisoformat(value[:26])  # at most 6 fraction digits
         except ValueError:
-            self._fail(f"{column} {value!r} is not a valid date and time")
+            self._fail(column, f"{column} {value!r} is not a valid date and time")
             return None
         return naive.replace(tzinfo=self.time_zone)
 

@@ -22,6 +22,10 @@ class LegacyRow:
     messages (``"LocationId 17"``); ``values``: legacy column name -> text, ``None`` for
     SQL NULL. Every source turns its values into this text form (see
     :func:`backend.legacy.values.legacy_text`), so that one mapping serves them all.
+    ``problems``: ``(column, reason)`` of the values the source could not read (a JSON
+    array where a value belongs; its value is then ``None``); the row is refused with
+    them and with the problems of its other columns
+    (:class:`~backend.legacy.parsing.RowParser`).
     """
 
     source: str
@@ -29,6 +33,7 @@ class LegacyRow:
     key: str
     values: Mapping[str, str | None]
     unit: str = "line"
+    problems: tuple[tuple[str, str], ...] = ()
 
     def reject(self, reason: str) -> Rejection:
         """A :class:`Rejection` of this row for ``reason``."""

@@ -21,7 +21,8 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
 ``DATABASE_STATEMENT_TIMEOUT`` / ``DATABASE_LOCK_TIMEOUT``
     PostgreSQL ``statement_timeout`` and ``lock_timeout`` in milliseconds (default
     15000 and 5000; 0 turns one off): a request never waits on the database longer than
-    the worker lives.
+    the worker lives. The long management commands run without the statement timeout
+    (``backend/management/long_command.py``).
 ``DATABASE_BUSY_TIMEOUT``
     SQLite only: how long (ms, default 5000) a write waits for another connection's
     write to finish before failing with a retryable 503; transactions begin

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from backend.fhir.bulk import export
+from backend.management.long_command import LongCommand
 
 
-class Command(BaseCommand):
+class Command(LongCommand):
     help = "Export the current resources as FHIR Bulk Data NDJSON files (<type>.ndjson)."
+
+    stopped = "the files written so far may be incomplete"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", type=Path, help="Folder to write into (created).")

@@ -15,17 +15,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from backend.legacy import active_tables, legacy_time_zone
 from backend.legacy.export import export_table
+from backend.management.long_command import LongCommand
 
 
-class Command(BaseCommand):
+class Command(LongCommand):
     help = (
         "Export the module tables (current and history rows) as legacy openIMIS CSV and/or "
         "JSON files (tblLocations.csv, tblPayer.csv, ...), the shape import_legacy reads."
     )
+
+    stopped = "the files written so far may be incomplete"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", type=Path, help="Folder to write into (created).")

@@ -10,15 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from backend.fhir.bulk import ImportFailed, import_files
+from backend.management.long_command import LongCommand
 
 #: Problems printed before "… and N more".
 SHOWN = 50
 
 
-class Command(BaseCommand):
+class Command(LongCommand):
     help = (
         "Import FHIR Bulk Data NDJSON files (from export_fhir) through the modules' "
         "services, as --user; all or nothing."

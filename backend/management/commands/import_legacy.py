@@ -16,13 +16,14 @@ rows to the same mapping.
 All or nothing by default (:func:`backend.legacy.importing.import_runs`): every source
 is read and every row validated first; when any row is refused, each refusal is printed
 (source, line or row, id, reason), nothing is written and the command fails. With
-``--load-valid`` the valid rows are loaded and the refused ones reported; a row that
-depends on a refused row (its parent, its location, the current row of a history row)
-is refused too. Rows are matched on id (keeping the legacy ids) and uuid, so a second
-run creates and changes nothing; a current row that changed is updated and its old
-values are kept as a history row (:func:`backend.legacy.save_by_id`). The counts
-created / updated / unchanged are printed per table. On PostgreSQL the id sequences are
-reset afterwards, so the next ordinary insert does not collide with an imported id.
+``--load-valid`` the valid rows are loaded and the refused ones reported. In both modes
+a row that depends on a refused row (its parent, its location, the current row of a
+history row) is refused too ("depends on ParentLocationId 1, which is refused"). Rows
+are matched on id (keeping the legacy ids) and uuid, so a second run creates and changes
+nothing; a current row that changed is updated and its old values are kept as a history
+row (:func:`backend.legacy.save_by_id`). The counts created / updated / unchanged are
+printed per table. On PostgreSQL the id sequences are reset afterwards, so the next
+ordinary insert does not collide with an imported id.
 
 Report (:mod:`backend.legacy.report`): every row of every run, with its outcome
 (created, updated, unchanged, refused, not loaded) and the reason of a refusal, goes to
@@ -43,7 +44,7 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -51,12 +52,13 @@ from backend.legacy import LegacyRow, LoadCounts, active_tables, legacy_time_zon
 from backend.legacy.importing import import_runs
 from backend.legacy.report import write_report
 from backend.legacy.sources import TableRun, read_sources
+from backend.management.long_command import LongCommand
 
 #: A progress bar is shown for a table with more rows than this (and a terminal).
 PROGRESS_MIN_ROWS = 1000
 
 
-class Command(BaseCommand):
+class Command(LongCommand):
     help = (
         "Import legacy openIMIS tables (tblLocations, tblPayer, ...) from CSV or JSON "
         "exports or a live legacy database, keeping legacy ids, uuids and history rows. "
@@ -119,6 +121,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{item.table.name}: {total} rows in {item.source}")
 
         refused = import_runs(runs, time_zone, load_valid=load_valid, progress=self._progress)
+        if not refused or load_valid:  # committed: what an early stop leaves from now on
+            self.stopped = "the rows are imported, but the report is not complete"
 
         where = write_report(run, started, runs, options.get("report"))
         rejections = [r for item in runs for r in item.rejections]

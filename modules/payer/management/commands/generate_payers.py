@@ -8,12 +8,13 @@ Fails with a CommandError when there is no current region or district.
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from backend.management.long_command import LongCommand
 from modules.payer.demo import payers as demo
 
 
-class Command(BaseCommand):
+class Command(LongCommand):
     help = (
         "Create reproducible demo payers (all six types) spread over the current regions "
         "and districts. Needs locations: python manage.py load_cambodia."

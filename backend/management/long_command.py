@@ -1,0 +1,99 @@
+"""The base of the operator's long commands (imports, exports, demo loaders):
+:class:`LongCommand`.
+
+A web request's statement is cut after ``DATABASE_STATEMENT_TIMEOUT`` (PostgreSQL's
+``statement_timeout``, set on every connection in ``backend/settings/base.py``), so that
+a worker is never held longer than it lives. An operator's command is not a request: a
+``COPY`` of 200,000 legacy rows runs longer than that and must not be cut. A
+:class:`LongCommand` runs its ``handle`` on a connection whose ``statement_timeout`` is 0
+(off) and gives the connection its former value back afterwards
+(:func:`without_statement_timeout`); ``lock_timeout`` stays.
+
+It also ends in one line, without a traceback, when it stops early (openIMIS' imports run
+in one transaction, so the rollback leaves nothing behind):
+
+- Ctrl-C (``KeyboardInterrupt``): ``CommandError: Interrupted; <stopped>.``, exit code
+  130 (128 + SIGINT, as a shell reports it);
+- a database error (Django's ``DatabaseError`` or the driver's own, e.g. psycopg's
+  ``QueryCanceled`` raised inside ``COPY``): ``CommandError: The database stopped the
+  command: <its first line>; <stopped>.``, exit code 1.
+
+``stopped`` (a class or instance attribute) says what that leaves: "nothing was written"
+for a command that writes in one transaction, something else for a command that writes
+files as it goes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.backends.signals import connection_created
+
+#: Exit code of a command stopped by Ctrl-C (128 + SIGINT).
+INTERRUPTED = 130
+
+
+def _set_statement_timeout(connection: Any, value: str) -> None:
+    """Set PostgreSQL's ``statement_timeout`` of the session of ``connection`` (a Django
+    connection) to ``value`` (``"0"`` is off, ``"15s"`` as ``SHOW`` writes it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('statement_timeout', %s, false)", [value])
+
+
+@contextlib.contextmanager
+def without_statement_timeout(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Run the block with PostgreSQL's ``statement_timeout`` off (0) on the connection
+    ``using``, also on a connection opened again inside the block (Django's
+    ``connection_created``); afterwards the connection gets its former value back. On
+    other databases (SQLite has no statement timeout) nothing changes."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+
+    def lift(sender: Any, connection: Any, **kwargs: Any) -> None:
+        if connection.alias == using:
+            _set_statement_timeout(connection, "0")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        (before,) = cursor.fetchone()
+    _set_statement_timeout(connection, "0")
+    connection_created.connect(lift, weak=False)
+    try:
+        yield
+    finally:
+        connection_created.disconnect(lift)
+        with contextlib.suppress(DatabaseError, connection.Database.Error):
+            _set_statement_timeout(connection, before)
+
+
+class LongCommand(BaseCommand):
+    """A management command an operator runs for minutes: no statement timeout, and one
+    line instead of a traceback on Ctrl-C or a database error (see the module
+    docstring). Subclasses write ``handle`` as for ``BaseCommand``."""
+
+    #: What an early stop leaves, for the message ("Interrupted; nothing was written.").
+    stopped = "nothing was written"
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        """``BaseCommand.execute`` without the statement timeout; Ctrl-C becomes a
+        ``CommandError`` with return code 130, a database error a one-line
+        ``CommandError``."""
+        driver_error = connections[DEFAULT_DB_ALIAS].Database.Error
+        try:
+            with without_statement_timeout():
+                return super().execute(*args, **options)
+        except KeyboardInterrupt:
+            raise CommandError(f"Interrupted; {self.stopped}.", returncode=INTERRUPTED) from None
+        except (DatabaseError, driver_error) as error:
+            cause = (
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            )
+            raise CommandError(
+                f"The database stopped the command: {cause}; {self.stopped}."
+            ) from None
