@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from backend.environment import one_of
 from backend.fhir.errors import bad_request
 
 #: The values of ``Prefer: return=`` on a create or update (R4 http.html#ops).
@@ -33,11 +34,8 @@ def preference(request, name: str, allowed: Sequence[str]) -> str | None:
             continue
         value = value.strip().strip('"')
         if value.lower() not in named:
-            listed = " or ".join(f"{name}={v}" for v in allowed)
-            raise bad_request(
-                f"Prefer: {name}={value}: use {listed.replace(' or ', ', ', len(allowed) - 2)} "
-                f"({_SOURCES[name]})."
-            )
+            listed = one_of([f"{name}={v}" for v in allowed])
+            raise bad_request(f"Prefer: {name}={value}: use {listed} ({_SOURCES[name]}).")
         chosen.add(named[value.lower()])
     if len(chosen) > 1:
         raise bad_request(f"Prefer: {name} is given as {' and '.join(sorted(chosen))}; give one.")
