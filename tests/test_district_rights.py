@@ -30,6 +30,7 @@ from django.test.utils import CaptureQueriesContext
 
 from backend import rights
 from backend.graphql.schema import get_schema
+from tests import location_writes as writes
 from tests import samples
 
 pytestmark = pytest.mark.django_db
@@ -253,22 +254,22 @@ def unknown(field: str, name: str) -> tuple[str, str, str]:
 
 # fmt: off
 #: A district A editor (every permission but the global right): mutation, input, outcome
-#: (OK, the text of the FORBIDDEN message, or :func:`unknown`).
+#: (OK, the text of the FORBIDDEN message, or :func:`unknown`); the writes this table
+#: shares with the upper-level test are named in :mod:`tests.location_writes`.
 WRITES = [
-    ("updateLocation", 'uuid: "{w1}", name: "Achi Thom"', OK),
-    ("updateLocation", 'uuid: "{d1}", name: "Rapta Thom"', OK),
-    ("updateLocation", 'uuid: "{r1}", name: "Ultha Thom"', "location {r1} is"),
+    (*writes.RENAME_W1, OK),
+    (*writes.RENAME_D1, OK),
+    (*writes.RENAME_R1, "location {r1} is"),
     ("updateLocation", 'uuid: "{d2}", name: "Rajo Thom"', unknown("uuid", "d2")),
-    ("createLocation", 'code: "R1D1W2", name: "Boeng", type: MUNICIPALITY, parent: "{d1}"', OK),
+    (*writes.CREATE_MUNICIPALITY_IN_D1, OK),
     ("createLocation", 'code: "R2D1W2", name: "Boeng", type: MUNICIPALITY, parent: "{d2}"',
      unknown("parent", "d2")),
-    ("createLocation", 'code: "R1D2", name: "Tarak", type: DISTRICT, parent: "{r1}"',
-     "location {r1} is outside them"),
-    ("createLocation", 'code: "R3", name: "Kampot", type: REGION', "not at the top"),
-    ("moveLocation", 'uuid: "{w1}", parent: "{d2}"', unknown("parent", "d2")),
-    ("moveLocation", 'uuid: "{d1}", parent: "{r2}"', unknown("parent", "r2")),
+    (*writes.CREATE_DISTRICT_IN_R1, "location {r1} is outside them"),
+    (*writes.CREATE_REGION, "not at the top"),
+    (*writes.MOVE_W1_TO_D2, unknown("parent", "d2")),
+    (*writes.MOVE_D1_TO_R2, unknown("parent", "r2")),
     ("moveLocation", 'uuid: "{d2}", parent: "{r1}"', unknown("uuid", "d2")),
-    ("deleteLocation", 'uuid: "{v1}"', OK),
+    (*writes.DELETE_V1, OK),
     ("deleteLocation", 'uuid: "{d2}", descendants: true, references: CASCADE',
      unknown("uuid", "d2")),
     ("deleteLocation", 'uuid: "{w1}", descendants: true, references: REASSIGN, reassignTo: "{r1}"',

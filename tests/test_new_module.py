@@ -3,8 +3,9 @@
 The worked example of the module guide (``docs/MODULES.md``), ``tests/data/example_module/
 facility``, owns a versioned model, a query, a field on the location module's ``Location``
 and a delete guard on locations. In a copy of the repository it is put under
-``modules/`` and added to the module list (``OPENIMIS_MODULES``); then the generated
-files are regenerated, and lint, the import contracts, the generated tests (permission
+``modules/`` and added to the module list (``OPENIMIS_MODULES``); then its first
+migration is made (``makemigrations facility``, as the guide says), the generated files
+are regenerated, and lint, the import contracts, the generated tests (permission
 matrix, fuzz, query speed, compose), the composition tests and the module's own tests
 pass, with no file outside its folder changed but ``schema.graphql`` and
 ``supergraph.graphql``. A bad manifest stops start-up with one message.
@@ -102,6 +103,8 @@ def test_a_new_module_needs_no_change_outside_its_folder(repository):
     add_module(repository)
     env = {"OPENIMIS_MODULES": MODULES}
     python = sys.executable
+    made = ok(run([python, "manage.py", "makemigrations", "facility"], repository, **env))
+    assert "modules/facility/migrations/0001_initial.py" in made, made
     ok(run([python, "manage.py", "migrate", "--noinput", "-v", "0"], repository, **env))
     ok(run([python, "manage.py", "graphql_schema"], repository, **env))
     ok(run([python, "manage.py", "supergraph"], repository, **env))

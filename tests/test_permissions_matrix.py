@@ -29,6 +29,7 @@ from backend.graphql.schema import definition_of, get_schema, load_manifests
 from backend.permissions import NOT_AUTHENTICATED
 from backend.registry import Manifest
 from conftest import GraphQLClient
+from tests import location_writes as writes
 from tests import samples
 
 pytestmark = pytest.mark.django_db
@@ -228,18 +229,19 @@ UPPER_DENIED = (
 
 
 # fmt: off
-#: A location editor without location.manage_upper_levels: mutation, input, outcome.
+#: A location editor without location.manage_upper_levels: mutation, input, outcome
+#: (the writes shared with the district-rights test: :mod:`tests.location_writes`).
 UPPER_LEVEL_CASES = [
-    ("createLocation", 'code: "R1D1W2", name: "Boeng", type: MUNICIPALITY, parent: "{d1}"', OK),
+    (*writes.CREATE_MUNICIPALITY_IN_D1, OK),
     ("createLocation", 'code: "R1D1W1V2", name: "Darbu", type: VILLAGE, parent: "{w1}"', OK),
-    ("updateLocation", 'uuid: "{w1}", name: "Achi Thom"', OK),
-    ("moveLocation", 'uuid: "{w1}", parent: "{d2}"', OK),
-    ("deleteLocation", 'uuid: "{v1}"', OK),
-    ("createLocation", 'code: "R1D2", name: "Tarak", type: DISTRICT, parent: "{r1}"', UPPER),
-    ("createLocation", 'code: "R3", name: "Kampot", type: REGION', UPPER),
-    ("updateLocation", 'uuid: "{d1}", name: "Rapta Thom"', UPPER),
-    ("updateLocation", 'uuid: "{r1}", name: "Ultha Thom"', UPPER),
-    ("moveLocation", 'uuid: "{d1}", parent: "{r2}"', UPPER),
+    (*writes.RENAME_W1, OK),
+    (*writes.MOVE_W1_TO_D2, OK),
+    (*writes.DELETE_V1, OK),
+    (*writes.CREATE_DISTRICT_IN_R1, UPPER),
+    (*writes.CREATE_REGION, UPPER),
+    (*writes.RENAME_D1, UPPER),
+    (*writes.RENAME_R1, UPPER),
+    (*writes.MOVE_D1_TO_R2, UPPER),
     ("deleteLocation", 'uuid: "{d2}"', UPPER),
     # a municipality raised to a district (its child would block it too; the right comes first)
     ("updateLocation", 'uuid: "{w1}", type: DISTRICT', UPPER),
