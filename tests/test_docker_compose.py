@@ -23,6 +23,7 @@ import pytest
 import yaml
 from django.conf import settings
 
+from backend import healthcheck
 from backend.registry import active_modules, subgraph_modules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -326,8 +327,8 @@ def test_published_port_is_the_port_gunicorn_binds():
     exposed = [a for i, a in dockerfile_instructions() if i == "EXPOSE"]
     assert exposed and all(int(p.split("/")[0]) == port for e in exposed for p in e.split())
 
-    healthcheck = " ".join(map(str, backend["healthcheck"]["test"]))
-    assert f"localhost:{port}/health/ready" in healthcheck
+    assert backend["healthcheck"]["test"] == ["CMD", "python", "-m", "backend.healthcheck"]
+    assert f"http://127.0.0.1:{port}/health/ready?format=json" == healthcheck.DEFAULT_URL
 
 
 def test_db_has_healthcheck_and_named_volume():
