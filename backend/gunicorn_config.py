@@ -6,7 +6,9 @@
 - :func:`on_starting`: what a worker would refuse to start with (a bad setting; with
   ``DEBUG=false`` the public ``SECRET_KEY`` or the demo credentials:
   :mod:`backend.deployment`) stops gunicorn once, in the master, on one line
-  ``Start-up refused: ...``, instead of in a traceback repeated by every worker.
+  ``Start-up refused: ...``, instead of in a traceback repeated by every worker; so does
+  an error of Django's system checks (``manage.py check``: e.g. corsheaders.E013, an
+  origin of ``CORS_ALLOWED_ORIGINS`` without a scheme), which a WSGI server never runs.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ with contextlib.suppress(ImproperlyConfigured):
 REFUSAL_CHECK = """
 import sys
 import django
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 try:
     django.setup()
@@ -41,6 +44,9 @@ try:
     refuse_unsafe_production()
 except ImproperlyConfigured as error:
     sys.exit(f"Start-up refused: {error}")
+errors = [m for m in checks.run_checks() if m.is_serious()]
+if errors:
+    sys.exit("Start-up refused: " + " ".join(f"{m.id}: {m.msg}." for m in errors))
 """
 
 

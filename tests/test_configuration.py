@@ -168,3 +168,20 @@ def test_every_line_of_gunicorn_is_json(tmp_path):
     assert {("gunicorn.error", "Listening at"), ("gunicorn.error", "Shutting down")} <= events
     warnings = [line["event"] for line in lines if line["logger"] == "py.warnings"]
     assert warnings and all("UserWarning: No directory at" in event for event in warnings)
+
+
+def test_gunicorn_refuses_an_error_of_the_system_checks(tmp_path):
+    (port,) = free_ports(1)
+    env = base_env(
+        DEBUG="false",
+        CORS_ALLOWED_ORIGINS="notaurl",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    result = run([*gunicorn_command(port), *GUNICORN_CONFIG], env)
+    assert result.returncode == 1
+    refusals = [line for line in result.stderr.splitlines() if not line.startswith("{")]
+    assert refusals == [
+        "Start-up refused: corsheaders.E013: Origin 'notaurl' in CORS_ALLOWED_ORIGINS is "
+        "missing scheme or netloc."
+    ]
+    assert "Booting worker" not in result.stderr
