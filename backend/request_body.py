@@ -13,7 +13,6 @@ else runs (authentication and its CSRF check included).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
 
@@ -22,6 +21,7 @@ from django.core.exceptions import RequestDataTooBig
 from rest_framework.exceptions import APIException
 
 from backend.graphql.error_logging import LIMIT_EXCEEDED
+from backend.json_text import TooDeep, decode
 
 #: Code of a request that cannot be read (not UTF-8, not JSON, no query …).
 BAD_REQUEST = "BAD_REQUEST"
@@ -90,8 +90,8 @@ def loads(text: str, what: str) -> Any:
     """``text`` decoded from JSON; a 400 :class:`BodyProblem` naming ``what`` ("The
     request body") when it is not JSON or nests deeper than the parser can go."""
     try:
-        return json.loads(text)
-    except RecursionError:
+        return decode(text)
+    except TooDeep:
         raise BodyProblem(400, _too_deep(), LIMIT_EXCEEDED) from None
     except ValueError as error:
         raise BodyProblem(400, f"{what} is not valid JSON. {error}.", BAD_REQUEST) from None

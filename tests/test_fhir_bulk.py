@@ -91,13 +91,15 @@ def test_an_import_is_all_or_nothing(tmp_path, make_user, make_chains):
     village["name"] = "v" * 51  # TOO_LONG
     broken = tmp_path / "broken.ndjson"
     broken.write_text(
-        "\n".join([*lines[:3], json.dumps(village), "{not json", lines[0]]) + "\n", encoding="utf-8"
+        "\n".join([*lines[:3], json.dumps(village), "{not json", lines[0], "[" * 100_000])
+        + "\n",
+        encoding="utf-8",
     )
     user = make_user("importer", superuser=True)
     with pytest.raises(CommandError) as failed:
         call_command("import_fhir", str(broken), "--user", user.username)
     message = str(failed.value)
-    assert message.splitlines()[0] == "3 problem(s); nothing was imported."
+    assert message.splitlines()[0] == "4 problem(s); nothing was imported."
     assert (
         "broken.ndjson:5: not JSON (Expecting property name enclosed in double quotes, column 2)"
         in message
@@ -105,6 +107,10 @@ def test_an_import_is_all_or_nothing(tmp_path, make_user, make_chains):
     assert (
         f"broken.ndjson:6: Location/{json.loads(lines[0])['id']} is also on broken.ndjson:1."
         in message
+    )
+    assert (
+        "broken.ndjson:7: arrays and objects nested more deeply than the JSON parser can "
+        "follow (about 1,000 levels)" in message
     )
     assert (
         "broken.ndjson:4: TOO_LONG: The name has 51 characters; at most 50 are allowed." in message

@@ -635,6 +635,12 @@ def test_rows_with_a_wrong_number_of_fields_are_rejected(tmp_path):
         ("tblLocations.json", b'[{"LocationId": 1,}]', "line 1 column 19: not valid JSON"),
         (
             "tblLocations.json",
+            b"[" * 100_000,
+            "tblLocations.json: not readable JSON: arrays and objects nested more deeply than "
+            "the JSON parser can follow (about 1,000 levels).",
+        ),
+        (
+            "tblLocations.json",
             b'[{"LocationId": 1, "Region": "x"}]',
             "tblLocations has no column(s) 'Region' (row 1)",
         ),
@@ -650,6 +656,7 @@ def test_rows_with_a_wrong_number_of_fields_are_rejected(tmp_path):
         "tab-delimited",
         "json-not-an-array",
         "bad-json",
+        "json-nested-too-deeply",
         "json-unknown-key",
     ],
 )

@@ -31,6 +31,7 @@ from backend.fhir import FhirError, FhirResource, fhir_resources
 from backend.fhir.errors import validation_problems
 from backend.fhir.versions import _current_queryset, _with_versions, render_current
 from backend.ids import parse_id
+from backend.json_text import decode
 
 #: Pages of rows read from the database while exporting.
 CHUNK = 2000
@@ -114,7 +115,7 @@ def _read(paths: list[Path], resources: dict[str, FhirResource]) -> tuple[list[L
                 if not line.strip():
                     continue
                 try:
-                    data = json.loads(line)
+                    data = decode(line)
                     resource = (
                         resources.get(data.get("resourceType")) if isinstance(data, dict) else None
                     )

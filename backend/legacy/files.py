@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
+from backend.json_text import TooDeep, decode
 from backend.legacy.rows import LegacyRow, Rejection, row_key
 from backend.legacy.tables import LegacyTable
 from backend.legacy.values import legacy_text
@@ -200,11 +201,13 @@ def read_json(
     """
     text = _read_text(path, table)
     try:
-        document = json.loads(text, object_pairs_hook=_Pairs)
+        document = decode(text, object_pairs_hook=_Pairs)
     except json.JSONDecodeError as error:
         raise CommandError(
             f"{path} line {error.lineno} column {error.colno}: not valid JSON: {error.msg}"
         ) from None
+    except TooDeep as error:
+        raise CommandError(f"{path}: not readable JSON: {error}.") from None
     if document is None:
         document = []
     if not isinstance(document, list) or isinstance(document, _Pairs):

@@ -1,0 +1,35 @@
+"""JSON text decoded alike by every reader: the HTTP bodies (:mod:`backend.request_body`),
+the legacy JSON exports (:mod:`backend.legacy.files`) and the FHIR bulk import
+(:mod:`backend.fhir.bulk`).
+
+Python's :func:`json.loads` recurses once per level of nesting, so a document nested
+deeper than the interpreter's recursion limit (:func:`sys.getrecursionlimit`, 1,000 by
+default: ``[[[[…``) ends in ``RecursionError``, which no reader expected: a crash with a
+traceback. :func:`decode` raises :class:`TooDeep` instead, a ``ValueError`` that each
+reader reports like any other text it cannot read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+class TooDeep(ValueError):
+    """JSON text nested deeper than the parser can follow; the message says so."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "arrays and objects nested more deeply than the JSON parser can follow "
+            f"(about {sys.getrecursionlimit():,} levels)"
+        )
+
+
+def decode(text: str | bytes, **options: Any) -> Any:
+    """``json.loads(text, **options)``; raises :class:`TooDeep` for text nested too
+    deeply, ``json.JSONDecodeError`` (a ``ValueError``) for text that is not JSON."""
+    try:
+        return json.loads(text, **options)
+    except RecursionError:
+        raise TooDeep from None
