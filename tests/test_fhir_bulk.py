@@ -91,8 +91,7 @@ def test_an_import_is_all_or_nothing(tmp_path, make_user, make_chains):
     village["name"] = "v" * 51  # TOO_LONG
     broken = tmp_path / "broken.ndjson"
     broken.write_text(
-        "\n".join([*lines[:3], json.dumps(village), "{not json", lines[0], "[" * 100_000])
-        + "\n",
+        "\n".join([*lines[:3], json.dumps(village), "{not json", lines[0], "[" * 100_000]) + "\n",
         encoding="utf-8",
     )
     user = make_user("importer", superuser=True)
