@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
@@ -166,3 +167,10 @@ def test_sigint_to_a_running_import_prints_one_line_and_exits_130(tmp_path):
         assert database.execute(f"SELECT count(*) FROM {Location._meta.db_table}").fetchone() == (
             0,
         )
+
+
+@pytest.mark.parametrize("count", [-1, 1_000_001, 99_999_999_999])
+def test_generate_payers_refuses_a_count_out_of_range(db, count):
+    with pytest.raises(CommandError) as refused:
+        call_command("generate_payers", "--count", str(count))
+    assert str(refused.value) == f"--count must be from 0 to 1,000,000 (got {count:,})."

@@ -3,7 +3,8 @@
 Creates ``--count`` payers of all six types over the current regions and districts (see
 :mod:`modules.payer.demo.payers`), skipping those already present, and prints how many were
 created and skipped. The same seed gives the same payers; a rerun creates nothing.
-Fails with a CommandError when there is no current region or district.
+Fails with a CommandError when there is no current region or district, and for a count
+outside 0 to :data:`MAX_COUNT`.
 """
 
 import time
@@ -12,6 +13,9 @@ from django.core.management.base import CommandError
 
 from backend.management.long_command import LongCommand
 from modules.payer.demo import payers as demo
+
+#: The most payers one run generates: demo data, built in memory before it is written.
+MAX_COUNT = 1_000_000
 
 
 class Command(LongCommand):
@@ -22,15 +26,18 @@ class Command(LongCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--count", type=int, default=500, help="Number of payers (default 500)."
+            "--count",
+            type=int,
+            default=500,
+            help=f"Number of payers, 0 to {MAX_COUNT:,} (default 500).",
         )
         parser.add_argument(
             "--seed", type=int, default=42, help="Random seed; same seed, same payers (default 42)."
         )
 
     def handle(self, *args, count=500, seed=42, **options):
-        if count < 0:
-            raise CommandError("--count must not be negative.")
+        if not 0 <= count <= MAX_COUNT:
+            raise CommandError(f"--count must be from 0 to {MAX_COUNT:,} (got {count:,}).")
         started = time.perf_counter()
         try:
             result = demo.create(count=count, seed=seed)
