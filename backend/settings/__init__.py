@@ -53,8 +53,10 @@ a file holding the value (Docker secrets: ``SECRET_KEY_FILE=/run/secrets/secret_
 for every setting below: django-environ's ``FileAwareEnv`` reads the file; a final line
 break is dropped (as ``echo`` and ``print`` write one; the postgres image drops it too).
 Setting both ``<NAME>`` and ``<NAME>_FILE`` is an error, as is a file that cannot be read.
-So is a value its setting cannot take (an integer setting set to ``abc``): the reader,
-:mod:`backend.environment`, refuses it naming the variable.
+So is a value its setting cannot take (an integer setting set to ``abc``), or a number
+outside the setting's range (declared where it is read: ``env.int("GRAPHQL_MAX_DEPTH",
+default=12, minimum=1)``; README, "Configuration"): the reader,
+:mod:`backend.environment`, refuses it naming the variable and the range.
 """
 
 # The settings in parts, read in this order (each part reads what it needs of the ones
