@@ -23,6 +23,11 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
     15000 and 5000; 0 turns one off): a request never waits on the database longer than
     the worker lives. The long management commands run without the statement timeout
     (``backend/management/long_command.py``).
+``DATABASE_DOWN_RETRY_SECONDS``
+    PostgreSQL with the pool: requests waiting for a connection answer 503 as soon as a
+    connection attempt fails; for this many seconds after (default 2, at most 60) requests
+    answer 503 at once, then one at a time per process attempts a connection (README,
+    "The database down"). 0: each waits up to ``DATABASE_POOL_TIMEOUT``.
 ``DATABASE_BUSY_TIMEOUT``
     SQLite only: how long (ms, default 5000) a write waits for another connection's
     write to finish before failing with a retryable 503; transactions begin

@@ -169,9 +169,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
                 default=max(10, _pool_min),
                 minimum=Limit("DATABASE_POOL_MIN", _pool_min) if _pool_min else 1,
             ),
-            # seconds to wait for a connection; also how long a wrong DATABASE_URL
-            # (unknown database or user) takes to fail at start (libpq's
-            # connect_timeout, a C int, gets it too)
+            # seconds to wait for a connection while all are in use (a failed attempt
+            # ends the wait: DATABASE_DOWN_RETRY_SECONDS); also the connect_timeout of
+            # libpq, a C int, for a request's own attempt (backend/database/base.py)
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10, minimum=1, maximum=C_INT_MAX),
         }
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
@@ -189,6 +189,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options["options"] = " ".join(
         [_options.get("options", ""), *(f"-c {k}={v}" for k, v in _timeouts.items())]
     ).strip()
+# Fail fast while the database is unreachable (pooled PostgreSQL, backend/database/base.py):
+# after a failed connection attempt, requests answer 503 at once for this many seconds,
+# then one request at a time per process tries to connect; 0: every request waits up to
+# DATABASE_POOL_TIMEOUT, as psycopg_pool does.
+DATABASE_DOWN_RETRY_SECONDS = env.float(
+    "DATABASE_DOWN_RETRY_SECONDS", default=2, minimum=0, maximum=60
+)
 # The SQL compiler's statements are prepared on their connection at their 5th run
 # (psycopg's prepare_threshold; Django's own queries bind their parameters on the client
 # and are never prepared): backend/database/base.py. False behind a PgBouncer in
