@@ -5,7 +5,9 @@ value they cannot read, naming the variable, instead of failing with a bare
 
 Every refusal is an ``ImproperlyConfigured`` whose message reads
 ``NAME must be <kind> (got '<value>').``; ``manage.py`` prints it after
-``Start-up refused:`` on one line. Imports nothing of Django but that exception, so
+``Start-up refused:`` on one line. A number is read with its range (``env.int("X",
+default=12, minimum=1)``): a value out of it is refused alike, the kind naming the range
+(``an integer from 1 to 65535``). Imports nothing of Django but that exception, so
 that it can be read before Django is set up.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import math
 import zoneinfo
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -27,6 +30,31 @@ _KINDS = {
     float: "a number",
     bool: f"a boolean: {', '.join(TRUE_SPELLINGS)} or {', '.join(FALSE_SPELLINGS)}",
 }
+
+
+#: The largest value of a C ``int``: PostgreSQL's integer settings (``statement_timeout``),
+#: SQLite's busy timeout and libpq's ``connect_timeout`` take no more.
+C_INT_MAX = 2**31 - 1
+
+
+class Limit(NamedTuple):
+    """A bound of a number's range taken from another setting: its ``name`` and
+    ``value``; a refusal names both (``GRAPHQL_MAX_PAGE_SIZE=1000``)."""
+
+    name: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+def range_kind(cast: type, minimum: float | Limit, maximum: float | Limit | None) -> str:
+    """What a ``cast`` (``int`` or ``float``) setting from ``minimum`` to ``maximum``
+    (None: no upper bound) must be, for a refusal: ``"an integer from 0 to 10"``,
+    ``"a number of at least 0"``."""
+    if maximum is None:
+        return f"{_KINDS[cast]} of at least {minimum}"
+    return f"{_KINDS[cast]} from {minimum} to {maximum}"
 
 
 class _SecretFiles(environ.FileAwareMapping):
@@ -52,23 +80,65 @@ def one_of(choices: Sequence[str]) -> str:
 
 class Env(environ.FileAwareEnv):
     """django-environ's reader of ``X`` or ``X_FILE`` whose ``int``, ``float`` and
-    ``bool`` refuse what they cannot read (``ImproperlyConfigured``, naming ``X``), and
+    ``bool`` refuse what they cannot read (``ImproperlyConfigured``, naming ``X``), whose
+    ``int`` and ``float`` take the setting's range and refuse a value out of it, and
     with :meth:`choice` and :meth:`time_zone` for names from a fixed set."""
 
     def __init__(self, **scheme):
         super().__init__(**scheme)
         self.ENVIRON = _SecretFiles()
 
-    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False, kind=None):
         """django-environ's value of ``var`` cast by ``cast``; a value ``cast`` refuses
-        raises ``ImproperlyConfigured`` naming ``var``, its kind and the value."""
+        raises ``ImproperlyConfigured`` naming ``var``, its ``kind`` (by default the
+        cast's: ``an integer``) and the value."""
         try:
             return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
         except ValueError:
-            kind = _KINDS.get(cast, getattr(cast, "__name__", "readable"))
-            raise ImproperlyConfigured(
-                f"{var} must be {kind} (got {self.ENVIRON.get(var)!r})."
-            ) from None
+            kind = kind or _KINDS.get(cast, getattr(cast, "__name__", "readable"))
+            raise self._refusal(var, kind, default) from None
+
+    def _refusal(self, var: str, kind: str, default) -> ImproperlyConfigured:
+        """The refusal of ``var``'s value (its text, or ``default`` when unset)."""
+        return ImproperlyConfigured(
+            f"{var} must be {kind} (got {self.ENVIRON.get(var, default)!r})."
+        )
+
+    def int(
+        self,
+        var: str,
+        default: int = environ.Env.NOTSET,
+        *,
+        minimum: int | Limit,
+        maximum: int | Limit | None = None,
+    ) -> int:
+        """The integer ``var`` (``default`` when unset) from ``minimum`` to ``maximum``
+        (None: no upper bound), both included; a value that is no integer or out of
+        the range raises ``ImproperlyConfigured`` naming the range."""
+        return self._number(var, int, default, minimum, maximum)
+
+    def float(
+        self,
+        var: str,
+        default: float = environ.Env.NOTSET,
+        *,
+        minimum: float | Limit,
+        maximum: float | Limit | None = None,
+    ) -> float:
+        """The finite number ``var`` (``default`` when unset) from ``minimum`` to
+        ``maximum`` (None: no upper bound), both included; anything else raises
+        ``ImproperlyConfigured`` naming the range."""
+        return self._number(var, float, default, minimum, maximum)
+
+    def _number(self, var, cast, default, minimum, maximum):
+        """``var`` read as ``cast`` and checked against its range (see :meth:`int`)."""
+        kind = range_kind(cast, minimum, maximum)
+        value = self.get_value(var, cast=cast, default=default, kind=kind)
+        low = minimum.value if isinstance(minimum, Limit) else minimum
+        high = maximum.value if isinstance(maximum, Limit) else maximum
+        if value < low or (high is not None and value > high):
+            raise self._refusal(var, kind, default)
+        return value
 
     @classmethod
     def parse_value(cls, value, cast):

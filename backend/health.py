@@ -3,8 +3,8 @@ compose, orchestrators and the federation gateway.
 
 - ``GET /health/live``: 200 as long as the process answers HTTP; touches nothing else.
 - ``GET /health/ready``: 200 when the database answers (``SELECT 1``) and every
-  migration is applied; 503 otherwise, naming the failed check. ``?format=json`` (or
-  ``Accept: application/json``) gives ``{"<check>": "OK" | "<error>"}``;
+  migration is applied; 503 otherwise, naming the failed check and its whole cause.
+  ``?format=json`` (or ``Accept: application/json``) gives ``{"<check>": "OK" | "<error>"}``;
   ``?format=text`` one line per check.
 """
 
@@ -14,9 +14,28 @@ import dataclasses
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
+from health_check import checks
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
+
+from backend.database.base import one_line
+
+
+@dataclasses.dataclass
+class Database(checks.Database):
+    """django-health-check's ``SELECT 1``, failing with the whole cause on one line
+    ("couldn't get a connection after 0.01 sec: connection failed: ... Connection
+    refused ..."): django-health-check keeps only what comes before its first colon."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except ServiceUnavailable as unavailable:
+            cause = unavailable.__cause__
+            if not isinstance(cause, DatabaseError):
+                raise
+            raise ServiceUnavailable(one_line(cause)) from cause
 
 
 @dataclasses.dataclass
@@ -34,7 +53,7 @@ class Migrations(HealthCheck):
             executor = MigrationExecutor(connections[self.alias])
             plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
         except DatabaseError as exc:
-            raise ServiceUnavailable("the database cannot be read") from exc
+            raise ServiceUnavailable(f"the database cannot be read: {one_line(exc)}") from exc
         if plan:
             names = ", ".join(f"{m.app_label}.{m.name}" for m, _backwards in plan[:5])
             more = f" and {len(plan) - 5} more" if len(plan) > 5 else ""
@@ -45,7 +64,7 @@ class ReadinessView(HealthCheckView):
     """django-health-check's view, answering 503 Service Unavailable (not 500) when a
     check fails: the server works but should get no traffic yet."""
 
-    checks = ("health_check.checks.Database", "backend.health.Migrations")
+    checks = ("backend.health.Database", "backend.health.Migrations")
 
     async def get(self, request, *args, **kwargs):
         response = await super().get(request, *args, **kwargs)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -116,3 +118,50 @@ def running(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+class TemporaryPostgres:
+    """A PostgreSQL server of its own in a temporary folder, on 127.0.0.1:``port`` (user
+    ``postgres``, trust authentication), for stopping and starting it again as a test or
+    benchmark needs; never the shared server. As root, its programs run as the user
+    ``postgres`` (PostgreSQL refuses root). Use it in a ``with`` block: the server is
+    stopped and the folder removed at its end."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"postgres://postgres@127.0.0.1:{port}/postgres"
+        self._as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self._folder = Path(tempfile.mkdtemp(prefix="temporary_postgres_"))
+        self._data = self._folder / "data"
+
+    @staticmethod
+    def available() -> bool:
+        """Whether ``initdb`` and ``pg_ctl`` are on ``PATH``."""
+        return bool(shutil.which("initdb") and shutil.which("pg_ctl"))
+
+    def _run(self, *command: str) -> None:
+        subprocess.run([*self._as_owner, *command], check=True, capture_output=True, timeout=120)
+
+    def _pg_ctl(self, *args: str) -> None:
+        self._run("pg_ctl", "-D", str(self._data), "-w", *args)
+
+    def start(self) -> None:
+        """Start the server; returns once it accepts connections."""
+        options = f"-p {self.port} -k {self._folder} -c listen_addresses=127.0.0.1"
+        self._pg_ctl("-o", options, "-l", str(self._folder / "log"), "start")
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: its sessions are ended)."""
+        self._pg_ctl("-m", "fast", "stop")
+
+    def __enter__(self) -> TemporaryPostgres:
+        if self._as_owner:
+            shutil.chown(self._folder, "postgres")
+        self._run("initdb", "-D", str(self._data), "-U", "postgres", "--auth=trust")
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if (self._data / "postmaster.pid").exists():
+            self._pg_ctl("-m", "immediate", "stop")
+        shutil.rmtree(self._folder, ignore_errors=True)

@@ -11,8 +11,10 @@ import json
 import re
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -64,15 +66,19 @@ def served(tmp_path_factory):
         yield url, log
 
 
+#: How long a request would wait for a pooled connection without fail-fast.
+POOL_TIMEOUT = 30
+
+
 @pytest.fixture(scope="module")
 def database_down(tmp_path_factory):
-    """gunicorn whose PostgreSQL does not answer (a port nothing listens on); yields its
-    base URL, log file and the dead port."""
+    """gunicorn whose PostgreSQL does not answer (a port nothing listens on; a pool
+    timeout of POOL_TIMEOUT s); yields its base URL, log file and the dead port."""
     workdir = tmp_path_factory.mktemp("down")
     server_port, dead_port = free_ports(2)
     env = base_env(
         DATABASE_URL=f"postgres://postgres@127.0.0.1:{dead_port}/nothing",
-        DATABASE_POOL_TIMEOUT="2",
+        DATABASE_POOL_TIMEOUT=str(POOL_TIMEOUT),
         DEBUG="false",
     )
     url = f"http://127.0.0.1:{server_port}"
@@ -114,37 +120,65 @@ def test_liveness_and_readiness(served):
     }
 
 
-def test_readiness_fails_while_the_database_is_down(database_down):
-    url, _, _ = database_down
+def refused(port: int) -> str:
+    """A pattern of the one-line cause of a connection failure to ``port``, after the
+    fail-fast's words: a request's own attempt (and how long it took) or none (and how
+    long ago the last failed)."""
+    return (
+        r"(couldn't get a connection after \d+\.\d\d sec|no connection attempted: the last "
+        r"attempt failed \d+\.\d\d sec ago \(DATABASE_DOWN_RETRY_SECONDS=2\)): "
+        + re.escape(
+            f'connection failed: connection to server at "127.0.0.1", port {port} failed: '
+            "Connection refused Is the server running on that host and accepting TCP/IP "
+            "connections?"
+        )
+    )
+
+
+def test_readiness_fails_at_once_naming_the_cause_while_the_database_is_down(database_down):
+    url, _, dead_port = database_down
     status, _, body = fetch(url + "/health/live?format=json")
     assert status == 200
+    start = time.monotonic()
     status, _, body = fetch(url + "/health/ready?format=json")
+    assert time.monotonic() - start < 5 < POOL_TIMEOUT
     assert status == 503
     checks = json.loads(body)
-    assert checks["Database(alias='default')"].startswith("Unavailable")
-    assert checks["Migrations(alias='default')"] != "OK"
-
-
-def test_a_request_while_the_database_is_down_logs_the_cause(database_down):
-    url, log, dead_port = database_down
-    status, headers, _ = fetch(
-        url + "/graphql",
-        "POST",
-        {"Content-Type": "application/json", "Authorization": "Bearer some-token"},
-        b'{"query": "{ __typename }"}',
+    assert re.fullmatch(f"Unavailable: {refused(dead_port)}", checks["Database(alias='default')"])
+    assert re.fullmatch(
+        f"Unavailable: the database cannot be read: {refused(dead_port)}",
+        checks["Migrations(alias='default')"],
     )
-    assert (status, headers["Retry-After"]) == (503, "1")
+
+
+def test_requests_while_the_database_is_down_answer_503_at_once_and_log_the_cause(
+    database_down,
+):
+    url, log, dead_port = database_down
+
+    def graphql(_):
+        start = time.monotonic()
+        status, headers, _ = fetch(
+            url + "/graphql",
+            "POST",
+            {"Content-Type": "application/json", "Authorization": "Bearer some-token"},
+            b'{"query": "{ __typename }"}',
+        )
+        return status, headers["Retry-After"], time.monotonic() - start
+
+    with ThreadPoolExecutor(8) as clients:
+        answers = list(clients.map(graphql, range(8)))
+    assert [(status, retry) for status, retry, _ in answers] == [(503, "1")] * 8
+    # one worker answers them one after the other: each would wait POOL_TIMEOUT s
+    assert max(seconds for _, _, seconds in answers) < 5
     faults = [
         json.loads(line)["event"]
         for line in log.read_text().splitlines()
         if "Database fault answering" in line
     ]
-    assert faults == [
-        "Database fault answering /graphql: couldn't get a connection after 2.00 sec: "
-        f'connection failed: connection to server at "127.0.0.1", port {dead_port} failed: '
-        "Connection refused Is the server running on that host and accepting TCP/IP "
-        "connections?"
-    ]
+    assert len(faults) == 8
+    for fault in faults:
+        assert re.fullmatch(f"Database fault answering /graphql: {refused(dead_port)}", fault)
 
 
 def test_readiness_fails_before_migrations(tmp_path):

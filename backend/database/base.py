@@ -1,6 +1,7 @@
 """The PostgreSQL engine: django-prometheus' (queries counted) whose pooled connections
-are checked without a round trip while nothing happened on them (issue 15), and whose
-pool's timeout names why it could not connect (:func:`recording`).
+are checked without a round trip while nothing happened on them (issue 15), whose
+pool's timeout names why it could not connect (:func:`recording`), and which fails fast
+while the database is unreachable (:class:`Outage`).
 
 psycopg's pool calls its ``check`` each time it hands a connection out, that is once per
 request (Django returns the connection to the pool when the request ends). The check
@@ -25,6 +26,8 @@ then neither parses nor plans it again (issue 15).
 from __future__ import annotations
 
 import select
+import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +38,7 @@ from django_prometheus.db.backends.postgresql import base
 from django_prometheus.db.common import ExportingCursorWrapper
 from psycopg import ClientCursor
 from psycopg import Error as PsycopgError
+from psycopg import OperationalError as PsycopgOperationalError
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 
@@ -50,14 +54,101 @@ def check_connection(conn: Any) -> None:
     ConnectionPool.check_connection(conn)
 
 
-def recording(connection_class: type) -> type:
+def one_line(error: BaseException) -> str:
+    """``error``'s message on one line (psycopg's span several)."""
+    return " ".join(str(error).split())
+
+
+class Unreachable(PsycopgOperationalError):
+    """No connection attempted: the database was found unreachable moments ago
+    (:class:`Outage`). A psycopg ``OperationalError``, so a retryable 503."""
+
+
+class Outage:
+    """What a process knows of its database being unreachable, shared by its threads.
+
+    While PostgreSQL is down psycopg_pool fails nothing early: every request would wait
+    for its pool's ``timeout`` (``DATABASE_POOL_TIMEOUT``), then answer 503, and every
+    worker thread would be held that long. So:
+
+    - a failed connection attempt (the pool's own, in the background, or a probe) makes
+      the requests waiting for a connection give up at once (:meth:`failed`), each with
+      the cause, and opens a window of ``DATABASE_DOWN_RETRY_SECONDS``;
+    - in that window a request gets :class:`Unreachable` at once (:meth:`admit`), with
+      the cause and its age;
+    - after it, one request at a time attempts a connection of its own (a probe); the
+      others still fail at once. A failed probe opens a new window; a successful one (or
+      any successful connection of the pool) ends the outage.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._probe = threading.Lock()
+        self.cause: str | None = None  # one line; None while no outage is known
+        self.failed_at = 0.0  # time.monotonic() of the last failed attempt
+        self.pool: ConnectionPool | None = None  # whose waiting clients fail
+
+    def failed(self, error: PsycopgError) -> None:
+        """Record the failed connection attempt ``error`` and fail the clients waiting in
+        :attr:`pool` for a connection (psycopg_pool's ``WaitingClient.fail``, as its
+        ``close`` does; psycopg_pool is pinned by the lock)."""
+        with self._lock:
+            self.cause = one_line(error)
+            self.failed_at = time.monotonic()
+        pool = self.pool
+        if pool is None:
+            return
+        with pool._lock:
+            waiting = list(pool._waiting)
+            pool._waiting.clear()
+        for client in waiting:
+            client.fail(PoolTimeout(self.cause))
+
+    def connected(self) -> None:
+        """A connection attempt succeeded: the database answers."""
+        with self._lock:
+            self.cause = None
+
+    def failed_since(self, start: float) -> str | None:
+        """The cause when an attempt failed at or after ``start`` (time.monotonic())."""
+        with self._lock:
+            return self.cause if self.cause and self.failed_at >= start else None
+
+    def admit(self, interval: float) -> bool:
+        """Whether a request may use the pool as usual (no outage known: True), or must
+        probe the database (False; it then holds the probe until :meth:`probed`).
+        Raises :class:`Unreachable` within ``interval`` seconds of the last failure, and
+        while another request probes."""
+        with self._lock:
+            cause, age = self.cause, time.monotonic() - self.failed_at
+        if cause is None:
+            return True
+        if age < interval or not self._probe.acquire(blocking=False):
+            raise Unreachable(
+                f"no connection attempted: the last attempt failed {age:.2f} sec ago "
+                f"(DATABASE_DOWN_RETRY_SECONDS={interval:g}): {cause}"
+            )
+        return False
+
+    def probed(self) -> None:
+        """The probe of the request :meth:`admit` chose is over."""
+        self._probe.release()
+
+
+#: The outage of each database alias (one pool per alias and process).
+OUTAGES: dict[str, Outage] = {}
+
+
+def recording(connection_class: type, outage: Outage | None = None) -> type:
     """A subclass of the psycopg connection class ``connection_class`` whose ``connect``
     keeps the error of its last failed attempt in the class attribute ``failure`` (None
     again after a success): the pool connects in the background and logs its errors, and
-    its :class:`PoolTimeout` does not say why it had no connection to give."""
+    its :class:`PoolTimeout` does not say why it had no connection to give. Each attempt
+    is reported to ``outage`` (:meth:`Outage.failed`, :meth:`Outage.connected`)."""
 
     class Recording(connection_class):
         failure: PsycopgError | None = None
+        plain = connection_class  # connects without reporting
 
         @classmethod
         def connect(cls, *args, **kwargs):
@@ -65,8 +156,12 @@ def recording(connection_class: type) -> type:
                 connection = super().connect(*args, **kwargs)
             except PsycopgError as error:
                 cls.failure = error
+                if outage is not None:
+                    outage.failed(error)
                 raise
             cls.failure = None
+            if outage is not None:
+                outage.connected()
             return connection
 
     return Recording
@@ -100,21 +195,70 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if pool is not None and pool._check is ConnectionPool.check_connection:
             pool._check = check_connection
         if pool is not None and not hasattr(pool.connection_class, "failure"):
-            pool.connection_class = recording(pool.connection_class)
+            outage = None
+            if settings.DATABASE_DOWN_RETRY_SECONDS:
+                outage = OUTAGES.setdefault(self.alias, Outage())
+                outage.pool = pool
+            pool.connection_class = recording(pool.connection_class, outage)
         return pool
 
     def get_new_connection(self, conn_params: dict):
-        """Django's new (or pooled) connection; when the pool times out after failing
-        to connect, its :class:`PoolTimeout` names the cause on one line ("couldn't
-        get a connection after 10.00 sec: connection failed: ... Connection refused"),
-        which Django turns into an ``OperationalError`` (a 503, or manage.py's line)."""
+        """Django's new (or pooled) connection. Without a pool, or with
+        ``DATABASE_DOWN_RETRY_SECONDS`` 0, :meth:`_pooled_connection`. Otherwise while
+        the database is known unreachable (:class:`Outage`) raises :class:`Unreachable`
+        at once, or probes it with a connection of its own: a failure raises
+        :class:`PoolTimeout` naming the cause, a success replaces the pool (whose own
+        reconnection may be waiting out a backoff of up to minutes) and goes on."""
+        interval = settings.DATABASE_DOWN_RETRY_SECONDS
+        if self.pool is None or not interval:
+            return self._pooled_connection(conn_params)
+        outage = OUTAGES.setdefault(self.alias, Outage())
+        if not outage.admit(interval):
+            try:
+                self._probe(outage)
+            finally:
+                outage.probed()
+        return self._pooled_connection(conn_params)
+
+    def _probe(self, outage: Outage) -> None:
+        """Connect to the database as the pool does (waiting at most its timeout), close
+        the connection, replace the pool and end ``outage``; a failure is reported to
+        ``outage`` and raises :class:`PoolTimeout` naming it."""
+        pool = self.pool
+        started = time.monotonic()
+        try:
+            pool.connection_class.plain.connect(
+                pool.conninfo, **{**pool.kwargs, "connect_timeout": max(round(pool.timeout), 1)}
+            ).close()
+        except PsycopgError as error:
+            outage.failed(error)
+            raise PoolTimeout(
+                f"couldn't get a connection after {time.monotonic() - started:.2f} sec: "
+                f"{one_line(error)}"
+            ) from error
+        # before the outage ends, so that no request waits in the pool being closed
+        self.close_pool()
+        outage.connected()
+
+    def _pooled_connection(self, conn_params: dict):
+        """Django's new (or pooled) connection; when the pool gives up after failing to
+        connect, its :class:`PoolTimeout` names the cause on one line ("couldn't get a
+        connection after 0.01 sec: connection failed: ... Connection refused"), which
+        Django turns into an ``OperationalError`` (a 503, or manage.py's line). With
+        fail-fast on, it gives up at the first failed attempt (:meth:`Outage.failed`),
+        else after ``DATABASE_POOL_TIMEOUT``."""
+        started = time.monotonic()
         try:
             return super().get_new_connection(conn_params)
         except PoolTimeout as timeout:
             failure = getattr(self.pool.connection_class, "failure", None)
             if failure is None:
                 raise
-            raise PoolTimeout(f"{timeout}: {' '.join(str(failure).split())}") from failure
+            message = str(timeout)  # psycopg_pool's: "... after <DATABASE_POOL_TIMEOUT> sec"
+            outage = OUTAGES.get(self.alias)
+            if outage is not None and outage.failed_since(started):
+                message = f"couldn't get a connection after {time.monotonic() - started:.2f} sec"
+            raise PoolTimeout(f"{message}: {one_line(failure)}") from failure
 
     def get_connection_params(self) -> dict:
         """django-prometheus' parameters: Django's, with a cursor class that counts its

@@ -23,6 +23,11 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
     15000 and 5000; 0 turns one off): a request never waits on the database longer than
     the worker lives. The long management commands run without the statement timeout
     (``backend/management/long_command.py``).
+``DATABASE_DOWN_RETRY_SECONDS``
+    PostgreSQL with the pool: requests waiting for a connection answer 503 as soon as a
+    connection attempt fails; for this many seconds after (default 2, at most 60) requests
+    answer 503 at once, then one at a time per process attempts a connection (README,
+    "The database down"). 0: each waits up to ``DATABASE_POOL_TIMEOUT``.
 ``DATABASE_BUSY_TIMEOUT``
     SQLite only: how long (ms, default 5000) a write waits for another connection's
     write to finish before failing with a retryable 503; transactions begin
@@ -53,8 +58,10 @@ a file holding the value (Docker secrets: ``SECRET_KEY_FILE=/run/secrets/secret_
 for every setting below: django-environ's ``FileAwareEnv`` reads the file; a final line
 break is dropped (as ``echo`` and ``print`` write one; the postgres image drops it too).
 Setting both ``<NAME>`` and ``<NAME>_FILE`` is an error, as is a file that cannot be read.
-So is a value its setting cannot take (an integer setting set to ``abc``): the reader,
-:mod:`backend.environment`, refuses it naming the variable.
+So is a value its setting cannot take (an integer setting set to ``abc``), or a number
+outside the setting's range (declared where it is read: ``env.int("GRAPHQL_MAX_DEPTH",
+default=12, minimum=1)``; README, "Configuration"): the reader,
+:mod:`backend.environment`, refuses it naming the variable and the range.
 """
 
 # The settings in parts, read in this order (each part reads what it needs of the ones

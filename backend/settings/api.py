@@ -3,7 +3,7 @@ and guard rails, FHIR, JSON:API (variables: :mod:`backend.settings`)."""
 
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
+from backend.environment import Limit
 
 from .base import BASE_DIR, env
 
@@ -31,42 +31,36 @@ DJANGO_VITE = {
     }
 }
 
-GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=1000)
-if GRAPHQL_MAX_PAGE_SIZE < 1:
-    raise ImproperlyConfigured(
-        f"GRAPHQL_MAX_PAGE_SIZE must be positive (got {GRAPHQL_MAX_PAGE_SIZE})."
-    )
+GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=1000, minimum=1)
 GRAPHQL_DEFAULT_PAGE_SIZE = env.int(
-    "GRAPHQL_DEFAULT_PAGE_SIZE", default=min(100, max(GRAPHQL_MAX_PAGE_SIZE, 1))
+    "GRAPHQL_DEFAULT_PAGE_SIZE",
+    default=min(100, GRAPHQL_MAX_PAGE_SIZE),
+    minimum=1,
+    maximum=Limit("GRAPHQL_MAX_PAGE_SIZE", GRAPHQL_MAX_PAGE_SIZE),
 )
-if not 0 < GRAPHQL_DEFAULT_PAGE_SIZE <= GRAPHQL_MAX_PAGE_SIZE:
-    raise ImproperlyConfigured(
-        "GRAPHQL_DEFAULT_PAGE_SIZE must be positive and at most GRAPHQL_MAX_PAGE_SIZE "
-        f"(got {GRAPHQL_DEFAULT_PAGE_SIZE} and {GRAPHQL_MAX_PAGE_SIZE})."
-    )
 
 # Guard rails against expensive documents (see README, "Limits").
-GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=12)
-GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
-GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000)
+GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=12, minimum=1)
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30, minimum=0)
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000, minimum=1)
 # Fields of a document once its fragment spreads are expanded (a fragment spread twice
 # per level doubles them: 26 levels are 2^26 fields in 1 KB).
-GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=5000)
+GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=5000, minimum=1)
 # A request's JSON (variables included): at most this many values (strings, numbers,
 # list items, object members …) and this deep a nesting of lists and objects.
 # Bytes of a GraphQL request body: refused (413) before it is read or parsed. A page of
 # 1,000 federation representations takes about 75 KB.
-GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=262_144)
-GRAPHQL_MAX_INPUT_VALUES = env.int("GRAPHQL_MAX_INPUT_VALUES", default=5000)
-GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", default=20)
+GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=262_144, minimum=1)
+GRAPHQL_MAX_INPUT_VALUES = env.int("GRAPHQL_MAX_INPUT_VALUES", default=5000, minimum=1)
+GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", default=20, minimum=1)
 # Objects one answer may hold, estimated before execution; a plain list (children,
 # payers, history) counts as GRAPHQL_LIST_ESTIMATE objects, and a request above the
 # limit is estimated again from the rows in the database (backend/graphql/cost.py).
-GRAPHQL_MAX_NODES = env.int("GRAPHQL_MAX_NODES", default=100_000)
-GRAPHQL_LIST_ESTIMATE = env.int("GRAPHQL_LIST_ESTIMATE", default=20)
+GRAPHQL_MAX_NODES = env.int("GRAPHQL_MAX_NODES", default=100_000, minimum=1)
+GRAPHQL_LIST_ESTIMATE = env.int("GRAPHQL_LIST_ESTIMATE", default=20, minimum=1)
 # Seconds a process keeps the largest number of related rows per parent of each list
 # field, which that second estimate reads (backend/graphql/row_estimate.py).
-GRAPHQL_FAN_OUT_SECONDS = env.int("GRAPHQL_FAN_OUT_SECONDS", default=60)
+GRAPHQL_FAN_OUT_SECONDS = env.int("GRAPHQL_FAN_OUT_SECONDS", default=60, minimum=0)
 
 # Reads compiled into one PostgreSQL statement building the answer's JSON (README, "How
 # reads are executed"); false: every operation runs through the general executor.

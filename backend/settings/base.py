@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from backend.environment import env
+from backend.environment import C_INT_MAX, Limit, env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -34,7 +34,7 @@ if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[])
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
@@ -112,9 +112,7 @@ AUTHENTICATION_BACKENDS = [
 # Bearer tokens (token -> user, scopes) and users' permissions are cached for at most
 # AUTH_CACHE_SECONDS (0 turns the cache off): a revocation made in another process takes
 # effect within that time (backend/auth_cache.py, README "Cached authentication").
-AUTH_CACHE_SECONDS = env.float("AUTH_CACHE_SECONDS", default=10)
-if AUTH_CACHE_SECONDS < 0:
-    raise ImproperlyConfigured("AUTH_CACHE_SECONDS must be 0 (no cache) or more.")
+AUTH_CACHE_SECONDS = env.float("AUTH_CACHE_SECONDS", default=10, minimum=0)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # per process; a shared cache (Redis) here makes the revocations of one process
@@ -163,24 +161,41 @@ if DATABASES["default"].get("ENGINE") not in _DATABASE_ENGINES:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3 with Django's own connection pool (Django >= 5.1).
     if env.bool("DATABASE_POOL", default=True):
+        _pool_min = env.int("DATABASE_POOL_MIN", default=2, minimum=0)
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": env.int("DATABASE_POOL_MIN", default=2),
-            "max_size": env.int("DATABASE_POOL_MAX", default=10),
-            # seconds to wait for a connection; also how long a wrong DATABASE_URL
-            # (unknown database or user) takes to fail at start
-            "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
+            "min_size": _pool_min,
+            "max_size": env.int(
+                "DATABASE_POOL_MAX",
+                default=max(10, _pool_min),
+                minimum=Limit("DATABASE_POOL_MIN", _pool_min) if _pool_min else 1,
+            ),
+            # seconds to wait for a connection while all are in use (a failed attempt
+            # ends the wait: DATABASE_DOWN_RETRY_SECONDS); also the connect_timeout of
+            # libpq, a C int, for a request's own attempt (backend/database/base.py)
+            "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10, minimum=1, maximum=C_INT_MAX),
         }
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
     # Bounded waits: a statement or a row lock that takes longer fails (a retryable
     # 503) instead of holding a worker until gunicorn kills it (30 s).
     _timeouts = {
-        "statement_timeout": env.int("DATABASE_STATEMENT_TIMEOUT", default=15_000),
-        "lock_timeout": env.int("DATABASE_LOCK_TIMEOUT", default=5_000),
+        "statement_timeout": env.int(
+            "DATABASE_STATEMENT_TIMEOUT", default=15_000, minimum=0, maximum=C_INT_MAX
+        ),
+        "lock_timeout": env.int(
+            "DATABASE_LOCK_TIMEOUT", default=5_000, minimum=0, maximum=C_INT_MAX
+        ),
     }
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = " ".join(
         [_options.get("options", ""), *(f"-c {k}={v}" for k, v in _timeouts.items())]
     ).strip()
+# Fail fast while the database is unreachable (pooled PostgreSQL, backend/database/base.py):
+# after a failed connection attempt, requests answer 503 at once for this many seconds,
+# then one request at a time per process tries to connect; 0: every request waits up to
+# DATABASE_POOL_TIMEOUT, as psycopg_pool does.
+DATABASE_DOWN_RETRY_SECONDS = env.float(
+    "DATABASE_DOWN_RETRY_SECONDS", default=2, minimum=0, maximum=60
+)
 # The SQL compiler's statements are prepared on their connection at their 5th run
 # (psycopg's prepare_threshold; Django's own queries bind their parameters on the client
 # and are never prepared): backend/database/base.py. False behind a PgBouncer in
@@ -198,7 +213,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # The database is in write-ahead-log mode (WAL; kept in the file): reads go on while a
 # write transaction holds the database (an import), instead of waiting for its end.
 SQLITE_OPTIONS = {
-    "timeout": env.int("DATABASE_BUSY_TIMEOUT", default=5_000) / 1000,
+    "timeout": env.int("DATABASE_BUSY_TIMEOUT", default=5_000, minimum=0, maximum=C_INT_MAX) / 1000,
     "transaction_mode": "IMMEDIATE",
     "init_command": "PRAGMA journal_mode=WAL",
 }
@@ -221,7 +236,7 @@ DATABASES["default"]["ENGINE"] = {
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Seconds a client is told to wait (Retry-After) after a 503 for a database fault.
-RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=1)
+RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=1, minimum=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -230,8 +245,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/graphql"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+_ONE_YEAR = 365 * 24 * 3600  # seconds: the longest access token lifetime
 OAUTH2_PROVIDER = {
-    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH2_ACCESS_TOKEN_SECONDS", default=3600),
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int(
+        "OAUTH2_ACCESS_TOKEN_SECONDS", default=3600, minimum=1, maximum=_ONE_YEAR
+    ),
     "SCOPES": {"read": "Read data", "write": "Change data"},
     "DEFAULT_SCOPES": ["read", "write"],
     # RFC 9700 (OAuth 2.0 Security Best Current Practice), as the toolkit implements it:
@@ -257,17 +275,17 @@ OAUTH2_PROVIDER = {
 # django-axes: after AXES_FAILURE_LIMIT failed logins (login page, admin, token
 # endpoint) of one user name or client id from one address, that pair is locked out
 # for AXES_COOLOFF_MINUTES.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env.int("AXES_COOLOFF_MINUTES", default=15, minimum=1, maximum=_ONE_YEAR // 60)
+)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The client address (backend.observability.client_address, for lockouts and logs): with
 # AXES_IPWARE_PROXY_COUNT = N trusted proxies in front, the N-th address from the right of
 # X-Forwarded-For (each proxy appends the address it received the request from; what
 # stands before, the client may have written); with none, the connection's address.
-TRUSTED_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
-if TRUSTED_PROXY_COUNT < 0:
-    raise ImproperlyConfigured("AXES_IPWARE_PROXY_COUNT must be 0 (no proxy) or more.")
+TRUSTED_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "backend.observability.client_address"
 
 LANGUAGE_CODE = "en-us"
