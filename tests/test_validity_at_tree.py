@@ -108,6 +108,31 @@ def test_ancestor_at_an_instant_lists_the_districts_and_subtrees_then(gql, moved
     assert codes(gql, BEFORE_MOVE, f'parent: "{r1}"') == ["R1D1", "R1D2"]
 
 
+def test_payers_below_a_location_at_an_instant_follow_the_tree_then(gql, moved):
+    from modules.payer.models import Payer
+
+    for code in ("R1D1M1V0", "R1D1M2", "R1D2M1V1", "R2D1M1V3"):
+        Payer.objects.create(
+            name=f"Payer of {code}", type="G", location=moved[code], validity_from=SINCE
+        )
+
+    def names(at: str, region: str) -> list[str]:
+        query = (
+            f'{{ payers(validity: {{at: "{at}"}}, filter: {{location: "{moved[region].uuid}"}}) '
+            "{ totalCount edges { node { name } } } }"
+        )
+        answer = both_paths(gql, query)
+        assert "errors" not in answer, answer
+        found = [edge["node"]["name"] for edge in answer["data"]["payers"]["edges"]]
+        assert answer["data"]["payers"]["totalCount"] == len(found)
+        return found
+
+    of = [f"Payer of {code}" for code in ("R1D1M1V0", "R1D1M2", "R1D2M1V1", "R2D1M1V3")]
+    assert (names(BEFORE_MOVE, "R1"), names(BEFORE_MOVE, "R2")) == (of[:3], of[3:])
+    assert (names(AFTER_MOVE, "R1"), names(AFTER_MOVE, "R2")) == (of[2:3], [of[0], of[1], of[3]])
+    assert names(BEFORE_MOVE, "R1D1M2") == of[1:2]  # the location itself counts
+
+
 def test_ancestor_at_an_instant_costs_the_queries_of_a_current_read(gql, moved, count_queries):
     where = f'{{ancestor: "{moved["R1"].uuid}", type: VILLAGE}}'
     _, now = count_queries(gql.data, f"{{ locations(filter: {where}) {{ totalCount }} }}")

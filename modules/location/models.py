@@ -30,26 +30,29 @@ class LocationQuerySet(VersionedQuerySet):
     def below_any(self, ancestor_uuids: Iterable[uuid.UUID]) -> LocationQuerySet:
         """Every location under any of the ones with these uuids, at any depth (themselves
         excluded; no uuid: nothing). On rows read at an instant (``valid_at``), the tree
-        as it was then (:func:`below_at_q`); otherwise today's materialised paths."""
+        as it was then (:func:`subtree_at`); otherwise today's materialised paths."""
         keys = list(ancestor_uuids)
         if self.valid_instant is not None:
-            return self.filter(below_at_q(keys, self.valid_instant, connections[self.db]))
+            moment, connection = self.valid_instant, connections[self.db]
+            return self.filter(subtree_at("parent", keys, moment, connection))
         matches = Q(pk__in=[])
         for key in keys:
             matches |= subtree_q("", key, include_self=False)
         return self.filter(matches)
 
 
-def below_at_q(ancestor_uuids: list[uuid.UUID], moment, connection) -> Q:
-    """A filter: locations whose parent, at ``moment`` (an aware datetime), is one of the
-    locations with these uuids or below them then (``connection``: the database's).
+def subtree_at(relation: str, ancestor_uuids: list[uuid.UUID], moment, connection) -> Q:
+    """A filter: rows whose location (reached by ``relation``: ``"parent"`` for a
+    location's parent, ``"location"`` from a payer) was, at ``moment`` (an aware
+    datetime), one of the locations with these uuids or below them at any depth
+    (``connection``: the database's; no uuid: nothing).
 
     The materialised paths are today's (a move rewrites the paths of the whole subtree,
     history rows too), so the tree at ``moment`` is followed by its ``parent`` links: a
     recursive subquery over the versions valid at ``moment``. A location is named by the
     id of its current row (``legacy_id`` on a history row, else ``id``), which is what
-    ``parent_id`` holds in every version; a uuid of a history row names its location.
-    Costs no query of its own."""
+    every version's ``parent_id`` (and a payer's ``location_id``) holds; a uuid of a
+    history row names its location. Costs no query of its own."""
     if not ancestor_uuids:
         return Q(pk__in=[])
     table = connection.ops.quote_name(Location._meta.db_table)
@@ -65,7 +68,7 @@ def below_at_q(ancestor_uuids: list[uuid.UUID], moment, connection) -> Q:
         f"AND (c.validity_to IS NULL OR c.validity_to > %s)"
         f") SELECT node_id FROM tree"
     )
-    return Q(parent_id__in=RawSQL(sql, [*keys, instant, instant]))
+    return Q(**{f"{relation}_id__in": RawSQL(sql, [*keys, instant, instant])})
 
 
 def subtree_q(relation: str, ancestor_uuid: uuid.UUID, *, include_self: bool = True) -> Q:
