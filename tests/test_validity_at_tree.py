@@ -174,6 +174,20 @@ def test_relations_of_today_are_refused_at_an_instant(gql, moved, selection, fie
     assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+def test_relations_of_payers_and_locations_to_today_are_refused_at_an_instant(gql, moved):
+    payers = (
+        f'payers(validity: {{at: "{BEFORE_MOVE}"}}) '
+        "{ edges { node { name location { code } } } }"
+    )
+    connection = (
+        f'locations(validity: {{at: "{BEFORE_MOVE}"}}) '
+        "{ edges { node { payersConnection { totalCount } } } }"
+    )
+    for query, fields in ((payers, "Payer.location"), (connection, "Location.payersConnection")):
+        answer = both_paths(gql, f"{{ {query} }}")
+        assert [error["message"] for error in answer["errors"]] == [REFUSED.format(fields)]
+
+
 def test_history_and_columns_are_answered_at_an_instant(gql, moved):
     answer = read(
         gql, BEFORE_MOVE, 'code: "R1D1"',

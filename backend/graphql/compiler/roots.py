@@ -89,7 +89,8 @@ def _rows(function, compilation: Compilation, arguments: dict[str, Any], details
     info = compilation.info
     if details is not None:
         executor = compilation.executor
-        info.selection = Selection(executor.schema, executor.fragments, [d.node for d in details])
+        fragments = {name: f.definition for name, f in executor.fragments.items()}
+        info.selection = Selection(executor.schema, fragments, [d.node for d in details])
     try:
         return function(info, **arguments)
     except Exception as error:  # the general path raises it again, as its error
