@@ -55,7 +55,18 @@ class StatementTime(models.Func):
 
 
 class VersionedQuerySet(models.QuerySet):
-    """Queryset of a :class:`VersionedModel`: which versions to read."""
+    """Queryset of a :class:`VersionedModel`: which versions to read.
+
+    ``valid_instant``: the instant of the last :meth:`valid_at` (kept by every queryset
+    derived from it), None otherwise: a model's own relations (a tree's ancestors) then
+    follow the rows as they were at that instant."""
+
+    valid_instant: datetime.datetime | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.valid_instant = self.valid_instant
+        return clone
 
     def current(self) -> VersionedQuerySet:
         """The current version of each row: ``validity_to`` is NULL."""
@@ -69,10 +80,13 @@ class VersionedQuerySet(models.QuerySet):
         """The versions valid at ``moment`` (an aware datetime, or an expression such as
         :class:`StatementTime`): ``validity_from <= moment``
         and ``validity_to`` NULL or after ``moment``."""
-        return self.filter(
+        rows = self.filter(
             models.Q(validity_from__lte=moment)
             & (models.Q(validity_to__isnull=True) | models.Q(validity_to__gt=moment))
         )
+        if isinstance(moment, datetime.datetime):
+            rows.valid_instant = moment
+        return rows
 
 
 class VersionedModel(models.Model):

@@ -50,6 +50,8 @@ RELATIONS = {
     "Payer": {"location": "Location", "history": "Payer"},
 }  # fmt: skip
 SCALARS = {"Location": LOCATION_SCALARS, "Payer": PAYER_SCALARS}
+#: An instant after the world's rows were made, before its district moved (``world``).
+AFTER_MOMENT = "2021-03-04T05:06:08Z"
 SINGLE = {"parent", "location"}  # many-to-one relations (the others are lists)
 ORDERS = {
     "locations": ["CODE", "NAME", "TYPE"],
@@ -60,9 +62,13 @@ ORDERS = {
 @pytest.fixture
 def world(db):
     """Locations (2 regions > 2 districts > 2 municipalities > 2 villages, names with
-    quotes, backslashes, Khmer, line breaks; history rows; a deleted village) and payers
-    (nulls and empty strings, history rows, one without location)."""
+    quotes, backslashes, Khmer, line breaks; history rows; a deleted village; a district
+    moved to the other region today) and payers (nulls and empty strings, history rows,
+    one without location)."""
+    from django.contrib.auth.models import User
+
     from modules.location.models import Location
+    from modules.location.services import move_location
     from modules.payer.models import Payer
 
     names = ['Région "Nord"', "ភ្នំពេញ", "Back\\slash", "Ward\nTwo", "Ñandú", "plain"]
@@ -105,6 +111,14 @@ def world(db):
                 name=payer.name + " (old)", type=payer.type, location=payer.location,
                 legacy=payer, validity_to=moment,
             )  # fmt: skip
+    # a district moved today to the other region: reads at AFTER_MOMENT see the tree of
+    # before the move (ancestor, ancestors, payers' location follow it)
+    mover = User.objects.create_user("mover", is_superuser=True)
+    move_location(
+        Location.objects.current().get(code="r1D0").uuid,
+        Location.objects.current().get(code="R0").uuid,
+        user=mover,
+    )
     return {
         "locations": list(Location.objects.all()),
         "payers": list(Payer.objects.all()),
@@ -203,7 +217,8 @@ class Document:
         if self.chance(0.1):
             arguments.append(
                 self.choice(["validity: {includeHistory: true}",
-                             'validity: {at: "2021-03-04T05:06:07Z"}'])
+                             'validity: {at: "2021-03-04T05:06:07Z"}',
+                             f'validity: {{at: "{AFTER_MOMENT}"}}'])
             )  # fmt: skip
         if paged:
             arguments.append("after: $after")

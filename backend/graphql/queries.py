@@ -27,6 +27,7 @@ from backend.graphql.inputs import (
     order_by_fields,
     order_input,
 )
+from backend.graphql.instants import READ_TODAY, refuse_relations_at_instant
 from backend.graphql.permissions import HasPerm, current_user
 from backend.graphql.row_estimate import counted_rows
 from backend.rights import readable
@@ -84,7 +85,10 @@ def versioned_connection(
     def rows(info: Any, filter: Any = None, order_by: Any = None, validity: Any = None):
         user = current_user(info)
         readable_rows = readable(model._default_manager.all(), user)
-        queryset = apply_filter(apply_validity(readable_rows, validity), filter)
+        versions = apply_validity(readable_rows, validity)
+        if versions.valid_instant is not None:
+            refuse_relations_at_instant(info)
+        queryset = apply_filter(versions, filter)
         if hasattr(filter, "narrow"):
             queryset = filter.narrow(queryset, user)
         order = order_by_fields(order_by, default_order, order_expressions, user=user)
@@ -152,6 +156,7 @@ def related_count(
     *,
     description: str,
     permission_classes: Iterable[type] = (),
+    versions: bool = False,
 ) -> Any:
     """An ``Int!`` field: how many rows of ``queryset()`` (filtered, e.g. current rows)
     point at the parent through their field ``link`` (``"parent"``, ``"location"``,
@@ -161,7 +166,9 @@ def related_count(
     Counted in the parent's own SQL query (a correlated ``SELECT COUNT(*)`` the optimizer
     annotates as ``name``), so a page costs no extra query whatever its size; an
     instance that did not come through the optimizer (a mutation's payload) is counted
-    by a query of its own.
+    by a query of its own. ``versions``: True when it counts the row's own versions
+    (``historyCount``); otherwise it counts today's rows, and a read at an instant
+    refuses it (:mod:`backend.graphql.instants`).
     """
 
     def rows(info: strawberry.Info) -> QuerySet:
@@ -181,5 +188,6 @@ def related_count(
         description=description,
         annotate={name: expression},
         permission_classes=list(permission_classes),
+        metadata={READ_TODAY: not versions},
     )
     return attach(field, RelatedCount(expression))

@@ -35,6 +35,7 @@ from strawberry_django.optimizer import optimize
 from backend.errors import UserInputError
 from backend.graphql.compiler.sources import RelatedRows, attach
 from backend.graphql.connection import Keyed, check_page_size, info_asks_for
+from backend.graphql.instants import READ_TODAY
 from backend.graphql.queries import count_of, readable_rows
 from backend.graphql.row_estimate import max_fan_out, reverse_link
 
@@ -50,6 +51,10 @@ class RelationFieldOptions(TypedDict, total=False):
 
     description: Required[str]
     permission_classes: Sequence[type[BasePermission]]
+    #: True for a list of the row's own versions (``history``), which reads alike at any
+    #: instant; otherwise the field lists today's rows and a read at an instant
+    #: (``validity: {at}``) refuses it (:mod:`backend.graphql.instants`).
+    versions: bool
 
 
 def _readable(queryset: Callable[[], QuerySet]) -> Callable[[strawberry.Info], QuerySet]:
@@ -78,7 +83,7 @@ def _field(
         description=options["description"],
         prefetch_related=[prefetch],
         permission_classes=list(options.get("permission_classes", ())),
-        metadata=max_fan_out(relation, queryset),
+        metadata={**max_fan_out(relation, queryset), READ_TODAY: not options.get("versions")},
         **more,
     )
 

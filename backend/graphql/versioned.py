@@ -68,11 +68,12 @@ def _history_fields(node: type, model: type[Model], history: str) -> dict[str, t
                 lambda: model._default_manager.history(),
                 "legacy",
                 description=f"Number of earlier versions of this {noun} (0 on a history row).",
+                versions=True,
             ),
         ),
         "history": (
             list[node],
-            prefetched_list("history", rows, description=history),
+            prefetched_list("history", rows, description=history, versions=True),
         ),
         "history_connection": (
             CountedConnection[node],
@@ -83,6 +84,7 @@ def _history_fields(node: type, model: type[Model], history: str) -> dict[str, t
                     f"Earlier versions of this {noun}, newest first, as a Relay connection "
                     "(first/after, totalCount, keyset cursors)."
                 ),
+                versions=True,
             ),
         ),
     }

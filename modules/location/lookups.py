@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.db import connections
 from django.db.models import CharField, F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import In
@@ -18,6 +19,7 @@ from backend import rights
 from backend.versioning import StatementTime
 
 from .models import PATH_STEP, Location, UserDistrict, path_slot, subtree_q
+from .models import subtree_at as subtree_at_q
 
 #: The global right: a user holding it (or a superuser) sees and changes every location
 #: and what other modules place there, whatever their districts.
@@ -36,6 +38,17 @@ def subtree(relation: str, ancestor_uuid: uuid.UUID, *, include_self: bool = Tru
     uuid matches nothing.
     """
     return subtree_q(relation, ancestor_uuid, include_self=include_self)
+
+
+def subtree_at(queryset: Any, relation: str, ancestor_uuid: uuid.UUID) -> Q:
+    """A filter for ``queryset`` (a versioned queryset): :func:`subtree` (the location
+    with this uuid or below it, through ``relation``), in the tree as it was at the
+    instant ``queryset`` is read at (``valid_at``), today's tree when it is read at none.
+    Costs no query of its own."""
+    if queryset.valid_instant is None:
+        return subtree(relation, ancestor_uuid)
+    connection = connections[queryset.db]
+    return subtree_at_q(relation, [ancestor_uuid], queryset.valid_instant, connection)
 
 
 def depth(location: Location) -> int:

@@ -23,6 +23,7 @@ manifest = Manifest(
     legacy_tables=legacy.tables,
     lookups={
         "subtree": lookups.subtree,
+        "subtree_at": lookups.subtree_at,
         "subtrees": lookups.subtrees,
         "depth": lookups.depth,
         "at_depth": lookups.at_depth,

@@ -8,13 +8,14 @@ history row has ``validity_to`` set and ``legacy_id`` holding the id of its curr
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Substr, Upper
 from django.db.models.lookups import Exact
 
@@ -24,7 +25,50 @@ from backend.versioning import VersionedModel, VersionedQuerySet
 class LocationQuerySet(VersionedQuerySet):
     def below(self, ancestor_uuid: uuid.UUID) -> LocationQuerySet:
         """Every location under the one with this uuid, at any depth (itself excluded)."""
-        return self.filter(subtree_q("", ancestor_uuid, include_self=False))
+        return self.below_any([ancestor_uuid])
+
+    def below_any(self, ancestor_uuids: Iterable[uuid.UUID]) -> LocationQuerySet:
+        """Every location under any of the ones with these uuids, at any depth (themselves
+        excluded; no uuid: nothing). On rows read at an instant (``valid_at``), the tree
+        as it was then (:func:`subtree_at`); otherwise today's materialised paths."""
+        keys = list(ancestor_uuids)
+        if self.valid_instant is not None:
+            moment, connection = self.valid_instant, connections[self.db]
+            return self.filter(subtree_at("parent", keys, moment, connection))
+        matches = Q(pk__in=[])
+        for key in keys:
+            matches |= subtree_q("", key, include_self=False)
+        return self.filter(matches)
+
+
+def subtree_at(relation: str, ancestor_uuids: list[uuid.UUID], moment, connection) -> Q:
+    """A filter: rows whose location (reached by ``relation``: ``"parent"`` for a
+    location's parent, ``"location"`` from a payer) was, at ``moment`` (an aware
+    datetime), one of the locations with these uuids or below them at any depth
+    (``connection``: the database's; no uuid: nothing).
+
+    The materialised paths are today's (a move rewrites the paths of the whole subtree,
+    history rows too), so the tree at ``moment`` is followed by its ``parent`` links: a
+    recursive subquery over the versions valid at ``moment``. A location is named by the
+    id of its current row (``legacy_id`` on a history row, else ``id``), which is what
+    every version's ``parent_id`` (and a payer's ``location_id``) holds; a uuid of a
+    history row names its location. Costs no query of its own."""
+    if not ancestor_uuids:
+        return Q(pk__in=[])
+    table = connection.ops.quote_name(Location._meta.db_table)
+    field = Location._meta.get_field("uuid")
+    keys = [field.get_db_prep_value(key, connection) for key in ancestor_uuids]
+    instant = connection.ops.adapt_datetimefield_value(moment)
+    sql = (
+        f"WITH RECURSIVE tree (node_id) AS ("
+        f"SELECT COALESCE(a.legacy_id, a.id) FROM {table} a "
+        f"WHERE a.uuid IN ({', '.join(['%s'] * len(keys))}) "
+        f"UNION SELECT COALESCE(c.legacy_id, c.id) FROM {table} c "
+        f"JOIN tree ON c.parent_id = tree.node_id WHERE c.validity_from <= %s "
+        f"AND (c.validity_to IS NULL OR c.validity_to > %s)"
+        f") SELECT node_id FROM tree"
+    )
+    return Q(**{f"{relation}_id__in": RawSQL(sql, [*keys, instant, instant])})
 
 
 def subtree_q(relation: str, ancestor_uuid: uuid.UUID, *, include_self: bool = True) -> Q:

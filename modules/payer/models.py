@@ -19,8 +19,9 @@ from backend.versioning import VersionedModel, VersionedQuerySet
 class PayerQuerySet(VersionedQuerySet):
     def at_or_below(self, location_uuid: uuid.UUID) -> PayerQuerySet:
         """Payers at the location with this uuid or at any location below it (the
-        location module's published ``subtree`` lookup)."""
-        return self.filter(lookup("location.subtree")("location", location_uuid))
+        location module's published ``subtree_at`` lookup: on payers read at an instant,
+        the tree as it was then)."""
+        return self.filter(lookup("location.subtree_at")(self, "location", location_uuid))
 
 
 class Payer(VersionedModel):

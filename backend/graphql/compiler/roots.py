@@ -28,6 +28,7 @@ from backend.graphql.compiler.objects import (
     strawberry_field_of,
 )
 from backend.graphql.compiler.sources import ConnectionRows, ObjectRows, source_of
+from backend.graphql.instants import Selection
 from backend.rights import readable
 
 #: Arguments of a connection field that page it (the others go to the rows function).
@@ -81,10 +82,17 @@ def _arguments(compilation: Compilation, strawberry_field, gfield, details) -> d
         raise Unsupported(f"arguments: {error}") from error
 
 
-def _rows(function, compilation: Compilation, arguments: dict[str, Any]) -> QuerySet:
-    """``function(info, **arguments)``; :class:`Unsupported` when it refuses the input."""
+def _rows(function, compilation: Compilation, arguments: dict[str, Any], details=None) -> QuerySet:
+    """``function(info, **arguments)``; :class:`Unsupported` when it refuses the input.
+    ``details``: the root field's selection, given to ``function`` as ``info.selection``
+    (:class:`~backend.graphql.instants.Selection`), as the general path's ``info`` has it."""
+    info = compilation.info
+    if details is not None:
+        executor = compilation.executor
+        fragments = {name: f.definition for name, f in executor.fragments.items()}
+        info.selection = Selection(executor.schema, fragments, [d.node for d in details])
     try:
-        return function(compilation.info, **arguments)
+        return function(info, **arguments)
     except Exception as error:  # the general path raises it again, as its error
         raise Unsupported(f"rows: {error}") from error
 
@@ -106,7 +114,9 @@ def connection_json(
         first = settings.GRAPHQL_DEFAULT_PAGE_SIZE
     if not 0 <= first <= settings.GRAPHQL_MAX_PAGE_SIZE:
         raise Unsupported("first out of range")
-    rows = _rows(source.rows, compilation, {k: v for k, v in arguments.items() if k not in PAGING})
+    rows = _rows(
+        source.rows, compilation, {k: v for k, v in arguments.items() if k not in PAGING}, details
+    )
     page = cursors.Page(rows, after=after, size=first)
     edge_type, info_type = (
         get_named_type(gtype.fields[name].type) for name in ("edges", "pageInfo")

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from backend.graphql.inputs import filter_field, search_field
 
-from ..lookups import require_known, subtrees
+from ..lookups import require_known
 from ..models import normalize_code
 from .types import LocationTypeEnum
 
@@ -84,5 +84,5 @@ class LocationFilter:
         if self.ancestor is not None:
             queryset = queryset.below(self.ancestor)
         if self.ancestors is not None:
-            queryset = queryset.filter(subtrees("", self.ancestors, include_self=False))
+            queryset = queryset.below_any(self.ancestors)
         return queryset
