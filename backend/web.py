@@ -44,7 +44,8 @@ def shell_config(request: HttpRequest) -> dict:
     ``modules``: labels of the active modules, in ``OPENIMIS_MODULES`` order;
     ``user``: ``{"username", "permissions"}`` (Django permission names such as
     ``"location.add_location"``, sorted; empty for an anonymous user); ``csrfToken``;
-    ``graphqlUrl``, ``graphiqlUrl``, ``logoutUrl``: paths on this server.
+    ``graphqlUrl``, ``graphiqlUrl``, ``logoutUrl``, ``loginUrl``: paths on this server (the
+    shell sends a user whose session ended to ``loginUrl?next=<the page>``).
     """
     user = request.user
     return {
@@ -52,6 +53,7 @@ def shell_config(request: HttpRequest) -> dict:
         "graphqlUrl": reverse("graphql"),
         "graphiqlUrl": reverse("graphql"),
         "logoutUrl": reverse("logout"),
+        "loginUrl": reverse("login"),
         "csrfToken": get_token(request),
         "user": {
             "username": user.get_username() if user.is_authenticated else "",

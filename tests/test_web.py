@@ -83,6 +83,7 @@ def test_the_shell_page_tells_modules_user_and_csrf_token(make_user, built):
         }
         assert config["graphqlUrl"] == "/graphql"
         assert config["logoutUrl"] == "/accounts/logout/"
+        assert config["loginUrl"] == "/accounts/login/"
     # the token in the page passes the CSRF check of the session's POSTs
     answer = client.post(
         "/graphql",

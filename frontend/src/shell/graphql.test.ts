@@ -1,25 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TypedDocumentString } from "../gql/graphql";
-import { GraphQLRequestError, request, requestPartial, retryTransient } from "./graphql";
+import { request, requestPartial, retryTransient } from "./graphql";
 import { setConfig } from "./config";
-import { testConfig } from "./testing";
+import { answerAll, requestFailure, testConfig } from "./testing";
 
 // built by hand, not by graphql(): a test's document is no operation of the frontend
 const Query = new TypedDocumentString<unknown, Record<string, never>>("query Probe { __typename }");
 
-function answer(status: number, body: unknown) {
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async () => new Response(typeof body === "string" ? body : JSON.stringify(body), { status })),
-  );
-}
-
-async function failure(): Promise<GraphQLRequestError> {
-  setConfig(testConfig());
-  const error = await request(Query).catch((caught: unknown) => caught);
-  expect(error).toBeInstanceOf(GraphQLRequestError);
-  return error as GraphQLRequestError;
-}
+const answer = answerAll;
+const failure = () => requestFailure(Query);
 
 afterEach(() => {
   vi.unstubAllGlobals();
