@@ -63,7 +63,7 @@ export function ErrorMessage({ error }: { error: unknown }) {
       {failure.details && failure.kind !== "session-ended" && (
         <details>
           <summary>Details</summary>
-          {failure.details}
+          <p>{failure.details}</p>
         </details>
       )}
     </div>
