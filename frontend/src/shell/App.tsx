@@ -3,7 +3,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { BrowserRouter, Link, NavLink, Route, Routes, useLocation } from "react-router-dom";
 import { getConfig } from "./config";
 import { loginAgainUrl } from "./failures";
-import { retryTransient } from "./graphql";
+import { retryDelay, retryTransient } from "./graphql";
 import { ModulesProvider, useMenu, useModules, type FrontendModule } from "./registry";
 import { useShellStore } from "./store";
 
@@ -79,7 +79,7 @@ function Layout() {
 export function App({ modules, client }: { modules: FrontendModule[]; client?: QueryClient }) {
   return (
     <QueryClientProvider
-      client={client ?? new QueryClient({ defaultOptions: { queries: { retry: retryTransient } } })}
+      client={client ?? new QueryClient({ defaultOptions: { queries: { retry: retryTransient, retryDelay } } })}
     >
       <ModulesProvider value={modules}>
         <BrowserRouter basename={BASE_PATH}>

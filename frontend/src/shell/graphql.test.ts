@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TypedDocumentString } from "../gql/graphql";
-import { request, requestPartial, retryTransient } from "./graphql";
+import { request, requestPartial, retryDelay, retryTransient } from "./graphql";
 import { setConfig } from "./config";
 import { answerAll, requestFailure, testConfig } from "./testing";
 
@@ -32,6 +32,16 @@ describe("which failed reads are asked again", () => {
     const gateway = await failure();
     expect(gateway.message).toBe("The server answered 502.");
     expect(retryTransient(0, gateway)).toBe(true);
+  });
+
+  it("waits the server's Retry-After between attempts, else 1, 2, 4 s, at most 10 s", async () => {
+    answer(503, { errors: [{ message: "busy", extensions: { code: "SERVICE_UNAVAILABLE" } }] }, { "Retry-After": "3" });
+    const busy = await failure();
+    expect([0, 1, 2].map((count) => retryDelay(count, busy))).toEqual([3000, 3000, 3000]);
+    answer(503, { errors: [{ message: "busy", extensions: { code: "SERVICE_UNAVAILABLE" } }] }, { "Retry-After": "120" });
+    expect(retryDelay(0, await failure())).toBe(10_000);
+    const noAnswer = new TypeError("Failed to fetch");
+    expect([0, 1, 2, 4].map((count) => retryDelay(count, noAnswer))).toEqual([1000, 2000, 4000, 10_000]);
   });
 
   it("retries when no answer came at all", () => {

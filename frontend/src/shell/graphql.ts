@@ -57,6 +57,19 @@ export function retryTransient(failureCount: number, error: Error): boolean {
   return transient && failureCount < 3;
 }
 
+/** The longest wait between two attempts of a read, in ms: the user sees "Loading…" meanwhile. */
+const MAX_RETRY_DELAY = 10_000;
+
+/**
+ * React Query's `retryDelay` for reads: the server's Retry-After when it said one (at
+ * most 10 s), else React Query's own 1 s, 2 s, 4 s …
+ */
+export function retryDelay(failureCount: number, error: Error): number {
+  const retryAfter = error instanceof GraphQLRequestError ? error.failure.retryAfter : null;
+  const delay = retryAfter != null ? retryAfter * 1000 : 1000 * 2 ** failureCount;
+  return Math.min(delay, MAX_RETRY_DELAY);
+}
+
 function operationName<R, V>(document: TypedDocumentString<R, V>): string {
   return /(?:query|mutation)\s+(\w+)/.exec(document.toString())?.[1] ?? "anonymous";
 }
