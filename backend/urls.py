@@ -2,8 +2,8 @@
 subgraph per active module at ``/graphql/<module>``, FHIR R4 at ``/fhir/``, JSON:API at
 ``/api/``, ``/accounts/`` login, ``/o/`` OAuth2 tokens, ``/admin/``, for operators
 ``/health/live``, ``/health/ready`` (:mod:`backend.health`) and ``/metrics``
-(:mod:`backend.observability`), and the frontend: ``/`` leads to ``/app/``
-(:mod:`backend.web`)."""
+(:mod:`backend.observability`), and the frontend: ``/`` leads to ``/app/``, with
+``/favicon.ico`` and the logout page (:mod:`backend.web`)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -25,7 +25,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(template_name="admin/login.html"),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", web.LogoutView.as_view(), name="logout"),
+    path("favicon.ico", web.favicon, name="favicon"),
     path("o/", include((oauth2_urlpatterns(), "oauth2_provider"))),
     path("", web.home, name="home"),
     path(web.FRONTEND_PREFIX, web.frontend, name="frontend"),

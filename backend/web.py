@@ -9,6 +9,11 @@ manifest to link the hashed files. Nothing is loaded from another host.
   page, then back) and answers the shell's page for every path below it (the shell routes
   in the browser).
 - ``GET /graphql`` from a browser answers GraphiQL (:class:`GraphQLView`).
+- ``GET /accounts/logout/`` (a user typing the URL) answers a page with a "Log out"
+  button (:class:`LogoutView`); only its POST, with the CSRF token, logs out, so no link
+  on another site can log a user out.
+- ``GET /favicon.ico``: the icon (:func:`favicon`), which browsers ask for on every page
+  without one (the login page), instead of a 404.
 
 Each page carries, as JSON in ``<script id="openimis-config">`` (:func:`shell_config`),
 the active modules (``OPENIMIS_MODULES``: the shell activates the frontend module folders
@@ -18,12 +23,15 @@ When the build is missing, both pages answer 503 saying how to build it.
 
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 from django_vite.core.exceptions import DjangoViteAssetNotFoundError
 
 from backend.registry import active_modules
@@ -44,7 +52,8 @@ def shell_config(request: HttpRequest) -> dict:
     ``modules``: labels of the active modules, in ``OPENIMIS_MODULES`` order;
     ``user``: ``{"username", "permissions"}`` (Django permission names such as
     ``"location.add_location"``, sorted; empty for an anonymous user); ``csrfToken``;
-    ``graphqlUrl``, ``graphiqlUrl``, ``logoutUrl``: paths on this server.
+    ``graphqlUrl``, ``graphiqlUrl``, ``logoutUrl``, ``loginUrl``: paths on this server (the
+    shell sends a user whose session ended to ``loginUrl?next=<the page>``).
     """
     user = request.user
     return {
@@ -52,6 +61,7 @@ def shell_config(request: HttpRequest) -> dict:
         "graphqlUrl": reverse("graphql"),
         "graphiqlUrl": reverse("graphql"),
         "logoutUrl": reverse("logout"),
+        "loginUrl": reverse("login"),
         "csrfToken": get_token(request),
         "user": {
             "username": user.get_username() if user.is_authenticated else "",
@@ -86,3 +96,28 @@ class GraphQLView(AuthenticatedGraphQLView):
 
     def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
         return _page(request, "frontend/graphiql.html")
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's LogoutView (POST logs out), whose GET answers a page with the button
+    that POSTs, rather than 405: logging out on a GET would let any page log the user out."""
+
+    http_method_names = ["get", "head", "post", "options"]
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return render(request, "accounts/logout.html")
+
+
+#: The icon: the openIMIS blue square with a white cross, in SVG (no file to build).
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<rect width="16" height="16" rx="3" fill="#0b4f6c"/>'
+    '<path d="M6.5 3h3v3.5H13v3H9.5V13h-3V9.5H3v-3h3.5z" fill="#fff"/></svg>'
+)
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``GET /favicon.ico``: :data:`FAVICON`."""
+    return HttpResponse(FAVICON, content_type="image/svg+xml")

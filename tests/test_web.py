@@ -83,6 +83,7 @@ def test_the_shell_page_tells_modules_user_and_csrf_token(make_user, built):
         }
         assert config["graphqlUrl"] == "/graphql"
         assert config["logoutUrl"] == "/accounts/logout/"
+        assert config["loginUrl"] == "/accounts/login/"
     # the token in the page passes the CSRF check of the session's POSTs
     answer = client.post(
         "/graphql",
@@ -147,3 +148,33 @@ def test_make_run_stops_before_the_loaders_when_its_port_is_in_use():
     assert taken.returncode != 0
     assert f"Port {port} on 127.0.0.1 is in use (another make run?)" in taken.stderr
     assert free.returncode == 0, free.stderr
+
+
+def test_get_logout_answers_a_page_whose_button_posts_with_the_csrf_token(make_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("leaving", "location.view_location"))
+    page = client.get("/accounts/logout/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "You are logged in as leaving." in html
+    assert '<form method="post" action="/accounts/logout/">' in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    assert '<button type="submit">Log out</button>' in html
+    # the GET logged nobody out; the form's POST does, without its token it is refused
+    assert "_auth_user_id" in client.session
+    assert client.post("/accounts/logout/").status_code == 403
+    assert "_auth_user_id" in client.session
+    done = client.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+    assert done.headers["Location"] == "/accounts/login/"
+    assert "_auth_user_id" not in client.session
+    again = client.get("/accounts/logout/")
+    assert "You are not logged in." in again.content.decode()
+    assert '<a href="/accounts/login/">Log in</a>' in again.content.decode()
+
+
+def test_the_favicon_is_served(db):
+    answer = Client().get("/favicon.ico")
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "image/svg+xml"
+    assert answer.content.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')
+    assert Client().post("/favicon.ico").status_code == 405

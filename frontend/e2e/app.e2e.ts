@@ -11,6 +11,7 @@ import {
   login,
   newSession,
   screenshot,
+  submitLogin,
   type Session,
 } from "./browser";
 
@@ -35,6 +36,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await session.context.close();
   expect(session.foreign, "requests to another host").toEqual([]);
+  expect(session.consoleErrors, "errors in the browser console").toEqual([]);
 });
 
 /** A district that has payers (the generated payers sit on regions and districts). */
@@ -85,11 +87,83 @@ describe("the shell", () => {
     await page.getByRole("heading", { level: 1, name: new RegExp(name) }).waitFor();
   });
 
+  it("answers a typed logout URL with a page whose button logs out", async () => {
+    await page.goto(`${BASE_URL}/accounts/logout/`);
+    await page.getByText("You are logged in as demo.").waitFor();
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.waitForURL(/\/accounts\/login\/$/);
+    await page.goto(`${BASE_URL}/app/`);
+    await page.waitForURL(/\/accounts\/login\/\?next=\/app\/$/);
+  });
+
   it("logs out", async () => {
     await page.getByRole("button", { name: "Log out" }).click();
     await page.waitForURL(/\/accounts\/login\/$/);
     await page.goto(`${BASE_URL}/app/`);
     await page.waitForURL(/\/accounts\/login\/\?next=\/app\/$/);
+  });
+});
+
+describe("failed requests, in the users' words", () => {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+  it("an expired session: says so, links to the login page that leads back, the header names no user", async () => {
+    await openLink("Locations");
+    const region = page.getByRole("region", { name: "Regions" }).getByRole("link").first();
+    await region.waitFor();
+    const name = await region.innerText();
+    await session.context.clearCookies(); // the session expired
+    await region.click();
+    const alert = page.getByRole("alert").first();
+    await alert.getByText("Your session has ended — log in again.").waitFor();
+    expect(await page.getByText(/Authentication required/).count()).toBe(0);
+    const header = page.getByRole("banner");
+    expect(await header.getByRole("button", { name: "Log out" }).count()).toBe(0);
+    expect(await header.getByText("demo").count()).toBe(0);
+    expect(await header.getByText("Not logged in").count()).toBe(1);
+    const here = new URL(page.url()).pathname;
+    await alert.getByRole("link", { name: "Log in again" }).click();
+    await page.waitForURL(new RegExp(`/accounts/login/\\?next=${escape(encodeURIComponent(here))}$`));
+    await submitLogin(page, new RegExp(`${escape(here)}$`));
+    await page.getByRole("heading", { level: 1, name: new RegExp(escape(name)) }).waitFor();
+    expect(await page.getByRole("banner").getByRole("button", { name: "Log out" }).count()).toBe(1);
+
+    // a change submitted after the session expired says the same in its form
+    await page.getByRole("button", { name: "Rename" }).click();
+    const rename = page.getByRole("form", { name: "Rename" });
+    await session.context.clearCookies();
+    await rename.getByLabel("Name").fill(`${name} renamed`);
+    await rename.getByRole("button", { name: "Save" }).click();
+    await rename.getByRole("alert").getByText("Your session has ended — log in again.").waitFor();
+    expect(await rename.getByRole("link", { name: "Log in again" }).getAttribute("href")).toBe(
+      `/accounts/login/?next=${encodeURIComponent(here)}`,
+    );
+    expect(await page.getByText(/Authentication required/).count()).toBe(0);
+  });
+
+  it("an unreachable server: says so on the screen, and Try again reads it once it answers", async () => {
+    // the server stopped: no answer to /graphql at all
+    await page.route("**/graphql", (route) => route.abort("connectionrefused"));
+    const screen = payerActive ? "Payers" : "Locations";
+    await openLink(screen);
+    const alert = page.getByRole("alert").first();
+    // the reads are asked again 3 times (about 7 s) before the screen says so
+    await alert
+      .getByText("The server cannot be reached. Check your network connection, then try again.")
+      .waitFor({ timeout: 20_000 });
+    expect(await page.getByText("Failed to fetch").isVisible()).toBe(false); // under Details
+    // the browser logs each refused request; nothing else
+    expect(new Set(session.consoleErrors.map((error) => error.replace(/ \(.*\)$/, "")))).toEqual(
+      new Set(["Failed to load resource: net::ERR_CONNECTION_REFUSED"]),
+    );
+    session.consoleErrors.length = 0;
+    await page.unroute("**/graphql");
+    await alert.getByRole("button", { name: "Try again" }).click();
+    const loaded = payerActive
+      ? page.getByRole("table", { name: "Payers" }).getByRole("row").nth(1)
+      : page.getByRole("region", { name: "Regions" }).getByRole("link").first();
+    await loaded.waitFor();
+    expect(await page.getByRole("alert").count()).toBe(0);
   });
 });
 

@@ -32,6 +32,8 @@ export interface Session {
   page: Page;
   /** URLs requested from any other origin than BASE_URL. */
   foreign: string[];
+  /** Errors the pages logged in the console, with their URL (a 404 such as /favicon.ico's). */
+  consoleErrors: string[];
 }
 
 export async function newSession(browser: Browser): Promise<Session> {
@@ -45,15 +47,24 @@ export async function newSession(browser: Browser): Promise<Session> {
     }
   });
   const page = await context.newPage();
-  return { context, page, foreign };
+  const consoleErrors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") consoleErrors.push(`${message.text()} (${message.location().url})`);
+  });
+  return { context, page, foreign, consoleErrors };
 }
 
 /** Open `/`, log in on the page it leads to, and wait for the shell. */
 export async function login(page: Page, username = "demo", password = "demo"): Promise<void> {
   await page.goto(`${BASE_URL}/`);
+  await submitLogin(page, /\/app\/$/, username, password);
+}
+
+/** Log in on the login page the browser shows; wait for the shell at `landing`. */
+export async function submitLogin(page: Page, landing: RegExp, username = "demo", password = "demo"): Promise<void> {
   await page.locator("#id_username").fill(username);
   await page.locator("#id_password").fill(password);
-  await Promise.all([page.waitForURL(/\/app\/$/), page.locator("#id_password").press("Enter")]);
+  await Promise.all([page.waitForURL(landing), page.locator("#id_password").press("Enter")]);
   await page.getByRole("navigation", { name: "Main" }).waitFor();
 }
 

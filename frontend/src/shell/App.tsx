@@ -1,9 +1,11 @@
 // The shell: header with the active modules' menu entries, their routes, the user.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { BrowserRouter, Link, NavLink, Route, Routes } from "react-router-dom";
+import { BrowserRouter, Link, NavLink, Route, Routes, useLocation } from "react-router-dom";
 import { getConfig } from "./config";
-import { retryTransient } from "./graphql";
+import { loginAgainUrl } from "./failures";
+import { retryDelay, retryTransient } from "./graphql";
 import { ModulesProvider, useMenu, useModules, type FrontendModule } from "./registry";
+import { useShellStore } from "./store";
 
 /** Where the shell lives on the server; backend/urls.py routes every path below it. */
 export const BASE_PATH = "/app";
@@ -28,6 +30,9 @@ function Layout() {
   const modules = useModules();
   const menu = useMenu();
   const config = getConfig();
+  // a request found the session ended (graphql.ts): the page's user is gone
+  const sessionEnded = useShellStore((state) => state.sessionEnded);
+  useLocation(); // the login link's `next` follows the route (window.location: with the base)
   return (
     <>
       <a className="skip" href="#main">
@@ -45,10 +50,16 @@ function Layout() {
           ))}
           <a href={config.graphiqlUrl}>GraphiQL</a>
         </nav>
-        <form method="post" action={config.logoutUrl} className="user">
-          <input type="hidden" name="csrfmiddlewaretoken" value={config.csrfToken} />
-          <span>{config.user.username}</span> <button type="submit">Log out</button>
-        </form>
+        {sessionEnded ? (
+          <p className="user">
+            <span>Not logged in</span> <a href={loginAgainUrl(config.loginUrl, window.location)}>Log in</a>
+          </p>
+        ) : (
+          <form method="post" action={config.logoutUrl} className="user">
+            <input type="hidden" name="csrfmiddlewaretoken" value={config.csrfToken} />
+            <span>{config.user.username}</span> <button type="submit">Log out</button>
+          </form>
+        )}
       </header>
       <main id="main">
         <Routes>
@@ -68,7 +79,7 @@ function Layout() {
 export function App({ modules, client }: { modules: FrontendModule[]; client?: QueryClient }) {
   return (
     <QueryClientProvider
-      client={client ?? new QueryClient({ defaultOptions: { queries: { retry: retryTransient } } })}
+      client={client ?? new QueryClient({ defaultOptions: { queries: { retry: retryTransient, retryDelay } } })}
     >
       <ModulesProvider value={modules}>
         <BrowserRouter basename={BASE_PATH}>

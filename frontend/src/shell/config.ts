@@ -8,6 +8,8 @@ export interface ShellConfig {
   graphqlUrl: string;
   graphiqlUrl: string;
   logoutUrl: string;
+  /** The login page; its `next` parameter leads back (failures.ts, loginAgainUrl). */
+  loginUrl: string;
   csrfToken: string;
   user: { username: string; permissions: string[] };
 }

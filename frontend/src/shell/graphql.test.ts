@@ -1,25 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TypedDocumentString } from "../gql/graphql";
-import { GraphQLRequestError, request, requestPartial, retryTransient } from "./graphql";
+import { request, requestPartial, retryDelay, retryTransient } from "./graphql";
 import { setConfig } from "./config";
-import { testConfig } from "./testing";
+import { answerAll, requestFailure, testConfig } from "./testing";
 
 // built by hand, not by graphql(): a test's document is no operation of the frontend
 const Query = new TypedDocumentString<unknown, Record<string, never>>("query Probe { __typename }");
 
-function answer(status: number, body: unknown) {
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async () => new Response(typeof body === "string" ? body : JSON.stringify(body), { status })),
-  );
-}
-
-async function failure(): Promise<GraphQLRequestError> {
-  setConfig(testConfig());
-  const error = await request(Query).catch((caught: unknown) => caught);
-  expect(error).toBeInstanceOf(GraphQLRequestError);
-  return error as GraphQLRequestError;
-}
+const answer = answerAll;
+const failure = () => requestFailure(Query);
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -43,6 +32,16 @@ describe("which failed reads are asked again", () => {
     const gateway = await failure();
     expect(gateway.message).toBe("The server answered 502.");
     expect(retryTransient(0, gateway)).toBe(true);
+  });
+
+  it("waits the server's Retry-After between attempts, else 1, 2, 4 s, at most 10 s", async () => {
+    answer(503, { errors: [{ message: "busy", extensions: { code: "SERVICE_UNAVAILABLE" } }] }, { "Retry-After": "3" });
+    const busy = await failure();
+    expect([0, 1, 2].map((count) => retryDelay(count, busy))).toEqual([3000, 3000, 3000]);
+    answer(503, { errors: [{ message: "busy", extensions: { code: "SERVICE_UNAVAILABLE" } }] }, { "Retry-After": "120" });
+    expect(retryDelay(0, await failure())).toBe(10_000);
+    const noAnswer = new TypeError("Failed to fetch");
+    expect([0, 1, 2, 4].map((count) => retryDelay(count, noAnswer))).toEqual([1000, 2000, 4000, 10_000]);
   });
 
   it("retries when no answer came at all", () => {

@@ -10,22 +10,41 @@ import {
 import { useState } from "react";
 import type { TypedDocumentString } from "../gql/graphql";
 import { getConfig } from "./config";
+import {
+  kindOfCode,
+  kindOfStatus,
+  retryAfterSeconds,
+  strongestKind,
+  type FailureFacts,
+  type FailureKind,
+} from "./failures";
+import { useShellStore } from "./store";
 import type { UserError } from "./ui";
 
 /** HTTP statuses of a server or proxy that may answer if asked again. */
 const TRANSIENT_STATUSES = new Set([502, 503, 504]);
 
 /**
- * A request-level GraphQL error (the request failed as a whole), with every message.
- * `retryable`: asking again may succeed (the database was busy: SERVICE_UNAVAILABLE, or
- * a 502/503/504 from the server or a proxy); bad input, permissions and bugs are not.
+ * A request-level GraphQL error (the request failed as a whole). `message` holds the
+ * server's messages, each once (or the browser's, when no answer came): for developers
+ * and support. `failure` says what went wrong in the users' terms (its kind, Retry-After,
+ * the same messages as details): ErrorMessage shows its text (failures.ts).
+ * `retryable`: asking again may succeed (no answer, the database was busy:
+ * SERVICE_UNAVAILABLE, or a 502/503/504 from the server or a proxy); bad input,
+ * permissions and bugs are not.
  */
 export class GraphQLRequestError extends Error {
+  readonly failure: FailureFacts;
+
   constructor(
     message: string,
     readonly retryable = false,
+    failure?: Omit<FailureFacts, "details">,
+    /** "query" or "mutation": a failed read may be asked again by a button. */
+    readonly operation: "query" | "mutation" = "query",
   ) {
     super(message);
+    this.failure = { kind: "server-error", ...failure, details: message };
   }
 }
 
@@ -38,8 +57,25 @@ export function retryTransient(failureCount: number, error: Error): boolean {
   return transient && failureCount < 3;
 }
 
+/** The longest wait between two attempts of a read, in ms: the user sees "Loading…" meanwhile. */
+const MAX_RETRY_DELAY = 10_000;
+
+/**
+ * React Query's `retryDelay` for reads: the server's Retry-After when it said one (at
+ * most 10 s), else React Query's own 1 s, 2 s, 4 s …
+ */
+export function retryDelay(failureCount: number, error: Error): number {
+  const retryAfter = error instanceof GraphQLRequestError ? error.failure.retryAfter : null;
+  const delay = retryAfter != null ? retryAfter * 1000 : 1000 * 2 ** failureCount;
+  return Math.min(delay, MAX_RETRY_DELAY);
+}
+
 function operationName<R, V>(document: TypedDocumentString<R, V>): string {
   return /(?:query|mutation)\s+(\w+)/.exec(document.toString())?.[1] ?? "anonymous";
+}
+
+function operationType<R, V>(document: TypedDocumentString<R, V>): "query" | "mutation" {
+  return /^\s*mutation\b/.test(document.toString()) ? "mutation" : "query";
 }
 
 /** Where a field sits in a result: its response path, e.g. ["payers", "edges", 0, "node", "location"]. */
@@ -68,35 +104,87 @@ function onlyHiddenFields(errors: GraphQLError[]): boolean {
   );
 }
 
+/** The kind of a failed answer with GraphQL `errors` and HTTP `status` (see failures.ts). */
+function kindOfErrors(errors: GraphQLError[], status: number): FailureKind {
+  const kinds = errors.map((error) => kindOfCode(error.extensions?.code));
+  if (status === 401) kinds.push("session-ended");
+  // a refused CSRF check is the only FORBIDDEN answered 403 (permissions answer 200)
+  if (status === 403) kinds.push("session-changed");
+  return strongestKind(kinds);
+}
+
+/** The kind of an answer that is not the API's JSON: by its status (a 200 is someone else's page). */
+function kindOfForeignAnswer(status: number): FailureKind {
+  if (status === 403 || (status >= 200 && status < 300)) return "unreadable";
+  const kind = kindOfStatus(status);
+  return kind === "invalid" ? "unreadable" : kind;
+}
+
+/** Whether `response` came, through redirects, from the login page (the session ended). */
+function fromLoginPage(response: Response, loginUrl: string | undefined): boolean {
+  if (!response.redirected || !loginUrl || !response.url) return false;
+  return new URL(response.url).pathname === new URL(loginUrl, response.url).pathname;
+}
+
+/**
+ * The error for a failed request: GraphQLRequestError with `message` and the failure's
+ * facts. A session found ended is noted in the shared store (the header stops showing
+ * the user as logged in).
+ */
+function failed(
+  message: string,
+  retryable: boolean,
+  failure: Omit<FailureFacts, "details">,
+  operation: "query" | "mutation",
+): GraphQLRequestError {
+  if (failure.kind === "session-ended") useShellStore.getState().endSession();
+  return new GraphQLRequestError(message, retryable, failure, operation);
+}
+
 /**
  * Run `document` with `variables`; resolves to its `data` and the paths of the fields
  * the user may not see (the API answers them null with a FORBIDDEN error on their path;
  * the rest of the data is kept). Rejects with GraphQLRequestError carrying the server's
- * messages (each once) for an HTTP error, no data, or any other error in errors[].
+ * messages (each once) and what they mean for the user (failures.ts) for no answer at
+ * all, an HTTP error, an answer that is not JSON, no data, or any other error in errors[].
  */
 export async function requestPartial<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
   variables?: TVariables,
 ): Promise<PartialResult<TResult>> {
   const config = getConfig();
-  const response = await fetch(config.graphqlUrl, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: {
-      "Content-Type": "application/json",
-      Accept: "application/json",
-      "X-CSRFToken": config.csrfToken,
-    },
-    body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
-  });
+  const operation = operationType(document);
+  let response: Response;
+  try {
+    response = await fetch(config.graphqlUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": config.csrfToken,
+      },
+      body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
+    });
+  } catch (error) {
+    // the browser's own words ("Failed to fetch", "NetworkError when …"): no answer came
+    const message = error instanceof Error ? error.message : String(error);
+    throw failed(message, true, { kind: "unreachable" }, operation);
+  }
   const transient = TRANSIENT_STATUSES.has(response.status);
+  const retryAfter = retryAfterSeconds(response.headers.get("Retry-After"));
+  if (fromLoginPage(response, config.loginUrl)) {
+    throw failed("The request was redirected to the login page.", false, { kind: "session-ended" }, operation);
+  }
   let body: { data?: TResult | null; errors?: GraphQLError[] };
   try {
     body = await response.json();
   } catch {
-    throw new GraphQLRequestError(
+    throw failed(
       `The server answered ${[response.status, response.statusText].join(" ").trim()}.`,
       transient,
+      { kind: kindOfForeignAnswer(response.status), retryAfter },
+      operation,
     );
   }
   const errors = body.errors ?? [];
@@ -104,13 +192,20 @@ export async function requestPartial<TResult, TVariables>(
   if (errors.length && !(response.ok && hasData && onlyHiddenFields(errors))) {
     const busy = errors.some((error) => error.extensions?.code === "SERVICE_UNAVAILABLE");
     // one message per kind: a field refused on each of 100 rows says it once
-    throw new GraphQLRequestError(
+    throw failed(
       [...new Set(errors.map((error) => error.message))].join(" "),
       transient || busy,
+      { kind: kindOfErrors(errors, response.status), retryAfter, nothingChanged: busy },
+      operation,
     );
   }
   if (!response.ok || !hasData) {
-    throw new GraphQLRequestError(`The server answered ${response.status} without data.`, transient);
+    throw failed(
+      `The server answered ${response.status} without data.`,
+      transient,
+      { kind: response.ok ? "unreadable" : kindOfStatus(response.status), retryAfter },
+      operation,
+    );
   }
   return { data: body.data as TResult, forbidden: errors.map((error) => error.path ?? []) };
 }

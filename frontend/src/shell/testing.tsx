@@ -3,8 +3,10 @@
 // the texts of the elements of one role (a menu's links, a table's column headers).
 import { QueryClient } from "@tanstack/react-query";
 import { render, within, type ByRoleMatcher } from "@testing-library/react";
-import { vi } from "vitest";
+import { expect, vi } from "vitest";
+import type { TypedDocumentString } from "../gql/graphql";
 import { App, BASE_PATH } from "./App";
+import { GraphQLRequestError, request } from "./graphql";
 import { setConfig, type ShellConfig } from "./config";
 import { activeModules, type FrontendModule } from "./registry";
 import { useShellStore } from "./store";
@@ -82,6 +84,7 @@ export function testConfig(overrides: Partial<ShellConfig> = {}): ShellConfig {
     graphqlUrl: "/graphql",
     graphiqlUrl: "/graphql",
     logoutUrl: "/accounts/logout/",
+    loginUrl: "/accounts/login/",
     csrfToken: "test-token",
     user: { username: "tester", permissions: ALL_PERMISSIONS },
     ...overrides,
@@ -101,7 +104,7 @@ export function renderShell(
   permissions: string[] = ALL_PERMISSIONS,
 ) {
   setConfig(testConfig({ modules: active, user: { username: "tester", permissions } }));
-  useShellStore.setState({ selectedLocation: null });
+  useShellStore.setState({ selectedLocation: null, sessionEnded: false });
   window.history.pushState({}, "", `${BASE_PATH}${path}`);
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(<App modules={activeModules(discoveredModules, active)} client={client} />);
@@ -119,4 +122,20 @@ export function connection<T>(nodes: T[], { totalCount = nodes.length, hasNextPa
 /** The text of each element with `role` inside `container`, in document order. */
 export function textsByRole(container: HTMLElement, role: ByRoleMatcher): (string | null)[] {
   return within(container).getAllByRole(role).map((element) => element.textContent);
+}
+
+/** Replace fetch with a server answering every request with `status`, `body` (JSON unless a string) and `headers`. */
+export function answerAll(status: number, body: unknown, headers: Record<string, string> = {}) {
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async () => new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers })),
+  );
+}
+
+/** The GraphQLRequestError `document` fails with (the test fails if it does not). */
+export async function requestFailure<R, V>(document: TypedDocumentString<R, V>): Promise<GraphQLRequestError> {
+  setConfig(testConfig());
+  const error = await request(document).catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(GraphQLRequestError);
+  return error as GraphQLRequestError;
 }

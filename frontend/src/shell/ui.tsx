@@ -2,7 +2,11 @@
 // that show the server's validation error on the field it names, tables and history
 // (cursor paging is in paging.tsx).
 import { Fragment, useId, type FormEvent, type ReactNode } from "react";
+import { useQueryClient } from "@tanstack/react-query";
 import { useParams } from "react-router-dom";
+import { getConfig } from "./config";
+import { failureAction, failureText, loginAgainUrl, type FailureFacts } from "./failures";
+import { GraphQLRequestError } from "./graphql";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -12,13 +16,57 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
+/** The failure behind `error`: a request's (graphql.ts) or, for any other error, the page's. */
+export function failureOf(error: unknown): FailureFacts & { operation?: "query" | "mutation" } {
+  if (error instanceof GraphQLRequestError) return { ...error.failure, operation: error.operation };
+  const details = error instanceof Error ? error.message : String(error);
+  // fetch's own rejection ("Failed to fetch"): no answer came
+  if (error instanceof TypeError && /fetch|network/i.test(details)) return { kind: "unreachable", details };
+  return { kind: "page-error", details };
+}
+
+/**
+ * A failed request (or any error) in the users' words (failures.ts): what happened and
+ * what to do: a link to log in again that leads back here, a button to reload the page,
+ * or to try a failed read again; the server's own messages under "Details" for whoever
+ * the user asks for help. A failed change offers no button: its form is still there to
+ * submit again.
+ */
 export function ErrorMessage({ error }: { error: unknown }) {
+  const client = useQueryClient();
   if (!error) return null;
-  const message = error instanceof Error ? error.message : String(error);
+  const failure = failureOf(error);
+  const offered = failureAction(failure.kind);
+  // a failed change is not asked again from here: its form is still there to submit
+  const action = offered === "try-again" && failure.operation === "mutation" ? null : offered;
+  const text = failureText(failure);
   return (
-    <p role="alert" className="error">
-      {message}
-    </p>
+    <div role="alert" className="error">
+      <p>
+        {text}
+        {action && " "}
+        {action === "log-in" && <a href={loginAgainUrl(getConfig().loginUrl, window.location)}>Log in again</a>}
+        {action === "reload" && (
+          <button type="button" onClick={() => window.location.reload()}>
+            Reload the page
+          </button>
+        )}
+        {action === "try-again" && (
+          <button
+            type="button"
+            onClick={() => client.refetchQueries({ predicate: (query) => query.state.status === "error" })}
+          >
+            Try again
+          </button>
+        )}
+      </p>
+      {failure.details && failure.kind !== "session-ended" && (
+        <details>
+          <summary>Details</summary>
+          <p>{failure.details}</p>
+        </details>
+      )}
+    </div>
   );
 }
 
