@@ -166,3 +166,21 @@ def test_upper_and_lower_expressions_fold_beyond_ascii(accented):
         ("IĞDIR", "iğdır"),
         ("STRAßE NORD", "straße nord"),
     ]
+
+
+def test_payer_filters_and_name_order_fold_beyond_ascii(gql):
+    from modules.payer.models import Payer
+
+    Payer.objects.create(name="Émile Coop", type="C", email="ÉCOLE@example.org")
+    Payer.objects.create(name="éa Farm", type="C", email="ea@example.org")
+
+    def names(arguments: str) -> list[str]:
+        data = gql.data(f"{{ payers({arguments}) {{ edges {{ node {{ name }} }} }} }}")
+        return [e["node"]["name"] for e in data["payers"]["edges"]]
+
+    assert names('filter: {nameContains: "émile"}') == ["Émile Coop"]
+    assert names('filter: {email: "école@EXAMPLE.org"}') == ["Émile Coop"]
+    assert names('filter: {emailContains: "ÉCO"}') == ["Émile Coop"]
+    # sorted by the lowercase name: "éa farm" before "émile coop" (SQLite's ASCII LOWER
+    # kept É, which sorts before every é)
+    assert names("orderBy: [{field: NAME}]") == ["éa Farm", "Émile Coop"]
