@@ -184,3 +184,16 @@ def test_payer_filters_and_name_order_fold_beyond_ascii(gql):
     # sorted by the lowercase name: "éa farm" before "émile coop" (SQLite's ASCII LOWER
     # kept É, which sorts before every é)
     assert names("orderBy: [{field: NAME}]") == ["éa Farm", "Émile Coop"]
+
+
+def test_case_sensitive_lookups_are_case_sensitive_on_both_databases(admin, accented):
+    """JSON:API ``code.startswith`` (Django's ``startswith``) respects case: SQLite's
+    LIKE ignored ASCII case, PostgreSQL's does not."""
+
+    def codes(prefix: str) -> list[str]:
+        url = f"/api/locations?filter[code.startswith]={quote(prefix)}"
+        return [d["attributes"]["code"] for d in get_document(admin, url, JSONAPI)["data"]]
+
+    assert (codes("B"), codes("b"), codes("É"), codes("é")) == (["B3", "B4"], [], ["É2"], [])
+    assert list(Location.objects.filter(name__contains="village").values_list("code")) == []
+    assert list(Location.objects.filter(name__contains="Village").values_list("code")) == [("A1",)]

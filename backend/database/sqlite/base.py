@@ -13,7 +13,10 @@ own SQLite engine registers its date functions, and the SQL Django writes uses t
   with ``=``, the others with ``LIKE``, its wildcards escaped as before);
 - the ``Upper`` and ``Lower`` expressions (sorts, the unique index on the current
   location codes) are ``UNICODE_UPPER(...)`` and ``UNICODE_LOWER(...)``
-  (:func:`unicode_functions`, the ``as_<vendor>`` hook Django documents for engines).
+  (:func:`unicode_functions`, the ``as_<vendor>`` hook Django documents for engines);
+- ``LIKE`` is case-sensitive (``PRAGMA case_sensitive_like``), so the case-sensitive
+  lookups (``startswith``, ``contains``; JSON:API ``filter[code.startswith]``) respect
+  case as on PostgreSQL, where SQLite's LIKE ignored ASCII case.
 
 A database whose index uses ``UNICODE_UPPER`` needs the function to write the indexed
 rows: another program (the ``sqlite3`` shell, ``manage.py dbshell``) reads them, but an
@@ -84,10 +87,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params: dict):
         """Django's new SQLite connection with the functions of :data:`FUNCTIONS`
-        (deterministic: SQLite may use them in an index)."""
+        (deterministic: SQLite may use them in an index) and a case-sensitive LIKE."""
         connection = super().get_new_connection(conn_params)
         for name, (function, _) in FUNCTIONS.items():
             connection.create_function(name, 1, function, deterministic=True)
+        # LIKE respects case, as PostgreSQL's: ``startswith`` and ``contains`` too (the
+        # case-insensitive lookups fold both sides first)
+        connection.execute("PRAGMA case_sensitive_like = ON")
         return connection
 
 
