@@ -478,6 +478,24 @@ def run_and_capture_rejections(folder: Path) -> tuple[str, str]:
 
 
 @pytest.mark.django_db
+def test_current_codes_clash_by_the_case_rule_of_the_unique_index(tmp_path):
+    """The import's rule is the database's (backend.casefold): é and É clash; ß is not
+    SS (no one-character capital), so straße and STRASSE are two codes, as the index
+    has them on PostgreSQL and SQLite."""
+    clashing = [location(1, "éa1", "A", "R"), location(2, "ÉA1", "B", "R")]
+    _, err = run_and_capture_rejections(write(tmp_path, clashing))
+    assert (
+        "LocationCode 'ÉA1' is taken ignoring case: the current row at line 2 has the "
+        "code 'éa1'" in err
+    ), err
+
+    distinct = [location(1, "straße", "A", "R"), location(2, "STRASSE", "B", "R")]
+    out, err = run(str(write(tmp_path, distinct)))
+    assert "2 created" in out and err == ""
+    assert sorted(Location.objects.values_list("code", flat=True)) == ["STRASSE", "straße"]
+
+
+@pytest.mark.django_db
 def test_the_valid_base_imports(tmp_path):
     """The synthetic base used by the bad-row cases is itself valid."""
     out, err = run(str(write(tmp_path, base_locations(), base_payers())))

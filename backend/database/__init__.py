@@ -1,1 +1,2 @@
-"""The PostgreSQL engine of the project (``ENGINE = "backend.database"``): see ``base``."""
+"""The PostgreSQL engine of the project (``ENGINE = "backend.database"``): see ``base``;
+the SQLite engine is ``backend.database.sqlite``."""

@@ -224,10 +224,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if _database_password := env.str("DATABASE_PASSWORD", default=""):
     DATABASES["default"]["PASSWORD"] = _database_password
 # The same engines, wrapped by django-prometheus to count queries, errors and durations
-# (PostgreSQL's also checks its pooled connections more cheaply: backend/database).
+# (PostgreSQL's also checks its pooled connections more cheaply: backend/database;
+# SQLite's ignores case beyond ASCII as PostgreSQL does: backend/database/sqlite).
 DATABASES["default"]["ENGINE"] = {
     "django.db.backends.postgresql": "backend.database",
-    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.db.backends.sqlite3": "backend.database.sqlite",
 }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 
 # A pooled or persistent connection the database closed (restart, terminated backend)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from backend import casefold
 from backend.legacy import (
     LegacyContext,
     LegacyRow,
@@ -60,8 +61,9 @@ _LEVEL = {t: rank for rank, t in enumerate(Location.PARENT_TYPE)}  # R 0, D 1, W
 
 
 def _code_key(code: str) -> str:
-    """The key under which two current codes clash: ``normalize_code``, case folded."""
-    return normalize_code(code).upper()
+    """The key under which two current codes clash: ``normalize_code``, case folded by
+    the unique index's rule (:func:`backend.casefold.upper`: é = É, ß is not SS)."""
+    return casefold.upper(normalize_code(code))
 
 
 def _level_name(code: str) -> str:

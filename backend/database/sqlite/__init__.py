@@ -1,0 +1,1 @@
+"""The SQLite engine of the project (``ENGINE = "backend.database.sqlite"``): see ``base``."""
