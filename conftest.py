@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 import os
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -270,6 +272,42 @@ def _fresh_fan_outs():
     from backend.graphql.row_estimate import forget_fan_outs
 
     forget_fan_outs()
+
+
+#: The settings package and its parts, read afresh by :func:`read_settings`.
+SETTINGS_MODULES = (
+    "backend.settings",
+    "backend.settings.api",
+    "backend.settings.base",
+    "backend.settings.operations",
+)
+
+
+@pytest.fixture
+def read_settings(monkeypatch):
+    """A function reading ``backend.settings`` afresh in this process, as start-up reads
+    it, with the environment variables given (``NAME=value``) added to this process's:
+    returns the settings (upper-case names) as a dict, or raises the
+    ``ImproperlyConfigured`` start-up would refuse with. The test process's own settings
+    and modules are left as they were."""
+    import backend
+    from backend.environment import env as environment
+
+    def read(**variables: str) -> dict:
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(environment.ENVIRON, "files_cache", {})  # X_FILE read again
+        saved = {name: sys.modules.pop(name) for name in SETTINGS_MODULES if name in sys.modules}
+        try:
+            module = importlib.import_module("backend.settings")
+            return {name: getattr(module, name) for name in dir(module) if name.isupper()}
+        finally:
+            for name in SETTINGS_MODULES:
+                sys.modules.pop(name, None)
+            sys.modules.update(saved)
+            backend.settings = saved["backend.settings"]
+
+    return read
 
 
 def fake_module(label: str, **manifest: object) -> SimpleNamespace:
