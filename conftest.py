@@ -6,6 +6,7 @@ import importlib
 import itertools
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -272,6 +273,26 @@ def _fresh_fan_outs():
     from backend.graphql.row_estimate import forget_fan_outs
 
     forget_fan_outs()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A function taking a path and putting there a SQLite file migrated as
+    ``manage.py migrate`` does it (the default modules); returns its ``DATABASE_URL``.
+    ``migrate`` runs once per test session, in its own process, into a template; each
+    call copies the template (the servers' tests start from an empty, migrated file)."""
+    from tests.servers import base_env, manage
+
+    template = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
+
+    def copy_to(path: Path) -> str:
+        if not template.exists():
+            env = base_env(DATABASE_URL=f"sqlite:///{template}")
+            manage(env, "migrate", "--noinput", "-v", "0", timeout=300)
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+
+    return copy_to
 
 
 #: The settings package and its parts, read afresh by :func:`read_settings`.

@@ -122,15 +122,14 @@ def post(url: str, query: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory):
+def deployment(tmp_path_factory, migrated_sqlite):
     """Start the location service, the payer service and the gateway; stop them after."""
     node = FEDERATION_DIR / "node_modules" / ".bin" / "node"
     if not (FEDERATION_DIR / "node_modules" / "@graphql-hive" / "gateway-runtime").is_dir():
         pytest.skip("federation tooling not installed: make federation-tools")
     workdir = tmp_path_factory.mktemp("federated")
-    env = base_env(DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}")
-    for args in (["migrate", "--noinput", "-v", "0"], ["shell", "-c", SEED]):
-        manage(env, *args, timeout=120)
+    env = base_env(DATABASE_URL=migrated_sqlite(workdir / "db.sqlite3"))
+    manage(env, "shell", "-c", SEED, timeout=120)
     location_port, payer_port, gateway_port = free_ports(3)
     # the payer module's rules guard location deletes, so both run both: see the README
     env["OPENIMIS_MODULES"] = "location,payer"
