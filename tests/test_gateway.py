@@ -131,7 +131,9 @@ def deployment(tmp_path_factory, migrated_sqlite):
     env = base_env(DATABASE_URL=migrated_sqlite(workdir / "db.sqlite3"))
     manage(env, "shell", "-c", SEED, timeout=120)
     location_port, payer_port, gateway_port = free_ports(3)
-    # the payer module's rules guard location deletes, so both run both: see the README
+    # one worker each (the answers, not the workers, are compared: a Django start-up less
+    # per service); the payer module's rules guard location deletes, so both run both:
+    # see the README
     env["OPENIMIS_MODULES"] = "location,payer"
     location = f"http://127.0.0.1:{location_port}/graphql/location"
     payer = f"http://127.0.0.1:{payer_port}/graphql/payer"
@@ -148,9 +150,9 @@ def deployment(tmp_path_factory, migrated_sqlite):
 
     with (
         running(
-            gunicorn_command(location_port), env, workdir / "location.log", answering(location)
+            gunicorn_command(location_port, 1), env, workdir / "location.log", answering(location)
         ),
-        running(gunicorn_command(payer_port), env, workdir / "payer.log", answering(payer)),
+        running(gunicorn_command(payer_port, 1), env, workdir / "payer.log", answering(payer)),
         running(
             [str(node), str(FEDERATION_DIR / "gateway.mjs")],
             gateway_env,
