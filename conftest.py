@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 import os
+import shutil
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -270,6 +273,62 @@ def _fresh_fan_outs():
     from backend.graphql.row_estimate import forget_fan_outs
 
     forget_fan_outs()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A function taking a path and putting there a SQLite file migrated as
+    ``manage.py migrate`` does it (the default modules); returns its ``DATABASE_URL``.
+    ``migrate`` runs once per test session, in its own process, into a template; each
+    call copies the template (the servers' tests start from an empty, migrated file)."""
+    from tests.servers import base_env, manage
+
+    template = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
+
+    def copy_to(path: Path) -> str:
+        if not template.exists():
+            env = base_env(DATABASE_URL=f"sqlite:///{template}")
+            manage(env, "migrate", "--noinput", "-v", "0", timeout=300)
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+
+    return copy_to
+
+
+#: The settings package and its parts, read afresh by :func:`read_settings`.
+SETTINGS_MODULES = (
+    "backend.settings",
+    "backend.settings.api",
+    "backend.settings.base",
+    "backend.settings.operations",
+)
+
+
+@pytest.fixture
+def read_settings(monkeypatch):
+    """A function reading ``backend.settings`` afresh in this process, as start-up reads
+    it, with the environment variables given (``NAME=value``) added to this process's:
+    returns the settings (upper-case names) as a dict, or raises the
+    ``ImproperlyConfigured`` start-up would refuse with. The test process's own settings
+    and modules are left as they were."""
+    import backend
+    from backend.environment import env as environment
+
+    def read(**variables: str) -> dict:
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(environment.ENVIRON, "files_cache", {})  # X_FILE read again
+        saved = {name: sys.modules.pop(name) for name in SETTINGS_MODULES if name in sys.modules}
+        try:
+            module = importlib.import_module("backend.settings")
+            return {name: getattr(module, name) for name in dir(module) if name.isupper()}
+        finally:
+            for name in SETTINGS_MODULES:
+                sys.modules.pop(name, None)
+            sys.modules.update(saved)
+            backend.settings = saved["backend.settings"]
+
+    return read
 
 
 def fake_module(label: str, **manifest: object) -> SimpleNamespace:

@@ -13,7 +13,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import tomllib
 import urllib.parse
 from pathlib import Path
@@ -22,6 +21,7 @@ import environ
 import pytest
 import yaml
 from django.conf import settings
+from django.core.management import get_commands
 
 from backend import healthcheck
 from backend.registry import active_modules, subgraph_modules
@@ -269,38 +269,30 @@ def test_backend_sets_only_variables_something_reads():
     )
 
 
-def test_settings_accept_the_backend_environment(tmp_path):
-    """Load the real settings in a fresh interpreter with the compose environment: the
-    SECRET_KEY / ALLOWED_HOSTS / OPENIMIS_MODULES checks in settings.py must pass."""
+def test_settings_accept_the_backend_environment(read_settings, monkeypatch, tmp_path):
+    """Read the real settings afresh with the compose environment (nothing else the
+    settings read): the SECRET_KEY / ALLOWED_HOSTS / OPENIMIS_MODULES checks in
+    settings.py must pass."""
     backend_env = service_environment(load_compose()["services"]["backend"])
-    env = {k: v for k, v in os.environ.items() if k not in settings_env_names()}
-    env.update(backend_env, DJANGO_SETTINGS_MODULE="backend.settings")
+    for name in settings_env_names():
+        monkeypatch.delenv(name, raising=False)
+    env = dict(backend_env)
     # the secret files, where the test can write them
     for name, value in env.items():
         if name.endswith("_FILE") and value.startswith("/run/secrets/"):
             path = tmp_path / Path(value).name
             path.write_text(f"{Path(value).name}-value\n")
             env[name] = str(path)
-    script = (
-        "import json, django; django.setup(); from django.conf import settings as s; "
-        "db = s.DATABASES['default']; "
-        "print(json.dumps({'engine': db['ENGINE'], 'host': db['HOST'], 'debug': s.DEBUG, "
-        "'hosts': s.ALLOWED_HOSTS, 'apps': s.INSTALLED_APPS, 'modules': s.OPENIMIS_MODULES, "
-        "'password': db['PASSWORD'], 'key': s.SECRET_KEY}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    loaded = json.loads(result.stdout.strip().splitlines()[-1])
-    assert loaded["engine"] == "backend.database"  # django-prometheus': query metrics
-    assert loaded["host"] == "db"
-    assert loaded["debug"] is False
-    assert loaded["password"] == "db_password-value"  # the file's content, line break dropped
-    assert loaded["key"] == "secret_key-value"
-    assert loaded["hosts"] == backend_env["ALLOWED_HOSTS"].split(",")
-    assert [f"modules.{m}" for m in loaded["modules"]] == [
-        app for app in loaded["apps"] if app.startswith("modules.")
+    loaded = read_settings(**env)
+    db = loaded["DATABASES"]["default"]
+    assert db["ENGINE"] == "backend.database"  # django-prometheus': query metrics
+    assert db["HOST"] == "db"
+    assert loaded["DEBUG"] is False
+    assert db["PASSWORD"] == "db_password-value"  # the file's content, line break dropped
+    assert loaded["SECRET_KEY"] == "secret_key-value"
+    assert loaded["ALLOWED_HOSTS"] == backend_env["ALLOWED_HOSTS"].split(",")
+    assert [f"modules.{m}" for m in loaded["OPENIMIS_MODULES"]] == [
+        app for app in loaded["INSTALLED_APPS"] if app.startswith("modules.")
     ]
 
 
@@ -457,14 +449,8 @@ def test_entrypoint_management_commands_exist():
     """Every ``python manage.py <command>`` in the entrypoint is a command Django knows
     (including the demo-data ones run with LOAD_DEMO_DATA=1)."""
     wanted = set(re.findall(r"python manage\.py (\w+)", ENTRYPOINT.read_text()))
-    result = subprocess.run(
-        [sys.executable, "manage.py", "help", "--commands"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    missing = sorted(wanted - set(result.stdout.split()))
+    known = get_commands()  # what `manage.py help --commands` lists
+    missing = sorted(wanted - set(known))
     assert not missing, f"docker/entrypoint.sh runs unknown management commands {missing}"
 
 

@@ -122,17 +122,18 @@ def post(url: str, query: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory):
+def deployment(tmp_path_factory, migrated_sqlite):
     """Start the location service, the payer service and the gateway; stop them after."""
     node = FEDERATION_DIR / "node_modules" / ".bin" / "node"
     if not (FEDERATION_DIR / "node_modules" / "@graphql-hive" / "gateway-runtime").is_dir():
         pytest.skip("federation tooling not installed: make federation-tools")
     workdir = tmp_path_factory.mktemp("federated")
-    env = base_env(DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}")
-    for args in (["migrate", "--noinput", "-v", "0"], ["shell", "-c", SEED]):
-        manage(env, *args, timeout=120)
+    env = base_env(DATABASE_URL=migrated_sqlite(workdir / "db.sqlite3"))
+    manage(env, "shell", "-c", SEED, timeout=120)
     location_port, payer_port, gateway_port = free_ports(3)
-    # the payer module's rules guard location deletes, so both run both: see the README
+    # one worker each (the answers, not the workers, are compared: a Django start-up less
+    # per service); the payer module's rules guard location deletes, so both run both:
+    # see the README
     env["OPENIMIS_MODULES"] = "location,payer"
     location = f"http://127.0.0.1:{location_port}/graphql/location"
     payer = f"http://127.0.0.1:{payer_port}/graphql/payer"
@@ -149,9 +150,9 @@ def deployment(tmp_path_factory):
 
     with (
         running(
-            gunicorn_command(location_port), env, workdir / "location.log", answering(location)
+            gunicorn_command(location_port, 1), env, workdir / "location.log", answering(location)
         ),
-        running(gunicorn_command(payer_port), env, workdir / "payer.log", answering(payer)),
+        running(gunicorn_command(payer_port, 1), env, workdir / "payer.log", answering(payer)),
         running(
             [str(node), str(FEDERATION_DIR / "gateway.mjs")],
             gateway_env,

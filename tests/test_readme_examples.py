@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from tests.servers import ROOT
 
@@ -16,10 +17,16 @@ BLOCKS = re.findall(r"```graphql\n(.*?)```", (ROOT / "README.md").read_text(), r
 BANTEAY_MEANCHEY = "a074c68c-3d3f-56c2-bbd8-66382940edd5"
 
 
-@pytest.fixture
-def quick_start_data(db):
-    call_command("load_cambodia", stdout=io.StringIO())
-    call_command("generate_payers", stdout=io.StringIO())
+@pytest.fixture(scope="module")
+def quick_start_data(django_db_setup, django_db_blocker):
+    """The quick-start data, loaded once for the module in a transaction rolled back at
+    its end; each test runs in a savepoint of it (``db``), rolled back after the test,
+    so every test starts from the data as loaded."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_cambodia", stdout=io.StringIO())
+        call_command("generate_payers", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 def test_the_readme_has_examples():

@@ -151,12 +151,11 @@ def post(url: str, query: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def test_concurrent_mutations_through_server_processes_all_succeed(tmp_path):
+def test_concurrent_mutations_through_server_processes_all_succeed(tmp_path, migrated_sqlite):
     """gunicorn, 4 worker processes, one SQLite file: 40 createLocation at once (without
     the settings some answered 503 "database is locked")."""
-    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    for args in (["migrate", "--noinput", "-v", "0"], ["shell", "-c", SEED]):
-        manage(env, *args, timeout=300)
+    env = base_env(DATABASE_URL=migrated_sqlite(tmp_path / "db.sqlite3"))
+    manage(env, "shell", "-c", SEED, timeout=300)
     (port,) = free_ports(1)
     url = f"http://127.0.0.1:{port}/graphql"
     ready = lambda: post(url, "{ __typename }")[0] == 200  # noqa: E731
