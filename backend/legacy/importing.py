@@ -10,8 +10,10 @@ transaction; any problem rolls the whole import back.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
 
 from django.apps import apps
@@ -24,6 +26,29 @@ from backend.legacy.sources import TableRun
 
 #: ``progress(rows, table name)`` may wrap the rows of a table being validated (a bar).
 Progress = Callable[[list[LegacyRow], str], Iterable[LegacyRow]]
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Run the block with Python's automatic cyclic garbage collection off; it is on
+    again afterwards (also after Ctrl-C or an error) if it was on before.
+
+    An import keeps every row it reads alive to the end (the rows, their values, the
+    model objects, the report records: several objects per row). Each full collection
+    walks all of them, and CPython runs one whenever the objects added since the last
+    one reach a quarter of those it holds, so a third of an import's CPU time went to
+    collections that freed nothing (measured with ``gc.callbacks`` at 17,684 and
+    221,050 rows). Memory is freed by reference counting as before; the import itself
+    leaves a few hundred reference cycles per 100,000 rows, which the next automatic
+    collection frees.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def import_runs(

@@ -49,7 +49,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from backend.legacy import LegacyRow, LoadCounts, active_tables, legacy_time_zone
-from backend.legacy.importing import import_runs
+from backend.legacy.importing import cyclic_gc_paused, import_runs
 from backend.legacy.report import write_report
 from backend.legacy.sources import TableRun, read_sources
 from backend.management.long_command import LongCommand
@@ -103,6 +103,10 @@ class Command(LongCommand):
         )
 
     def handle(self, *args, directory: Path | None = None, **options) -> None:
+        with cyclic_gc_paused():  # every row read stays alive to the end (see there)
+            self._import(directory, options)
+
+    def _import(self, directory: Path | None, options: dict) -> None:
         verbose = options["verbosity"] >= 1
         load_valid = options.get("load_valid", False)
         run, started, clock = uuid.uuid4(), timezone.now(), time.perf_counter()
