@@ -45,13 +45,21 @@ def free_ports(count: int) -> list[int]:
     raise RuntimeError(f"fewer than {count} free ports in 127.0.0.1:{port_range()}")
 
 
+#: Where a server or command a test starts keeps its database when the test names none:
+#: a folder of this test run, removed at its end; never the repository's ``db.sqlite3``,
+#: which ``make run`` fills (its demo user changes what the deployment checks say).
+_UNNAMED_DATABASES = tempfile.TemporaryDirectory(prefix="openimis-tests-")
+
+
 def base_env(**extra: str) -> dict[str, str]:
     """A clean environment for a server of this project (no variables of the caller's
-    shell but PATH), plus ``extra``."""
+    shell but PATH), plus ``extra``; without a ``DATABASE_URL`` in ``extra``, an empty
+    SQLite file of this test run (not the repository's ``db.sqlite3``)."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "backend.settings",
         "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": f"sqlite:///{_UNNAMED_DATABASES.name}/unnamed.sqlite3",
         **extra,
     }
     if "SECRET_KEY_FILE" not in env:
