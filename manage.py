@@ -18,7 +18,11 @@ def main() -> None:
     except OperationalError as error:
         if connection.connection is not None:  # connected: a fault of the command's work
             raise
-        # the server down or unknown, the database or user missing: the cause in one line
+        # the server down or unknown, the database or user missing: the cause in one line,
+        # the last (the pool's workers, which log each failed attempt, stopped before)
+        close_pool = getattr(connection, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
         sys.exit(f"Cannot connect to the database: {' '.join(str(error).split())}")
 
 
