@@ -8,7 +8,8 @@ its placement is taken away (its payers are then read by everyone), while its pa
 still refer to locations, placed in the tree. A user attached to district d1 (R1D1)
 reads the payer Rajo fund, placed at d2 (R2D1, another region), but never d2 itself:
 ``Payer.location`` is null there on every path (the general executor, the SQL
-compiler, a subgraph, ``node``, history), as ``location(uuid:)`` of d2 is, and costs no query more.
+compiler, a subgraph, ``node``, history, JSON:API relationships and includes),
+as ``location(uuid:)`` of d2 is, and costs no query more.
 """
 
 from __future__ import annotations
@@ -139,6 +140,27 @@ def test_the_subgraph_gives_no_reference_to_the_hidden_location(unplaced_payers,
     found = _locations(response.json()["data"]["payers"])
     assert found["Rajo fund"] is None
     assert found["Rapta fund"] == {"uuid": str(samples.ids("d1")[1])}
+
+
+def test_json_api_leaves_out_the_hidden_location(unplaced_payers, world, gql):
+    fund_d2, d1 = samples.ids("fund_d2")[1], samples.ids("d1")[1]
+    document = gql.client.get(
+        "/api/payers?include=location", headers={"accept": "application/vnd.api+json"}
+    ).json()
+    related = {
+        row["attributes"]["name"]: row["relationships"]["location"]["data"]
+        for row in document["data"]
+    }
+    assert related["Rajo fund"] is None
+    assert related["Rapta fund"] == {"type": "locations", "id": str(d1)}
+    assert {row["id"] for row in document["included"]} == {
+        str(samples.ids(name)[1]) for name in ("r1", "d1")
+    }
+    one = gql.client.get(
+        f"/api/payers/{fund_d2}?include=location", headers={"accept": "application/vnd.api+json"}
+    ).json()
+    assert one["data"]["relationships"]["location"]["data"] is None
+    assert "included" not in one or one["included"] == []
 
 
 @strawberry_django.type(apps.get_model("location", "Location"), name="Rogue", description="Rogue.")
