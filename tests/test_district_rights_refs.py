@@ -8,8 +8,8 @@ its placement is taken away (its payers are then read by everyone), while its pa
 still refer to locations, placed in the tree. A user attached to district d1 (R1D1)
 reads the payer Rajo fund, placed at d2 (R2D1, another region), but never d2 itself:
 ``Payer.location`` is null there on every path (the general executor, the SQL
-compiler, a subgraph, ``node``, history, JSON:API relationships and includes),
-as ``location(uuid:)`` of d2 is, and costs no query more.
+compiler, a subgraph, ``node``, history, JSON:API relationships and includes, FHIR
+references), as ``location(uuid:)`` of d2 is, and costs no query more.
 """
 
 from __future__ import annotations
@@ -161,6 +161,18 @@ def test_json_api_leaves_out_the_hidden_location(unplaced_payers, world, gql):
     ).json()
     assert one["data"]["relationships"]["location"]["data"] is None
     assert "included" not in one or one["included"] == []
+
+
+def test_fhir_leaves_out_the_reference_to_the_hidden_location(unplaced_payers, world, gql):
+    fund_d2 = samples.ids("fund_d2")[1]
+    read = gql.client.get(f"/fhir/Organization/{fund_d2}").json()
+    assert read["name"] == "Rajo fund"
+    assert "extension" not in read
+    bundle = gql.client.get(
+        f"/fhir/Organization?_id={fund_d2}&_include=Organization:location"
+    ).json()
+    assert [entry["resource"]["resourceType"] for entry in bundle["entry"]] == ["Organization"]
+    assert "extension" not in bundle["entry"][0]["resource"]
 
 
 @strawberry_django.type(apps.get_model("location", "Location"), name="Rogue", description="Rogue.")
