@@ -24,7 +24,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 
-from backend import web
+from backend import rights, web
 from backend.graphql.federation import build_subgraph
 from backend.graphql.schema import build_schema
 from backend.registry import ref
@@ -190,3 +190,13 @@ def test_a_list_read_straight_from_a_relation_to_placed_rows_stops_start_up():
             build_schema(modules)
     finally:
         build_schema()
+
+
+def test_which_references_a_placement_implies_readable(monkeypatch):
+    location, payer = apps.get_model("location.Location"), apps.get_model("payer.Payer")
+    # a readable payer's location, a readable location's parent: readable, never checked
+    assert rights.implies_readable(payer, "location")
+    assert rights.implies_readable(location, "parent")
+    config = apps.get_app_config("payer")
+    monkeypatch.setattr(config, "_manifest", dataclasses.replace(config.manifest, placement={}))
+    assert not rights.implies_readable(payer, "location")
