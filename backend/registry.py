@@ -83,8 +83,10 @@ class Placement:
     (:mod:`backend.rights`): ``Manifest.placement`` maps a model label to one.
 
     ``field``: the foreign key from a row to the location it is placed at (the payer's
-    ``"location"``). ``node=True``: the rows are the tree's own locations, placed by their
-    own position, and ``field`` is the link to the parent (``Placement("parent",
+    ``"location"``), or the path of foreign keys to it through another module's placed
+    row (a payer's note: ``"payer__location"``, the payer being placed at
+    ``"location"``). ``node=True``: the rows are the tree's own locations, placed by
+    their own position, and ``field`` is the link to the parent (``Placement("parent",
     node=True)``). A model without a placement is not restricted by districts.
     """
 

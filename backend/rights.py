@@ -72,6 +72,32 @@ def readable(queryset: QuerySet, user: Any) -> QuerySet:
     return queryset if rule is None else queryset.filter(rule)
 
 
+def implies_readable(model: type[Model], relation: str) -> bool:
+    """True when a row of ``model`` a user may read always refers, through its foreign
+    key ``relation``, to a row the user may read (or to none), so that the core need
+    not check it: the foreign key is the first step of ``model``'s placement, and what
+    follows is the placement of the row it refers to (``Placement("payer__location")``
+    through ``payer``, the payer being placed at ``"location"``), or the row is a location
+    (a row is readable only when placed at a location in scope; the rule's readable
+    locations hold the parent of each of them). False for a model without a placement."""
+    placement = placement_of(model)
+    if placement is None:
+        return False
+    target = model._meta.get_field(relation).related_model
+    if placement.field == relation:
+        return placement.node or _is_node(target)
+    head, _, rest = placement.field.partition("__")
+    if head != relation or not rest:
+        return False
+    below = placement_of(target)
+    return below is not None and not below.node and below.field == rest
+
+
+def _is_node(model: type[Model]) -> bool:
+    placement = placement_of(model)
+    return placement is not None and placement.node
+
+
 def require_writable(user: Any, rows: QuerySet) -> None:
     """Raise :class:`OutsideDistricts` naming (up to 5 of) the rows of ``rows`` that
     ``user`` may not change, by uuid (their other values may be hidden from the user).

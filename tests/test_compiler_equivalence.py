@@ -5,7 +5,9 @@ page sizes, validity, the next page after a previous page's ``endCursor``), by-u
 fields, ``node``, nested relations and lists at any depth, aliases, named and inline
 fragments, ``@include``/``@skip`` with variables, ``__typename``; as a user with every
 permission, one attached to a district (district rights) or one with the location
-module's permission only. Each query runs with
+module's permission only; once with the modules' placements and once with the payer
+module's taken away (payers of every district read, their ``location`` null where it
+is outside the district: :mod:`backend.graphql.readable_refs`). Each query runs with
 ``GRAPHQL_COMPILE`` on and off on the same data; the answers (data and errors) must be
 equal. How many queries run and how many the compiler answered is printed (``-s``), and
 at least :data:`COMPILED_FLOOR` of them must be compiled. The number of generated
@@ -15,6 +17,7 @@ queries is ``COMPILER_EQUIVALENCE_EXAMPLES`` (conftest; 2,000 by default).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 import itertools
 import json
@@ -292,9 +295,29 @@ def executor(user):
     return run
 
 
+@pytest.fixture(params=["placed payers", "payers without placement"])
+def payer_placement(request, monkeypatch):
+    """The payer module as it is, or without its placement (served by a schema built
+    for it)."""
+    if request.param == "placed payers":
+        yield
+        return
+    from django.apps import apps
+
+    from backend.graphql.schema import build_schema
+
+    config = apps.get_app_config("payer")
+    monkeypatch.setattr(config, "_manifest", dataclasses.replace(config.manifest, placement={}))
+    schema = build_schema()
+    monkeypatch.setattr("backend.graphql.schema.get_schema", lambda: schema)
+    yield
+    monkeypatch.undo()
+    build_schema()  # the composed definitions of the real manifests again
+
+
 @postgresql_only
 @pytest.mark.django_db
-def test_compiled_and_general_answers_are_identical(world, make_user):
+def test_compiled_and_general_answers_are_identical(world, make_user, payer_placement):
     from modules.location.models import Location
 
     district = Location.objects.filter(type="D", validity_to=None).order_by("code").first()

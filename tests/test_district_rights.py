@@ -70,7 +70,10 @@ def expected(user: str, name: str, type_: str) -> str:
     model = _model_of(type_)
     placement = rights.placement_of(model)
     row = _row(type_, name)
-    location = row if placement.node else getattr(row, placement.field)
+    location = row
+    if not placement.node:  # the path to the location: "location", "payer__location"
+        for name in placement.field.split("__"):
+            location = location and getattr(location, name)
     if location is None:
         return READ
     if district_path is None:

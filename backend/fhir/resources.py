@@ -91,7 +91,9 @@ class FhirResource:
     holds; ``related``: ``select_related`` paths :meth:`to_fhir` reads; ``field_paths``:
     input field of a :class:`FieldError` -> FHIRPath of the element, for
     OperationOutcome issues; ``references``: each reference keyword of
-    :meth:`from_fhir` -> the resource type it names (``{"location": "Location"}``);
+    :meth:`from_fhir` -> the resource type it names (``{"location": "Location"}``; a
+    keyword naming the model's foreign key to a placed model also leaves out of what is
+    served a reference to a row the user may not read, district rights);
     ``writes``: the services that :meth:`create`, :meth:`update` and :meth:`delete`
     call with what :meth:`from_fhir` reads.
 

@@ -3,19 +3,21 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.fhir.errors import FhirError
 from backend.fhir.resources import FhirResource, fhir_resources
 from backend.ids import is_uuid, parse_id
-from backend.rights import readable, scope
+from backend.rights import implies_readable, placement_of, readable, scope
 
 
 def _history_count(model: Any) -> Coalesce:
@@ -30,7 +32,51 @@ def _rows(resource: FhirResource, user: Any) -> QuerySet:
     rights, :func:`backend.rights.readable`; ``user`` None: an operator's command, every
     row), with what :meth:`to_fhir` reads."""
     rows = resource.get_model()._default_manager.select_related(*resource.related)
-    return rows if user is None else readable(rows, user)
+    return rows if user is None else _with_reference_rights(readable(rows, user), resource, user)
+
+
+def _with_reference_rights(rows: QuerySet, resource: FhirResource, user: Any) -> QuerySet:
+    """``rows`` annotated, for each reference keyword of ``resource`` that is a foreign
+    key to a row of a placed model (:attr:`FhirResource.references`, ``"location"``),
+    with whether ``user`` may read the row it refers to (``_readable_<keyword>``, a
+    correlated ``EXISTS``: no query more), unless the rows' own placement implies it
+    (:func:`backend.rights.implies_readable`) or nothing restricts the user;
+    :func:`render` leaves out a reference to a row the user may not read."""
+    model = rows.model
+    for keyword in resource.references:
+        relation = _foreign_key(model, keyword)
+        if relation is None or implies_readable(model, keyword):
+            continue
+        target = relation.related_model
+        if scope(target, user) is None:
+            continue
+        referred = target._default_manager.filter(
+            **{relation.target_field.attname: OuterRef(relation.attname)}
+        )
+        rows = rows.annotate(**{f"_readable_{keyword}": Exists(readable(referred, user))})
+    return rows
+
+
+def _foreign_key(model: Any, name: str) -> Any:
+    """The foreign key ``name`` of ``model`` to a placed model, or None."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not field.many_to_one or placement_of(field.related_model) is None:
+        return None
+    return field
+
+
+def _without_unreadable(resource: FhirResource, row: Any) -> Any:
+    """``row``, or a copy of it without the references :func:`_with_reference_rights`
+    found unreadable (the foreign key set to None in the copy, so the mapping leaves
+    the reference out)."""
+    for keyword in resource.references:
+        if getattr(row, f"_readable_{keyword}", True) is False:
+            row = copy.copy(row)
+            setattr(row, keyword, None)
+    return row
 
 
 def _current_queryset(resource: FhirResource, user: Any) -> QuerySet:
@@ -72,6 +118,8 @@ def _versions(resource: FhirResource, key: uuid.UUID, user: Any) -> tuple[Any, l
     if row is None:
         raise _not_found(resource, key)
     history = _rows(resource, None).filter(legacy_id=row.pk).order_by("validity_to", "pk")
+    if user is not None:
+        history = _with_reference_rights(history, resource, user)
     rule = None if user is None else scope(history.model, user)
     kept = None if rule is None else set(history.filter(rule).values_list("pk", flat=True))
     return row, [*(r if kept is None or r.pk in kept else None for r in history), row]
@@ -87,14 +135,15 @@ def render(
 ) -> dict:
     """The served resource of ``row``: the module's mapping plus ``id`` and ``meta``,
     without the references to the resource types in ``hidden`` (those the user may not
-    view, :func:`hidden_types`; an extension holding one goes with it), validated with
+    view, :func:`hidden_types`; an extension holding one goes with it) and to the rows
+    :func:`_with_reference_rights` found unreadable, validated with
     the type's fhir.resources class (unless ``FHIR_VALIDATE_RESPONSES`` is off: the
     validation is some 40 % of a search's time)."""
     body = {
         "resourceType": resource.resource_type,
         "id": str(resource_id),
         "meta": {"versionId": str(version), "lastUpdated": _instant(row.validity_from)},
-        **resource.to_fhir(row, resource_id),
+        **resource.to_fhir(_without_unreadable(resource, row), resource_id),
     }
     if hidden:
         body = _without_references(body, hidden)

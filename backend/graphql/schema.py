@@ -39,6 +39,7 @@ from strawberry_django.relay.utils import resolve_edge_class
 from backend.graphql.error_logging import Schema
 from backend.graphql.limits import schema_extensions
 from backend.graphql.permissions import GlobalIdTypeCheck, HasPerm
+from backend.graphql.readable_refs import check_readable_refs
 from backend.graphql.resolvers import read_columns_directly
 from backend.registry import REFS_MODULE, Manifest, ModuleConfig, active_modules, view_permissions
 
@@ -171,8 +172,11 @@ def guard_foreign_fields(type_name: str, fields: list, permissions: Mapping[str,
     (:func:`backend.registry.view_permissions`). A field returning a type whose view
     permission differs from ``type_name``'s gets ``HasPerm(<that permission>)`` (unless it
     has it already): ``Payer.location`` needs ``location.view_location`` although the
-    payer module never names it. Changes the field objects in place (build fresh copies).
+    payer module never names it; a field returning a row of a placed model gives it only
+    when the user may read it (:func:`backend.graphql.readable_refs.check_readable_refs`).
+    Changes the field objects in place (build fresh copies).
     """
+    check_readable_refs(fields)
     own = permissions.get(type_name)
     for field in fields:
         for named in named_types(field):

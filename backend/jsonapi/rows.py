@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from backend.ids import parse_id
-from backend.rights import readable
+from backend.rights import implies_readable, placement_of, readable
 
 
 def unknown_id(type_: str, text: str) -> NotFound:
@@ -45,7 +45,10 @@ def preload(
     """``queryset`` with what rendering needs, in a constant number of queries: each
     to-one relationship joined (its uuid is the identifier), each to-many one prefetched
     (current rows ``user`` may read), and the same for every resource an ``include``
-    path reaches."""
+    path reaches. A to-one relationship to a row of a placed model that the owner's
+    placement does not imply readable (:func:`backend.rights.implies_readable`) is
+    prefetched instead, from the rows ``user`` may read (one query more): a row outside
+    the user's districts is null, its identifier and include left out."""
     joins: list[str] = []
     prefetches: list[Prefetch] = []
 
@@ -63,6 +66,14 @@ def preload(
                     user,
                 )
                 prefetches.append(Prefetch(path, queryset=inner))
+            elif user is not None and _checked(resources[type_], relationship.source):
+                model = apps.get_model(resources[relationship.type].model)
+                inner = readable(model._default_manager.all(), user)
+                if deeper and depth < 8:  # included: rendered with its relationships
+                    wanted = [".".join(p) for p in deeper if p]
+                    type_to = relationship.type
+                    inner = preload(inner, type_to, resources, relationships, wanted, user)
+                prefetches.append(Prefetch(path, queryset=inner))
             else:
                 joins.append(path)
                 if deeper and depth < 8:
@@ -70,6 +81,15 @@ def preload(
 
     walk(owner, "", 0, [p.split(".") for p in include if p])
     return queryset.select_related(*joins).prefetch_related(*prefetches)
+
+
+def _checked(owner: Any, source: str) -> bool:
+    """True when the to-one relationship ``source`` of the resource ``owner`` must be
+    read through :func:`backend.rights.readable` (its model is placed, and the owner's
+    placement does not imply it)."""
+    model = apps.get_model(owner.model)
+    target = model._meta.get_field(source).related_model
+    return placement_of(target) is not None and not implies_readable(model, source)
 
 
 class RelatedResources:

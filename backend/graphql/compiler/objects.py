@@ -35,7 +35,9 @@ from strawberry.types.base import StrawberryContainer
 
 from backend.graphql.compiler import sql
 from backend.graphql.compiler.sources import RelatedCount, RelatedRows, source_of
+from backend.graphql.readable_refs import ReadableRef, readable_ref
 from backend.permissions import has_permission
+from backend.rights import readable
 
 
 class Unsupported(Exception):
@@ -73,9 +75,10 @@ class Compilation:
     def allow(self, strawberry_field: Any, gfield: GraphQLField) -> None:
         """Raise :class:`Unsupported` unless the request holds every permission of the
         field (its ``HasPerm`` classes) and the field has no other field extension than
-        the permission check (another would change the value in a way SQL does not)."""
+        the permission check and the district rights of a reference (another would
+        change the value in a way SQL does not)."""
         for extension in strawberry_field.extensions:
-            if not isinstance(extension, PermissionExtension):
+            if not isinstance(extension, PermissionExtension | ReadableRef):
                 raise Unsupported(f"{type(extension).__name__} on {gfield}")
         for permission_class in strawberry_field.permission_classes:
             self.require(getattr(permission_class, "required", None))
@@ -153,6 +156,8 @@ def field_value(
         rows = related._default_manager.filter(
             **{relation.target_field.attname: OuterRef(relation.attname)}
         ).order_by()  # one row at most: no sort
+        if readable_ref(strawberry_field):  # null for a row the user may not read
+            rows = readable(rows, compilation.request.user)
         return sql.first_value(rows.values(_json=inner))
     if type(attribute) is DeferredAttribute:
         return column_value(named, F(attribute.field.attname))

@@ -1,0 +1,123 @@
+"""District rights on to-one references: a field returning the row a foreign key refers
+to (``PayerNote.payer``, ``ref("Payer") | None = strawberry_django.field()``) gives that
+row only when the user may read it (:func:`backend.rights.readable`), null otherwise,
+as the root field ``payer(uuid:)`` does.
+
+:func:`check_readable_refs` (schema assembly, the composed schema and every subgraph)
+gives each such field, when the row it returns is of a placed model and not implied
+readable by the row it hangs off (:func:`backend.rights.implies_readable`), a
+:class:`ReadableRef`: the optimizer annotates the parent rows with whether each one's
+referred row is readable (a correlated ``EXISTS`` in the query that reads them: no
+query more), and the field answers null where it is not. The SQL compiler applies
+:func:`backend.rights.readable` to the same fields (:func:`readable_ref`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Exists, ForeignKey, Model, OuterRef, Value
+from django.db.models.fields.related_descriptors import (
+    ForwardManyToOneDescriptor,
+    ManyToManyDescriptor,
+    ReverseManyToOneDescriptor,
+)
+from strawberry.extensions import FieldExtension
+from strawberry_django.fields.field import StrawberryDjangoField
+from strawberry_django.optimizer import OptimizerStore
+
+from backend.graphql.permissions import current_user
+from backend.rights import implies_readable, placement_of, readable, scope
+
+
+class ReadableRef(FieldExtension):
+    """Null instead of the row the foreign key ``relation`` refers to when the user may
+    not read it. Reads the parent row's annotation ``flag`` (set by the optimizer); a
+    parent row read without it (not through the optimizer) costs one query."""
+
+    def __init__(self, relation: ForeignKey) -> None:
+        super().__init__()
+        self.relation = relation
+        self.flag = f"_readable_{relation.name}"
+
+    def annotation(self, info: strawberry.Info) -> Any:
+        """The SQL expression, over a parent row, of "the user may read the row referred
+        to" (true without restriction)."""
+        target = self.relation.related_model
+        user = current_user(info)
+        if scope(target, user) is None:
+            return Value(True)
+        rows = target._default_manager.filter(
+            **{self.relation.target_field.attname: OuterRef(self.relation.attname)}
+        )
+        return Exists(readable(rows, user))
+
+    def resolve(self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        row = next_(source, info, **kwargs)
+        if row is None:
+            return None
+        allowed = getattr(source, self.flag, None)
+        if allowed is None:
+            target = type(row)
+            allowed = readable(target._default_manager.filter(pk=row.pk), current_user(info))
+            allowed = allowed.exists()
+        return row if allowed else None
+
+
+def referred_relation(field: Any, model: type[Model]) -> ForeignKey | None:
+    """The foreign key of ``model`` a strawberry-django field without resolver returns
+    the row of, or None (a column, a list, a resolver of the module's own)."""
+    if not isinstance(field, StrawberryDjangoField) or field.base_resolver is not None:
+        return None
+    attribute = getattr(model, field.django_name or field.python_name, None)
+    return attribute.field if type(attribute) is ForwardManyToOneDescriptor else None
+
+
+def listed_model(field: Any, model: type[Model]) -> type[Model] | None:
+    """The model whose rows a strawberry-django field without resolver lists straight
+    from a to-many relation of ``model`` (a reverse foreign key, a many-to-many), or
+    None."""
+    if not isinstance(field, StrawberryDjangoField) or field.base_resolver is not None:
+        return None
+    attribute = getattr(model, field.django_name or field.python_name, None)
+    if type(attribute) is ReverseManyToOneDescriptor:
+        return attribute.field.model
+    if type(attribute) is ManyToManyDescriptor:
+        return attribute.field.model if attribute.reverse else attribute.field.related_model
+    return None
+
+
+def check_readable_refs(fields: list) -> None:
+    """Give every field of ``fields`` (of one type) returning a row of a placed model a
+    :class:`ReadableRef`, unless the placement of the model of the field's type implies
+    the row readable. Changes the field objects in place (build fresh copies first).
+
+    Raises ImproperlyConfigured for a field listing rows of a placed model straight from
+    a to-many relation (no district rights there): ``prefetched_list`` and
+    ``prefetched_connection`` (:mod:`backend.graphql.relations`) list them."""
+    for field in fields:
+        model = getattr(getattr(field, "origin_django_type", None), "model", None)
+        listed = None if model is None else listed_model(field, model)
+        if listed is not None and placement_of(listed) is not None:
+            raise ImproperlyConfigured(
+                f"{model._meta.label}.{field.python_name} lists {listed._meta.label} rows "
+                "without district rights: declare it with prefetched_list or "
+                "prefetched_connection (backend.graphql.relations)."
+            )
+        relation = None if model is None else referred_relation(field, model)
+        if relation is None or placement_of(relation.related_model) is None:
+            continue
+        if implies_readable(model, relation.name) or readable_ref(field):
+            continue
+        extension = ReadableRef(relation)
+        field.store = field.store | OptimizerStore.with_hints(
+            annotate={extension.flag: extension.annotation}
+        )
+        field.extensions.append(extension)
+
+
+def readable_ref(field: Any) -> bool:
+    """True when the field answers only readable rows through a :class:`ReadableRef`."""
+    return any(isinstance(e, ReadableRef) for e in getattr(field, "extensions", ()))
