@@ -235,17 +235,29 @@ def test_a_python_warning_is_logged_as_json():
 GUNICORN_CONFIG = ["--config", "python:backend.gunicorn_config"]
 
 
-def test_gunicorn_refuses_once_on_one_line():
+@pytest.mark.parametrize(
+    ("env", "refusal"),
+    [
+        (  # the settings read in the master
+            {"DEBUG": "false", "SECRET_KEY": None},
+            "Refusing to serve with DEBUG=false: SECRET_KEY is not set (the development key "
+            "is public).",
+        ),
+        (  # an error of Django's system checks, which no WSGI server runs
+            {"DEBUG": "false", "CORS_ALLOWED_ORIGINS": "notaurl"},
+            "corsheaders.E013: Origin 'notaurl' in CORS_ALLOWED_ORIGINS is missing scheme or "
+            "netloc.",
+        ),
+    ],
+    ids=["settings", "system-check"],
+)
+def test_gunicorn_refuses_once_on_one_line(env, refusal):
     (port,) = free_ports(1)
-    env = base_env(DEBUG="false")
-    del env["SECRET_KEY"]
-    result = run([*gunicorn_command(port), *GUNICORN_CONFIG], env)
+    environment = {k: v for k, v in base_env(**env).items() if v is not None}
+    result = run([*gunicorn_command(port), *GUNICORN_CONFIG], environment)
     assert result.returncode == 1
     refusals = [line for line in result.stderr.splitlines() if not line.startswith("{")]
-    assert refusals == [
-        "Start-up refused: Refusing to serve with DEBUG=false: SECRET_KEY is not set "
-        "(the development key is public)."
-    ]
+    assert refusals == [f"Start-up refused: {refusal}"]
     assert "Booting worker" not in result.stderr
 
 
@@ -271,20 +283,3 @@ def test_every_line_of_gunicorn_is_json(tmp_path):
     assert {("gunicorn.error", "Listening at"), ("gunicorn.error", "Shutting down")} <= events
     warnings = [line["event"] for line in lines if line["logger"] == "py.warnings"]
     assert warnings and all("UserWarning: No directory at" in event for event in warnings)
-
-
-def test_gunicorn_refuses_an_error_of_the_system_checks(tmp_path):
-    (port,) = free_ports(1)
-    env = base_env(
-        DEBUG="false",
-        CORS_ALLOWED_ORIGINS="notaurl",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    )
-    result = run([*gunicorn_command(port), *GUNICORN_CONFIG], env)
-    assert result.returncode == 1
-    refusals = [line for line in result.stderr.splitlines() if not line.startswith("{")]
-    assert refusals == [
-        "Start-up refused: corsheaders.E013: Origin 'notaurl' in CORS_ALLOWED_ORIGINS is "
-        "missing scheme or netloc."
-    ]
-    assert "Booting worker" not in result.stderr
