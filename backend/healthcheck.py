@@ -22,6 +22,8 @@ import sys
 import urllib.error
 import urllib.request
 
+from django.core.exceptions import ImproperlyConfigured
+
 from backend.environment import env
 
 #: Where the server listens in the container (docker/entrypoint.sh binds 0.0.0.0:8000).
@@ -55,8 +57,12 @@ def check(url: str = DEFAULT_URL, timeout: float = 5) -> str | None:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m backend.healthcheck [URL]``: 0 when ready, else 1 (why, on stderr)."""
-    problem = check(argv[0] if argv else DEFAULT_URL)
+    """``python -m backend.healthcheck [URL]``: 0 when ready, else 1 (why, on stderr,
+    one line: also for a setting it cannot read, such as ``BEHIND_TLS_PROXY=maybe``)."""
+    try:
+        problem = check(argv[0] if argv else DEFAULT_URL)
+    except ImproperlyConfigured as error:
+        problem = f"a setting cannot be read: {error}"
     if problem is not None:
         print(f"not ready: {problem}", file=sys.stderr)
         return 1

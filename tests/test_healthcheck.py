@@ -80,3 +80,11 @@ def test_no_server_is_one_line_and_exit_1(capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"not ready: {url} did not answer: ")
     assert err.count("\n") == 1
+
+
+def test_a_setting_it_cannot_read_is_one_line_and_exit_1(monkeypatch, capsys):
+    monkeypatch.setenv("BEHIND_TLS_PROXY", "maybe")
+    assert healthcheck.main(["http://127.0.0.1:1/health/ready"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("not ready: a setting cannot be read: BEHIND_TLS_PROXY must be a boolean")
+    assert err.count("\n") == 1
