@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
@@ -15,6 +16,17 @@ from tests.servers import ROOT
 
 BLOCKS = re.findall(r"```graphql\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
 BANTEAY_MEANCHEY = "a074c68c-3d3f-56c2-bbd8-66382940edd5"
+
+
+def example_variables(block: str) -> dict[str, str] | None:
+    """The values of the variables ``block`` declares (``$region``: Banteay Meanchey;
+    ``$at``: now), None when it declares none; fails naming a variable it has no value for."""
+    values = {"region": BANTEAY_MEANCHEY, "at": datetime.now(UTC).isoformat()}
+    declared = re.findall(r"\$(\w+)\s*:", block)
+    unknown = [name for name in declared if name not in values]
+    if unknown:
+        pytest.fail(f"a README example declares ${', $'.join(unknown)}: give it a value here")
+    return {name: values[name] for name in declared} or None
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +48,7 @@ def test_the_readme_has_examples():
 def test_every_graphql_example_runs_on_the_quick_start_data(quick_start_data, gql):
     answers = []
     for block in BLOCKS:
-        variables = {"region": BANTEAY_MEANCHEY} if "$region" in block else None
-        data = gql.data(block, variables)
+        data = gql.data(block, example_variables(block))
         assert data and all(value is not None for value in data.values()), (block, data)
         answers.append(data)
     by_field = {name: data[name] for data in answers for name in data}
@@ -84,5 +95,4 @@ def test_the_new_filter_examples_return_rows(quick_start_data, gql):
         ("emailContains", "payers"),
     ):
         block = next(b for b in BLOCKS if needle in b)
-        variables = {"region": BANTEAY_MEANCHEY} if "$region" in block else None
-        assert gql.data(block, variables)[field]["totalCount"] > 0, block
+        assert gql.data(block, example_variables(block))[field]["totalCount"] > 0, block
