@@ -66,12 +66,19 @@ class ReadableRef(FieldExtension):
         return row if allowed else None
 
 
+def _descriptor(field: Any, model: type[Model]) -> Any:
+    """The attribute of ``model`` a strawberry-django field without resolver reads (a
+    column's or a relation's descriptor), or None (another field, a resolver of the
+    module's own)."""
+    if not isinstance(field, StrawberryDjangoField) or field.base_resolver is not None:
+        return None
+    return getattr(model, field.django_name or field.python_name, None)
+
+
 def referred_relation(field: Any, model: type[Model]) -> ForeignKey | None:
     """The foreign key of ``model`` a strawberry-django field without resolver returns
     the row of, or None (a column, a list, a resolver of the module's own)."""
-    if not isinstance(field, StrawberryDjangoField) or field.base_resolver is not None:
-        return None
-    attribute = getattr(model, field.django_name or field.python_name, None)
+    attribute = _descriptor(field, model)
     return attribute.field if type(attribute) is ForwardManyToOneDescriptor else None
 
 
@@ -79,9 +86,7 @@ def listed_model(field: Any, model: type[Model]) -> type[Model] | None:
     """The model whose rows a strawberry-django field without resolver lists straight
     from a to-many relation of ``model`` (a reverse foreign key, a many-to-many), or
     None."""
-    if not isinstance(field, StrawberryDjangoField) or field.base_resolver is not None:
-        return None
-    attribute = getattr(model, field.django_name or field.python_name, None)
+    attribute = _descriptor(field, model)
     if type(attribute) is ReverseManyToOneDescriptor:
         return attribute.field.model
     if type(attribute) is ManyToManyDescriptor:
