@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
@@ -31,6 +30,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry_django.utils.typing import get_django_definition
 
 from backend.errors import UserInputError
+from backend.graphql.readable_refs import referred_relation
 
 #: Key of a field's ``metadata``: True when the field reads today's rows whatever
 #: instant its parent row was read at.
@@ -75,14 +75,8 @@ def _reads_today(gtype: GraphQLObjectType, name: str) -> bool:
         return True
     owner = _definition(gtype)
     django = get_django_definition(owner.origin) if owner is not None else None
-    if django is None or field.base_resolver is not None:
-        return False
-    attribute = getattr(
-        django.model, getattr(field, "django_name", None) or field.python_name, None
-    )
-    return type(attribute) is ForwardManyToOneDescriptor and hasattr(
-        attribute.field.related_model, "validity_to"
-    )
+    relation = referred_relation(field, django.model) if django is not None else None
+    return relation is not None and hasattr(relation.related_model, "validity_to")
 
 
 def _walk(selection: Selection, gtype: Any, nodes: list, found: list[str], seen: set) -> None:
