@@ -139,6 +139,13 @@ class Outage:
 OUTAGES: dict[str, Outage] = {}
 
 
+def outage_of(alias: str) -> Outage:
+    """The :class:`Outage` of the database ``alias``, made at its first use (asked at
+    every new connection: no object is built when it exists)."""
+    outage = OUTAGES.get(alias)
+    return outage if outage is not None else OUTAGES.setdefault(alias, Outage())
+
+
 def recording(connection_class: type, outage: Outage | None = None) -> type:
     """A subclass of the psycopg connection class ``connection_class`` whose ``connect``
     keeps the error of its last failed attempt in the class attribute ``failure`` (None
@@ -197,7 +204,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if pool is not None and not hasattr(pool.connection_class, "failure"):
             outage = None
             if settings.DATABASE_DOWN_RETRY_SECONDS:
-                outage = OUTAGES.setdefault(self.alias, Outage())
+                outage = outage_of(self.alias)
                 outage.pool = pool
             pool.connection_class = recording(pool.connection_class, outage)
         return pool
@@ -212,7 +219,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         interval = settings.DATABASE_DOWN_RETRY_SECONDS
         if self.pool is None or not interval:
             return self._pooled_connection(conn_params)
-        outage = OUTAGES.setdefault(self.alias, Outage())
+        outage = outage_of(self.alias)
         if not outage.admit(interval):
             try:
                 self._probe(outage)
