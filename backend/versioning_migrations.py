@@ -20,8 +20,6 @@ from django.db import migrations, models
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
-from backend import audit
-
 
 def validity_columns() -> list[tuple[str, models.Field]]:
     """``validity_from`` and ``validity_to`` (``ValidityFrom``/``ValidityTo``), as
@@ -145,18 +143,4 @@ def legacy_self_reference(
             name="legacy",
             field=legacy_field(f"{app_label}.{model_name}", column),
         ),
-    ]
-
-
-def versioned_columns(to: str) -> list[tuple[str, models.Field]]:
-    """All history columns of :class:`~backend.versioning.VersionedModel` as they stand
-    since the audit user was split (location 0007, payer 0005: ``audit_user`` here,
-    ``legacy_audit_user_id`` imported), with the legacy self-reference to ``to``
-    (``"app_label.modelname"``), for a new module's initial ``CreateModel``."""
-    return [
-        ("uuid", uuid_field()),
-        *validity_columns(),
-        ("legacy_audit_user_id", audit.legacy_audit_user_field()),
-        ("audit_user", audit.audit_user_field()),
-        ("legacy", legacy_field(to)),
     ]
