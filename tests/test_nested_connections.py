@@ -177,6 +177,38 @@ def test_query_count_is_flat_whatever_the_page_sizes(gql, make_chains, count_que
     assert len(captured) == 2 + 1 + 5, "\n".join(q["sql"] for q in captured)
 
 
+SIBLINGS = """
+query { locations(filter: {type: REGION}) { edges { node { code
+  childrenConnection(first: 2) { edges { node { code
+    childrenConnection(first: 1) { totalCount edges { node { code } } }
+    payersConnection(first: 1) { pageInfo { hasNextPage } }
+  } } }
+} } } }
+"""
+
+
+@pytest.mark.parametrize("compile_", [False, True])
+def test_sibling_connections_in_a_page_of_a_connection(gql, compile_):
+    # given regions whose districts have municipalities and payers
+    for region in make_regions(2, 3):
+        for district in region.children.all():
+            Location.objects.create(code=f"{district.code}W", name="W", type="W", parent=district)
+            for i in range(2):
+                Payer.objects.create(name=f"P{i}", type="G", location=district)
+    # when each district of a page of districts has two connections (each page of
+    # districts is a window-filtered query whose per-connection NULLs were equal: Django
+    # merged them and lost a column, "Unexpected error")
+    with override_settings(GRAPHQL_COMPILE=compile_):  # both paths on PostgreSQL
+        data = gql.data(SIBLINGS)
+    # then every district has its own pages
+    district = pages(data)["R1"]["edges"][1]["node"]
+    assert district == {
+        "code": "R1D1",
+        "childrenConnection": {"totalCount": 1, "edges": [{"node": {"code": "R1D1W"}}]},
+        "payersConnection": {"pageInfo": {"hasNextPage": True}},
+    }
+
+
 def test_payers_connection_needs_the_payer_permission(gql_as, make_chains):
     make_chains(1, regions_only=True)
     result = gql_as("location.view_location").post(
