@@ -2,7 +2,8 @@
 
 Hypothesis generates read queries over both modules: root connections (filters, orders,
 page sizes, validity, the next page after a previous page's ``endCursor``), by-uuid
-fields, ``node``, nested relations and lists at any depth, aliases, named and inline
+fields, ``node``, nested relations, lists and connections (pages of any size, after a
+cursor of any row) at any depth, aliases, named and inline
 fragments, ``@include``/``@skip`` with variables, ``__typename``; as a user with every
 permission, one attached to a district (district rights) or one with the location
 module's permission only; once with the modules' placements and once with the payer
@@ -56,6 +57,12 @@ SCALARS = {"Location": LOCATION_SCALARS, "Payer": PAYER_SCALARS}
 #: An instant after the world's rows were made, before its district moved (``world``).
 AFTER_MOMENT = "2021-03-04T05:06:08Z"
 SINGLE = {"parent", "location"}  # many-to-one relations (the others are lists)
+#: Connections over a relation (``first``/``after``), by type: field -> node type.
+CONNECTIONS = {
+    "Location": {"childrenConnection": "Location", "payersConnection": "Payer",
+                 "historyConnection": "Location"},
+    "Payer": {"historyConnection": "Payer"},
+}  # fmt: skip
 ORDERS = {
     "locations": ["CODE", "NAME", "TYPE"],
     "payers": ["NAME", "TYPE", "LOCATION_CODE", "VALIDITY_FROM", "EMAIL", "PHONE"],
@@ -125,6 +132,7 @@ def world(db):
     return {
         "locations": list(Location.objects.all()),
         "payers": list(Payer.objects.all()),
+        "cursors": {},  # connection field -> cursors of its rows (test_compiled_…)
     }
 
 
@@ -170,6 +178,10 @@ class Document:
                 if self.chance((0.3 if name in SINGLE else 0.25 / (1 + 2 * depth)) / (1 + depth)):
                     inner = self.selection(target, depth + 1)
                     parts.append(f"{self.alias(name)}{self.directive()} {{ {inner} }}")
+            for name, target in CONNECTIONS[type_name].items():
+                if self.chance(0.15 / (1 + 2 * depth)):
+                    connection = self.related_connection(type_name, name, target, depth)
+                    parts.append(self.alias(name) + connection)
         if self.chance(0.3):  # a named fragment of some of the fields
             name = f"F{next(self.names)}"
             self.fragments.append(f"fragment {name} on {type_name} {{ {parts.pop()} }}")
@@ -179,6 +191,31 @@ class Document:
             inner = "id" if condition == "on Node" else parts.pop()
             parts.append(f"... {condition} {{ {inner} }}")
         return " ".join(parts or ["__typename"])
+
+    def related_connection(self, owner: str, name: str, node: str, depth: int) -> str:
+        """Arguments and selection of the connection ``name`` of the type ``owner`` over
+        a relation: pages of
+        any size (some refused), after a cursor of any row of that connection, of
+        another connection, or of none."""
+        arguments = []
+        if self.chance(0.8):
+            first = self.choice([-1, 1001]) if self.chance(0.03) else self.choice([0, 1, 2, 5])
+            arguments.append(f"first: {first}")
+        if self.chance(0.3):
+            pool = self.world["cursors"].get(f"{owner}.{name}") or ["k2:bm90IGEgY3Vyc29y"]
+            elsewhere = self.choice(sorted(CONNECTIONS["Location"]))
+            other = self.world["cursors"].get(f"Location.{elsewhere}")
+            cursor = self.choice(other or pool) if self.chance(0.1) else self.choice(pool)
+            arguments.append(f'after: "{cursor}"')
+        parts = [self.alias("totalCount")] if self.chance(0.5) else []
+        if self.chance(0.7) or not parts:
+            cursor = "cursor " if self.chance(0.4) else ""
+            parts.append(f"edges {{ {cursor}node {{ {self.selection(node, depth + 1)} }} }}")
+        if self.chance(0.4):
+            info = ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"]
+            parts.append(f"pageInfo {{ {' '.join(self.some(info, 1, 3))} }}")
+        args = f"({', '.join(arguments)})" if arguments else ""
+        return f"{args}{self.directive()} {{ {' '.join(parts)} }}"
 
     def filter(self, root: str) -> str:
         if root == "locations":
@@ -328,6 +365,20 @@ def test_compiled_and_general_answers_are_identical(world, make_user, payer_plac
     ]
     stats: Counter = Counter()
     reasons: Counter = Counter()
+    every_row = "first: 1000, validity: {includeHistory: true}"
+    pages = "first: 1000) { edges { cursor } }"
+    cursors = users[0](
+        f"{{ locations({every_row}) {{ edges {{ node {{ childrenConnection({pages} "
+        f"payersConnection({pages} historyConnection({pages} }} }} }} "
+        f"payers({every_row}) {{ edges {{ node {{ historyConnection({pages} }} }} }} }}",
+        {},
+    )[0]["data"]
+    for root, owner in (("locations", "Location"), ("payers", "Payer")):
+        for edge in cursors[root]["edges"]:
+            for name, connection in edge["node"].items():
+                found = world["cursors"].setdefault(f"{owner}.{name}", [])
+                found.extend(e["cursor"] for e in connection["edges"])
+    assert all(world["cursors"][f"{t}.{n}"] for t in CONNECTIONS for n in CONNECTIONS[t])
 
     def answer(run, query: str, variables: dict, compile_: bool) -> dict:
         with override_settings(GRAPHQL_COMPILE=compile_):  # not stacked like `settings`

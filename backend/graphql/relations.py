@@ -34,7 +34,7 @@ from strawberry.types.nodes import get_variable_values
 from strawberry_django.optimizer import optimize
 
 from backend.errors import UserInputError
-from backend.graphql.compiler.sources import RelatedRows, attach
+from backend.graphql.compiler.sources import RelatedConnection, RelatedRows, attach
 from backend.graphql.connection import Keyed, check_page_size, info_asks_for
 from backend.graphql.instants import READ_TODAY
 from backend.graphql.queries import count_of, readable_rows
@@ -255,7 +255,7 @@ def prefetched_connection(
             total=counted,
         )
 
-    return _field(
+    field = _field(
         relation,
         queryset,
         options,
@@ -263,6 +263,7 @@ def prefetched_connection(
         prefetch,
         annotate={total: count, earlier: any_earlier},
     )
+    return attach(field, RelatedConnection(relation, rows))
 
 
 def history_of(model: type[Model]) -> Callable[[], QuerySet]:
