@@ -1,7 +1,8 @@
 """The compiled path and the general executor give the same JSON (PostgreSQL).
 
 Hypothesis generates read queries over both modules: root connections (filters, orders,
-page sizes, validity, the next page after a previous page's ``endCursor``), by-uuid
+page sizes, ``last`` alone or with ``first``, validity, the next page after a previous
+page's ``endCursor`` or the page before its ``startCursor``), by-uuid
 fields, ``node``, nested relations, lists and connections (pages of any size, after a
 cursor of any row) at any depth, aliases, named and inline
 fragments, ``@include``/``@skip`` with variables, ``__typename``; as a user with every
@@ -251,9 +252,12 @@ class Document:
             fields = self.some(ORDERS[root], 1, 3, unique=not self.chance(0.03))
             terms = [f"{{field: {f}, direction: {self.choice(['ASC', 'DESC'])}}}" for f in fields]
             arguments.append(f"orderBy: [{', '.join(terms)}]")
-        if self.chance(0.95):
+        backward = paged and self.chance(0.4)  # pages back from the end, by `before`
+        if self.chance(0.95) and not backward:
             first = 1001 if self.chance(0.02) else self.choice([0, 1, 2, 3, 5, 8, 13])
             arguments.append(f"first: {first}")
+        if backward or self.chance(0.1):  # alone, or the last of the first
+            arguments.append(f"last: {self.choice([0, 1, 2, 3, 5])}")
         if self.chance(0.1):
             arguments.append(
                 self.choice(["validity: {includeHistory: true}",
@@ -261,7 +265,7 @@ class Document:
                              f'validity: {{at: "{AFTER_MOMENT}"}}'])
             )  # fmt: skip
         if paged:
-            arguments.append("after: $after")
+            arguments.append("before: $before" if backward else "after: $after")
         node = "Location" if root == "locations" else "Payer"
         parts = []
         if self.chance(0.5):
@@ -270,9 +274,9 @@ class Document:
             cursor = "cursor " if self.chance(0.4) else ""
             parts.append(f"edges {{ {cursor}node {{ {self.selection(node, 0)} }} }}")
         if paged or self.chance(0.3):
-            info = ["hasNextPage", "hasPreviousPage", "startCursor", "__typename"]
+            info = ["hasNextPage", "hasPreviousPage", "__typename"]
             picked = self.some(info, 0, 3)
-            parts.append(f"pageInfo {{ endCursor {' '.join(picked)} }}")
+            parts.append(f"pageInfo {{ startCursor endCursor {' '.join(picked)} }}")
         if self.chance(0.1):
             parts.append("__typename")
         args = f"({', '.join(arguments)})" if arguments else ""
@@ -296,12 +300,14 @@ class Document:
 @st.composite
 def queries(draw, world) -> tuple[str, bool]:
     """``(document, paged)``: a query with 1 to 3 root fields; ``paged``: its first root
-    field takes ``after: $after``."""
+    field takes ``after: $after`` or ``before: $before``."""
     document = Document(draw(st.randoms(use_true_random=True)), world)
     paged = document.chance(0.3)
     roots = [f"r{i}: {document.root(paged and i == 0)}" for i in range(draw(st.integers(1, 3)))]
     roots.append("t: __typename @include(if: $yes) @skip(if: $no)")  # every variable used
-    variables = "$yes: Boolean!, $no: Boolean!" + (", $after: String" if paged else "")
+    variables = "$yes: Boolean!, $no: Boolean!"
+    if paged:
+        variables += ", $before: String" if "before: $before" in roots[0] else ", $after: String"
     body = f"query Q({variables}) {{ {' '.join(roots)} }}"
     return " ".join([body, *document.fragments]), paged
 
@@ -401,14 +407,18 @@ def test_compiled_and_general_answers_are_identical(world, make_user, payer_plac
     def check(data):
         query, paged = data.draw(queries(world))
         run = users[([0] * 6 + [1] * 3 + [2])[data.draw(st.integers(0, 9))]]
-        variables = {"yes": True, "no": False, "after": None}
+        backward = "$before" in query
+        variables = {"yes": True, "no": False, "before" if backward else "after": None}
         for _ in range(2 if paged else 1):
             general = answer(run, query, variables, compile_=False)
             assert answer(run, query, variables, compile_=True) == general, query
             page_info = ((general.get("data") or {}).get("r0") or {}).get("pageInfo") or {}
-            if not page_info.get("endCursor"):
+            if backward and page_info.get("startCursor"):  # the page before
+                variables["before"] = page_info["startCursor"]
+            elif not backward and page_info.get("endCursor"):  # the next page
+                variables["after"] = page_info["endCursor"]
+            else:
                 break
-            variables["after"] = page_info["endCursor"]  # the next page
 
     class Reasons(logging.Handler):
         def emit(self, record):

@@ -36,16 +36,16 @@ def connection_json(
 ) -> Expression:
     """The connection ``gtype``'s selection ``details`` over the ordered queryset
     ``rows`` (every row the page is taken from; it may refer to the outer row with
-    ``OuterRef``): ``first`` rows (default ``GRAPHQL_DEFAULT_PAGE_SIZE``, checked as the
-    general path checks it) after the ``after`` cursor. ``last``/``before``:
-    :class:`Unsupported` (the general path pages backward)."""
-    if arguments.get("last") is not None or arguments.get("before") is not None:
-        raise Unsupported("last/before")
+    ``OuterRef``), between the ``after`` and ``before`` cursors: ``first`` rows (default
+    ``GRAPHQL_DEFAULT_PAGE_SIZE``), the last ``last`` of them, or the last ``last``
+    (:class:`.cursors.Page`); the sizes checked as the general path checks them."""
+    last = arguments.get("last")
     try:
-        first = check_page_size(arguments.get("first"), None)
+        first = check_page_size(arguments.get("first"), last)
     except UserInputError as error:  # the general path answers it as its error
         raise Unsupported("page size") from error
-    page = cursors.Page(rows, after=arguments.get("after"), size=first)
+    before, after = arguments.get("before"), arguments.get("after")
+    page = cursors.Page(rows, after=after, before=before, first=first, last=last)
     edge_type, info_type = (
         get_named_type(gtype.fields[name].type) for name in ("edges", "pageInfo")
     )

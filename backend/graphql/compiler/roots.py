@@ -4,7 +4,7 @@
 Each checks what the general path would refuse before compiling, and raises
 :class:`~backend.graphql.compiler.objects.Unsupported` for it (a page above the
 maximum, a cursor of another format, an unknown uuid in a filter: anything the queryset
-function raises, ``before``/``last``), so the general path answers with its error.
+function raises), so the general path answers with its error.
 """
 
 from __future__ import annotations
