@@ -89,7 +89,7 @@ def test_round_trip_of_the_demo_data_with_a_changed_row(demo_dir, tmp_path):
     changed.mkdir()
     text = (demo_dir / "tblLocations.csv").read_text(encoding="utf-8")
     (changed / "tblLocations.csv").write_text(text.replace('"Rapta"', '"Rapta Town"'))
-    run_import(str(changed))  # one more history row, with its own id and uuid
+    run_import(locations=changed / "tblLocations.csv")  # one more history row, own id and uuid
     assert Location.objects.count() == 54
 
     round_trip(tmp_path)

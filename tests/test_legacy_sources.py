@@ -96,6 +96,7 @@ def test_bad_json_rows_are_listed_with_their_row_number(tmp_path):
     rows.append([1, 2])
     text = json.dumps(rows)[:-1] + ', {"LocationId": 9, "locationid": 9}]'
     (tmp_path / "tblLocations.json").write_text(text)
+    write(tmp_path, payers=[])
     err = io.StringIO()
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("import_legacy", str(tmp_path), stdout=io.StringIO(), stderr=err)
@@ -124,7 +125,7 @@ def test_rows_without_a_uuid_get_distinct_ones_that_a_rerun_keeps(tmp_path):
     rows = base_locations()
     for row in rows[1:]:
         row["LocationUUID"] = None if row["LocationId"] % 2 else ""
-    write(tmp_path, rows)
+    write(tmp_path, rows, [])
 
     run_import(str(tmp_path))
     uuids = dict(Location.objects.values_list("pk", "uuid"))
@@ -183,6 +184,7 @@ def test_a_bad_json_row_reports_the_problem_of_every_column(tmp_path):
     rows = [{k: v for k, v in row.items() if v is not None} for row in base_locations()]
     rows[0].update(LocationId="x", LocationCode=5, LocationName=["a"], MalePopulation="many")
     (tmp_path / "tblLocations.json").write_text(json.dumps(rows))
+    write(tmp_path, payers=[])
     err = io.StringIO()
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("import_legacy", str(tmp_path), stdout=io.StringIO(), stderr=err)

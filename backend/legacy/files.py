@@ -261,10 +261,16 @@ def _json_kind(value: Any) -> str:
 
 def find_exports(tables: list[LegacyTable], directory: Path) -> list[tuple[LegacyTable, Path]]:
     """The (table, file) pairs of the exports in ``directory``: ``<name>.csv`` or
-    ``<name>.json`` per table (not both). CommandError when there is none."""
+    ``<name>.json`` for every table of ``tables`` (the active modules' tables).
+
+    Raises CommandError when the folder holds none of them, both files of a table, or
+    only some of the tables: a table left out is then named with its module and the way
+    to import the others on purpose (their ``--<option> PATH`` flags), rather than
+    imported as if the module had no rows.
+    """
     if not directory.is_dir():
         raise CommandError(f"Not a directory: {directory}")
-    found = []
+    found, missing = [], []
     for table in tables:
         present = [directory / n for n in (table.file_name, table.json_name)]
         present = [path for path in present if path.is_file()]
@@ -274,7 +280,20 @@ def find_exports(tables: list[LegacyTable], directory: Path) -> list[tuple[Legac
                 "keep the one to import."
             )
         found += [(table, path) for path in present]
+        if not present:
+            missing.append(table)
     if not found:
         names = ", ".join(t.file_name for t in tables)
         raise CommandError(f"{directory} holds none of the legacy exports ({names}).")
+    if missing:
+        absent = "; ".join(
+            f"{t.file_name} or {t.json_name} (table {t.name} of the active module "
+            f"{t.model.split('.')[0]!r})"
+            for t in missing
+        )
+        flags = " ".join(f"--{table.option} {path}" for table, path in found)
+        raise CommandError(
+            f"{directory} lacks {absent}; nothing was written. To import only the other "
+            f"table(s), name their files: import_legacy {flags}"
+        )
     return found

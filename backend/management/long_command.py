@@ -26,12 +26,17 @@ files as it goes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.signals import connection_created
+from tqdm import tqdm
+
+from backend.management.progress import plain_progress
+
+T = TypeVar("T")
 
 #: Exit code of a command stopped by Ctrl-C (128 + SIGINT).
 INTERRUPTED = 130
@@ -79,11 +84,14 @@ class LongCommand(BaseCommand):
 
     #: What an early stop leaves, for the message ("Interrupted; nothing was written.").
     stopped = "nothing was written"
+    #: ``--verbosity`` of the run (set by :meth:`execute`); 0 silences the progress lines.
+    verbosity = 1
 
     def execute(self, *args: Any, **options: Any) -> Any:
         """``BaseCommand.execute`` without the statement timeout; Ctrl-C becomes a
         ``CommandError`` with return code 130, a database error a one-line
         ``CommandError``."""
+        self.verbosity = options.get("verbosity", 1)
         driver_error = connections[DEFAULT_DB_ALIAS].Database.Error
         try:
             with without_statement_timeout():
@@ -97,3 +105,29 @@ class LongCommand(BaseCommand):
             raise CommandError(
                 f"The database stopped the command: {cause}; {self.stopped}."
             ) from None
+
+    def progress(
+        self,
+        items: Iterable[T],
+        *,
+        total: int,
+        name: str,
+        size: Callable[[T], int] = lambda item: 1,
+    ) -> Iterable[T]:
+        """``items`` with their progress shown: a tqdm bar (rows, rows/s) when stdout is
+        a terminal; otherwise, unless ``--verbosity 0``, a plain line on stdout every few
+        seconds (:func:`backend.management.progress.plain_progress`), for logs, CI and
+        ``docker logs``. ``total``: the rows expected; ``size(item)``: the rows of an
+        item (a batch's length)."""
+        if self.stdout.isatty():
+            return _bar(items, total=total, name=name, size=size)
+        if self.verbosity < 1:
+            return items
+        return plain_progress(items, total=total, name=name, size=size, write=self.stdout.write)
+
+
+def _bar(items: Iterable[T], *, total: int, name: str, size: Callable[[T], int]) -> Iterator[T]:
+    with tqdm(total=total, desc=name, unit="row", leave=False) as bar:
+        for item in items:
+            yield item
+            bar.update(size(item))
