@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from backend.json_text import TooDeep, decode
+from backend.json_text import TooDeep, decode, json_kind
 from backend.legacy.rows import LegacyRow, Rejection, row_key
 from backend.legacy.tables import LegacyTable
 from backend.legacy.values import legacy_text
@@ -211,7 +211,7 @@ def read_json(
     if document is None:
         document = []
     if not isinstance(document, list) or isinstance(document, _Pairs):
-        found = "an object" if isinstance(document, _Pairs) else type(document).__name__
+        found = _json_kind(document)
         raise CommandError(
             f"{path}: expected a JSON array of row objects (as FOR JSON PATH or json_agg "
             f"write them), found {found}."
@@ -234,14 +234,14 @@ def read_json(
             try:
                 values[column] = legacy_text(value, time_zone)
             except TypeError:
-                problems.append((column, f"{column} is a JSON {_json_kind(value)}, not a value"))
+                problems.append((column, f"{column} is {_json_kind(value)}, not a value"))
         row_id = values[table.id_column]
         key = row_key(table.id_column, row_id)
         row = LegacyRow(path.name, number, key, values, unit="row", problems=tuple(problems))
         if isinstance(element, _Pairs):
             rows.append(row)  # refused by the table's parsing when it has problems
         else:
-            rejections.append(row.reject(f"a {_json_kind(element)}, not a row object"))
+            rejections.append(row.reject(f"{_json_kind(element)}, not a row object"))
     if unknown:
         listed = ", ".join(f"{key!r} (row {number})" for key, number in unknown.items())
         raise CommandError(
@@ -252,11 +252,8 @@ def read_json(
 
 
 def _json_kind(value: Any) -> str:
-    if isinstance(value, _Pairs):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return "null" if value is None else type(value).__name__
+    """What a decoded value is, in JSON's words (``"an object"``, ``"an array"``, ...)."""
+    return "an object" if isinstance(value, _Pairs) else json_kind(value)
 
 
 def find_exports(tables: list[LegacyTable], directory: Path) -> list[tuple[LegacyTable, Path]]:
