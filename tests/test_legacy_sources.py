@@ -103,8 +103,7 @@ def test_bad_json_rows_are_listed_with_their_row_number(tmp_path):
 
     lines = err.getvalue().splitlines()
     assert (
-        "tblLocations.json row 2 (LocationId 2): MalePopulation is an object, not a value"
-        in lines
+        "tblLocations.json row 2 (LocationId 2): MalePopulation is an object, not a value" in lines
     )
     assert "tblLocations.json row 6 (no LocationId): an array, not a row object" in lines
     assert "tblLocations.json row 7 (LocationId 9): LocationId is given twice" in lines
