@@ -743,6 +743,9 @@ def test_progress_bar_only_for_many_rows_on_a_terminal(capsys):
     assert "0/1001 [" in capsys.readouterr().err  # tqdm's bar, on stderr
     few = rows[:1000]
     assert Command(stdout=Terminal())._progress(few, "t") is few
+    terminal = Terminal()
+    Command(stdout=terminal).step("tblLocations: writing 1,001 rows")
+    assert terminal.getvalue() == ""  # step lines are for logs; the bar and summary suffice
     out = io.StringIO()
     assert list(Command(stdout=out)._progress(rows, "t")) == rows
     assert capsys.readouterr().err == "" and out.getvalue() == ""  # no bar, and quick
@@ -782,6 +785,16 @@ def test_an_import_whose_output_is_no_terminal_prints_plain_progress_lines(tmp_p
     assert re.fullmatch(r"tblLocations: 1,005/1,005 rows \(100 %\), [\d,]+ rows/s", lines[-3])
     assert re.fullmatch(r"tblLocations: 1,005 rows in \d+\.\d s, [\d,]+ rows/s", lines[-2])
     assert "\r" not in out and "1005 created" in out
+    steps = [
+        re.sub(r" \(at \d+\.\d s\)$", "", line) for line in out.splitlines() if " (at " in line
+    ]
+    assert steps == [
+        "reading the legacy tables",
+        "tblLocations: writing 1,005 rows",
+        "tblPayer: writing 0 rows",
+        "checking the tables as loaded",
+        "writing the report",
+    ]
 
     quiet = io.StringIO()
     call_command("import_legacy", str(tmp_path), verbosity=0, stdout=quiet)

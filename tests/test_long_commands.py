@@ -186,6 +186,7 @@ def test_sigint_to_a_running_import_prints_one_line_and_exits_130(tmp_path, migr
         # ignored; Python keeps an ignored SIGINT ignored
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+    assert process.stdout.readline().startswith("reading the legacy tables (at ")  # a pipe
     assert process.stdout.readline().startswith("tblLocations: 22021 rows in ")
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)

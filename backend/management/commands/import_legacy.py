@@ -115,6 +115,7 @@ class Command(LongCommand):
         run, started, clock = uuid.uuid4(), timezone.now(), time.perf_counter()
         time_zone = legacy_time_zone()
         tables = active_tables()
+        self.step("reading the legacy tables")
         runs = read_sources(
             tables,
             time_zone,
@@ -127,10 +128,13 @@ class Command(LongCommand):
                 total = len(item.rows) + len(item.rejections)
                 self.stdout.write(f"{item.table.name}: {total} rows in {item.source}")
 
-        refused = import_runs(runs, time_zone, load_valid=load_valid, progress=self._progress)
+        refused = import_runs(
+            runs, time_zone, load_valid=load_valid, progress=self._progress, step=self.step
+        )
         if not refused or load_valid:  # committed: what an early stop leaves from now on
             self.stopped = "the rows are imported, but the report is not complete"
 
+        self.step("writing the report")
         where = write_report(run, started, runs, options.get("report"))
         rejections = [r for item in runs for r in item.rejections]
         for rejection in rejections:
