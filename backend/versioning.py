@@ -162,15 +162,30 @@ def lock_current(
             [FieldError(field, "NOT_FOUND", f"No {model._meta.verbose_name} has uuid {key}.")]
         )
     if row.validity_to is not None:
-        what = (
-            f"was deleted on {row.validity_to:%Y-%m-%d %H:%M}"
-            if row.legacy_id is None
-            else f"is an earlier version of {model._meta.verbose_name} id {row.legacy_id}"
-        )
         raise ValidationFailed(
-            [FieldError(field, "NOT_CURRENT", f"{key} {what}; history is never changed.")]
+            [
+                FieldError(
+                    field,
+                    "NOT_CURRENT",
+                    f"{key} {_history_of(row, rows)}; history is never changed.",
+                )
+            ]
         )
     return row
+
+
+def _history_of(row: models.Model, rows: models.QuerySet) -> str:
+    """What the history ``row`` is, for a NOT_CURRENT message, naming its current row by
+    uuid (what users know; the database id is not shown), when ``rows`` holds it:
+    ``"is an earlier version of location R1 Ultha (uuid 7525…)"``, or ``"was deleted on
+    2024-05-01 10:00"`` for a row without current version."""
+    name = row._meta.verbose_name
+    if row.legacy_id is None:
+        return f"was deleted on {row.validity_to:%Y-%m-%d %H:%M}"
+    current = rows.filter(pk=row.legacy_id).first()
+    if current is None:
+        return f"is an earlier version of a {name}"
+    return f"is an earlier version of {name} {current} (uuid {current.uuid})"
 
 
 def store_history(row: models.Model, *, now: datetime.datetime) -> models.Model:
