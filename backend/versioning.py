@@ -36,6 +36,7 @@ from backend import registry
 from backend.audit import audit, audit_user_field, legacy_audit_user_field
 from backend.errors import FieldError, ValidationFailed
 from backend.rights import visible
+from backend.versioning_migrations import legacy_field, uuid_field, validity_columns
 
 
 class StatementTime(models.Func):
@@ -101,28 +102,11 @@ class VersionedModel(models.Model):
     the legacy database); at most one of them is set.
     """
 
-    uuid = models.UUIDField(
-        default=uuid.uuid4, unique=True, editable=False, help_text="Stable external identifier."
-    )
-    validity_from = models.DateTimeField(
-        default=timezone.now, help_text="Start of this version's validity (ValidityFrom)."
-    )
-    validity_to = models.DateTimeField(
-        null=True,
-        blank=True,
-        db_index=True,
-        help_text="End of this version's validity (ValidityTo); null for the current row.",
-    )
-    legacy = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_column="legacy_id",
-        related_name="history",
-        help_text="On a history row, the current row it is a version of (LegacyId).",
-    )
+    # The columns as the migrations define them (backend.versioning_migrations), as
+    # the audit columns (backend.audit): one definition each.
+    uuid = uuid_field()
+    validity_from, validity_to = (column for _name, column in validity_columns())
+    legacy = legacy_field("self")
     audit_user = audit_user_field()
     legacy_audit_user_id = legacy_audit_user_field()
 

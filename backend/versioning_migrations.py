@@ -8,8 +8,10 @@ name (the lowercase Django model name, as in ``migrations.AddField(model_name=..
 Migrations are history: a deployed database has applied them. What a function here
 returns for given arguments must therefore never change (a changed definition would make
 ``makemigrations`` see a change no migration made, or make a new database differ from an
-upgraded one). A later change of :class:`~backend.versioning.VersionedModel` gets a new
-migration in each module (``manage.py makemigrations``), not an edit of this file.
+upgraded one). :class:`~backend.versioning.VersionedModel` declares its ``uuid``, validity
+and ``legacy`` columns with these functions, so that each is defined once; a later change
+of one of them is a new definition in ``VersionedModel`` and a new migration in each
+module (``manage.py makemigrations``), never an edit of this file.
 """
 
 from __future__ import annotations
