@@ -19,10 +19,12 @@ from datetime import tzinfo
 from django.apps import apps
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from backend.legacy.rows import LegacyContext, LegacyRow
 from backend.legacy.saving import reset_sequences
 from backend.legacy.sources import TableRun
+from backend.legacy.versions import check_changes
 
 #: ``progress(rows, table name)`` may wrap the rows of a table being validated (a bar).
 Progress = Callable[[list[LegacyRow], str], Iterable[LegacyRow]]
@@ -84,9 +86,12 @@ def import_runs(
         read_ids = {item.table.row_id(r.row) for r in item.rejections if r.row is not None}
         context.ids.setdefault(item.table.model, set()).update(read_ids - {None})
     with transaction.atomic():
+        now = timezone.now()
         for item in runs:
             rows = progress(item.rows, item.table.name) if progress else item.rows
             objects, bad = item.table.validate(rows, context)
+            table = item.table
+            bad += check_changes(objects, item.rows, table.row_id, table.fields, now)
             item.objects, item.rejections = objects, item.rejections + bad
         refused = any(item.rejections for item in runs)
         if refused:  # the same reasons whether the valid rows are loaded or not
