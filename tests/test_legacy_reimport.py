@@ -17,6 +17,7 @@ import pytest
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from backend.legacy.saving import version_change
 from modules.location.models import Location
 from modules.payer.models import Payer
 from tests.legacy_helpers import run_import as run
@@ -223,3 +224,94 @@ def test_a_legacy_row_later_than_the_change_here_wins(demo_dir, tmp_path, gql):
     assert valid_at(Location, later, code="R1D1") == ["Rapta Legacy"]
     assert valid_at(Location, timezone.now(), code="R1D1") == ["Rapta API"]
     assert violations(Location) == []
+
+
+NOW = datetime(2026, 12, 5, 10, tzinfo=UTC)
+T_API = datetime(2026, 6, 1, tzinfo=UTC)
+LATER = datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def region(**values) -> Location:
+    row = {"pk": 1, "code": "R1", "name": "Ultha", "type": "R", "validity_from": Y2017}
+    return Location(**{"legacy_audit_user_id": 2, **row, **values})
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # the same row: nothing to do
+        (region(), region(), ("unchanged", None, None)),
+        # a later ValidityFrom: the old values end there
+        (region(), region(name="N", validity_from=Y2020), ("updated", Y2020, Y2020)),
+        # an edit outside openIMIS: at the import
+        (region(), region(name="N"), ("updated", NOW, NOW)),
+        # a version an earlier import started at its time, the same data: unchanged
+        (region(validity_from=T_API), region(), ("unchanged", None, None)),
+        # changed again on the legacy side: at this import
+        (region(validity_from=T_API), region(name="N"), ("updated", NOW, NOW)),
+        # only the derived path differs: the module's to keep (rebuild_paths)
+        (region(path="ab"), region(path="cd"), ("unchanged", None, None)),
+        # the legacy side closes the row: in place, keeping the later start here
+        (
+            region(validity_from=T_API),
+            region(validity_to=LATER, legacy_audit_user_id=3),
+            ("updated", None, T_API),
+        ),
+        # changed here, the same data on the legacy side (who and since when aside)
+        (
+            region(validity_from=T_API, legacy_audit_user_id=None),
+            region(),
+            ("unchanged", None, None),
+        ),
+        # changed here, a later legacy version wins
+        (
+            region(validity_from=T_API, legacy_audit_user_id=None),
+            region(name="N", validity_from=LATER),
+            ("updated", LATER, LATER),
+        ),
+    ],
+)
+def test_version_change_keeps_the_versions_in_sequence(old, new, expected):
+    change = version_change(old, new, NOW)
+    assert (change.outcome, change.closed_at, change.valid_from) == expected
+    assert change.refusal is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "refusal"),
+    [
+        (
+            region(validity_from=T_API, legacy_audit_user_id=None),
+            region(name="N", type="D"),
+            "changed here on 2026-06-01 00:00 (not by an import), and the legacy row "
+            "(ValidityFrom 2017-01-01 00:00) is not later: importing its LocationName, "
+            "LocationType would undo that change.",
+        ),
+        (
+            region(validity_to=T_API, legacy_audit_user_id=None),
+            region(),
+            "deleted here on 2026-06-01 00:00 (not by an import), and the legacy row "
+            "(ValidityFrom 2017-01-01 00:00) is not later: importing its ValidityTo would "
+            "undo that change.",
+        ),
+        (
+            region(validity_from=LATER),
+            region(name="N"),
+            "changed on the legacy side without a later ValidityFrom, so at the time of this "
+            "import (2026-12-05 10:00), but the version here starts at 2027-01-01 00:00: it "
+            "would be valid at no time",
+        ),
+        (
+            region(validity_from=LATER),
+            region(validity_to=Y2020),
+            "closed on the legacy side at 2020-01-01 00:00, not after the version here "
+            "began (2027-01-01 00:00)",
+        ),
+    ],
+    ids=["changed-here", "deleted-here", "starts-after-the-import", "closed-before-it-began"],
+)
+def test_version_change_refuses_what_would_break_the_sequence(old, new, refusal):
+    columns = {"name": "LocationName", "type": "LocationType", "validity_to": "ValidityTo"}
+    change = version_change(old, new, NOW, columns)
+    assert change.outcome is None
+    assert refusal in change.refusal

@@ -133,16 +133,19 @@ def version_change(
       closed) the row is updated in place; a current row it closes keeps its later
       start, and is refused when it would end before it starts.
 
-    Columns that are not editable (derived ones, a location's ``path``) never make a
-    version: they change in place.
+    Columns that are not editable are derived from the others and kept by the module
+    (a location's ``path``: :func:`modules.location.models.rebuild_paths` after the
+    load), so they are not compared for versioned models.
     """
-    fields = [f for f in old._meta.concrete_fields if not f.primary_key]
+    versioned = _is_versioned(type(old))
+    fields = [
+        f for f in old._meta.concrete_fields if not f.primary_key and (f.editable or not versioned)
+    ]
     differs = {f.attname for f in fields if getattr(old, f.attname) != getattr(new, f.attname)}
     if not differs:
         return Change(UNCHANGED)
-    if not _is_versioned(type(old)):
-        return Change(UPDATED, valid_from=getattr(new, "validity_from", None))
-    editable = {f.attname for f in fields if f.editable}
+    if not versioned:
+        return Change(UPDATED)
     names = column_of or {}
 
     def listed(attnames: set[str]) -> str:
@@ -154,7 +157,7 @@ def version_change(
     current = old.validity_to is None and new.validity_to is None
     if current and new.validity_from > old.validity_from:
         return Change(UPDATED, closed_at=new.validity_from, valid_from=new.validity_from)
-    data = differs & editable - _BOOKKEEPING
+    data = differs - _BOOKKEEPING
     if old.legacy_audit_user_id is None:  # made here, and the legacy row is not later
         if not data:
             return Change(UNCHANGED)
@@ -168,7 +171,7 @@ def version_change(
             "(a later ValidityFrom), or here, or import without this row (--load-valid)",
         )
     if current:
-        if not (differs - {"validity_from"}) & editable:
+        if differs == {"validity_from"}:
             return Change(UNCHANGED)
         if old.validity_from >= now:
             return Change(
