@@ -69,7 +69,10 @@ def import_runs(
     ``time_zone``: the zone of the legacy datetimes
     (:func:`~backend.legacy.values.legacy_time_zone`).
 
-    Fills each run's ``objects``, ``rejections`` and, when loaded, ``counts``. The ids
+    Fills each run's ``objects``, ``rejections`` and, when loaded, ``counts``. Besides
+    each table's ``validate``, a row that would replace its database row against the
+    version rules is refused (:func:`~backend.legacy.versions.check_changes`: a legacy
+    row older than a change made here). The ids
     of rows the source refused as read (a CSV row with a wrong number of fields, a JSON
     element that is not an object) count as rows of the file, so that a row naming one
     is refused by :func:`refuse_dependents` ("depends on ParentLocationId 1, which is
