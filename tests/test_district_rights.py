@@ -316,7 +316,8 @@ def test_writes_of_a_district_user(world, client_of, name, arguments, outcome):
         return
     assert result["data"] is None
     [error] = result["errors"]
-    assert error["extensions"]["code"] == "FORBIDDEN"
+    # a client tells it from a missing permission by its data, not its words
+    assert error["extensions"] == {"code": "FORBIDDEN", "reason": "OUTSIDE_DISTRICTS"}
     assert error["message"].startswith("District rights: you may ")
     assert samples.fill(outcome) in error["message"]
     assert samples.digest() == before

@@ -109,6 +109,17 @@ def error_code(error: GraphQLError) -> str:
     return INTERNAL_SERVER_ERROR
 
 
+def _cause_extensions(error: GraphQLError) -> dict:
+    """What the exception behind ``error`` adds to its ``extensions`` (its own
+    ``extensions`` attribute: :class:`backend.errors.UserInputError`'s ``argument``,
+    :class:`backend.rights.OutsideDistricts`' ``reason``), else nothing."""
+    original = error.original_error
+    while isinstance(original, GraphQLError):
+        original = original.original_error
+    extensions = getattr(original, "extensions", None)
+    return dict(extensions) if isinstance(extensions, dict) else {}
+
+
 def report_errors(errors: list[GraphQLError]) -> None:
     """Give each error its code, log the unexpected ones, mask them outside DEBUG.
 
@@ -132,7 +143,7 @@ def report_errors(errors: list[GraphQLError]) -> None:
                     error.message = UNEXPECTED_MESSAGE
         if code == LIMIT_EXCEEDED:
             error.message = naming_the_setting(error.message)
-        error.extensions = {**(error.extensions or {}), "code": code}
+        error.extensions = {**(error.extensions or {}), **_cause_extensions(error), "code": code}
 
 
 def is_retryable(errors: list[GraphQLError] | None) -> bool:
