@@ -76,6 +76,25 @@ describe("the regions page", () => {
     expect(row).toHaveTextContent("Banteay Meanchey");
     expect(calls.at(-1)?.variables).toMatchObject({ filter: { search: "Mong" }, first: 20 });
   });
+
+  it("takes a search text only as long as the API accepts, and says so at the box", async () => {
+    const calls = mockGraphQL({
+      LocationList: () => ({ locations: connection([region]) }),
+    });
+    renderShell("/locations");
+    const box = screen.getByRole("searchbox", { name: "Search locations by code or name" });
+    await userEvent.click(box);
+    await userEvent.paste("Mongkol Borei ".repeat(20)); // 280 characters
+    await waitFor(() =>
+      expect((calls.at(-1)?.variables.filter as { search: string }).search).toBe(
+        "Mongkol Borei ".repeat(20).slice(0, 200).trim(),
+      ),
+    );
+    expect(box).toHaveAccessibleDescription("Search text is at most 200 characters.");
+    expect(screen.queryByRole("alert")).toBeNull();
+    await userEvent.type(box, "{Backspace}");
+    expect(screen.queryByText("Search text is at most 200 characters.")).toBeNull();
+  });
 });
 
 describe("the location detail", () => {
