@@ -411,3 +411,28 @@ def test_nested_connections_show_only_what_is_in_scope(world, client_of):
     seen = client_of("global").data(query)["location"]
     assert seen["childrenConnection"]["totalCount"] == region.children.current().count() > 1
     assert seen["payersConnection"]["totalCount"] == region.payers.current().count() > 0
+
+
+# -- what a client is told it may change: Location.viewerCan* ------------------------------
+
+VIEWER_CAN = "viewerCanChange viewerCanDelete viewerCanAddChild"
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_viewer_can_says_what_the_writes_allow(world, client_of, user):
+    """Each location the user reads says whether they may change, delete and add under it:
+    exactly the rows they may write (the region above their district is read only), a
+    current row (a history version is never changed), a level below it for a child."""
+    for name, type_ in PLACED:
+        if type_ != "Location" or expected(user, name, type_) == NONE:
+            continue
+        row = _row(type_, name)
+        data = client_of(user).data(
+            f'{{ node(id: "{samples.GLOBAL_IDS[name]}") {{ ... on Location {{ {VIEWER_CAN} }} }} }}'
+        )
+        writable = expected(user, name, type_) == WRITE and row.validity_to is None
+        assert data["node"] == {
+            "viewerCanChange": writable,
+            "viewerCanDelete": writable,
+            "viewerCanAddChild": writable and row.type != "V",
+        }, (user, name)

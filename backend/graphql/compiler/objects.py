@@ -34,7 +34,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryContainer
 
 from backend.graphql.compiler import sql
-from backend.graphql.compiler.sources import RelatedCount, RelatedRows, source_of
+from backend.graphql.compiler.sources import RelatedCount, RelatedRows, RowValue, source_of
 from backend.graphql.readable_refs import ReadableRef, readable_ref
 from backend.permissions import has_permission
 from backend.rights import readable
@@ -142,7 +142,7 @@ def field_value(
         link = model._meta.get_field(source.relation).field.name
         inner = object_json(compilation, named, details, rows.model)
         return sql.JsonArray(rows.filter(**{link: OuterRef("pk")}).values(_json=inner))
-    if isinstance(source, RelatedCount):
+    if isinstance(source, RelatedCount | RowValue):
         return source.expression(compilation.info)
     if _is_global_id(strawberry_field):
         return global_id(gtype.name)

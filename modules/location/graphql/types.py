@@ -9,11 +9,12 @@ import strawberry_django
 
 from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode
-from backend.graphql.queries import related_count
+from backend.graphql.queries import related_count, viewer_can
 from backend.graphql.relations import prefetched_connection, prefetched_list
 from backend.graphql.versioned import current_rows, versioned_type
 
 from ..models import Location
+from ..services import allowed_levels
 
 VIEW_PERMISSION = "location.view_location"
 
@@ -63,6 +64,38 @@ class LocationNode(GuardedNode):
         description=(
             "Current locations one level down, ordered by code, as a Relay connection "
             "(first/after, totalCount, keyset cursors)."
+        ),
+    )
+    viewer_can_change: bool = viewer_can(
+        "viewer_can_change",
+        Location,
+        lambda may: allowed_levels(may, "location.change_location"),
+        description=(
+            "Whether the caller may rename or move this location now (updateLocation, "
+            "moveLocation): a current row, location.change_location (and "
+            "location.manage_upper_levels for a region or district), in or below the caller's "
+            "districts."
+        ),
+    )
+    viewer_can_delete: bool = viewer_can(
+        "viewer_can_delete",
+        Location,
+        lambda may: allowed_levels(may, "location.delete_location"),
+        description=(
+            "Whether the caller may delete this location now (deleteLocation): a current row, "
+            "location.delete_location (and location.manage_upper_levels for a region or "
+            "district), in or below the caller's districts."
+        ),
+    )
+    viewer_can_add_child: bool = viewer_can(
+        "viewer_can_add_child",
+        Location,
+        lambda may: allowed_levels(may, "location.add_location", under=True),
+        description=(
+            "Whether the caller may create a location one level down here now (createLocation "
+            "with this parent): a current row above the villages, location.add_location "
+            "(and location.manage_upper_levels for a district under a region), in or "
+            "below the caller's districts."
         ),
     )
     children_count: int = related_count(
