@@ -315,17 +315,17 @@ export interface Action {
   onClick: () => void;
 }
 
-/** The "Actions" group of a detail page: a button for each allowed action, in order. */
+/** The "Actions" group of a detail page: a button for each allowed action, in order (none: no group). */
 export function ActionButtons({ actions }: { actions: Action[] }) {
+  const allowed = actions.filter((action) => action.allowed);
+  if (allowed.length === 0) return null;
   return (
     <div className="actions" role="group" aria-label="Actions">
-      {actions
-        .filter((action) => action.allowed)
-        .map((action) => (
-          <button key={action.label} type="button" onClick={action.onClick}>
-            {action.label}
-          </button>
-        ))}
+      {allowed.map((action) => (
+        <button key={action.label} type="button" onClick={action.onClick}>
+          {action.label}
+        </button>
+      ))}
     </div>
   );
 }

@@ -22,15 +22,21 @@ function detail(overrides: object = {}) {
     families: 7,
     validityFrom: "2026-01-01T00:00:00Z",
     validityTo: null,
+    viewerCanChange: true,
+    viewerCanDelete: true,
+    viewerCanAddChild: true,
     history: [],
     ...overrides,
   };
 }
 
-/** The API of the detail of the district (no children), answering `mutations` too. */
-function mockDetail(mutations: Parameters<typeof mockGraphQL>[0] = {}) {
+/**
+ * The API of the detail of the district (no children, every change allowed unless
+ * `overrides` say otherwise), answering `mutations` too.
+ */
+function mockDetail(mutations: Parameters<typeof mockGraphQL>[0] = {}, overrides: object = {}) {
   return mockGraphQL({
-    LocationDetail: () => ({ location: detail() }),
+    LocationDetail: () => ({ location: detail(overrides) }),
     LocationList: () => ({ locations: connection([]) }),
     ...mutations,
   });
@@ -221,14 +227,24 @@ describe("the location detail", () => {
     expect(form).not.toHaveTextContent("(descendants)");
   });
 
-  it("offers each change only to a user holding its permission", async () => {
+  it("offers each change only where the API says the user may make it, row by row", async () => {
+    const page = "/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70";
     mockDetail();
-    const { unmount } = renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
+    const { unmount } = renderShell(page, ["location"]);
     const actions = await screen.findByRole("group", { name: "Actions" });
     expect(textsByRole(actions, "button")).toEqual(["Rename", "Move", "New municipality", "Delete"]);
     unmount();
-    renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"], ["location.view_location", "location.change_location"]);
+    mockDetail({}, { viewerCanDelete: false, viewerCanAddChild: false });
+    const second = renderShell(page, ["location"]);
     const fewer = await screen.findByRole("group", { name: "Actions" });
     expect(textsByRole(fewer, "button")).toEqual(["Rename", "Move"]);
+    second.unmount();
+    // a row the user reads but may not change (the region above their district): nothing,
+    // whatever permissions the session holds
+    mockDetail({}, { viewerCanChange: false, viewerCanDelete: false, viewerCanAddChild: false });
+    renderShell(page, ["location"]);
+    expect(await screen.findByRole("heading", { level: 1 })).toHaveTextContent("Mongkol Borei");
+    expect(screen.queryByRole("group", { name: "Actions" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Rename" })).toBeNull();
   });
 });
