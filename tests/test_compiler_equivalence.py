@@ -35,9 +35,9 @@ from conftest import COMPILER_EQUIVALENCE_EXAMPLES
 from tests.test_compiler import postgresql_only
 from tests.test_query_counts import VIEWER
 
-#: Changes the district user may make (viewerCanChange and viewerCanAddChild are true on
-#: rows of their district; viewerCanDelete false everywhere).
-DISTRICT_EDITS = ("location.change_location", "location.add_location")
+#: Changes the district user may make (viewerCanChange, and viewerCanAddChild of
+#: locations, are true on rows of their district; viewerCanDelete false everywhere).
+DISTRICT_EDITS = ("location.change_location", "location.add_location", "payer.change_payer")
 #: Share of the generated queries the compiler must answer.
 COMPILED_FLOOR = 0.8
 
@@ -49,7 +49,7 @@ LOCATION_SCALARS = [
 ]  # fmt: skip
 PAYER_SCALARS = [
     "id", "uuid", "name", "type", "address", "phone", "fax", "email", "validityFrom",
-    "validityTo", "historyCount", "__typename",
+    "validityTo", "historyCount", "viewerCanChange", "viewerCanDelete", "__typename",
 ]  # fmt: skip
 RELATIONS = {
     "Location": {"parent": "Location", "children": "Location", "history": "Location",

@@ -415,24 +415,30 @@ def test_nested_connections_show_only_what_is_in_scope(world, client_of):
 
 # -- what a client is told it may change: Location.viewerCan* ------------------------------
 
-VIEWER_CAN = "viewerCanChange viewerCanDelete viewerCanAddChild"
+#: The viewerCan* fields of each placed type.
+VIEWER_CAN = {
+    "Location": ("viewerCanChange", "viewerCanDelete", "viewerCanAddChild"),
+    "Payer": ("viewerCanChange", "viewerCanDelete"),
+}
 
 
 @pytest.mark.parametrize("user", USERS)
 def test_viewer_can_says_what_the_writes_allow(world, client_of, user):
-    """Each location the user reads says whether they may change, delete and add under it:
-    exactly the rows they may write (the region above their district is read only), a
-    current row (a history version is never changed), a level below it for a child."""
+    """Each row the user reads says whether they may change and delete it (and add a
+    location under a location): exactly the rows they may write (the region above their
+    district, a payer at no location are read only), a current row (a history version is
+    never changed), a level below it for a child."""
+    assert set(VIEWER_CAN) == {type_ for _, type_ in PLACED}
     for name, type_ in PLACED:
-        if type_ != "Location" or expected(user, name, type_) == NONE:
+        if expected(user, name, type_) == NONE:
             continue
         row = _row(type_, name)
+        fields = " ".join(VIEWER_CAN[type_])
         data = client_of(user).data(
-            f'{{ node(id: "{samples.GLOBAL_IDS[name]}") {{ ... on Location {{ {VIEWER_CAN} }} }} }}'
+            f'{{ node(id: "{samples.GLOBAL_IDS[name]}") {{ ... on {type_} {{ {fields} }} }} }}'
         )
         writable = expected(user, name, type_) == WRITE and row.validity_to is None
-        assert data["node"] == {
-            "viewerCanChange": writable,
-            "viewerCanDelete": writable,
-            "viewerCanAddChild": writable and row.type != "V",
-        }, (user, name)
+        wanted = {"viewerCanChange": writable, "viewerCanDelete": writable}
+        if type_ == "Location":
+            wanted["viewerCanAddChild"] = writable and row.type != "V"
+        assert data["node"] == wanted, (user, name)
