@@ -341,6 +341,10 @@ describe("a user of one district", () => {
         `{ locations(filter: {type: DISTRICT}) { edges { node { uuid name parent { uuid name } } } } }`,
       );
       const [{ node: district }] = data.locations.edges;
+      // a region would be outside their district: not offered
+      await own.page.goto(`${BASE_URL}/app/locations`);
+      await own.page.getByRole("region", { name: "Regions" }).getByRole("link").first().waitFor();
+      expect(await own.page.getByRole("button", { name: "New region" }).count()).toBe(0);
       // the region above: read, not changed (the API would refuse it)
       await own.page.goto(`${BASE_URL}/app/locations/${district.parent.uuid}`);
       await own.page.getByRole("heading", { level: 1, name: new RegExp(district.parent.name) }).waitFor();

@@ -29,6 +29,15 @@ import { LocationSearch } from "./LocationSearch";
 import { LEVEL_LABEL, LEVEL_PLURAL, childLevel, parentLevel } from "./levels";
 import { LocationDetailQuery } from "./operations";
 
+/**
+ * Whether the user may create a region: location.add_location, the upper levels' right,
+ * and no district to keep to (a region is outside every district: location.all_districts,
+ * which a superuser's permissions hold too). No row tells this: it is the session's.
+ */
+function mayCreateRegions(): boolean {
+  return ["location.add_location", "location.manage_upper_levels", "location.all_districts"].every(can);
+}
+
 export function LocationsPage() {
   const [creating, setCreating] = useState(false);
   const navigate = useNavigate();
@@ -38,7 +47,7 @@ export function LocationsPage() {
     <>
       <h1>Locations</h1>
       <LocationSearch />
-      {can("location.add_location") && !creating && (
+      {mayCreateRegions() && !creating && (
         <div className="actions">
           <button type="button" onClick={() => setCreating(true)}>
             New region

@@ -1,7 +1,9 @@
 // The payer screens: the list (filters, paging), one payer's detail with history, and
 // the forms to create, edit and delete. A user who may not see locations gets the payers
 // with their location hidden (null, FORBIDDEN on its path): the list leaves the column
-// out, the detail says "hidden from you".
+// out, the detail says "hidden from you". A payer offers Edit and Delete by its
+// viewerCanChange / viewerCanDelete (permissions and district rights: a payer at no
+// location is read only to a user of some districts).
 import { useDeferredValue, useId, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import type { PayerListQuery as PayerListQueryResult, PayerType } from "../../src/gql/graphql";
@@ -144,8 +146,8 @@ function PayerDetail({ uuid }: { uuid: string }) {
       {current && (
         <ActionButtons
           actions={[
-            { label: "Edit", allowed: can("payer.change_payer"), onClick: () => setAction("edit") },
-            { label: "Delete", allowed: can("payer.delete_payer"), onClick: () => setAction("delete") },
+            { label: "Edit", allowed: payer.viewerCanChange, onClick: () => setAction("edit") },
+            { label: "Delete", allowed: payer.viewerCanDelete, onClick: () => setAction("delete") },
           ]}
         />
       )}

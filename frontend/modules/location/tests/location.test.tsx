@@ -66,6 +66,25 @@ describe("the regions page", () => {
     expect(within(regions).getByText("26–26 of 26")).toBeInTheDocument();
   });
 
+  it("offers a new region only to a user who may create one, whatever their districts", async () => {
+    const page = "/locations";
+    const creator = ["location.view_location", "location.add_location", "location.manage_upper_levels"];
+    mockGraphQL({ LocationList: () => ({ locations: connection([region]) }) });
+    for (const [permissions, offered] of [
+      [[...creator, "location.all_districts"], true],
+      [creator, false], // a user of some districts: a region is outside them
+      [["location.view_location", "location.add_location", "location.all_districts"], false],
+    ] as const) {
+      const { unmount } = renderShell(page, ["location"], [...permissions]);
+      await screen.findByRole("link", { name: "Banteay Meanchey" });
+      expect([permissions, screen.queryByRole("button", { name: "New region" }) !== null]).toEqual([
+        permissions,
+        offered,
+      ]);
+      unmount();
+    }
+  });
+
   it("shows each search result with its parent chain", async () => {
     const calls = mockGraphQL({
       LocationList: (variables) =>
