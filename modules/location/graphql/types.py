@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 import strawberry_django
@@ -27,6 +28,23 @@ class LocationTypeEnum(Enum):
         "W", description="Municipality or ward (W), below a district."
     )
     VILLAGE = strawberry.enum_value("V", description="Village (V), below a municipality.")
+
+
+def _viewer_can(name: str, permission: str, what: str, *, under: bool = False) -> Any:
+    """A ``viewerCan…`` field of locations (:func:`backend.graphql.queries.viewer_can`):
+    may the caller ``what`` now, by ``permission`` and the level rule
+    (:func:`..services.allowed_levels`, ``under``: of a new location below)."""
+    return viewer_can(
+        name,
+        Location,
+        lambda may: allowed_levels(may, permission, under=under),
+        description=(
+            f"Whether the caller may {what} now: a current row, {permission} (and "
+            "location.manage_upper_levels when "
+            f"{'the new location' if under else 'it'} is a region or district), in or "
+            "below the caller's districts."
+        ),
+    )
 
 
 @versioned_type(
@@ -66,37 +84,20 @@ class LocationNode(GuardedNode):
             "(first/after, totalCount, keyset cursors)."
         ),
     )
-    viewer_can_change: bool = viewer_can(
+    viewer_can_change: bool = _viewer_can(
         "viewer_can_change",
-        Location,
-        lambda may: allowed_levels(may, "location.change_location"),
-        description=(
-            "Whether the caller may rename or move this location now (updateLocation, "
-            "moveLocation): a current row, location.change_location (and "
-            "location.manage_upper_levels for a region or district), in or below the caller's "
-            "districts."
-        ),
+        "location.change_location",
+        "rename or move this location (updateLocation, moveLocation)",
     )
-    viewer_can_delete: bool = viewer_can(
-        "viewer_can_delete",
-        Location,
-        lambda may: allowed_levels(may, "location.delete_location"),
-        description=(
-            "Whether the caller may delete this location now (deleteLocation): a current row, "
-            "location.delete_location (and location.manage_upper_levels for a region or "
-            "district), in or below the caller's districts."
-        ),
+    viewer_can_delete: bool = _viewer_can(
+        "viewer_can_delete", "location.delete_location", "delete this location (deleteLocation)"
     )
-    viewer_can_add_child: bool = viewer_can(
+    viewer_can_add_child: bool = _viewer_can(
         "viewer_can_add_child",
-        Location,
-        lambda may: allowed_levels(may, "location.add_location", under=True),
-        description=(
-            "Whether the caller may create a location one level down here now (createLocation "
-            "with this parent): a current row above the villages, location.add_location "
-            "(and location.manage_upper_levels for a district under a region), in or "
-            "below the caller's districts."
-        ),
+        "location.add_location",
+        "create a location one level down here (createLocation with this parent; none "
+        "under a village)",
+        under=True,
     )
     children_count: int = related_count(
         "children_count",
