@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import strawberry
 from django.db.models.functions import Lower
 
 from backend.graphql.inputs import Sort
-from backend.graphql.queries import versioned_by_uuid, versioned_connection
+from backend.graphql.queries import versioned_query
 
 from ..models import Location
-from .filters import LocationFilter, LocationOrderField
+from .filters import LocationFilter
 from .types import LocationNode
 
-
-@strawberry.type
-class LocationQuery:
-    locations = versioned_connection(
-        LocationNode,
-        plural="locations",
-        filter_input=LocationFilter,
-        order_fields=LocationOrderField,
-        default_order=("code",),
-        order_expressions={"type": Sort(by=Location.level_rank), "name": Sort(by=Lower)},
-    )
-    location = versioned_by_uuid(LocationNode, singular="location")
+LocationQuery = versioned_query(
+    LocationNode,
+    filter_input=LocationFilter,
+    order_fields={
+        "code": "Location code.",
+        "name": Sort("Location name.", by=Lower),
+        "type": Sort(
+            "Level: regions, districts, municipalities, villages.", by=Location.level_rank
+        ),
+    },
+    default_order=("code",),
+)
