@@ -231,7 +231,7 @@ describe("the screens show failures in the users' words", () => {
     renderShell("/payers");
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toBe(
-      "The server did not accept what you entered (filter.search has 201 characters; at most 200). Change it and try again.",
+      "The server did not accept what you entered (the search text has 201 characters; at most 200). Change it and try again.",
     );
     expect(within(alert).queryByRole("button")).toBeNull();
     expect(alert.querySelector("details")).toBeNull();

@@ -107,6 +107,19 @@ export interface FailureFacts {
   details?: string;
   /** Whether nothing was changed: the server said so (SERVICE_UNAVAILABLE rolls back). */
   nothingChanged?: boolean;
+  /** The input the server refused, when the user typed it (`extensions.argument`). */
+  argument?: string;
+}
+
+/** The users' words for the inputs the API names in its refusals (`extensions.argument`). */
+const ARGUMENT_WORDS: Readonly<Record<string, string>> = { "filter.search": "the search text" };
+
+/** The server's reason for refusing what the user typed, the input named in their words. */
+function refusalReason({ details, argument }: FailureFacts): string {
+  const reason = (details ?? "").replace(/\.$/, "");
+  return argument && Object.hasOwn(ARGUMENT_WORDS, argument)
+    ? reason.replaceAll(argument, ARGUMENT_WORDS[argument])
+    : reason;
 }
 
 /** "in 5 seconds", "in a minute", "in 3 minutes": when to try again after `seconds`. */
@@ -147,7 +160,7 @@ export function failureText(failure: FailureFacts): string {
       return "This asks for more than the server accepts at once. Ask for less (a shorter text, a narrower search) and try again.";
     case "input-refused":
       // the server's reason is the cause itself (a text's length and its limit): said here
-      return `The server did not accept what you entered${failure.details ? ` (${failure.details.replace(/\.$/, "")})` : ""}. Change it and try again.`;
+      return `The server did not accept what you entered${failure.details ? ` (${refusalReason(failure)})` : ""}. Change it and try again.`;
     case "invalid":
       return "The server could not accept this request. Reload the page and try again; if it happens again, tell your administrator.";
     case "server-error":

@@ -196,7 +196,12 @@ export async function requestPartial<TResult, TVariables>(
     throw failed(
       [...new Set(errors.map((error) => error.message))].join(" "),
       transient || busy,
-      { kind: kindOfErrors(errors, response.status), retryAfter, nothingChanged: busy },
+      {
+        kind: kindOfErrors(errors, response.status),
+        retryAfter,
+        nothingChanged: busy,
+        argument: errors.find((error) => error.extensions?.argument)?.extensions?.argument,
+      },
       operation,
     );
   }
