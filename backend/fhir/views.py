@@ -233,11 +233,7 @@ class InstanceView(ServedTypeView):
         prefer = preference(request, "return", PREFER_RETURN)
         key_uuid = _parse_id(resource, key)
         parsed = _parse_body(request, resource)
-        if parsed.id is not None and parsed.id != key:
-            raise bad_request(
-                f"The body's id {parsed.id!r} is not the id in the URL ({key}).",
-                f"{resource_type}.id",
-            )
+        _check_body_id(parsed, resource_type, key)
         with transaction.atomic():
             _check_if_match(request, _lock(request, resource, key_uuid, "update"))
             _write(resource, lambda: resource.update(key_uuid, parsed, user=request.user))
@@ -253,6 +249,25 @@ class InstanceView(ServedTypeView):
                 _check_if_match(request, version)
                 _write(resource, lambda: resource.delete(key_uuid, user=request.user), 409)
         return fhir_response(None, 204)
+
+
+def _check_body_id(parsed: Any, resource_type: str, key: str) -> None:
+    """Raise a 400 FhirError (at ``<type>.id``) unless the body of an update has an id
+    equal to the URL's ``key``, as sent: FHIR R4 http.html#update, "The request body
+    SHALL be a Resource with an id element that has an identical value to the [id] in
+    the URL. If no id element is provided, or the id disagrees with the id in the URL,
+    the server SHALL respond with an HTTP 400 error code"."""
+    if parsed.id is None:
+        raise bad_request(
+            f"The body has no id; an update names its resource twice: give the body the "
+            f"id in the URL ({key}).",
+            f"{resource_type}.id",
+        )
+    if parsed.id != key:
+        raise bad_request(
+            f"The body's id {parsed.id!r} is not the id in the URL ({key}).",
+            f"{resource_type}.id",
+        )
 
 
 class HistoryView(ServedTypeView):
