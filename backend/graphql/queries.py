@@ -30,6 +30,7 @@ from backend.graphql.inputs import (
 from backend.graphql.instants import READ_TODAY, refuse_relations_at_instant
 from backend.graphql.permissions import HasPerm, current_user
 from backend.graphql.row_estimate import counted_rows
+from backend.ordering import sort_rules
 from backend.rights import readable
 
 
@@ -52,13 +53,18 @@ def versioned_connection(
     ``orderBy`` (a list of ``<Node>Order`` inputs over the enum ``order_fields``, then
     the fields of ``default_order`` not named; ``order_expressions`` maps an order field
     to its :class:`~backend.graphql.inputs.Sort`: what its cursor holds and sorts by, and
-    the type whose view permission ordering by it needs) and ``validity`` (current rows
-    by default). Only the rows the user may read (:func:`backend.rights.readable`: district rights).
-    ``plural`` words the descriptions ("locations"). The node estimate counts its rows
-    with the request's arguments when it needs real counts
-    (:mod:`backend.graphql.row_estimate`).
+    the type whose view permission ordering by it needs; a field it leaves out sorts by
+    the model's rule, :func:`backend.ordering.sort_rules`, as on FHIR and JSON:API) and
+    ``validity`` (current rows by default). Only the rows the user may read
+    (:func:`backend.rights.readable`: district rights). ``plural`` words the
+    descriptions ("locations"). The node estimate counts its rows with the request's
+    arguments when it needs real counts (:mod:`backend.graphql.row_estimate`).
     """
     model = get_django_definition(node, strict=True).model
+    order_expressions = {
+        **{field: Sort(by=rule) for field, rule in sort_rules(model).items()},
+        **(order_expressions or {}),
+    }
     criterion = order_input(f"{node.__strawberry_definition__.name}Order", order_fields, plural)
     default_order_name = default_order[0].removeprefix("-")
 

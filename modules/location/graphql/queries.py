@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from django.db.models.functions import Lower
 
-from backend.graphql.inputs import Sort
 from backend.graphql.queries import versioned_by_uuid, versioned_connection
 
-from ..models import Location
 from .filters import LocationFilter, LocationOrderField
 from .types import LocationNode
 
@@ -21,6 +18,5 @@ class LocationQuery:
         filter_input=LocationFilter,
         order_fields=LocationOrderField,
         default_order=("code",),
-        order_expressions={"type": Sort(by=Location.level_rank), "name": Sort(by=Lower)},
     )
     location = versioned_by_uuid(LocationNode, singular="location")

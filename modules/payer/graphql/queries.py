@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from django.db.models.functions import Lower
 
 from backend.graphql.inputs import Sort
 from backend.graphql.queries import versioned_by_uuid, versioned_connection
@@ -21,9 +20,7 @@ class PayerQuery:
         filter_input=PayerFilter,
         order_fields=PayerOrderField,
         default_order=("name",),
-        order_expressions={
-            "name": Sort(by=Lower),  # case-insensitive, as people read names
-            "email": Sort(by=Lower),
+        order_expressions={  # name and email: the model's sort_rules (ignoring case)
             # the location's code: ordering by it needs the permission to view locations
             "location_code": Sort(
                 value=lambda: lookup("location.code_of")("location"), of="Location"
