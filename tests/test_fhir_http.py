@@ -164,3 +164,8 @@ def test_reads_are_conditional_on_the_version(admin, chain):
     assert status(url, **{"If-Modified-Since": earlier})[0] == 200
     assert status(url, **{"If-Modified-Since": "yesterday"})[0] == 200  # not a date: ignored
     assert status(url, **{"If-None-Match": 'W/"1"', "If-Modified-Since": later})[0] == 200
+    served = admin.get("/fhir/metadata").json()["rest"][0]["resource"]
+    assert {r["type"]: r["conditionalRead"] for r in served} == {
+        "Location": "full-support",
+        "Organization": "full-support",
+    }
