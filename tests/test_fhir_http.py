@@ -28,8 +28,7 @@ def diagnostics(response) -> tuple[str, list[str]]:
 @pytest.mark.parametrize(
     ("body_id", "status", "message"),
     [
-        (None, 400, "The body has no id; an update names its resource twice: give the body "
-         "the id in the URL ({key})."),
+        (None, 400, "The body has no id: an update's body needs the id in the URL ({key})."),
         ("0e0e0e0e-0000-4000-8000-000000000000", 400,
          "The body's id '0e0e0e0e-0000-4000-8000-000000000000' is not the id in the URL ({key})."),
         ("{KEY}", 400, "The body's id '{KEY}' is not the id in the URL ({key})."),

@@ -274,8 +274,7 @@ def _check_body_id(parsed: Any, resource_type: str, key: str) -> None:
     the server SHALL respond with an HTTP 400 error code"."""
     if parsed.id is None:
         raise bad_request(
-            f"The body has no id; an update names its resource twice: give the body the "
-            f"id in the URL ({key}).",
+            f"The body has no id: an update's body needs the id in the URL ({key}).",
             f"{resource_type}.id",
         )
     if parsed.id != key:
