@@ -79,3 +79,18 @@ def test_location_levels_sort_by_rank_on_every_surface(admin, make_chains):
     assert [e["resource"]["identifier"][1]["value"] for e in found] == ranked[::-1]
     listed = admin.get("/api/locations?sort=type").json()["data"]
     assert [item["attributes"]["code"] for item in listed] == ranked
+
+
+def test_a_locations_payers_sort_by_the_rule_too(admin, make_chains):
+    """The nested lists (GraphQL ``Location.payers`` and ``payersConnection``, JSON:API
+    ``/api/locations/<uuid>/payers``) order by name as the root lists do."""
+    region = make_chains(1, regions_only=True)[0]
+    Payer.objects.filter(location=region).delete()
+    for name in NAMES:
+        Payer.objects.create(name=name, type="C", location=region)
+    query = """query($uuid: UUID!) { location(uuid: $uuid) {
+        payers { name } payersConnection { edges { node { name } } } } }"""
+    found = GraphQLClient(admin).data(query, {"uuid": str(region.uuid)})["location"]
+    assert [payer["name"] for payer in found["payers"]] == ORDERED
+    assert [e["node"]["name"] for e in found["payersConnection"]["edges"]] == ORDERED
+    assert jsonapi_names(admin, f"/api/locations/{region.uuid}/payers") == ORDERED
