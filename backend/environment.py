@@ -78,6 +78,35 @@ def one_of(choices: Sequence[str]) -> str:
     return " or ".join([", ".join(choices[:-1]), choices[-1]] if len(choices) > 1 else choices)
 
 
+def _ranged_reader(cast: type, what: str):
+    """The reader of :class:`Env` (``env.int``, ``env.float``) of a ``cast`` setting
+    with its range; ``what`` names the value in its docstring."""
+
+    def read(
+        self,
+        var: str,
+        default=environ.Env.NOTSET,
+        *,
+        minimum: float | Limit,
+        maximum: float | Limit | None = None,
+    ):
+        kind = range_kind(cast, minimum, maximum)
+        value = self.get_value(var, cast=cast, default=default, kind=kind)
+        low = minimum.value if isinstance(minimum, Limit) else minimum
+        high = maximum.value if isinstance(maximum, Limit) else maximum
+        if value < low or (high is not None and value > high):
+            raise self._refusal(var, kind, default)
+        return value
+
+    read.__name__ = read.__qualname__ = cast.__name__
+    read.__doc__ = (
+        f"The {what} ``var`` (``default`` when unset) from ``minimum`` (a number or a "
+        "``Limit``) to ``maximum`` (None: no upper bound), both included; anything else "
+        "raises ``ImproperlyConfigured`` naming the range."
+    )
+    return read
+
+
 class Env(environ.FileAwareEnv):
     """django-environ's reader of ``X`` or ``X_FILE`` whose ``int``, ``float`` and
     ``bool`` refuse what they cannot read (``ImproperlyConfigured``, naming ``X``), whose
@@ -104,41 +133,8 @@ class Env(environ.FileAwareEnv):
             f"{var} must be {kind} (got {self.ENVIRON.get(var, default)!r})."
         )
 
-    def int(
-        self,
-        var: str,
-        default: int = environ.Env.NOTSET,
-        *,
-        minimum: int | Limit,
-        maximum: int | Limit | None = None,
-    ) -> int:
-        """The integer ``var`` (``default`` when unset) from ``minimum`` to ``maximum``
-        (None: no upper bound), both included; a value that is no integer or out of
-        the range raises ``ImproperlyConfigured`` naming the range."""
-        return self._number(var, int, default, minimum, maximum)
-
-    def float(
-        self,
-        var: str,
-        default: float = environ.Env.NOTSET,
-        *,
-        minimum: float | Limit,
-        maximum: float | Limit | None = None,
-    ) -> float:
-        """The finite number ``var`` (``default`` when unset) from ``minimum`` to
-        ``maximum`` (None: no upper bound), both included; anything else raises
-        ``ImproperlyConfigured`` naming the range."""
-        return self._number(var, float, default, minimum, maximum)
-
-    def _number(self, var, cast, default, minimum, maximum):
-        """``var`` read as ``cast`` and checked against its range (see :meth:`int`)."""
-        kind = range_kind(cast, minimum, maximum)
-        value = self.get_value(var, cast=cast, default=default, kind=kind)
-        low = minimum.value if isinstance(minimum, Limit) else minimum
-        high = maximum.value if isinstance(maximum, Limit) else maximum
-        if value < low or (high is not None and value > high):
-            raise self._refusal(var, kind, default)
-        return value
+    int = _ranged_reader(int, "integer")
+    float = _ranged_reader(float, "finite number")
 
     @classmethod
     def parse_value(cls, value, cast):

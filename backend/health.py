@@ -2,6 +2,9 @@
 compose, orchestrators and the federation gateway.
 
 - ``GET /health/live``: 200 as long as the process answers HTTP; touches nothing else.
+  The body is ``OK`` (``text/plain``; a probe or an operator's ``curl`` reads it, where
+  django-health-check answers a browser's HTML page); ``?format=json`` (or ``Accept:
+  application/json``) gives ``{}`` (no checks).
 - ``GET /health/ready``: 200 when the database answers (``SELECT 1``) and every
   migration is applied; 503 otherwise, naming the failed check and its whole cause.
   ``?format=json`` (or ``Accept: application/json``) gives ``{"<check>": "OK" | "<error>"}``;
@@ -14,6 +17,7 @@ import dataclasses
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpResponse
 from health_check import checks
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
@@ -74,6 +78,14 @@ class ReadinessView(HealthCheckView):
 
 
 class LivenessView(HealthCheckView):
-    """No checks: 200 whenever the process can answer."""
+    """No checks: 200 whenever the process can answer, with the body ``OK`` as plain
+    text where django-health-check would render its HTML page (a probe, ``curl``, a
+    browser), and ``{}`` as JSON when asked."""
 
     checks = ()
+
+    def render_to_response(self, context, **response_kwargs):
+        return self.render_to_response_text(response_kwargs.get("status", 200))
+
+    def render_to_response_text(self, status):
+        return HttpResponse("OK\n", content_type="text/plain; charset=utf-8", status=status)

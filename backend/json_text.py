@@ -33,3 +33,22 @@ def decode(text: str | bytes, **options: Any) -> Any:
         return json.loads(text, **options)
     except RecursionError:
         raise TooDeep from None
+
+
+def json_kind(value: Any) -> str:
+    """What a decoded JSON value is, in JSON's words, for messages: ``"null"``, ``"an
+    object"``, ``"an array"``, ``"a string"``, ``"a number"``, ``"true"`` or ``"false"``
+    (never Python's ``None``, ``dict`` or ``NoneType``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float):
+        return "a number"
+    return f"a {type(value).__name__}"

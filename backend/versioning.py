@@ -37,6 +37,7 @@ from backend.audit import audit, audit_user_field, legacy_audit_user_field
 from backend.errors import FieldError, ValidationFailed
 from backend.ordering import SortRule
 from backend.rights import visible
+from backend.versioning_migrations import legacy_field, uuid_field, validity_columns
 
 
 class StatementTime(models.Func):
@@ -102,28 +103,11 @@ class VersionedModel(models.Model):
     the legacy database); at most one of them is set.
     """
 
-    uuid = models.UUIDField(
-        default=uuid.uuid4, unique=True, editable=False, help_text="Stable external identifier."
-    )
-    validity_from = models.DateTimeField(
-        default=timezone.now, help_text="Start of this version's validity (ValidityFrom)."
-    )
-    validity_to = models.DateTimeField(
-        null=True,
-        blank=True,
-        db_index=True,
-        help_text="End of this version's validity (ValidityTo); null for the current row.",
-    )
-    legacy = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_column="legacy_id",
-        related_name="history",
-        help_text="On a history row, the current row it is a version of (LegacyId).",
-    )
+    # The columns as the migrations define them (backend.versioning_migrations), as
+    # the audit columns (backend.audit): one definition each.
+    uuid = uuid_field()
+    validity_from, validity_to = (column for _name, column in validity_columns())
+    legacy = legacy_field("self")
     audit_user = audit_user_field()
     legacy_audit_user_id = legacy_audit_user_field()
 
@@ -169,15 +153,30 @@ def lock_current(
             [FieldError(field, "NOT_FOUND", f"No {model._meta.verbose_name} has uuid {key}.")]
         )
     if row.validity_to is not None:
-        what = (
-            f"was deleted on {row.validity_to:%Y-%m-%d %H:%M}"
-            if row.legacy_id is None
-            else f"is an earlier version of {model._meta.verbose_name} id {row.legacy_id}"
-        )
         raise ValidationFailed(
-            [FieldError(field, "NOT_CURRENT", f"{key} {what}; history is never changed.")]
+            [
+                FieldError(
+                    field,
+                    "NOT_CURRENT",
+                    f"{key} {_history_of(row, rows)}; history is never changed.",
+                )
+            ]
         )
     return row
+
+
+def _history_of(row: models.Model, rows: models.QuerySet) -> str:
+    """What the history ``row`` is, for a NOT_CURRENT message, naming its current row by
+    uuid (what users know; the database id is not shown), when ``rows`` holds it:
+    ``"is an earlier version of location R1 Ultha (uuid 7525…)"``, or ``"was deleted on
+    2024-05-01 10:00"`` for a row without current version."""
+    name = row._meta.verbose_name
+    if row.legacy_id is None:
+        return f"was deleted on {row.validity_to:%Y-%m-%d %H:%M}"
+    current = rows.filter(pk=row.legacy_id).first()
+    if current is None:
+        return f"is an earlier version of a {name}"
+    return f"is an earlier version of {name} {current} (uuid {current.uuid})"
 
 
 def store_history(row: models.Model, *, now: datetime.datetime) -> models.Model:

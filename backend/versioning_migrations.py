@@ -8,8 +8,10 @@ name (the lowercase Django model name, as in ``migrations.AddField(model_name=..
 Migrations are history: a deployed database has applied them. What a function here
 returns for given arguments must therefore never change (a changed definition would make
 ``makemigrations`` see a change no migration made, or make a new database differ from an
-upgraded one). A later change of :class:`~backend.versioning.VersionedModel` gets a new
-migration in each module (``manage.py makemigrations``), not an edit of this file.
+upgraded one). :class:`~backend.versioning.VersionedModel` declares its ``uuid``, validity
+and ``legacy`` columns with these functions, so that each is defined once; a later change
+of one of them is a new definition in ``VersionedModel`` and a new migration in each
+module (``manage.py makemigrations``), never an edit of this file.
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ import uuid
 from django.db import migrations, models
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
-
-from backend import audit
 
 
 def validity_columns() -> list[tuple[str, models.Field]]:
@@ -145,18 +145,4 @@ def legacy_self_reference(
             name="legacy",
             field=legacy_field(f"{app_label}.{model_name}", column),
         ),
-    ]
-
-
-def versioned_columns(to: str) -> list[tuple[str, models.Field]]:
-    """All history columns of :class:`~backend.versioning.VersionedModel` as they stand
-    since the audit user was split (location 0007, payer 0005: ``audit_user`` here,
-    ``legacy_audit_user_id`` imported), with the legacy self-reference to ``to``
-    (``"app_label.modelname"``), for a new module's initial ``CreateModel``."""
-    return [
-        ("uuid", uuid_field()),
-        *validity_columns(),
-        ("legacy_audit_user_id", audit.legacy_audit_user_field()),
-        ("audit_user", audit.audit_user_field()),
-        ("legacy", legacy_field(to)),
     ]

@@ -77,3 +77,25 @@ def test_names_sort_case_insensitively(gql):
     data = gql.data("{ locations(orderBy: [{field: NAME}]) { edges { node { name } } } }")
     names = [e["node"]["name"] for e in data["locations"]["edges"]]
     assert names == ["kaek yum", "Sambuor", "wat Kor", "Yuthka"]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "message"),
+    [
+        (
+            "query ($p: [UUID!]) { locations(filter: {parents: $p}) { totalCount } }",
+            {"p": [None]},
+            "Variable '$p' has invalid value at [0]: Expected value of non-null type "
+            "'UUID!' not to be null.",
+        ),
+        (
+            "query ($f: LocationFilter) { locations(filter: $f) { totalCount } }",
+            {"f": {"parents": [None]}},
+            "Variable '$f' has invalid value at .parents[0]: Expected value of non-null "
+            "type 'UUID!' not to be null.",
+        ),
+    ],
+)
+def test_a_null_where_the_type_is_non_null_is_named_null_not_none(gql, query, variables, message):
+    """graphql-core says "not to be None", Python's word for the JSON null the client sent."""
+    assert gql.errors(query, variables) == [message]

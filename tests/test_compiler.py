@@ -114,6 +114,80 @@ def test_nested_lists_and_by_uuid_are_one_statement(viewer, make_tree, width):
     ]
 
 
+#: A region's districts page by page, each with a page of its municipalities and of its
+#: payers (connections over relations, nested in a connection over a relation).
+NESTED_PAGES = """query ($uuid: UUID!, $first: Int, $after: String) {
+  location(uuid: $uuid) {
+    childrenConnection(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node {
+        code
+        childrenConnection(first: 2) { totalCount edges { node { code } } }
+        payersConnection(first: 1) { totalCount pageInfo { hasNextPage } edges { node { name } } }
+      } }
+    }
+  }
+}"""
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("width", [2, 4])
+def test_connections_over_relations_are_one_statement(viewer, make_tree, width):
+    # given a region with width districts of width municipalities each
+    region = make_tree(width)
+    variables = {"uuid": str(region.uuid), "first": width - 1, "after": None}
+    # when its districts are read a page at a time, each with its own pages
+    answer, captured, general = both_paths(viewer, NESTED_PAGES, variables)
+    # then one statement answered (after the authentication), as the general path
+    assert len(captured) == AUTH_QUERIES + 1, "\n".join(q["sql"] for q in captured)
+    assert compiled(captured) and answer == general and "errors" not in answer
+    page = answer["data"]["location"]["childrenConnection"]
+    districts = list(region.children.order_by("code"))
+    assert page["totalCount"] == width
+    assert [edge["node"]["code"] for edge in page["edges"]] == [d.code for d in districts[:-1]]
+    municipalities = page["edges"][0]["node"]["childrenConnection"]
+    assert municipalities["totalCount"] == width
+    assert [m["node"]["code"] for m in municipalities["edges"]] == [
+        m.code for m in districts[0].children.order_by("code")[:2]
+    ]
+    assert page["pageInfo"]["hasNextPage"] and not page["pageInfo"]["hasPreviousPage"]
+    # and the next page, after the last cursor, is the last district, one statement too
+    variables["after"] = page["pageInfo"]["endCursor"]
+    answer, captured, general = both_paths(viewer, NESTED_PAGES, variables)
+    assert len(captured) == WARM_AUTH_QUERIES + 1 and compiled(captured) and answer == general
+    page = answer["data"]["location"]["childrenConnection"]
+    assert [edge["node"]["code"] for edge in page["edges"]] == [districts[-1].code]
+    assert page["pageInfo"]["hasPreviousPage"] and not page["pageInfo"]["hasNextPage"]
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_pages_backward_are_one_statement(viewer, make_chains):
+    # given 12 chains: 12 regions
+    from modules.location.models import Location
+
+    make_chains(12)
+    query = """query ($before: String) { locations(filter: {type: REGION}, last: 5,
+      before: $before) { totalCount edges { node { code } }
+      pageInfo { hasNextPage hasPreviousPage startCursor } } }"""
+    codes = sorted(Location.objects.filter(type="R").values_list("code", flat=True))
+    pages, before = [], None
+    while True:  # when the regions are read backward, five at a time
+        answer, captured, general = both_paths(viewer, query, {"before": before})
+        # then each page is one statement (after the authentication), as the general path
+        assert len(captured) == (WARM_AUTH_QUERIES if pages else AUTH_QUERIES) + 1
+        assert compiled(captured) and answer == general and "errors" not in answer
+        page = answer["data"]["locations"]
+        pages.append([edge["node"]["code"] for edge in page["edges"]])
+        assert page["pageInfo"]["hasNextPage"] is (before is not None)
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert pages == [codes[7:], codes[2:7], codes[:2]]
+
+
 @postgresql_only
 @pytest.mark.django_db
 def test_values_are_formatted_as_the_general_path_formats_them(viewer, make_chains):
@@ -197,7 +271,6 @@ def not_compiled(client, query: str, variables: dict | None = None) -> dict:
 @pytest.mark.parametrize(
     ("query", "code"),
     [
-        ("{ locations(last: 2) { edges { node { code } } } }", None),
         ('{ locations(first: 1, before: "YXJyYXljb25uZWN0aW9uOjE=") { totalCount } }', None),
         ("{ locations(first: 1001) { totalCount } }", "BAD_USER_INPUT"),
         ("{ locations(first: -1) { totalCount } }", "BAD_USER_INPUT"),

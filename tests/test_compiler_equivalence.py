@@ -1,8 +1,10 @@
 """The compiled path and the general executor give the same JSON (PostgreSQL).
 
 Hypothesis generates read queries over both modules: root connections (filters, orders,
-page sizes, validity, the next page after a previous page's ``endCursor``), by-uuid
-fields, ``node``, nested relations and lists at any depth, aliases, named and inline
+page sizes, ``last`` alone or with ``first``, validity, the next page after a previous
+page's ``endCursor`` or the page before its ``startCursor``), by-uuid
+fields, ``node``, nested relations, lists and connections (pages of any size, after a
+cursor of any row) at any depth, aliases, named and inline
 fragments, ``@include``/``@skip`` with variables, ``__typename``; as a user with every
 permission, one attached to a district (district rights) or one with the location
 module's permission only; once with the modules' placements and once with the payer
@@ -56,6 +58,12 @@ SCALARS = {"Location": LOCATION_SCALARS, "Payer": PAYER_SCALARS}
 #: An instant after the world's rows were made, before its district moved (``world``).
 AFTER_MOMENT = "2021-03-04T05:06:08Z"
 SINGLE = {"parent", "location"}  # many-to-one relations (the others are lists)
+#: Connections over a relation (``first``/``after``), by type: field -> node type.
+CONNECTIONS = {
+    "Location": {"childrenConnection": "Location", "payersConnection": "Payer",
+                 "historyConnection": "Location"},
+    "Payer": {"historyConnection": "Payer"},
+}  # fmt: skip
 ORDERS = {
     "locations": ["CODE", "NAME", "TYPE"],
     "payers": ["NAME", "TYPE", "LOCATION_CODE", "VALIDITY_FROM", "EMAIL", "PHONE"],
@@ -125,6 +133,7 @@ def world(db):
     return {
         "locations": list(Location.objects.all()),
         "payers": list(Payer.objects.all()),
+        "cursors": {},  # connection field -> cursors of its rows (test_compiled_…)
     }
 
 
@@ -170,6 +179,10 @@ class Document:
                 if self.chance((0.3 if name in SINGLE else 0.25 / (1 + 2 * depth)) / (1 + depth)):
                     inner = self.selection(target, depth + 1)
                     parts.append(f"{self.alias(name)}{self.directive()} {{ {inner} }}")
+            for name, target in CONNECTIONS[type_name].items():
+                if self.chance(0.15 / (1 + 2 * depth)):
+                    connection = self.related_connection(type_name, name, target, depth)
+                    parts.append(self.alias(name) + connection)
         if self.chance(0.3):  # a named fragment of some of the fields
             name = f"F{next(self.names)}"
             self.fragments.append(f"fragment {name} on {type_name} {{ {parts.pop()} }}")
@@ -179,6 +192,31 @@ class Document:
             inner = "id" if condition == "on Node" else parts.pop()
             parts.append(f"... {condition} {{ {inner} }}")
         return " ".join(parts or ["__typename"])
+
+    def related_connection(self, owner: str, name: str, node: str, depth: int) -> str:
+        """Arguments and selection of the connection ``name`` of the type ``owner`` over
+        a relation: pages of
+        any size (some refused), after a cursor of any row of that connection, of
+        another connection, or of none."""
+        arguments = []
+        if self.chance(0.8):
+            first = self.choice([-1, 1001]) if self.chance(0.03) else self.choice([0, 1, 2, 5])
+            arguments.append(f"first: {first}")
+        if self.chance(0.3):
+            pool = self.world["cursors"].get(f"{owner}.{name}") or ["k2:bm90IGEgY3Vyc29y"]
+            elsewhere = self.choice(sorted(CONNECTIONS["Location"]))
+            other = self.world["cursors"].get(f"Location.{elsewhere}")
+            cursor = self.choice(other or pool) if self.chance(0.1) else self.choice(pool)
+            arguments.append(f'after: "{cursor}"')
+        parts = [self.alias("totalCount")] if self.chance(0.5) else []
+        if self.chance(0.7) or not parts:
+            cursor = "cursor " if self.chance(0.4) else ""
+            parts.append(f"edges {{ {cursor}node {{ {self.selection(node, depth + 1)} }} }}")
+        if self.chance(0.4):
+            info = ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"]
+            parts.append(f"pageInfo {{ {' '.join(self.some(info, 1, 3))} }}")
+        args = f"({', '.join(arguments)})" if arguments else ""
+        return f"{args}{self.directive()} {{ {' '.join(parts)} }}"
 
     def filter(self, root: str) -> str:
         if root == "locations":
@@ -214,9 +252,12 @@ class Document:
             fields = self.some(ORDERS[root], 1, 3, unique=not self.chance(0.03))
             terms = [f"{{field: {f}, direction: {self.choice(['ASC', 'DESC'])}}}" for f in fields]
             arguments.append(f"orderBy: [{', '.join(terms)}]")
-        if self.chance(0.95):
+        backward = paged and self.chance(0.4)  # pages back from the end, by `before`
+        if self.chance(0.95) and not backward:
             first = 1001 if self.chance(0.02) else self.choice([0, 1, 2, 3, 5, 8, 13])
             arguments.append(f"first: {first}")
+        if backward or self.chance(0.1):  # alone, or the last of the first
+            arguments.append(f"last: {self.choice([0, 1, 2, 3, 5])}")
         if self.chance(0.1):
             arguments.append(
                 self.choice(["validity: {includeHistory: true}",
@@ -224,7 +265,7 @@ class Document:
                              f'validity: {{at: "{AFTER_MOMENT}"}}'])
             )  # fmt: skip
         if paged:
-            arguments.append("after: $after")
+            arguments.append("before: $before" if backward else "after: $after")
         node = "Location" if root == "locations" else "Payer"
         parts = []
         if self.chance(0.5):
@@ -233,9 +274,9 @@ class Document:
             cursor = "cursor " if self.chance(0.4) else ""
             parts.append(f"edges {{ {cursor}node {{ {self.selection(node, 0)} }} }}")
         if paged or self.chance(0.3):
-            info = ["hasNextPage", "hasPreviousPage", "startCursor", "__typename"]
+            info = ["hasNextPage", "hasPreviousPage", "__typename"]
             picked = self.some(info, 0, 3)
-            parts.append(f"pageInfo {{ endCursor {' '.join(picked)} }}")
+            parts.append(f"pageInfo {{ startCursor endCursor {' '.join(picked)} }}")
         if self.chance(0.1):
             parts.append("__typename")
         args = f"({', '.join(arguments)})" if arguments else ""
@@ -259,12 +300,14 @@ class Document:
 @st.composite
 def queries(draw, world) -> tuple[str, bool]:
     """``(document, paged)``: a query with 1 to 3 root fields; ``paged``: its first root
-    field takes ``after: $after``."""
+    field takes ``after: $after`` or ``before: $before``."""
     document = Document(draw(st.randoms(use_true_random=True)), world)
     paged = document.chance(0.3)
     roots = [f"r{i}: {document.root(paged and i == 0)}" for i in range(draw(st.integers(1, 3)))]
     roots.append("t: __typename @include(if: $yes) @skip(if: $no)")  # every variable used
-    variables = "$yes: Boolean!, $no: Boolean!" + (", $after: String" if paged else "")
+    variables = "$yes: Boolean!, $no: Boolean!"
+    if paged:
+        variables += ", $before: String" if "before: $before" in roots[0] else ", $after: String"
     body = f"query Q({variables}) {{ {' '.join(roots)} }}"
     return " ".join([body, *document.fragments]), paged
 
@@ -328,6 +371,20 @@ def test_compiled_and_general_answers_are_identical(world, make_user, payer_plac
     ]
     stats: Counter = Counter()
     reasons: Counter = Counter()
+    every_row = "first: 1000, validity: {includeHistory: true}"
+    pages = "first: 1000) { edges { cursor } }"
+    cursors = users[0](
+        f"{{ locations({every_row}) {{ edges {{ node {{ childrenConnection({pages} "
+        f"payersConnection({pages} historyConnection({pages} }} }} }} "
+        f"payers({every_row}) {{ edges {{ node {{ historyConnection({pages} }} }} }} }}",
+        {},
+    )[0]["data"]
+    for root, owner in (("locations", "Location"), ("payers", "Payer")):
+        for edge in cursors[root]["edges"]:
+            for name, connection in edge["node"].items():
+                found = world["cursors"].setdefault(f"{owner}.{name}", [])
+                found.extend(e["cursor"] for e in connection["edges"])
+    assert all(world["cursors"][f"{t}.{n}"] for t in CONNECTIONS for n in CONNECTIONS[t])
 
     def answer(run, query: str, variables: dict, compile_: bool) -> dict:
         with override_settings(GRAPHQL_COMPILE=compile_):  # not stacked like `settings`
@@ -350,14 +407,18 @@ def test_compiled_and_general_answers_are_identical(world, make_user, payer_plac
     def check(data):
         query, paged = data.draw(queries(world))
         run = users[([0] * 6 + [1] * 3 + [2])[data.draw(st.integers(0, 9))]]
-        variables = {"yes": True, "no": False, "after": None}
+        backward = "$before" in query
+        variables = {"yes": True, "no": False, "before" if backward else "after": None}
         for _ in range(2 if paged else 1):
             general = answer(run, query, variables, compile_=False)
             assert answer(run, query, variables, compile_=True) == general, query
             page_info = ((general.get("data") or {}).get("r0") or {}).get("pageInfo") or {}
-            if not page_info.get("endCursor"):
+            if backward and page_info.get("startCursor"):  # the page before
+                variables["before"] = page_info["startCursor"]
+            elif not backward and page_info.get("endCursor"):  # the next page
+                variables["after"] = page_info["endCursor"]
+            else:
                 break
-            variables["after"] = page_info["endCursor"]  # the next page
 
     class Reasons(logging.Handler):
         def emit(self, record):

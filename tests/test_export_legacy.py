@@ -89,7 +89,7 @@ def test_round_trip_of_the_demo_data_with_a_changed_row(demo_dir, tmp_path):
     changed.mkdir()
     text = (demo_dir / "tblLocations.csv").read_text(encoding="utf-8")
     (changed / "tblLocations.csv").write_text(text.replace('"Rapta"', '"Rapta Town"'))
-    run_import(str(changed))  # one more history row, with its own id and uuid
+    run_import(locations=changed / "tblLocations.csv")  # one more history row, own id and uuid
     assert Location.objects.count() == 54
 
     round_trip(tmp_path)
@@ -111,3 +111,28 @@ def test_export_into_a_file_path_is_refused(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(CommandError, match="Not a directory"):
         export(tmp_path / "file")
+
+
+def test_values_a_spreadsheet_would_run_are_exported_as_stored_with_a_warning(demo_dir, tmp_path):
+    """The export is for import_legacy and the legacy database: a formula-like value
+    (OWASP CSV injection) is not altered, which would lose it on the way back; the
+    command counts them and names the first."""
+    run_import(str(demo_dir))
+    formula = '=HYPERLINK("http://evil.example","x")'
+    Payer.objects.create(name=formula, type="G", email="@x", phone="-1", fax="")
+
+    out = export(tmp_path / "out", format="csv")
+
+    text = (tmp_path / "out" / "tblPayer.csv").read_text(encoding="utf-8")
+    assert '"=HYPERLINK(""http://evil.example"",""x"")"' in text
+    assert ',"-1","","@x",' in text
+    assert (
+        "tblPayer.csv: 5 value(s) begin with =, +, -, @, a tab or a carriage return "
+        "(first: PayerID 1, Phone '+2552127867576'), written as stored for import_legacy; "
+        "a spreadsheet program may run them as formulas: open the file as text (README, "
+        "'Export back')."
+    ) in out
+    assert "tblLocations.csv: " not in out.replace("tblLocations.csv: 53 rows", "")
+    wipe()
+    run_import(str(tmp_path / "out"))
+    assert Payer.objects.get(name=formula).email == "@x"

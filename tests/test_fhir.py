@@ -538,3 +538,25 @@ def test_validation_of_served_resources_can_be_switched_off(admin, chain, settin
     validated_answer = get(admin, url)
     settings.FHIR_VALIDATE_RESPONSES = False
     assert get(admin, url) == validated_answer  # the same resources, valid (``get`` checks)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {},
+            'The body has no resourceType; send a Location resource ("resourceType": "Location").',
+        ),
+        ({"resourceType": None}, "The body must be a Location resource, not null."),
+        ({"resourceType": 5}, "The body must be a Location resource, not a number."),
+        ({"resourceType": "Patient"}, "The body must be a Location resource, not 'Patient'."),
+        (None, "The body must be a Location resource (a JSON object), not null."),
+        ([], "The body must be a Location resource (a JSON object), not an array."),
+        ('"x"', "The body must be a Location resource (a JSON object), not a string."),
+    ],
+)
+def test_a_body_that_is_no_resource_is_named_in_json_terms(admin, body, message):
+    """Not Python's words for the JSON sent ("not None", "not 'NoneType'", "not 'list'")."""
+    response = send(admin, "post", "/fhir/Location", body if body is not None else "null")
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["diagnostics"] == message

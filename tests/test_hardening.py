@@ -124,9 +124,24 @@ def test_three_thousand_representations_are_refused(admin_client, db, settings):
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        ("x", "A representation must be an object with __typename and the key, not str."),
-        ({"__typename": 5, "uuid": "x"}, "5 is not an entity of this subgraph."),
-        ({"__typename": ["Location"]}, "['Location'] is not an entity of this subgraph."),
+        ("x", "A representation must be an object with __typename and the key, not a string."),
+        (
+            {"__typename": 5, "uuid": "x"},
+            "A representation's __typename must be the name of an entity of this subgraph, "
+            "not a number.",
+        ),
+        (
+            {"__typename": ["Location"]},
+            "A representation's __typename must be the name of an entity of this subgraph, "
+            "not an array.",
+        ),
+        (
+            {"__typename": None, "uuid": "x"},
+            "A representation's __typename must be the name of an entity of this subgraph, "
+            "not null.",
+        ),
+        ({"uuid": "x"}, "A representation needs __typename, an entity of this subgraph."),
+        ({"__typename": "Payer"}, "'Payer' is not an entity of this subgraph."),
         (
             {"__typename": "Location", "uuid": 75250515},
             "Representation of Location needs a valid 'uuid'.",

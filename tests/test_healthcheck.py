@@ -88,3 +88,27 @@ def test_a_setting_it_cannot_read_is_one_line_and_exit_1(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith("not ready: a setting cannot be read: BEHIND_TLS_PROXY must be a boolean")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "text/html,application/xhtml+xml,*/*;q=0.8", "text/plain"],
+    ids=["no-accept", "curl", "browser", "text"],
+)
+def test_liveness_answers_a_short_plain_body(client, accept):
+    """A probe, curl and a browser get "OK" as text, not django-health-check's HTML page."""
+    headers = {"Accept": accept} if accept else {}
+
+    response = client.get("/health/live", headers=headers)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content == b"OK\n"
+
+
+def test_liveness_answers_json_when_asked(client):
+    for response in (
+        client.get("/health/live?format=json"),
+        client.get("/health/live", headers={"Accept": "application/json"}),
+    ):
+        assert (response.status_code, response.json()) == (200, {})

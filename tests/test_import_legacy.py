@@ -16,11 +16,14 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from tqdm import tqdm
 
-from backend.legacy import active_tables, importing
+from backend.legacy import LegacyRow, active_tables, importing
 from backend.legacy.files import CsvSyntaxError, parse_csv
+from backend.legacy.report import reason_kind, refusal_summary
+from backend.legacy.sources import TableRun
+from backend.management import progress
 from backend.management.commands.import_legacy import Command
+from backend.management.progress import plain_progress
 from modules.location.legacy import COLUMNS as LOCATION_COLUMNS
 from modules.location.models import Location
 from modules.payer.legacy import COLUMNS as PAYER_COLUMNS
@@ -483,14 +486,14 @@ def test_current_codes_clash_by_the_case_rule_of_the_unique_index(tmp_path):
     SS (no one-character capital), so straße and STRASSE are two codes, as the index
     has them on PostgreSQL and SQLite."""
     clashing = [location(1, "éa1", "A", "R"), location(2, "ÉA1", "B", "R")]
-    _, err = run_and_capture_rejections(write(tmp_path, clashing))
+    _, err = run_and_capture_rejections(write(tmp_path, clashing, []))
     assert (
         "LocationCode 'ÉA1' is taken ignoring case: the current row at line 2 has the "
         "code 'éa1'" in err
     ), err
 
     distinct = [location(1, "straße", "A", "R"), location(2, "STRASSE", "B", "R")]
-    out, err = run(str(write(tmp_path, distinct)))
+    out, err = run(str(write(tmp_path, distinct, [])))
     assert "2 created" in out and err == ""
     assert sorted(Location.objects.values_list("code", flat=True)) == ["STRASSE", "straße"]
 
@@ -590,7 +593,7 @@ def test_a_bad_payer_leaves_valid_location_changes_unwritten(tmp_path):
 
 @pytest.mark.django_db
 def test_rows_with_a_wrong_number_of_fields_are_rejected(tmp_path):
-    write(tmp_path, base_locations())
+    write(tmp_path, base_locations(), [])
     path = tmp_path / "tblLocations.csv"
     path.write_text(path.read_text(encoding="utf-8") + '7,"x","R7"\r\n', encoding="utf-8")
 
@@ -680,6 +683,7 @@ def test_rows_with_a_wrong_number_of_fields_are_rejected(tmp_path):
 )
 def test_a_broken_file_is_a_clear_error(tmp_path, name, content, message):
     (tmp_path / name).write_bytes(content)
+    write(tmp_path, payers=[])
 
     with pytest.raises(CommandError) as error:
         run(str(tmp_path))
@@ -693,7 +697,7 @@ def test_header_names_are_case_insensitive_and_a_bom_is_allowed(tmp_path):
     text = csv_text(LOCATION_COLUMNS, base_locations()).replace("LocationId", "LOCATIONID", 1)
     (tmp_path / "tblLocations.csv").write_text(text, encoding="utf-8-sig")
 
-    out, _ = run(str(tmp_path))
+    out, _ = run(str(write(tmp_path, payers=[])))
 
     assert "5 created" in out
 
@@ -729,17 +733,138 @@ def test_tables_come_from_the_active_modules_in_module_order():
     ]
 
 
-def test_progress_bar_only_for_many_rows_on_a_terminal():
+def test_progress_bar_only_for_many_rows_on_a_terminal(capsys):
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
 
     rows = list(range(1001))
-    bar = Command(stdout=Terminal())._progress(rows, "t")
-    assert isinstance(bar, tqdm)
-    bar.close()
-    assert not isinstance(Command(stdout=Terminal())._progress(rows[:1000], "t"), tqdm)
-    assert not isinstance(Command(stdout=io.StringIO())._progress(rows, "t"), tqdm)
+    assert list(Command(stdout=Terminal())._progress(rows, "t")) == rows
+    assert "0/1001 [" in capsys.readouterr().err  # tqdm's bar, on stderr
+    few = rows[:1000]
+    assert Command(stdout=Terminal())._progress(few, "t") is few
+    terminal = Terminal()
+    Command(stdout=terminal).step("tblLocations: writing 1,001 rows")
+    assert terminal.getvalue() == ""  # step lines are for logs; the bar and summary suffice
+    out = io.StringIO()
+    assert list(Command(stdout=out)._progress(rows, "t")) == rows
+    assert capsys.readouterr().err == "" and out.getvalue() == ""  # no bar, and quick
+
+
+def test_plain_progress_lines_every_few_seconds_with_rows_total_and_rate():
+    lines, now = [], [100.0]
+
+    def clock() -> float:
+        return now[0]
+
+    def rows():
+        for row in range(25_000):
+            now[0] += 0.001  # 1,000 rows/s
+            yield row
+
+    assert len(list(plain_progress(rows(), total=25_000, name="tblX", write=lines.append,
+                                   clock=clock))) == 25_000  # fmt: skip
+    assert lines == [
+        "tblX: 10,000/25,000 rows (40 %), 1,000 rows/s",
+        "tblX: 20,000/25,000 rows (80 %), 1,000 rows/s",
+        "tblX: 25,000 rows in 25.0 s, 1,000 rows/s",
+    ]
+    quick: list[str] = []
+    list(plain_progress(range(5), total=5, name="tblX", write=quick.append))
+    assert quick == []  # shorter than the interval: nothing to say
+
+
+@pytest.mark.django_db
+def test_an_import_whose_output_is_no_terminal_prints_plain_progress_lines(tmp_path, monkeypatch):
+    monkeypatch.setattr(progress, "PLAIN_PROGRESS_SECONDS", 0.0)  # a line per row
+    villages = [location(10 + n, f"V{n}", "V", "V", parent=3) for n in range(1000)]
+    out, _ = run(str(write(tmp_path, base_locations() + villages, [])))
+
+    lines = [line for line in out.splitlines() if "rows/s" in line and "->" not in line]
+    assert re.fullmatch(r"tblLocations: 1/1,005 rows \(0 %\), [\d,]+ rows/s", lines[0])
+    assert re.fullmatch(r"tblLocations: 1,005/1,005 rows \(100 %\), [\d,]+ rows/s", lines[-3])
+    assert re.fullmatch(r"tblLocations: 1,005 rows in \d+\.\d s, [\d,]+ rows/s", lines[-2])
+    assert "\r" not in out and "1005 created" in out
+    steps = [
+        re.sub(r" \(at \d+\.\d s\)$", "", line) for line in out.splitlines() if " (at " in line
+    ]
+    assert steps == [
+        "reading the legacy tables",
+        "tblLocations: writing 1,005 rows",
+        "tblPayer: writing 0 rows",
+        "checking the tables as loaded",
+        "writing the report",
+    ]
+
+    quiet = io.StringIO()
+    call_command("import_legacy", str(tmp_path), verbosity=0, stdout=quiet)
+    assert quiet.getvalue() == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("load_valid", [False, True], ids=["all-or-nothing", "load-valid"])
+def test_refusals_end_with_a_count_per_reason_and_example_ids(tmp_path, load_valid):
+    locations = base_locations()
+    locations += [location(n, f"W{n}", "Ward", "W", parent=5000 + n) for n in range(10, 2010)]
+    locations += [location(n, f"X{n}", "Ward", "W", parent=2, Families="many")
+                  for n in range(3000, 3004)]  # fmt: skip
+    locations += [location(n, f"V{n}", "V", "V", parent=n - 4000) for n in range(4010, 4015)]
+    write(tmp_path, locations, base_payers())
+    out, err = io.StringIO(), io.StringIO()
+    if load_valid:
+        call_command("import_legacy", str(tmp_path), load_valid=True, stdout=out, stderr=err)
+    else:
+        with pytest.raises(CommandError, match="nothing was written"):
+            call_command("import_legacy", str(tmp_path), stdout=out, stderr=err)
+
+    assert len(err.getvalue().splitlines()) == 2000 + 4 + 5  # every refusal, one a line
+    summary = out.getvalue().split("by reason (", 1)[1].splitlines()
+    assert summary[0].startswith("every one is listed on stderr and in ")
+    assert summary[1:4] == [
+        "    2,000  tblLocations: ParentLocationId … names no location "
+        "(e.g. LocationId 10, LocationId 11, LocationId 12, …)",
+        "        5  tblLocations: depends on ParentLocationId …, which is refused "
+        "(e.g. LocationId 4010, LocationId 4011, LocationId 4012, …)",
+        "        4  tblLocations: Families '…' is not an integer "
+        "(e.g. LocationId 3000, LocationId 3001, LocationId 3002, …)",
+    ]
+    assert "2,009 problem(s) in 2,009 refused row(s), by reason" in out.getvalue()
+    assert Location.objects.count() == (5 if load_valid else 0)
+
+
+def test_the_summary_of_many_reasons_stays_short():
+    table = active_tables()[0]
+    rows = [
+        LegacyRow("f.csv", n, f"LocationId {n}", {}).reject(f"reason number {chr(65 + n)} 7")
+        for n in range(20)
+    ]
+    runs = [TableRun(table, "f.csv", [], rows)]
+
+    lines = refusal_summary(runs, reasons=15)
+
+    assert len(lines) == 16
+    assert lines[0] == "        1  tblLocations: reason number A … (e.g. LocationId 0)"
+    assert lines[-1] == "        5  5 other reason(s), in the full list and the report"
+    assert reason_kind("LocationUUID 'x' and 00000000-0000-0000-0000-000000000003, -1 (9)") == (
+        "LocationUUID '…' and …, … (…)"
+    )
+
+
+@pytest.mark.django_db
+def test_a_folder_lacking_a_table_of_an_active_module_is_refused_naming_it(tmp_path):
+    write(tmp_path, base_locations())  # no tblPayer.csv, the payer module active
+
+    with pytest.raises(CommandError) as error:
+        run(str(tmp_path))
+
+    assert str(error.value) == (
+        f"{tmp_path} lacks tblPayer.csv or tblPayer.json (table tblPayer of the active "
+        "module 'payer'); nothing was written. To import only the other table(s), name "
+        f"their files: import_legacy --locations {tmp_path / 'tblLocations.csv'}"
+    )
+    assert Location.objects.count() == 0
+    out, _ = run(locations=tmp_path / "tblLocations.csv")  # the way the message names
+    assert "tblLocations -> location.Location: 5 created" in out
 
 
 # --- the CSV reader -----------------------------------------------------------------------

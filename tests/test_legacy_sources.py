@@ -96,16 +96,16 @@ def test_bad_json_rows_are_listed_with_their_row_number(tmp_path):
     rows.append([1, 2])
     text = json.dumps(rows)[:-1] + ', {"LocationId": 9, "locationid": 9}]'
     (tmp_path / "tblLocations.json").write_text(text)
+    write(tmp_path, payers=[])
     err = io.StringIO()
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("import_legacy", str(tmp_path), stdout=io.StringIO(), stderr=err)
 
     lines = err.getvalue().splitlines()
     assert (
-        "tblLocations.json row 2 (LocationId 2): MalePopulation is a JSON object, not a value"
-        in lines
+        "tblLocations.json row 2 (LocationId 2): MalePopulation is an object, not a value" in lines
     )
-    assert "tblLocations.json row 6 (no LocationId): a array, not a row object" in lines
+    assert "tblLocations.json row 6 (no LocationId): an array, not a row object" in lines
     assert "tblLocations.json row 7 (LocationId 9): LocationId is given twice" in lines
     assert Location.objects.count() == 0
 
@@ -124,7 +124,7 @@ def test_rows_without_a_uuid_get_distinct_ones_that_a_rerun_keeps(tmp_path):
     rows = base_locations()
     for row in rows[1:]:
         row["LocationUUID"] = None if row["LocationId"] % 2 else ""
-    write(tmp_path, rows)
+    write(tmp_path, rows, [])
 
     run_import(str(tmp_path))
     uuids = dict(Location.objects.values_list("pk", "uuid"))
@@ -183,13 +183,14 @@ def test_a_bad_json_row_reports_the_problem_of_every_column(tmp_path):
     rows = [{k: v for k, v in row.items() if v is not None} for row in base_locations()]
     rows[0].update(LocationId="x", LocationCode=5, LocationName=["a"], MalePopulation="many")
     (tmp_path / "tblLocations.json").write_text(json.dumps(rows))
+    write(tmp_path, payers=[])
     err = io.StringIO()
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("import_legacy", str(tmp_path), stdout=io.StringIO(), stderr=err)
 
     # LocationCode 5 reads as the code "5" (numbers are read as their text)
     assert [line for line in err.getvalue().splitlines() if " row 1 " in line] == [
-        "tblLocations.json row 1 (LocationId x): LocationName is a JSON array, not a value",
+        "tblLocations.json row 1 (LocationId x): LocationName is an array, not a value",
         "tblLocations.json row 1 (LocationId x): LocationId 'x' is not an integer",
         "tblLocations.json row 1 (LocationId x): MalePopulation 'many' is not an integer",
     ]

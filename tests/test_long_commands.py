@@ -28,6 +28,7 @@ from backend.management.long_command import INTERRUPTED, LongCommand
 from modules.location.legacy import COLUMNS
 from modules.location.management.commands.load_cambodia import Command as LoadCambodia
 from modules.location.models import Location
+from modules.payer.legacy import COLUMNS as PAYER_COLUMNS
 from modules.payer.management.commands.generate_payers import Command as GeneratePayers
 from tests.legacy_helpers import run_import
 
@@ -36,8 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def hierarchy_csv(folder: Path, districts: int, wards: int, villages: int) -> int:
     """Write ``folder/tblLocations.csv``: one region, ``districts`` districts, ``wards``
-    municipalities per district and ``villages`` villages per municipality; return the
-    number of rows."""
+    municipalities per district and ``villages`` villages per municipality, and a
+    ``tblPayer.csv`` without rows (a folder holds every active table); return the number
+    of locations."""
     lines = [",".join(COLUMNS)]
 
     def add(parent: int | None, type_: str) -> int:
@@ -56,6 +58,7 @@ def hierarchy_csv(folder: Path, districts: int, wards: int, villages: int) -> in
             for _v in range(villages):
                 add(ward, "V")
     (folder / "tblLocations.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    (folder / "tblPayer.csv").write_text(",".join(PAYER_COLUMNS) + "\r\n", encoding="utf-8")
     return len(lines) - 1
 
 
@@ -183,6 +186,7 @@ def test_sigint_to_a_running_import_prints_one_line_and_exits_130(tmp_path, migr
         # ignored; Python keeps an ignored SIGINT ignored
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+    assert process.stdout.readline().startswith("reading the legacy tables (at ")  # a pipe
     assert process.stdout.readline().startswith("tblLocations: 22021 rows in ")
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)

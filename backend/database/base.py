@@ -59,6 +59,15 @@ def one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
 
 
+def gave_up(started: float, cause: BaseException) -> PoolTimeout:
+    """The :class:`PoolTimeout` of a wait for a connection begun at ``started``
+    (``time.monotonic()``) that ended on ``cause``, in psycopg_pool's words: "couldn't
+    get a connection after 0.01 sec: <cause on one line>"."""
+    return PoolTimeout(
+        f"couldn't get a connection after {time.monotonic() - started:.2f} sec: {one_line(cause)}"
+    )
+
+
 class Unreachable(PsycopgOperationalError):
     """No connection attempted: the database was found unreachable moments ago
     (:class:`Outage`). A psycopg ``OperationalError``, so a retryable 503."""
@@ -239,10 +248,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             ).close()
         except PsycopgError as error:
             outage.failed(error)
-            raise PoolTimeout(
-                f"couldn't get a connection after {time.monotonic() - started:.2f} sec: "
-                f"{one_line(error)}"
-            ) from error
+            raise gave_up(started, error) from error
         # before the outage ends, so that no request waits in the pool being closed
         self.close_pool()
         outage.connected()
@@ -261,11 +267,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
             failure = getattr(self.pool.connection_class, "failure", None)
             if failure is None:
                 raise
-            message = str(timeout)  # psycopg_pool's: "... after <DATABASE_POOL_TIMEOUT> sec"
             outage = OUTAGES.get(self.alias)
             if outage is not None and outage.failed_since(started):
-                message = f"couldn't get a connection after {time.monotonic() - started:.2f} sec"
-            raise PoolTimeout(f"{message}: {one_line(failure)}") from failure
+                raise gave_up(started, failure) from failure
+            # psycopg_pool's message: "... after <DATABASE_POOL_TIMEOUT> sec"
+            raise PoolTimeout(f"{timeout}: {one_line(failure)}") from failure
 
     def get_connection_params(self) -> dict:
         """django-prometheus' parameters: Django's, with a cursor class that counts its

@@ -12,6 +12,7 @@ from backend.errors import ValidationFailed
 from backend.fhir.errors import FhirError, _Refused, bad_request, fhir_errors, validation_problems
 from backend.fhir.resources import FhirResource
 from backend.fhir.versions import _deleted, _etag, _not_found
+from backend.json_text import json_kind
 from backend.permissions import require_permission
 from backend.request_body import input_problem, read_json
 from backend.rights import visible
@@ -30,9 +31,20 @@ def _parse_body(request, resource: FhirResource) -> Any:
             415, "not-supported", f"Send application/fhir+json, not {content_type or 'nothing'}."
         )
     data = read_json(request)  # 413 too large, 400 not UTF-8, not JSON, too deep
-    if not isinstance(data, dict) or data.get("resourceType") != resource.resource_type:
-        got = data.get("resourceType") if isinstance(data, dict) else type(data).__name__
-        raise bad_request(f"The body must be a {resource.resource_type} resource, not {got!r}.")
+    expected = resource.resource_type
+    if not isinstance(data, dict):
+        raise bad_request(
+            f"The body must be a {expected} resource (a JSON object), not {json_kind(data)}."
+        )
+    if "resourceType" not in data:
+        raise bad_request(
+            f'The body has no resourceType; send a {expected} resource ("resourceType": '
+            f'"{expected}").'
+        )
+    got = data["resourceType"]
+    if got != expected:
+        got = repr(got) if isinstance(got, str) else json_kind(got)
+        raise bad_request(f"The body must be a {expected} resource, not {got}.")
     problem = input_problem(data)  # NUL characters, too many values, too deep (as GraphQL)
     if problem:
         raise bad_request(problem)

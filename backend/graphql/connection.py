@@ -262,7 +262,7 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
         if backward:
             rows.reverse()
         elif last is not None and len(rows) > last:  # first and last: the last of the first
-            rows, more_before = rows[-last:], True
+            rows, more_before = rows[len(rows) - last :], True  # (rows[-0:] is every row)
         else:
             more_before = False
 

@@ -66,6 +66,20 @@ def naming_the_setting(message: str) -> str:
     return message
 
 
+#: graphql-core's coercion messages speak Python of the JSON null a client sent
+#: ("Expected value of non-null type 'String!' not to be None."); the client's word is null.
+_PYTHON_NULL = " not to be None."
+
+
+def in_graphql_terms(message: str) -> str:
+    """A graphql-core coercion message in the client's terms: "… not to be None." ->
+    "… not to be null." (a variable or argument given ``null`` where the type is
+    non-null); any other message unchanged."""
+    if message.endswith(_PYTHON_NULL):
+        return message.removesuffix(_PYTHON_NULL) + " not to be null."
+    return message
+
+
 def error_code(error: GraphQLError) -> str:
     """The ``extensions.code`` of ``error``: the one it carries, else one from its cause.
 
@@ -110,7 +124,9 @@ def error_code(error: GraphQLError) -> str:
 
 
 def report_errors(errors: list[GraphQLError]) -> None:
-    """Give each error its code, log the unexpected ones, mask them outside DEBUG.
+    """Give each error its code, log the unexpected ones, mask them outside DEBUG, name
+    the setting of a guard rail and say null where graphql-core says None
+    (:func:`in_graphql_terms`).
 
     Changes the errors in place (they are the ones the response lists).
     """
@@ -132,6 +148,8 @@ def report_errors(errors: list[GraphQLError]) -> None:
                     error.message = UNEXPECTED_MESSAGE
         if code == LIMIT_EXCEEDED:
             error.message = naming_the_setting(error.message)
+        if code in (BAD_USER_INPUT, VALIDATION_FAILED):
+            error.message = in_graphql_terms(error.message)
         error.extensions = {**(error.extensions or {}), "code": code}
 
 

@@ -62,6 +62,7 @@ from backend.graphql.schema import (
     publish_types,
     schema_options,
 )
+from backend.json_text import json_kind
 from backend.permissions import NotAuthenticated, denied
 from backend.registry import Manifest, ModuleConfig, view_permissions
 from backend.rights import readable
@@ -155,10 +156,17 @@ class SubgraphSchema(strawberry.federation.Schema):
         if not isinstance(representation, dict):
             return _bad_input(
                 "A representation must be an object with __typename and the key, "
-                f"not {type(representation).__name__}."
+                f"not {json_kind(representation)}."
             )
-        typename = representation.get("__typename")
-        entity = self.entities.get(typename) if isinstance(typename, str) else None
+        if "__typename" not in representation:
+            return _bad_input("A representation needs __typename, an entity of this subgraph.")
+        typename = representation["__typename"]
+        if not isinstance(typename, str):
+            return _bad_input(
+                "A representation's __typename must be the name of an entity of this "
+                f"subgraph, not {json_kind(typename)}."
+            )
+        entity = self.entities.get(typename)
         if entity is None:
             return _bad_input(f"{typename!r} is not an entity of this subgraph.")
         raw = representation.get(entity.key)

@@ -115,7 +115,8 @@ def apply_validity(queryset: QuerySet, validity: ValidityFilter | None) -> Query
 
 @dataclass(frozen=True)
 class Sort:
-    """How a connection sorts by one order field (a value of ``order_expressions``).
+    """One order field of a connection (a value of ``order_fields``): its ``description``
+    and how the connection sorts by it.
 
     ``value``: the stored value a cursor holds: a field path, an expression, or a
     callable returning one, called per request (e.g. another module's lookup, which is
@@ -124,6 +125,7 @@ class Sort:
     value expression (``Lower``, a level rank); default: the value itself.
     """
 
+    description: str = ""
     value: str | Expression | Callable[[], Expression] | None = None
     by: Callable[[Expression], Expression] | None = None
     #: The GraphQL type (name, e.g. ``"Location"``) of another module whose value the
@@ -138,6 +140,18 @@ class Sort:
         head, *rest = field.split("_")
         name = head + "".join(part.title() for part in rest)
         return Key(name, F(value) if isinstance(value, str) else value, self.by, descending)
+
+
+def order_fields_enum(name: str, fields: Mapping[str, Sort], what: str) -> type[Enum]:
+    """The strawberry enum ``name`` of the fields ``what`` (plural) can be ordered by:
+    a member per entry of ``fields`` (order field -> :class:`Sort`), valued by the order
+    field (``"location_code"``), named by it in capitals (``LOCATION_CODE``), described
+    by its ``Sort``."""
+    members = {
+        field.upper(): strawberry.enum_value(field, description=sort.description)
+        for field, sort in fields.items()
+    }
+    return strawberry.enum(Enum(name, members), description=f"Fields {what} can be ordered by.")
 
 
 def order_by_fields(

@@ -1,12 +1,13 @@
 """The two root fields every module's versioned model gets: a connection with filter,
-order and validity, and the object by uuid.
+order and validity, and the object by uuid; :func:`versioned_query` makes both as a
+module's root query type.
 
 No ``from __future__ import annotations`` here: the resolvers' annotations are the
 objects the factories receive, which strawberry reads as they are.
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from enum import Enum
+from dataclasses import replace
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from backend.graphql.inputs import (
     apply_filter,
     apply_validity,
     order_by_fields,
+    order_fields_enum,
     order_input,
 )
 from backend.graphql.instants import READ_TODAY, refuse_relations_at_instant
@@ -39,9 +41,8 @@ def versioned_connection(
     *,
     plural: str,
     filter_input: type,
-    order_fields: type[Enum],
+    order_fields: Mapping[str, str | Sort],
     default_order: tuple[str, ...],
-    order_expressions: Mapping[str, Sort] | None = None,
 ) -> Any:
     """A root connection field over the rows of ``node``'s model as ``node`` (a
     strawberry-django ``GuardedNode`` type, whose ``view_permission`` guards the field).
@@ -50,22 +51,28 @@ def versioned_connection(
     :func:`~backend.graphql.inputs.apply_filter`, then its method
     ``narrow(queryset, user)`` when it has one: the module's own conditions, which
     resolve any uuid they take as ``user`` sees it, :func:`backend.rights.require_known`),
-    ``orderBy`` (a list of ``<Node>Order`` inputs over the enum ``order_fields``, then
-    the fields of ``default_order`` not named; ``order_expressions`` maps an order field
-    to its :class:`~backend.graphql.inputs.Sort`: what its cursor holds and sorts by, and
-    the type whose view permission ordering by it needs; a field it leaves out sorts by
-    the model's rule, :func:`backend.ordering.sort_rules`, as on FHIR and JSON:API) and
-    ``validity`` (current rows by default). Only the rows the user may read
+    ``orderBy`` (a list of ``<Node>Order`` inputs over the enum ``<Node>OrderField`` of
+    ``order_fields``, then the fields of ``default_order`` not named; ``order_fields``
+    maps an order field, a model field or a name of the module's choosing, to its
+    description, or to its :class:`~backend.graphql.inputs.Sort`: the description, what
+    its cursor holds and sorts by, and the type whose view permission ordering by it
+    needs; a field whose ``Sort`` has no ``by`` sorts by the model's rule,
+    :func:`backend.ordering.sort_rules`, as on FHIR and JSON:API) and ``validity``
+    (current rows by default). Only the rows the user may read
     (:func:`backend.rights.readable`: district rights). ``plural`` words the
     descriptions ("locations"). The node estimate counts its rows with the request's
     arguments when it needs real counts (:mod:`backend.graphql.row_estimate`).
     """
     model = get_django_definition(node, strict=True).model
-    order_expressions = {
-        **{field: Sort(by=rule) for field, rule in sort_rules(model).items()},
-        **(order_expressions or {}),
+    name = node.__strawberry_definition__.name
+    rules = sort_rules(model)
+    sorts = {f: Sort(how) if isinstance(how, str) else how for f, how in order_fields.items()}
+    sorts = {
+        f: replace(sort, by=rules[f]) if sort.by is None and f in rules else sort
+        for f, sort in sorts.items()
     }
-    criterion = order_input(f"{node.__strawberry_definition__.name}Order", order_fields, plural)
+    fields_enum = order_fields_enum(f"{name}OrderField", sorts, plural)
+    criterion = order_input(f"{name}Order", fields_enum, plural)
     default_order_name = default_order[0].removeprefix("-")
 
     def resolve(
@@ -97,7 +104,7 @@ def versioned_connection(
         queryset = apply_filter(versions, filter)
         if hasattr(filter, "narrow"):
             queryset = filter.narrow(queryset, user)
-        order = order_by_fields(order_by, default_order, order_expressions, user=user)
+        order = order_by_fields(order_by, default_order, sorts, user=user)
         return queryset.order_by(*order)
 
     field = strawberry_django.connection(
@@ -134,6 +141,25 @@ def versioned_by_uuid(node: type, *, singular: str) -> Any:
         permission_classes=[HasPerm(node.view_permission)],
     )(resolve)
     return attach(field, ObjectRows(rows))
+
+
+def versioned_query(
+    node: type, *, plural: str | None = None, singular: str | None = None, **connection: Any
+) -> type:
+    """A module's root query type for ``node``'s versioned model: the connection
+    ``<plural>`` (:func:`versioned_connection`, which ``connection`` configures:
+    ``filter_input``, ``order_fields``, ``default_order``) and
+    ``<singular>(uuid:)`` (:func:`versioned_by_uuid`), in that order. ``plural`` and
+    ``singular`` name the fields and word their descriptions (default: the model's
+    verbose names, ``locations`` and ``location``); the type is named ``<Node>Query``."""
+    meta = get_django_definition(node, strict=True).model._meta
+    plural = plural or str(meta.verbose_name_plural)
+    singular = singular or str(meta.verbose_name)
+    fields = {
+        plural.replace(" ", "_"): versioned_connection(node, plural=plural, **connection),
+        singular.replace(" ", "_"): versioned_by_uuid(node, singular=singular),
+    }
+    return strawberry.type(type(f"{node.__strawberry_definition__.name}Query", (), fields))
 
 
 def count_of(rows: QuerySet, link: str) -> Coalesce:

@@ -18,6 +18,7 @@ import strawberry_django
 from django.db.models import (
     BooleanField,
     Exists,
+    Field,
     IntegerField,
     Model,
     OuterRef,
@@ -33,7 +34,7 @@ from strawberry.types.nodes import get_variable_values
 from strawberry_django.optimizer import optimize
 
 from backend.errors import UserInputError
-from backend.graphql.compiler.sources import RelatedRows, attach
+from backend.graphql.compiler.sources import RelatedConnection, RelatedRows, attach
 from backend.graphql.connection import Keyed, check_page_size, info_asks_for
 from backend.graphql.instants import READ_TODAY
 from backend.graphql.queries import count_of, readable_rows
@@ -55,6 +56,17 @@ class RelationFieldOptions(TypedDict, total=False):
     #: instant; otherwise the field lists today's rows and a read at an instant
     #: (``validity: {at}``) refuses it (:mod:`backend.graphql.instants`).
     versions: bool
+
+
+class Unknown(Value):
+    """NULL as the annotation ``name`` of a parent row: a value the request did not ask
+    for. Equal only to the NULL of the same annotation: Django's window filter (the
+    sliced prefetch of a page per parent) selects equal expressions once, so two fields'
+    equal NULLs on one queryset lost a column ("list index out of range", Django 5.2)."""
+
+    def __init__(self, name: str, output_field: Field) -> None:
+        super().__init__(None, output_field=output_field)
+        self.name = name
 
 
 def _readable(queryset: Callable[[], QuerySet]) -> Callable[[strawberry.Info], QuerySet]:
@@ -182,11 +194,11 @@ def prefetched_connection(
 
     def count(info: strawberry.Info) -> Any:
         if not info_asks_for(info, "totalCount"):
-            return Value(None, output_field=IntegerField())
+            return Unknown(total, IntegerField())
         return count_of(rows(info), reverse_link(queryset().model, relation))
 
     def any_earlier(info: strawberry.Info) -> Any:
-        unknown = Value(None, output_field=BooleanField())
+        unknown = Unknown(earlier, BooleanField())
         try:
             _, after = _page_arguments(info)
             if after is None or not info_asks_for(info, "pageInfo", "hasPreviousPage"):
@@ -243,7 +255,7 @@ def prefetched_connection(
             total=counted,
         )
 
-    return _field(
+    field = _field(
         relation,
         queryset,
         options,
@@ -251,6 +263,7 @@ def prefetched_connection(
         prefetch,
         annotate={total: count, earlier: any_earlier},
     )
+    return attach(field, RelatedConnection(relation, rows))
 
 
 def history_of(model: type[Model]) -> Callable[[], QuerySet]:

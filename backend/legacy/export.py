@@ -15,6 +15,13 @@ rows alike, ordered by id, into the legacy shape of the openIMIS demo export
 
 The output depends only on the stored rows, so exporting twice, or exporting what an
 import of an export loaded, gives the same bytes.
+
+Values are written as stored, also text beginning with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return, which a spreadsheet program opening the CSV file may run as a
+formula (OWASP "CSV Injection"). The files are for ``import_legacy`` and the legacy
+database, where a changed value (a quote put before ``+255…``) would be data lost on the
+way back; :func:`export_table` counts such values instead, and the command warns, naming
+the first (README "Export back": how to open the files in a spreadsheet safely).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -106,21 +114,46 @@ def stored_rows(
     return rows.values_list(*columns).iterator(chunk_size=chunk_size)
 
 
+#: First characters that make a spreadsheet program read a cell as a formula (OWASP
+#: "CSV Injection": =, +, -, @, tab, carriage return).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Exported:
+    """What :func:`export_table` wrote: the file, its rows, and the text values that a
+    spreadsheet may read as a formula (:data:`FORMULA_STARTS`; counted in CSV files
+    only): how many, and the first as ``PayerID 1, Phone '+2552127867576'``."""
+
+    path: Path
+    rows: int = 0
+    formula_like: int = 0
+    first_formula_like: str | None = None
+
+
 def export_table(
     table: LegacyTable, directory: Path, fmt: str, time_zone: tzinfo, user: Any = None
-) -> tuple[Path, int]:
-    """Write ``<directory>/<table.name>.<fmt>`` (``csv`` or ``json``); return (path, rows).
-    ``user``: as :func:`stored_rows`."""
+) -> Exported:
+    """Write ``<directory>/<table.name>.<fmt>`` (``csv`` or ``json``), every value as
+    stored; return what was written (:class:`Exported`). ``user``: as :func:`stored_rows`.
+    Raises OSError when the file cannot be written."""
     path = directory / (table.file_name if fmt == "csv" else table.json_name)
     lines = csv_lines if fmt == "csv" else json_lines
-    count = 0
+    exported = Exported(path)
+    id_index = list(table.fields).index(table.id_column)
 
     def counted() -> Iterator[tuple[Any, ...]]:
-        nonlocal count
         for values in stored_rows(table, user=user):
-            count += 1
+            exported.rows += 1
+            if fmt == "csv":
+                for column, value in zip(table.columns, values, strict=True):
+                    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                        exported.formula_like += 1
+                        exported.first_formula_like = exported.first_formula_like or (
+                            f"{table.id_column} {values[id_index]}, {column} {value!r}"
+                        )
             yield values
 
     with open(path, "w", encoding="utf-8", newline="") as out:
         out.writelines(lines(table, counted(), time_zone))
-    return path, count
+    return exported

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from backend.json_text import TooDeep, decode
+from backend.json_text import TooDeep, decode, json_kind
 from backend.legacy.rows import LegacyRow, Rejection, row_key
 from backend.legacy.tables import LegacyTable
 from backend.legacy.values import legacy_text
@@ -211,7 +211,7 @@ def read_json(
     if document is None:
         document = []
     if not isinstance(document, list) or isinstance(document, _Pairs):
-        found = "an object" if isinstance(document, _Pairs) else type(document).__name__
+        found = _json_kind(document)
         raise CommandError(
             f"{path}: expected a JSON array of row objects (as FOR JSON PATH or json_agg "
             f"write them), found {found}."
@@ -234,14 +234,14 @@ def read_json(
             try:
                 values[column] = legacy_text(value, time_zone)
             except TypeError:
-                problems.append((column, f"{column} is a JSON {_json_kind(value)}, not a value"))
+                problems.append((column, f"{column} is {_json_kind(value)}, not a value"))
         row_id = values[table.id_column]
         key = row_key(table.id_column, row_id)
         row = LegacyRow(path.name, number, key, values, unit="row", problems=tuple(problems))
         if isinstance(element, _Pairs):
             rows.append(row)  # refused by the table's parsing when it has problems
         else:
-            rejections.append(row.reject(f"a {_json_kind(element)}, not a row object"))
+            rejections.append(row.reject(f"{_json_kind(element)}, not a row object"))
     if unknown:
         listed = ", ".join(f"{key!r} (row {number})" for key, number in unknown.items())
         raise CommandError(
@@ -252,19 +252,22 @@ def read_json(
 
 
 def _json_kind(value: Any) -> str:
-    if isinstance(value, _Pairs):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return "null" if value is None else type(value).__name__
+    """What a decoded value is, in JSON's words (``"an object"``, ``"an array"``, ...)."""
+    return "an object" if isinstance(value, _Pairs) else json_kind(value)
 
 
 def find_exports(tables: list[LegacyTable], directory: Path) -> list[tuple[LegacyTable, Path]]:
     """The (table, file) pairs of the exports in ``directory``: ``<name>.csv`` or
-    ``<name>.json`` per table (not both). CommandError when there is none."""
+    ``<name>.json`` for every table of ``tables`` (the active modules' tables).
+
+    Raises CommandError when the folder holds none of them, both files of a table, or
+    only some of the tables: a table left out is then named with its module and the way
+    to import the others on purpose (their ``--<option> PATH`` flags), rather than
+    imported as if the module had no rows.
+    """
     if not directory.is_dir():
         raise CommandError(f"Not a directory: {directory}")
-    found = []
+    found, missing = [], []
     for table in tables:
         present = [directory / n for n in (table.file_name, table.json_name)]
         present = [path for path in present if path.is_file()]
@@ -274,7 +277,20 @@ def find_exports(tables: list[LegacyTable], directory: Path) -> list[tuple[Legac
                 "keep the one to import."
             )
         found += [(table, path) for path in present]
+        if not present:
+            missing.append(table)
     if not found:
         names = ", ".join(t.file_name for t in tables)
         raise CommandError(f"{directory} holds none of the legacy exports ({names}).")
+    if missing:
+        absent = "; ".join(
+            f"{t.file_name} or {t.json_name} (table {t.name} of the active module "
+            f"{t.model.split('.')[0]!r})"
+            for t in missing
+        )
+        flags = " ".join(f"--{table.option} {path}" for table, path in found)
+        raise CommandError(
+            f"{directory} lacks {absent}; nothing was written. To import only the other "
+            f"table(s), name their files: import_legacy {flags}"
+        )
     return found

@@ -26,6 +26,9 @@ from backend.legacy.sources import TableRun
 
 #: ``progress(rows, table name)`` may wrap the rows of a table being validated (a bar).
 Progress = Callable[[list[LegacyRow], str], Iterable[LegacyRow]]
+#: ``step(message)`` is told when a step without rows to count begins ("tblLocations:
+#: writing 40,211 rows"), for the progress lines of a log.
+Step = Callable[[str], object]
 
 
 @contextlib.contextmanager
@@ -57,6 +60,7 @@ def import_runs(
     *,
     load_valid: bool = False,
     progress: Progress | None = None,
+    step: Step | None = None,
 ) -> bool:
     """Validate and load ``runs`` (in order, as read); return whether any row is refused.
 
@@ -70,7 +74,9 @@ def import_runs(
     refused"), in both modes, rather than told that it names no row. Without
     ``load_valid`` nothing is written when a row is refused; with it the valid rows are
     loaded. The id sequences are reset afterwards
-    (:func:`~backend.legacy.saving.reset_sequences`). Raises CommandError, having
+    (:func:`~backend.legacy.saving.reset_sequences`). ``progress`` wraps each table's
+    rows while they are validated; ``step`` is told when each table's writing and the
+    final checks begin. Raises CommandError, having
     written nothing, when a table's ``check`` finds the loaded tables inconsistent.
     """
     context = LegacyContext(time_zone=time_zone)
@@ -87,7 +93,11 @@ def import_runs(
             refuse_dependents(runs)
         if not refused or load_valid:
             for item in runs:
+                if step:
+                    step(f"{item.table.name}: writing {len(item.objects):,} rows")
                 item.counts = item.table.load(item.objects)
+            if step:
+                step("checking the tables as loaded")
             broken = [
                 f"{item.table.name}: {problem}"
                 for item in runs

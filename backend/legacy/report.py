@@ -4,14 +4,16 @@ refusal.
 On PostgreSQL the records go to the ``legacy_staging`` table (JSONB rows,
 :class:`backend.legacy.staging.models.StagingRow`), on other databases to a JSON Lines
 file (``legacy-import-<time>-<run>.jsonl`` in ``settings.LEGACY_REPORT_DIR``); a path
-given writes the file on PostgreSQL as well.
+given writes the file on PostgreSQL as well. :func:`refusal_summary` counts the
+refusals per reason, for the end of the command's output.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 
@@ -109,3 +111,52 @@ def report_records(run: uuid.UUID, started: datetime, runs: list[TableRun]) -> l
                 }
             )
     return records
+
+
+#: The variable parts of a reason (uuids, quoted values, numbers), replaced by ``…`` so
+#: that "ParentLocationId 99 names no location" and "ParentLocationId 12 names no
+#: location" are one reason.
+_VARIABLE = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+    r"|(?<![\w.])-?\d+(?:\.\d+)?(?![\w])"
+)
+
+
+def reason_kind(reason: str) -> str:
+    """``reason`` with its values (uuids, quoted text, numbers) replaced by ``…``:
+    ``"ParentLocationId … names no location"``. Quoted text keeps its quotes."""
+
+    def blank(match: re.Match) -> str:
+        text = match.group(0)
+        return f"{text[0]}…{text[0]}" if text[0] in "'\"" else "…"
+
+    return _VARIABLE.sub(blank, reason)
+
+
+def refusal_summary(runs: list[TableRun], *, reasons: int = 15, examples: int = 3) -> list[str]:
+    """The refusals of ``runs`` counted per table and reason (:func:`reason_kind`), most
+    frequent first, each with its first ``examples`` row keys (``LocationId 17``): one
+    line per reason, at most ``reasons`` lines and one saying what is left out, so
+    thousands of refusals stay a screenful. Empty when nothing is refused."""
+    counts: Counter[tuple[str, str]] = Counter()
+    keys: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for item in runs:
+        for rejection in item.rejections:
+            kind = (item.table.name, reason_kind(rejection.reason))
+            counts[kind] += 1
+            if rejection.key not in keys[kind]:
+                keys[kind].append(rejection.key)
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    lines = []
+    for (table, kind), count in ranked[:reasons]:
+        shown = keys[(table, kind)]
+        more = ", …" if len(shown) > examples else ""
+        lines.append(f"  {count:>7,}  {table}: {kind} (e.g. {', '.join(shown[:examples])}{more})")
+    if len(ranked) > reasons:
+        rest = ranked[reasons:]
+        lines.append(
+            f"  {sum(c for _k, c in rest):>7,}  {len(rest)} other reason(s), "
+            "in the full list and the report"
+        )
+    return lines

@@ -26,12 +26,18 @@ files as it goes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.signals import connection_created
+from tqdm import tqdm
+
+from backend.management.progress import plain_progress
+
+T = TypeVar("T")
 
 #: Exit code of a command stopped by Ctrl-C (128 + SIGINT).
 INTERRUPTED = 130
@@ -79,11 +85,17 @@ class LongCommand(BaseCommand):
 
     #: What an early stop leaves, for the message ("Interrupted; nothing was written.").
     stopped = "nothing was written"
+    #: ``--verbosity`` of the run (set by :meth:`execute`); 0 silences the progress lines.
+    verbosity = 1
+    #: When the run began (``time.monotonic()``, set by :meth:`execute`), for :meth:`step`.
+    started = 0.0
 
     def execute(self, *args: Any, **options: Any) -> Any:
         """``BaseCommand.execute`` without the statement timeout; Ctrl-C becomes a
         ``CommandError`` with return code 130, a database error a one-line
         ``CommandError``."""
+        self.verbosity = options.get("verbosity", 1)
+        self.started = time.monotonic()
         driver_error = connections[DEFAULT_DB_ALIAS].Database.Error
         try:
             with without_statement_timeout():
@@ -97,3 +109,37 @@ class LongCommand(BaseCommand):
             raise CommandError(
                 f"The database stopped the command: {cause}; {self.stopped}."
             ) from None
+
+    def progress(
+        self,
+        items: Iterable[T],
+        *,
+        total: int,
+        name: str,
+        size: Callable[[T], int] = lambda item: 1,
+    ) -> Iterable[T]:
+        """``items`` with their progress shown: a tqdm bar (rows, rows/s) when stdout is
+        a terminal; otherwise, unless ``--verbosity 0``, a plain line on stdout every few
+        seconds (:func:`backend.management.progress.plain_progress`), for logs, CI and
+        ``docker logs``. ``total``: the rows expected; ``size(item)``: the rows of an
+        item (a batch's length)."""
+        if self.stdout.isatty():
+            return _bar(items, total=total, name=name, size=size)
+        if self.verbosity < 1:
+            return items
+        return plain_progress(items, total=total, name=name, size=size, write=self.stdout.write)
+
+    def step(self, message: str) -> None:
+        """Say that a step without rows to count begins, as a progress line with the
+        seconds since the start (``tblLocations: writing 40,211 rows (at 8.9 s)``), where
+        :meth:`progress` writes plain lines: stdout not a terminal, ``--verbosity`` 1 or
+        more. On a terminal the bars and the final summary say enough."""
+        if not self.stdout.isatty() and self.verbosity >= 1:
+            self.stdout.write(f"{message} (at {time.monotonic() - self.started:.1f} s)")
+
+
+def _bar(items: Iterable[T], *, total: int, name: str, size: Callable[[T], int]) -> Iterator[T]:
+    with tqdm(total=total, desc=name, unit="row", leave=False) as bar:
+        for item in items:
+            yield item
+            bar.update(size(item))

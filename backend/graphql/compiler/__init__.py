@@ -10,9 +10,9 @@ field factories attach them, :mod:`.sources`), compiled by Django, so current-ro
 filters, orders and row restrictions are the same.
 
 What it cannot compile, or what would end in an error (a missing permission, a page
-above the maximum, a cursor or filter the general path refuses, ``last``/``before``,
-a mutation, an unknown field kind), goes to the general executor, silently: results and
-errors are the general path's by construction. Only on PostgreSQL, and only when
+above the maximum, a cursor or filter the general path refuses, a mutation, an unknown
+field kind), goes to the general executor, silently: results and errors are the general
+path's by construction. Only on PostgreSQL, and only when
 ``GRAPHQL_COMPILE`` is true (the default). README: "How reads are executed".
 
 A compiled statement is kept a few seconds (:func:`cached_statement`); a request the

@@ -1,11 +1,13 @@
-"""A page of a root connection and its cursors, in SQL, as the general path pages.
+"""A page of a connection and its cursors, in SQL, as the general path pages.
 
 The connection's cursors are keyset cursors (:mod:`backend.graphql.cursors`: the row's
 order keys' values); ``after`` starts the page at the first row whose keys come after
-the cursor's. The page, its cursors and its ``pageInfo`` follow ``CountedConnection``:
-``hasNextPage`` when a row follows the page, ``hasPreviousPage`` when, after a cursor,
-a row comes at or before it, ``startCursor``/``endCursor`` those of the first and last
-edge (null for an empty page).
+the cursor's, ``before`` ends it before the cursor's. The page, its cursors and its
+``pageInfo`` follow ``CountedConnection``: ``first`` rows (of them, the last ``last``
+when both are given), or the last ``last``; ``hasNextPage`` when a row follows the
+page's or, before a cursor, a row comes at or after it; ``hasPreviousPage`` when rows
+precede the page's or, after a cursor, a row comes at or before it;
+``startCursor``/``endCursor`` those of the first and last edge (null for an empty page).
 """
 
 from __future__ import annotations
@@ -63,27 +65,54 @@ def _epoch_micros(key: Expression) -> Func:
 
 
 class Page:
-    """``size`` rows of the ordered queryset ``rows`` after the cursor ``after`` (None:
-    from the first row), paged by keyset as ``CountedConnection`` pages
-    (:class:`backend.graphql.connection.Keyed`): the rows whose order keys come after
-    the cursor's values. :class:`Unsupported` for a cursor the general path refuses."""
+    """A page of the ordered queryset ``rows`` as ``CountedConnection`` pages it
+    (:class:`backend.graphql.connection.Keyed`: keyset cursors): the rows after the
+    cursor ``after`` and before the cursor ``before`` (None: no bound), of which the
+    ``first`` (then, when ``last`` is given too, the last ``last`` of those) or, when
+    ``first`` is None, the last ``last``. :class:`Unsupported` for a cursor the general
+    path refuses."""
 
-    def __init__(self, rows: QuerySet, *, after: str | None, size: int) -> None:
+    def __init__(
+        self,
+        rows: QuerySet,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        first: int | None,
+        last: int | None = None,
+    ) -> None:
         self.keyed = Keyed.of(rows)
+        self.after, self.before = self._decode(after, "after"), self._decode(before, "before")
+        self.all = window = self.keyed.queryset
+        if self.after is not None:
+            window = window.filter(self.keyed.beyond(self.after))
+        if self.before is not None:
+            window = window.filter(self.keyed.beyond(self.before, backward=True))
+        self.window, self.first, self.last = window, first, last
+        self.backward = first is None  # the last ``last`` rows
+        self.size = last if self.backward else min(first, first if last is None else last)
+        self.model = rows.model
+
+    def _decode(self, cursor: str | None, argument: str) -> list | None:
         try:
-            self.after = None if after is None else self.keyed.decode(after, "after")
+            return None if cursor is None else self.keyed.decode(cursor, argument)
         except UserInputError as error:  # the general path answers it as its error
             raise Unsupported("cursor") from error
-        self.all = self.keyed.queryset
-        following = (
-            self.all if self.after is None else self.all.filter(self.keyed.beyond(self.after))
-        )
-        self.following, self.size = self.keyed.ordered(following), size
-        self.model = rows.model
+
+    def _ordered(self, *, backward: bool = False) -> QuerySet:
+        return self.keyed.ordered(self.window, backward=backward)
 
     def rows(self) -> QuerySet:
         """The page's rows, in order (``size`` > 0)."""
-        return self.following[: self.size]
+        if self.backward:
+            taken = self._ordered(backward=True)[: self.last]
+        elif self.size < self.first:  # the last ``last`` of the first ``first``
+            firsts = self._ordered()[: self.first].values("pk")
+            taken = self.keyed.ordered(self.window.filter(pk__in=firsts), backward=True)
+            taken = taken[: self.last]
+        else:
+            return self._ordered()[: self.first]
+        return self.keyed.ordered(self.all.filter(pk__in=taken.values("pk")))
 
     def edges(self, edge: Expression) -> Expression:
         """The JSON array of ``edge`` (an expression over a row) for the page's rows."""
@@ -96,16 +125,35 @@ class Page:
         tag = Cast(Value(self.keyed.tag), TextField())  # a typed parameter: ``%s::text``
         return KeysetCursor(tag, *(row for row, _field, _nullable in self.keyed.columns))
 
+    def _beyond(self, values: list, *, backward: bool) -> Expression:
+        """Whether a row comes at or after (``backward``: at or before) a cursor's keys."""
+        beyond = self.keyed.beyond(values, backward=backward, inclusive=True)
+        return sql.Exists(self.all.filter(beyond).values("pk")[:1])
+
     def has_next(self) -> Expression:
-        return sql.Exists(self.following.values("pk")[self.size : self.size + 1])
+        """A row follows the page's rows (of the first ``first``), or, before a cursor,
+        a row comes at or after it (the general path's ``hasNextPage``)."""
+        checks = []
+        if not self.backward:
+            checks.append(sql.Exists(self._ordered().values("pk")[self.first : self.first + 1]))
+        if self.before is not None:
+            checks.append(self._beyond(self.before, backward=False))
+        return sql.any_of(checks)
 
     def has_previous(self) -> Expression:
-        """After a cursor: whether a row comes at or before it (the general path's
-        ``hasPreviousPage``); without one, false."""
-        if self.after is None:
-            return sql.boolean(False)
-        before = self.keyed.beyond(self.after, backward=True, inclusive=True)
-        return sql.Exists(self.all.filter(before).values("pk")[:1])
+        """Rows precede the page's rows (backward, or the last ``last`` of the first
+        ``first``), or, after a cursor, a row comes at or before it (the general path's
+        ``hasPreviousPage``); false otherwise."""
+        checks = []
+        if self.backward:
+            checks.append(
+                sql.Exists(self._ordered(backward=True).values("pk")[self.last : self.last + 1])
+            )
+        elif self.size < self.first:
+            checks.append(sql.Exists(self._ordered().values("pk")[self.last : self.last + 1]))
+        if self.after is not None:
+            checks.append(self._beyond(self.after, backward=True))
+        return sql.any_of(checks)
 
     def _cursors(self) -> Expression:
         return sql.JsonArray(self.rows().values(_json=self.cursor()))

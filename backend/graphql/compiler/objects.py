@@ -4,7 +4,8 @@
 collection: fragments, inline fragments, type conditions, ``@include``/``@skip``,
 aliases, repeated fields merged) and turns every field into an SQL expression over the
 row: a column (scalars, enums, global ids), a correlated subquery (a many-to-one
-relation), an array of the related rows (a one-to-many list) or a count. It reads what
+relation), an array of the related rows (a one-to-many list), a page of them (a
+connection over a relation, :mod:`.pages`) or a count. It reads what
 the schema already knows: the strawberry-django field (the model attribute it reads)
 and the row source the core's field factories attached
 (:mod:`backend.graphql.compiler.sources`). Anything else raises :class:`Unsupported`.
@@ -28,13 +29,20 @@ from graphql import (
 )
 from graphql.execution import Executor
 from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.values import get_argument_values
 from strawberry.permission import PermissionExtension
 from strawberry.relay import GlobalID
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryContainer
 
 from backend.graphql.compiler import sql
-from backend.graphql.compiler.sources import RelatedCount, RelatedRows, source_of
+from backend.graphql.compiler.sources import (
+    RelatedConnection,
+    RelatedCount,
+    RelatedRows,
+    source_of,
+)
 from backend.graphql.readable_refs import ReadableRef, readable_ref
 from backend.permissions import has_permission
 from backend.rights import readable
@@ -105,6 +113,29 @@ def strawberry_field_of(gfield: GraphQLField) -> Any:
     return (gfield.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
 
 
+def field_arguments(compilation: Compilation, strawberry_field, gfield, details) -> dict[str, Any]:
+    """The field's arguments as its resolver receives them (strawberry's conversion of
+    graphql-core's coerced values: input objects, enums, scalars), by Python name."""
+    first = details[0]
+    if any(d.node.arguments != first.node.arguments for d in details[1:]):
+        raise Unsupported("one response key with different arguments")
+    try:
+        values = get_argument_values(
+            gfield,
+            first.node,
+            compilation.executor.variable_values,
+            first.fragment_variable_values,
+        )
+        return convert_arguments(
+            values,
+            strawberry_field.arguments,
+            scalar_registry=compilation.schema.schema_converter.scalar_registry,
+            config=compilation.schema.config,
+        )
+    except Exception as error:
+        raise Unsupported(f"arguments: {error}") from error
+
+
 def object_json(
     compilation: Compilation, gtype: GraphQLObjectType, details: FieldDetailsList, model
 ) -> Expression:
@@ -117,8 +148,6 @@ def object_json(
             pairs.append((key, sql.text_literal(gtype.name)))
             continue
         gfield = gtype.fields[name]
-        if field_details[0].node.arguments or gfield.args:
-            raise Unsupported(f"arguments on {gtype.name}.{name}")
         pairs.append((key, field_value(compilation, gtype, gfield, field_details, model)))
     return sql.JsonObject(pairs)
 
@@ -137,6 +166,17 @@ def field_value(
     compilation.allow(strawberry_field, gfield)
     named = get_named_type(gfield.type)
     source = source_of(strawberry_field)
+    if isinstance(source, RelatedConnection):
+        # an object holds connections, a connection objects: the modules recurse
+        from backend.graphql.compiler.pages import connection_json
+
+        arguments = field_arguments(compilation, strawberry_field, gfield, details)
+        rows = source.rows(compilation.info)
+        link = model._meta.get_field(source.relation).field.name
+        rows = rows.filter(**{link: OuterRef("pk")})
+        return connection_json(compilation, named, details, rows, arguments)
+    if details[0].node.arguments or gfield.args:
+        raise Unsupported(f"arguments on {gtype.name}.{gfield}")
     if isinstance(source, RelatedRows):
         rows = source.queryset(compilation.info)
         link = model._meta.get_field(source.relation).field.name

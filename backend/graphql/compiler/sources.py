@@ -48,6 +48,16 @@ class RelatedRows:
 
 
 @dataclass(frozen=True)
+class RelatedConnection:
+    """A Relay connection (``first``/``after``) over the reverse relation ``relation``
+    of the parent model (``childrenConnection``), restricted and ordered by
+    ``rows(info)`` (district rights included), paged by keyset."""
+
+    relation: str
+    rows: Callable[[Any], QuerySet]
+
+
+@dataclass(frozen=True)
 class RelatedCount:
     """An ``Int`` counted by ``expression(info)``, an expression over the parent row
     (a correlated ``COUNT`` subquery with ``OuterRef("pk")``)."""

@@ -55,6 +55,17 @@ def boolean(value: bool) -> RawSQL:
     return RawSQL("true" if value else "false", (), BooleanField())
 
 
+def any_of(conditions: list[Expression]) -> Expression:
+    """``a OR b OR …`` of boolean expressions; ``false`` for none."""
+    if not conditions:
+        return boolean(False)
+    if len(conditions) == 1:
+        return conditions[0]
+    return Func(
+        *conditions, template="(%(expressions)s)", arg_joiner=" OR ", output_field=BooleanField()
+    )
+
+
 class EmptyAware:
     """An expression over a queryset that Django finds empty before running it (a
     filter ``__in=[]`` raises ``EmptyResultSet`` while compiling): its SQL is then the

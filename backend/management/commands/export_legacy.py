@@ -7,7 +7,9 @@ shape ``import_legacy`` reads (see :mod:`backend.legacy.export`). An operator's 
 (it reads the database as a dump would): every row, unless ``--user`` names a user
 whose district rights choose the rows (what that user may read, :mod:`backend.rights`).
 Existing files of those names are replaced. Importing the files into an empty database
-and exporting again gives the same bytes.
+and exporting again gives the same bytes. Values are written as stored, also those a
+spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, ...): the command warns
+with their number and the first (see :mod:`backend.legacy.export`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,16 @@ class Command(LongCommand):
         formats = ["csv", "json"] if format == "both" else [format]
         for table in active_tables():
             for fmt in formats:
-                path, count = export_table(table, directory, fmt, time_zone, user)
+                exported = export_table(table, directory, fmt, time_zone, user)
                 if options["verbosity"] >= 1:
-                    self.stdout.write(f"{table.model} -> {path}: {count} rows")
+                    self.stdout.write(f"{table.model} -> {exported.path}: {exported.rows} rows")
+                if exported.formula_like and options["verbosity"] >= 1:
+                    self.stdout.write(
+                        self.style.WARNING(
+                            f"{exported.path.name}: {exported.formula_like} value(s) begin "
+                            "with =, +, -, @, a tab or a carriage return (first: "
+                            f"{exported.first_formula_like}), written as stored for "
+                            "import_legacy; a spreadsheet program may run them as formulas: "
+                            "open the file as text (README, 'Export back')."
+                        )
+                    )

@@ -3,6 +3,7 @@
 Usage::
 
     python manage.py import_legacy DIR    # DIR holds tblLocations.csv / .json, tblPayer.csv / .json
+                                          # (every active module's table, or it is refused)
     python manage.py import_legacy --locations PATH/tblLocations.csv --payers PATH/tblPayer.json
     python manage.py import_legacy --database postgres://user:pw@host:5432/openimis_legacy
     python manage.py import_legacy --database mssql://sa:pw@host:1433/openIMIS   # extra: mssql
@@ -15,7 +16,8 @@ rows to the same mapping.
 
 All or nothing by default (:func:`backend.legacy.importing.import_runs`): every source
 is read and every row validated first; when any row is refused, each refusal is printed
-(source, line or row, id, reason), nothing is written and the command fails. With
+(source, line or row, id, reason) on stderr, counted per reason on stdout
+(:func:`backend.legacy.report.refusal_summary`), nothing is written and the command fails. With
 ``--load-valid`` the valid rows are loaded and the refused ones reported. In both modes
 a row that depends on a refused row (its parent, its location, the current row of a
 history row) is refused too ("depends on ParentLocationId 1, which is refused"). Rows
@@ -23,7 +25,8 @@ are matched on id (keeping the legacy ids) and uuid, so a second run creates and
 nothing; a current row that changed is updated and its old values are kept as a history
 row (:func:`backend.legacy.save_by_id`). The counts created / updated / unchanged are
 printed per table. On PostgreSQL the id sequences are reset afterwards, so the next
-ordinary insert does not collide with an imported id.
+ordinary insert does not collide with an imported id. Progress: a bar on a terminal, a
+plain line every few seconds otherwise (:meth:`LongCommand.progress`).
 
 Report (:mod:`backend.legacy.report`): every row of every run, with its outcome
 (created, updated, unchanged, refused, not loaded) and the reason of a refusal, goes to
@@ -46,15 +49,15 @@ from pathlib import Path
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
-from tqdm import tqdm
 
 from backend.legacy import LegacyRow, LoadCounts, active_tables, legacy_time_zone
 from backend.legacy.importing import cyclic_gc_paused, import_runs
-from backend.legacy.report import write_report
+from backend.legacy.report import refusal_summary, write_report
 from backend.legacy.sources import TableRun, read_sources
 from backend.management.long_command import LongCommand
 
-#: A progress bar is shown for a table with more rows than this (and a terminal).
+#: Progress is shown for a table with more rows than this: a bar on a terminal, plain
+#: lines every few seconds elsewhere (:meth:`LongCommand.progress`).
 PROGRESS_MIN_ROWS = 1000
 
 
@@ -112,6 +115,7 @@ class Command(LongCommand):
         run, started, clock = uuid.uuid4(), timezone.now(), time.perf_counter()
         time_zone = legacy_time_zone()
         tables = active_tables()
+        self.step("reading the legacy tables")
         runs = read_sources(
             tables,
             time_zone,
@@ -124,15 +128,25 @@ class Command(LongCommand):
                 total = len(item.rows) + len(item.rejections)
                 self.stdout.write(f"{item.table.name}: {total} rows in {item.source}")
 
-        refused = import_runs(runs, time_zone, load_valid=load_valid, progress=self._progress)
+        refused = import_runs(
+            runs, time_zone, load_valid=load_valid, progress=self._progress, step=self.step
+        )
         if not refused or load_valid:  # committed: what an early stop leaves from now on
             self.stopped = "the rows are imported, but the report is not complete"
 
+        self.step("writing the report")
         where = write_report(run, started, runs, options.get("report"))
         rejections = [r for item in runs for r in item.rejections]
         for rejection in rejections:
             self.stderr.write(str(rejection))
         rows_hit = {(r.source, r.line) for r in rejections}
+        if rejections and verbose:
+            self.stdout.write(
+                f"{len(rejections):,} problem(s) in {len(rows_hit):,} refused row(s), by reason "
+                f"(every one is listed on stderr and in {where}):"
+            )
+            for line in refusal_summary(runs):
+                self.stdout.write(line)
         if refused and not load_valid:
             raise CommandError(
                 f"{len(rejections)} problem(s) in {len(rows_hit)} row(s); nothing was written. "
@@ -166,7 +180,8 @@ class Command(LongCommand):
             self.stdout.write(self.style.SUCCESS("Legacy import done."))
 
     def _progress(self, rows: list[LegacyRow], name: str) -> Iterable[LegacyRow]:
-        """``rows`` wrapped in a tqdm bar when there are many and stdout is a terminal."""
-        if len(rows) > PROGRESS_MIN_ROWS and self.stdout.isatty():
-            return tqdm(rows, desc=name, unit="row", leave=False)
+        """``rows`` with their progress shown when there are many: a bar on a terminal,
+        a plain line every few seconds otherwise (:meth:`LongCommand.progress`)."""
+        if len(rows) > PROGRESS_MIN_ROWS:
+            return self.progress(rows, total=len(rows), name=name)
         return rows

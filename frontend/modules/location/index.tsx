@@ -6,11 +6,15 @@ import { LocationPicker } from "./LocationPicker";
 
 export default defineModule({
   label: "location",
-  menu: [{ path: "/locations", label: "Locations", permission: "location.view_location" }],
-  routes: [
-    { path: "locations", element: <LocationsPage /> },
-    { path: "locations/:uuid", element: <LocationDetailPage /> },
+  menu: [
+    {
+      path: "/locations",
+      label: "Locations",
+      permission: "location.view_location",
+      element: <LocationsPage />,
+    },
   ],
+  routes: [{ path: "locations/:uuid", element: <LocationDetailPage /> }],
   contributions: {
     "location.picker": [{ component: LocationPicker, permission: "location.view_location" }],
   },

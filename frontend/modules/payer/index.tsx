@@ -7,9 +7,15 @@ import { NewPayerPage, PayerDetailPage, PayerListPage } from "./PayerPages";
 
 export default defineModule({
   label: "payer",
-  menu: [{ path: "/payers", label: "Payers", permission: "payer.view_payer" }],
+  menu: [
+    {
+      path: "/payers",
+      label: "Payers",
+      permission: "payer.view_payer",
+      element: <PayerListPage />,
+    },
+  ],
   routes: [
-    { path: "payers", element: <PayerListPage /> },
     { path: "payers/new", element: <NewPayerPage /> },
     { path: "payers/:uuid", element: <PayerDetailPage /> },
   ],

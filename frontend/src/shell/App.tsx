@@ -4,7 +4,7 @@ import { BrowserRouter, Link, NavLink, Route, Routes, useLocation } from "react-
 import { getConfig } from "./config";
 import { loginAgainUrl } from "./failures";
 import { retryDelay, retryTransient } from "./graphql";
-import { ModulesProvider, useMenu, useModules, type FrontendModule } from "./registry";
+import { moduleRoutes, ModulesProvider, useMenu, useModules, type FrontendModule } from "./registry";
 import { useShellStore } from "./store";
 
 /** Where the shell lives on the server; backend/urls.py routes every path below it. */
@@ -65,7 +65,7 @@ function Layout() {
         <Routes>
           <Route index element={<Home />} />
           {modules.flatMap((module) =>
-            (module.routes ?? []).map((route) => (
+            moduleRoutes(module).map((route) => (
               <Route key={`${module.label}:${route.path}`} path={route.path} element={route.element} />
             )),
           )}

@@ -10,6 +10,8 @@ export interface MenuEntry {
   label: string;
   /** The permission (the module's own) the user needs to see the entry; none: everyone. */
   permission?: string;
+  /** The page the entry opens, routed at its path (no separate route to declare). */
+  element?: ReactElement;
 }
 
 export interface RouteEntry {
@@ -39,6 +41,14 @@ export interface FrontendModule {
 
 export function defineModule(module: FrontendModule): FrontendModule {
   return module;
+}
+
+/** Every route of a module: the pages of its menu entries, then its other routes. */
+export function moduleRoutes(module: FrontendModule): RouteEntry[] {
+  const pages = (module.menu ?? []).flatMap(({ path, element }) =>
+    element ? [{ path: path.replace(/^\//, ""), element }] : [],
+  );
+  return [...pages, ...(module.routes ?? [])];
 }
 
 /**

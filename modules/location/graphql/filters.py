@@ -1,8 +1,7 @@
-"""Filter and order inputs of ``locations``."""
+"""The filter input of ``locations``."""
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -14,15 +13,6 @@ from backend.graphql.inputs import filter_field, search_field
 from ..lookups import require_known
 from ..models import normalize_code
 from .types import LocationTypeEnum
-
-
-@strawberry.enum(description="Fields locations can be ordered by.")
-class LocationOrderField(Enum):
-    CODE = strawberry.enum_value("code", description="Location code.")
-    NAME = strawberry.enum_value("name", description="Location name.")
-    TYPE = strawberry.enum_value(
-        "type", description="Level: regions, districts, municipalities, villages."
-    )
 
 
 @strawberry.input(description="Location filters; all given filters must match (AND).")

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import strawberry
+from backend.graphql.queries import versioned_query
 
-from backend.graphql.queries import versioned_by_uuid, versioned_connection
-
-from .filters import LocationFilter, LocationOrderField
+from .filters import LocationFilter
 from .types import LocationNode
 
-
-@strawberry.type
-class LocationQuery:
-    locations = versioned_connection(
-        LocationNode,
-        plural="locations",
-        filter_input=LocationFilter,
-        order_fields=LocationOrderField,
-        default_order=("code",),
-    )
-    location = versioned_by_uuid(LocationNode, singular="location")
+LocationQuery = versioned_query(
+    LocationNode,
+    filter_input=LocationFilter,
+    order_fields={  # name and type sort by the model's sort_rules (ignoring case; by level)
+        "code": "Location code.",
+        "name": "Location name.",
+        "type": "Level: regions, districts, municipalities, villages.",
+    },
+    default_order=("code",),
+)

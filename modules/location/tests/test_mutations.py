@@ -161,6 +161,11 @@ def test_history_rows_cannot_be_changed(gql, tree):
     ]:
         result = run(gql, mutation, {"uuid": str(history.uuid), **extra})
         assert codes_of(result["errors"]) == [("uuid", "NOT_CURRENT")], mutation
+        # the current row named as users know it (code, name, uuid), not by database id
+        assert result["errors"][0]["message"] == (
+            f"{history.uuid} is an earlier version of location R1D1 New (uuid "
+            f"{tree['rapta'].uuid}); history is never changed."
+        )
     assert (
         run(gql, "updateLocation", {"uuid": "00000000-0000-0000-0000-000000000000"})["errors"][0][
             "code"

