@@ -7,6 +7,7 @@ objects the factories receive, which strawberry reads as they are.
 """
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -51,6 +52,7 @@ from backend.graphql.inputs import (
 from backend.graphql.instants import READ_TODAY, refuse_relations_at_instant
 from backend.graphql.permissions import HasPerm, authorize, current_user
 from backend.graphql.row_estimate import counted_rows
+from backend.ordering import sort_rules
 from backend.rights import readable
 
 
@@ -74,15 +76,21 @@ def versioned_connection(
     maps an order field, a model field or a name of the module's choosing, to its
     description, or to its :class:`~backend.graphql.inputs.Sort`: the description, what
     its cursor holds and sorts by, and the type whose view permission ordering by it
-    needs) and ``validity`` (current rows
-    by default). Only the rows the user may read (:func:`backend.rights.readable`: district rights).
-    ``plural`` words the descriptions ("locations"). The node estimate counts its rows
-    with the request's arguments when it needs real counts
-    (:mod:`backend.graphql.row_estimate`).
+    needs; a field whose ``Sort`` has no ``by`` sorts by the model's rule,
+    :func:`backend.ordering.sort_rules`, as on FHIR and JSON:API) and ``validity``
+    (current rows by default). Only the rows the user may read
+    (:func:`backend.rights.readable`: district rights). ``plural`` words the
+    descriptions ("locations"). The node estimate counts its rows with the request's
+    arguments when it needs real counts (:mod:`backend.graphql.row_estimate`).
     """
     model = get_django_definition(node, strict=True).model
     name = node.__strawberry_definition__.name
+    rules = sort_rules(model)
     sorts = {f: Sort(how) if isinstance(how, str) else how for f, how in order_fields.items()}
+    sorts = {
+        f: replace(sort, by=rules[f]) if sort.by is None and f in rules else sort
+        for f, sort in sorts.items()
+    }
     fields_enum = order_fields_enum(f"{name}OrderField", sorts, plural)
     criterion = order_input(f"{name}Order", fields_enum, plural)
     default_order_name = default_order[0].removeprefix("-")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models.functions import Lower
-
 from backend.graphql.inputs import Sort
 from backend.graphql.queries import versioned_query
 from backend.registry import lookup
@@ -14,8 +12,8 @@ from .types import PayerNode
 PayerQuery = versioned_query(
     PayerNode,
     filter_input=PayerFilter,
-    order_fields={
-        "name": Sort("Payer name.", by=Lower),  # case-insensitive, as people read names
+    order_fields={  # name and email sort by the model's sort_rules (ignoring case)
+        "name": "Payer name.",
         "type": "Payer type code.",
         # the location's code: ordering by it needs the permission to view locations
         "location_code": Sort(
@@ -24,7 +22,7 @@ PayerQuery = versioned_query(
             of="Location",
         ),
         "validity_from": "Start of the version's validity (last change).",
-        "email": Sort("E-mail (case-insensitive; none last).", by=Lower),
+        "email": "E-mail (case-insensitive; none last).",
         "phone": "Phone (none last).",
     },
     default_order=("name",),
