@@ -88,7 +88,9 @@ class FhirResource:
     fhir.resources class every served resource is validated with; ``search_params``:
     the type's own search parameters (``_id`` and ``_lastUpdated`` come from the core);
     ``sort``: ``_sort`` names -> model fields; ``includes``: the references this type
-    holds; ``related``: ``select_related`` paths :meth:`to_fhir` reads; ``field_paths``:
+    holds; ``related``: ``select_related`` paths :meth:`to_fhir` reads (the first step
+    of each, a foreign key to a placed model, is left out of what is served where the
+    user may not read the row, as a reference keyword is); ``field_paths``:
     input field of a :class:`FieldError` -> FHIRPath of the element, for
     OperationOutcome issues; ``references``: each reference keyword of
     :meth:`from_fhir` -> the resource type it names (``{"location": "Location"}``; a

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from backend.fhir.errors import FhirError
 from backend.fhir.resources import FhirResource, fhir_resources
 from backend.fhir.responses import fhir_response
 from backend.ids import is_uuid, parse_id
-from backend.rights import implies_readable, placement_of, readable, scope
+from backend.rights import placement_of, readable, scope, with_reference_flags
 
 
 def _history_count(model: Any) -> Coalesce:
@@ -40,25 +40,24 @@ def _rows(resource: FhirResource, user: Any) -> QuerySet:
 
 
 def _with_reference_rights(rows: QuerySet, resource: FhirResource, user: Any) -> QuerySet:
-    """``rows`` annotated, for each reference keyword of ``resource`` that is a foreign
-    key to a row of a placed model (:attr:`FhirResource.references`, ``"location"``),
+    """``rows`` annotated, for each foreign key to a row of a placed model that the
+    mapping reads (:func:`_referring_keys`: ``"location"``, a location's ``"parent"``),
     with whether ``user`` may read the row it refers to (``_readable_<keyword>``, a
-    correlated ``EXISTS``: no query more), unless the rows' own placement implies it
-    (:func:`backend.rights.implies_readable`) or nothing restricts the user;
-    :func:`render` leaves out a reference to a row the user may not read."""
-    model = rows.model
-    for keyword in resource.references:
-        relation = _foreign_key(model, keyword)
-        if relation is None or implies_readable(model, keyword):
-            continue
-        target = relation.related_model
-        if scope(target, user) is None:
-            continue
-        referred = target._default_manager.filter(
-            **{relation.target_field.attname: OuterRef(relation.attname)}
-        )
-        rows = rows.annotate(**{f"_readable_{keyword}": Exists(readable(referred, user))})
-    return rows
+    correlated ``EXISTS``: no query more, :func:`backend.rights.reference_readable`),
+    unless the rows' own placement implies it (checked on history versions only for a
+    location's ``partOf``: a former parent may be outside the user's rights) or nothing
+    restricts the user; :func:`render` leaves out a reference to a row the user may not
+    read."""
+    relations = (_foreign_key(rows.model, keyword) for keyword in _referring_keys(resource))
+    return with_reference_flags(rows, [r for r in relations if r is not None], user)
+
+
+def _referring_keys(resource: FhirResource) -> list[str]:
+    """The foreign keys the mapping may read a referred row through: each reference
+    keyword (:attr:`FhirResource.references`) and the first step of each
+    ``select_related`` path (:attr:`FhirResource.related`), once each."""
+    steps = (path.partition("__")[0] for path in resource.related)
+    return list(dict.fromkeys([*resource.references, *steps]))
 
 
 def _foreign_key(model: Any, name: str) -> Any:
@@ -76,7 +75,7 @@ def _without_unreadable(resource: FhirResource, row: Any) -> Any:
     """``row``, or a copy of it without the references :func:`_with_reference_rights`
     found unreadable (the foreign key set to None in the copy, so the mapping leaves
     the reference out)."""
-    for keyword in resource.references:
+    for keyword in _referring_keys(resource):
         if getattr(row, f"_readable_{keyword}", True) is False:
             row = copy.copy(row)
             setattr(row, keyword, None)

@@ -5,11 +5,15 @@ as the root field ``payer(uuid:)`` does.
 
 :func:`check_readable_refs` (schema assembly, the composed schema and every subgraph)
 gives each such field, when the row it returns is of a placed model and not implied
-readable by the row it hangs off (:func:`backend.rights.implies_readable`), a
-:class:`ReadableRef`: the optimizer annotates the parent rows with whether each one's
-referred row is readable (a correlated ``EXISTS`` in the query that reads them: no
-query more), and the field answers null where it is not. The SQL compiler applies
-:func:`backend.rights.readable` to the same fields (:func:`readable_ref`).
+readable by every version of the row it hangs off
+(:func:`backend.rights.implies_readable`), a :class:`ReadableRef`: the optimizer
+annotates the parent rows with whether each one's referred row is readable (a
+correlated ``EXISTS`` in the query that reads them: no query more), and the field
+answers null where it is not. A reference implied readable from current rows only
+(``Location.parent``: a current location's parent is its ancestor, a history version's
+may be a former parent outside the user's rights) is checked on history rows only. The
+SQL compiler applies :func:`backend.rights.readable_referred` to the same fields
+(:func:`readable_ref`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 import strawberry
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Exists, ForeignKey, Model, OuterRef, Value
+from django.db.models import ForeignKey, Model, Value
 from django.db.models.fields.related_descriptors import (
     ForwardManyToOneDescriptor,
     ManyToManyDescriptor,
@@ -29,30 +33,37 @@ from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.optimizer import OptimizerStore
 
 from backend.graphql.permissions import current_user
-from backend.rights import implies_readable, placement_of, readable, scope
+from backend.rights import (
+    implies_readable,
+    may_read_reference,
+    placement_of,
+    reference_readable,
+)
 
 
 class ReadableRef(FieldExtension):
     """Null instead of the row the foreign key ``relation`` refers to when the user may
-    not read it. Reads the parent row's annotation ``flag`` (set by the optimizer); a
-    parent row read without it (not through the optimizer) costs one query."""
+    not read it. Reads the parent row's annotation ``flag``, set by the optimizer, or
+    for a reference checked on history rows only (:attr:`history_only`) by the history
+    lists (:func:`backend.graphql.relations.prefetched_list`); a parent row read
+    without it costs one query, unless its placement implies the row readable
+    (:func:`backend.rights.may_read_reference`: a current location's parent)."""
 
     def __init__(self, relation: ForeignKey) -> None:
         super().__init__()
         self.relation = relation
         self.flag = f"_readable_{relation.name}"
+        #: True when only history rows need the check: no optimizer hint then (a hint
+        #: on a field below a joined to-one relation, ``parent { parent }``, turns the
+        #: join into a query of its own; the rows reached through a foreign key are
+        #: current rows).
+        self.history_only = implies_readable(relation.model, relation.name, history=False)
 
     def annotation(self, info: strawberry.Info) -> Any:
         """The SQL expression, over a parent row, of "the user may read the row referred
-        to" (true without restriction)."""
-        target = self.relation.related_model
-        user = current_user(info)
-        if scope(target, user) is None:
-            return Value(True)
-        rows = target._default_manager.filter(
-            **{self.relation.target_field.attname: OuterRef(self.relation.attname)}
-        )
-        return Exists(readable(rows, user))
+        to" (:func:`backend.rights.reference_readable`; true without restriction)."""
+        expression = reference_readable(self.relation, current_user(info))
+        return Value(True) if expression is None else expression
 
     def resolve(self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
         row = next_(source, info, **kwargs)
@@ -60,9 +71,7 @@ class ReadableRef(FieldExtension):
             return None
         allowed = getattr(source, self.flag, None)
         if allowed is None:
-            target = type(row)
-            allowed = readable(target._default_manager.filter(pk=row.pk), current_user(info))
-            allowed = allowed.exists()
+            allowed = may_read_reference(current_user(info), source, self.relation)
         return row if allowed else None
 
 
@@ -97,7 +106,8 @@ def listed_model(field: Any, model: type[Model]) -> type[Model] | None:
 def check_readable_refs(fields: list) -> None:
     """Give every field of ``fields`` (of one type) returning a row of a placed model a
     :class:`ReadableRef`, unless the placement of the model of the field's type implies
-    the row readable. Changes the field objects in place (build fresh copies first).
+    the row readable from every version (:func:`backend.rights.implies_readable`).
+    Changes the field objects in place (build fresh copies first).
 
     Raises ImproperlyConfigured for a field listing rows of a placed model straight from
     a to-many relation (no district rights there): ``prefetched_list`` and
@@ -117,9 +127,11 @@ def check_readable_refs(fields: list) -> None:
         if implies_readable(model, relation.name) or readable_ref(field):
             continue
         extension = ReadableRef(relation)
-        field.store = field.store | OptimizerStore.with_hints(
-            annotate={extension.flag: extension.annotation}
-        )
+        if extension.history_only:  # which rows are history rows: their validity_to
+            hints = OptimizerStore.with_hints(only=["validity_to"])
+        else:
+            hints = OptimizerStore.with_hints(annotate={extension.flag: extension.annotation})
+        field.store = field.store | hints
         field.extensions.append(extension)
 
 

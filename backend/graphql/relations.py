@@ -37,8 +37,10 @@ from backend.errors import UserInputError
 from backend.graphql.compiler.sources import RelatedConnection, RelatedRows, attach
 from backend.graphql.connection import Keyed, check_page_size, info_asks_for
 from backend.graphql.instants import READ_TODAY
+from backend.graphql.permissions import current_user
 from backend.graphql.queries import count_of, readable_rows
 from backend.graphql.row_estimate import max_fan_out, reverse_link
+from backend.rights import checked_on_history, with_reference_flags
 
 
 class RelationFieldOptions(TypedDict, total=False):
@@ -69,9 +71,21 @@ class Unknown(Value):
         self.name = name
 
 
-def _readable(queryset: Callable[[], QuerySet]) -> Callable[[strawberry.Info], QuerySet]:
-    """The rows a request may read of ``queryset()``."""
-    return lambda info: readable_rows(queryset(), info)
+def _readable(
+    queryset: Callable[[], QuerySet], options: RelationFieldOptions
+) -> Callable[[strawberry.Info], QuerySet]:
+    """The rows a request may read of ``queryset()``; for a list of versions, annotated
+    with whether the user may read what they refer to where only history rows need the
+    check (:func:`backend.rights.checked_on_history`: a version's former parent), which
+    :class:`~backend.graphql.readable_refs.ReadableRef` reads."""
+
+    def rows(info: strawberry.Info) -> QuerySet:
+        found = readable_rows(queryset(), info)
+        if not options.get("versions"):
+            return found
+        return with_reference_flags(found, checked_on_history(found.model), current_user(info))
+
+    return rows
 
 
 def _field(
@@ -117,7 +131,7 @@ def prefetched_list(
     (:func:`backend.graphql.row_estimate.max_fan_out`).
     """
     attribute = f"_prefetched_{relation}"
-    rows = _readable(queryset)
+    rows = _readable(queryset, options)
 
     def prefetch(info: strawberry.Info) -> Prefetch:
         return Prefetch(relation, queryset=optimize(rows(info), info), to_attr=attribute)
@@ -169,7 +183,7 @@ def prefetched_connection(
 
     # the field's order (its keys, how cursors are read), the same for every parent
     order = functools.cache(lambda: Keyed.of(queryset()))
-    rows = _readable(queryset)
+    rows = _readable(queryset, options)
 
     def rows_of(info: strawberry.Info, parent: Any) -> QuerySet:
         found = rows(info)

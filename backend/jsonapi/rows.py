@@ -47,7 +47,9 @@ def preload(
     to-one relationship joined (its uuid is the identifier), each to-many one prefetched
     (current rows ``user`` may read), and the same for every resource an ``include``
     path reaches. A to-one relationship to a row of a placed model that the owner's
-    placement does not imply readable (:func:`backend.rights.implies_readable`) is
+    placement does not imply readable (:func:`backend.rights.implies_readable` of
+    current rows: every row served is current, and so is every row a current row's
+    to-one relationship reaches) is
     prefetched instead, from the rows ``user`` may read (one query more): a row outside
     the user's districts is null, its identifier and include left out."""
     joins: list[str] = []
@@ -87,10 +89,11 @@ def preload(
 def _checked(owner: Any, source: str) -> bool:
     """True when the to-one relationship ``source`` of the resource ``owner`` must be
     read through :func:`backend.rights.readable` (its model is placed, and the owner's
-    placement does not imply it)."""
+    placement does not imply it for current rows, the only ones served)."""
     model = apps.get_model(owner.model)
     target = model._meta.get_field(source).related_model
-    return placement_of(target) is not None and not implies_readable(model, source)
+    implied = implies_readable(model, source, history=False)
+    return placement_of(target) is not None and not implied
 
 
 class RelatedResources:

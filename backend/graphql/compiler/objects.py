@@ -46,7 +46,7 @@ from backend.graphql.compiler.sources import (
 )
 from backend.graphql.readable_refs import ReadableRef, readable_ref
 from backend.permissions import has_permission
-from backend.rights import readable
+from backend.rights import readable_referred
 
 
 class Unsupported(Exception):
@@ -198,7 +198,7 @@ def field_value(
             **{relation.target_field.attname: OuterRef(relation.attname)}
         ).order_by()  # one row at most: no sort
         if readable_ref(strawberry_field):  # null for a row the user may not read
-            rows = readable(rows, compilation.request.user)
+            rows = readable_referred(rows, relation, compilation.request.user)
         return sql.first_value(rows.values(_json=inner))
     if type(attribute) is DeferredAttribute:
         return column_value(named, F(attribute.field.attname))
