@@ -93,9 +93,7 @@ def test_a_former_parent_is_shown_to_a_user_who_reads_it(moved, gql_as):
     r1 = Location.objects.get(uuid=moved["r1"])
     other = Location.objects.create(code="R1D2", name="Tarak", type="D", parent=r1)
     reader = gql_as(*VIEWER, districts=[*districts.filter(uuid=moved["d1"]), other])
-    data = reader.data(
-        samples.fill('{ location(uuid: "{d1}") { history { parent { code } } } }')
-    )
+    data = reader.data(samples.fill('{ location(uuid: "{d1}") { history { parent { code } } } }'))
     assert data == {"location": {"history": [{"parent": {"code": "R1"}}]}}
 
 

@@ -92,7 +92,7 @@ QUERIES = {
     }""",
     "history and one location": """{
       payers(validity: {includeHistory: true}, filter: {nameContains: "old"}) {
-        edges { node { name validityTo location { code payers { name } } } }
+        edges { node { name validityTo } }
       }
       location(uuid: "00000000-0000-0000-0000-000000000000") { code }
     }""",

@@ -4,7 +4,8 @@ Given two regions, district R1D1 (2 municipalities, 5 villages) below R1 since 2
 when R1D1 moves to R2 today, then a read at an instant before the move counts R1D1's
 villages under R1 and a read after it under R2, on both executors (the compiled SQL path
 on PostgreSQL, the general one everywhere). Relations of an at-instant row that read
-today's rows (``children``, ``parent``, the counts) are refused, naming them.
+today's rows (``children``, ``parent``, the counts) are refused, naming them, and so
+are they in a read of every version (``validity: {includeHistory: true}``).
 """
 
 from __future__ import annotations
@@ -172,6 +173,51 @@ def test_relations_of_today_are_refused_at_an_instant(gql, moved, selection, fie
     answer = both_paths(gql, query)
     assert [error["message"] for error in answer["errors"]] == [REFUSED.format(fields)]
     assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+HISTORY_REFUSED = (
+    "validity.includeHistory cannot be combined with {}: these follow today's rows, not "
+    "the rows as they were in each version."
+)
+
+
+@pytest.mark.parametrize(
+    ("selection", "fields"),
+    [
+        ("parent { code }", "Location.parent"),
+        ("children { code }", "Location.children"),
+        ("...F", "Location.childrenCount, Location.parent"),
+        ("history { code ... on Location { payersCount } }", "Location.payersCount"),
+    ],
+)
+def test_relations_of_today_are_refused_with_every_version(gql, moved, selection, fields):
+    """R1D1's version before the move (a history row) would answer R2, today's parent,
+    and no children: the same refusal as at an instant, naming the argument."""
+    query = (
+        '{ locations(validity: {includeHistory: true}, filter: {code: "R1D1"}) '
+        f"{{ edges {{ node {{ code {selection} }} }} }} }}"
+    )
+    if "...F" in selection:
+        query += " fragment F on Location { childrenCount parent { code } }"
+    answer = both_paths(gql, query)
+    assert [error["message"] for error in answer["errors"]] == [HISTORY_REFUSED.format(fields)]
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert answer["data"] is None
+
+
+def test_every_version_is_answered_with_columns_and_history(gql, moved):
+    answer = both_paths(
+        gql,
+        '{ locations(validity: {includeHistory: true}, filter: {code: "R1D1"}) '
+        "{ totalCount edges { node { code validityTo historyCount } } } "
+        "payers(validity: {includeHistory: true}) { totalCount } }",
+    )
+    assert "errors" not in answer, answer
+    nodes = [edge["node"] for edge in answer["data"]["locations"]["edges"]]
+    assert sorted((n["validityTo"] is None, n["historyCount"]) for n in nodes) == [
+        (False, 0),  # the version under R1, before the move
+        (True, 1),  # today's row
+    ]
 
 
 def test_relations_of_payers_and_locations_to_today_are_refused_at_an_instant(gql, moved):

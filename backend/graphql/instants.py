@@ -1,13 +1,16 @@
-"""What a read at an instant (``validity: {at}``) cannot answer: relations read today.
+"""What a read of earlier versions (``validity: {at}`` or ``{includeHistory: true}``)
+cannot answer: relations read today.
 
-A root connection read with ``validity: {at: T}`` returns the versions valid at T. Its
-filters follow the tree as it was at T (the module's queryset, e.g.
+A root connection read with ``validity: {at: T}`` returns the versions valid at T, one
+read with ``validity: {includeHistory: true}`` every version, history rows included.
+Filters at an instant follow the tree as it was at T (the module's queryset, e.g.
 ``LocationQuerySet.below_any``), but a relation of such a row is read from today's rows:
 a foreign key points at the current row (its values of today), a list or count of
 related rows (``children``, ``payers``, their counts and connections) lists today's
 current rows pointing at this version's id, which a history row never has. Rather than
-answer such a selection with today's data, the read is refused, naming the fields
-(README "History and validity").
+answer such a selection with today's data, the read is refused, naming the argument and
+the fields (README "History and validity"). The versions of a row (``history``) are
+answered: they do not depend on the instant.
 
 A field says it is such a relation in its strawberry ``metadata`` (:data:`READ_TODAY`,
 set by the core's relation factories), or is a foreign key to a versioned model.
@@ -112,10 +115,23 @@ def _walk(selection: Selection, gtype: Any, nodes: list, found: list[str], seen:
                 _walk(selection, inner, node.selection_set.selections, found, seen)
 
 
-def refuse_relations_at_instant(info: Any) -> None:
+#: What each way of reading earlier versions returns (the argument, as the caller
+#: wrote it -> the rows, for the message of :func:`refuse_relations_of_today`).
+VERSIONS_READ = {
+    "validity.at": "the rows as they were at that instant",
+    "validity.includeHistory": "the rows as they were in each version",
+}
+
+
+def refuse_relations_of_today(info: Any, argument: str) -> None:
     """Raise ``UserInputError`` naming every field of the root field's selection (any
     depth, fragments included) that reads today's rows (see the module docstring), for
-    a root read with ``validity: {at}``. Nothing when none is selected."""
+    a root read of earlier versions: ``argument`` is a key of :data:`VERSIONS_READ`
+    (``"validity.at"``). Nothing when none is selected.
+
+    Message: ``validity.at cannot be combined with Location.children, Location.parent:
+    these follow today's rows, not the rows as they were at that instant.``
+    """
     selection = selection_of(info)
     if selection is None:
         return
@@ -127,6 +143,6 @@ def refuse_relations_at_instant(info: Any) -> None:
             _walk(selection, inner, node.selection_set.selections, found, set())
     if found:
         raise UserInputError(
-            f"validity.at cannot be combined with {', '.join(found)}: "
-            "these follow today's rows, not the rows as they were at that instant."
+            f"{argument} cannot be combined with {', '.join(found)}: "
+            f"these follow today's rows, not {VERSIONS_READ[argument]}."
         )

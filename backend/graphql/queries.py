@@ -49,7 +49,7 @@ from backend.graphql.inputs import (
     order_fields_enum,
     order_input,
 )
-from backend.graphql.instants import READ_TODAY, refuse_relations_at_instant
+from backend.graphql.instants import READ_TODAY, refuse_relations_of_today
 from backend.graphql.permissions import HasPerm, authorize, current_user
 from backend.graphql.row_estimate import counted_rows
 from backend.ordering import sort_rules
@@ -78,7 +78,8 @@ def versioned_connection(
     its cursor holds and sorts by, and the type whose view permission ordering by it
     needs; a field whose ``Sort`` has no ``by`` sorts by the model's rule,
     :func:`backend.ordering.sort_rules`, as on FHIR and JSON:API) and ``validity``
-    (current rows by default). Only the rows the user may read
+    (current rows by default; a read of earlier versions refuses the relations that
+    read today's rows, :mod:`backend.graphql.instants`). Only the rows the user may read
     (:func:`backend.rights.readable`: district rights). ``plural`` words the
     descriptions ("locations"). The node estimate counts its rows with the request's
     arguments when it needs real counts (:mod:`backend.graphql.row_estimate`).
@@ -120,7 +121,9 @@ def versioned_connection(
         readable_rows = readable(model._default_manager.all(), user)
         versions = apply_validity(readable_rows, validity)
         if versions.valid_instant is not None:
-            refuse_relations_at_instant(info)
+            refuse_relations_of_today(info, "validity.at")
+        elif validity is not None and validity.include_history:
+            refuse_relations_of_today(info, "validity.includeHistory")
         queryset = apply_filter(versions, filter)
         if hasattr(filter, "narrow"):
             queryset = filter.narrow(queryset, user)
@@ -219,8 +222,9 @@ def related_count(
     annotates as ``name``), so a page costs no extra query whatever its size; an
     instance that did not come through the optimizer (a mutation's payload) is counted
     by a query of its own. ``versions``: True when it counts the row's own versions
-    (``historyCount``); otherwise it counts today's rows, and a read at an instant
-    refuses it (:mod:`backend.graphql.instants`).
+    (``historyCount``); otherwise it counts today's rows, and a read of earlier
+    versions (``validity: {at}`` or ``{includeHistory: true}``) refuses it
+    (:mod:`backend.graphql.instants`).
     """
 
     def rows(info: strawberry.Info) -> QuerySet:

@@ -55,8 +55,9 @@ class RelationFieldOptions(TypedDict, total=False):
     description: Required[str]
     permission_classes: Sequence[type[BasePermission]]
     #: True for a list of the row's own versions (``history``), which reads alike at any
-    #: instant; otherwise the field lists today's rows and a read at an instant
-    #: (``validity: {at}``) refuses it (:mod:`backend.graphql.instants`).
+    #: instant; otherwise the field lists today's rows and a read of earlier versions
+    #: (``validity: {at}`` or ``{includeHistory: true}``) refuses it
+    #: (:mod:`backend.graphql.instants`).
     versions: bool
 
 
