@@ -328,6 +328,44 @@ def _with(answer: dict, old: str, new: str) -> dict:
     return json.loads(json.dumps(answer).replace(old, new))
 
 
+#: A district editor without the upper-level right (openIMIS keeps it apart): writes
+#: outside the districts that need it too, and the refusal they get.
+WITHOUT_UPPER_LEVELS = [
+    (*writes.CREATE_DISTRICT_IN_R1, "you may place locations only in or below your "
+     "districts; location {r1} is outside them."),
+    (*writes.CREATE_REGION, "you may place locations only in or below your districts, "
+     "not at the top of the location tree or at no location."),
+    ("moveLocation", 'uuid: "{d1}", parent: "{r2}"', "you may place locations only in or "
+     "below your districts; location {r2} is outside them."),
+    (*writes.RENAME_R1, "you may change only locations in or below your districts; "
+     "location {r1} is outside them."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "arguments", "message"), WITHOUT_UPPER_LEVELS)
+def test_a_write_outside_the_districts_is_refused_as_such(
+    world, make_user, name, arguments, message
+):
+    """Not as the missing upper-level right: holding it would not let the write through.
+    The user is attached to d1 and d2 (so that R2 is read, above d2)."""
+    from django.test import Client
+
+    from conftest import GraphQLClient
+
+    districts = [_row("Location", "d1"), _row("Location", "d2")]
+    permissions = [p for p in EDITOR if p != "location.manage_upper_levels"]
+    client = Client()
+    client.force_login(make_user("district_editor", *permissions, districts=districts))
+    before = samples.digest()
+    document = samples.fill(f"mutation {{ {name}(input: {{{arguments}}}) {{ {ERRORS} }} }}")
+    result = GraphQLClient(client).post(document)
+    assert result["data"] is None
+    assert [(e["message"], e["extensions"]["code"]) for e in result["errors"]] == [
+        (samples.fill(f"District rights: {message}"), "FORBIDDEN")
+    ]
+    assert samples.digest() == before
+
+
 def test_the_global_right_writes_outside_any_district(world, client_of):
     result = client_of("global").data(
         samples.fill(

@@ -9,7 +9,9 @@ Rules (openIMIS ``tblLocations`` and the location module's issue):
   a VILLAGE's a MUNICIPALITY, and the parent is a current location;
 - population and family counts are whole numbers, not negative, at most 2**31 - 1;
 - creating or changing a REGION or DISTRICT also needs ``location.manage_upper_levels``
-  (openIMIS keeps that right apart);
+  (openIMIS keeps that right apart), checked after the district rights: a write outside
+  the user's districts is refused as such (``OutsideDistricts``), not as a missing
+  permission that would not let it through either;
 - district rights (:mod:`backend.rights`; the rule: ``lookups.in_scope_of``): a user
   without the global right changes only locations in or below their districts, and
   creates, moves or re-homes children only under such a location (a region is never
@@ -196,9 +198,9 @@ def create_location(data: Mapping[str, Any], *, parent: uuid.UUID | None, user) 
     ``location.add_location``). Returns the saved row, read back from the database.
     """
     require_permission(user, "location.add_location", "create locations")
-    _check_level_permission(user, data.get("type"))
     location = Location(**data, parent=resolve_location(parent, user), audit_user_id=user.pk)
     rights.require_placeable(user, Location, location.parent)
+    _check_level_permission(user, data.get("type"))
     location.code = normalize_code(location.code)
     location.name = (location.name or "").strip()
     errors = validate(location)
@@ -272,15 +274,16 @@ def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location
     """
     require_permission(user, "location.change_location", "move locations")
     location = _lock_writable(key, user)
-    _check_level_permission(user, location.type)
     candidate = Location.objects.get(pk=location.pk)
     candidate.parent = resolve_location(parent, user)
+    if candidate.parent_id != location.parent_id:
+        rights.require_placeable(user, Location, candidate.parent)
+    _check_level_permission(user, location.type)
     errors = _parent_errors(candidate)
     if errors:
         raise ValidationFailed(errors)
     if candidate.parent_id == location.parent_id:
         return location  # already there: no history row identical to the current one
-    rights.require_placeable(user, Location, candidate.parent)
     changes = {"parent_id": candidate.parent_id, **_reparent(location, candidate.parent)}
     return versioning.update(location, changes, user_id=user.pk)
 
