@@ -24,6 +24,7 @@ row from an unknown one.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -181,6 +182,17 @@ def with_reference_flags(rows: QuerySet, relations: Iterable[ForeignKey], user: 
         if expression is not None:
             rows = rows.annotate(**{f"_readable_{relation.name}": expression})
     return rows
+
+
+def without_unreadable(row: Model, relations: Iterable[ForeignKey]) -> Model:
+    """``row``, or a copy of it with each foreign key of ``relations`` that
+    :func:`with_reference_flags` found unreadable set to None (so that what shows the
+    row leaves the reference out)."""
+    for relation in relations:
+        if getattr(row, f"_readable_{relation.name}", True) is False:
+            row = copy.copy(row)
+            setattr(row, relation.name, None)
+    return row
 
 
 def may_read_reference(user: Any, row: Model, relation: ForeignKey) -> bool:

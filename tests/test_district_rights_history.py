@@ -8,7 +8,7 @@ longer above any of their districts, so it is hidden from them. The parent of a
 *current* readable location is one of its ancestors, readable by design; the parent of
 a *history* row may be a former parent that is no longer one: it is null on every
 surface (GraphQL on the general and the compiled path, FHIR ``_history`` and vread
-leave ``partOf`` out), as ``location(uuid:)`` of R1 is.
+leave ``partOf`` out, the admin shows none), as ``location(uuid:)`` of R1 is.
 """
 
 from __future__ import annotations
@@ -148,3 +148,23 @@ def test_a_history_list_checks_its_parents_in_its_own_query(moved, gql_d1, gql_a
     seen = {e["node"]["code"]: e["node"]["history"] for e in everything["locations"]["edges"]}
     assert seen["R1D1"] == [{"parent": {"code": "R1"}}]
     assert len(restricted) == len(unrestricted)
+
+
+def test_the_admin_shows_no_former_parent_outside_the_rights(moved, user_of_d1):
+    """The history table of d1's change page, the list of history rows and the change
+    page of d1's earlier version leave the former region out."""
+    user_of_d1.is_staff = True
+    user_of_d1.save()
+    client = Client()
+    client.force_login(user_of_d1)
+    d1, old = Location.objects.get(uuid=moved["d1"]), _history_row(moved)
+    pages = {
+        "history table": f"/admin/location/location/{d1.pk}/change/",
+        "list": "/admin/location/location/?validity=history",
+        "earlier version": f"/admin/location/location/{old.pk}/change/",
+    }
+    for name, url in pages.items():
+        page = client.get(url)
+        assert page.status_code == 200, name
+        assert b"R1D1" in page.content, name  # the version is shown
+        assert b"Ultha" not in page.content, name  # R1 Ultha, its region then, is not

@@ -78,7 +78,8 @@ class HistoryDisplay:
         related = [f for f in columns if isinstance(obj._meta.get_field(f), models.ForeignKey)]
         rows = obj.history.select_related("audit_user", *related)
         if user is not None:  # a version is placed by its own values (district rights)
-            rows = rights.readable(rows, user)
+            references = [obj._meta.get_field(name) for name in related]
+            rows = rights.with_reference_flags(rights.readable(rows, user), references, user)
         rows = list(rows.order_by("-validity_to", "-validity_from", "-pk"))
         if not rows:
             return "No earlier versions."
@@ -110,11 +111,14 @@ class HistoryDisplay:
 
 
 def _display(row: models.Model, name: str) -> Any:
+    """The value of the column ``name`` of a version: "-" for none, and for a row it
+    refers to that the user may not read (``rights.with_reference_flags``)."""
     field = row._meta.get_field(name)
     if field.choices:
         return getattr(row, f"get_{name}_display")()
     value = getattr(row, name)
-    return "-" if value is None else value
+    unreadable = getattr(row, f"_readable_{name}", True) is False
+    return "-" if value is None or unreadable else value
 
 
 def _when(moment) -> str:

@@ -30,6 +30,7 @@ from django.db import models, router, transaction
 from django.forms.models import construct_instance
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from backend import rights
 from backend.admin.history import HistoryDisplay
@@ -167,8 +168,30 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
     # -- permissions: history is read-only, and so is what is outside one's districts --
 
     def get_queryset(self, request) -> models.QuerySet:
-        """The rows the user may read (district rights, :func:`backend.rights.readable`)."""
-        return rights.readable(super().get_queryset(request), request.user)
+        """The rows the user may read (district rights, :func:`backend.rights.readable`),
+        each with whether the user may read the rows it refers to where its placement
+        does not imply it (a history version's former parent,
+        :func:`backend.rights.with_reference_flags`)."""
+        rows = rights.readable(super().get_queryset(request), request.user)
+        return rights.with_reference_flags(rows, self._references(), request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The row, without the references the user may not read (shown as none)."""
+        row = super().get_object(request, object_id, from_field)
+        return None if row is None else rights.without_unreadable(row, self._references())
+
+    def _references(self) -> list[models.ForeignKey]:
+        """The model's foreign keys to placed models (district rights), but ``legacy``,
+        whose referred row the placement does not imply readable on every version
+        (:func:`backend.rights.implies_readable`: a location's ``parent``)."""
+        return [
+            field
+            for field in self.model._meta.concrete_fields
+            if isinstance(field, models.ForeignKey)
+            and field.name != "legacy"
+            and rights.placement_of(field.related_model) is not None
+            and not rights.implies_readable(self.model, field.name)
+        ]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and self._is_writable(request, obj)
@@ -209,8 +232,15 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
         }
 
     def get_list_display(self, request):
+        """The columns but those the user may not view; a reference column shows none
+        where the user may not read the row (:meth:`get_queryset`'s flags)."""
         unseen = self._unseen(request)
-        return [name for name in super().get_list_display(request) if name not in unseen]
+        references = {field.name: field for field in self._references()}
+        return [
+            _reference_column(references[name]) if name in references else name
+            for name in super().get_list_display(request)
+            if name not in unseen
+        ]
 
     def get_list_select_related(self, request):
         selected = super().get_list_select_related(request)
@@ -329,3 +359,15 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
         opts = self.model._meta
         to_delete = [f"{opts.verbose_name.capitalize()}: {obj} (kept as history)" for obj in objs]
         return to_delete, {opts.verbose_name_plural: len(objs)}, set(), []
+
+
+def _reference_column(relation: models.ForeignKey) -> Callable[[models.Model], Any]:
+    """A list column showing the row ``relation`` refers to, none (the empty value)
+    where the row's flag says the user may not read it (a history version's former
+    parent outside the user's districts)."""
+
+    @admin.display(description=capfirst(relation.verbose_name), ordering=relation.name)
+    def column(row: models.Model) -> Any:
+        return getattr(rights.without_unreadable(row, [relation]), relation.name)
+
+    return column

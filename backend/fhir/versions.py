@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -21,7 +20,13 @@ from backend.fhir.errors import FhirError
 from backend.fhir.resources import FhirResource, fhir_resources
 from backend.fhir.responses import fhir_response
 from backend.ids import is_uuid, parse_id
-from backend.rights import placement_of, readable, scope, with_reference_flags
+from backend.rights import (
+    placement_of,
+    readable,
+    scope,
+    with_reference_flags,
+    without_unreadable,
+)
 
 
 def _history_count(model: Any) -> Coalesce:
@@ -48,8 +53,7 @@ def _with_reference_rights(rows: QuerySet, resource: FhirResource, user: Any) ->
     location's ``partOf``: a former parent may be outside the user's rights) or nothing
     restricts the user; :func:`render` leaves out a reference to a row the user may not
     read."""
-    relations = (_foreign_key(rows.model, keyword) for keyword in _referring_keys(resource))
-    return with_reference_flags(rows, [r for r in relations if r is not None], user)
+    return with_reference_flags(rows, _foreign_keys(rows.model, resource), user)
 
 
 def _referring_keys(resource: FhirResource) -> list[str]:
@@ -73,13 +77,16 @@ def _foreign_key(model: Any, name: str) -> Any:
 
 def _without_unreadable(resource: FhirResource, row: Any) -> Any:
     """``row``, or a copy of it without the references :func:`_with_reference_rights`
-    found unreadable (the foreign key set to None in the copy, so the mapping leaves
-    the reference out)."""
-    for keyword in _referring_keys(resource):
-        if getattr(row, f"_readable_{keyword}", True) is False:
-            row = copy.copy(row)
-            setattr(row, keyword, None)
-    return row
+    found unreadable (:func:`backend.rights.without_unreadable`: the mapping leaves the
+    reference out)."""
+    return without_unreadable(row, _foreign_keys(type(row), resource))
+
+
+def _foreign_keys(model: Any, resource: FhirResource) -> list[Any]:
+    """The foreign keys of ``model`` (the resource's) to placed models that the mapping
+    reads (:func:`_referring_keys`)."""
+    found = (_foreign_key(model, key) for key in _referring_keys(resource))
+    return [relation for relation in found if relation is not None]
 
 
 def _current_queryset(resource: FhirResource, user: Any) -> QuerySet:
