@@ -14,6 +14,13 @@ every write checks :func:`require_writable` (the rows it changes) and
 path of every surface. A refusal is :class:`OutsideDistricts`, a ``PermissionDenied``
 (GraphQL ``FORBIDDEN``, HTTP 403).
 
+A row read refers only to rows the user may read: a to-one reference (a payer's
+location, a location's parent) to a row outside the user's rights is shown as none, on
+every surface, unless the row's own placement implies it readable
+(:func:`implies_readable`): a payer's location always, a location's parent on current
+rows only (a history version's parent may be a former parent no longer above the
+user's districts), checked by :func:`with_reference_flags` in the query reading the rows.
+
 Every input naming a row by uuid (a filter, a mutation's or a FHIR resource's reference,
 the row a write changes) resolves it as the user sees it (:func:`visible`,
 :func:`require_known`, :func:`resolve`): a row the user may not read is answered exactly
@@ -180,8 +187,14 @@ def with_reference_flags(rows: QuerySet, relations: Iterable[ForeignKey], user: 
     for relation in relations:
         expression = reference_readable(relation, user)
         if expression is not None:
-            rows = rows.annotate(**{f"_readable_{relation.name}": expression})
+            rows = rows.annotate(**{reference_flag(relation): expression})
     return rows
+
+
+def reference_flag(relation: ForeignKey) -> str:
+    """The annotation of :func:`with_reference_flags` for ``relation``:
+    ``_readable_<name>``."""
+    return f"_readable_{relation.name}"
 
 
 def without_unreadable(row: Model, relations: Iterable[ForeignKey]) -> Model:
@@ -189,7 +202,7 @@ def without_unreadable(row: Model, relations: Iterable[ForeignKey]) -> Model:
     :func:`with_reference_flags` found unreadable set to None (so that what shows the
     row leaves the reference out)."""
     for relation in relations:
-        if getattr(row, f"_readable_{relation.name}", True) is False:
+        if getattr(row, reference_flag(relation), True) is False:
             row = copy.copy(row)
             setattr(row, relation.name, None)
     return row

@@ -117,7 +117,7 @@ def _display(row: models.Model, name: str) -> Any:
     if field.choices:
         return getattr(row, f"get_{name}_display")()
     value = getattr(row, name)
-    unreadable = getattr(row, f"_readable_{name}", True) is False
+    unreadable = getattr(row, rights.reference_flag(field), True) is False
     return "-" if value is None or unreadable else value
 
 

@@ -37,6 +37,7 @@ from backend.rights import (
     implies_readable,
     may_read_reference,
     placement_of,
+    reference_flag,
     reference_readable,
 )
 
@@ -52,7 +53,7 @@ class ReadableRef(FieldExtension):
     def __init__(self, relation: ForeignKey) -> None:
         super().__init__()
         self.relation = relation
-        self.flag = f"_readable_{relation.name}"
+        self.flag = reference_flag(relation)
         #: True when only history rows need the check: no optimizer hint then (a hint
         #: on a field below a joined to-one relation, ``parent { parent }``, turns the
         #: join into a query of its own; the rows reached through a foreign key are
