@@ -378,13 +378,16 @@ def test_compiled_and_general_answers_are_identical(world, make_user, payer_plac
     reasons: Counter = Counter()
     every_row = "first: 1000, validity: {includeHistory: true}"
     pages = "first: 1000) { edges { cursor } }"
+    # today's children and payers of the current rows (every version refuses them), and
+    # the versions of every row
     cursors = users[0](
-        f"{{ locations({every_row}) {{ edges {{ node {{ childrenConnection({pages} "
-        f"payersConnection({pages} historyConnection({pages} }} }} }} "
+        f"{{ locations(first: 1000) {{ edges {{ node {{ childrenConnection({pages} "
+        f"payersConnection({pages} }} }} }} "
+        f"versions: locations({every_row}) {{ edges {{ node {{ historyConnection({pages} }} }} }} "
         f"payers({every_row}) {{ edges {{ node {{ historyConnection({pages} }} }} }} }}",
         {},
     )[0]["data"]
-    for root, owner in (("locations", "Location"), ("payers", "Payer")):
+    for root, owner in (("locations", "Location"), ("versions", "Location"), ("payers", "Payer")):
         for edge in cursors[root]["edges"]:
             for name, connection in edge["node"].items():
                 found = world["cursors"].setdefault(f"{owner}.{name}", [])
