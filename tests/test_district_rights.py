@@ -360,8 +360,11 @@ def test_a_write_outside_the_districts_is_refused_as_such(
     document = samples.fill(f"mutation {{ {name}(input: {{{arguments}}}) {{ {ERRORS} }} }}")
     result = GraphQLClient(client).post(document)
     assert result["data"] is None
-    assert [(e["message"], e["extensions"]["code"]) for e in result["errors"]] == [
-        (samples.fill(f"District rights: {message}"), "FORBIDDEN")
+    assert [(e["message"], e["extensions"]) for e in result["errors"]] == [
+        (
+            samples.fill(f"District rights: {message}"),
+            {"code": "FORBIDDEN", "reason": "OUTSIDE_DISTRICTS"},
+        )
     ]
     assert samples.digest() == before
 
