@@ -60,6 +60,11 @@ class ReadableRef(FieldExtension):
         #: current rows).
         self.history_only = implies_readable(relation.model, relation.name, history=False)
 
+    def checks(self, row: Any) -> bool:
+        """Whether the reference of ``row`` (a parent row) is checked at all: always,
+        or for a reference checked on history rows only, when ``row`` is one."""
+        return not self.history_only or getattr(row, "validity_to", None) is not None
+
     def annotation(self, info: strawberry.Info) -> Any:
         """The SQL expression, over a parent row, of "the user may read the row referred
         to" (:func:`backend.rights.reference_readable`; true without restriction)."""

@@ -12,14 +12,18 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from backend.graphql.readable_refs import ReadableRef
+
 
 def _plain_model_attribute(field: object):
     """The model class attribute behind a strawberry-django field without a resolver
-    and without field extensions (permissions, pagination …); None for any other."""
+    and without field extensions (permissions, pagination …) other than district
+    rights' :class:`~backend.graphql.readable_refs.ReadableRef` of history rows (a
+    location's former parent); None for any other."""
     if (
         not isinstance(field, StrawberryDjangoField)
         or field.base_resolver is not None
-        or field.extensions
+        or not all(isinstance(e, ReadableRef) and e.history_only for e in field.extensions)
         or field.origin_django_type is None
     ):
         return None
@@ -46,8 +50,16 @@ def read_columns_directly(schema: strawberry.Schema) -> list[str]:
         for name, graphql_field in graphql_type.fields.items():
             field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             attribute = _plain_model_attribute(field)
+            checks = [e.checks for e in field.extensions] if attribute is not None else []
             if getattr(graphql_field.resolve, "direct", False):
                 pass  # done already (the function was called again)
+            elif checks and type(attribute) is ForwardManyToOneDescriptor:
+                # the joined row of a current row (its parent); a history row's is checked
+                graphql_field.resolve = _joined_reader(
+                    attribute.field.cache_name, graphql_field.resolve, checks
+                )
+            elif checks:
+                continue
             elif type(attribute) is DeferredAttribute:
                 graphql_field.resolve = _column_reader(attribute.field.attname)
             elif type(attribute) is ForwardManyToOneDescriptor:
@@ -60,8 +72,13 @@ def read_columns_directly(schema: strawberry.Schema) -> list[str]:
     return changed
 
 
-def _joined_reader(cache_name: str, generic):
+def _joined_reader(cache_name: str, generic, checks=()):
+    """The joined row in Django's cache, else (or where one of ``checks(source)`` asks
+    for its check) ``generic``."""
+
     def resolve(source, info, **kwargs):
+        if any(check(source) for check in checks):
+            return generic(source, info, **kwargs)
         try:
             return source._state.fields_cache[cache_name]
         except (AttributeError, KeyError):
