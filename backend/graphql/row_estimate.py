@@ -8,11 +8,13 @@ request's ``info`` and the field's own resolver arguments (``filter``, ``order_b
 - :func:`counted_rows`: a root connection counts its queryset with the request's
   arguments (``SELECT COUNT(*)`` with the same filters);
 - :func:`max_fan_out`: a list over a reverse relation (``children``, ``payers``,
-  ``history``) reads the largest number of related rows any one parent has
-  (``SELECT COUNT(*) … GROUP BY <link> ORDER BY 1 DESC LIMIT 1``), a statistic of the
-  data that holds for every parent, whatever the arguments. The process keeps it for
-  ``GRAPHQL_FAN_OUT_SECONDS`` (default 60; 0: read it every time): a parent given more
-  rows meanwhile is counted with the old maximum until then.
+  ``history``) reads the largest number of related rows any one parent has among the
+  rows the user may read (``SELECT COUNT(*) … GROUP BY <link> ORDER BY 1 DESC LIMIT 1``
+  over the field's own readable rows: district rights), a statistic of the data that
+  holds for every parent, whatever the arguments. The process keeps it per statement
+  (so per restriction: a user of one district is counted from their rows, never from a
+  commune they cannot see) for ``GRAPHQL_FAN_OUT_SECONDS`` (default 60; 0: read it every
+  time): a parent given more rows meanwhile is counted with the old maximum until then.
 
 :class:`RowCounts` runs them for one request, each distinct (field, arguments) once, and
 only for fields the caller may read (a field refused by its permission keeps the
@@ -57,17 +59,21 @@ def reverse_link(rows: type[Model], relation: str) -> str:
     )
 
 
-def max_fan_out(relation: str, queryset: Callable[[], QuerySet]) -> dict[str, Callable[..., int]]:
-    """Field metadata: a list of ``queryset()`` rows related to their parent by the
-    reverse relation ``relation`` (the ``related_name`` of a foreign key of
-    ``queryset().model``) holds at most as many rows as the parent having the most.
+def max_fan_out(
+    relation: str, readable: Callable[[Any], QuerySet]
+) -> dict[str, Callable[..., int]]:
+    """Field metadata: a list of the rows ``readable(info)`` gives (the rows the request's
+    user may read, as the field's resolver lists them) related to their parent by the
+    reverse relation ``relation`` (the ``related_name`` of a foreign key of the rows'
+    model) holds at most as many rows as the parent having the most.
 
     One SQL query (a ``GROUP BY`` of the related rows by their foreign key), whose
-    answer the process keeps for ``GRAPHQL_FAN_OUT_SECONDS``; 0 when no row is related.
+    answer the process keeps for ``GRAPHQL_FAN_OUT_SECONDS``, per statement (the user's
+    restriction is part of it); 0 when no row is related.
     """
 
-    def rows(info: Any = None, **_arguments: Any) -> int:  # every parent: any user's bound
-        related = queryset()
+    def rows(info: Any, **_arguments: Any) -> int:  # every parent the user may read
+        related = readable(info)
         link = reverse_link(related.model, relation)
         largest = (
             related.order_by()
@@ -78,9 +84,15 @@ def max_fan_out(relation: str, queryset: Callable[[], QuerySet]) -> dict[str, Ca
             .values_list("_n", flat=True)[:1]
         )
         key = (largest.db, str(largest.query))
+        now = time.monotonic()
         kept = _fan_outs.get(key)
-        if kept is None or kept[0] <= time.monotonic():
-            kept = (time.monotonic() + settings.GRAPHQL_FAN_OUT_SECONDS, next(iter(largest), 0))
+        if kept is None or kept[0] <= now:
+            if len(_fan_outs) >= KEPT_FAN_OUTS:  # one per field and restriction: bounded
+                for stale in [k for k, (expiry, _) in _fan_outs.items() if expiry <= now]:
+                    del _fan_outs[stale]
+                if len(_fan_outs) >= KEPT_FAN_OUTS:
+                    _fan_outs.clear()
+            kept = (now + settings.GRAPHQL_FAN_OUT_SECONDS, next(iter(largest), 0))
             _fan_outs[key] = kept
         return kept[1]
 
@@ -89,6 +101,10 @@ def max_fan_out(relation: str, queryset: Callable[[], QuerySet]) -> dict[str, Ca
 
 #: (database alias, SQL of the statistic) -> (expiry on the monotonic clock, value).
 _fan_outs: dict[tuple[str, str], tuple[float, int]] = {}
+
+#: How many statistics a process keeps at most (each list field once per district
+#: restriction seen within ``GRAPHQL_FAN_OUT_SECONDS``); beyond it the expired ones go.
+KEPT_FAN_OUTS = 10_000
 
 
 def forget_fan_outs() -> None:
