@@ -226,9 +226,28 @@ def test_the_estimate_counts_only_the_rows_of_the_users_districts(
     estimate = [s for s in (q["sql"] for q in captured.captured_queries) if "COUNT(" in s]
     assert len(estimate) == 2 and "GROUP BY" in estimate[1]  # the root count, children
     # a refusal names the user's own numbers: 171 locations, 16 children at most, never
-    # Kampong Speu's 33 (1 + 2·171 + 2·171·16 + 2·171·16² + 171·16³), in the same 2 counts
+    # Kampong Speu's 33 (1 + 2·171 + 2·171·16 + 2·171·16² + 171·16³); the root count
+    # only: the user's largest number of children is kept, as everyone's is
     settings.GRAPHQL_MAX_NODES = 100_000
-    assert_refused_by_estimate(user, EXPLODING, 793_783, 2)
+    assert_refused_by_estimate(user, EXPLODING, 793_783, 1)
+
+
+@pytest.mark.django_db
+def test_the_kept_fan_outs_are_bounded(region_tree, make_user, settings, monkeypatch):
+    from backend.graphql import row_estimate
+    from modules.location.models import Location
+
+    region_tree()
+    monkeypatch.setattr(row_estimate, "KEPT_FAN_OUTS", 3)
+    settings.GRAPHQL_FAN_OUT_SECONDS = 0  # each statistic expires at once
+    children = row_estimate.max_fan_out("children", Location.objects.current)[row_estimate.ROWS]
+    districts = Location.objects.filter(type="D").order_by("code")
+    for n, district in enumerate(districts):  # a restricted user each: a statistic each
+        user = make_user(f"d{n}", districts=[district])
+        info = SimpleNamespace(context=SimpleNamespace(request=SimpleNamespace(user=user)))
+        # the largest commune: 33 villages in 0501, 16 in 0502, 15 in the others
+        assert children(info) == {"0501": 33, "0502": 16}.get(district.code, 15)
+        assert len(row_estimate._fan_outs) <= 3
 
 
 @pytest.mark.django_db

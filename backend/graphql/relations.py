@@ -95,10 +95,7 @@ def _field(
         description=options["description"],
         prefetch_related=[prefetch],
         permission_classes=list(options.get("permission_classes", ())),
-        metadata={
-            **max_fan_out(relation, _readable(queryset)),
-            READ_TODAY: not options.get("versions"),
-        },
+        metadata={**max_fan_out(relation, queryset), READ_TODAY: not options.get("versions")},
         **more,
     )
 

@@ -10,11 +10,12 @@ request's ``info`` and the field's own resolver arguments (``filter``, ``order_b
 - :func:`max_fan_out`: a list over a reverse relation (``children``, ``payers``,
   ``history``) reads the largest number of related rows any one parent has among the
   rows the user may read (``SELECT COUNT(*) … GROUP BY <link> ORDER BY 1 DESC LIMIT 1``
-  over the field's own readable rows: district rights), a statistic of the data that
-  holds for every parent, whatever the arguments. The process keeps it per statement
-  (so per restriction: a user of one district is counted from their rows, never from a
-  commune they cannot see) for ``GRAPHQL_FAN_OUT_SECONDS`` (default 60; 0: read it every
-  time): a parent given more rows meanwhile is counted with the old maximum until then.
+  over the rows the user may read: district rights), a statistic of the data that holds
+  for every parent, whatever the arguments. The process keeps it (once for the users
+  the rights do not restrict, once per restricted user: a user of one district is
+  counted from their rows, never from a commune they cannot see) for
+  ``GRAPHQL_FAN_OUT_SECONDS`` (default 60; 0: read it every time): a parent given more
+  rows meanwhile is counted with the old maximum until then.
 
 :class:`RowCounts` runs them for one request, each distinct (field, arguments) once, and
 only for fields the caller may read (a field refused by its permission keeps the
@@ -37,6 +38,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from backend.errors import UserInputError
+from backend.rights import readable, scope
 
 #: The ``metadata`` key of a field's "at most this many rows per occurrence" callable.
 ROWS = "backend.rows"
@@ -59,21 +61,23 @@ def reverse_link(rows: type[Model], relation: str) -> str:
     )
 
 
-def max_fan_out(
-    relation: str, readable: Callable[[Any], QuerySet]
-) -> dict[str, Callable[..., int]]:
-    """Field metadata: a list of the rows ``readable(info)`` gives (the rows the request's
-    user may read, as the field's resolver lists them) related to their parent by the
-    reverse relation ``relation`` (the ``related_name`` of a foreign key of the rows'
-    model) holds at most as many rows as the parent having the most.
+def max_fan_out(relation: str, queryset: Callable[[], QuerySet]) -> dict[str, Callable[..., int]]:
+    """Field metadata: a list of ``queryset()`` rows related to their parent by the
+    reverse relation ``relation`` (the ``related_name`` of a foreign key of
+    ``queryset().model``) holds at most as many rows as the parent having the most,
+    counting only the rows the request's user may read (district rights,
+    :func:`backend.rights.readable`, as the field's resolver lists them).
 
     One SQL query (a ``GROUP BY`` of the related rows by their foreign key), whose
-    answer the process keeps for ``GRAPHQL_FAN_OUT_SECONDS``, per statement (the user's
-    restriction is part of it); 0 when no row is related.
+    answer the process keeps for ``GRAPHQL_FAN_OUT_SECONDS``: one for every user the
+    rights do not restrict, one per restricted user; 0 when no row is related.
     """
 
     def rows(info: Any, **_arguments: Any) -> int:  # every parent the user may read
-        related = readable(info)
+        everyone = queryset()
+        user = info.context.request.user
+        restricted = scope(everyone.model, user) is not None
+        related = readable(everyone, user) if restricted else everyone
         link = reverse_link(related.model, relation)
         largest = (
             related.order_by()
@@ -83,11 +87,12 @@ def max_fan_out(
             .order_by("-_n")
             .values_list("_n", flat=True)[:1]
         )
-        key = (largest.db, str(largest.query))
+        # the statement without the restriction (which may hold the time of the request)
+        key = (largest.db, relation, str(everyone.query), user.pk if restricted else None)
         now = time.monotonic()
         kept = _fan_outs.get(key)
         if kept is None or kept[0] <= now:
-            if len(_fan_outs) >= KEPT_FAN_OUTS:  # one per field and restriction: bounded
+            if len(_fan_outs) >= KEPT_FAN_OUTS:  # one per field and restricted user
                 for stale in [k for k, (expiry, _) in _fan_outs.items() if expiry <= now]:
                     del _fan_outs[stale]
                 if len(_fan_outs) >= KEPT_FAN_OUTS:
@@ -99,11 +104,12 @@ def max_fan_out(
     return {ROWS: rows}
 
 
-#: (database alias, SQL of the statistic) -> (expiry on the monotonic clock, value).
-_fan_outs: dict[tuple[str, str], tuple[float, int]] = {}
+#: (database alias, relation, SQL of the related rows, the restricted user's pk or None)
+#: -> (expiry on the monotonic clock, value).
+_fan_outs: dict[tuple[str, str, str, Any], tuple[float, int]] = {}
 
-#: How many statistics a process keeps at most (each list field once per district
-#: restriction seen within ``GRAPHQL_FAN_OUT_SECONDS``); beyond it the expired ones go.
+#: How many statistics a process keeps at most (each list field once, and once per
+#: restricted user seen within ``GRAPHQL_FAN_OUT_SECONDS``); beyond it the expired go.
 KEPT_FAN_OUTS = 10_000
 
 
