@@ -18,7 +18,7 @@ from strawberry_django.optimizer import optimize
 from strawberry_django.utils.typing import get_django_definition
 
 from backend.graphql.compiler.sources import ConnectionRows, ObjectRows, RelatedCount, attach
-from backend.graphql.connection import CountedConnection
+from backend.graphql.connection import CountedConnection, PagedConnection
 from backend.graphql.inputs import (
     Sort,
     ValidityFilter,
@@ -109,6 +109,7 @@ def versioned_connection(
         permission_classes=[HasPerm(node.view_permission)],
         metadata=counted_rows(lambda info, **arguments: resolve(None, info, **arguments)),
     )(resolve)
+    field.extensions = PagedConnection.replacing(field.extensions)
     return attach(field, ConnectionRows(rows))
 
 
