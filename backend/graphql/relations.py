@@ -114,8 +114,7 @@ def prefetched_list(
     for the nested selection; an instance that did not come through the optimizer (e.g.
     a mutation's payload) is served by a query of its own. The node estimate counts
     it as the largest number of related rows the user may read any parent has, when it
-    needs real counts
-    (:func:`backend.graphql.row_estimate.max_fan_out`).
+    needs real counts (:func:`backend.graphql.row_estimate.max_fan_out`).
     """
     attribute = f"_prefetched_{relation}"
     rows = _readable(queryset)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models.functions import Lower
+from django.db.models import F, Value
+from django.db.models.functions import Lower, NullIf
 
 from backend.graphql.inputs import Sort
 from backend.graphql.queries import versioned_query
@@ -10,6 +11,13 @@ from backend.registry import lookup
 
 from .filters import PayerFilter
 from .types import PayerNode
+
+
+def _given(field: str):
+    """The value a payer's optional text sorts by: NULL when empty (``""``) too, so that
+    payers without it come last ascending (first descending) however it was left out."""
+    return lambda: NullIf(F(field), Value(""))
+
 
 PayerQuery = versioned_query(
     PayerNode,
@@ -24,8 +32,8 @@ PayerQuery = versioned_query(
             of="Location",
         ),
         "validity_from": "Start of the version's validity (last change).",
-        "email": Sort("E-mail (case-insensitive; none last).", by=Lower),
-        "phone": "Phone (none last).",
+        "email": Sort("E-mail (case-insensitive; none or empty last).", _given("email"), Lower),
+        "phone": Sort("Phone (none or empty last).", _given("phone")),
     },
     default_order=("name",),
 )
