@@ -44,10 +44,16 @@ class UserInputError(ValueError):
     """A request the client must change (shown to clients even when errors are masked).
 
     ``code`` is the ``extensions.code`` of the GraphQL error it becomes (README, "Error
-    codes").
+    codes"); ``argument``, when given, the input it refuses, a value a person typed
+    (``"filter.search"``), becomes its ``extensions.argument`` (:attr:`extensions`), so
+    that a client tells it from a value of its own making (a cursor, a page size).
     """
 
     code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, *, argument: str | None = None):
+        super().__init__(message)
+        self.extensions = {"argument": argument} if argument else {}
 
 
 class LimitExceeded(UserInputError):

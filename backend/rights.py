@@ -42,7 +42,13 @@ SCOPE_LOOKUP = "location.in_scope_of"
 
 
 class OutsideDistricts(PermissionDenied):
-    """A write touching a row, or placing one, outside the user's districts."""
+    """A write touching a row, or placing one, outside the user's districts.
+
+    Its GraphQL error is ``FORBIDDEN`` with ``extensions.reason`` ``OUTSIDE_DISTRICTS``
+    (:attr:`extensions`): a client tells it from a missing permission without reading
+    the message."""
+
+    extensions = {"reason": "OUTSIDE_DISTRICTS"}
 
 
 def placement_of(model: type[Model]) -> registry.Placement | None:

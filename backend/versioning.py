@@ -27,7 +27,7 @@ import enum
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -35,6 +35,7 @@ from django.utils import timezone
 from backend import registry
 from backend.audit import audit, audit_user_field, legacy_audit_user_field
 from backend.errors import FieldError, ValidationFailed
+from backend.ordering import SortRule
 from backend.rights import visible
 from backend.versioning_migrations import legacy_field, uuid_field, validity_columns
 
@@ -109,6 +110,12 @@ class VersionedModel(models.Model):
     legacy = legacy_field("self")
     audit_user = audit_user_field()
     legacy_audit_user_id = legacy_audit_user_field()
+
+    #: Fields that sort by a rule rather than their stored value, on every surface
+    #: (GraphQL ``orderBy``, FHIR ``_sort``, JSON:API ``sort``): field name -> what the
+    #: database sorts by, built from the field's expression (``{"name": Lower}``:
+    #: ignoring case). See :mod:`backend.ordering`.
+    sort_rules: ClassVar[Mapping[str, SortRule]] = {}
 
     objects = VersionedQuerySet.as_manager()
 

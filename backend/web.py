@@ -34,6 +34,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django_vite.core.exceptions import DjangoViteAssetNotFoundError
 
+from backend.graphql.inputs import FILTER_TEXT_LIMIT
 from backend.registry import active_modules
 from backend.views import AuthenticatedGraphQLView
 
@@ -53,7 +54,9 @@ def shell_config(request: HttpRequest) -> dict:
     ``user``: ``{"username", "permissions"}`` (Django permission names such as
     ``"location.add_location"``, sorted; empty for an anonymous user); ``csrfToken``;
     ``graphqlUrl``, ``graphiqlUrl``, ``logoutUrl``, ``loginUrl``: paths on this server (the
-    shell sends a user whose session ended to ``loginUrl?next=<the page>``).
+    shell sends a user whose session ended to ``loginUrl?next=<the page>``); ``limits``:
+    ``filterText``, the most characters a filter's text takes
+    (:data:`~backend.graphql.inputs.FILTER_TEXT_LIMIT`: the search boxes' ``maxLength``).
     """
     user = request.user
     return {
@@ -63,6 +66,7 @@ def shell_config(request: HttpRequest) -> dict:
         "logoutUrl": reverse("logout"),
         "loginUrl": reverse("login"),
         "csrfToken": get_token(request),
+        "limits": {"filterText": FILTER_TEXT_LIMIT},
         "user": {
             "username": user.get_username() if user.is_authenticated else "",
             "permissions": sorted(user.get_all_permissions()) if user.is_authenticated else [],

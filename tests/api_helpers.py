@@ -28,6 +28,9 @@ def validated(body: dict[str, Any]) -> dict[str, Any]:
     models of fhir.resources (raises pydantic's ValidationError); returns ``body``."""
     get_fhir_model_class(body["resourceType"]).model_validate(body)
     for entry in body.get("entry", ()):
+        if "resource" not in entry:  # a history's deletion (request.method DELETE)
+            assert entry["request"]["method"] == "DELETE", entry
+            continue
         resource = entry["resource"]
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
     return body

@@ -460,3 +460,38 @@ def test_a_statement_is_compiled_once_and_its_permissions_checked_each_time(
     answer = not_compiled(client, query)
     assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert len(compilations) == 2
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_what_the_viewer_may_change_is_compiled_as_the_general_path_answers(gql_as, make_tree):
+    # given a district editor of the region's first district (upper levels right too)
+    region = make_tree(2)
+    district = region.children.get(code="T0")
+    editor = gql_as(
+        *VIEWER,
+        *(f"location.{p}_location" for p in ("add", "change")),
+        "location.manage_upper_levels",
+        districts=[district],
+    )
+    fields = "code viewerCanChange viewerCanDelete viewerCanAddChild"
+    query = f"""query ($uuid: UUID!) {{ location(uuid: $uuid) {{ {fields}
+        children {{ {fields} children {{ {fields} }} }} }} }}"""
+    # when the region is read with its districts and municipalities
+    answer, captured, general = both_paths(editor, query, {"uuid": str(region.uuid)})
+    # then one statement answers as the general path: the region and the other district
+    # are read only, the editor's district and below may be changed and added to
+    assert compiled(captured)
+    assert answer == general and "errors" not in answer
+    location = answer["data"]["location"]
+    assert (location["viewerCanChange"], location["viewerCanAddChild"]) == (False, False)
+    assert [
+        (d["code"], d["viewerCanChange"], d["viewerCanAddChild"]) for d in location["children"]
+    ] == [("T0", True, True)]
+    assert {
+        (w["code"], w["viewerCanChange"], w["viewerCanDelete"])
+        for w in location["children"][0]["children"]
+    } == {
+        ("T00", True, False),
+        ("T01", True, False),
+    }

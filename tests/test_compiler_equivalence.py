@@ -37,17 +37,21 @@ from conftest import COMPILER_EQUIVALENCE_EXAMPLES
 from tests.test_compiler import postgresql_only
 from tests.test_query_counts import VIEWER
 
+#: Changes the district user may make (viewerCanChange, and viewerCanAddChild of
+#: locations, are true on rows of their district; viewerCanDelete false everywhere).
+DISTRICT_EDITS = ("location.change_location", "location.add_location", "payer.change_payer")
 #: Share of the generated queries the compiler must answer.
 COMPILED_FLOOR = 0.8
 
 LOCATION_SCALARS = [
     "id", "uuid", "code", "name", "type", "malePopulation", "femalePopulation",
     "otherPopulation", "families", "validityFrom", "validityTo", "childrenCount",
-    "historyCount", "payersCount", "__typename",
+    "historyCount", "payersCount", "viewerCanChange", "viewerCanDelete", "viewerCanAddChild",
+    "__typename",
 ]  # fmt: skip
 PAYER_SCALARS = [
     "id", "uuid", "name", "type", "address", "phone", "fax", "email", "validityFrom",
-    "validityTo", "historyCount", "__typename",
+    "validityTo", "historyCount", "viewerCanChange", "viewerCanDelete", "__typename",
 ]  # fmt: skip
 RELATIONS = {
     "Location": {"parent": "Location", "children": "Location", "history": "Location",
@@ -366,7 +370,8 @@ def test_compiled_and_general_answers_are_identical(world, make_user, payer_plac
     district = Location.objects.filter(type="D", validity_to=None).order_by("code").first()
     users = [
         executor(make_user("all", superuser=True)),
-        executor(make_user("district", *VIEWER, districts=[district])),  # district rights
+        # district rights: reads, and the changes a location says the viewer may make
+        executor(make_user("district", *VIEWER, *DISTRICT_EDITS, districts=[district])),
         executor(make_user("locations", "location.view_location")),
     ]
     stats: Counter = Counter()

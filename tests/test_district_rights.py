@@ -316,7 +316,8 @@ def test_writes_of_a_district_user(world, client_of, name, arguments, outcome):
         return
     assert result["data"] is None
     [error] = result["errors"]
-    assert error["extensions"]["code"] == "FORBIDDEN"
+    # a client tells it from a missing permission by its data, not its words
+    assert error["extensions"] == {"code": "FORBIDDEN", "reason": "OUTSIDE_DISTRICTS"}
     assert error["message"].startswith("District rights: you may ")
     assert samples.fill(outcome) in error["message"]
     assert samples.digest() == before
@@ -410,3 +411,34 @@ def test_nested_connections_show_only_what_is_in_scope(world, client_of):
     seen = client_of("global").data(query)["location"]
     assert seen["childrenConnection"]["totalCount"] == region.children.current().count() > 1
     assert seen["payersConnection"]["totalCount"] == region.payers.current().count() > 0
+
+
+# -- what a client is told it may change: Location.viewerCan* ------------------------------
+
+#: The viewerCan* fields of each placed type.
+VIEWER_CAN = {
+    "Location": ("viewerCanChange", "viewerCanDelete", "viewerCanAddChild"),
+    "Payer": ("viewerCanChange", "viewerCanDelete"),
+}
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_viewer_can_says_what_the_writes_allow(world, client_of, user):
+    """Each row the user reads says whether they may change and delete it (and add a
+    location under a location): exactly the rows they may write (the region above their
+    district, a payer at no location are read only), a current row (a history version is
+    never changed), a level below it for a child."""
+    assert set(VIEWER_CAN) == {type_ for _, type_ in PLACED}
+    for name, type_ in PLACED:
+        if expected(user, name, type_) == NONE:
+            continue
+        row = _row(type_, name)
+        fields = " ".join(VIEWER_CAN[type_])
+        data = client_of(user).data(
+            f'{{ node(id: "{samples.GLOBAL_IDS[name]}") {{ ... on {type_} {{ {fields} }} }} }}'
+        )
+        writable = expected(user, name, type_) == WRITE and row.validity_to is None
+        wanted = {"viewerCanChange": writable, "viewerCanDelete": writable}
+        if type_ == "Location":
+            wanted["viewerCanAddChild"] = writable and row.type != "V"
+        assert data["node"] == wanted, (user, name)

@@ -316,8 +316,9 @@ def test_create_update_delete_through_the_services(admin, chain):
     gone = get(admin, f"/fhir/Location/{row.uuid}", 410)
     assert gone["issue"][0]["code"] == "deleted"
     assert send(admin, "delete", f"/fhir/Location/{row.uuid}", "").status_code == 204
-    last = get(admin, f"/fhir/Location/{row.uuid}/_history/2")
-    assert last["status"] == "inactive"
+    last = get(admin, f"/fhir/Location/{row.uuid}/_history/2")  # as it was before the delete
+    assert (last["status"], last["name"]) == ("active", "Renamed village")
+    assert get(admin, f"/fhir/Location/{row.uuid}/_history/3", 410)["issue"][0]["code"] == "deleted"
 
 
 def test_rules_of_the_services_are_operation_outcomes(admin, chain):

@@ -148,6 +148,9 @@ def test_fhirpy_creates_updates_and_deletes(fhir, make_chains):
     with pytest.raises(ResourceNotFound):  # 410 Gone
         fhir.reference("Organization", payer.id).to_resource()
     history = fhir.execute(f"Organization/{payer.id}/_history", method="get")
-    assert [e["resource"]["meta"]["versionId"] for e in validated(history)["entry"]] == [
-        "3", "2", "1",
+    # the delete is version 4, an entry without a resource (R4 http.html#history)
+    entries = validated(history)["entry"]
+    assert [(e["request"]["method"], e["response"]["etag"]) for e in entries] == [
+        ("DELETE", 'W/"4"'), ("PUT", 'W/"3"'), ("PUT", 'W/"2"'), ("POST", 'W/"1"'),
     ]  # fmt: skip
+    assert [e["resource"]["meta"]["versionId"] for e in entries[1:]] == ["3", "2", "1"]

@@ -34,6 +34,19 @@ E2E_TIMEOUT = 600  # seconds, for the whole browser run
 
 pytestmark = pytest.mark.browser
 
+#: A location editor of one district (``district`` / ``district``: the first district by
+#: code), without the global right: the browser checks what the screens offer them.
+DISTRICT_USER = """
+from django.contrib.auth.models import Permission, User
+from modules.location.models import Location, UserDistrict
+user = User.objects.create_user("district", password="district")
+codes = ["view_location", "add_location", "change_location", "delete_location",
+         "manage_upper_levels", "view_payer"]
+user.user_permissions.set(Permission.objects.filter(codename__in=codes))
+district = Location.objects.current().filter(type="D").order_by("code").first()
+UserDistrict.objects.create(user=user, location=district, validity_from="2000-01-01T00:00:00Z")
+"""
+
 
 def _missing() -> str | None:
     if shutil.which("npm") is None:
@@ -66,6 +79,7 @@ def quick_start_env(tmp_path_factory, migrated_sqlite) -> dict:
     # make demo-data's loaders, in one process start
     loaders = "c('load_cambodia'); c('generate_payers'); c('create_demo_user')"
     manage(env, "shell", "-c", f"from django.core.management import call_command as c; {loaders}")
+    manage(env, "shell", "-c", DISTRICT_USER)
     return env
 
 

@@ -614,6 +614,11 @@ def test_a_long_string_is_one_token(client):
         client, '{ locations(filter: {search: "' + "x" * 200_000 + '"}) { totalCount } }'
     )
     assert messages(answer) == ["filter.search has 200000 characters; at most 200."]
+    # the input it refuses, by name: a client shows the refusal where the user typed it
+    assert answer["errors"][0]["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "argument": "filter.search",
+    }
 
 
 def test_a_huge_request_gets_a_clear_json_error(client):

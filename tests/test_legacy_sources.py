@@ -16,8 +16,15 @@ from django.core.management.base import CommandError
 
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.legacy_helpers import for_json_path, legacy_postgres, run_import, snapshot, wipe
-from tests.test_import_legacy import base_locations, write
+from tests.legacy_helpers import (
+    csv_rows,
+    for_json_path,
+    legacy_postgres,
+    run_import,
+    snapshot,
+    wipe,
+)
+from tests.test_import_legacy import base_locations, csv_text, write
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +95,35 @@ def test_a_json_export_with_nulls_written_out_reads_the_same(demo_dir, json_expo
     run_import(str(json_exports))
 
     assert snapshot() == from_csv
+
+
+def test_the_rowversion_column_is_ignored_by_csv_and_json_as_by_a_database(
+    demo_dir, json_exports, tmp_path
+):
+    """Full-table exports carry SQL Server's ``RowId`` (``RowID`` in tblPayer); every
+    source ignores it, as the live-database path does (``IGNORED_COLUMNS``)."""
+    run_import(str(demo_dir))
+    plain = snapshot()
+    folder = tmp_path / "with-rowid"
+    folder.mkdir()
+    for table, column in (("tblLocations", "RowId"), ("tblPayer", "RowID")):
+        header, rows = csv_rows(demo_dir / f"{table}.csv")
+        stamped = [dict(zip(header, row, strict=True), **{column: "0x07D1"}) for row in rows]
+        (folder / f"{table}.csv").write_text(csv_text([*header, column], stamped))
+        rows = json.loads((json_exports / f"{table}.json").read_text())
+        for row in rows:
+            row[column] = "AAAAAAAAB9E="  # FOR JSON PATH writes binary as base64
+        (json_exports / f"{table}.json").write_text(json.dumps(rows))
+    wipe()
+
+    out, err = run_import(str(folder))
+
+    assert "tblLocations -> location.Location: 53 created" in out and err == ""
+    assert snapshot() == plain
+    wipe()
+    out, err = run_import(str(json_exports))
+    assert "tblPayer -> payer.Payer: 2 created" in out and err == ""
+    assert snapshot() == plain
 
 
 def test_bad_json_rows_are_listed_with_their_row_number(tmp_path):

@@ -84,6 +84,8 @@ def test_the_shell_page_tells_modules_user_and_csrf_token(make_user, built):
         assert config["graphqlUrl"] == "/graphql"
         assert config["logoutUrl"] == "/accounts/logout/"
         assert config["loginUrl"] == "/accounts/login/"
+        # the search boxes take no more than the API's filters accept
+        assert config["limits"] == {"filterText": 200}
     # the token in the page passes the CSRF check of the session's POSTs
     answer = client.post(
         "/graphql",

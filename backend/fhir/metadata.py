@@ -73,6 +73,8 @@ def _capabilities(resource: FhirResource, resources: dict[str, FhirResource]) ->
         "updateCreate": False,
         "conditionalCreate": False,
         "conditionalUpdate": False,
+        # If-None-Match and If-Modified-Since on read and vread (versions.not_modified)
+        "conditionalRead": "full-support",
         "conditionalDelete": "not-supported",
         "searchInclude": [i.key for i in resource.includes],
         "searchRevInclude": [i.key for i in _revincludes(resource, resources)],

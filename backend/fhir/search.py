@@ -29,6 +29,7 @@ from backend.fhir.versions import (
     render_current,
 )
 from backend.graphql.connection import count_subquery
+from backend.ordering import order_terms
 
 #: ``_include:iterate`` follows references at most this many times (a hierarchy's depth).
 MAX_ITERATE = 10
@@ -168,9 +169,12 @@ class Search:
     def queryset(self) -> QuerySet:
         """The matching rows in the search's order (a new queryset each call; the
         parameters were read once, by the constructor)."""
-        return self._matches.order_by(*self._order)
+        return self._matches.order_by(*order_terms(self.resource.get_model(), self._order))
 
     def _ordering(self) -> list[str]:
+        """The fields ``_sort`` names (``-`` descending), checked; each sorts by the
+        model's rule (:func:`backend.ordering.order_terms`: a name ignoring case, as
+        GraphQL's ``orderBy``), then the model's ordering and the primary key."""
         sort = {"_id": "uuid", "_lastUpdated": "validity_from", **self.resource.sort}
         ordering = []
         text = self.query.get("_sort")
@@ -187,8 +191,7 @@ class Search:
                 raise bad_request(f"_sort={text}: {name.removeprefix('-')} is given twice.")
             seen.add(field)
             ordering.append(f"-{field}" if name.startswith("-") else field)
-        model_ordering = list(self.resource.get_model()._meta.ordering)
-        return [*ordering, *(f for f in model_ordering if f not in ordering), "pk"]
+        return ordering
 
     def bundle(self) -> dict:
         """The searchset Bundle: the page's matches, their includes, the total (unless

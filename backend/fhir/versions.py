@@ -6,16 +6,20 @@ from __future__ import annotations
 import copy
 import datetime
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
 from backend.fhir.errors import FhirError
 from backend.fhir.resources import FhirResource, fhir_resources
+from backend.fhir.responses import fhir_response
 from backend.ids import is_uuid, parse_id
 from backend.rights import implies_readable, placement_of, readable, scope
 
@@ -105,11 +109,28 @@ def _with_versions(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(_fhir_history=_history_count(queryset.model))
 
 
+@dataclass(frozen=True)
+class Deletion:
+    """The version a delete made (FHIR R4 http.html#delete: a delete is a new version
+    of the resource, without content; #history lists it with ``request.method``
+    ``DELETE``; #vread answers it with a 410). ``at``: when (the deleted row's
+    ``validity_to``)."""
+
+    at: datetime.datetime
+
+
 def _versions(resource: FhirResource, key: uuid.UUID, user: Any) -> tuple[Any, list[Any]]:
     """The resource's current (or deleted) row and all its versions, oldest first (the
     version number is the position, counted from 1, the same for every user): each one
     ``user`` may read (:func:`_rows`: a version is placed by its own values, as on every
     surface), None in the place of one they may not.
+
+    The versions are the history rows (oldest first), then the row itself; a deleted
+    row (``validity_to`` set, :func:`backend.versioning.soft_delete`) is two: the
+    version it was until the delete, as it was then (a copy with ``validity_to`` None:
+    served ``active``, as it was read before the delete), and a :class:`Deletion` at
+    its ``validity_to``. So a delete adds a version and changes none (R4
+    http.html#delete), within what the rows store.
 
     Raises a 404 FhirError when no resource ``user`` may read has this id. Two queries
     (three for a user restricted by district rights).
@@ -122,7 +143,12 @@ def _versions(resource: FhirResource, key: uuid.UUID, user: Any) -> tuple[Any, l
         history = _with_reference_rights(history, resource, user)
     rule = None if user is None else scope(history.model, user)
     kept = None if rule is None else set(history.filter(rule).values_list("pk", flat=True))
-    return row, [*(r if kept is None or r.pk in kept else None for r in history), row]
+    versions = [r if kept is None or r.pk in kept else None for r in history]
+    if row.validity_to is None:
+        return row, [*versions, row]
+    before = copy.copy(row)
+    before.validity_to = None
+    return row, [*versions, before, Deletion(row.validity_to)]
 
 
 def render(
@@ -207,14 +233,40 @@ def _etag(version: int) -> str:
     return f'W/"{version}"'
 
 
+def _http_date(moment: datetime.datetime) -> str:
+    """``moment`` as an HTTP date (RFC 9110 §5.6.7, whole seconds, GMT)."""
+    return http_date(moment.timestamp())
+
+
 def _resource_headers(request, resource: FhirResource, row: Any, version: int) -> dict:
     return {
         "ETag": _etag(version),
-        "Last-Modified": row.validity_from.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Last-Modified": _http_date(row.validity_from),
         "Location": request.build_absolute_uri(
             f"/fhir/{resource.resource_type}/{row.uuid}/_history/{version}"
         ),
     }
+
+
+def not_modified(request, headers: dict[str, str]) -> HttpResponse | None:
+    """A 304 (no body, ``headers``) when the read's conditions say the client holds
+    this version, else None (FHIR R4 http.html#cread: ``If-None-Match`` with the
+    version's ETag, ``If-Modified-Since``; ``headers`` holds the version's ``ETag`` and
+    ``Last-Modified``). As RFC 9110 §13.2.2 orders them: ``If-None-Match`` (``*`` or a
+    list of entity tags, compared weakly, §8.8.3.2: ``"2"`` matches ``W/"2"``) decides
+    when sent, and ``If-Modified-Since`` is then ignored; ``If-Modified-Since`` (an HTTP
+    date; another value is ignored, §13.1.3) answers 304 when the version is not newer
+    (Last-Modified, to the second, at or before it)."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
+        held = "*" in tags or headers["ETag"].removeprefix("W/") in tags
+        return fhir_response(None, 304, headers) if held else None
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    last_modified = parse_http_date_safe(headers["Last-Modified"])
+    if since is not None and last_modified <= since:
+        return fhir_response(None, 304, headers)
+    return None
 
 
 def _parse_id(resource: FhirResource, value: str) -> uuid.UUID:

@@ -36,12 +36,16 @@ from backend.fhir.responses import (
 from backend.fhir.search import Search
 from backend.fhir.summary import Elements
 from backend.fhir.versions import (
+    Deletion,
     _deleted,
     _etag,
+    _http_date,
+    _instant,
     _parse_id,
     _resource_headers,
     _versions,
     hidden_types,
+    not_modified,
     render,
 )
 from backend.fhir.writes import _check_if_match, _lock, _parse_body, _write
@@ -189,10 +193,16 @@ def _writable(request, resource_type: str) -> FhirResource:
 def _current_response(
     request, resource: FhirResource, row: Any, version: int, elements: Elements | None = None
 ):
+    """The read of ``row`` as ``version``, with its ETag and Last-Modified; a 304
+    without a body when the request's conditions say the client has it
+    (:func:`~backend.fhir.versions.not_modified`)."""
+    headers = _resource_headers(request, resource, row, version)
+    if unchanged := not_modified(request, headers):
+        return unchanged
     body = render(resource, row, row.uuid, version, hidden=hidden_types(request.user))
     if elements is not None:
         body = elements.apply(body, resource)
-    return fhir_response(body, 200, _resource_headers(request, resource, row, version))
+    return fhir_response(body, 200, headers)
 
 
 def _written_response(
@@ -233,11 +243,7 @@ class InstanceView(ServedTypeView):
         prefer = preference(request, "return", PREFER_RETURN)
         key_uuid = _parse_id(resource, key)
         parsed = _parse_body(request, resource)
-        if parsed.id is not None and parsed.id != key:
-            raise bad_request(
-                f"The body's id {parsed.id!r} is not the id in the URL ({key}).",
-                f"{resource_type}.id",
-            )
+        _check_body_id(parsed, resource_type, key)
         with transaction.atomic():
             _check_if_match(request, _lock(request, resource, key_uuid, "update"))
             _write(resource, lambda: resource.update(key_uuid, parsed, user=request.user))
@@ -245,6 +251,10 @@ class InstanceView(ServedTypeView):
         return _written_response(request, resource, row, len(versions), prefer)
 
     def delete(self, request, resource_type: str, key: str):
+        """Delete the resource (204): a new version, its deletion, after the ones it had
+        (R4 http.html#delete; :func:`~backend.fhir.versions._versions`), whose ETag
+        the answer carries; the versions before it keep answering vread as they were.
+        A resource already deleted answers 204 again, with nothing written (no ETag)."""
         resource = _writable(request, resource_type)
         key_uuid = _parse_id(resource, key)
         with transaction.atomic():
@@ -252,12 +262,33 @@ class InstanceView(ServedTypeView):
             if version is not None:  # already deleted: deleting again changes nothing
                 _check_if_match(request, version)
                 _write(resource, lambda: resource.delete(key_uuid, user=request.user), 409)
-        return fhir_response(None, 204)
+        headers = {} if version is None else {"ETag": _etag(version + 1)}
+        return fhir_response(None, 204, headers)
+
+
+def _check_body_id(parsed: Any, resource_type: str, key: str) -> None:
+    """Raise a 400 FhirError (at ``<type>.id``) unless the body of an update has an id
+    equal to the URL's ``key``, as sent: FHIR R4 http.html#update, "The request body
+    SHALL be a Resource with an id element that has an identical value to the [id] in
+    the URL. If no id element is provided, or the id disagrees with the id in the URL,
+    the server SHALL respond with an HTTP 400 error code"."""
+    if parsed.id is None:
+        raise bad_request(
+            f"The body has no id: an update's body needs the id in the URL ({key}).",
+            f"{resource_type}.id",
+        )
+    if parsed.id != key:
+        raise bad_request(
+            f"The body's id {parsed.id!r} is not the id in the URL ({key}).",
+            f"{resource_type}.id",
+        )
 
 
 class HistoryView(ServedTypeView):
     """``GET /fhir/<type>/<id>/_history``: every version the user may read, newest first,
-    under its own number (a version outside the user's districts is left out)."""
+    under its own number (a version outside the user's districts is left out); the
+    version a delete made is an entry without a resource, ``request.method`` ``DELETE``
+    (R4 http.html#history)."""
 
     def get(self, request, resource_type: str, key: str):
         resource, row, versions, elements = _read(request, resource_type, key, "a history read")
@@ -266,9 +297,23 @@ class HistoryView(ServedTypeView):
             if version is None:  # a version the user may not read (district rights)
                 continue
             url = f"{resource_type}/{row.uuid}/_history/{number}"
+            full_url = request.build_absolute_uri(f"/fhir/{resource_type}/{row.uuid}")
+            if isinstance(version, Deletion):
+                entries.append(
+                    {
+                        "fullUrl": full_url,
+                        "request": {"method": "DELETE", "url": url},
+                        "response": {
+                            "status": "204",
+                            "etag": _etag(number),
+                            "lastModified": _instant(version.at),
+                        },
+                    }
+                )
+                continue
             entries.append(
                 {
-                    "fullUrl": request.build_absolute_uri(f"/fhir/{resource_type}/{row.uuid}"),
+                    "fullUrl": full_url,
                     "resource": elements.apply(
                         render(resource, version, row.uuid, number, hidden=hidden), resource
                     ),
@@ -288,8 +333,10 @@ class HistoryView(ServedTypeView):
 
 
 class VersionView(ServedTypeView):
-    """``GET /fhir/<type>/<id>/_history/<version>`` (vread): 404 for a number the resource
-    has no version of, and for a version the user may not read (district rights)."""
+    """``GET /fhir/<type>/<id>/_history/<version>`` (vread): the version with its ETag
+    and Last-Modified (a 304 as a read's, R4 http.html#cread); 404 for a number the
+    resource has no version of, and for a version the user may not read (district
+    rights); 410 for the version a delete made (R4 http.html#vread)."""
 
     def get(self, request, resource_type: str, key: str, version: str):
         resource, row, versions, elements = _read(request, resource_type, key, "a version read")
@@ -306,7 +353,15 @@ class VersionView(ServedTypeView):
                 "not-found",
                 f"{resource_type}/{key} has no version {number} you may read (district rights).",
             )
-        hidden = hidden_types(request.user)
-        body = render(resource, versions[number - 1], row.uuid, number, hidden=hidden)
-        body = elements.apply(body, resource)
-        return fhir_response(body, headers={"ETag": _etag(number)})
+        found = versions[number - 1]
+        if isinstance(found, Deletion):
+            raise FhirError(
+                410,
+                "deleted",
+                f"{resource_type}/{key} version {number} is its deletion, at {_instant(found.at)}.",
+            )
+        headers = {"ETag": _etag(number), "Last-Modified": _http_date(found.validity_from)}
+        if unchanged := not_modified(request, headers):
+            return unchanged
+        body = render(resource, found, row.uuid, number, hidden=hidden_types(request.user))
+        return fhir_response(elements.apply(body, resource), headers=headers)

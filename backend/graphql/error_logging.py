@@ -123,6 +123,17 @@ def error_code(error: GraphQLError) -> str:
     return INTERNAL_SERVER_ERROR
 
 
+def _cause_extensions(error: GraphQLError) -> dict:
+    """What the exception behind ``error`` adds to its ``extensions`` (its own
+    ``extensions`` attribute: :class:`backend.errors.UserInputError`'s ``argument``,
+    :class:`backend.rights.OutsideDistricts`' ``reason``), else nothing."""
+    original = error.original_error
+    while isinstance(original, GraphQLError):
+        original = original.original_error
+    extensions = getattr(original, "extensions", None)
+    return dict(extensions) if isinstance(extensions, dict) else {}
+
+
 def report_errors(errors: list[GraphQLError]) -> None:
     """Give each error its code, log the unexpected ones, mask them outside DEBUG, name
     the setting of a guard rail and say null where graphql-core says None
@@ -150,7 +161,7 @@ def report_errors(errors: list[GraphQLError]) -> None:
             error.message = naming_the_setting(error.message)
         if code in (BAD_USER_INPUT, VALIDATION_FAILED):
             error.message = in_graphql_terms(error.message)
-        error.extensions = {**(error.extensions or {}), "code": code}
+        error.extensions = {**(error.extensions or {}), **_cause_extensions(error), "code": code}
 
 
 def is_retryable(errors: list[GraphQLError] | None) -> bool:

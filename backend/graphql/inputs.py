@@ -219,7 +219,8 @@ def check_filter_texts(where: object | None) -> None:
         name = head + "".join(part.title() for part in rest)
         if isinstance(value, str) and len(value) > FILTER_TEXT_LIMIT:
             raise UserInputError(
-                f"filter.{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}."
+                f"filter.{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}.",
+                argument=f"filter.{name}",
             )
         if isinstance(value, list) and len(value) > FILTER_LIST_LIMIT:
             raise UserInputError(

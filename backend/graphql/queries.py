@@ -7,17 +7,38 @@ objects the factories receive, which strawberry reads as they are.
 """
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
 import strawberry_django
-from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    Expression,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from strawberry_django.optimizer import optimize
 from strawberry_django.utils.typing import get_django_definition
 
-from backend.graphql.compiler.sources import ConnectionRows, ObjectRows, RelatedCount, attach
+from backend import rights
+from backend.graphql.compiler.sources import (
+    ConnectionRows,
+    ObjectRows,
+    RelatedCount,
+    RowValue,
+    attach,
+)
 from backend.graphql.connection import CountedConnection, PagedConnection
 from backend.graphql.inputs import (
     Sort,
@@ -29,8 +50,9 @@ from backend.graphql.inputs import (
     order_input,
 )
 from backend.graphql.instants import READ_TODAY, refuse_relations_at_instant
-from backend.graphql.permissions import HasPerm, current_user
+from backend.graphql.permissions import HasPerm, authorize, current_user
 from backend.graphql.row_estimate import counted_rows
+from backend.ordering import sort_rules
 from backend.rights import readable
 
 
@@ -54,15 +76,21 @@ def versioned_connection(
     maps an order field, a model field or a name of the module's choosing, to its
     description, or to its :class:`~backend.graphql.inputs.Sort`: the description, what
     its cursor holds and sorts by, and the type whose view permission ordering by it
-    needs) and ``validity`` (current rows
-    by default). Only the rows the user may read (:func:`backend.rights.readable`: district rights).
-    ``plural`` words the descriptions ("locations"). The node estimate counts its rows
-    with the request's arguments when it needs real counts
-    (:mod:`backend.graphql.row_estimate`).
+    needs; a field whose ``Sort`` has no ``by`` sorts by the model's rule,
+    :func:`backend.ordering.sort_rules`, as on FHIR and JSON:API) and ``validity``
+    (current rows by default). Only the rows the user may read
+    (:func:`backend.rights.readable`: district rights). ``plural`` words the
+    descriptions ("locations"). The node estimate counts its rows with the request's
+    arguments when it needs real counts (:mod:`backend.graphql.row_estimate`).
     """
     model = get_django_definition(node, strict=True).model
     name = node.__strawberry_definition__.name
+    rules = sort_rules(model)
     sorts = {f: Sort(how) if isinstance(how, str) else how for f, how in order_fields.items()}
+    sorts = {
+        f: replace(sort, by=rules[f]) if sort.by is None and f in rules else sort
+        for f, sort in sorts.items()
+    }
     fields_enum = order_fields_enum(f"{name}OrderField", sorts, plural)
     criterion = order_input(f"{name}Order", fields_enum, plural)
     default_order_name = default_order[0].removeprefix("-")
@@ -216,3 +244,55 @@ def related_count(
         metadata={READ_TODAY: not versions},
     )
     return attach(field, RelatedCount(expression))
+
+
+#: A module's rule of one change by permissions: ``rule(may)`` (``may(permission)``: the
+#: request may use it) gives the rows the change is allowed on, as a filter of the model,
+#: True for every row or False for none; district rights are the core's to add.
+ChangeRule = Callable[[Callable[[str], bool]], Q | bool]
+
+
+def viewer_can(name: str, model: type[Model], rule: ChangeRule, *, description: str) -> Any:
+    """A ``Boolean!`` field: whether the request's user may make a change to the row of
+    ``model`` now, as the write itself would decide: the row is current, ``rule`` allows
+    it (the change's permissions, a bearer token's ``write`` scope, the module's own
+    conditions such as a level's right) and district rights let the user change the row
+    (:func:`backend.rights.scope`, ``write``): the region above their districts is read
+    but not changed. So a client offers a change only where it would be made.
+
+    Computed in the parent's own SQL query (an ``EXISTS`` over the row the optimizer
+    annotates as ``name``, the compiler reading the same expression), so a page costs no
+    query more; an instance that did not come through the optimizer (a mutation's
+    payload) asks one query of its own. It answers for today, whatever instant the row
+    was read at: a history version is never changed (false).
+    """
+
+    def expression(info: strawberry.Info) -> Expression:
+        def may(permission: str) -> bool:
+            try:
+                return authorize(info, permission)
+            except PermissionDenied:  # a bearer token without the write scope
+                return False
+
+        allowed = rule(may)
+        if allowed is False:
+            return Value(False, output_field=BooleanField())
+        rows = model._default_manager.current()
+        if allowed is not True:
+            rows = rows.filter(allowed)
+        scope = rights.scope(model, current_user(info), write=True)
+        if scope is not None:
+            rows = rows.filter(scope)
+        return Exists(rows.filter(pk=OuterRef("pk")))
+
+    def resolve(root: strawberry.Parent[Model], info: strawberry.Info) -> bool:
+        value = getattr(root, name, None)
+        if value is None:
+            rows = model._default_manager.filter(pk=root.pk)
+            value = rows.annotate(_can=expression(info)).values_list("_can", flat=True).get()
+        return value
+
+    field = strawberry_django.field(
+        resolver=resolve, description=description, annotate={name: expression}
+    )
+    return attach(field, RowValue(expression))

@@ -30,14 +30,26 @@ from django.db.models import Model, QuerySet
 
 from backend.graphql.audit import audit_user, legacy_audit_user_id
 from backend.graphql.connection import CountedConnection
+from backend.graphql.inputs import Sort
 from backend.graphql.queries import related_count
 from backend.graphql.relations import history_of, prefetched_connection, prefetched_list
+from backend.ordering import sort_rules
 
 
 def current_rows(model: type[Model], *order: str) -> Callable[[], QuerySet]:
-    """Queryset factory of ``model``'s current rows ordered by the fields ``order``,
-    then the primary key (the ``queryset`` of a nested list or connection)."""
-    return lambda: model._default_manager.current().order_by(*order, "pk")
+    """Queryset factory of ``model``'s current rows ordered by the fields ``order``
+    (``"-name"``: descending), each by the model's rule as in ``orderBy``
+    (:func:`backend.ordering.sort_rules`: a name ignoring case), then the primary key
+    (the ``queryset`` of a nested list or connection; its cursors hold the fields'
+    values, :class:`~backend.graphql.cursors.Key`)."""
+    rules = sort_rules(model)
+    terms = [
+        Sort(by=rules.get(name.removeprefix("-")))
+        .key(name.removeprefix("-"), descending=name.startswith("-"))
+        .order()
+        for name in order
+    ]
+    return lambda: model._default_manager.current().order_by(*terms, "pk")
 
 
 def _version_fields() -> dict[str, tuple[Any, Any]]:

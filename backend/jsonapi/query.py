@@ -57,6 +57,7 @@ from rest_framework_json_api.utils import format_field_name
 
 from backend import rights
 from backend.errors import UserInputError
+from backend.ordering import order_terms
 from backend.query_string import values_of
 
 #: The largest ``page[number]``: nine digits (a larger one is no page of any table here).
@@ -119,7 +120,8 @@ class Query:
     def apply(self, queryset: QuerySet, resource: Any) -> QuerySet:
         """``queryset`` (rows of ``resource``) narrowed by the filters and the search,
         ordered by ``sort`` then by the model's ordering and the primary key (a stable
-        order for pages)."""
+        order for pages), each field by the model's rule (:func:`backend.ordering.order_terms`:
+        a name ignoring case, as GraphQL's ``orderBy``)."""
         if self.filters is not None:
             queryset = self.filters.filter_queryset(queryset)
         if self.search is not None:
@@ -128,8 +130,7 @@ class Query:
             request.query_params[settings.REST_FRAMEWORK["SEARCH_PARAM"]] = self.search
             queryset = drf_filters.SearchFilter().filter_queryset(request, queryset, view)
         if self.sort:
-            model_ordering = [f for f in queryset.model._meta.ordering if f not in self.sort]
-            queryset = queryset.order_by(*self.sort, *model_ordering, "pk")
+            queryset = queryset.order_by(*order_terms(queryset.model, self.sort))
         return queryset
 
 

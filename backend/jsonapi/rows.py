@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from backend.ids import parse_id
+from backend.ordering import order_terms
 from backend.rights import implies_readable, placement_of, readable
 
 
@@ -132,7 +133,7 @@ class RelatedResources:
             self.request.query_params.get("include", "").split(","),
             user,
         )
-        return rows.order_by(*rows.model._meta.ordering, "pk")
+        return rows.order_by(*order_terms(rows.model, ()))
 
     def retrieve_related(self, request, *args: Any, **kwargs: Any) -> Response:
         relationship = self.all_relationships[self.resource.type][self.get_related_field_name()]

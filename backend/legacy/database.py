@@ -104,10 +104,12 @@ class LegacyDatabase:
     ) -> tuple[list[LegacyRow], list[Rejection]]:
         """Every row of ``table`` (ordered by its id column), in the legacy text form.
 
-        Columns are matched case-insensitively; columns the table does not map (such as
-        the legacy ``RowId`` timestamp) are not read. Raises CommandError when the table
-        or one of its columns is missing. Datetimes of ``timestamp without time zone``
-        columns are legacy local time; aware ones are converted into ``time_zone``.
+        Columns are matched case-insensitively; columns the table does not map (the
+        :data:`~backend.legacy.tables.IGNORED_COLUMNS`, such as the legacy ``RowId``
+        rowversion, which the file sources ignore too) are not read. Raises CommandError
+        when the table or one of its columns is missing. Datetimes of ``timestamp without
+        time zone`` columns are legacy local time; aware ones are converted into
+        ``time_zone``.
         """
         name = self._quote(table.name)
         head = "SELECT TOP 0 * FROM {}" if self.vendor == "mssql" else "SELECT * FROM {} LIMIT 0"

@@ -25,7 +25,7 @@ from django.core.management.base import CommandError
 
 from backend.json_text import TooDeep, decode, json_kind
 from backend.legacy.rows import LegacyRow, Rejection, row_key
-from backend.legacy.tables import LegacyTable
+from backend.legacy.tables import IGNORED_COLUMNS, LegacyTable
 from backend.legacy.values import legacy_text
 
 # RFC 4180 fields. The quoted pattern is the "unrolled loop" form: linear, no
@@ -94,7 +94,8 @@ def read_csv(path: Path, table: LegacyTable) -> tuple[list[LegacyRow], list[Reje
     """Read one legacy CSV export: its rows, and the rows with a wrong number of fields.
 
     Raises CommandError for a missing file, a file that is not UTF-8 or not CSV, and a
-    header that lacks a column of ``table.columns``, has one twice or has an unknown one.
+    header that lacks a column of ``table.columns``, has one twice or has an unknown one
+    (other than the :data:`~backend.legacy.tables.IGNORED_COLUMNS`, which are not read).
     The header is checked for another delimiter first (:func:`_other_delimiter`), so a
     ``;``- or tab-delimited file is named as such rather than failing as bad CSV.
     """
@@ -117,7 +118,10 @@ def read_csv(path: Path, table: LegacyTable) -> tuple[list[LegacyRow], list[Reje
     header = [name or "" for name in records[0][1]]
     names = [canonical.get(name.lower()) for name in header]
     problems = []
-    if unknown := [h for h, n in zip(header, names, strict=True) if n is None]:
+    ignored = [h.lower() in IGNORED_COLUMNS for h in header]
+    if unknown := [
+        h for h, n, skip in zip(header, names, ignored, strict=True) if n is None and not skip
+    ]:
         problems.append("unknown column(s) " + ", ".join(map(repr, unknown)))
     if missing := [column for column in table.columns if column not in names]:
         problems.append("missing column(s) " + ", ".join(missing))
@@ -134,7 +138,8 @@ def read_csv(path: Path, table: LegacyTable) -> tuple[list[LegacyRow], list[Reje
     for line, fields in records[1:]:
         row_id = fields[id_index] if id_index < len(fields) else None
         key = row_key(table.id_column, row_id)
-        row = LegacyRow(path.name, line, key, dict(zip(names, fields, strict=False)))
+        values = {n: v for n, v, skip in zip(names, fields, ignored, strict=False) if not skip}
+        row = LegacyRow(path.name, line, key, values)
         if len(fields) == len(names):
             rows.append(row)
         else:
@@ -197,7 +202,7 @@ def read_json(
     ``problems``: the table's parsing refuses the row with them and the problems of its
     other columns. Raises CommandError for a file that is not UTF-8 or not JSON, that is
     not an array, and for keys that name no column of ``table`` (a typo would otherwise
-    read as NULL).
+    read as NULL); the :data:`~backend.legacy.tables.IGNORED_COLUMNS` are not read.
     """
     text = _read_text(path, table)
     try:
@@ -226,7 +231,8 @@ def read_json(
         for key, value in element if isinstance(element, _Pairs) else ():
             column = canonical.get(key.lower())
             if column is None:
-                unknown.setdefault(key, number)
+                if key.lower() not in IGNORED_COLUMNS:
+                    unknown.setdefault(key, number)
                 continue
             if column in seen:
                 problems.append((column, f"{column} is given twice"))

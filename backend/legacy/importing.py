@@ -19,10 +19,12 @@ from datetime import tzinfo
 from django.apps import apps
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from backend.legacy.rows import LegacyContext, LegacyRow
 from backend.legacy.saving import reset_sequences
 from backend.legacy.sources import TableRun
+from backend.legacy.versions import check_changes
 
 #: ``progress(rows, table name)`` may wrap the rows of a table being validated (a bar).
 Progress = Callable[[list[LegacyRow], str], Iterable[LegacyRow]]
@@ -67,7 +69,10 @@ def import_runs(
     ``time_zone``: the zone of the legacy datetimes
     (:func:`~backend.legacy.values.legacy_time_zone`).
 
-    Fills each run's ``objects``, ``rejections`` and, when loaded, ``counts``. The ids
+    Fills each run's ``objects``, ``rejections`` and, when loaded, ``counts``. Besides
+    each table's ``validate``, a row that would replace its database row against the
+    version rules is refused (:func:`~backend.legacy.versions.check_changes`: a legacy
+    row older than a change made here). The ids
     of rows the source refused as read (a CSV row with a wrong number of fields, a JSON
     element that is not an object) count as rows of the file, so that a row naming one
     is refused by :func:`refuse_dependents` ("depends on ParentLocationId 1, which is
@@ -84,9 +89,12 @@ def import_runs(
         read_ids = {item.table.row_id(r.row) for r in item.rejections if r.row is not None}
         context.ids.setdefault(item.table.model, set()).update(read_ids - {None})
     with transaction.atomic():
+        now = timezone.now()
         for item in runs:
             rows = progress(item.rows, item.table.name) if progress else item.rows
             objects, bad = item.table.validate(rows, context)
+            table = item.table
+            bad += check_changes(objects, item.rows, table.row_id, table.fields, now)
             item.objects, item.rejections = objects, item.rejections + bad
         refused = any(item.rejections for item in runs)
         if refused:  # the same reasons whether the valid rows are loaded or not

@@ -10,10 +10,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone
 
 #: Per-row outcomes of a load, by id (see :class:`LoadCounts`).
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -70,55 +72,172 @@ def _is_versioned(model: type[models.Model]) -> bool:
     return {"uuid", "validity_from", "validity_to", "legacy_id"} <= names
 
 
-def save_by_id(objects: Sequence[models.Model]) -> LoadCounts:
+def rows_by_id(model: type[models.Model], pks: Sequence[Any]) -> dict[Any, models.Model]:
+    """The database rows of ``model`` whose ids are in ``pks``, by id (read 5,000 at a
+    time, within the database's limit of query parameters)."""
+    rows: dict[Any, models.Model] = {}
+    for start in range(0, len(pks), 5000):
+        rows.update(model._default_manager.in_bulk(pks[start : start + 5000]))
+    return rows
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an import does with a row already in the database (:func:`version_change`).
+
+    ``outcome``: ``"updated"`` or ``"unchanged"``, None when refused; ``closed_at``: the
+    old values are first kept as a history copy ending then (None: no copy);
+    ``valid_from``: the row's ``validity_from`` once updated; ``refusal``: why the row
+    cannot be imported.
+    """
+
+    outcome: str | None
+    closed_at: datetime | None = None
+    valid_from: datetime | None = None
+    refusal: str | None = None
+
+
+#: Columns that say who made a version and since when, not what it holds.
+_BOOKKEEPING = {"validity_from", "audit_user_id", "legacy_audit_user_id"}
+
+
+def version_change(
+    old: models.Model,
+    new: models.Model,
+    now: datetime,
+    column_of: Mapping[str, str] | None = None,
+) -> Change:
+    """The one rule by which an import replaces the database row ``old`` by the source's
+    ``new`` (same id), keeping every version of a row one after the other, none valid at
+    no time, the latest one current.
+
+    ``now``: the time of the import; ``column_of``: attribute -> legacy column, for
+    messages. Rows equal in every field are unchanged; other models than versioned ones
+    are simply updated. For versioned rows (openIMIS, DESIGN.md §5: an update keeps the
+    old values as a history row ending when the new version starts):
+
+    - ``new`` current, starting after ``old`` (the legacy side made a new version, or
+      moved ValidityFrom forward): the old values end at ``new.validity_from``;
+    - otherwise, ``old`` made here (no legacy AuditUserID: an update through the API,
+      or a delete here): the legacy row is not later than the change here, so
+      importing it would undo a newer change. The same data (a change here that the
+      legacy side made as well; who and since when aside) is unchanged; other data is
+      refused, naming the columns and the time of the change here;
+    - ``old`` imported and ``new`` current, not starting later: the legacy side changed
+      the row without moving ValidityFrom (an edit outside openIMIS), so the change
+      happens at ``now``: the old values end then and the row is valid from then. Data
+      equal to the row's (only ``validity_from`` differs: a version an earlier import
+      started at its time) is unchanged. Refused when ``old`` starts at ``now`` or
+      later (it would be valid at no time);
+    - otherwise (a history row of the legacy side, or a current row the legacy side
+      closed) the row is updated in place; a current row it closes keeps its later
+      start, and is refused when it would end before it starts.
+
+    Columns that are not editable are derived from the others and kept by the module
+    (a location's ``path``: :func:`modules.location.models.rebuild_paths` after the
+    load), so they are not compared for versioned models.
+    """
+    versioned = _is_versioned(type(old))
+    fields = [
+        f for f in old._meta.concrete_fields if not f.primary_key and (f.editable or not versioned)
+    ]
+    differs = {f.attname for f in fields if getattr(old, f.attname) != getattr(new, f.attname)}
+    if not differs:
+        return Change(UNCHANGED)
+    if not versioned:
+        return Change(UPDATED)
+    names = column_of or {}
+
+    def listed(attnames: set[str]) -> str:
+        return ", ".join(sorted(names.get(a, a) for a in attnames))
+
+    def at(moment: datetime) -> str:
+        return f"{moment:%Y-%m-%d %H:%M}"
+
+    current = old.validity_to is None and new.validity_to is None
+    if current and new.validity_from > old.validity_from:
+        return Change(UPDATED, closed_at=new.validity_from, valid_from=new.validity_from)
+    data = differs - _BOOKKEEPING
+    if old.legacy_audit_user_id is None:  # made here, and the legacy row is not later
+        if not data:
+            return Change(UNCHANGED)
+        changed = old.validity_to or old.validity_from
+        done = "deleted" if old.validity_to else "changed"
+        return Change(
+            None,
+            refusal=f"{done} here on {at(changed)} (not by an import), and the legacy row "
+            f"(ValidityFrom {at(new.validity_from)}) is not later: importing its "
+            f"{listed(data)} would undo that change. Make the change on the legacy side "
+            "(a later ValidityFrom), or here, or import without this row (--load-valid)",
+        )
+    if current:
+        if differs == {"validity_from"}:
+            return Change(UNCHANGED)
+        if old.validity_from >= now:
+            return Change(
+                None,
+                refusal=f"changed on the legacy side without a later ValidityFrom, so at "
+                f"the time of this import ({at(now)}), but the version here starts at "
+                f"{at(old.validity_from)}: it would be valid at no time",
+            )
+        return Change(UPDATED, closed_at=now, valid_from=now)
+    start = new.validity_from
+    if old.validity_to is None:  # closed on the legacy side: the version here ends
+        start = max(start, old.validity_from)
+        if new.validity_to <= start:
+            return Change(
+                None,
+                refusal=f"closed on the legacy side at {at(new.validity_to)}, not after the "
+                f"version here began ({at(start)})",
+            )
+    return Change(UPDATED, valid_from=start)
+
+
+def save_by_id(objects: Sequence[models.Model], *, now: datetime | None = None) -> LoadCounts:
     """Create or update ``objects`` (all of one model) by primary key; return the counts.
 
-    An object whose id is not in the database is created (with that id); one whose row
-    differs in any field is updated; the others are left alone, so a second import of
-    the same source changes nothing. Objects are created in the given order, so list
-    parents before children. Callers have checked that an existing id has the same uuid.
+    An object whose id is not in the database is created (with that id); a row already
+    there is replaced by the rule of :func:`version_change`, at the time of the import
+    ``now`` (default: now), so a second import of the same source changes nothing.
+    Objects are created in the given order, so list parents before children. Callers
+    have checked that an existing id has the same uuid and refused the rows
+    :func:`version_change` refuses (``ValueError`` otherwise, before anything is
+    written).
 
-    History (openIMIS convention, DESIGN.md §5): when a *current* row of the database
-    is updated by a row that is still current, its old values are kept first as a new
-    history row: a copy with a new id (above every id of the table) and a new uuid,
-    ``validity_to`` = the time of the change and ``legacy_id`` = the current row's id.
-    The current row keeps its id and uuid. The time of the change is the new row's
-    ``validity_from``; when the legacy side did not move it forward (an edit outside
-    openIMIS), the history row is valid at no instant (``validity_to`` =
-    ``validity_from``) rather than overlapping the current version.
-    History rows that change, and current rows that become history (a legacy delete),
-    are updated in place.
+    History (openIMIS convention, DESIGN.md §5): when :func:`version_change` closes the
+    old values, they are kept first as a new history row: a copy with a new id (above
+    every id of the table) and a new uuid, ``validity_to`` = the time of the change and
+    ``legacy_id`` = the current row's id. The current row keeps its id and uuid.
     """
     if not objects:
         return LoadCounts()
+    now = now or timezone.now()
     model = type(objects[0])
     manager = model._default_manager
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    existing = {}
     pks = [obj.pk for obj in objects]
-    for start in range(0, len(pks), 5000):
-        existing.update(manager.in_bulk(pks[start : start + 5000]))
-    versioned = _is_versioned(model)
+    existing = rows_by_id(model, pks)
     created, changed, copies, outcomes = [], [], [], {}
     for obj in objects:
         old = existing.get(obj.pk)
         if old is None:
             created.append(obj)
             outcomes[obj.pk] = CREATED
-        elif any(getattr(old, f.attname) != getattr(obj, f.attname) for f in fields):
-            changed.append(obj)
-            outcomes[obj.pk] = UPDATED
-            if versioned and old.validity_to is None and obj.validity_to is None:
-                # The version ends where the new one starts. When the legacy side changed
-                # the row without moving ValidityFrom (an edit outside openIMIS), when is
-                # unknown: the old values are kept, valid at no instant, so that a date
-                # never shows two versions of one row.
-                old.validity_to = obj.validity_from
-                old.legacy_id = old.pk
-                old.uuid = uuid.uuid4()
-                copies.append(old)
-        else:
-            outcomes[obj.pk] = UNCHANGED
+            continue
+        change = version_change(old, obj, now)
+        if change.refusal:
+            raise ValueError(f"id {obj.pk}: {change.refusal}")
+        outcomes[obj.pk] = change.outcome
+        if change.outcome == UNCHANGED:
+            continue
+        changed.append(obj)
+        if change.valid_from is not None:
+            obj.validity_from = change.valid_from
+        if change.closed_at is not None:
+            old.validity_to = change.closed_at
+            old.legacy_id = old.pk
+            old.uuid = uuid.uuid4()
+            copies.append(old)
     bulk_insert(created)
     manager.bulk_update(changed, [f.name for f in fields], batch_size=500)
     if copies:

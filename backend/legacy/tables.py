@@ -17,6 +17,11 @@ from django.db import models
 from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
 from backend.legacy.saving import LoadCounts, save_by_id
 
+#: Legacy columns no table maps and every source ignores, compared ignoring case: SQL
+#: Server's ``rowversion`` column ``RowId`` (``RowID`` in ``tblPayer``), which full-table
+#: exports and live databases carry and which means nothing outside that database.
+IGNORED_COLUMNS = frozenset({"rowid"})
+
 Validate = Callable[
     [Iterable[LegacyRow], LegacyContext], tuple[list[models.Model], list[Rejection]]
 ]

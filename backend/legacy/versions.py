@@ -9,13 +9,15 @@ references stay right and a second import of the same source changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 
 from django.apps import apps
 from django.db import models
 
 from backend.legacy.parsing import parse_rows
 from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
+from backend.legacy.saving import rows_by_id, version_change
 
 
 def check_versions(
@@ -124,3 +126,35 @@ def parse_versioned(
         legacy_column=column_of["legacy_id"],
     )
     return items, rejections
+
+
+def check_changes(
+    objects: Sequence[models.Model],
+    rows: Iterable[LegacyRow],
+    row_id: Callable[[LegacyRow], int | None],
+    fields: Mapping[str, str],
+    now: datetime,
+) -> list[Rejection]:
+    """The rows that :func:`~backend.legacy.saving.version_change` refuses to put in
+    place of the database rows of their ids at ``now`` (the time of the import): a
+    legacy row older than a change made here, a version that would be valid at no time.
+
+    ``objects``: one table's validated objects (as they will be saved); ``rows``: the
+    table's rows, named through ``row_id``; ``fields``: legacy column -> attribute, for
+    the messages. Returns one rejection per refused row; reads, never writes.
+    """
+    if not objects:
+        return []
+    column_of = {attname: column for column, attname in fields.items()}
+    row_of: dict[int | None, LegacyRow] = {}
+    for row in rows:
+        row_of.setdefault(row_id(row), row)
+    existing = rows_by_id(type(objects[0]), [obj.pk for obj in objects])
+    rejections = []
+    for obj in objects:
+        old = existing.get(obj.pk)
+        if old is not None and obj.pk in row_of:
+            refusal = version_change(old, obj, now, column_of).refusal
+            if refusal:
+                rejections.append(row_of[obj.pk].reject(refusal))
+    return rejections

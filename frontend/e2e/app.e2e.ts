@@ -331,6 +331,55 @@ describe.skipIf(payerActive)("with the payer module inactive", () => {
   });
 });
 
+describe("a user of one district", () => {
+  it("is offered changes in their district only, none on the region above it", async () => {
+    const own = await newSession(browser);
+    try {
+      await login(own.page, "district", "district");
+      const data = await graphql(
+        own.page,
+        `{ locations(filter: {type: DISTRICT}) { edges { node { uuid name parent { uuid name } } } } }`,
+      );
+      const [{ node: district }] = data.locations.edges;
+      // a region would be outside their district: not offered
+      await own.page.goto(`${BASE_URL}/app/locations`);
+      await own.page.getByRole("region", { name: "Regions" }).getByRole("link").first().waitFor();
+      expect(await own.page.getByRole("button", { name: "New region" }).count()).toBe(0);
+      // the region above: read, not changed (the API would refuse it)
+      await own.page.goto(`${BASE_URL}/app/locations/${district.parent.uuid}`);
+      await own.page.getByRole("heading", { level: 1, name: new RegExp(district.parent.name) }).waitFor();
+      const link = own.page.getByRole("link", { name: district.name, exact: true });
+      await link.waitFor();
+      expect(await own.page.getByRole("group", { name: "Actions" }).count()).toBe(0);
+      // their district: every change
+      await link.click();
+      const actions = own.page.getByRole("group", { name: "Actions" });
+      await actions.waitFor();
+      expect(await actions.getByRole("button").allInnerTexts()).toEqual([
+        "Rename",
+        "Move",
+        "New municipality",
+        "Delete",
+      ]);
+      expect(own.consoleErrors).toEqual([]);
+    } finally {
+      await own.context.close();
+    }
+  });
+});
+
+describe("a search text", () => {
+  it("is taken only as long as the server accepts, and the box says so", async () => {
+    await openLink("Locations");
+    const box = page.getByRole("searchbox", { name: "Search locations by code or name" });
+    await box.fill("Chey ".repeat(60)); // 300 characters
+    expect((await box.inputValue()).length).toBe(200);
+    await page.getByText("Search text is at most 200 characters.").waitFor();
+    await page.getByRole("table", { name: "Search results" }).waitFor();
+    expect(await page.getByRole("alert").count()).toBe(0);
+  });
+});
+
 describe("GraphiQL", () => {
   it("renders from the server's own files and runs a query", async () => {
     await page.goto(`${BASE_URL}/graphql`);

@@ -16,7 +16,7 @@ from django.core.validators import MinValueValidator
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q, Subquery, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, Substr, Upper
+from django.db.models.functions import Concat, Lower, Substr, Upper
 from django.db.models.lookups import Exact
 
 from backend.versioning import VersionedModel, VersionedQuerySet
@@ -253,6 +253,9 @@ class Location(VersionedModel):
     )
 
     objects = LocationQuerySet.as_manager()
+
+    #: On every surface: names as people read them (ignoring case), levels by rank.
+    sort_rules = {"name": Lower, "type": lambda code: Location.level_rank(code)}
 
     class Meta:
         db_table = "location_location"

@@ -33,12 +33,12 @@ or ``PermissionDenied``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 
 from backend import rights, versioning
@@ -71,6 +71,20 @@ COUNT_FIELDS = {
 def _check_level_permission(user, *types: str) -> None:
     if any(t in UPPER_LEVELS for t in types):
         require_permission(user, UPPER_LEVELS_PERMISSION, "create or change regions and districts")
+
+
+def allowed_levels(may: Callable[[str], bool], permission: str, *, under: bool = False) -> Q | bool:
+    """The locations a user may act on with ``permission`` (``may(permission)``: they hold
+    it), by the level rule above: every level with :data:`UPPER_LEVELS_PERMISSION`,
+    else municipalities and villages; ``under``: the locations under which they may
+    create one (a village has no level below, a region's children are districts).
+    False for none. District rights are not counted (:func:`backend.rights.scope`)."""
+    if not may(permission):
+        return False
+    levels = set(Location.Type) - (set() if may(UPPER_LEVELS_PERMISSION) else UPPER_LEVELS)
+    if under:
+        levels = {Location.PARENT_TYPE[level] for level in levels} - {None}
+    return Q(type__in=sorted(levels))
 
 
 def resolve_location(parent_uuid: uuid.UUID | None, user, field: str = "parent") -> Location | None:

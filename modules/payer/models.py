@@ -11,6 +11,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from backend.registry import lookup
 from backend.versioning import VersionedModel, VersionedQuerySet
@@ -65,6 +66,9 @@ class Payer(VersionedModel):
     )
 
     objects = PayerQuerySet.as_manager()
+
+    #: On every surface: names and e-mails as people read them (ignoring case).
+    sort_rules = {"name": Lower, "email": Lower}
 
     class Meta:
         db_table = "payer_payer"

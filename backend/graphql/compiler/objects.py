@@ -41,6 +41,7 @@ from backend.graphql.compiler.sources import (
     RelatedConnection,
     RelatedCount,
     RelatedRows,
+    RowValue,
     source_of,
 )
 from backend.graphql.readable_refs import ReadableRef, readable_ref
@@ -182,7 +183,7 @@ def field_value(
         link = model._meta.get_field(source.relation).field.name
         inner = object_json(compilation, named, details, rows.model)
         return sql.JsonArray(rows.filter(**{link: OuterRef("pk")}).values(_json=inner))
-    if isinstance(source, RelatedCount):
+    if isinstance(source, RelatedCount | RowValue):
         return source.expression(compilation.info)
     if _is_global_id(strawberry_field):
         return global_id(gtype.name)

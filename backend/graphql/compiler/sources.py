@@ -65,6 +65,14 @@ class RelatedCount:
     expression: Callable[[Any], Expression]
 
 
+@dataclass(frozen=True)
+class RowValue:
+    """A value computed by ``expression(info)``, an expression over the parent row (an
+    ``EXISTS`` with ``OuterRef("pk")``: whether the viewer may change the row)."""
+
+    expression: Callable[[Any], Expression]
+
+
 def attach(field: Any, source: object) -> Any:
     """Return ``field`` (a strawberry field) with ``source`` attached."""
     field.metadata = {**(field.metadata or {}), KEY: source}

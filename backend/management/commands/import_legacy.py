@@ -23,7 +23,9 @@ a row that depends on a refused row (its parent, its location, the current row o
 history row) is refused too ("depends on ParentLocationId 1, which is refused"). Rows
 are matched on id (keeping the legacy ids) and uuid, so a second run creates and changes
 nothing; a current row that changed is updated and its old values are kept as a history
-row (:func:`backend.legacy.save_by_id`). The counts created / updated / unchanged are
+row, by the rule of :func:`backend.legacy.saving.version_change` (the change at a later
+ValidityFrom, else at the time of the import; a row changed here since is refused rather
+than overwritten by an older legacy row). The counts created / updated / unchanged are
 printed per table. On PostgreSQL the id sequences are reset afterwards, so the next
 ordinary insert does not collide with an imported id. Progress: a bar on a terminal, a
 plain line every few seconds otherwise (:meth:`LongCommand.progress`).

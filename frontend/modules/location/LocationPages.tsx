@@ -1,6 +1,8 @@
 // The location screens: the regions (drill-down starts here) with search, and one
 // location's detail: parent chain, facts, children (paged), the panels other modules
-// contribute ("location.detail.panels"), history, and the changes a user may make.
+// contribute ("location.detail.panels"), history, and the changes the user may make to
+// this row (the API's viewerCan* fields: permissions, the upper-levels right and district
+// rights; the region above a user's district offers none).
 import { useEffect, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { can } from "../../src/shell/config";
@@ -27,6 +29,15 @@ import { LocationSearch } from "./LocationSearch";
 import { LEVEL_LABEL, LEVEL_PLURAL, childLevel, parentLevel } from "./levels";
 import { LocationDetailQuery } from "./operations";
 
+/**
+ * Whether the user may create a region: location.add_location, the upper levels' right,
+ * and no district to keep to (a region is outside every district: location.all_districts,
+ * which a superuser's permissions hold too). No row tells this: it is the session's.
+ */
+function mayCreateRegions(): boolean {
+  return ["location.add_location", "location.manage_upper_levels", "location.all_districts"].every(can);
+}
+
 export function LocationsPage() {
   const [creating, setCreating] = useState(false);
   const navigate = useNavigate();
@@ -36,7 +47,7 @@ export function LocationsPage() {
     <>
       <h1>Locations</h1>
       <LocationSearch />
-      {can("location.add_location") && !creating && (
+      {mayCreateRegions() && !creating && (
         <div className="actions">
           <button type="button" onClick={() => setCreating(true)}>
             New region
@@ -124,18 +135,14 @@ function LocationDetail({ uuid }: { uuid: string }) {
       {current && (
         <ActionButtons
           actions={[
-            { label: "Rename", allowed: can("location.change_location"), onClick: () => setAction("rename") },
-            {
-              label: "Move",
-              allowed: can("location.change_location") && above !== null,
-              onClick: () => setAction("move"),
-            },
+            { label: "Rename", allowed: location.viewerCanChange, onClick: () => setAction("rename") },
+            { label: "Move", allowed: location.viewerCanChange && above !== null, onClick: () => setAction("move") },
             {
               label: `New ${below ? LEVEL_LABEL[below].toLowerCase() : ""}`,
-              allowed: can("location.add_location") && below !== null,
+              allowed: location.viewerCanAddChild && below !== null,
               onClick: () => setAction("create"),
             },
-            { label: "Delete", allowed: can("location.delete_location"), onClick: () => setAction("delete") },
+            { label: "Delete", allowed: location.viewerCanDelete, onClick: () => setAction("delete") },
           ]}
         />
       )}

@@ -3,7 +3,7 @@
 import { useDeferredValue, useId, useState } from "react";
 import type { LocationType } from "../../src/gql/graphql";
 import { useGraphQL } from "../../src/shell/graphql";
-import { ErrorMessage, Loading } from "../../src/shell/ui";
+import { ErrorMessage, Loading, SearchInput } from "../../src/shell/ui";
 import { LEVEL_LABEL, chainText } from "./levels";
 import { LocationListQuery } from "./operations";
 
@@ -53,13 +53,12 @@ export function LocationPicker({ label, types, value, onChange, inputProps }: Lo
           </button>
         </p>
       )}
-      <input
-        type="search"
+      <SearchInput
         aria-label={label}
         aria-controls={resultsId}
         placeholder="Search code or name"
         value={text}
-        onChange={(event) => setText(event.target.value)}
+        onChange={setText}
         {...inputProps}
       />
       {search.length > 0 && query.isFetching && <Loading what="locations" />}

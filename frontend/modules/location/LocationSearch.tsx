@@ -2,6 +2,7 @@
 import { useDeferredValue, useState } from "react";
 import { Link } from "react-router-dom";
 import { PagedTable, usePagedGraphQL } from "../../src/shell/paging";
+import { SearchInput } from "../../src/shell/ui";
 import { LEVEL_LABEL, chainText } from "./levels";
 import { LocationListQuery } from "./operations";
 
@@ -16,12 +17,11 @@ export function LocationSearch() {
   return (
     <section aria-labelledby="location-search">
       <h2 id="location-search">Search</h2>
-      <input
-        type="search"
+      <SearchInput
         aria-label="Search locations by code or name"
         value={text}
-        onChange={(event) => {
-          setText(event.target.value);
+        onChange={(value) => {
+          setText(value);
           paged.pager.reset();
         }}
       />

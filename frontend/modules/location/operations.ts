@@ -66,6 +66,9 @@ export const LocationDetailQuery = graphql(`
       families
       validityFrom
       validityTo
+      viewerCanChange
+      viewerCanDelete
+      viewerCanAddChild
       parent {
         ...LocationSummaryFields
         parent {

@@ -1,8 +1,10 @@
 // The payer screens: the list (filters, paging), one payer's detail with history, and
 // the forms to create, edit and delete. A user who may not see locations gets the payers
 // with their location hidden (null, FORBIDDEN on its path): the list leaves the column
-// out, the detail says "hidden from you".
-import { useDeferredValue, useState } from "react";
+// out, the detail says "hidden from you". A payer offers Edit and Delete by its
+// viewerCanChange / viewerCanDelete (permissions and district rights: a payer at no
+// location is read only to a user of some districts).
+import { useDeferredValue, useId, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import type { PayerListQuery as PayerListQueryResult, PayerType } from "../../src/gql/graphql";
 import { can } from "../../src/shell/config";
@@ -18,6 +20,7 @@ import {
   NotFound,
   Options,
   RecordRoute,
+  SearchInput,
 } from "../../src/shell/ui";
 import { DeletePayerMutation, PayerDetailQuery, PayerListQuery } from "./operations";
 import { PayerForm } from "./PayerForm";
@@ -28,6 +31,7 @@ const PAGE = 25;
 type PayerNode = PayerListQueryResult["payers"]["edges"][number]["node"];
 
 export function PayerListPage() {
+  const searchId = useId();
   const [text, setText] = useState("");
   const [type, setType] = useState<PayerType | "">("");
   const search = useDeferredValue(text.trim());
@@ -40,17 +44,17 @@ export function PayerListPage() {
     <>
       <h1>Payers</h1>
       <div className="actions" role="search">
-        <label>
-          Search name, phone or e-mail{" "}
-          <input
-            type="search"
+        <span>
+          <label htmlFor={searchId}>Search name, phone or e-mail</label>{" "}
+          <SearchInput
+            id={searchId}
             value={text}
-            onChange={(event) => {
-              setText(event.target.value);
+            onChange={(value) => {
+              setText(value);
               paged.pager.reset();
             }}
           />
-        </label>
+        </span>
         <label>
           Type{" "}
           <select
@@ -142,8 +146,8 @@ function PayerDetail({ uuid }: { uuid: string }) {
       {current && (
         <ActionButtons
           actions={[
-            { label: "Edit", allowed: can("payer.change_payer"), onClick: () => setAction("edit") },
-            { label: "Delete", allowed: can("payer.delete_payer"), onClick: () => setAction("delete") },
+            { label: "Edit", allowed: payer.viewerCanChange, onClick: () => setAction("edit") },
+            { label: "Delete", allowed: payer.viewerCanDelete, onClick: () => setAction("delete") },
           ]}
         />
       )}

@@ -65,6 +65,8 @@ export const PayerDetailQuery = graphql(`
   query PayerDetail($uuid: UUID!) {
     payer(uuid: $uuid) {
       ...PayerVersionFields
+      viewerCanChange
+      viewerCanDelete
       location {
         ...PayerLocationFields
       }

@@ -1,6 +1,7 @@
 // What the server tells the shell (backend/web.py renders it into the page as JSON in
 // <script id="openimis-config">): the active modules, in OPENIMIS_MODULES order, the
-// user, the CSRF token for the session, and the URLs the shell links to.
+// user, the CSRF token for the session, the URLs the shell links to, and the API's limits
+// the inputs keep to (a search box takes no more than a filter accepts).
 
 export interface ShellConfig {
   /** Labels of the active backend modules; a frontend module folder has the same name. */
@@ -11,6 +12,8 @@ export interface ShellConfig {
   /** The login page; its `next` parameter leads back (failures.ts, loginAgainUrl). */
   loginUrl: string;
   csrfToken: string;
+  /** The API's limits the forms keep to. `filterText`: a filter's text, at most (characters). */
+  limits: { filterText: number };
   user: { username: string; permissions: string[] };
 }
 

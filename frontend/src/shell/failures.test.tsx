@@ -5,7 +5,7 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TypedDocumentString } from "../gql/graphql";
-import { retryAfterSeconds, waitText } from "./failures";
+import { retryAfterSeconds, waitText, type ErrorExtensions } from "./failures";
 import { useShellStore } from "./store";
 import { answerAll, renderShell, requestFailure } from "./testing";
 import { failureOf } from "./ui";
@@ -18,9 +18,13 @@ const AUTHENTICATION_REQUIRED =
 
 const answer = answerAll;
 
-function errorBody(code: string, message: string, path?: string[]) {
-  return { data: null, errors: [{ message, path, extensions: { code } }] };
+function errorBody(code: string, message: string, path?: string[], extensions: ErrorExtensions = {}) {
+  return { data: null, errors: [{ message, path, extensions: { code, ...extensions } }] };
 }
+
+const TOO_LONG = "filter.search has 201 characters; at most 200.";
+const OUTSIDE =
+  "District rights: you may change only locations in or below your districts; location 5d7f0c4e-2a1b-4c3d-9e8f-7a6b5c4d3e21 is outside them.";
 
 const failure = (document = Query) => requestFailure(document);
 
@@ -78,6 +82,11 @@ describe("what each failure says", () => {
       answer(status, errorBody(code, `a ${code}`));
       expect([status, code, (await failure()).failure.kind]).toEqual([status, code, kind]);
     }
+    // told apart by their data, whatever the words: what the user typed, a district right
+    answer(200, errorBody("BAD_USER_INPUT", TOO_LONG, ["locations"], { argument: "filter.search" }));
+    expect((await failure()).failure.kind).toBe("input-refused");
+    answer(200, errorBody("FORBIDDEN", "Refused.", ["updateLocation"], { reason: "OUTSIDE_DISTRICTS" }));
+    expect((await failure(Mutation)).failure.kind).toBe("outside-districts");
     expect(useShellStore.getState().sessionEnded).toBe(false);
   });
 
@@ -215,5 +224,27 @@ describe("the screens show failures in the users' words", () => {
       expect(alert.querySelector("details")).not.toBeNull();
       unmount();
     }
+  });
+
+  it("what the user typed, refused: the cause in the text, no page to reload", async () => {
+    answer(200, errorBody("BAD_USER_INPUT", TOO_LONG, ["payers"], { argument: "filter.search" }));
+    renderShell("/payers");
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toBe(
+      "The server did not accept what you entered (the search text has 201 characters; at most 200). Change it and try again.",
+    );
+    expect(within(alert).queryByRole("button")).toBeNull();
+    expect(alert.querySelector("details")).toBeNull();
+  });
+
+  it("a change outside the user's districts: said so, not as a missing permission", async () => {
+    answer(200, errorBody("FORBIDDEN", OUTSIDE, ["payers"], { reason: "OUTSIDE_DISTRICTS" }));
+    renderShell("/payers");
+    const alert = await screen.findByRole("alert");
+    expect(alert.querySelector("p")?.textContent).toBe(
+      "This is outside your districts: you may change only what lies in or below your districts, and put things only there.",
+    );
+    expect(alert).not.toHaveTextContent(/permission|administrator/);
+    expect(within(alert).getByText(OUTSIDE)).not.toBeVisible(); // folded under Details
   });
 });

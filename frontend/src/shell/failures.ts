@@ -16,9 +16,16 @@ export type FailureKind =
   | "unavailable"
   /** The user lacks the permission (FORBIDDEN on what was asked as a whole). */
   | "forbidden"
+  /** A change outside the user's districts (FORBIDDEN, reason OUTSIDE_DISTRICTS). */
+  | "outside-districts"
   /** Above one of the server's limits (LIMIT_EXCEEDED, 413). */
   | "too-large"
-  /** The server refused the request's input (BAD_USER_INPUT, BAD_REQUEST, a 400). */
+  /**
+   * The server refused what the user typed (BAD_USER_INPUT naming the `argument`: a search
+   * text too long …): to change where they typed it; reloading would not help.
+   */
+  | "input-refused"
+  /** The server could not take the request as the page made it (a cursor, BAD_REQUEST, a 400). */
   | "invalid"
   /** A bug or an unexpected error on the server (INTERNAL_SERVER_ERROR, a 500, an unknown code). */
   | "server-error"
@@ -34,20 +41,36 @@ const PRECEDENCE: readonly FailureKind[] = [
   "unavailable",
   "server-error",
   "forbidden",
+  "outside-districts",
   "too-large",
+  "input-refused",
   "invalid",
 ];
 
-/** The kind of an error's `extensions.code` (codes of README "Error codes"). */
-export function kindOfCode(code: string | undefined): FailureKind {
-  switch (code) {
+/** What an error of the API carries besides its message (README "Error codes"). */
+export interface ErrorExtensions {
+  code?: string;
+  /** The input a BAD_USER_INPUT refuses, when a person typed it ("filter.search"). */
+  argument?: string;
+  /** Why a FORBIDDEN: OUTSIDE_DISTRICTS for a change outside the user's districts. */
+  reason?: string;
+}
+
+/**
+ * The kind of an error by its `extensions`: its code (codes of README "Error codes"),
+ * told apart by their data, never by the message's words: a refused input the user typed
+ * (`argument`) from a request the page made wrong, a district right from a permission.
+ */
+export function kindOfError(extensions: ErrorExtensions = {}): FailureKind {
+  switch (extensions.code) {
     case "UNAUTHENTICATED":
       return "session-ended";
     case "FORBIDDEN":
-      return "forbidden";
+      return extensions.reason === "OUTSIDE_DISTRICTS" ? "outside-districts" : "forbidden";
     case "LIMIT_EXCEEDED":
       return "too-large";
     case "BAD_USER_INPUT":
+      return extensions.argument ? "input-refused" : "invalid";
     case "BAD_REQUEST":
     case "GRAPHQL_PARSE_FAILED":
     case "GRAPHQL_VALIDATION_FAILED":
@@ -84,6 +107,19 @@ export interface FailureFacts {
   details?: string;
   /** Whether nothing was changed: the server said so (SERVICE_UNAVAILABLE rolls back). */
   nothingChanged?: boolean;
+  /** The input the server refused, when the user typed it (`extensions.argument`). */
+  argument?: string;
+}
+
+/** The users' words for the inputs the API names in its refusals (`extensions.argument`). */
+const ARGUMENT_WORDS: Readonly<Record<string, string>> = { "filter.search": "the search text" };
+
+/** The server's reason for refusing what the user typed, the input named in their words. */
+function refusalReason({ details, argument }: FailureFacts): string {
+  const reason = (details ?? "").replace(/\.$/, "");
+  return argument && Object.hasOwn(ARGUMENT_WORDS, argument)
+    ? reason.replaceAll(argument, ARGUMENT_WORDS[argument])
+    : reason;
 }
 
 /** "in 5 seconds", "in a minute", "in 3 minutes": when to try again after `seconds`. */
@@ -118,8 +154,13 @@ export function failureText(failure: FailureFacts): string {
         ? `You are not allowed to do this: it needs the permission “${permission}”, which your administrator can give you.`
         : "You are not allowed to do this. Your administrator can give you the permission.";
     }
+    case "outside-districts":
+      return "This is outside your districts: you may change only what lies in or below your districts, and put things only there.";
     case "too-large":
       return "This asks for more than the server accepts at once. Ask for less (a shorter text, a narrower search) and try again.";
+    case "input-refused":
+      // the server's reason is the cause itself (a text's length and its limit): said here
+      return `The server did not accept what you entered${failure.details ? ` (${refusalReason(failure)})` : ""}. Change it and try again.`;
     case "invalid":
       return "The server could not accept this request. Reload the page and try again; if it happens again, tell your administrator.";
     case "server-error":
@@ -129,6 +170,14 @@ export function failureText(failure: FailureFacts): string {
     case "page-error":
       return "Something went wrong in this page. Reload it; if it happens again, tell your administrator.";
   }
+}
+
+/**
+ * Whether the server's own messages go under "Details": not for a session that ended
+ * (they tell API clients how to authenticate), nor for refused input (its text says them).
+ */
+export function showsDetails(kind: FailureKind): boolean {
+  return kind !== "session-ended" && kind !== "input-refused";
 }
 
 /** Whether asking again, unchanged, may succeed (a "Try again" button makes sense). */

@@ -11,10 +11,11 @@ import { useState } from "react";
 import type { TypedDocumentString } from "../gql/graphql";
 import { getConfig } from "./config";
 import {
-  kindOfCode,
+  kindOfError,
   kindOfStatus,
   retryAfterSeconds,
   strongestKind,
+  type ErrorExtensions,
   type FailureFacts,
   type FailureKind,
 } from "./failures";
@@ -90,7 +91,7 @@ export interface PartialResult<TResult> {
 interface GraphQLError {
   message: string;
   path?: (string | number)[];
-  extensions?: { code?: string };
+  extensions?: ErrorExtensions;
 }
 
 /**
@@ -106,7 +107,7 @@ function onlyHiddenFields(errors: GraphQLError[]): boolean {
 
 /** The kind of a failed answer with GraphQL `errors` and HTTP `status` (see failures.ts). */
 function kindOfErrors(errors: GraphQLError[], status: number): FailureKind {
-  const kinds = errors.map((error) => kindOfCode(error.extensions?.code));
+  const kinds = errors.map((error) => kindOfError(error.extensions));
   if (status === 401) kinds.push("session-ended");
   // a refused CSRF check is the only FORBIDDEN answered 403 (permissions answer 200)
   if (status === 403) kinds.push("session-changed");
@@ -195,7 +196,12 @@ export async function requestPartial<TResult, TVariables>(
     throw failed(
       [...new Set(errors.map((error) => error.message))].join(" "),
       transient || busy,
-      { kind: kindOfErrors(errors, response.status), retryAfter, nothingChanged: busy },
+      {
+        kind: kindOfErrors(errors, response.status),
+        retryAfter,
+        nothingChanged: busy,
+        argument: errors.find((error) => error.extensions?.argument)?.extensions?.argument,
+      },
       operation,
     );
   }

@@ -8,6 +8,7 @@ import type { TypedDocumentString } from "../gql/graphql";
 import { App, BASE_PATH } from "./App";
 import { GraphQLRequestError, request } from "./graphql";
 import { setConfig, type ShellConfig } from "./config";
+import type { ErrorExtensions } from "./failures";
 import { activeModules, type FrontendModule } from "./registry";
 import { useShellStore } from "./store";
 
@@ -22,7 +23,7 @@ type Handler = (variables: Record<string, unknown>) => unknown;
 export class GraphQLAnswer {
   constructor(
     readonly data: unknown,
-    readonly errors: { message: string; path?: (string | number)[]; extensions?: { code: string } }[],
+    readonly errors: { message: string; path?: (string | number)[]; extensions?: ErrorExtensions }[],
   ) {}
 }
 
@@ -86,6 +87,7 @@ export function testConfig(overrides: Partial<ShellConfig> = {}): ShellConfig {
     logoutUrl: "/accounts/logout/",
     loginUrl: "/accounts/login/",
     csrfToken: "test-token",
+    limits: { filterText: 200 },
     user: { username: "tester", permissions: ALL_PERMISSIONS },
     ...overrides,
   };

@@ -1,11 +1,11 @@
 // Building blocks every module's screens share: loading and error states, form fields
 // that show the server's validation error on the field it names, tables and history
 // (cursor paging is in paging.tsx).
-import { Fragment, useId, type FormEvent, type ReactNode } from "react";
+import { Fragment, useId, type ComponentProps, type FormEvent, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useParams } from "react-router-dom";
 import { getConfig } from "./config";
-import { failureAction, failureText, loginAgainUrl, type FailureFacts } from "./failures";
+import { failureAction, failureText, loginAgainUrl, showsDetails, type FailureFacts } from "./failures";
 import { GraphQLRequestError } from "./graphql";
 
 export function Loading({ what }: { what: string }) {
@@ -60,7 +60,7 @@ export function ErrorMessage({ error }: { error: unknown }) {
           </button>
         )}
       </p>
-      {failure.details && failure.kind !== "session-ended" && (
+      {failure.details && showsDetails(failure.kind) && (
         <details>
           <summary>Details</summary>
           <p>{failure.details}</p>
@@ -197,6 +197,42 @@ export function TextField({
   );
 }
 
+/**
+ * A search box for a filter's text. It takes at most what the API's filters accept (the
+ * shell config's `limits.filterText`), so the server is never sent a search it refuses;
+ * a text at that length (typed or pasted, the rest cut) says so under the box.
+ */
+export function SearchInput({
+  value,
+  onChange,
+  ...props
+}: Omit<ComponentProps<"input">, "type" | "maxLength" | "value" | "onChange"> & {
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  const noteId = useId();
+  const limit = getConfig().limits.filterText;
+  const full = value.length >= limit;
+  const describedBy = [props["aria-describedby"], full && noteId].filter(Boolean).join(" ");
+  return (
+    <>
+      <input
+        {...props}
+        type="search"
+        maxLength={limit}
+        value={value}
+        aria-describedby={describedBy || undefined}
+        onChange={(event) => onChange(event.target.value)}
+      />
+      {full && (
+        <span id={noteId} role="status" className="field-note">
+          Search text is at most {limit} characters.
+        </span>
+      )}
+    </>
+  );
+}
+
 /** A form's submit and cancel buttons; the submit one says "Saving…" while pending. */
 export function FormButtons({
   label,
@@ -279,17 +315,17 @@ export interface Action {
   onClick: () => void;
 }
 
-/** The "Actions" group of a detail page: a button for each allowed action, in order. */
+/** The "Actions" group of a detail page: a button for each allowed action, in order (none: no group). */
 export function ActionButtons({ actions }: { actions: Action[] }) {
+  const allowed = actions.filter((action) => action.allowed);
+  if (allowed.length === 0) return null;
   return (
     <div className="actions" role="group" aria-label="Actions">
-      {actions
-        .filter((action) => action.allowed)
-        .map((action) => (
-          <button key={action.label} type="button" onClick={action.onClick}>
-            {action.label}
-          </button>
-        ))}
+      {allowed.map((action) => (
+        <button key={action.label} type="button" onClick={action.onClick}>
+          {action.label}
+        </button>
+      ))}
     </div>
   );
 }

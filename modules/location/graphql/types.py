@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 import strawberry_django
 
 from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode
-from backend.graphql.queries import related_count
+from backend.graphql.queries import related_count, viewer_can
 from backend.graphql.relations import prefetched_connection, prefetched_list
 from backend.graphql.versioned import current_rows, versioned_type
 
 from ..models import Location
+from ..services import allowed_levels
 
 VIEW_PERMISSION = "location.view_location"
 
@@ -26,6 +28,23 @@ class LocationTypeEnum(Enum):
         "W", description="Municipality or ward (W), below a district."
     )
     VILLAGE = strawberry.enum_value("V", description="Village (V), below a municipality.")
+
+
+def _viewer_can(name: str, permission: str, what: str, *, under: bool = False) -> Any:
+    """A ``viewerCan…`` field of locations (:func:`backend.graphql.queries.viewer_can`):
+    may the caller ``what`` now, by ``permission`` and the level rule
+    (:func:`..services.allowed_levels`, ``under``: of a new location below)."""
+    return viewer_can(
+        name,
+        Location,
+        lambda may: allowed_levels(may, permission, under=under),
+        description=(
+            f"Whether the caller may {what} now: a current row, {permission} (and "
+            "location.manage_upper_levels when "
+            f"{'the new location' if under else 'it'} is a region or district), in or "
+            "below the caller's districts."
+        ),
+    )
 
 
 @versioned_type(
@@ -64,6 +83,21 @@ class LocationNode(GuardedNode):
             "Current locations one level down, ordered by code, as a Relay connection "
             "(first/after, totalCount, keyset cursors)."
         ),
+    )
+    viewer_can_change: bool = _viewer_can(
+        "viewer_can_change",
+        "location.change_location",
+        "rename or move this location (updateLocation, moveLocation)",
+    )
+    viewer_can_delete: bool = _viewer_can(
+        "viewer_can_delete", "location.delete_location", "delete this location (deleteLocation)"
+    )
+    viewer_can_add_child: bool = _viewer_can(
+        "viewer_can_add_child",
+        "location.add_location",
+        "create a location one level down here (createLocation with this parent; none "
+        "under a village)",
+        under=True,
     )
     children_count: int = related_count(
         "children_count",

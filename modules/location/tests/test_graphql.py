@@ -206,3 +206,81 @@ def test_default_page_size_and_maximum(gql, tree):
     assert gql.errors("{ locations(last: 7) { totalCount } }") == [
         "Argument 'last' cannot be higher than 6."
     ]
+
+
+# -- viewerCanChange / viewerCanDelete / viewerCanAddChild: the changes a client offers ----
+
+VIEWER_CAN = "code viewerCanChange viewerCanDelete viewerCanAddChild"
+EDITS = ("location.view_location", "location.add_location", "location.change_location")
+EDITOR = (*EDITS, "location.delete_location")
+
+
+def viewer_can(client) -> dict[str, tuple[bool, bool, bool]]:
+    """code -> (viewerCanChange, viewerCanDelete, viewerCanAddChild) of every current location."""
+    data = client.data(f"{{ locations {{ edges {{ node {{ {VIEWER_CAN} }} }} }} }}")
+    return {
+        node["code"]: (node["viewerCanChange"], node["viewerCanDelete"], node["viewerCanAddChild"])
+        for node in (edge["node"] for edge in data["locations"]["edges"])
+    }
+
+
+def test_viewer_can_follows_the_permissions_and_the_upper_levels_right(gql_as, tree):
+    """Without location.manage_upper_levels a region or district is not changed nor
+    deleted, and no district is created under a region; a village has no level below."""
+    editor = viewer_can(gql_as(*EDITOR))
+    assert [editor[code] for code in ("R1", "R1D1", "R1D1M1", "R1D1M1V1")] == [
+        (False, False, False),
+        (False, False, True),
+        (True, True, True),
+        (True, True, False),
+    ]
+    upper = viewer_can(gql_as(*EDITOR, "location.manage_upper_levels"))
+    assert [upper[code] for code in ("R1", "R1D1", "R1D1M1V1")] == [
+        (True, True, True),
+        (True, True, True),
+        (True, True, False),
+    ]
+    renamer = viewer_can(gql_as("location.view_location", "location.change_location"))
+    assert renamer["R1D1M1"] == (True, False, False)
+    assert set(viewer_can(gql_as("location.view_location")).values()) == {(False, False, False)}
+
+
+def test_viewer_can_is_false_for_a_history_version_and_a_read_only_token(
+    gql, tree, client, make_user
+):
+    from tests.api_helpers import bearer_token
+
+    data = gql.data(
+        f'{{ locations(validity: {{includeHistory: true}}, filter: {{code: "R0001"}}) '
+        f"{{ edges {{ node {{ {VIEWER_CAN} }} }} }} }}"
+    )
+    assert data["locations"]["edges"] == [
+        {"node": {"code": "R0001", "viewerCanChange": False, "viewerCanDelete": False,
+                  "viewerCanAddChild": False}}
+    ]  # fmt: skip
+    owner = make_user("owner", *EDITOR, "location.manage_upper_levels")
+    one = f'{{ locations(filter: {{code: "R1D1M1"}}) {{ edges {{ node {{ {VIEWER_CAN} }} }} }} }}'
+    for scope, can in (("read", False), ("read write", True)):
+        token = bearer_token(owner, scope, f"token-{scope.replace(' ', '-')}")
+        answer = client.post(
+            "/graphql",
+            {"query": one},
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        node = answer["data"]["locations"]["edges"][0]["node"]
+        assert (node["viewerCanChange"], node["viewerCanDelete"]) == (can, can), scope
+
+
+def test_viewer_can_in_a_mutation_payload(gql_as, tree):
+    """A payload's location did not come through the optimizer: asked by a query of its own."""
+    editor = gql_as(*EDITOR)
+    data = editor.data(
+        f'mutation {{ updateLocation(input: {{uuid: "{tree["achi"].uuid}", name: "Achi Thom"}}) '
+        f"{{ location {{ {VIEWER_CAN} }} errors {{ code }} }} }}"
+    )
+    assert data["updateLocation"] == {
+        "location": {"code": "R1D1M1", "viewerCanChange": True, "viewerCanDelete": True,
+                      "viewerCanAddChild": True},
+        "errors": [],
+    }  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import F, Value
-from django.db.models.functions import Lower, NullIf
+from django.db.models.functions import NullIf
 
 from backend.graphql.inputs import Sort
 from backend.graphql.queries import versioned_query
@@ -22,8 +22,8 @@ def _given(field: str):
 PayerQuery = versioned_query(
     PayerNode,
     filter_input=PayerFilter,
-    order_fields={
-        "name": Sort("Payer name.", by=Lower),  # case-insensitive, as people read names
+    order_fields={  # name and email sort by the model's sort_rules (ignoring case)
+        "name": "Payer name.",
         "type": "Payer type code.",
         # the location's code: ordering by it needs the permission to view locations
         "location_code": Sort(
@@ -32,7 +32,7 @@ PayerQuery = versioned_query(
             of="Location",
         ),
         "validity_from": "Start of the version's validity (last change).",
-        "email": Sort("E-mail (case-insensitive; none or empty last).", _given("email"), Lower),
+        "email": Sort("E-mail (case-insensitive; none or empty last).", _given("email")),
         "phone": Sort("Phone (none or empty last).", _given("phone")),
     },
     default_order=("name",),

@@ -13,7 +13,7 @@ import strawberry_django
 
 from backend.graphql.connection import CountedConnection
 from backend.graphql.permissions import GuardedNode, HasPerm
-from backend.graphql.queries import related_count
+from backend.graphql.queries import related_count, viewer_can
 from backend.graphql.relations import prefetched_connection, prefetched_list
 from backend.graphql.versioned import current_rows, versioned_type
 from backend.registry import ref
@@ -55,6 +55,24 @@ class PayerNode(GuardedNode):
     # field returning a Location (backend.graphql.schema.guard_foreign_fields).
     location: ref("Location") | None = strawberry_django.field(
         description="The region or district the payer belongs to.",
+    )
+    viewer_can_change: bool = viewer_can(
+        "viewer_can_change",
+        Payer,
+        lambda may: may("payer.change_payer"),
+        description=(
+            "Whether the caller may change this payer now (updatePayer): a current row, "
+            "payer.change_payer, at a location in or below the caller's districts."
+        ),
+    )
+    viewer_can_delete: bool = viewer_can(
+        "viewer_can_delete",
+        Payer,
+        lambda may: may("payer.delete_payer"),
+        description=(
+            "Whether the caller may delete this payer now (deletePayer): a current row, "
+            "payer.delete_payer, at a location in or below the caller's districts."
+        ),
     )
 
 

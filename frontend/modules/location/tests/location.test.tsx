@@ -22,15 +22,21 @@ function detail(overrides: object = {}) {
     families: 7,
     validityFrom: "2026-01-01T00:00:00Z",
     validityTo: null,
+    viewerCanChange: true,
+    viewerCanDelete: true,
+    viewerCanAddChild: true,
     history: [],
     ...overrides,
   };
 }
 
-/** The API of the detail of the district (no children), answering `mutations` too. */
-function mockDetail(mutations: Parameters<typeof mockGraphQL>[0] = {}) {
+/**
+ * The API of the detail of the district (no children, every change allowed unless
+ * `overrides` say otherwise), answering `mutations` too.
+ */
+function mockDetail(mutations: Parameters<typeof mockGraphQL>[0] = {}, overrides: object = {}) {
   return mockGraphQL({
-    LocationDetail: () => ({ location: detail() }),
+    LocationDetail: () => ({ location: detail(overrides) }),
     LocationList: () => ({ locations: connection([]) }),
     ...mutations,
   });
@@ -60,6 +66,25 @@ describe("the regions page", () => {
     expect(within(regions).getByText("26–26 of 26")).toBeInTheDocument();
   });
 
+  it("offers a new region only to a user who may create one, whatever their districts", async () => {
+    const page = "/locations";
+    const creator = ["location.view_location", "location.add_location", "location.manage_upper_levels"];
+    mockGraphQL({ LocationList: () => ({ locations: connection([region]) }) });
+    for (const [permissions, offered] of [
+      [[...creator, "location.all_districts"], true],
+      [creator, false], // a user of some districts: a region is outside them
+      [["location.view_location", "location.add_location", "location.all_districts"], false],
+    ] as const) {
+      const { unmount } = renderShell(page, ["location"], [...permissions]);
+      await screen.findByRole("link", { name: "Banteay Meanchey" });
+      expect([permissions, screen.queryByRole("button", { name: "New region" }) !== null]).toEqual([
+        permissions,
+        offered,
+      ]);
+      unmount();
+    }
+  });
+
   it("shows each search result with its parent chain", async () => {
     const calls = mockGraphQL({
       LocationList: (variables) =>
@@ -75,6 +100,25 @@ describe("the regions page", () => {
     expect(row).toHaveTextContent("District");
     expect(row).toHaveTextContent("Banteay Meanchey");
     expect(calls.at(-1)?.variables).toMatchObject({ filter: { search: "Mong" }, first: 20 });
+  });
+
+  it("takes a search text only as long as the API accepts, and says so at the box", async () => {
+    const calls = mockGraphQL({
+      LocationList: () => ({ locations: connection([region]) }),
+    });
+    renderShell("/locations");
+    const box = screen.getByRole("searchbox", { name: "Search locations by code or name" });
+    await userEvent.click(box);
+    await userEvent.paste("Mongkol Borei ".repeat(20)); // 280 characters
+    await waitFor(() =>
+      expect((calls.at(-1)?.variables.filter as { search: string }).search).toBe(
+        "Mongkol Borei ".repeat(20).slice(0, 200).trim(),
+      ),
+    );
+    expect(box).toHaveAccessibleDescription("Search text is at most 200 characters.");
+    expect(screen.queryByRole("alert")).toBeNull();
+    await userEvent.type(box, "{Backspace}");
+    expect(screen.queryByText("Search text is at most 200 characters.")).toBeNull();
   });
 });
 
@@ -202,14 +246,24 @@ describe("the location detail", () => {
     expect(form).not.toHaveTextContent("(descendants)");
   });
 
-  it("offers each change only to a user holding its permission", async () => {
+  it("offers each change only where the API says the user may make it, row by row", async () => {
+    const page = "/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70";
     mockDetail();
-    const { unmount } = renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
+    const { unmount } = renderShell(page, ["location"]);
     const actions = await screen.findByRole("group", { name: "Actions" });
     expect(textsByRole(actions, "button")).toEqual(["Rename", "Move", "New municipality", "Delete"]);
     unmount();
-    renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"], ["location.view_location", "location.change_location"]);
+    mockDetail({}, { viewerCanDelete: false, viewerCanAddChild: false });
+    const second = renderShell(page, ["location"]);
     const fewer = await screen.findByRole("group", { name: "Actions" });
     expect(textsByRole(fewer, "button")).toEqual(["Rename", "Move"]);
+    second.unmount();
+    // a row the user reads but may not change (the region above their district): nothing,
+    // whatever permissions the session holds
+    mockDetail({}, { viewerCanChange: false, viewerCanDelete: false, viewerCanAddChild: false });
+    renderShell(page, ["location"]);
+    expect(await screen.findByRole("heading", { level: 1 })).toHaveTextContent("Mongkol Borei");
+    expect(screen.queryByRole("group", { name: "Actions" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Rename" })).toBeNull();
   });
 });

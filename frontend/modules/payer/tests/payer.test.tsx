@@ -45,6 +45,8 @@ const detail = {
   fax: null,
   validityFrom: "2026-01-01T00:00:00Z",
   validityTo: null,
+  viewerCanChange: true,
+  viewerCanDelete: false,
   history: [],
 };
 
@@ -173,6 +175,7 @@ describe("a user who may see payers but not their locations", () => {
     expect(fact("Location")).toBe("hidden from you");
     expect(screen.queryByRole("alert")).toBeNull();
     expect(screen.queryByText(/Permission denied/)).toBeNull();
+    expect(textsByRole(screen.getByRole("group", { name: "Actions" }), "button")).toEqual(["Edit"]);
 
     await userEvent.click(screen.getByRole("button", { name: "Edit" }));
     const form = await screen.findByRole("form", { name: "Edit payer" });
@@ -195,6 +198,16 @@ describe("a user who may see payers but not their locations", () => {
     });
     // the location module's picker (it needs its own permission) is never asked
     expect(calls.map((call) => call.operation)).not.toContain("LocationList");
+  });
+
+  it("is offered no change of a payer the API says they may not change (outside their districts)", async () => {
+    mockGraphQL({
+      PayerDetail: () => ({ payer: { ...detail, location: payer.location, viewerCanChange: false } }),
+    });
+    // every payer permission, yet this row is read only
+    renderShell(`/payers/${payer.uuid}`, ["location", "payer"]);
+    await screen.findByRole("heading", { level: 1, name: "Rice Co-operative" });
+    expect(screen.queryByRole("group", { name: "Actions" })).toBeNull();
   });
 
   it("sees the payer list without the location column and without one error per row", async () => {

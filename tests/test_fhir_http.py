@@ -1,0 +1,170 @@
+"""FHIR R4's HTTP rules for versions (R4 http.html): an update names its resource in the
+body too (#update), a delete is a version of its own (#delete, #history, #vread), and
+reads are conditional on the version's ETag and Last-Modified (#cread)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from django.utils.http import http_date
+
+from modules.location.models import Location
+from tests.api_helpers import FHIR_JSON, validated
+
+pytestmark = pytest.mark.django_db
+
+
+def put(client, url: str, body: dict, **headers):
+    return client.put(url, json.dumps(body), content_type=FHIR_JSON, headers=headers)
+
+
+def diagnostics(response) -> tuple[str, list[str]]:
+    issue = validated(response.json())["issue"][0]
+    return issue["diagnostics"], issue.get("expression", [])
+
+
+@pytest.mark.parametrize(
+    ("body_id", "status", "message"),
+    [
+        (None, 400, "The body has no id: an update's body needs the id in the URL ({key})."),
+        ("0e0e0e0e-0000-4000-8000-000000000000", 400,
+         "The body's id '0e0e0e0e-0000-4000-8000-000000000000' is not the id in the URL ({key})."),
+        ("{KEY}", 400, "The body's id '{KEY}' is not the id in the URL ({key})."),
+        ("{key}", 200, None),
+    ],
+)  # fmt: skip
+def test_an_update_needs_the_id_of_the_url_in_its_body(admin, chain, body_id, status, message):
+    region = chain["R0"]
+    key = str(region.uuid)
+    body = admin.get(f"/fhir/Location/{key}").json()
+    del body["id"], body["meta"]
+    body["name"] = "Renamed"
+    if body_id is not None:
+        body["id"] = body_id.format(key=key, KEY=key.upper())
+    response = put(admin, f"/fhir/Location/{key}", body)
+    assert response.status_code == status, response.content
+    if message is None:
+        assert validated(response.json())["name"] == "Renamed"
+        assert Location.objects.filter(legacy=region).count() == 1
+        return
+    assert diagnostics(response) == (message.format(key=key, KEY=key.upper()), ["Location.id"])
+    assert Location.objects.get(pk=region.pk).name == "Region 0"  # nothing written
+    assert not Location.objects.filter(legacy=region).exists()
+
+
+def history(client, url: str) -> list[tuple[str, str, str | None, str | None]]:
+    """The ``_history`` of ``url``: (method, etag, name, status) per entry, newest first."""
+    response = client.get(f"{url}/_history")
+    assert response.status_code == 200, response.content
+    return [
+        (
+            e["request"]["method"],
+            e["response"]["etag"],
+            e.get("resource", {}).get("name"),
+            e.get("resource", {}).get("status"),
+        )
+        for e in validated(response.json())["entry"]
+    ]
+
+
+def test_a_delete_is_a_version_of_its_own(admin, chain):
+    """R4 http.html#delete and #history: the delete adds version 3 (an entry without a
+    resource, request.method DELETE); versions 1 and 2 answer as they were (#vread);
+    the read and the vread of version 3 are 410 Gone."""
+    village = chain["R0DWV"]
+    url = f"/fhir/Location/{village.uuid}"
+    body = {**admin.get(url).json(), "name": "Renamed village"}
+    assert put(admin, url, body).status_code == 200
+    deleted = admin.delete(url)
+    assert deleted.status_code == 204, deleted.content
+    assert deleted["ETag"] == 'W/"3"'
+    row = Location.objects.get(pk=village.pk)
+    assert history(admin, url) == [
+        ("DELETE", 'W/"3"', None, None),
+        ("PUT", 'W/"2"', "Renamed village", "active"),
+        ("POST", 'W/"1"', "Village 0", "active"),
+    ]
+    entry = admin.get(f"{url}/_history").json()["entry"][0]
+    assert entry["request"]["url"] == f"Location/{village.uuid}/_history/3"
+    assert entry["response"]["lastModified"] == (row.validity_to.isoformat().replace("+00:00", "Z"))
+    second = validated(admin.get(f"{url}/_history/2").json())
+    assert (second["meta"]["versionId"], second["name"], second["status"]) == (
+        "2",
+        "Renamed village",
+        "active",
+    )
+    assert validated(admin.get(f"{url}/_history/1").json())["name"] == "Village 0"
+    gone = admin.get(f"{url}/_history/3")
+    assert gone.status_code == 410, gone.content
+    assert diagnostics(gone)[0] == (
+        f"Location/{village.uuid} version 3 is its deletion, at "
+        f"{row.validity_to.isoformat().replace('+00:00', 'Z')}."
+    )
+    assert admin.get(url).status_code == 410
+    assert admin.get(f"{url}/_history/4").status_code == 404
+    # deleting again writes nothing: still three versions
+    again = admin.delete(url)
+    assert (again.status_code, again.has_header("ETag")) == (204, False)
+    assert len(history(admin, url)) == 3
+    # the rows: the history row of version 1 and the deleted row, nothing rewritten
+    assert Location.objects.filter(legacy=village).count() == 1
+    assert (row.name, row.validity_to is not None) == ("Renamed village", True)
+
+
+def test_a_payer_deleted_is_a_version_too(admin, chain):
+    payer = chain["R0"].payers.current().get()
+    url = f"/fhir/Organization/{payer.uuid}"
+    assert admin.delete(url).status_code == 204
+    assert history(admin, url) == [
+        ("DELETE", 'W/"2"', None, None),
+        ("POST", 'W/"1"', "Payer of R0", None),
+    ]
+    assert validated(admin.get(f"{url}/_history/1").json())["active"] is True
+    assert admin.get(f"{url}/_history/2").status_code == 410
+
+
+def test_reads_are_conditional_on_the_version(admin, chain):
+    """R4 http.html#cread: a read and a vread carry ETag W/"<version>" and Last-Modified;
+    If-None-Match with the version's ETag (weak or not, among others, or *) is a 304
+    without a body, and If-Modified-Since at or after Last-Modified too (ignored when
+    If-None-Match is sent, RFC 9110 §13.2.2)."""
+    region = chain["R0"]
+    url = f"/fhir/Location/{region.uuid}"
+    body = admin.get(url).json()
+    assert put(admin, url, {**body, "name": "Region Zero"}).status_code == 200
+    read = admin.get(url)
+    modified = read["Last-Modified"]
+    assert (read["ETag"], read.status_code) == ('W/"2"', 200)
+    assert modified == http_date(Location.objects.get(pk=region.pk).validity_from.timestamp())
+    first = admin.get(f"{url}/_history/1")
+    first_row = Location.objects.get(legacy=region)
+    assert (first["ETag"], first["Last-Modified"]) == (
+        'W/"1"',
+        http_date(first_row.validity_from.timestamp()),
+    )
+
+    def status(target: str, **headers) -> tuple[int, bytes, str]:
+        response = admin.get(target, headers=headers)
+        return response.status_code, response.content, response["ETag"]
+
+    assert status(url, **{"If-None-Match": 'W/"2"'}) == (304, b"", 'W/"2"')
+    assert status(url, **{"If-None-Match": '"2"'}) == (304, b"", 'W/"2"')
+    assert status(url, **{"If-None-Match": 'W/"9", W/"2"'}) == (304, b"", 'W/"2"')
+    assert status(url, **{"If-None-Match": "*"}) == (304, b"", 'W/"2"')
+    assert status(url, **{"If-None-Match": 'W/"1"'})[0] == 200
+    assert status(f"{url}/_history/1", **{"If-None-Match": 'W/"1"'}) == (304, b"", 'W/"1"')
+    assert status(f"{url}/_history/1", **{"If-None-Match": 'W/"2"'})[0] == 200
+    assert status(url, **{"If-Modified-Since": modified}) == (304, b"", 'W/"2"')
+    later = http_date(time.time() + 3600)
+    earlier = http_date(Location.objects.get(pk=region.pk).validity_from.timestamp() - 1)
+    assert status(url, **{"If-Modified-Since": later})[0] == 304
+    assert status(url, **{"If-Modified-Since": earlier})[0] == 200
+    assert status(url, **{"If-Modified-Since": "yesterday"})[0] == 200  # not a date: ignored
+    assert status(url, **{"If-None-Match": 'W/"1"', "If-Modified-Since": later})[0] == 200
+    served = admin.get("/fhir/metadata").json()["rest"][0]["resource"]
+    assert {r["type"]: r["conditionalRead"] for r in served} == {
+        "Location": "full-support",
+        "Organization": "full-support",
+    }
