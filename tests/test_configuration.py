@@ -157,6 +157,28 @@ def test_a_range_is_checked_on_files_and_defaults_too(monkeypatch, tmp_path):
         env.float("SOME_RATIO", minimum=0, maximum=1.5)
 
 
+def test_the_input_limits_hold_a_page_of_federation_representations(read_settings):
+    # a gateway's _entities request for a page: GRAPHQL_MAX_PAGE_SIZE representations of
+    # 5 values (and at most 256 bytes) each, besides the rest of the request
+    defaults = read_settings()
+    assert (defaults["GRAPHQL_MAX_INPUT_VALUES"], defaults["GRAPHQL_MAX_BODY_BYTES"]) == (
+        6_000,
+        262_144,
+    )
+    larger = read_settings(GRAPHQL_MAX_PAGE_SIZE="2000")
+    assert (larger["GRAPHQL_MAX_INPUT_VALUES"], larger["GRAPHQL_MAX_BODY_BYTES"]) == (
+        11_000,
+        512_000,
+    )
+    smaller = read_settings(GRAPHQL_MAX_PAGE_SIZE="100")  # never below the former defaults
+    assert (smaller["GRAPHQL_MAX_INPUT_VALUES"], smaller["GRAPHQL_MAX_BODY_BYTES"]) == (
+        5_000,
+        262_144,
+    )
+    chosen = read_settings(GRAPHQL_MAX_INPUT_VALUES="7", GRAPHQL_MAX_BODY_BYTES="9")
+    assert (chosen["GRAPHQL_MAX_INPUT_VALUES"], chosen["GRAPHQL_MAX_BODY_BYTES"]) == (7, 9)
+
+
 @pytest.mark.parametrize(
     ("value", "debug"),
     [("true", True), ("Yes", True), (" on ", True), ("1", True), ("off", False), ("N", False)],

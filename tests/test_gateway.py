@@ -164,6 +164,7 @@ def deployment(tmp_path_factory, migrated_sqlite):
             "gateway": gateway,
             "gateway_root": f"http://127.0.0.1:{gateway_port}",
             "monolith": f"http://127.0.0.1:{payer_port}/graphql",
+            "env": env,
         }
 
 
@@ -193,3 +194,38 @@ def test_the_gateway_reports_live_and_ready(deployment):
     for path in ("/healthcheck", "/readiness"):
         with urllib.request.urlopen(deployment["gateway_root"] + path, timeout=10) as response:
             assert response.status == 200, path
+
+
+#: 1,000 more regions with a payer each (codes X0000 …), and their removal.
+PAGE_ROWS = """
+from modules.location.models import Location
+from modules.payer.models import Payer
+for n in range(1000):
+    region = Location.objects.create(code=f"X{n:04}", name=f"Extra {n}", type="R")
+    Payer.objects.create(name=f"Extra payer {n}", type="G", location=region)
+"""
+PAGE_ROWS_GONE = """
+from modules.location.models import Location
+from modules.payer.models import Payer
+Payer.objects.filter(name__startswith="Extra payer ").delete()
+Location.objects.filter(code__startswith="X").delete()
+"""
+
+
+def test_a_largest_page_joined_across_subgraphs(deployment):
+    # the gateway asks the payer subgraph for the payers of the page's 1,000 locations in
+    # one _entities request (1,000 representations, 5,000 values and the request's own):
+    # from 999 on they were refused by the input limit, 1,000 LIMIT_EXCEEDED errors
+    manage(deployment["env"], "shell", "-c", PAGE_ROWS, timeout=300)
+    try:
+        page = """{ locations(first: 1000, filter: {codeStartsWith: "X"}) { edges { node {
+          code payers { name } } } } }"""
+        monolith = post(deployment["monolith"], page)
+        federated = post(deployment["gateway"], page)
+        assert "errors" not in federated, federated["errors"][:1]
+        assert federated == monolith
+        edges = federated["data"]["locations"]["edges"]
+        assert len(edges) == 1000
+        assert edges[999]["node"] == {"code": "X0999", "payers": [{"name": "Extra payer 999"}]}
+    finally:
+        manage(deployment["env"], "shell", "-c", PAGE_ROWS_GONE, timeout=300)

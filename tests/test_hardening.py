@@ -170,6 +170,47 @@ def test_one_bad_representation_spoils_only_itself(admin_client, make_chains, ba
     ]
 
 
+#: The request a federation gateway (Hive Gateway) sends a subgraph for a page's entities.
+GATEWAY_ENTITIES = (
+    "query ($representations: [_Any!]!) { _entities(representations: $representations) "
+    "{ ... on Location { code } } }"
+)
+
+
+def test_a_page_of_representations_fits_the_input_limits(admin_client, db, settings):
+    # GRAPHQL_MAX_PAGE_SIZE rows of a page are one _entities request of as many
+    # representations: 5 values and about 75 bytes each. 999 of them (4,995 values) were
+    # refused by a limit of 5,000 values: the default is derived from the page size.
+    from modules.location.models import Location, rebuild_paths
+
+    assert settings.GRAPHQL_MAX_PAGE_SIZE == 1000
+    regions = Location.objects.bulk_create(
+        Location(code=f"R{n:04}", name=f"Region {n}", type="R") for n in range(1000)
+    )
+    rebuild_paths()
+    reps = [{"__typename": "Location", "uuid": str(region.uuid)} for region in regions]
+    page = {"query": GATEWAY_ENTITIES, "variables": {"representations": reps}}
+    assert len(json.dumps(page)) < 80_000 < settings.GRAPHQL_MAX_BODY_BYTES
+    response = post(admin_client, page, path="/graphql/location")
+    assert response.status_code == 200
+    assert response.json() == {"data": {"_entities": [{"code": r.code} for r in regions]}}
+    # beyond the limit: more representations than a page holds, refused before parsing
+    reps += reps[:200]  # 1,200: 6,000 values and the request's own
+    response = post(
+        admin_client,
+        {"query": GATEWAY_ENTITIES, "variables": {"representations": reps}},
+        path="/graphql/location",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "message": "The request holds more than 6,000 values (GRAPHQL_MAX_INPUT_VALUES): "
+            "send less at once.",
+            "extensions": {"code": "LIMIT_EXCEEDED"},
+        }
+    ]
+
+
 # --- 4. and 5. variables: how many, how deep ----------------------------------------------
 
 
@@ -189,11 +230,11 @@ def test_a_hundred_thousand_order_criteria_are_refused_before_reading(gql):
 
 
 def test_more_values_than_the_limit_are_refused_before_parsing_the_document(gql):
-    criteria = [{"field": "NAME"}] * 2_500  # 43 KB, 5,003 values with the body's own
+    criteria = [{"field": "NAME"}] * 3_000  # 52 KB, 6,003 values with the body's own
     response = post(gql.client, {"query": ORDERED, "variables": {"o": criteria}})
     assert response.status_code == 400
     assert codes(response.json()) == ["LIMIT_EXCEEDED"]
-    assert "more than 5,000 values" in response.json()["errors"][0]["message"]
+    assert "more than 6,000 values" in response.json()["errors"][0]["message"]
 
 
 def test_an_order_criterion_is_given_once(gql):

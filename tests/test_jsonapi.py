@@ -92,6 +92,50 @@ def test_filter_sort_page_include_and_fields(admin, make_chains):
     assert payers["included"][0]["id"] == str(region.uuid)
 
 
+def test_every_field_can_be_asked_for_alone(admin, make_chains):
+    # sparse fieldsets by the names the documents show: camelCase ones too (payerType,
+    # validityFrom, femalePopulation were dropped), on the primary data and the included
+    make_chains(1)
+    Payer.objects.filter(name="Payer of R0D").update(
+        email="p@x.org", phone="012", fax="013", address="Street 1"
+    )
+    district = Location.objects.get(code="R0D")
+    district.female_population = 7
+    district.save()
+    for type_, url, in_included in [
+        ("locations", f"/api/locations/{district.uuid}", "/api/payers?include=location"),
+        ("payers", "/api/payers?filter[name]=Payer of R0D", "/api/locations?include=payers"),
+    ]:
+        full = get(admin, url)["data"]
+        full = full[0] if isinstance(full, list) else full
+        attributes, relationships = full["attributes"], full["relationships"]
+        assert len(attributes) == {"locations": 8, "payers": 7}[type_]
+        for name in [*attributes, *relationships]:
+            joined = "&" if "?" in url else "?"
+            sparse = get(admin, f"{url}{joined}fields[{type_}]={name}")["data"]
+            sparse = sparse[0] if isinstance(sparse, list) else sparse
+            if name in attributes:
+                assert sparse["attributes"] == {name: attributes[name]}, name
+                assert "relationships" not in sparse
+            else:
+                assert sparse["relationships"] == {name: relationships[name]}, name
+                assert "attributes" not in sparse
+            included = get(admin, f"{in_included}&fields[{type_}]={name}")["included"]
+            assert included and all(
+                set(i.get("attributes", {})) | set(i.get("relationships", {})) == {name}
+                for i in included
+            ), name
+    both = get(
+        admin, f"/api/locations/{district.uuid}?fields[locations]=validityFrom,femalePopulation"
+    )
+    assert set(both["data"]["attributes"]) == {"validityFrom", "femalePopulation"}
+    assert both["data"]["attributes"]["femalePopulation"] == 7
+    # a name the documents do not show stays refused, its Python spelling included
+    for unknown in ("payer_type", "colour"):
+        refused = get(admin, f"/api/payers?fields[payers]={unknown}", 400)
+        assert f"payers has no field '{unknown}'" in refused["errors"][0]["detail"]
+
+
 def test_related_links(admin, make_chains):
     make_chains(1)
     district = Location.objects.get(code="R0D")

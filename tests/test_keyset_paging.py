@@ -29,7 +29,7 @@ LOCATION_KEYS = {
 }
 PAYER_KEYS = {
     "name": lambda row: row.name.lower(),
-    "email": lambda row: row.email.lower() if row.email is not None else None,
+    "email": lambda row: row.email.lower() if row.email else None,  # "" sorts as none
     "location_code": lambda row: row.location.code if row.location else None,
     "validity_from": lambda row: row.validity_from,
 }
@@ -53,7 +53,7 @@ def make_payers() -> None:
         Location.objects.create(code=code, name=f"District {code}", type="R")
         for code in ("B1", "A1", "C1")
     ]
-    emails = ["b@x.org", None, "A@x.org", "c@x.org", None, "a2@x.org", "B2@x.org", None]
+    emails = ["b@x.org", None, "A@x.org", "c@x.org", "", "a2@x.org", "B2@x.org", None]
     base = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
     for i in range(14):
         Payer.objects.create(
@@ -227,6 +227,22 @@ def test_no_row_skipped_or_repeated_while_rows_change(gql, field, order_by, keys
     assert len(walk.seen) >= 8
 
 
+def test_empty_texts_sort_as_none(gql):
+    # an empty e-mail or phone sorted first ascending; it sorts with the payers without
+    # one: last ascending, first descending (then by name)
+    for name, text in [("d", ""), ("c", None), ("b", "012"), ("a", "A@x"), ("e", "b@x")]:
+        Payer.objects.create(name=name, type="G", email=text, phone=text)
+
+    def names(order: str) -> list[str]:
+        query = f"{{ payers(orderBy: [{order}]) {{ edges {{ node {{ name }} }} }} }}"
+        return [e["node"]["name"] for e in gql.data(query)["payers"]["edges"]]
+
+    assert names("{field: EMAIL}") == ["b", "a", "e", "c", "d"]
+    assert names("{field: EMAIL, direction: DESC}") == ["c", "d", "e", "a", "b"]
+    assert names("{field: PHONE}") == ["b", "a", "e", "c", "d"]
+    assert names("{field: PHONE, direction: DESC}") == ["c", "d", "e", "a", "b"]
+
+
 def test_offset_cursors_skipped_a_row_keyset_cursors_do_not(gql):
     # the case: page 1 of the villages, its first village deleted, page 2
     make_locations()
@@ -269,9 +285,10 @@ def test_cursor_is_the_one_postgresql_writes(gql):
         cursor.execute(
             "SELECT 'k2:' || translate(encode(convert_to(json_build_array("
             "'payer.payer validityFrom desc, email desc, name'::text, "
-            "(extract(epoch from validity_from) * 1000000)::bigint, email, name, id)::text,"
-            " 'UTF8'), 'base64'), E'+/=\\n', '-_') FROM payer_payer WHERE validity_to IS NULL "
-            "ORDER BY validity_from DESC, lower(email) DESC NULLS FIRST, lower(name), id"
+            "(extract(epoch from validity_from) * 1000000)::bigint, nullif(email, ''), name,"
+            " id)::text, 'UTF8'), 'base64'), E'+/=\\n', '-_') FROM payer_payer WHERE "
+            "validity_to IS NULL ORDER BY validity_from DESC, lower(nullif(email, '')) DESC "
+            "NULLS FIRST, lower(name), id"
         )
         expected = [row[0] for row in cursor.fetchall()]
     edges = gql.data(

@@ -160,15 +160,18 @@ def test_the_estimate_from_rows(region_tree, gql):
     assert from_rows('{ locations(filter: {code: "99"}) { edges { node { code } } } }') == 1
 
 
-def assert_refused_by_estimate(client, query: str, nodes: int, estimate_queries: int):
-    """``query`` is refused naming ``nodes``; of the data tables only the estimate's own
-    ``estimate_queries`` counts were read (the others: session, user, permissions)."""
+def assert_refused_by_estimate(
+    client, query: str, nodes: int, estimate_queries: int, limit: int = 100_000
+):
+    """``query`` is refused naming ``nodes`` (and the node ``limit``); of the data tables
+    only the estimate's own ``estimate_queries`` counts were read (the others: session,
+    user, permissions)."""
     with CaptureQueriesContext(connection) as captured:
         errors = client.post(query)["errors"]
     assert errors == [
         {
             "message": f"This request could return up to {nodes:,} objects; the limit is "
-            "100,000 (GRAPHQL_MAX_NODES). Ask for smaller pages (first/last) or fewer nested "
+            f"{limit:,} (GRAPHQL_MAX_NODES). Ask for smaller pages (first/last) or fewer nested "
             "lists.",
             "extensions": {"code": "LIMIT_EXCEEDED"},
         }
@@ -199,6 +202,52 @@ def test_the_estimate_counts_only_what_the_caller_may_read(region_tree, gql_as):
     # without payer.view_payer, payers keep the estimate without SQL (20 per list): the
     # refusal tells nothing about the payers; only the root count ran
     assert_refused_by_estimate(viewer, VILLAGES_WITH_ANCESTOR_PAYERS, 2001 + 1000 * 3 * 41, 1)
+
+
+@pytest.mark.django_db
+def test_the_estimate_counts_only_the_rows_of_the_users_districts(
+    region_tree, gql, gql_as, settings
+):
+    from modules.location.models import Location
+
+    region_tree()
+    # district 0502: 10 communes of at most 16 villages (the 33-village commune is 0501's)
+    district = Location.objects.get(code="0502")
+    user = gql_as("location.view_location", districts=[district])
+    settings.GRAPHQL_MAX_NODES = 10_000
+    # everyone's rows: 3 + 33 + 33² + 33³; the user's: their district under the region,
+    # 16 children at most (1 + 1 + 10 + 159 locations): 3 + 16 + 16² + 16³
+    assert_refused_by_estimate(gql, REGION_SUBTREE, 37_062, 2, limit=10_000)
+    with CaptureQueriesContext(connection) as captured:
+        region = user.data(REGION_SUBTREE)["locations"]["edges"][0]["node"]
+    assert [d["code"] for d in region["children"]] == ["0502"]
+    communes = region["children"][0]["children"]
+    assert (len(communes), sum(len(c["children"]) for c in communes)) == (10, 159)
+    estimate = [s for s in (q["sql"] for q in captured.captured_queries) if "COUNT(" in s]
+    assert len(estimate) == 2 and "GROUP BY" in estimate[1]  # the root count, children
+    # a refusal names the user's own numbers: 171 locations, 16 children at most, never
+    # Kampong Speu's 33 (1 + 2·171 + 2·171·16 + 2·171·16² + 171·16³); the root count
+    # only: the user's largest number of children is kept, as everyone's is
+    settings.GRAPHQL_MAX_NODES = 100_000
+    assert_refused_by_estimate(user, EXPLODING, 793_783, 1)
+
+
+@pytest.mark.django_db
+def test_the_kept_fan_outs_are_bounded(region_tree, make_user, settings, monkeypatch):
+    from backend.graphql import row_estimate
+    from modules.location.models import Location
+
+    region_tree()
+    monkeypatch.setattr(row_estimate, "KEPT_FAN_OUTS", 3)
+    settings.GRAPHQL_FAN_OUT_SECONDS = 0  # each statistic expires at once
+    children = row_estimate.max_fan_out("children", Location.objects.current)[row_estimate.ROWS]
+    districts = Location.objects.filter(type="D").order_by("code")
+    for n, district in enumerate(districts):  # a restricted user each: a statistic each
+        user = make_user(f"d{n}", districts=[district])
+        info = SimpleNamespace(context=SimpleNamespace(request=SimpleNamespace(user=user)))
+        # the largest commune: 33 villages in 0501, 16 in 0502, 15 in the others
+        assert children(info) == {"0501": 33, "0502": 16}.get(district.code, 15)
+        assert len(row_estimate._fan_outs) <= 3
 
 
 @pytest.mark.django_db

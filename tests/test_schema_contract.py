@@ -60,3 +60,16 @@ def test_core_types_are_relay_shaped():
         "node(",
     ):
         assert line in sdl
+
+
+def test_paging_arguments_say_what_they_do():
+    # strawberry describes `last` as `after` ("… come after the specified cursor")
+    query = get_schema()._schema.query_type
+    connections = [f for f in query.fields.values() if "last" in f.args]
+    assert len(connections) == 2  # locations, payers
+    for field in connections:
+        assert {name: field.args[name].description for name in ("before", "after", "last")} == {
+            "before": "Returns the items in the list that come before the specified cursor.",
+            "after": "Returns the items in the list that come after the specified cursor.",
+            "last": "Returns the last n items from the list.",
+        }

@@ -32,6 +32,7 @@ from django.db.models import Exists, F, Field, Func, IntegerField, Model, QueryS
 from strawberry.relay import PageInfo
 from strawberry.relay.utils import should_resolve_list_connection_edges
 from strawberry.types.nodes import FragmentSpread, InlineFragment, Selection
+from strawberry_django.fields.field import StrawberryDjangoConnectionExtension
 from strawberry_django.queryset import get_queryset_config
 from strawberry_django.relay import DjangoListConnection
 from strawberry_django.relay.utils import resolve_edge_class
@@ -309,3 +310,24 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
             has_next_page=has_next,
         )
         return cls(edges=edges, page_info=page_info, nodes=nodes, known_total=total)
+
+
+class PagedConnection(StrawberryDjangoConnectionExtension):
+    """strawberry-django's connection arguments (``before``, ``after``, ``first``,
+    ``last``), with ``last`` described as what it does: strawberry gives it the
+    description of ``after`` ("… come after the specified cursor")."""
+
+    def apply(self, field: Any) -> None:
+        super().apply(field)
+        for argument in field.arguments:
+            if argument.python_name == "last":
+                argument.description = "Returns the last n items from the list."
+
+    @classmethod
+    def replacing(cls, extensions: Sequence[Any]) -> list[Any]:
+        """``extensions`` with strawberry-django's connection extension replaced by
+        this one (same ``max_results``)."""
+        return [
+            cls(max_results=e.max_results) if type(e) is StrawberryDjangoConnectionExtension else e
+            for e in extensions
+        ]

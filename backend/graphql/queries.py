@@ -39,7 +39,7 @@ from backend.graphql.compiler.sources import (
     RowValue,
     attach,
 )
-from backend.graphql.connection import CountedConnection
+from backend.graphql.connection import CountedConnection, PagedConnection
 from backend.graphql.inputs import (
     Sort,
     ValidityFilter,
@@ -140,6 +140,7 @@ def versioned_connection(
         permission_classes=[HasPerm(node.view_permission)],
         metadata=counted_rows(lambda info, **arguments: resolve(None, info, **arguments)),
     )(resolve)
+    field.extensions = PagedConnection.replacing(field.extensions)
     return attach(field, ConnectionRows(rows))
 
 

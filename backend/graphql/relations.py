@@ -128,8 +128,8 @@ def prefetched_list(
     The optimizer prefetches the rows of every parent on the page in one query, optimized
     for the nested selection; an instance that did not come through the optimizer (e.g.
     a mutation's payload) is served by a query of its own. The node estimate counts
-    it as the largest number of related rows any parent has, when it needs real counts
-    (:func:`backend.graphql.row_estimate.max_fan_out`).
+    it as the largest number of related rows the user may read any parent has, when it
+    needs real counts (:func:`backend.graphql.row_estimate.max_fan_out`).
     """
     attribute = f"_prefetched_{relation}"
     rows = _readable(queryset, options)
@@ -177,8 +177,8 @@ def prefetched_connection(
     ``totalCount`` and, after a cursor, whether rows precede it (``hasPreviousPage``)
     are subqueries of the parents' own query. A parent that did not come through the
     optimizer (a mutation's payload) is paged by queries of its own. The node estimate
-    counts a page as ``first``, or as the most rows any parent has when it needs real
-    counts (:func:`backend.graphql.row_estimate.max_fan_out`).
+    counts a page as ``first``, or as the most rows the user may read any parent has when
+    it needs real counts (:func:`backend.graphql.row_estimate.max_fan_out`).
     """
     attribute, total, earlier = (f"_page_{relation}{end}" for end in ("", "_total", "_earlier"))
 

@@ -8,9 +8,12 @@ request's ``info`` and the field's own resolver arguments (``filter``, ``order_b
 - :func:`counted_rows`: a root connection counts its queryset with the request's
   arguments (``SELECT COUNT(*)`` with the same filters);
 - :func:`max_fan_out`: a list over a reverse relation (``children``, ``payers``,
-  ``history``) reads the largest number of related rows any one parent has
-  (``SELECT COUNT(*) … GROUP BY <link> ORDER BY 1 DESC LIMIT 1``), a statistic of the
-  data that holds for every parent, whatever the arguments. The process keeps it for
+  ``history``) reads the largest number of related rows any one parent has among the
+  rows the user may read (``SELECT COUNT(*) … GROUP BY <link> ORDER BY 1 DESC LIMIT 1``
+  over the rows the user may read: district rights), a statistic of the data that holds
+  for every parent, whatever the arguments. The process keeps it (once for the users
+  the rights do not restrict, once per restricted user: a user of one district is
+  counted from their rows, never from a commune they cannot see) for
   ``GRAPHQL_FAN_OUT_SECONDS`` (default 60; 0: read it every time): a parent given more
   rows meanwhile is counted with the old maximum until then.
 
@@ -35,6 +38,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from backend.errors import UserInputError
+from backend.rights import readable, scope
 
 #: The ``metadata`` key of a field's "at most this many rows per occurrence" callable.
 ROWS = "backend.rows"
@@ -60,14 +64,20 @@ def reverse_link(rows: type[Model], relation: str) -> str:
 def max_fan_out(relation: str, queryset: Callable[[], QuerySet]) -> dict[str, Callable[..., int]]:
     """Field metadata: a list of ``queryset()`` rows related to their parent by the
     reverse relation ``relation`` (the ``related_name`` of a foreign key of
-    ``queryset().model``) holds at most as many rows as the parent having the most.
+    ``queryset().model``) holds at most as many rows as the parent having the most,
+    counting only the rows the request's user may read (district rights,
+    :func:`backend.rights.readable`, as the field's resolver lists them).
 
     One SQL query (a ``GROUP BY`` of the related rows by their foreign key), whose
-    answer the process keeps for ``GRAPHQL_FAN_OUT_SECONDS``; 0 when no row is related.
+    answer the process keeps for ``GRAPHQL_FAN_OUT_SECONDS``: one for every user the
+    rights do not restrict, one per restricted user; 0 when no row is related.
     """
 
-    def rows(info: Any = None, **_arguments: Any) -> int:  # every parent: any user's bound
-        related = queryset()
+    def rows(info: Any, **_arguments: Any) -> int:  # every parent the user may read
+        everyone = queryset()
+        user = info.context.request.user
+        restricted = scope(everyone.model, user) is not None
+        related = readable(everyone, user) if restricted else everyone
         link = reverse_link(related.model, relation)
         largest = (
             related.order_by()
@@ -77,18 +87,30 @@ def max_fan_out(relation: str, queryset: Callable[[], QuerySet]) -> dict[str, Ca
             .order_by("-_n")
             .values_list("_n", flat=True)[:1]
         )
-        key = (largest.db, str(largest.query))
+        # the statement without the restriction (which may hold the time of the request)
+        key = (largest.db, relation, str(everyone.query), user.pk if restricted else None)
+        now = time.monotonic()
         kept = _fan_outs.get(key)
-        if kept is None or kept[0] <= time.monotonic():
-            kept = (time.monotonic() + settings.GRAPHQL_FAN_OUT_SECONDS, next(iter(largest), 0))
+        if kept is None or kept[0] <= now:
+            if len(_fan_outs) >= KEPT_FAN_OUTS:  # one per field and restricted user
+                for stale in [k for k, (expiry, _) in _fan_outs.items() if expiry <= now]:
+                    del _fan_outs[stale]
+                if len(_fan_outs) >= KEPT_FAN_OUTS:
+                    _fan_outs.clear()
+            kept = (now + settings.GRAPHQL_FAN_OUT_SECONDS, next(iter(largest), 0))
             _fan_outs[key] = kept
         return kept[1]
 
     return {ROWS: rows}
 
 
-#: (database alias, SQL of the statistic) -> (expiry on the monotonic clock, value).
-_fan_outs: dict[tuple[str, str], tuple[float, int]] = {}
+#: (database alias, relation, SQL of the related rows, the restricted user's pk or None)
+#: -> (expiry on the monotonic clock, value).
+_fan_outs: dict[tuple[str, str, str, Any], tuple[float, int]] = {}
+
+#: How many statistics a process keeps at most (each list field once, and once per
+#: restricted user seen within ``GRAPHQL_FAN_OUT_SECONDS``); beyond it the expired go.
+KEPT_FAN_OUTS = 10_000
 
 
 def forget_fan_outs() -> None:

@@ -46,12 +46,23 @@ GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=2000, minimum=1)
 # Fields of a document once its fragment spreads are expanded (a fragment spread twice
 # per level doubles them: 26 levels are 2^26 fields in 1 KB).
 GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=5000, minimum=1)
+# A federation gateway asks a subgraph for the entities of a whole page in one
+# `_entities` request: up to GRAPHQL_MAX_PAGE_SIZE representations {"__typename": …,
+# "<key>": …} of REPRESENTATION_VALUES values each (the list item, a name and a value
+# per member) and about 75 bytes (a uuid key). The defaults of the body and input limits
+# hold such a page, with room for the rest of the request, whatever the page size.
+REPRESENTATION_VALUES = 5
+# Bytes of a GraphQL request body: refused (413) before it is read or parsed.
+GRAPHQL_MAX_BODY_BYTES = env.int(
+    "GRAPHQL_MAX_BODY_BYTES", default=max(262_144, 256 * GRAPHQL_MAX_PAGE_SIZE), minimum=1
+)
 # A request's JSON (variables included): at most this many values (strings, numbers,
 # list items, object members …) and this deep a nesting of lists and objects.
-# Bytes of a GraphQL request body: refused (413) before it is read or parsed. A page of
-# 1,000 federation representations takes about 75 KB.
-GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=262_144, minimum=1)
-GRAPHQL_MAX_INPUT_VALUES = env.int("GRAPHQL_MAX_INPUT_VALUES", default=5000, minimum=1)
+GRAPHQL_MAX_INPUT_VALUES = env.int(
+    "GRAPHQL_MAX_INPUT_VALUES",
+    default=max(5000, REPRESENTATION_VALUES * GRAPHQL_MAX_PAGE_SIZE + 1000),
+    minimum=1,
+)
 GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", default=20, minimum=1)
 # Objects one answer may hold, estimated before execution; a plain list (children,
 # payers, history) counts as GRAPHQL_LIST_ESTIMATE objects, and a request above the
@@ -81,7 +92,7 @@ FHIR_VALIDATE_RESPONSES = env.bool("FHIR_VALIDATE_RESPONSES", default=True)
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "rest_framework_json_api.exceptions.exception_handler",
     "DEFAULT_PARSER_CLASSES": ("rest_framework_json_api.parsers.JSONParser",),
-    "DEFAULT_RENDERER_CLASSES": ("rest_framework_json_api.renderers.JSONRenderer",),
+    "DEFAULT_RENDERER_CLASSES": ("backend.jsonapi.renderers.JSONRenderer",),
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "backend.jsonapi.negotiation.JsonApiNegotiation",
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
     "DEFAULT_SCHEMA_CLASS": "rest_framework_json_api.schemas.openapi.AutoSchema",
@@ -89,7 +100,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "SEARCH_PARAM": "filter[search]",
     "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
-    "TEST_REQUEST_RENDERER_CLASSES": ("rest_framework_json_api.renderers.JSONRenderer",),
+    "TEST_REQUEST_RENDERER_CLASSES": ("backend.jsonapi.renderers.JSONRenderer",),
 }
 JSON_API_FORMAT_FIELD_NAMES = "camelize"
 JSON_API_FORMAT_TYPES = False

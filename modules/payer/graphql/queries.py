@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from django.db.models import F, Value
+from django.db.models.functions import NullIf
+
 from backend.graphql.inputs import Sort
 from backend.graphql.queries import versioned_query
 from backend.registry import lookup
 
 from .filters import PayerFilter
 from .types import PayerNode
+
+
+def _given(field: str):
+    """The value a payer's optional text sorts by: NULL when empty (``""``) too, so that
+    payers without it come last ascending (first descending) however it was left out."""
+    return lambda: NullIf(F(field), Value(""))
+
 
 PayerQuery = versioned_query(
     PayerNode,
@@ -22,8 +32,8 @@ PayerQuery = versioned_query(
             of="Location",
         ),
         "validity_from": "Start of the version's validity (last change).",
-        "email": "E-mail (case-insensitive; none last).",
-        "phone": "Phone (none last).",
+        "email": Sort("E-mail (case-insensitive; none or empty last).", _given("email")),
+        "phone": Sort("Phone (none or empty last).", _given("phone")),
     },
     default_order=("name",),
 )
