@@ -90,7 +90,7 @@ class Page:
             window = window.filter(self.keyed.beyond(self.before, backward=True))
         self.window, self.first, self.last = window, first, last
         self.backward = first is None  # the last ``last`` rows
-        self.size = last if self.backward else min(first, first if last is None else last)
+        self.size = last if self.backward else first if last is None else min(first, last)
         self.model = rows.model
 
     def _decode(self, cursor: str | None, argument: str) -> list | None:
