@@ -60,7 +60,9 @@ class Samples:
     ``queries``: case -> (document, guards, answer). A case is a root query field
     (``"locations"``, ``"node(Location)"``) or ``Type.field``; ``guards`` maps each dotted
     response path to the permission guarding it, outermost first; ``answer`` is the
-    ``data`` a caller holding every permission gets.
+    ``data`` a caller holding every permission gets. A case of a list field
+    (``"Location.payers"``) also gives the cases of its count and connection forms
+    (``payersCount``, ``payersConnection``) where the type has them.
     ``mutations``: root mutation field -> (document, permission, payload on success).
     ``fuzz``: root field -> (selection, variables): a valid call that the fuzz tests vary.
     ``text_limits``: (mutation, input field) -> the maximum length the service enforces.

@@ -8,12 +8,14 @@ no test outside its folder names it.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from typing import Any
 
 from django.apps import apps
 from strawberry.relay import to_base64
 
+from backend.graphql.schema import get_schema
 from backend.registry import Samples, active_modules, view_permissions
 
 MODULES = active_modules()
@@ -62,8 +64,69 @@ def fill(template: Any) -> Any:
 
 
 def merged(attribute: str) -> dict:
-    """One mapping attribute of every module's samples, merged (``queries``, ...)."""
-    return {k: fill(v) for s in SAMPLES.values() for k, v in getattr(s, attribute).items()}
+    """One mapping attribute of every module's samples, merged (``queries``, ...).
+    ``queries`` includes the cases :func:`list_forms` derives."""
+    cases = {k: v for s in SAMPLES.values() for k, v in getattr(s, attribute).items()}
+    if attribute == "queries":
+        cases = {**list_forms(cases), **cases}
+    return {k: fill(v) for k, v in cases.items()}
+
+
+def list_forms(cases: dict) -> dict:
+    """The cases of the other forms of each nested list case (``"Location.payers"``): its
+    count (``payersCount``) and its connection (``payersConnection``, the first page)
+    where the type has them, as ``prefetched_list``, ``related_count`` and
+    ``prefetched_connection`` give them (``backend.graphql.relations``). The same rows,
+    guarded alike: ``{"location": {"payers": [a]}}`` gives ``{"payersCount": 1}`` and
+    ``{"payersConnection": {"totalCount": 1, "edges": [{"node": a}]}}``. A module's own
+    case of that name replaces the derived one."""
+    schema = get_schema()._schema
+    derived = {}
+    for name, (document, guards, answer) in cases.items():
+        type_name, _, field = name.partition(".")
+        fields = getattr(schema.get_type(type_name), "fields", None) or {}
+        path = f"{next(iter(answer), '')}.{field}"
+        if not field or not isinstance(_at(answer, path), list):
+            continue
+        rows = _at(answer, path)
+        forms = {
+            "Count": (f"{field}Count", len(rows)),
+            "Connection": (
+                f"{field}Connection {{ totalCount edges {{ node",
+                {"totalCount": len(rows), "edges": [{"node": row} for row in rows]},
+            ),
+        }
+        for suffix, (selection, value) in forms.items():
+            if field + suffix not in fields:
+                continue
+            new_path = path + suffix
+            # "payers { name }" -> "payersCount" / "payersConnection { ... node { name } } }"
+            old = re.search(rf"\b{field} (\{{[^{{}}]*\}})", document)
+            if old is None:
+                continue
+            tail = "" if suffix == "Count" else f" {old.group(1)} }} }}"
+            new_document = document.replace(old.group(0), selection + tail)
+            new_guards = {(new_path if p == path else p): g for p, g in guards.items()}
+            derived[name + suffix] = (new_document, new_guards, _with(answer, path, suffix, value))
+    return derived
+
+
+def _at(answer: Any, path: str) -> Any:
+    for key in path.split("."):
+        if not isinstance(answer, dict) or key not in answer:
+            return None
+        answer = answer[key]
+    return answer
+
+
+def _with(answer: dict, path: str, suffix: str, value: Any) -> dict:
+    """``answer`` with the field at ``path`` renamed ``<field><suffix>`` and set to ``value``."""
+    head, _, rest = path.partition(".")
+    if not rest:
+        return {(k + suffix if k == head else k): v for k, v in answer.items()} | {
+            head + suffix: value
+        }
+    return {**answer, head: _with(answer[head], rest, suffix, value)}
 
 
 def module_permissions(label: str) -> list[str]:

@@ -24,7 +24,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 
-from backend import rights, web
+from backend import references, web
 from backend.graphql.federation import build_subgraph
 from backend.graphql.schema import build_schema
 from backend.registry import ref
@@ -195,11 +195,11 @@ def test_a_list_read_straight_from_a_relation_to_placed_rows_stops_start_up():
 def test_which_references_a_placement_implies_readable(monkeypatch):
     location, payer = apps.get_model("location.Location"), apps.get_model("payer.Payer")
     # a readable payer's location (any version's): readable, never checked
-    assert rights.implies_readable(payer, "location")
+    assert references.implies_readable(payer, "location")
     # a readable current location's parent is its ancestor: readable; a history
     # version's may be a former parent outside the user's rights: checked
-    assert rights.implies_readable(location, "parent", history=False)
-    assert not rights.implies_readable(location, "parent")
+    assert references.implies_readable(location, "parent", history=False)
+    assert not references.implies_readable(location, "parent")
     config = apps.get_app_config("payer")
     monkeypatch.setattr(config, "_manifest", dataclasses.replace(config.manifest, placement={}))
-    assert not rights.implies_readable(payer, "location")
+    assert not references.implies_readable(payer, "location")

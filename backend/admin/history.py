@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 
-from backend import rights
+from backend import references, rights
 
 #: The current request's user (None: every version) and the columns of
 #: ``history_columns`` they may not see (set by the admin for the time of one change page:
@@ -78,8 +78,8 @@ class HistoryDisplay:
         related = [f for f in columns if isinstance(obj._meta.get_field(f), models.ForeignKey)]
         rows = obj.history.select_related("audit_user", *related)
         if user is not None:  # a version is placed by its own values (district rights)
-            references = [obj._meta.get_field(name) for name in related]
-            rows = rights.with_reference_flags(rights.readable(rows, user), references, user)
+            foreign_keys = [obj._meta.get_field(name) for name in related]
+            rows = references.with_reference_flags(rights.readable(rows, user), foreign_keys, user)
         rows = list(rows.order_by("-validity_to", "-validity_from", "-pk"))
         if not rows:
             return "No earlier versions."
@@ -112,12 +112,12 @@ class HistoryDisplay:
 
 def _display(row: models.Model, name: str) -> Any:
     """The value of the column ``name`` of a version: "-" for none, and for a row it
-    refers to that the user may not read (``rights.with_reference_flags``)."""
+    refers to that the user may not read (``references.with_reference_flags``)."""
     field = row._meta.get_field(name)
     if field.choices:
         return getattr(row, f"get_{name}_display")()
     value = getattr(row, name)
-    unreadable = getattr(row, rights.reference_flag(field), True) is False
+    unreadable = getattr(row, references.reference_flag(field), True) is False
     return "-" if value is None or unreadable else value
 
 

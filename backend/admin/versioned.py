@@ -18,111 +18,24 @@ then writes through the same code path as the GraphQL mutations:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import actions
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
-from django.forms.models import construct_instance
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.text import capfirst
 
-from backend import rights
+from backend import references, rights
+from backend.admin.forms import ServiceRefused, VersionedForm, refused
 from backend.admin.history import HistoryDisplay
-from backend.errors import FieldError, ValidationFailed
+from backend.errors import FieldError
 
 #: Request attribute holding a service refusal while the form is shown again.
 _REFUSAL = "_versioned_admin_refusal"
-
-
-class ValidityListFilter(admin.SimpleListFilter):
-    """Filter rows by openIMIS validity: current (validity_to NULL) or history."""
-
-    title = "validity"
-    parameter_name = "validity"
-
-    def lookups(self, request, model_admin):
-        return [("current", "Current"), ("history", "History")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "current":
-            return queryset.current()
-        if self.value() == "history":
-            return queryset.history()
-        return queryset
-
-
-class ServiceRefused(Exception):
-    """A service refused a write from the admin; raised to roll the admin's transaction back."""
-
-    def __init__(self, errors: list[FieldError]):
-        super().__init__("; ".join(e.message for e in errors))
-        self.errors = errors
-
-
-def refused(action: Callable[[], Any]) -> Any:
-    """Run a service call; turn its refusal into :class:`ServiceRefused`."""
-    try:
-        return action()
-    except ValidationFailed as failure:
-        raise ServiceRefused(failure.errors) from failure
-    except PermissionDenied as denial:
-        raise ServiceRefused([FieldError(None, "PERMISSION_DENIED", str(denial))]) from denial
-
-
-def form_field_name(field: str | None) -> str | None:
-    """The model/form field name of a FieldError's (camelCase) field: malePopulation ->
-    male_population."""
-    return None if field is None else re.sub(r"(?<!^)([A-Z])", r"_\1", field).lower()
-
-
-class VersionedForm(forms.ModelForm):
-    """A ModelForm whose rules come from the module's service, not from model validation.
-
-    The form fields parse the input (numbers, choices, required fields); the module's
-    ``validate`` (set by :meth:`VersionedAdmin.get_form`) checks the rules on the unsaved
-    instance. Model validation and Django's uniqueness checks are not run: the service is
-    the one place the rules live (the database constraints stay as the last line).
-    """
-
-    #: ``validate(instance) -> list[FieldError]`` of the module's service.
-    validator: ClassVar[Callable[[models.Model], list[FieldError]] | None] = None
-    #: Errors of a service refusal to show (the form is being shown again).
-    refusal: ClassVar[tuple[FieldError, ...]] = ()
-
-    def _post_clean(self) -> None:
-        opts = self._meta
-        try:
-            self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
-        except ValidationError as error:
-            self._update_errors(error)
-            return
-        if self.refusal:
-            errors = list(self.refusal)
-        elif self.validator is not None:
-            errors = type(self).validator(self.instance)
-        else:
-            errors = []
-        for error in errors:
-            self.add_field_error(error)
-
-    def add_field_error(self, error: FieldError) -> None:
-        """Show ``error`` on its form field, or above the form for the input as a whole.
-
-        A field that already has an error (e.g. a number that did not parse) keeps it.
-        """
-        name = form_field_name(error.field)
-        message = ValidationError(error.message, code=error.code)
-        if name in self.fields:
-            if name not in self.errors:
-                self.add_error(name, message)
-        else:
-            self.add_error(None, message)
 
 
 class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
@@ -171,26 +84,26 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
         """The rows the user may read (district rights, :func:`backend.rights.readable`),
         each with whether the user may read the rows it refers to where its placement
         does not imply it (a history version's former parent,
-        :func:`backend.rights.with_reference_flags`)."""
+        :func:`backend.references.with_reference_flags`)."""
         rows = rights.readable(super().get_queryset(request), request.user)
-        return rights.with_reference_flags(rows, self._references(), request.user)
+        return references.with_reference_flags(rows, self._references(), request.user)
 
     def get_object(self, request, object_id, from_field=None):
         """The row, without the references the user may not read (shown as none)."""
         row = super().get_object(request, object_id, from_field)
-        return None if row is None else rights.without_unreadable(row, self._references())
+        return None if row is None else references.without_unreadable(row, self._references())
 
     def _references(self) -> list[models.ForeignKey]:
         """The model's foreign keys to placed models (district rights), but ``legacy``,
         whose referred row the placement does not imply readable on every version
-        (:func:`backend.rights.implies_readable`: a location's ``parent``)."""
+        (:func:`backend.references.implies_readable`: a location's ``parent``)."""
         return [
             field
             for field in self.model._meta.concrete_fields
             if isinstance(field, models.ForeignKey)
             and field.name != "legacy"
             and rights.placement_of(field.related_model) is not None
-            and not rights.implies_readable(self.model, field.name)
+            and not references.implies_readable(self.model, field.name)
         ]
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -235,9 +148,9 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
         """The columns but those the user may not view; a reference column shows none
         where the user may not read the row (:meth:`get_queryset`'s flags)."""
         unseen = self._unseen(request)
-        references = {field.name: field for field in self._references()}
+        checked = {field.name: field for field in self._references()}
         return [
-            _reference_column(references[name]) if name in references else name
+            _reference_column(checked[name]) if name in checked else name
             for name in super().get_list_display(request)
             if name not in unseen
         ]
@@ -368,6 +281,6 @@ def _reference_column(relation: models.ForeignKey) -> Callable[[models.Model], A
 
     @admin.display(description=capfirst(relation.verbose_name), ordering=relation.name)
     def column(row: models.Model) -> Any:
-        return getattr(rights.without_unreadable(row, [relation]), relation.name)
+        return getattr(references.without_unreadable(row, [relation]), relation.name)
 
     return column

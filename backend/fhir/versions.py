@@ -21,13 +21,8 @@ from backend.fhir.errors import FhirError
 from backend.fhir.resources import FhirResource, fhir_resources
 from backend.fhir.responses import fhir_response
 from backend.ids import is_uuid, parse_id
-from backend.rights import (
-    placement_of,
-    readable,
-    scope,
-    with_reference_flags,
-    without_unreadable,
-)
+from backend.references import with_reference_flags, without_unreadable
+from backend.rights import placement_of, readable, scope
 
 
 def _history_count(model: Any) -> Coalesce:
@@ -49,7 +44,7 @@ def _with_reference_rights(rows: QuerySet, resource: FhirResource, user: Any) ->
     """``rows`` annotated, for each foreign key to a row of a placed model that the
     mapping reads (:func:`_referring_keys`: ``"location"``, a location's ``"parent"``),
     with whether ``user`` may read the row it refers to (``_readable_<keyword>``, a
-    correlated ``EXISTS``: no query more, :func:`backend.rights.reference_readable`),
+    correlated ``EXISTS``: no query more, :func:`backend.references.reference_readable`),
     unless the rows' own placement implies it (checked on history versions only for a
     location's ``partOf``: a former parent may be outside the user's rights) or nothing
     restricts the user; :func:`render` leaves out a reference to a row the user may not
@@ -78,7 +73,7 @@ def _foreign_key(model: Any, name: str) -> Any:
 
 def _without_unreadable(resource: FhirResource, row: Any) -> Any:
     """``row``, or a copy of it without the references :func:`_with_reference_rights`
-    found unreadable (:func:`backend.rights.without_unreadable`: the mapping leaves the
+    found unreadable (:func:`backend.references.without_unreadable`: the mapping leaves the
     reference out)."""
     return without_unreadable(row, _foreign_keys(type(row), resource))
 

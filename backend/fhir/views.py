@@ -30,7 +30,6 @@ from backend.fhir.responses import (
     _check_format,
     check_parameters,
     fhir_response,
-    outcome_of,
     pretty_of,
 )
 from backend.fhir.search import Search
@@ -48,7 +47,14 @@ from backend.fhir.versions import (
     not_modified,
     render,
 )
-from backend.fhir.writes import _check_if_match, _lock, _parse_body, _write
+from backend.fhir.writes import (
+    _check_body_id,
+    _check_if_match,
+    _lock,
+    _parse_body,
+    _write,
+    _written_response,
+)
 from backend.request_body import input_problem, read_text
 
 FORM = "application/x-www-form-urlencoded"
@@ -205,30 +211,6 @@ def _current_response(
     return fhir_response(body, 200, headers)
 
 
-def _written_response(
-    request, resource: FhirResource, row: Any, version: int, prefer: str | None, status=200
-):
-    """The answer to a create (201) or update (200) of ``row``: its headers (ETag,
-    Last-Modified, Location) and, as ``prefer`` (:func:`~backend.fhir.prefer.preference`) asks, the
-    resource (the default), no body, or an OperationOutcome saying what was done;
-    ``Preference-Applied`` names the preference honoured (RFC 7240 §3)."""
-    headers = _resource_headers(request, resource, row, version)
-    if prefer is not None:
-        headers["Preference-Applied"] = f"return={prefer}"
-    if prefer == "minimal":
-        return fhir_response(None, status, headers)
-    if prefer == "OperationOutcome":
-        done = "Created" if status == 201 else "Updated"
-        issue = {
-            "severity": "information",
-            "code": "informational",
-            "diagnostics": f"{done} {resource.resource_type}/{row.uuid} (version {version}).",
-        }
-        return outcome_of(status, [issue], headers)
-    body = render(resource, row, row.uuid, version, hidden=hidden_types(request.user))
-    return fhir_response(body, status, headers)
-
-
 class InstanceView(ServedTypeView):
     """``GET``/``PUT``/``DELETE /fhir/<type>/<id>``."""
 
@@ -264,24 +246,6 @@ class InstanceView(ServedTypeView):
                 _write(resource, lambda: resource.delete(key_uuid, user=request.user), 409)
         headers = {} if version is None else {"ETag": _etag(version + 1)}
         return fhir_response(None, 204, headers)
-
-
-def _check_body_id(parsed: Any, resource_type: str, key: str) -> None:
-    """Raise a 400 FhirError (at ``<type>.id``) unless the body of an update has an id
-    equal to the URL's ``key``, as sent: FHIR R4 http.html#update, "The request body
-    SHALL be a Resource with an id element that has an identical value to the [id] in
-    the URL. If no id element is provided, or the id disagrees with the id in the URL,
-    the server SHALL respond with an HTTP 400 error code"."""
-    if parsed.id is None:
-        raise bad_request(
-            f"The body has no id: an update's body needs the id in the URL ({key}).",
-            f"{resource_type}.id",
-        )
-    if parsed.id != key:
-        raise bad_request(
-            f"The body's id {parsed.id!r} is not the id in the URL ({key}).",
-            f"{resource_type}.id",
-        )
 
 
 class HistoryView(ServedTypeView):

@@ -1,5 +1,6 @@
-"""The write side of the FHIR views: request bodies, ``If-Match`` against the version's
-ETag, the row lock, and the services' refusals as OperationOutcome issues."""
+"""The write side of the FHIR views: request bodies and their id, ``If-Match`` against
+the version's ETag, the row lock, the services' refusals as OperationOutcome issues,
+and the answer to a write as the client's ``Prefer`` asks."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import pydantic
 from backend.errors import ValidationFailed
 from backend.fhir.errors import FhirError, _Refused, bad_request, fhir_errors, validation_problems
 from backend.fhir.resources import FhirResource
-from backend.fhir.versions import _deleted, _etag, _not_found
+from backend.fhir.responses import fhir_response, outcome_of
+from backend.fhir.versions import (
+    _deleted,
+    _etag,
+    _not_found,
+    _resource_headers,
+    hidden_types,
+    render,
+)
 from backend.json_text import json_kind
 from backend.permissions import require_permission
 from backend.request_body import input_problem, read_json
@@ -100,3 +109,45 @@ def _lock(
             return None
         raise _deleted(resource.resource_type, key)
     return model._default_manager.filter(legacy_id=row.pk).count() + 1
+
+
+def _check_body_id(parsed: Any, resource_type: str, key: str) -> None:
+    """Raise a 400 FhirError (at ``<type>.id``) unless the body of an update has an id
+    equal to the URL's ``key``, as sent: FHIR R4 http.html#update, "The request body
+    SHALL be a Resource with an id element that has an identical value to the [id] in
+    the URL. If no id element is provided, or the id disagrees with the id in the URL,
+    the server SHALL respond with an HTTP 400 error code"."""
+    if parsed.id is None:
+        raise bad_request(
+            f"The body has no id: an update's body needs the id in the URL ({key}).",
+            f"{resource_type}.id",
+        )
+    if parsed.id != key:
+        raise bad_request(
+            f"The body's id {parsed.id!r} is not the id in the URL ({key}).",
+            f"{resource_type}.id",
+        )
+
+
+def _written_response(
+    request, resource: FhirResource, row: Any, version: int, prefer: str | None, status=200
+):
+    """The answer to a create (201) or update (200) of ``row``: its headers (ETag,
+    Last-Modified, Location) and, as ``prefer`` (:func:`~backend.fhir.prefer.preference`) asks, the
+    resource (the default), no body, or an OperationOutcome saying what was done;
+    ``Preference-Applied`` names the preference honoured (RFC 7240 §3)."""
+    headers = _resource_headers(request, resource, row, version)
+    if prefer is not None:
+        headers["Preference-Applied"] = f"return={prefer}"
+    if prefer == "minimal":
+        return fhir_response(None, status, headers)
+    if prefer == "OperationOutcome":
+        done = "Created" if status == 201 else "Updated"
+        issue = {
+            "severity": "information",
+            "code": "informational",
+            "diagnostics": f"{done} {resource.resource_type}/{row.uuid} (version {version}).",
+        }
+        return outcome_of(status, [issue], headers)
+    body = render(resource, row, row.uuid, version, hidden=hidden_types(request.user))
+    return fhir_response(body, status, headers)

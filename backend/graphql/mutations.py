@@ -105,3 +105,27 @@ def input_values(
             value = value.value
         values[name] = "" if value is None and name in required else value
     return values
+
+
+def expected_version(noun: str, *, many: bool = False) -> Any:
+    """The optional input field ``expectedValidityFrom`` of a write on an existing row
+    (declare it as ``expected_validity_from: datetime.datetime | None =
+    expected_version("payer")``, or ``list[datetime.datetime | None] | None`` with
+    ``many`` for a write on several rows) and pass its value to the service, which
+    compares it under the row lock (:mod:`backend.concurrency`). Omitted or null: the
+    write is not compared, as before the field existed."""
+    if many:
+        what = (
+            f"The validityFrom of each {noun} as you read it, in the order of uuids (null: "
+            "that one is not compared)"
+        )
+    else:
+        what = f"The validityFrom of the {noun} as you read it"
+    return strawberry.field(
+        default=None,
+        description=(
+            f"{what}. When the {noun} changed since (another version is current), the "
+            "write is refused with a BAD_USER_INPUT error whose extensions.reason is "
+            "STALE_VERSION, and nothing is written. Omitted: not compared."
+        ),
+    )

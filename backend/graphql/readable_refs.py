@@ -6,13 +6,13 @@ as the root field ``payer(uuid:)`` does.
 :func:`check_readable_refs` (schema assembly, the composed schema and every subgraph)
 gives each such field, when the row it returns is of a placed model and not implied
 readable by every version of the row it hangs off
-(:func:`backend.rights.implies_readable`), a :class:`ReadableRef`: the optimizer
+(:func:`backend.references.implies_readable`), a :class:`ReadableRef`: the optimizer
 annotates the parent rows with whether each one's referred row is readable (a
 correlated ``EXISTS`` in the query that reads them: no query more), and the field
 answers null where it is not. A reference implied readable from current rows only
 (``Location.parent``: a current location's parent is its ancestor, a history version's
 may be a former parent outside the user's rights) is checked on history rows only. The
-SQL compiler applies :func:`backend.rights.readable_referred` to the same fields
+SQL compiler applies :func:`backend.references.readable_referred` to the same fields
 (:func:`readable_ref`).
 """
 
@@ -33,13 +33,13 @@ from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.optimizer import OptimizerStore
 
 from backend.graphql.permissions import current_user
-from backend.rights import (
+from backend.references import (
     implies_readable,
     may_read_reference,
-    placement_of,
     reference_flag,
     reference_readable,
 )
+from backend.rights import placement_of
 
 
 class ReadableRef(FieldExtension):
@@ -48,7 +48,7 @@ class ReadableRef(FieldExtension):
     for a reference checked on history rows only (:attr:`history_only`) by the history
     lists (:func:`backend.graphql.relations.prefetched_list`); a parent row read
     without it costs one query, unless its placement implies the row readable
-    (:func:`backend.rights.may_read_reference`: a current location's parent)."""
+    (:func:`backend.references.may_read_reference`: a current location's parent)."""
 
     def __init__(self, relation: ForeignKey) -> None:
         super().__init__()
@@ -67,7 +67,7 @@ class ReadableRef(FieldExtension):
 
     def annotation(self, info: strawberry.Info) -> Any:
         """The SQL expression, over a parent row, of "the user may read the row referred
-        to" (:func:`backend.rights.reference_readable`; true without restriction)."""
+        to" (:func:`backend.references.reference_readable`; true without restriction)."""
         expression = reference_readable(self.relation, current_user(info))
         return Value(True) if expression is None else expression
 
@@ -112,7 +112,7 @@ def listed_model(field: Any, model: type[Model]) -> type[Model] | None:
 def check_readable_refs(fields: list) -> None:
     """Give every field of ``fields`` (of one type) returning a row of a placed model a
     :class:`ReadableRef`, unless the placement of the model of the field's type implies
-    the row readable from every version (:func:`backend.rights.implies_readable`).
+    the row readable from every version (:func:`backend.references.implies_readable`).
     Changes the field objects in place (build fresh copies first).
 
     Raises ImproperlyConfigured for a field listing rows of a placed model straight from

@@ -40,7 +40,7 @@ from backend.graphql.instants import READ_TODAY
 from backend.graphql.permissions import current_user
 from backend.graphql.queries import count_of, readable_rows
 from backend.graphql.row_estimate import max_fan_out, reverse_link
-from backend.rights import checked_on_history, with_reference_flags
+from backend.references import checked_on_history, with_reference_flags
 
 
 class RelationFieldOptions(TypedDict, total=False):
@@ -77,7 +77,7 @@ def _readable(
 ) -> Callable[[strawberry.Info], QuerySet]:
     """The rows a request may read of ``queryset()``; for a list of versions, annotated
     with whether the user may read what they refer to where only history rows need the
-    check (:func:`backend.rights.checked_on_history`: a version's former parent), which
+    check (:func:`backend.references.checked_on_history`: a version's former parent), which
     :class:`~backend.graphql.readable_refs.ReadableRef` reads."""
 
     def rows(info: strawberry.Info) -> QuerySet:

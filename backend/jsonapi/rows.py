@@ -17,7 +17,8 @@ from rest_framework.response import Response
 
 from backend.ids import parse_id
 from backend.ordering import order_terms
-from backend.rights import implies_readable, placement_of, readable
+from backend.references import implies_readable
+from backend.rights import placement_of, readable
 
 
 def unknown_id(type_: str, text: str) -> NotFound:
@@ -47,7 +48,7 @@ def preload(
     to-one relationship joined (its uuid is the identifier), each to-many one prefetched
     (current rows ``user`` may read), and the same for every resource an ``include``
     path reaches. A to-one relationship to a row of a placed model that the owner's
-    placement does not imply readable (:func:`backend.rights.implies_readable` of
+    placement does not imply readable (:func:`backend.references.implies_readable` of
     current rows: every row served is current, and so is every row a current row's
     to-one relationship reaches) is
     prefetched instead, from the rows ``user`` may read (one query more): a row outside

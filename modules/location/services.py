@@ -34,6 +34,7 @@ or ``PermissionDenied``.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 
-from backend import rights, versioning
+from backend import concurrency, rights, versioning
 from backend.errors import FieldError, ValidationFailed
 from backend.permissions import require_permission
 from backend.text import text_errors
@@ -212,16 +213,25 @@ def create_location(data: Mapping[str, Any], *, parent: uuid.UUID | None, user) 
 
 
 @transaction.atomic
-def update_location(key: uuid.UUID, changes: Mapping[str, Any], *, user) -> Location:
+def update_location(
+    key: uuid.UUID,
+    changes: Mapping[str, Any],
+    *,
+    user,
+    expected_validity_from: datetime.datetime | None = None,
+) -> Location:
     """Change fields of the current location ``key`` (uuid), keeping history.
 
     ``changes``: model field values to set; ``parent_id`` too (checked as in
     :func:`move_location`), so that a change of level and parent is one version. Needs
     ``location.change_location`` (and the upper-level right for a region or district).
-    Returns the saved row; with nothing to change, the row as it is (no history row).
+    ``expected_validity_from``: the version the caller read; refused with
+    :class:`~backend.concurrency.StaleVersion` when the location is no longer that
+    version (None: not checked). Returns the saved row; with nothing to change, the
+    row as it is (no history row).
     """
     require_permission(user, "location.change_location", "change locations")
-    location = _lock_writable(key, user)
+    location = _lock_writable(key, user, expected_validity_from)
     _check_level_permission(user, location.type, changes.get("type", location.type))
     candidate = Location.objects.get(pk=location.pk)
     for name, value in changes.items():
@@ -265,15 +275,22 @@ def _children_errors(location: Location) -> list[FieldError]:
 
 
 @transaction.atomic
-def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location:
+def move_location(
+    key: uuid.UUID,
+    parent: uuid.UUID | None,
+    *,
+    user,
+    expected_validity_from: datetime.datetime | None = None,
+) -> Location:
     """Give the current location ``key`` a new parent (checked as for a create).
 
     Needs ``location.change_location`` (and the upper-level right for a region or
-    district). Keeps history. Returns the saved row; a move to the current parent
+    district). Keeps history. ``expected_validity_from``: as in
+    :func:`update_location`. Returns the saved row; a move to the current parent
     changes nothing (no history row).
     """
     require_permission(user, "location.change_location", "move locations")
-    location = _lock_writable(key, user)
+    location = _lock_writable(key, user, expected_validity_from)
     candidate = Location.objects.get(pk=location.pk)
     candidate.parent = resolve_location(parent, user)
     if candidate.parent_id != location.parent_id:
@@ -288,14 +305,15 @@ def move_location(key: uuid.UUID, parent: uuid.UUID | None, *, user) -> Location
     return versioning.update(location, changes, user_id=user.pk)
 
 
-def _lock_writable(key: uuid.UUID, user) -> Location:
-    """The current location ``key``, locked (:func:`backend.versioning.lock_current`),
-    once ``user`` may change it (district rights: ``NOT_FOUND`` for a location the user
-    may not read, as for an unknown uuid; ``OutsideDistricts`` for one they read but may
-    not change, such as the region above their districts)."""
-    location = versioning.lock_current(Location, key, user=user)
-    rights.require_writable(user, Location.objects.filter(pk=location.pk))
-    return location
+def _lock_writable(
+    key: uuid.UUID, user, expected_validity_from: datetime.datetime | None = None
+) -> Location:
+    """The current location ``key``, locked, once ``user`` may change it (district
+    rights: ``NOT_FOUND`` for a location the user may not read, as for an unknown uuid;
+    ``OutsideDistricts`` for one they read but may not change, such as the region above
+    their districts) and it is still the version ``expected_validity_from`` (when
+    given): :func:`backend.concurrency.lock_for_change`."""
+    return concurrency.lock_for_change(Location, key, user=user, expected=expected_validity_from)
 
 
 def _reparent(location: Location, parent: Location | None) -> dict[str, str]:
@@ -320,6 +338,7 @@ def delete_location(
     references: versioning.References = versioning.References.PROTECT,
     reassign_to: uuid.UUID | None = None,
     user,
+    expected_validity_from: datetime.datetime | None = None,
 ) -> Location:
     """Delete the current location ``key`` (sets its ``validity_to``).
 
@@ -334,9 +353,12 @@ def delete_location(
     right for a region or district). Returns the deleted row as saved. Error codes
     besides the module's: ``CONFLICT`` (newParent with descendants), ``REQUIRED`` /
     ``NOT_ALLOWED`` (reassignTo with or without REASSIGN), ``IN_DELETED_SUBTREE``.
+    ``expected_validity_from``: the version of ``key`` the caller read, as in
+    :func:`update_location` (the rows below it and the other modules' rows are not
+    compared: the caller named none of their versions).
     """
     require_permission(user, "location.delete_location", "delete locations")
-    location = _lock_writable(key, user)
+    location = _lock_writable(key, user, expected_validity_from)
     _check_level_permission(user, location.type)
     if descendants and new_parent is not None:
         raise ValidationFailed(

@@ -67,35 +67,6 @@ SAMPLES = Samples(
             {"location": "{view:Location}", "location.payers": PV},
             {"location": {"code": "R1", "payers": [{"name": "Ultha co-op"}]}},
         ),
-        "Location.payersCount": (
-            '{ location(uuid: "{r1}") { code payersCount } }',
-            {"location": "{view:Location}", "location.payersCount": PV},
-            {"location": {"code": "R1", "payersCount": 1}},
-        ),
-        "Location.payersConnection": (
-            '{ location(uuid: "{r1}") { code payersConnection(first: 1) '
-            "{ totalCount edges { node { name } } } } }",
-            {"location": "{view:Location}", "location.payersConnection": PV},
-            {
-                "location": {
-                    "code": "R1",
-                    "payersConnection": {
-                        "totalCount": 1,
-                        "edges": [{"node": {"name": "Ultha co-op"}}],
-                    },
-                }
-            },
-        ),
-        "Payer.historyConnection": (
-            '{ payer(uuid: "{coop}") { name historyConnection { edges { node { name } } } } }',
-            {"payer": PV},
-            {
-                "payer": {
-                    "name": "Ultha co-op",
-                    "historyConnection": {"edges": [{"node": {"name": "Old co-op"}}]},
-                }
-            },
-        ),
         "Payer.location": (
             '{ payer(uuid: "{coop}") { name location { code } } }',
             {"payer": PV, "payer.location": "{view:Location}"},

@@ -30,6 +30,7 @@ or ``PermissionDenied``.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -41,7 +42,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from backend import rights, versioning
+from backend import concurrency, rights, versioning
 from backend.audit import audit
 from backend.errors import FieldError, ValidationFailed
 from backend.permissions import require_permission
@@ -148,17 +149,24 @@ def create_payer(data: Mapping[str, Any], *, location: uuid.UUID | None, user) -
 
 @transaction.atomic
 def update_payer(
-    key: uuid.UUID, changes: Mapping[str, Any], *, location: Any = UNCHANGED, user
+    key: uuid.UUID,
+    changes: Mapping[str, Any],
+    *,
+    location: Any = UNCHANGED,
+    user,
+    expected_validity_from: datetime.datetime | None = None,
 ) -> Payer:
     """Change the current payer ``key`` (uuid), keeping history.
 
     ``changes``: model field values to set; ``location``: a location uuid, or None to
-    clear it (default :data:`UNCHANGED`). Needs ``payer.change_payer``. Returns the
-    saved row; with nothing to change, the row as it is (no history row).
+    clear it (default :data:`UNCHANGED`). Needs ``payer.change_payer``.
+    ``expected_validity_from``: the version the caller read; refused with
+    :class:`~backend.concurrency.StaleVersion` when the payer is no longer that version
+    (None: not checked). Returns the saved row; with nothing to change, the row as it
+    is (no history row).
     """
     require_permission(user, "payer.change_payer", "change payers")
-    payer = versioning.lock_current(Payer, key, user=user)
-    rights.require_writable(user, Payer.objects.filter(pk=payer.pk))
+    payer = concurrency.lock_for_change(Payer, key, user=user, expected=expected_validity_from)
     candidate = Payer.objects.get(pk=payer.pk)
     for name, value in _clean(changes).items():
         setattr(candidate, name, value)
@@ -177,23 +185,33 @@ def update_payer(
 
 
 @transaction.atomic
-def delete_payer(key: uuid.UUID, *, user) -> Payer:
-    """Delete the current payer ``key`` (sets ``validity_to``). Needs ``payer.delete_payer``."""
+def delete_payer(
+    key: uuid.UUID, *, user, expected_validity_from: datetime.datetime | None = None
+) -> Payer:
+    """Delete the current payer ``key`` (sets ``validity_to``). Needs ``payer.delete_payer``.
+    ``expected_validity_from``: as in :func:`update_payer`."""
     require_permission(user, "payer.delete_payer", "delete payers")
-    payer = versioning.lock_current(Payer, key, user=user)
-    rights.require_writable(user, Payer.objects.filter(pk=payer.pk))
+    payer = concurrency.lock_for_change(Payer, key, user=user, expected=expected_validity_from)
     return versioning.soft_delete(payer, user_id=user.pk)
 
 
 @transaction.atomic
-def delete_payers(keys: list[uuid.UUID], *, user) -> list[Payer]:
+def delete_payers(
+    keys: list[uuid.UUID],
+    *,
+    user,
+    expected_validity_from: list[datetime.datetime | None] | None = None,
+) -> list[Payer]:
     """Delete the current payers with these uuids, all or nothing (one transaction, one
     ``validity_to`` for all). Needs ``payer.delete_payer``.
 
     ``keys``: 1 to ``settings.GRAPHQL_MAX_PAGE_SIZE`` uuids, each once. Refused with one
     error per bad uuid (field ``uuids``, the message naming the uuid and its
     position): ``NOT_FOUND``, ``NOT_CURRENT``, ``DUPLICATE``; ``REQUIRED`` for an empty
-    list, ``TOO_MANY`` above the limit. Returns the deleted rows as saved, in the order of ``keys``.
+    list, ``TOO_MANY`` above the limit. ``expected_validity_from``: the version of each
+    payer the caller read, in the order of ``keys`` (None items, or None: not
+    compared; :func:`backend.concurrency.require_versions`). Returns the deleted rows as
+    saved, in the order of ``keys``.
     """
     require_permission(user, "payer.delete_payer", "delete payers")
     limit = settings.GRAPHQL_MAX_PAGE_SIZE
@@ -222,6 +240,7 @@ def delete_payers(keys: list[uuid.UUID], *, user) -> list[Payer]:
     if errors:
         raise ValidationFailed(errors)
     rights.require_writable(user, Payer.objects.filter(uuid__in=keys))
+    concurrency.require_versions([found[key] for key in keys], expected_validity_from)
     versioning.soft_delete_many(Payer.objects.filter(uuid__in=keys), user_id=user.pk)
     saved = Payer.objects.in_bulk(keys, field_name="uuid")
     return [saved[key] for key in keys]

@@ -46,7 +46,7 @@ from backend.graphql.compiler.sources import (
 )
 from backend.graphql.readable_refs import ReadableRef, readable_ref
 from backend.permissions import has_permission
-from backend.rights import readable_referred
+from backend.references import readable_referred
 
 
 class Unsupported(Exception):

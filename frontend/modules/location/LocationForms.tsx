@@ -73,11 +73,20 @@ export function CreateLocationForm({
   );
 }
 
+/**
+ * The version of the location the form was opened on, sent with its write: the server
+ * refuses the write (STALE_VERSION) when someone changed the location since, instead of
+ * overwriting their change (README "Writing the version you read"). The string as served.
+ */
+function readVersion(location: { validityFrom?: string }): { expectedValidityFrom?: string } {
+  return location.validityFrom ? { expectedValidityFrom: location.validityFrom } : {};
+}
+
 export function RenameLocationForm({
   location,
   onDone,
   onCancel,
-}: Done & { location: { uuid: string; code: string; name: string } }) {
+}: Done & { location: { uuid: string; code: string; name: string; validityFrom?: string } }) {
   const mutation = useFormMutation(UpdateLocationMutation, (data) => data.updateLocation, onDone);
   return (
     <CodeNameForm
@@ -85,7 +94,7 @@ export function RenameLocationForm({
       title="Rename"
       submitLabel="Save"
       initial={location}
-      save={(code, name) => mutation.submit({ input: { uuid: location.uuid, code, name } })}
+      save={(code, name) => mutation.submit({ input: { uuid: location.uuid, code, name, ...readVersion(location) } })}
       onCancel={onCancel}
     />
   );
@@ -96,7 +105,7 @@ export function MoveLocationForm({
   parentType,
   onDone,
   onCancel,
-}: Done & { location: { uuid: string }; parentType: LocationType }) {
+}: Done & { location: { uuid: string; validityFrom?: string }; parentType: LocationType }) {
   const [parent, setParent] = useState<PickedLocation | null>(null);
   const mutation = useFormMutation(MoveLocationMutation, (data) => data.moveLocation, onDone);
   const level = LEVEL_LABEL[parentType].toLowerCase();
@@ -107,7 +116,9 @@ export function MoveLocationForm({
       fields={["parent"]}
       mutation={mutation}
       submitLabel="Move"
-      onSubmit={() => mutation.submit({ input: { uuid: location.uuid, parent: parent?.uuid ?? null } })}
+      onSubmit={() =>
+        mutation.submit({ input: { uuid: location.uuid, parent: parent?.uuid ?? null, ...readVersion(location) } })
+      }
       onCancel={onCancel}
     >
       <Field label={`New parent (${level})`} name="parent" errors={mutation.errors}>
@@ -141,7 +152,7 @@ export function DeleteLocationForm({
   location,
   onDone,
   onCancel,
-}: Done & { location: { uuid: string; name: string; type: LocationType } }) {
+}: Done & { location: { uuid: string; name: string; type: LocationType; validityFrom?: string } }) {
   const [newParent, setNewParent] = useState<PickedLocation | null>(null);
   // "everything below": the location and every location under it, in one transaction
   const [descendants, setDescendants] = useState(false);
@@ -155,6 +166,7 @@ export function DeleteLocationForm({
     descendants,
     references,
     reassignTo: references === "REASSIGN" ? (reassignTo?.uuid ?? null) : null,
+    ...readVersion(location),
   };
   return (
     <MutationForm

@@ -26,6 +26,8 @@ export interface PayerValues {
   fax?: string | null;
   email?: string | null;
   location?: PickedLocation | null;
+  /** The version read (validityFrom as served): sent with the update, refused when stale. */
+  validityFrom?: string;
 }
 
 const FIELDS = ["name", "type", "location", "address", "phone", "fax", "email"];
@@ -66,7 +68,8 @@ export function PayerForm({
     email: orNull(email),
   };
   const save = () => {
-    if (payer?.uuid) update.submit({ input: { uuid: payer.uuid, ...input } });
+    const version = payer?.validityFrom ? { expectedValidityFrom: payer.validityFrom } : {};
+    if (payer?.uuid) update.submit({ input: { uuid: payer.uuid, ...input, ...version } });
     else create.submit({ input });
   };
   return (

@@ -160,7 +160,7 @@ function PayerDetail({ uuid }: { uuid: string }) {
           <FormErrors errors={remove.errors} fields={[]} />
           <ErrorMessage error={remove.failure} />
           <div className="actions">
-            <button type="button" disabled={remove.pending} onClick={() => remove.submit({ input: { uuid } })}>
+            <button type="button" disabled={remove.pending} onClick={() => remove.submit({ input: { uuid, expectedValidityFrom: payer.validityFrom } })}>
               Confirm delete
             </button>
             <button type="button" onClick={() => setAction(null)}>

@@ -87,6 +87,8 @@ describe("what each failure says", () => {
     expect((await failure()).failure.kind).toBe("input-refused");
     answer(200, errorBody("FORBIDDEN", "Refused.", ["updateLocation"], { reason: "OUTSIDE_DISTRICTS" }));
     expect((await failure(Mutation)).failure.kind).toBe("outside-districts");
+    answer(200, errorBody("BAD_USER_INPUT", "Changed.", ["updatePayer"], { reason: "STALE_VERSION" }));
+    expect((await failure(Mutation)).failure.kind).toBe("changed-since-read");
     expect(useShellStore.getState().sessionEnded).toBe(false);
   });
 
@@ -246,5 +248,16 @@ describe("the screens show failures in the users' words", () => {
     );
     expect(alert).not.toHaveTextContent(/permission|administrator/);
     expect(within(alert).getByText(OUTSIDE)).not.toBeVisible(); // folded under Details
+  });
+
+  it("a change to a row someone changed since it was read: reload to see theirs", async () => {
+    const stale = "The payer X changed since you read it.";
+    answer(200, errorBody("BAD_USER_INPUT", stale, ["payers"], { reason: "STALE_VERSION" }));
+    renderShell("/payers");
+    const alert = await screen.findByRole("alert");
+    expect(alert.querySelector("p")?.textContent).toBe(
+      "Someone else changed this since you opened it; nothing was changed. Reload the page to see their change, then make yours again.",
+    );
+    expect(within(alert).queryByRole("button")).toBeNull(); // asking again, unchanged, would fail again
   });
 });

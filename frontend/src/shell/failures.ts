@@ -18,6 +18,11 @@ export type FailureKind =
   | "forbidden"
   /** A change outside the user's districts (FORBIDDEN, reason OUTSIDE_DISTRICTS). */
   | "outside-districts"
+  /**
+   * Someone changed the row since the page read it (BAD_USER_INPUT, reason STALE_VERSION):
+   * nothing was written; to read it again before changing it.
+   */
+  | "changed-since-read"
   /** Above one of the server's limits (LIMIT_EXCEEDED, 413). */
   | "too-large"
   /**
@@ -42,6 +47,7 @@ const PRECEDENCE: readonly FailureKind[] = [
   "server-error",
   "forbidden",
   "outside-districts",
+  "changed-since-read",
   "too-large",
   "input-refused",
   "invalid",
@@ -52,7 +58,10 @@ export interface ErrorExtensions {
   code?: string;
   /** The input a BAD_USER_INPUT refuses, when a person typed it ("filter.search"). */
   argument?: string;
-  /** Why a FORBIDDEN: OUTSIDE_DISTRICTS for a change outside the user's districts. */
+  /**
+   * Why a FORBIDDEN: OUTSIDE_DISTRICTS for a change outside the user's districts; why a
+   * BAD_USER_INPUT: STALE_VERSION for a change to a row changed since it was read.
+   */
   reason?: string;
 }
 
@@ -70,6 +79,7 @@ export function kindOfError(extensions: ErrorExtensions = {}): FailureKind {
     case "LIMIT_EXCEEDED":
       return "too-large";
     case "BAD_USER_INPUT":
+      if (extensions.reason === "STALE_VERSION") return "changed-since-read";
       return extensions.argument ? "input-refused" : "invalid";
     case "BAD_REQUEST":
     case "GRAPHQL_PARSE_FAILED":
@@ -156,6 +166,8 @@ export function failureText(failure: FailureFacts): string {
     }
     case "outside-districts":
       return "This is outside your districts: you may change only what lies in or below your districts, and put things only there.";
+    case "changed-since-read":
+      return "Someone else changed this since you opened it; nothing was changed. Reload the page to see their change, then make yours again.";
     case "too-large":
       return "This asks for more than the server accepts at once. Ask for less (a shorter text, a narrower search) and try again.";
     case "input-refused":

@@ -7,12 +7,18 @@ description.
 
 from __future__ import annotations
 
+import datetime
 from uuid import UUID
 
 import strawberry
 
 from backend.graphql.inputs import ReferencesEnum
-from backend.graphql.mutations import input_values, payload_type, write_mutation
+from backend.graphql.mutations import (
+    expected_version,
+    input_values,
+    payload_type,
+    write_mutation,
+)
 
 from .. import services
 from ..models import Location
@@ -69,6 +75,7 @@ class UpdateLocationInput:
     families: int | None = strawberry.field(
         default=strawberry.UNSET, description=COUNTS["families"]
     )
+    expected_validity_from: datetime.datetime | None = expected_version("location")
 
 
 @strawberry.input(description="A new parent for a current location.")
@@ -77,6 +84,7 @@ class MoveLocationInput:
     parent: UUID | None = strawberry.field(
         description="Uuid of the new parent (one level up); null only for a region."
     )
+    expected_validity_from: datetime.datetime | None = expected_version("location")
 
 
 @strawberry.input(description="A current location to delete (its validityTo is set).")
@@ -108,6 +116,7 @@ class DeleteLocationInput:
             "subtree) receiving the rows; each module may restrict its level."
         ),
     )
+    expected_validity_from: datetime.datetime | None = expected_version("location")
 
 
 @strawberry.type
@@ -125,13 +134,20 @@ class LocationMutation:
         Needs location.change_location (and manage_upper_levels for a region or district)."""
         fields = ("code", "name", *COUNTS, "type")
         changes = input_values(input, fields, required=("code", "name", "type"))
-        return services.update_location(input.uuid, changes, user=user)
+        return services.update_location(
+            input.uuid, changes, user=user, expected_validity_from=input.expected_validity_from
+        )
 
     @write_mutation(LocationPayload, "location.change_location", "The location and its new parent.")
     def move_location(input: MoveLocationInput, user) -> Location:
         """Give a current location a new parent, keeping history.
         Needs location.change_location (and manage_upper_levels for a region or district)."""
-        return services.move_location(input.uuid, input.parent, user=user)
+        return services.move_location(
+            input.uuid,
+            input.parent,
+            user=user,
+            expected_validity_from=input.expected_validity_from,
+        )
 
     @write_mutation(LocationPayload, "location.delete_location", "The location to delete.")
     def delete_location(input: DeleteLocationInput, user) -> Location:
@@ -147,4 +163,5 @@ class LocationMutation:
             references=input.references.value,
             reassign_to=input.reassign_to,
             user=user,
+            expected_validity_from=input.expected_validity_from,
         )

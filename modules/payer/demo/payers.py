@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from django.apps import apps
 from django.db import transaction
@@ -124,6 +124,12 @@ class PayerSpec:
     fax: str
     email: str
     location: Place
+
+    def values(self) -> dict:
+        """The spec as keyword arguments of :class:`~modules.payer.models.Payer`: its
+        fields, the place as ``location_id``."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "location"}
+        return {**values, "location_id": self.location.pk}
 
 
 def payer_uuid(seed: int, index: int) -> uuid.UUID:
@@ -274,20 +280,6 @@ def create(*, count: int = 500, seed: int = 42, batch_size: int = 500) -> Create
                     "uuid", flat=True
                 )
             )
-        new = [
-            Payer(
-                uuid=s.uuid,
-                type=s.type,
-                name=s.name,
-                address=s.address,
-                location_id=s.location.pk,
-                phone=s.phone,
-                fax=s.fax,
-                email=s.email,
-                validity_from=now,
-            )
-            for s in specs
-            if s.uuid not in existing
-        ]
+        new = [Payer(**s.values(), validity_from=now) for s in specs if s.uuid not in existing]
         Payer.objects.bulk_create(new, batch_size=batch_size)
     return CreateResult(len(specs), len(new), len(specs) - len(new), specs)

@@ -7,11 +7,17 @@ description.
 
 from __future__ import annotations
 
+import datetime
 from uuid import UUID
 
 import strawberry
 
-from backend.graphql.mutations import input_values, payload_type, write_mutation
+from backend.graphql.mutations import (
+    expected_version,
+    input_values,
+    payload_type,
+    write_mutation,
+)
 
 from .. import services
 from ..models import Payer
@@ -56,17 +62,22 @@ class UpdatePayerInput:
     phone: str | None = strawberry.field(default=strawberry.UNSET, description=TEXTS["phone"])
     fax: str | None = strawberry.field(default=strawberry.UNSET, description=TEXTS["fax"])
     email: str | None = strawberry.field(default=strawberry.UNSET, description=TEXTS["email"])
+    expected_validity_from: datetime.datetime | None = expected_version("payer")
 
 
 @strawberry.input(description="A current payer to delete (its validityTo is set).")
 class DeletePayerInput:
     uuid: UUID = strawberry.field(description="Uuid of the current payer to delete.")
+    expected_validity_from: datetime.datetime | None = expected_version("payer")
 
 
 @strawberry.input(description="Current payers to delete together, all or nothing.")
 class DeletePayersInput:
     uuids: list[UUID] = strawberry.field(
         description="Uuids of the current payers to delete, each once (at most the page maximum)."
+    )
+    expected_validity_from: list[datetime.datetime | None] | None = expected_version(
+        "payer", many=True
     )
 
 
@@ -94,16 +105,26 @@ class PayerMutation:
         Needs payer.change_payer."""
         changes = input_values(input, ("name", *TEXTS, "type"), required=("name", "type"))
         location = services.UNCHANGED if input.location is strawberry.UNSET else input.location
-        return services.update_payer(input.uuid, changes, location=location, user=user)
+        return services.update_payer(
+            input.uuid,
+            changes,
+            location=location,
+            user=user,
+            expected_validity_from=input.expected_validity_from,
+        )
 
     @write_mutation(PayerPayload, "payer.delete_payer", "The payer.")
     def delete_payer(input: DeletePayerInput, user) -> Payer:
         """Delete a current payer (sets validityTo; nothing is removed).
         Needs payer.delete_payer."""
-        return services.delete_payer(input.uuid, user=user)
+        return services.delete_payer(
+            input.uuid, user=user, expected_validity_from=input.expected_validity_from
+        )
 
     @write_mutation(DeletePayersPayload, "payer.delete_payer", "The payers.")
     def delete_payers(input: DeletePayersInput, user) -> list[Payer]:
         """Delete several current payers in one transaction, all or nothing
         (sets validityTo; nothing is removed). Needs payer.delete_payer."""
-        return services.delete_payers(input.uuids, user=user)
+        return services.delete_payers(
+            input.uuids, user=user, expected_validity_from=input.expected_validity_from
+        )

@@ -180,7 +180,14 @@ describe("the location detail", () => {
     expect(within(form).getByRole("alert")).toHaveTextContent("Someone changed it meanwhile.");
     expect(calls.find((call) => call.operation === "UpdateLocation")).toEqual({
       operation: "UpdateLocation",
-      variables: { input: { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", code: "0102", name: "x".repeat(51) } },
+      variables: {
+        input: {
+          uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70",
+          code: "0102",
+          name: "x".repeat(51),
+          expectedValidityFrom: "2026-01-01T00:00:00Z", // the version the form was opened on
+        },
+      },
     });
 
     accept = true;
@@ -206,7 +213,14 @@ describe("the location detail", () => {
 
     await within(form).findByText("0102 Mongkol Borei still has 2 current payers.");
     expect(calls.find((call) => call.operation === "DeleteLocation")?.variables).toEqual({
-      input: { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", newParent: null, descendants: true, references: "PROTECT", reassignTo: null },
+      input: {
+        uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70",
+        newParent: null,
+        descendants: true,
+        references: "PROTECT",
+        reassignTo: null,
+        expectedValidityFrom: "2026-01-01T00:00:00Z",
+      },
     });
 
     accept = true;
@@ -217,7 +231,7 @@ describe("the location detail", () => {
     await userEvent.click(within(form).getByRole("button", { name: "Delete" }));
     await waitFor(() =>
       expect(calls.filter((call) => call.operation === "DeleteLocation").at(-1)?.variables).toEqual({
-        input: { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", newParent: null, descendants: true, references: "CASCADE", reassignTo: null },
+        input: { uuid: "7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", newParent: null, descendants: true, references: "CASCADE", reassignTo: null, expectedValidityFrom: "2026-01-01T00:00:00Z" },
       }),
     );
   });

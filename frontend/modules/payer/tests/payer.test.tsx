@@ -194,6 +194,7 @@ describe("a user who may see payers but not their locations", () => {
         phone: "099",
         fax: null,
         email: "rice@example.org",
+        expectedValidityFrom: "2026-01-01T00:00:00Z", // the version the form was opened on
       },
     });
     // the location module's picker (it needs its own permission) is never asked

@@ -34,20 +34,6 @@ SAMPLES = Samples(
             {"location": "{view:Location}", "location.healthFacilities": VIEW},
             {"location": {"code": "R1D1", "healthFacilities": [{"code": "HF1"}]}},
         ),
-        "Location.healthFacilitiesConnection": (
-            '{ location(uuid: "{d1}") { code healthFacilitiesConnection(first: 1) '
-            "{ totalCount edges { node { code } } } } }",
-            {"location": "{view:Location}", "location.healthFacilitiesConnection": VIEW},
-            {
-                "location": {
-                    "code": "R1D1",
-                    "healthFacilitiesConnection": {
-                        "totalCount": 1,
-                        "edges": [{"node": {"code": "HF1"}}],
-                    },
-                }
-            },
-        ),
         "HealthFacility.location": (
             '{ node(id: "{hf1_id}") { ... on HealthFacility { location { code } } } }',
             {"node": VIEW, "node.location": "{view:Location}"},

@@ -1,0 +1,106 @@
+"""The form and the list filter of a versioned model's admin (:mod:`.versioned`).
+
+:class:`VersionedForm` parses the input and shows the module's service's rule
+violations on their fields; :func:`refused` turns a service refusal into
+:class:`ServiceRefused`, which rolls the admin's transaction back;
+:class:`ValidityListFilter` lists current or history rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.forms.models import construct_instance
+
+from backend.errors import FieldError, ValidationFailed
+
+
+class ValidityListFilter(admin.SimpleListFilter):
+    """Filter rows by openIMIS validity: current (validity_to NULL) or history."""
+
+    title = "validity"
+    parameter_name = "validity"
+
+    def lookups(self, request, model_admin):
+        return [("current", "Current"), ("history", "History")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "current":
+            return queryset.current()
+        if self.value() == "history":
+            return queryset.history()
+        return queryset
+
+
+class ServiceRefused(Exception):
+    """A service refused a write from the admin; raised to roll the admin's transaction back."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
+def refused(action: Callable[[], Any]) -> Any:
+    """Run a service call; turn its refusal into :class:`ServiceRefused`."""
+    try:
+        return action()
+    except ValidationFailed as failure:
+        raise ServiceRefused(failure.errors) from failure
+    except PermissionDenied as denial:
+        raise ServiceRefused([FieldError(None, "PERMISSION_DENIED", str(denial))]) from denial
+
+
+def form_field_name(field: str | None) -> str | None:
+    """The model/form field name of a FieldError's (camelCase) field: malePopulation ->
+    male_population."""
+    return None if field is None else re.sub(r"(?<!^)([A-Z])", r"_\1", field).lower()
+
+
+class VersionedForm(forms.ModelForm):
+    """A ModelForm whose rules come from the module's service, not from model validation.
+
+    The form fields parse the input (numbers, choices, required fields); the module's
+    ``validate`` (set by :meth:`VersionedAdmin.get_form`) checks the rules on the unsaved
+    instance. Model validation and Django's uniqueness checks are not run: the service is
+    the one place the rules live (the database constraints stay as the last line).
+    """
+
+    #: ``validate(instance) -> list[FieldError]`` of the module's service.
+    validator: ClassVar[Callable[[models.Model], list[FieldError]] | None] = None
+    #: Errors of a service refusal to show (the form is being shown again).
+    refusal: ClassVar[tuple[FieldError, ...]] = ()
+
+    def _post_clean(self) -> None:
+        opts = self._meta
+        try:
+            self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+            return
+        if self.refusal:
+            errors = list(self.refusal)
+        elif self.validator is not None:
+            errors = type(self).validator(self.instance)
+        else:
+            errors = []
+        for error in errors:
+            self.add_field_error(error)
+
+    def add_field_error(self, error: FieldError) -> None:
+        """Show ``error`` on its form field, or above the form for the input as a whole.
+
+        A field that already has an error (e.g. a number that did not parse) keeps it.
+        """
+        name = form_field_name(error.field)
+        message = ValidationError(error.message, code=error.code)
+        if name in self.fields:
+            if name not in self.errors:
+                self.add_error(name, message)
+        else:
+            self.add_error(None, message)
