@@ -177,9 +177,10 @@ def test_a_deleted_resource_answers_410_with_the_etag_of_its_deletion(admin, cha
     the history do) and when it happened, on the read and on the vread of that version."""
     village = chain["R0DWV"]
     url = f"/fhir/Location/{village.uuid}"
+    body = admin.get(url).json()
     assert admin.delete(url).status_code == 204
     deleted_at = Location.objects.get(pk=village.pk).validity_to
-    for gone in (admin.get(url), admin.get(f"{url}/_history/2")):
+    for gone in (admin.get(url), admin.get(f"{url}/_history/2"), put(admin, url, body)):
         assert gone.status_code == 410, gone.content
         assert (gone["ETag"], gone["Last-Modified"]) == ('W/"2"', http_date(deleted_at.timestamp()))
     assert not admin.get(f"{url}/_history/3").has_header("ETag")  # a 404 has none
