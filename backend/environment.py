@@ -38,14 +38,18 @@ C_INT_MAX = 2**31 - 1
 
 
 class Limit(NamedTuple):
-    """A bound of a number's range taken from another setting: its ``name`` and
-    ``value``; a refusal names both (``GRAPHQL_MAX_PAGE_SIZE=1000``)."""
+    """A bound of a number's range taken from other settings: its ``name`` (a setting,
+    or how the bound derives from settings) and ``value``; a refusal names both
+    (``GRAPHQL_MAX_PAGE_SIZE=1000``; a derivation: ``6000 (5 * GRAPHQL_MAX_PAGE_SIZE=1000
+    + 1000: …)``)."""
 
     name: str
     value: float
 
     def __str__(self) -> str:
-        return f"{self.name}={self.value}"
+        if self.name.isidentifier():
+            return f"{self.name}={self.value}"
+        return f"{self.value} ({self.name})"
 
 
 def range_kind(cast: type, minimum: float | Limit, maximum: float | Limit | None) -> str:

@@ -29,6 +29,19 @@ def accept_weight(accept: str, media_type: str, *, exact: bool = False) -> float
     return None if best is None else best[1]
 
 
+def takes(accept: str, media_type: str, *, also: tuple[str, ...] = ()) -> bool:
+    """Whether the ``Accept`` header ``accept`` takes an answer of ``media_type``: it
+    weighs ``media_type`` above 0 by its most specific range (:func:`accept_weight`: no
+    header, ``*/*``, ``type/*`` do; ``media_type;q=0, */*`` does not), or it names one of
+    the types ``also`` (``application/json`` for a JSON answer of a more specific type)
+    itself with a weight above 0. An origin server may answer a representation the header
+    does not list rather than 406 (RFC 9110 §12.5.1); the surfaces do so for the plain
+    JSON types their documents are written in."""
+    if not accept.strip() or (accept_weight(accept, media_type) or 0) > 0:
+        return True
+    return any((accept_weight(accept, t, exact=True) or 0) > 0 for t in also)
+
+
 def q_value(text: str) -> float:
     """A ``q`` parameter's weight: its number from 0 to 1 (RFC 9110 §12.4.2), 0 for
     anything else."""

@@ -87,7 +87,13 @@ RANGES = [
     ("GRAPHQL_MAX_TOKENS", "an integer of at least 1", "0", "1"),
     ("GRAPHQL_MAX_FIELDS", "an integer of at least 1", "0", "1"),
     ("GRAPHQL_MAX_BODY_BYTES", "an integer of at least 1", "0", "1"),
-    ("GRAPHQL_MAX_INPUT_VALUES", "an integer of at least 1", "0", "1"),
+    (
+        "GRAPHQL_MAX_INPUT_VALUES",
+        "an integer of at least 6000 (5 * GRAPHQL_MAX_PAGE_SIZE=1000 + 1000: a federation "
+        "gateway's page of entities)",
+        "5999",
+        "6000",
+    ),
     ("GRAPHQL_MAX_INPUT_DEPTH", "an integer of at least 1", "0", "1"),
     ("GRAPHQL_MAX_NODES", "an integer of at least 1", "0", "1"),
     ("GRAPHQL_LIST_ESTIMATE", "an integer of at least 1", "0", "1"),
@@ -175,8 +181,18 @@ def test_the_input_limits_hold_a_page_of_federation_representations(read_setting
         5_000,
         262_144,
     )
-    chosen = read_settings(GRAPHQL_MAX_INPUT_VALUES="7", GRAPHQL_MAX_BODY_BYTES="9")
-    assert (chosen["GRAPHQL_MAX_INPUT_VALUES"], chosen["GRAPHQL_MAX_BODY_BYTES"]) == (7, 9)
+    chosen = read_settings(
+        GRAPHQL_MAX_PAGE_SIZE="10", GRAPHQL_MAX_INPUT_VALUES="1050", GRAPHQL_MAX_BODY_BYTES="9"
+    )
+    assert (chosen["GRAPHQL_MAX_INPUT_VALUES"], chosen["GRAPHQL_MAX_BODY_BYTES"]) == (1050, 9)
+    # fewer values than a page of representations: a gateway could not join a page
+    with pytest.raises(ImproperlyConfigured) as refusal:
+        read_settings(GRAPHQL_MAX_PAGE_SIZE="2000", GRAPHQL_MAX_INPUT_VALUES="10999")
+    assert str(refusal.value) == (
+        "GRAPHQL_MAX_INPUT_VALUES must be an integer of at least 11000 (5 * "
+        "GRAPHQL_MAX_PAGE_SIZE=2000 + 1000: a federation gateway's page of entities) "
+        "(got '10999')."
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+from django.utils import timezone
 from django.utils.http import http_date
 
 from modules.location.models import Location
@@ -168,3 +169,64 @@ def test_reads_are_conditional_on_the_version(admin, chain):
         "Location": "full-support",
         "Organization": "full-support",
     }
+
+
+def test_a_deleted_resource_answers_410_with_the_etag_of_its_deletion(admin, chain):
+    """R4 http.html#read: a read of a deleted resource is a 410, and a server MAY send an
+    ETag with it; this one sends the deletion's version (as the delete's own answer and
+    the history do) and when it happened, on the read and on the vread of that version."""
+    village = chain["R0DWV"]
+    url = f"/fhir/Location/{village.uuid}"
+    body = admin.get(url).json()
+    assert admin.delete(url).status_code == 204
+    deleted_at = Location.objects.get(pk=village.pk).validity_to
+    for gone in (admin.get(url), admin.get(f"{url}/_history/2"), put(admin, url, body)):
+        assert gone.status_code == 410, gone.content
+        assert (gone["ETag"], gone["Last-Modified"]) == ('W/"2"', http_date(deleted_at.timestamp()))
+    assert not admin.get(f"{url}/_history/3").has_header("ETag")  # a 404 has none
+
+
+@pytest.mark.parametrize(
+    ("if_match", "status"),
+    [
+        ('W/"1"', 200),
+        ('"1"', 200),
+        ('W/"7", W/"1"', 200),  # a list: any tag that matches (RFC 9110 §13.1.1)
+        ("*", 200),
+        ('W/"7"', 412),
+        ("1", 400),
+        ("W/1", 400),
+        ('W/"1', 400),
+        ('W/"1", bogus', 400),
+        ("", 400),
+    ],
+)
+def test_if_match_is_an_entity_tag_list_or_a_400(admin, chain, if_match, status):
+    """R4 http.html#concurrency: If-Match carries the version's ETag; a value that is no
+    entity tag list (RFC 9110 §13.1.1: "*" / #entity-tag) is a client error naming the
+    header (400), not a failed precondition (412, a tag that does not match)."""
+    region = chain["R0"]
+    url = f"/fhir/Location/{region.uuid}"
+    body = {**admin.get(url).json(), "name": "Renamed"}
+    response = put(admin, url, body, **{"If-Match": if_match})
+    assert response.status_code == status, response.content
+    renamed = Location.objects.get(pk=region.pk).name == "Renamed"
+    assert renamed is (status == 200)  # nothing written unless it matched
+    if status == 400:
+        assert diagnostics(response)[0] == (
+            f"If-Match {if_match!r} is not an entity tag list: send the version's ETag "
+            'as the read gave it (W/"1"), several separated by commas, or *.'
+        )
+
+
+def test_an_include_leaves_a_deleted_resource_out(admin, chain):
+    """R4 http.html#read: a deleted resource is gone (410), so an _include does not
+    bring back its last version as if it were current."""
+    district, ward = chain["R0D"], chain["R0DW"]
+    Location.objects.filter(pk=district.pk).update(validity_to=timezone.now())
+    located = admin.get("/fhir/Organization?name=Payer of R0D&_include=Organization:location")
+    assert [e["resource"]["resourceType"] for e in validated(located.json())["entry"]] == [
+        "Organization"
+    ]
+    parts = admin.get(f"/fhir/Location?_id={ward.uuid}&_include:iterate=Location:partof")
+    assert [e["resource"]["name"] for e in validated(parts.json())["entry"]] == ["Ward 0"]

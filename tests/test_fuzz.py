@@ -640,10 +640,6 @@ def test_a_huge_request_gets_a_clear_json_error(client):
             json.dumps({"query": "{ __typename }", "variables": [1]}).encode(),
             "The GraphQL operation's `variables` must be an object",
         ),
-        (
-            json.dumps({"query": "{ __typename }", "operationName": "Nope"}).encode(),
-            'Unknown operation named "Nope".',
-        ),
     ],
 )
 def test_malformed_requests_get_a_400_with_a_message(client, body, message):

@@ -520,6 +520,40 @@ def test_codes_are_stored_by_the_one_rule_for_codes(tmp_path):
 
 
 @pytest.mark.django_db
+def test_names_follow_the_write_path_and_every_changed_value_is_counted(tmp_path, settings):
+    """Names lose their surrounding white space as codes do (createLocation, createPayer
+    store them so); a 7th fractional digit (SQL Server datetime2(7)) cannot be kept
+    (microseconds downstream). Neither is silent: the summary counts them by column."""
+    settings.LEGACY_TIME_ZONE = "UTC"
+    locations, payers = base_locations(), base_payers()
+    set_(locations, 0, LocationName=" Region\t", ValidityFrom="2017-01-01T00:00:00.1234567")
+    set_(locations, 1, LocationCode=" R1D1", ValidityFrom="2017-01-01T00:00:00.1234560")
+    set_(payers, 0, PayerName="Payer ", Phone=" 012", PayerAddress=" Line 1\n")
+    out, err = run(str(write(tmp_path, locations, payers)))
+
+    assert err == ""
+    region, district = Location.objects.get(pk=1), Location.objects.get(pk=2)
+    assert (region.name, district.code) == ("Region", "R1D1")
+    assert region.validity_from == datetime(2017, 1, 1, 0, 0, 0, 123456, UTC)
+    assert district.validity_from.microsecond == 123456  # a 7th digit 0 loses nothing
+    payer_ = Payer.objects.get(pk=1)
+    assert (payer_.name, payer_.phone, payer_.address) == ("Payer", "012", " Line 1\n")
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "stored otherwise than they came" in line)
+    assert lines[start].startswith("5 value(s) stored otherwise than they came, by column")
+    assert sorted(lines[start + 1 : start + 6]) == sorted(
+        [
+            "        1  tblLocations: LocationCode: surrounding white space removed",
+            "        1  tblLocations: LocationName: surrounding white space removed",
+            "        1  tblLocations: ValidityFrom: a 7th fractional digit dropped (100 ns; "
+            "microseconds are kept)",
+            "        1  tblPayer: PayerName: surrounding white space removed",
+            "        1  tblPayer: Phone: surrounding white space removed",
+        ]
+    )
+
+
+@pytest.mark.django_db
 def test_every_rejection_is_reported_with_file_line_and_id(tmp_path):
     locations, payers = base_locations(), base_payers()
     set_(locations, 1, ParentLocationId=99)

@@ -153,7 +153,6 @@ def test_related_links(admin, make_chains):
         ("/api/locations?include=colour", 400, "locations has no relationship 'colour'"),
         ("/api/locations?page[size]=1001", 400, "above the maximum page size 1000"),
         ("/api/locations?page[size]=0", 400, "is not a positive whole number"),
-        ("/api/locations?page[number]=9", 404, "page[number]=9: there is no such page (pages: 1)"),
         (
             "/api/locations/00000000-0000-0000-0000-000000000000",
             404,
@@ -169,6 +168,34 @@ def test_errors_are_json_api_error_objects(admin, url, status, detail):
     body = get(admin, url, status)
     assert detail in body["errors"][0]["detail"]
     assert body["errors"][0]["status"] == str(status)
+
+
+@pytest.mark.parametrize(
+    ("query", "count", "prev"),
+    [
+        ("filter[type]=D&page[size]=2&page[number]=3", 3, 2),
+        ("filter[type]=D&page[size]=2&page[number]=9", 3, 2),
+        ("filter[code]=none&page[number]=2", 0, None),
+    ],
+)
+def test_a_page_past_the_last_one_is_an_empty_page(admin, make_chains, query, count, prev):
+    """JSON:API 1.1 "Fetching Resources": a collection is 200 with ``data: []`` when
+    empty (404 is for a single resource); the links lead back ("Pagination")."""
+    make_chains(3)
+    body = get(admin, f"/api/locations?{query}")
+    assert body["data"] == []
+    number = int(query.rsplit("=", 1)[1])
+    size = 2 if "page[size]" in query else 10
+    pages = max(1, -(-count // size))
+    assert body["meta"]["pagination"] == {"page": number, "pages": pages, "count": count}
+    links = body["links"]
+    assert links["next"] is None
+    assert "page%5Bnumber%5D=1" in links["first"]
+    assert f"page%5Bnumber%5D={pages}" in links["last"]
+    if prev is None:
+        assert links["prev"] is None
+    else:
+        assert f"page%5Bnumber%5D={prev}&" in links["prev"]
 
 
 @pytest.mark.parametrize(
@@ -198,6 +225,37 @@ def test_accept_by_json_api_rules(admin, accept, status):
         assert "without extensions" in error["detail"]
     else:
         assert body["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [
+        ("application/json", 200),
+        ("text/html;q=0.9, application/json;q=0.1", 200),
+        ("application/vnd.api+json;q=0, application/json", 406),  # refused by name
+        ("text/html", 406),
+        ("application/json;q=0, text/html", 406),
+    ],
+)
+def test_a_client_asking_for_plain_json_gets_the_document(admin, make_chains, accept, status):
+    """JSON:API 1.1 asks a 406 only for its own media type's parameters; RFC 9110
+    §12.5.1 lets the server answer a type Accept does not list: a client asking for
+    application/json is answered the document, in the JSON:API media type (JSON:API 1.1:
+    every response document has it)."""
+    make_chains(1)
+    response = admin.get("/api/locations?filter[code]=R0", headers={"Accept": accept})
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/vnd.api+json"
+    body = response.json()
+    if status == 200:
+        assert [row["attributes"]["code"] for row in body["data"]] == ["R0"]
+    elif "q=0, application/json" in accept:
+        assert body["errors"][0]["detail"].startswith(f"Accept: {accept} weighs ")
+    else:
+        assert body["errors"][0]["detail"] == (
+            f"Accept: {accept}: this server answers application/vnd.api+json (also to a "
+            "client asking for application/json)."
+        )
 
 
 def test_permissions_as_for_graphql(make_user, make_chains):

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from graphql import parse
 
@@ -274,6 +275,46 @@ def test_several_operations_need_an_operation_name(gql):
         content_type="application/json",
     )
     assert response.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("document", "name", "message"),
+    [
+        (
+            "query A { __typename } query B { __typename }",
+            None,
+            "The document holds 2 operations: name the one to run in operationName.",
+        ),
+        (
+            "query A { __typename } query B { __typename }",
+            "C",
+            'The document holds no operation named "C" (operations: A, B).',
+        ),
+        (
+            "{ __typename }",
+            "A",
+            'The document holds no operation named "A" (operations: (anonymous)).',
+        ),
+        (
+            "fragment F on Query { __typename }",
+            None,
+            "The document holds no operation to run, only fragments.",
+        ),
+    ],
+)
+def test_an_operation_that_cannot_be_determined_is_one_kind_of_error(gql, document, name, message):
+    """GraphQL's GetOperation fails: every case a GraphQL request error in a 200 (GraphQL
+    over HTTP, application/json, "Operation cannot be determined"), coded alike; an
+    unknown operationName was a 400 of strawberry's, two operations unnamed a 200."""
+    body = {"query": document} if name is None else {"query": document, "operationName": name}
+    for client in (gql.client, Client()):  # before authentication is looked at, too
+        response = client.post("/graphql", body, content_type="application/json")
+        assert response.status_code == 200, response.content
+        assert response.json() == {
+            "data": None,
+            "errors": [{"message": message, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}],
+        }
 
 
 @pytest.mark.django_db

@@ -107,10 +107,13 @@ def test_jsonapi_parameters_are_refused_by_name(admin_client, query, detail):
     assert error["detail"] == detail
 
 
-def test_jsonapi_page_past_the_last_names_the_page(admin_client, chain):
-    error = api_error(admin_client, "/api/locations?page[size]=3&page[number]=3", 404)
-    assert error["source"] == {"parameter": "page[number]"}
-    assert error["detail"] == "page[number]=3: there is no such page (pages: 2)."
+def test_jsonapi_page_past_the_last_is_an_empty_page(admin_client, chain):
+    """JSON:API 1.1: a collection, empty or not, is 200 (404 is for a single resource)."""
+    response = admin_client.get("/api/locations?page[size]=3&page[number]=3")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["data"] == []
+    assert body["meta"]["pagination"] == {"page": 3, "pages": 2, "count": 4}
 
 
 def test_jsonapi_an_empty_sparse_fieldset_asks_for_no_field(admin_client, chain):

@@ -19,12 +19,21 @@ class FhirError(Exception):
 
     ``status``: the HTTP status (400, 404, 409, 410, 412, 415, 422 …); ``code``: the
     OperationOutcome issue type (``invalid``, ``not-found``, ``conflict`` …);
-    ``message``: the diagnostics, for people; ``expression``: FHIRPath of the element.
+    ``message``: the diagnostics, for people; ``expression``: FHIRPath of the element;
+    ``headers``: sent with the answer (a 410's ``ETag``).
     """
 
-    def __init__(self, status: int, code: str, message: str, expression: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        expression: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.expression = status, code, message, expression
+        self.headers = headers or {}
 
 
 def bad_request(message: str, expression: str | None = None) -> FhirError:

@@ -198,7 +198,10 @@ class FhirView(BodyChecked, APIView):
         if isinstance(exc, _Refused):
             return outcome_of(exc.status, exc.issues)
         if isinstance(exc, FhirError):
-            return outcome(exc.status, exc.code, exc.message, exc.expression)
+            response = outcome(exc.status, exc.code, exc.message, exc.expression)
+            for name, value in exc.headers.items():
+                response[name] = value
+            return response
         if isinstance(exc, QueryStringProblem):
             return outcome(400, "invalid", exc.message)
         if isinstance(exc, BodyProblem):

@@ -22,7 +22,6 @@ from backend.fhir.search_params import COMMON_PARAMS
 from backend.fhir.search_query import CONTROL, ignored_names, whole_number
 from backend.fhir.summary import Elements
 from backend.fhir.versions import (
-    _current_or_deleted,
     _current_queryset,
     _with_versions,
     hidden_types,
@@ -249,7 +248,9 @@ class Search:
         }
 
     def _included(self, rows: list[Any]) -> list[dict]:
-        """Entries of ``_include`` and ``_revinclude`` (each resource once)."""
+        """Entries of ``_include`` and ``_revinclude`` (each resource once), current
+        resources only: a deleted one is gone (a read is a 410, R4 http.html#read), so a
+        reference to it includes nothing rather than its last version as if current."""
         seen = {(self.resource.resource_type, row.pk) for row in rows}
         entries = []
         frontier = {self.resource.resource_type: rows}
@@ -263,7 +264,7 @@ class Search:
                 target = self.resources.get(include.target)
                 if keys and target is not None:
                     found.setdefault(include.target, []).extend(
-                        _with_versions(_current_or_deleted(target, self.request.user)).filter(
+                        _with_versions(_current_queryset(target, self.request.user)).filter(
                             pk__in=keys
                         )
                     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -101,9 +102,19 @@ def _not_found(resource: FhirResource, key: uuid.UUID | str) -> FhirError:
     return FhirError(404, "not-found", f"No {resource.resource_type} has id {key}.")
 
 
-def _deleted(resource_type: str, key: Any) -> FhirError:
-    """The 410 of a deleted resource."""
-    return FhirError(410, "deleted", f"{resource_type}/{key} was deleted.")
+def _deleted(resource_type: str, key: Any, version: int, at: datetime.datetime) -> FhirError:
+    """The 410 of a deleted resource, whose deletion is ``version``, at ``at``
+    (:func:`gone_headers`)."""
+    message = f"{resource_type}/{key} was deleted."
+    return FhirError(410, "deleted", message, headers=gone_headers(version, at))
+
+
+def gone_headers(version: int, at: datetime.datetime) -> dict[str, str]:
+    """The headers of a 410 for a deleted resource or its deletion version: the
+    deletion's ``ETag`` and ``Last-Modified`` (R4 http.html#read: a server MAY send an
+    ETag with the 410 of a deleted resource; the delete's own answer and the history
+    name the same version)."""
+    return {"ETag": _etag(version), "Last-Modified": _http_date(at)}
 
 
 def _with_versions(queryset: QuerySet) -> QuerySet:
@@ -248,6 +259,24 @@ def _resource_headers(request, resource: FhirResource, row: Any, version: int) -
             f"/fhir/{resource.resource_type}/{row.uuid}/_history/{version}"
         ),
     }
+
+
+#: An ``If-Match``/``If-None-Match`` value other than ``*`` (RFC 9110 §13.1.1:
+#: ``#entity-tag``, ``entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE``): tags separated by
+#: commas, empty list elements allowed (§5.6.1).
+_TAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+_TAG_LIST = re.compile(rf"[\s,]*{_TAG}(?:\s*,[\s,]*{_TAG})*[\s,]*")
+
+
+def entity_tags(value: str) -> list[str] | None:
+    """The entity tags of an ``If-Match`` value (``["*"]`` for ``*``), or None when
+    ``value`` is neither ``*`` nor a list of entity tags (RFC 9110 §13.1.1; ``7``,
+    ``W/7``, an unclosed quote, an empty value)."""
+    if value.strip() == "*":
+        return ["*"]
+    if not _TAG_LIST.fullmatch(value):
+        return None
+    return re.findall(_TAG, value)
 
 
 def not_modified(request, headers: dict[str, str]) -> HttpResponse | None:

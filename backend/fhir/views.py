@@ -43,6 +43,7 @@ from backend.fhir.versions import (
     _parse_id,
     _resource_headers,
     _versions,
+    gone_headers,
     hidden_types,
     not_modified,
     render,
@@ -217,7 +218,7 @@ class InstanceView(ServedTypeView):
     def get(self, request, resource_type: str, key: str):
         resource, row, versions, elements = _read(request, resource_type, key)
         if row.validity_to is not None:
-            raise _deleted(resource_type, key)
+            raise _deleted(resource_type, key, len(versions), row.validity_to)
         return _current_response(request, resource, row, len(versions), elements)
 
     def put(self, request, resource_type: str, key: str):
@@ -323,6 +324,7 @@ class VersionView(ServedTypeView):
                 410,
                 "deleted",
                 f"{resource_type}/{key} version {number} is its deletion, at {_instant(found.at)}.",
+                headers=gone_headers(number, found.at),
             )
         headers = {"ETag": _etag(number), "Last-Modified": _http_date(found.validity_from)}
         if unchanged := not_modified(request, headers):

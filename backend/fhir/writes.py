@@ -18,6 +18,7 @@ from backend.fhir.versions import (
     _etag,
     _not_found,
     _resource_headers,
+    entity_tags,
     hidden_types,
     render,
 )
@@ -65,8 +66,23 @@ def _parse_body(request, resource: FhirResource) -> Any:
 
 
 def _check_if_match(request, version: int) -> None:
+    """Refuse the write unless its ``If-Match`` (when sent) holds the current
+    ``version``'s ETag (R4 http.html#concurrency), compared weakly as FHIR's weak ETags
+    ask (``"2"`` matches ``W/"2"``), or is ``*`` (the resource exists): 412 for tags that
+    do not match; 400 naming the header for a value that is no entity-tag list (RFC 9110
+    §13.1.1, :func:`~backend.fhir.versions.entity_tags`), a client error to fix rather
+    than a precondition that failed."""
     expected = request.headers.get("If-Match")
-    if expected is not None and expected.strip() not in (_etag(version), f'"{version}"'):
+    if expected is None:
+        return
+    tags = entity_tags(expected)
+    if tags is None:
+        raise bad_request(
+            f"If-Match {expected!r} is not an entity tag list: send the version's ETag as "
+            f"the read gave it ({_etag(version)}), several separated by commas, or *."
+        )
+    held = {tag.removeprefix("W/") for tag in tags}
+    if "*" not in held and _etag(version).removeprefix("W/") not in held:
         raise FhirError(
             412,
             "conflict",
@@ -104,11 +120,12 @@ def _lock(
     row = rows.select_for_update().filter(uuid=key, legacy__isnull=True).first()
     if row is None:
         raise _not_found(resource, key)
+    versions = model._default_manager.filter(legacy_id=row.pk).count() + 1
     if row.validity_to is not None:
         if deleted_ok:
             return None
-        raise _deleted(resource.resource_type, key)
-    return model._default_manager.filter(legacy_id=row.pk).count() + 1
+        raise _deleted(resource.resource_type, key, versions + 1, row.validity_to)
+    return versions
 
 
 def _check_body_id(parsed: Any, resource_type: str, key: str) -> None:

@@ -46,7 +46,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
@@ -194,26 +193,11 @@ def _estimate_without_variables(
 
 
 class MaxNodesLimiter(SchemaExtension):
-    """Refuse a request whose answer could hold more than ``GRAPHQL_MAX_NODES`` objects.
-
-    Also refuses a document of several operations without ``operationName``: the
-    GraphQL specification (6.1, GetOperation) makes that a request error, and the
-    estimate needs to know which operation runs.
-    """
+    """Refuse a request whose answer could hold more than ``GRAPHQL_MAX_NODES`` objects
+    (the operation that runs is determined: :mod:`backend.graphql.operation_choice`)."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        # strawberry falls back to the first operation when none is named; what the
-        # client sent is kept in _provided_operation_name (strawberry is pinned)
-        if context.graphql_document is not None and not context._provided_operation_name:
-            operations = [
-                d for d in context.graphql_document.definitions if hasattr(d, "operation")
-            ]
-            if len(operations) > 1:
-                raise GraphQLError(
-                    f"The document holds {len(operations)} operations: name the one to run "
-                    "in operationName."
-                )
         if context.graphql_document is not None:
             schema, document = context.schema._schema, context.graphql_document
             variables = context.variables or {}

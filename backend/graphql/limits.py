@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from backend.graphql.compiler import CompiledReads
 from backend.graphql.cost import MaxFieldsLimiter, MaxNodesLimiter
 from backend.graphql.documents import DOCUMENT_CACHE_SIZE
+from backend.graphql.operation_choice import OperationChoice
 from backend.graphql.permissions import ReadScopeCheck
 from backend.graphql.resolvers import Optimizer
 
@@ -42,14 +43,17 @@ def schema_extensions() -> list:
     ``GRAPHQL_MAX_TOKENS`` (tokens per document), ``GRAPHQL_MAX_FIELDS`` (fields once
     fragments are expanded), ``GRAPHQL_MAX_NODES`` (objects an
     answer may hold, see :mod:`backend.graphql.cost`); unexpected errors are masked unless
-    ``DEBUG``. Parsing (with the token limit) and validation (with the depth and alias
-    rules) are cached per document text. Reads the SQL compiler can answer are answered
-    by it once every check has passed (:mod:`backend.graphql.compiler`).
+    ``DEBUG``. A document whose operation cannot be determined is refused after
+    parsing (:mod:`backend.graphql.operation_choice`). Parsing (with the token limit)
+    and validation (with the depth and alias rules) are cached per document text. Reads
+    the SQL compiler can answer are answered by it once every check has passed
+    (:mod:`backend.graphql.compiler`).
     """
     extensions = [
         Optimizer,
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        OperationChoice,  # after parsing, before strawberry picks the operation
         MaxFieldsLimiter,  # before validation, which walks fragments per path
         lambda: AddValidationRules(
             list(guard_rules(settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_ALIASES))

@@ -30,20 +30,19 @@ from typing import Any
 from django.apps import apps
 from django.db.models import QuerySet
 from django_filters import rest_framework as django_filters
-from rest_framework import exceptions
 from rest_framework import filters as drf_filters
 from rest_framework_json_api import filters, relations, serializers, views
 from rest_framework_json_api.django_filters import DjangoFilterBackend
-from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
 from backend.api_auth import AUTHENTICATION
+from backend.jsonapi.pagination import Pagination
 from backend.jsonapi.permissions import (
     FilterDenied,
     IncludeDenied,
     PermittedRelationships,
     ViewPermission,
 )
-from backend.jsonapi.query import Query, QueryParameterError, page_size, parse
+from backend.jsonapi.query import Query, QueryParameterError, parse
 from backend.jsonapi.rows import RelatedResources, current
 from backend.query_string import QueryStringProblem
 from backend.request_body import BodyChecked, query_string_problem
@@ -96,31 +95,6 @@ class UuidRelatedField(relations.ResourceRelatedField):
 
     def get_resource_id(self, value: Any) -> str:
         return str(value.uuid)
-
-
-class Pagination(JsonApiPageNumberPagination):
-    """Pages of a list by the request's checked ``page[number]`` and ``page[size]``
-    (:mod:`backend.jsonapi.query`: default ``GRAPHQL_DEFAULT_PAGE_SIZE``, above
-    ``GRAPHQL_MAX_PAGE_SIZE`` an error naming the limit, never cut silently); a page past
-    the last one is a 404 naming ``page[number]`` and the number of pages."""
-
-    def get_page_size(self, request) -> int:
-        return page_size(request.jsonapi_query)
-
-    def get_page_number(self, request, paginator) -> int:
-        return request.jsonapi_query.page_number or 1
-
-    def paginate_queryset(self, queryset, request, view=None):
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except exceptions.NotFound:
-            number = request.jsonapi_query.page_number
-            pages = self.django_paginator_class(queryset, page_size(request.jsonapi_query))
-            raise QueryParameterError(
-                "page[number]",
-                f"page[number]={number}: there is no such page (pages: {pages.num_pages}).",
-                404,
-            ) from None
 
 
 @dataclass

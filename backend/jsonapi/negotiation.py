@@ -7,8 +7,15 @@ The server supports no extension and ignores profiles, so an ``Accept`` whose ev
 ``ext`` naming any extension, is a 406. So is an ``Accept`` that weighs the media type
 ``q=0`` (RFC 9110 §12.5.1: "not acceptable"), by its most specific range (the type
 itself, else ``application/*``, else ``*/*``). An ``Accept`` without the JSON:API media
-type (``*/*`` say) is negotiated as before. (The surface is read-only, so the 415 rules for a
-request body do not arise: writes are 405.)
+type is answered the document when it takes it (:func:`backend.media_types.takes`: ``*/*``,
+``application/*``, or the plain JSON type ``application/json`` named with a weight above
+0), in the JSON:API media type, which JSON:API 1.1 requires of every response document
+("Servers MUST send all JSON:API data in response documents with the header
+Content-Type: application/vnd.api+json"); JSON:API 1.1 asks a 406 only for its own media
+type's parameters, and RFC 9110 §12.5.1 lets a server answer a type the header does not
+list rather than 406. Any other ``Accept`` (``text/html``) is a 406 naming the types
+served. (The surface is read-only, so the 415 rules for a request body do not arise:
+writes are 405.)
 """
 
 from __future__ import annotations
@@ -19,11 +26,13 @@ from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.utils.mediatypes import _MediaType
 
-from backend.media_types import accept_weight, q_value
+from backend.media_types import accept_weight, q_value, takes
 
 MEDIA_TYPE = "application/vnd.api+json"
 #: Parameters JSON:API 1.1 allows on its media type (``q`` is Accept's weight).
 ALLOWED_PARAMETERS = frozenset({"ext", "profile", "q"})
+#: Types a client may ask for to be answered the JSON:API document (it is JSON).
+PLAIN_JSON = ("application/json",)
 
 
 def refused_parameters(media_type: _MediaType) -> list[str]:
@@ -62,4 +71,13 @@ class JsonApiNegotiation(DefaultContentNegotiation):
                 "the JSON:API media type without extensions and with no parameter but "
                 "ext and profile."
             )
-        return super().select_renderer(request, renderers, format_suffix)
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            if not takes(header, MEDIA_TYPE, also=PLAIN_JSON):
+                raise NotAcceptable(
+                    f"Accept: {header}: this server answers {MEDIA_TYPE} (also to a client "
+                    f"asking for {', '.join(PLAIN_JSON)})."
+                ) from None
+        renderer = renderers[0]  # JSON:API's (the OpenAPI view's: its own JSON)
+        return renderer, renderer.media_type

@@ -68,8 +68,8 @@ _SEARCH = "search"
 
 class QueryParameterError(exceptions.APIException):
     """A query parameter this server refuses: ``parameter`` (as sent: ``sort``,
-    ``filter[parent.uuid]``), ``detail`` (the problem, for people); ``status`` 400, or
-    404 for a page past the last one. Rendered as one JSON:API error object with
+    ``filter[parent.uuid]``), ``detail`` (the problem, for people); ``status`` 400 unless
+    given. Rendered as one JSON:API error object with
     ``source.parameter``."""
 
     status_code = 400

@@ -69,7 +69,9 @@ def import_runs(
     ``time_zone``: the zone of the legacy datetimes
     (:func:`~backend.legacy.values.legacy_time_zone`).
 
-    Fills each run's ``objects``, ``rejections`` and, when loaded, ``counts``. Besides
+    Fills each run's ``objects``, ``rejections``, ``notes`` (values stored otherwise than
+    they came: :meth:`~backend.legacy.rows.LegacyContext.note`) and, when loaded,
+    ``counts``. Besides
     each table's ``validate``, a row that would replace its database row against the
     version rules is refused (:func:`~backend.legacy.versions.check_changes`: a legacy
     row older than a change made here). The ids
@@ -92,7 +94,13 @@ def import_runs(
         now = timezone.now()
         for item in runs:
             rows = progress(item.rows, item.table.name) if progress else item.rows
+            context.table = item.table.name
             objects, bad = item.table.validate(rows, context)
+            item.notes = {
+                (column, what): count
+                for (table, column, what), count in context.notes.items()
+                if table == item.table.name
+            }
             table = item.table
             bad += check_changes(objects, item.rows, table.row_id, table.fields, now)
             item.objects, item.rejections = objects, item.rejections + bad

@@ -29,9 +29,15 @@ from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # legacy ``int`` columns (SQL Server, 32 bits)
 
 # ``2017-01-01T00:00:00.000``: seconds required, up to 7 fraction digits (SQL Server
-# datetime2), no zone. Python keeps microseconds, so a 7th digit is dropped.
+# datetime2), no zone. Python and both databases keep microseconds, so a 7th digit is
+# dropped, and counted (:data:`SEVENTH_DIGIT`) unless it is 0.
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,7})?")
 _EXAMPLE = "2017-01-01T00:00:00.000"
+#: The note of a datetime whose 7th fractional digit (100 ns, SQL Server datetime2(7))
+#: is not 0: it is dropped, as nothing downstream holds less than a microsecond.
+SEVENTH_DIGIT = "a 7th fractional digit dropped (100 ns; microseconds are kept)"
+#: The note of a text whose surrounding white space is removed (:func:`trim`).
+TRIMMED = "surrounding white space removed"
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
@@ -53,6 +59,7 @@ class RowParser:
         fields: Mapping[str, models.Field] | None = None,
     ) -> None:
         self.row = row
+        self.context = context
         self.time_zone = context.time_zone
         self.fields = fields or {}
         # what the source found wrong while reading the row (a JSON array for a value)
@@ -162,7 +169,9 @@ class RowParser:
         """A legacy datetime literal, read as local time of ``context.time_zone``.
 
         A wall time that does not exist or exists twice (daylight saving change) gets
-        the offset in force before the change (``fold=0``).
+        the offset in force before the change (``fold=0``). A 7th fractional digit (SQL
+        Server datetime2(7)) other than 0 is dropped and counted in the run's notes
+        (:data:`SEVENTH_DIGIT`); the row as it came stays in the report.
         """
         value = self._matching(column, required, _DATETIME, "a datetime like " + _EXAMPLE)
         if value is None:
@@ -172,6 +181,8 @@ class RowParser:
         except ValueError:
             self._fail(column, f"{column} {value!r} is not a valid date and time")
             return None
+        if len(value) == 27 and value[26] != "0":  # 19 + "." + 7 digits
+            self.context.note(column, SEVENTH_DIGIT)
         return naive.replace(tzinfo=self.time_zone)
 
     def value(self, column: str) -> Any:
@@ -272,3 +283,23 @@ def parse_rows(
         else:
             items.append((row, obj))
     return items, rejections
+
+
+def trim(
+    items: Iterable[tuple[LegacyRow, models.Model]],
+    context: LegacyContext,
+    fields: Mapping[str, str],
+    columns: Iterable[str],
+    rule: Callable[[str], str] = str.strip,
+) -> None:
+    """Store the text of each of ``columns`` (legacy names, mapped to attributes by the
+    table's ``fields``) of ``items`` by ``rule`` (default: surrounding white space
+    removed), as the module's writes store it, counting each value changed in the run's
+    notes (:data:`TRIMMED`, by column); NULL stays NULL."""
+    for column in columns:
+        attname = fields[column]
+        for _row, obj in items:
+            value = getattr(obj, attname)
+            if value is not None and rule(value) != value:
+                setattr(obj, attname, rule(value))
+                context.note(column, TRIMMED)

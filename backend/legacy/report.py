@@ -160,3 +160,16 @@ def refusal_summary(runs: list[TableRun], *, reasons: int = 15, examples: int = 
             "in the full list and the report"
         )
     return lines
+
+
+def note_summary(runs: list[TableRun]) -> list[str]:
+    """The values of ``runs`` stored otherwise than they came, counted per table, column
+    and how (``TableRun.notes``), most frequent first: ``"      12  tblLocations:
+    ValidityFrom: a 7th fractional digit dropped (…)"``. Empty when there is none."""
+    counts = [
+        (count, item.table.name, column, what)
+        for item in runs
+        for (column, what), count in item.notes.items()
+    ]
+    counts.sort(key=lambda entry: (-entry[0], entry[1:]))
+    return [f"  {count:>7,}  {table}: {column}: {what}" for count, table, column, what in counts]

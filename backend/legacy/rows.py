@@ -7,6 +7,7 @@ live database alike. A problem of one row is a :class:`Rejection`, never an exce
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -65,11 +66,20 @@ class LegacyContext:
     ``time_zone``: the zone of the legacy datetimes (``settings.LEGACY_TIME_ZONE``).
     ``ids``: model label -> every id found in that table's file in this run (rejected
     rows included), so a later table can check its references before anything is
-    written. A table fills its own entry during ``validate``.
+    written. A table fills its own entry during ``validate``. ``table``: the legacy table
+    being validated; ``notes``: ``(table, column, what)`` -> how many values of rows read
+    the import stored otherwise than they came (:meth:`note`), for the run's summary.
     """
 
     time_zone: tzinfo
     ids: dict[str, set[int]] = field(default_factory=dict)
+    table: str = ""
+    notes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+    def note(self, column: str, what: str) -> None:
+        """Count one value of ``column`` of the current table stored otherwise than it
+        came, ``what`` saying how ("surrounding white space removed")."""
+        self.notes[(self.table, column, what)] += 1
 
 
 def row_key(id_column: str, row_id: str | None) -> str:

@@ -39,6 +39,8 @@ class TableRun:
     rejections: list[Rejection]
     objects: list[models.Model] = field(default_factory=list)
     counts: LoadCounts | None = None
+    #: ``(column, what)`` -> values stored otherwise than they came (``LegacyContext.note``)
+    notes: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def refused_rows(self) -> set[tuple[str, int]]:

@@ -57,11 +57,18 @@ GRAPHQL_MAX_BODY_BYTES = env.int(
     "GRAPHQL_MAX_BODY_BYTES", default=max(262_144, 256 * GRAPHQL_MAX_PAGE_SIZE), minimum=1
 )
 # A request's JSON (variables included): at most this many values (strings, numbers,
-# list items, object members …) and this deep a nesting of lists and objects.
+# list items, object members …) and this deep a nesting of lists and objects. Fewer values
+# than a gateway's page of entities (and 1000 for the rest of its request) are refused:
+# a gateway could not join a whole page.
+GATEWAY_PAGE_VALUES = REPRESENTATION_VALUES * GRAPHQL_MAX_PAGE_SIZE + 1000
 GRAPHQL_MAX_INPUT_VALUES = env.int(
     "GRAPHQL_MAX_INPUT_VALUES",
-    default=max(5000, REPRESENTATION_VALUES * GRAPHQL_MAX_PAGE_SIZE + 1000),
-    minimum=1,
+    default=max(5000, GATEWAY_PAGE_VALUES),
+    minimum=Limit(
+        f"{REPRESENTATION_VALUES} * GRAPHQL_MAX_PAGE_SIZE={GRAPHQL_MAX_PAGE_SIZE} + 1000: "
+        "a federation gateway's page of entities",
+        GATEWAY_PAGE_VALUES,
+    ),
 )
 GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", default=20, minimum=1)
 # Objects one answer may hold, estimated before execution; a plain list (children,

@@ -14,7 +14,9 @@ schema of ``tblLocations``:
   current rows (ValidityTo empty) share a code. Codes follow the one rule for codes
   (``normalize_code``: surrounding white space removed, as ``createLocation`` stores them)
   and are compared case-insensitively, as openIMIS on SQL Server and the database's unique
-  constraint on current codes compare them.
+  constraint on current codes compare them. Names lose their surrounding white space too,
+  as ``createLocation`` and ``updateLocation`` store them; each value changed so is
+  counted in the run's summary (``backend.legacy.parsing.trim``).
 - History rows (ValidityTo set) are kept, with LegacyId naming their current row.
 
 Each column is read as the model field it maps to in ``FIELDS`` (type, length limit,
@@ -34,6 +36,7 @@ from backend.legacy import (
     Rejection,
     parse_versioned,
     save_by_id,
+    trim,
 )
 
 from .models import Location, compute_paths, normalize_code, rebuild_paths
@@ -88,6 +91,8 @@ def validate(
     unique, counting the current database rows the file does not replace.
     """
     items, rejections = parse_versioned(rows, context, MODEL, FIELDS)
+    trim(items, context, FIELDS, ["LocationCode"], normalize_code)
+    trim(items, context, FIELDS, ["LocationName"])  # as createLocation stores it
     file_ids = context.ids[MODEL]
     type_of: dict[int, str] = {}
     # by the code's case-insensitive key: who has it, and its code as written there
@@ -102,7 +107,6 @@ def validate(
                 code_owner[_code_key(code)] = (owner, normalize_code(code))
     for _row, obj in items:
         type_of.setdefault(obj.pk, obj.type)
-        obj.code = normalize_code(obj.code)
 
     for row, obj in items:
         expected = Location.PARENT_TYPE[obj.type]

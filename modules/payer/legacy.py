@@ -9,7 +9,9 @@ schema of ``tblPayer``:
 - PayerType is C co-operative, D donor, G government, L local authority, O other or
   P private organization; PayerName (at most 100 characters) is required.
 - PayerAddress (at most 100, line breaks kept byte for byte), Phone, Fax and eMail (at
-  most 50 each) keep NULL and the empty string apart.
+  most 50 each) keep NULL and the empty string apart. PayerName, Phone, Fax and eMail
+  lose their surrounding white space, as ``createPayer`` and ``updatePayer`` store them;
+  each value changed so is counted in the run's summary (``backend.legacy.parsing.trim``).
 - LocationId, when set, names a location of this import or of the database. Locations
   are reached through the app registry (``"location.Location"``), never by importing the
   location module.
@@ -24,7 +26,14 @@ from collections.abc import Iterable
 
 from django.apps import apps
 
-from backend.legacy import LegacyContext, LegacyRow, LegacyTable, Rejection, parse_versioned
+from backend.legacy import (
+    LegacyContext,
+    LegacyRow,
+    LegacyTable,
+    Rejection,
+    parse_versioned,
+    trim,
+)
 
 from .models import Payer
 
@@ -58,6 +67,9 @@ def validate(
     that LocationId names a location of this import (``context.ids``) or of the database.
     """
     items, rejections = parse_versioned(rows, context, MODEL, FIELDS)
+    # the one-line texts, as createPayer and updatePayer store them (the address keeps its
+    # lines byte for byte)
+    trim(items, context, FIELDS, ["PayerName", "Phone", "Fax", "eMail"])
     location = apps.get_model(LOCATION_MODEL)
     known = context.ids.get(LOCATION_MODEL, set()) | set(
         location._default_manager.values_list("pk", flat=True)

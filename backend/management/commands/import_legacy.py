@@ -54,7 +54,7 @@ from django.utils import timezone
 
 from backend.legacy import LegacyRow, LoadCounts, active_tables, legacy_time_zone
 from backend.legacy.importing import cyclic_gc_paused, import_runs
-from backend.legacy.report import refusal_summary, write_report
+from backend.legacy.report import note_summary, refusal_summary, write_report
 from backend.legacy.sources import TableRun, read_sources
 from backend.management.long_command import LongCommand
 
@@ -138,6 +138,16 @@ class Command(LongCommand):
 
         self.step("writing the report")
         where = write_report(run, started, runs, options.get("report"))
+        if notes := note_summary(runs):
+            count = sum(item_count for item in runs for item_count in item.notes.values())
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{count:,} value(s) stored otherwise than they came, by column (each "
+                    f"row as it came is in {where}):"
+                )
+            )
+            for line in notes:
+                self.stdout.write(line)
         rejections = [r for item in runs for r in item.rejections]
         for rejection in rejections:
             self.stderr.write(str(rejection))
