@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from backend.graphql.compiler import CompiledReads
 from backend.graphql.cost import MaxFieldsLimiter, MaxNodesLimiter
 from backend.graphql.documents import DOCUMENT_CACHE_SIZE
+from backend.graphql.mutations import AtomicMutations
 from backend.graphql.operation_choice import OperationChoice
 from backend.graphql.permissions import ReadScopeCheck
 from backend.graphql.resolvers import Optimizer
@@ -47,7 +48,8 @@ def schema_extensions() -> list:
     parsing (:mod:`backend.graphql.operation_choice`). Parsing (with the token limit)
     and validation (with the depth and alias rules) are cached per document text. Reads
     the SQL compiler can answer are answered by it once every check has passed
-    (:mod:`backend.graphql.compiler`).
+    (:mod:`backend.graphql.compiler`); a mutation operation is one transaction
+    (:class:`backend.graphql.mutations.AtomicMutations`).
     """
     extensions = [
         Optimizer,
@@ -61,6 +63,7 @@ def schema_extensions() -> list:
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         MaxNodesLimiter,
         ReadScopeCheck,
+        AtomicMutations,
         CompiledReads,  # last: after every check
     ]
     return extensions

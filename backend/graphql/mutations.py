@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from graphql import FieldNode, get_operation_ast
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from backend.graphql.errors import UserErrorType, attempt
 from backend.graphql.permissions import HasPerm, current_user
@@ -129,3 +133,37 @@ def expected_version(noun: str, *, many: bool = False) -> Any:
             "STALE_VERSION, and nothing is written. Omitted: not compared."
         ),
     )
+
+
+class AtomicMutations(SchemaExtension):
+    """A mutation operation runs in one transaction, undone when its answer has no
+    ``data``: what the answer shows as done is what is written.
+
+    GraphQL runs a document's mutation fields one after the other (spec "Executing
+    Operations"); every payload is non-null, so a mutation refused by a GraphQL error
+    (a missing permission, ``OUTSIDE_DISTRICTS``, ``STALE_VERSION``, an unexpected
+    error) nulls the whole ``data`` and the client cannot tell which earlier mutation
+    of the document was written: none is. A refusal in a payload's ``errors`` (a
+    service's rule) leaves ``data``, whose payloads say which mutations were written.
+    Each service call stays a transaction of its own inside it (a savepoint). Reads
+    are not wrapped, nor is an operation of one mutation field (its service's
+    transaction is the whole write: no query more)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.operation_type is not OperationType.MUTATION or _one_field(context):
+            yield
+            return
+        with transaction.atomic():
+            yield
+            result = context.result
+            if result is not None and result.data is None:
+                transaction.set_rollback(True)
+
+
+def _one_field(context: Any) -> bool:
+    """Whether the operation to run selects exactly one field at its root, without
+    fragments (which may add others)."""
+    operation = get_operation_ast(context.graphql_document, context.operation_name)
+    selections = [] if operation is None else operation.selection_set.selections
+    return len(selections) == 1 and isinstance(selections[0], FieldNode)
