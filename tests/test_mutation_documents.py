@@ -76,15 +76,16 @@ def test_a_forbidden_mutation_undoes_the_document(gql_as, world):
     assert versions(world["coffee"]) == ["Coffee"]
 
 
+def rename_both(gql, world, tarak_name: str) -> dict:
+    """The answer to one document renaming Rapta "Doc A", then Tarak ``tarak_name``."""
+    renames = {"a": ("rapta", "Doc A"), "b": ("tarak", tarak_name)}
+    variables = {k: {"uuid": str(world[key].uuid), "name": n} for k, (key, n) in renames.items()}
+    return gql.post(TWO_RENAMES, variables)
+
+
 def test_mutations_that_all_succeed_are_all_written(gql, world):
     rapta, tarak = world["rapta"], world["tarak"]
-    answer = gql.post(
-        TWO_RENAMES,
-        {
-            "a": {"uuid": str(rapta.uuid), "name": "Doc A"},
-            "b": {"uuid": str(tarak.uuid), "name": "Doc B"},
-        },
-    )
+    answer = rename_both(gql, world, "Doc B")
     assert answer["data"] == {
         "a": {"location": {"name": "Doc A"}, "errors": []},
         "b": {"location": {"name": "Doc B"}, "errors": []},
@@ -95,13 +96,7 @@ def test_mutations_that_all_succeed_are_all_written(gql, world):
 
 def test_a_payload_refusal_keeps_what_the_answer_shows_written(gql, world):
     rapta, tarak = world["rapta"], world["tarak"]
-    answer = gql.post(
-        TWO_RENAMES,
-        {
-            "a": {"uuid": str(rapta.uuid), "name": "Doc A"},
-            "b": {"uuid": str(tarak.uuid), "name": ""},
-        },
-    )
+    answer = rename_both(gql, world, "")
     assert answer["data"]["a"] == {"location": {"name": "Doc A"}, "errors": []}
     assert answer["data"]["b"] == {"location": None, "errors": [{"code": "REQUIRED"}]}
     assert versions(rapta) == ["Doc A", "Rapta"]
