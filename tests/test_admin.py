@@ -14,6 +14,7 @@ from django.test import Client
 
 from modules.location.models import Location
 from modules.location.tests.trees import create_tree
+from modules.payer import services as payer_services
 from modules.payer.models import Payer
 
 pytestmark = pytest.mark.django_db
@@ -540,3 +541,72 @@ def test_payer_change_keeps_history_and_legacy_empty_strings(admin, tree):
     assert (old.name, old.location) == ("Ultha co-op", tree["r1"])
     content = admin.get(f"{PAYERS}{payer.pk}/change/").content.decode()
     assert "Ultha co-op<" in content[content.index('class="version-history"') :]
+
+
+# -- the version the form was opened on ---------------------------------------------------
+
+
+def opened_version(client, url: str) -> str:
+    """The version the change page at ``url`` carries in its hidden field (as rendered)."""
+    response = client.get(url)
+    assert response.status_code == 200
+    field = response.context["adminform"].form["expected_validity_from"]
+    assert field.is_hidden
+    assert f'name="expected_validity_from" value="{field.value()}"' in response.content.decode()
+    return field.value()
+
+
+def test_a_save_after_another_change_is_refused_and_writes_nothing(admin, tree):
+    """Open the change page, another client changes the payer, then Save: refused."""
+    payer = Payer.objects.get(name="Ultha co-op")
+    url = f"{PAYERS}{payer.pk}/change/"
+    opened = opened_version(admin, url)
+    assert opened == payer.validity_from.isoformat()
+    other = User.objects.create_user("other", is_superuser=True)
+    payer_services.update_payer(payer.uuid, {"phone": "012 345 678"}, user=other)
+    before = snapshot()
+    data = payer_form(payer, name="Ultha co-operative", expected_validity_from=opened)
+    response = admin.post(url, data)
+    (message,) = [m for c, m in form_errors(response)["__all__"] if c == "STALE_VERSION"]
+    current = fresh(payer)
+    assert message == (
+        f"This payer was changed since you opened it: you opened the version valid from "
+        f"{opened}, the current one is valid from {current.validity_from.isoformat()}. "
+        "Nothing was saved: reload the page to see the current values, then make your "
+        "change again."
+    )
+    assert snapshot() == before
+    assert (current.name, current.phone) == ("Ultha co-op", "012 345 678")
+    # Reloaded, the page carries the new version, and the save goes through.
+    data = payer_form(current, name="Ultha co-operative")
+    response = admin.post(url, {**data, "expected_validity_from": opened_version(admin, url)})
+    assert response.status_code == 302, form_errors(response)
+    assert (fresh(payer).name, fresh(payer).phone) == ("Ultha co-operative", "012 345 678")
+
+
+def test_a_location_save_after_another_change_is_refused(admin, tree):
+    achi = tree["w1"]
+    url = f"{LOCATIONS}{achi.pk}/change/"
+    opened = opened_version(admin, url)
+    admin.post(url, location_form(achi, families=40))  # another tab, no version posted
+    before = snapshot()
+    response = admin.post(url, location_form(achi, name="Achi Thom", expected_validity_from=opened))
+    assert [c for c, _ in form_errors(response)["__all__"]] == ["STALE_VERSION"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("posted", ["yesterday", "2026-01-31T08:15:42"])
+def test_a_version_that_is_not_a_zoned_time_is_refused(admin, tree, posted):
+    payer = Payer.objects.get(name="Ultha co-op")
+    before = snapshot()
+    response = admin.post(
+        f"{PAYERS}{payer.pk}/change/",
+        payer_form(payer, name="Ultha co-operative", expected_validity_from=posted),
+    )
+    (error,) = form_errors(response)["__all__"]
+    assert error == (
+        "INVALID_VERSION",
+        f"The version this form was opened on ({posted!r}) is not a time with a zone such "
+        "as 2026-01-31T08:15:42.123456+00:00: reload the page and make your change again.",
+    )
+    assert snapshot() == before

@@ -362,6 +362,75 @@ def test_rules_of_the_services_are_operation_outcomes(admin, chain):
     assert not Payer.objects.filter(name="Rice co-op").exists()
 
 
+PAYER_TYPE = "urn:openimis-graphql:fhir:CodeSystem:payer-type"
+ORG_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
+LOCATION_CODES = f"R (Region), D (District), W (Municipality), V (Village) of {LOC_TYPE}"
+PAYER_CODES = (
+    "C (Co-operative), D (Donor), G (Government), L (Local authority), O (Other), "
+    f"P (Private organization) of {PAYER_TYPE}; pay (Payer) of {ORG_TYPE}"
+)
+
+
+@pytest.mark.parametrize(
+    ("codings", "given"),
+    [
+        ([{"code": "X"}], "'X'"),
+        ([{"system": LOC_TYPE, "code": "X"}], f"'X' of {LOC_TYPE}"),
+        ([{"system": "urn:other", "code": "V"}], "'V' of urn:other"),
+    ],
+)
+def test_an_unknown_location_type_is_named_with_the_codes_allowed(admin, chain, codings, given):
+    row = chain["R0DW"]
+    resource = get(admin, f"/fhir/Location/{row.uuid}")
+    resource["physicalType"] = {"coding": codings}
+    before = Location.objects.order_by("pk").values_list()
+    refused = send(admin, "put", f"/fhir/Location/{row.uuid}", resource)
+    assert refused.status_code == 422
+    (issue,) = validated(refused.json())["issue"]
+    assert (issue["code"], issue["expression"], issue["diagnostics"]) == (
+        "code-invalid",
+        ["Location.physicalType"],
+        f"Location.physicalType: unknown code {given}. The codes allowed are {LOCATION_CODES}.",
+    )
+    assert list(Location.objects.order_by("pk").values_list()) == list(before)
+
+
+@pytest.mark.parametrize(
+    ("codings", "given"),
+    [
+        ([{"code": "Z"}], "'Z'"),
+        ([{"system": PAYER_TYPE, "code": "Z"}], f"'Z' of {PAYER_TYPE}"),
+        ([{"system": ORG_TYPE, "code": "prov"}, {"system": PAYER_TYPE, "code": "C"}],
+         f"'prov' of {ORG_TYPE}"),
+    ],
+)  # fmt: skip
+def test_an_unknown_payer_type_is_named_with_the_codes_allowed(admin, codings, given):
+    payer = {"resourceType": "Organization", "name": "Rice co-op", "type": [{"coding": codings}]}
+    refused = send(admin, "post", "/fhir/Organization", payer)
+    assert refused.status_code == 422
+    (issue,) = validated(refused.json())["issue"]
+    assert (issue["code"], issue["expression"], issue["diagnostics"]) == (
+        "code-invalid",
+        ["Organization.type"],
+        f"Organization.type: unknown code {given}. The codes allowed are {PAYER_CODES}.",
+    )
+    assert not Payer.objects.filter(name="Rice co-op").exists()
+
+
+def test_a_coding_without_a_system_or_beside_a_translation_is_read(admin, chain):
+    row = chain["R0DW"]
+    resource = get(admin, f"/fhir/Location/{row.uuid}")
+    resource["physicalType"] = {"coding": [{"system": "urn:other", "code": "ward"}, {"code": "V"}]}
+    assert send(admin, "put", f"/fhir/Location/{row.uuid}", resource).status_code == 422
+    resource["physicalType"] = {"coding": [{"system": "urn:other", "code": "ward"}, {"code": "W"}]}
+    response = send(admin, "put", f"/fhir/Location/{row.uuid}", resource)
+    assert response.status_code == 200, response.content
+    payer = {"resourceType": "Organization", "name": "Rice co-op",
+             "type": [{"coding": [{"code": "pay"}, {"code": "C"}]}]}  # fmt: skip
+    assert send(admin, "post", "/fhir/Organization", payer).status_code == 201
+    assert Payer.objects.get(name="Rice co-op").type == "C"
+
+
 def assert_operation_outcome(response, status: int, fragment: str) -> None:
     """``response`` has the HTTP ``status`` and is a valid FHIR OperationOutcome whose
     first issue's diagnostics contain ``fragment``."""

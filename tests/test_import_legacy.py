@@ -989,3 +989,29 @@ def test_rows_depending_on_a_row_refused_as_read_say_so_in_both_modes(tmp_path, 
         "tblPayer.csv line 5 (PayerID 2): depends on LocationId 1, which is refused",
     ]
     assert Location.objects.count() == 0 and Payer.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_summary_keeps_the_constant_digits_of_a_reason(tmp_path):
+    """The summary groups by the message with only the row's values masked: the example
+    format and the limits stay as they are."""
+    locations = base_locations()
+    locations += [location(n, f"W{n}", "Ward", "W", parent=2, ValidityFrom=f"0{n - 10}/01/2017")
+                  for n in range(11, 14)]  # fmt: skip
+    locations += [location(n, f"X{n}", "Ward", "W", parent=2, MalePopulation="99999999999")
+                  for n in range(20, 22)]  # fmt: skip
+    write(tmp_path, locations, base_payers())
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_legacy", str(tmp_path), stdout=out, stderr=err)
+
+    assert "ValidityFrom '01/01/2017' is not a datetime like 2017-01-01T00:00:00.000" in (
+        err.getvalue()
+    )
+    summary = out.getvalue().split("by reason (", 1)[1].splitlines()
+    assert summary[1:3] == [
+        "        3  tblLocations: ValidityFrom '…' is not a datetime like "
+        "2017-01-01T00:00:00.000 (e.g. LocationId 11, LocationId 12, LocationId 13)",
+        "        2  tblLocations: MalePopulation … is out of range (0..2147483647) "
+        "(e.g. LocationId 20, LocationId 21)",
+    ]

@@ -8,6 +8,7 @@ violations on their fields; :func:`refused` turns a service refusal into
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -19,6 +20,10 @@ from django.db import models
 from django.forms.models import construct_instance
 
 from backend.errors import FieldError, ValidationFailed
+
+#: The change form's hidden field holding the ``validity_from`` of the version it was
+#: opened on (:meth:`VersionedForm.opened_version`).
+OPENED_VERSION = "expected_validity_from"
 
 
 class ValidityListFilter(admin.SimpleListFilter):
@@ -75,6 +80,46 @@ class VersionedForm(forms.ModelForm):
     validator: ClassVar[Callable[[models.Model], list[FieldError]] | None] = None
     #: Errors of a service refusal to show (the form is being shown again).
     refusal: ClassVar[tuple[FieldError, ...]] = ()
+
+    expected_validity_from = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        """A change form carries the version it was opened on (the row's
+        ``validity_from``, ISO 8601 to the microsecond, as GraphQL serves it); an add
+        form has none."""
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding or self.instance.validity_from is None:
+            del self.fields[OPENED_VERSION]
+        else:
+            self.fields[OPENED_VERSION].initial = self.instance.validity_from.isoformat()
+
+    def opened_version(self) -> datetime.datetime | None:
+        """The ``validity_from`` of the version the change form was opened on, or None
+        (an add form, or a POST without the field: no check, as GraphQL's omitted
+        ``expectedValidityFrom``). Only after a successful ``is_valid()``."""
+        return self.cleaned_data.get(OPENED_VERSION) or None
+
+    def clean_expected_validity_from(self) -> datetime.datetime | None:
+        """The posted version as a time with its zone; a value that is not one is
+        refused above the form (the field is hidden), nothing written."""
+        text = self.cleaned_data.get(OPENED_VERSION) or ""
+        if not text:
+            return None
+        try:
+            value = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            value = None
+        if value is None or value.utcoffset() is None:
+            self.add_error(
+                None,
+                ValidationError(
+                    f"The version this form was opened on ({text!r}) is not a time with a "
+                    "zone such as 2026-01-31T08:15:42.123456+00:00: reload the page and "
+                    "make your change again.",
+                    code="INVALID_VERSION",
+                ),
+            )
+        return value
 
     def _post_clean(self) -> None:
         opts = self._meta

@@ -5,6 +5,11 @@ then writes through the same code path as the GraphQL mutations:
 
 - the form parses the input, then asks the module's ``validate`` for the rule violations
   and shows each :class:`~backend.errors.FieldError` on its form field (or at the top);
+- a change form carries the ``validity_from`` it was opened on (a hidden field); the
+  save is refused, nothing written, when the row has a newer version by then (another
+  user's change, a GraphQL or FHIR write): the lost update that GraphQL's
+  ``expectedValidityFrom`` prevents, checked by the same :mod:`backend.concurrency`
+  under the row lock in the admin's transaction (:meth:`VersionedAdmin.save_model`);
 - ``save_model`` calls the create or change service with the acting ``request.user``;
   when the service refuses (``ValidationFailed`` or ``PermissionDenied``, e.g. a rule
   checked under the row lock, or a missing permission) the admin's transaction is rolled
@@ -29,8 +34,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.text import capfirst
 
-from backend import references, rights
-from backend.admin.forms import ServiceRefused, VersionedForm, refused
+from backend import concurrency, references, rights
+from backend.admin.forms import OPENED_VERSION, ServiceRefused, VersionedForm, refused
 from backend.admin.history import HistoryDisplay
 from backend.errors import FieldError
 
@@ -177,8 +182,9 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
             for name, options in self.editable_fieldsets
         ]
         if obj is not None:
+            opened = [OPENED_VERSION] if self.has_change_permission(request, obj) else []
             fieldsets += [
-                ("Version", {"fields": list(self.version_fields)}),
+                ("Version", {"fields": [*self.version_fields, *opened]}),
                 ("History: earlier versions, newest first", {"fields": ["versions"]}),
             ]
         return fieldsets
@@ -186,12 +192,36 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
     # -- writes through the services ---------------------------------------------------
 
     def save_model(self, request, obj, form, change):
+        """Write through the module's service: a change only while the row is still the
+        version the form was opened on (:meth:`require_opened_version`)."""
+        if change:
+            self.require_opened_version(request, obj, form.opened_version())
         saved = refused(
             lambda: self.change(request, obj, form) if change else self.create(request, form)
         )
         for field in obj._meta.concrete_fields:
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
+
+    def require_opened_version(self, request, obj, opened) -> None:
+        """Lock the current row ``obj`` for the admin's transaction and refuse the write
+        (:class:`ServiceRefused`, ``STALE_VERSION``) unless it is still the version
+        valid from ``opened`` (None: no check): :func:`backend.concurrency.lock_for_change`
+        and :func:`~backend.concurrency.require_version`, as GraphQL's writes."""
+        if opened is None:
+            return
+        row = refused(lambda: concurrency.lock_for_change(self.model, obj.uuid, user=request.user))
+        try:
+            concurrency.require_version(row, opened)
+        except concurrency.StaleVersion as stale:
+            noun = self.model._meta.verbose_name
+            message = (
+                f"This {noun} was changed since you opened it: you opened the version valid "
+                f"from {opened.isoformat()}, the current one is valid from "
+                f"{row.validity_from.isoformat()}. Nothing was saved: reload the page to see "
+                "the current values, then make your change again."
+            )
+            raise ServiceRefused([FieldError(None, concurrency.STALE_VERSION, message)]) from stale
 
     def save_related(self, request, form, formsets, change):
         """No related rows are written by these admins (the service wrote the row)."""

@@ -27,7 +27,7 @@ The package, by concern: :mod:`~backend.fhir.resources` (the contract),
 """
 
 from backend.fhir.elements import (
-    coding_code,
+    coded_value,
     extension_value,
     identifier,
     identifier_value,
@@ -63,7 +63,7 @@ __all__ = [
     "SearchParam",
     "Writes",
     "bad_request",
-    "coding_code",
+    "coded_value",
     "date_param",
     "extension_value",
     "fhir_errors",

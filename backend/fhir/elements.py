@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from backend.fhir.errors import FhirError
@@ -59,14 +60,76 @@ def identifier_value(resource: Any, code: str) -> str | None:
     return None
 
 
-def coding_code(codeables: Any, system: str) -> str | None:
-    """The code of the first coding of ``system`` in a CodeableConcept or list of them."""
+def coded_value(
+    codeables: Any,
+    system: str,
+    codes: Mapping[str, str],
+    expression: str,
+    *,
+    alongside: Mapping[str, Mapping[str, str]] | None = None,
+) -> str | None:
+    """The code of ``system`` in a coded element (a CodeableConcept, a list of them, or
+    None), one of ``codes`` (code -> display); None when the element holds no coding of
+    ``system``.
+
+    The element at ``expression`` may also hold codings of the systems in ``alongside``
+    (system -> its codes allowed here, e.g. an Organization's HL7 type ``pay``), and,
+    next to a code of ``system``, codings of other systems (translations, FHIR R4
+    datatypes.html#CodeableConcept), which are ignored. A coding without a system is
+    read as a code of ``system`` (or of ``alongside``, whichever has it).
+
+    Raises a 422 :class:`FhirError` ``code-invalid`` naming ``expression``, the code and
+    the codes allowed when a code of ``system`` or of ``alongside`` (or a coding without
+    a system) is not one of theirs, when ``system`` is given two different codes, or
+    when the element holds codings but none of ``system`` and ``alongside`` (nothing the
+    server understands: the value would otherwise be read as absent)."""
+    systems = {system: codes, **(alongside or {})}
     items = codeables if isinstance(codeables, list) else [codeables] if codeables else []
-    for codeable in items:
-        for coding in codeable.coding or ():
+    codings = [coding for codeable in items for coding in (codeable.coding or ())]
+    found: list[str] = []
+    for coding in codings:
+        if coding.system is None:
+            known = any(coding.code in allowed for allowed in systems.values())
+            if not known:
+                raise _unknown_code(expression, coding.code, None, systems)
+            if coding.code in codes:
+                found.append(coding.code)
+        elif coding.system in systems:
+            if coding.code not in systems[coding.system]:
+                raise _unknown_code(expression, coding.code, coding.system, systems)
             if coding.system == system:
-                return coding.code
-    return None
+                found.append(coding.code)
+    if len(set(found)) > 1:
+        raise FhirError(
+            422,
+            "code-invalid",
+            f"{expression} gives {len(set(found))} codes of {system} "
+            f"({', '.join(sorted(set(found)))}): give one.",
+            expression,
+        )
+    foreign = [c for c in codings if c.system is not None and c.system not in systems]
+    if not found and foreign and len(foreign) == len(codings):
+        coding = foreign[0]
+        raise _unknown_code(expression, coding.code, coding.system, systems)
+    return found[0] if found else None
+
+
+def _unknown_code(
+    expression: str, code: Any, system: str | None, systems: Mapping[str, Mapping[str, str]]
+) -> FhirError:
+    """The refusal of ``code`` (of ``system``, None: a coding without one) at
+    ``expression``, listing the codes allowed there, by system."""
+    given = f"{code!r}" if system is None else f"{code!r} of {system}"
+    allowed = "; ".join(
+        f"{', '.join(f'{c} ({display})' for c, display in codes.items())} of {name}"
+        for name, codes in systems.items()
+    )
+    return FhirError(
+        422,
+        "code-invalid",
+        f"{expression}: unknown code {given}. The codes allowed are {allowed}.",
+        expression,
+    )
 
 
 def extension_value(resource: Any, url: str, kind: str) -> Any:

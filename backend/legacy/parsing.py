@@ -24,7 +24,7 @@ from django.apps import apps
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
+from backend.legacy.rows import LegacyContext, LegacyRow, Reason, Rejection
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # legacy ``int`` columns (SQL Server, 32 bits)
 
@@ -86,10 +86,10 @@ class RowParser:
         value = self.row.values[column]
         if value is None:
             if required:
-                self._fail(column, f"{column} is missing")
+                self._fail(column, Reason.of(f"{column} is missing"))
             return None
         if not pattern.fullmatch(value):
-            self._fail(column, f"{column} {value!r} is not {what}")
+            self._fail(column, Reason.of(f"{column} {{value!r}} is not {what}", value=value))
             return None
         return value
 
@@ -105,15 +105,20 @@ class RowParser:
         value = self.row.values[column]
         if value is None or (required and not value.strip()):
             if required:
-                self._fail(
-                    column, f"{column} is missing" + (" (blank)" if value is not None else "")
-                )
+                blank = " (blank)" if value is not None else ""
+                self._fail(column, Reason.of(f"{column} is missing{blank}"))
                 return None
             return value
         if "\x00" in value:
-            self._fail(column, f"{column} contains a NUL character")
+            self._fail(column, Reason.of(f"{column} contains a NUL character"))
         if max_length is not None and len(value) > max_length:
-            self._fail(column, f"{column} is longer than {max_length} characters ({len(value)})")
+            self._fail(
+                column,
+                Reason.of(
+                    f"{column} is longer than {max_length} characters ({{length}})",
+                    length=len(value),
+                ),
+            )
         return value
 
     def choice(self, column: str, choices: Iterable[str] | None = None) -> str | None:
@@ -123,10 +128,13 @@ class RowParser:
         choices = list(choices)
         value = self.row.values[column]
         if not value:
-            self._fail(column, f"{column} is missing")
+            self._fail(column, Reason.of(f"{column} is missing"))
             return None
         if value not in choices:
-            self._fail(column, f"{column} {value!r} is not one of {', '.join(choices)}")
+            allowed = ", ".join(choices)
+            self._fail(
+                column, Reason.of(f"{column} {{value!r}} is not one of {allowed}", value=value)
+            )
             return None
         return value
 
@@ -144,7 +152,12 @@ class RowParser:
             return None
         number = int(value)
         if not minimum <= number <= maximum:
-            self._fail(column, f"{column} {number} is out of range ({minimum}..{maximum})")
+            self._fail(
+                column,
+                Reason.of(
+                    f"{column} {{number}} is out of range ({minimum}..{maximum})", number=number
+                ),
+            )
             return None
         return number
 
@@ -162,7 +175,7 @@ class RowParser:
         try:
             return uuid.UUID(value)
         except ValueError:
-            self._fail(column, f"{column} {value!r} is not a UUID")
+            self._fail(column, Reason.of(f"{column} {{value!r}} is not a UUID", value=value))
             return None
 
     def datetime(self, column: str, *, required: bool = False) -> datetime | None:
@@ -179,7 +192,9 @@ class RowParser:
         try:
             naive = datetime.fromisoformat(value[:26])  # at most 6 fraction digits
         except ValueError:
-            self._fail(column, f"{column} {value!r} is not a valid date and time")
+            self._fail(
+                column, Reason.of(f"{column} {{value!r}} is not a valid date and time", value=value)
+            )
             return None
         if len(value) == 27 and value[26] != "0":  # 19 + "." + 7 digits
             self.context.note(column, SEVENTH_DIGIT)

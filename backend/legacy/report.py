@@ -124,8 +124,14 @@ _VARIABLE = re.compile(
 
 
 def reason_kind(reason: str) -> str:
-    """``reason`` with its values (uuids, quoted text, numbers) replaced by ``…``:
-    ``"ParentLocationId … names no location"``. Quoted text keeps its quotes."""
+    """What ``reason`` is grouped by in the summary: the kind of a
+    :class:`~backend.legacy.rows.Reason` (its template with the row's values shown as
+    ``…``); for a plain text, the text with its values (uuids, quoted text, numbers)
+    replaced by ``…``: ``"ParentLocationId … names no location"``. Quoted text keeps
+    its quotes."""
+    kind = getattr(reason, "kind", None)
+    if kind is not None:
+        return kind
 
     def blank(match: re.Match) -> str:
         text = match.group(0)

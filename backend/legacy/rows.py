@@ -7,10 +7,44 @@ live database alike. A problem of one row is a :class:`Rejection`, never an exce
 
 from __future__ import annotations
 
+import string
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
+
+
+class Reason(str):
+    """The text of a refusal built from a template and the row's values, which knows
+    its :attr:`kind`: the template with each value shown as ``…`` (``'…'`` for a value
+    formatted with ``!r``), so the summary of refusals groups by the message, with the
+    constant parts of the template (a column name, a limit, an example format) intact.
+
+    Build it with :meth:`of`; a plain ``str`` reason is grouped with its uuids, quoted
+    text and numbers masked instead (:func:`backend.legacy.report.reason_kind`)."""
+
+    kind: str | None = None
+
+    @classmethod
+    def of(cls, template: str, **values: object) -> Reason:
+        """``template`` (``str.format`` syntax) with ``values``, the row's values only:
+        ``Reason.of(f"{column} {{value!r}} is not a datetime like {example}",
+        value=text)`` -> "ValidityFrom '01/01/2017' is not a datetime like
+        2017-01-01T00:00:00.000", of kind "ValidityFrom '…' is not a datetime like
+        2017-01-01T00:00:00.000"."""
+        reason = cls(template.format(**values))
+        reason.kind = _Blank().vformat(template, (), values)
+        return reason
+
+
+class _Blank(string.Formatter):
+    """Formats a template with each value shown as ``…`` (``'…'`` for ``!r``)."""
+
+    def convert_field(self, value: object, conversion: str | None) -> str:
+        return "'…'" if conversion == "r" else "…"
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        return str(value)
 
 
 @dataclass(frozen=True)

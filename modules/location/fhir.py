@@ -124,14 +124,9 @@ class LocationResource(fhir.FhirResource):
         self, resource: FhirLocation
     ) -> tuple[dict[str, Any], dict[str, uuid.UUID | None]]:
         """Model values and parent uuid of a FHIR Location (the services check them)."""
-        location_type = fhir.coding_code(resource.physicalType, LOCATION_TYPE_SYSTEM)
-        if location_type is not None and location_type not in TYPE_DISPLAY:
-            raise fhir.FhirError(
-                422,
-                "code-invalid",
-                f"physicalType {location_type!r} is not R, D, W or V ({LOCATION_TYPE_SYSTEM}).",
-                "Location.physicalType",
-            )
+        location_type = fhir.coded_value(
+            resource.physicalType, LOCATION_TYPE_SYSTEM, TYPE_DISPLAY, "Location.physicalType"
+        )
         data = {
             "code": fhir.identifier_value(resource, "Code"),
             "name": resource.name,

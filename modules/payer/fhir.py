@@ -135,15 +135,13 @@ class OrganizationResource(fhir.FhirResource):
         self, resource: Organization
     ) -> tuple[dict[str, Any], dict[str, uuid.UUID | None]]:
         """Model values and location uuid of a FHIR Organization (the services check them)."""
-        payer_type = fhir.coding_code(resource.type or [], PAYER_TYPE_SYSTEM)
-        if payer_type is not None and payer_type not in Payer.Type.values:
-            raise fhir.FhirError(
-                422,
-                "code-invalid",
-                f"The payer type {payer_type!r} is not one of "
-                f"{', '.join(Payer.Type.values)} ({PAYER_TYPE_SYSTEM}).",
-                "Organization.type",
-            )
+        payer_type = fhir.coded_value(
+            resource.type,
+            PAYER_TYPE_SYSTEM,
+            dict(Payer.Type.choices),
+            "Organization.type",
+            alongside={ORGANIZATION_TYPE_SYSTEM: {"pay": "Payer"}},
+        )
         telecom: dict[str, str | None] = dict.fromkeys(TELECOM.values())
         for point in resource.telecom or ():
             name = TELECOM.get(point.system)
