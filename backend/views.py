@@ -78,12 +78,21 @@ def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
     The body is read as every surface reads it (:func:`backend.request_body.read_json`:
     413 above ``GRAPHQL_MAX_BODY_BYTES`` before it is read; 400 not UTF-8, not JSON, too
     deep) and must hold an object (``{"query": …, "variables": …}``); variables sent in
-    a GET's ``variables`` parameter are read the same way. No text may contain the NUL
-    character, which PostgreSQL cannot store or compare; the values are bounded in
-    number and depth (:func:`~backend.request_body.input_problem`).
+    a GET's ``variables`` parameter are read the same way. A POST in another content type
+    is a 415 naming the types taken (GraphQL over HTTP, "POST": ``application/json``).
+    No text may contain the NUL character, which PostgreSQL cannot store or compare; the
+    values are bounded in number and depth (:func:`~backend.request_body.input_problem`).
     """
+    if request.method == "POST" and request.content_type != "application/json":
+        sent = f"'{request.content_type}'" if request.content_type else "none"
+        message = (
+            f"Content type {sent} is not supported: POST the GraphQL request as JSON "
+            "(Content-Type: application/json), or send it as a GET with query, variables "
+            "and operationName in the URL."
+        )
+        return 415, message, BAD_REQUEST
     try:
-        if request.method == "POST" and request.content_type == "application/json":
+        if request.method == "POST":
             data = read_json(request)
             if not isinstance(data, dict):
                 message = "The request body must be a JSON object with a 'query'."

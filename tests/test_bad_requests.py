@@ -45,6 +45,33 @@ def test_unusable_bodies_are_400(gql, body, message):
     }
 
 
+@pytest.mark.parametrize(
+    ("content_type", "named"),
+    [
+        ("text/plain", "'text/plain'"),
+        ("application/graphql", "'application/graphql'"),
+        ("", "none"),
+    ],
+)
+def test_a_post_in_another_content_type_is_415_naming_json(gql, content_type, named):
+    response = gql.client.post("/graphql", "{ __typename }", content_type=content_type)
+    assert response.status_code == 415
+    assert response.json()["errors"] == [
+        {
+            "message": f"Content type {named} is not supported: POST the GraphQL request as "
+            "JSON (Content-Type: application/json), or send it as a GET with query, "
+            "variables and operationName in the URL.",
+            "extensions": {"code": "BAD_REQUEST"},
+        }
+    ]
+
+
+def test_a_form_post_is_415_too(gql):
+    response = gql.client.post("/graphql", {"query": "{ __typename }"})
+    assert response.status_code == 415
+    assert "multipart/form-data" in response.json()["errors"][0]["message"]
+
+
 def cursor(offset: str) -> str:
     return base64.b64encode(f"arrayconnection:{offset}".encode()).decode()
 
