@@ -473,6 +473,8 @@ def test_bad_reads_get_a_400_operation_outcome(admin, url, fragment):
     [
         ("get", "/fhir/Patient", None, 404, "'Patient' is not served here"),
         ("get", "/fhir/Location/nope", None, 404, "ids are uuids"),
+        ("get", "/fhir/Organization/_history", None, 404, "history is per resource"),
+        ("put", "/fhir/Location/_x", {"resourceType": "Location"}, 404, "no interaction"),
         ("get", "/fhir/Location/00000000-0000-0000-0000-000000000000", None, 404, "No Location"),
         ("post", "/fhir/Location", "{", 400, "The request body is not valid JSON. Expecting"),
         ("post", "/fhir/Location", {"resourceType": "Patient"}, 400, "must be a Location"),

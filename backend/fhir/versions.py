@@ -305,12 +305,20 @@ def _parse_id(resource: FhirResource, value: str) -> uuid.UUID:
 
     Raises the 404 of an unknown id (:func:`_not_found`) for another spelling of a uuid
     (an id is a case-sensitive string, FHIR R4 datatypes.html#id; :func:`backend.ids.parse_id`),
-    and a 404 saying ids are uuids for text that is no uuid at all."""
+    a 404 saying ids are uuids for text that is no uuid at all, and a 404 ``not-supported``
+    naming what is supported for an interaction name (``_history``: type history)."""
     key = parse_id(value)
     if key is not None:
         return key
     if is_uuid(value):
         raise _not_found(resource, value)
-    raise FhirError(
-        404, "not-found", f"No {resource.resource_type} has id {value!r} (ids are uuids)."
-    )
+    name = resource.resource_type
+    if value.startswith("_"):  # no id has "_" (R4 datatypes.html#id): an interaction
+        raise FhirError(
+            404,
+            "not-supported",
+            f"{name}/{value} is no interaction this server supports: history is per "
+            f"resource ({name}/<id>/_history; no type or system history), search is "
+            f"{name}?… or {name}/_search (the capability statement: /fhir/metadata).",
+        )
+    raise FhirError(404, "not-found", f"No {name} has id {value!r} (ids are uuids).")
