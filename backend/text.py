@@ -1,4 +1,5 @@
-"""Text hygiene: which characters no text field of any module accepts.
+"""Text hygiene: which characters no text field of any module accepts, and how long a
+text a filter or a search may be.
 
 Refused (Unicode general categories, from the Unicode Character Database that
 :mod:`unicodedata` carries): control characters (Cc: NUL … US, DEL, the C1 controls;
@@ -66,3 +67,19 @@ _CONTROL_NAMES = {
     "\x1b": "ESCAPE",
     "\x7f": "DELETE",
 }
+
+
+#: Longest text a filter or search takes, on every surface (a GraphQL filter's text
+#: field, a JSON:API ``filter[...]`` value or list item, a FHIR search value): longer than
+#: any code, name, phone or e-mail, and short enough that no database refuses the
+#: pattern (SQLite: "LIKE pattern too complex").
+FILTER_TEXT_LIMIT = 200
+
+
+def filter_text_problem(name: str, value: str) -> str | None:
+    """``"<name> has <n> characters; at most 200."`` when ``value``, the text of the
+    filter or search parameter ``name`` (as the client named it), is longer than
+    :data:`FILTER_TEXT_LIMIT`; None otherwise."""
+    if len(value) <= FILTER_TEXT_LIMIT:
+        return None
+    return f"{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}."

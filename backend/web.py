@@ -34,8 +34,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django_vite.core.exceptions import DjangoViteAssetNotFoundError
 
-from backend.graphql.inputs import FILTER_TEXT_LIMIT
 from backend.registry import active_modules
+from backend.text import FILTER_TEXT_LIMIT
 from backend.views import AuthenticatedGraphQLView
 
 #: Where the shell lives; every path below it answers the shell's page.
@@ -56,7 +56,7 @@ def shell_config(request: HttpRequest) -> dict:
     ``graphqlUrl``, ``graphiqlUrl``, ``logoutUrl``, ``loginUrl``: paths on this server (the
     shell sends a user whose session ended to ``loginUrl?next=<the page>``); ``limits``:
     ``filterText``, the most characters a filter's text takes
-    (:data:`~backend.graphql.inputs.FILTER_TEXT_LIMIT`: the search boxes' ``maxLength``).
+    (:data:`~backend.text.FILTER_TEXT_LIMIT`: the search boxes' ``maxLength``).
     """
     user = request.user
     return {

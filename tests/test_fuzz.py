@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 from strawberry.relay import to_base64
 
-from backend.graphql.inputs import FILTER_TEXT_LIMIT
+from backend.text import FILTER_TEXT_LIMIT
 from tests import samples
 
 pytestmark = pytest.mark.django_db

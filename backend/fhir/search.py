@@ -29,6 +29,7 @@ from backend.fhir.versions import (
 )
 from backend.graphql.connection import count_subquery
 from backend.ordering import order_terms
+from backend.text import filter_text_problem
 
 #: ``_include:iterate`` follows references at most this many times (a hierarchy's depth).
 MAX_ITERATE = 10
@@ -141,7 +142,8 @@ class Search:
     def _filtered(self) -> QuerySet:
         """The rows the search parameters select (each value read once, here): several
         parameters of one name AND, comma-separated values OR; a value the parameter
-        cannot read is a 400 naming the parameter and the value."""
+        cannot read, or longer than every surface's filter text
+        (:func:`backend.text.filter_text_problem`), is a 400 naming the parameter."""
         queryset = _current_queryset(self.resource, self.request.user)
         for name in self.query:
             base, _, modifier = name.partition(":")
@@ -156,6 +158,9 @@ class Search:
                 alternatives = [v for v in value.split(",") if v]  # commas: OR
                 if not alternatives:
                     raise bad_request(f"The search parameter {name!r} has no value.")
+                too_long = (filter_text_problem(name, a) for a in alternatives)
+                if problem := next(filter(None, too_long), None):
+                    raise bad_request(problem)
                 try:
                     matches = [param.apply(queryset, a, modifier or None) for a in alternatives]
                 except FhirError as error:

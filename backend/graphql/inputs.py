@@ -22,6 +22,7 @@ from backend.errors import UserInputError
 from backend.graphql.cursors import Key
 from backend.permissions import require_permission
 from backend.registry import view_permissions
+from backend.text import filter_text_problem
 from backend.versioning import References
 
 
@@ -198,18 +199,14 @@ def order_by_fields(
     return [key.order() for key in [*keys, Key("pk", F("pk"))]]
 
 
-#: Longest text a filter accepts: longer than any code, name, phone or e-mail, and
-#: short enough that no database refuses the pattern (SQLite: "LIKE pattern too complex").
-FILTER_TEXT_LIMIT = 200
-
-
 #: Most values a list field of a filter accepts (``parents``, ``ancestors``).
 FILTER_LIST_LIMIT = 1000
 
 
 def check_filter_texts(where: object | None) -> None:
     """Raise ``UserInputError`` naming a text field of a filter input over
-    :data:`FILTER_TEXT_LIMIT` characters, or a list field over :data:`FILTER_LIST_LIMIT`
+    :data:`backend.text.FILTER_TEXT_LIMIT` characters (every surface's limit), or a list
+    field over :data:`FILTER_LIST_LIMIT`
     values."""
     if where is None:
         return
@@ -217,11 +214,9 @@ def check_filter_texts(where: object | None) -> None:
         value = getattr(where, field.name)
         head, *rest = field.name.split("_")
         name = head + "".join(part.title() for part in rest)
-        if isinstance(value, str) and len(value) > FILTER_TEXT_LIMIT:
-            raise UserInputError(
-                f"filter.{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}.",
-                argument=f"filter.{name}",
-            )
+        problem = isinstance(value, str) and filter_text_problem(f"filter.{name}", value)
+        if problem:
+            raise UserInputError(problem, argument=f"filter.{name}")
         if isinstance(value, list) and len(value) > FILTER_LIST_LIMIT:
             raise UserInputError(
                 f"filter.{name} has {len(value)} values; at most {FILTER_LIST_LIMIT}."

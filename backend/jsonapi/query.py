@@ -59,6 +59,7 @@ from backend import rights
 from backend.errors import UserInputError
 from backend.ordering import order_terms
 from backend.query_string import values_of
+from backend.text import filter_text_problem
 
 #: The largest ``page[number]``: nine digits (a larger one is no page of any table here).
 MAX_PAGE_NUMBER = 999_999_999
@@ -191,6 +192,8 @@ def parse(
             else:
                 parsed.page_size = number
         elif member == _SEARCH and resource.search:
+            if problem := filter_text_problem(name, value):
+                raise QueryParameterError(name, problem)
             parsed.search = value
         else:
             lookup = member.replace(".", "__")
@@ -305,12 +308,17 @@ def _page(name: str, member: str, value: str) -> int:
 
 def _filters(filterset: type, data: dict[str, str], names: Mapping[str, str]) -> Any:
     """The FilterSet of ``data`` (Django lookup -> value), validated (no SQL: an
-    unbound queryset); a refused value names the parameter as sent, as does an empty item
-    of a list (``filter[type.in]=R,,D``: django-filter would drop it)."""
+    unbound queryset); a refused value names the parameter as sent, as do an empty item
+    of a list (``filter[type.in]=R,,D``: django-filter would drop it) and a value or item
+    longer than every surface's filter text (:func:`backend.text.filter_text_problem`)."""
     for lookup, value in data.items():
         listed = isinstance(filterset.base_filters[lookup], BaseCSVFilter)
-        if listed and not all(item.strip() for item in value.split(",")):
+        items = value.split(",") if listed else [value]
+        if listed and not all(item.strip() for item in items):
             raise QueryParameterError(names[lookup], f"{names[lookup]}={value}: an item is empty.")
+        too_long = (filter_text_problem(names[lookup], item) for item in items)
+        if problem := next(filter(None, too_long), None):
+            raise QueryParameterError(names[lookup], problem)
     bound = filterset(data=data, queryset=filterset._meta.model._default_manager.none())
     if not bound.is_valid():
         lookup, problems = next(iter(bound.errors.items()))
