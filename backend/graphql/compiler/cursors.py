@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from backend.errors import UserInputError
-from backend.graphql.compiler import sql
+from backend.graphql.compiler import grouped, sql
 from backend.graphql.compiler.objects import Unsupported
 from backend.graphql.connection import Keyed
 
@@ -118,6 +118,9 @@ class Page:
         """The JSON array of ``edge`` (an expression over a row) for the page's rows."""
         if self.size == 0:
             return sql.empty_array()
+        if grouped.reads_grouped(edge):  # the page's keys once, then its rows' JSON
+            rows = self.keyed.ordered(self.all.filter(grouped.InPage()))
+            return grouped.PagedArray(rows.values(_json=edge), self.rows().values("pk"))
         return sql.JsonArray(self.rows().values(_json=edge))
 
     def cursor(self) -> Expression:

@@ -3,9 +3,10 @@
 :func:`object_json` walks the selection the way the executor does (graphql-core's field
 collection: fragments, inline fragments, type conditions, ``@include``/``@skip``,
 aliases, repeated fields merged) and turns every field into an SQL expression over the
-row: a column (scalars, enums, global ids), a correlated subquery (a many-to-one
-relation), an array of the related rows (a one-to-many list), a page of them (a
-connection over a relation, :mod:`.pages`) or a count. It reads what
+row: a column (scalars, enums, global ids), the related object (a many-to-one
+relation: a correlated subquery, or a join built once per key, :mod:`.grouped`), an
+array of the related rows (a one-to-many list), a page of them (a connection over a
+relation, :mod:`.pages`) or a count. It reads what
 the schema already knows: the strawberry-django field (the model attribute it reads)
 and the row source the core's field factories attached
 (:mod:`backend.graphql.compiler.sources`). Anything else raises :class:`Unsupported`.
@@ -37,6 +38,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryContainer
 
 from backend.graphql.compiler import sql
+from backend.graphql.compiler.grouped import GroupedValue
 from backend.graphql.compiler.sources import (
     RelatedConnection,
     RelatedCount,
@@ -194,12 +196,11 @@ def field_value(
         relation = attribute.field
         related = relation.related_model
         inner = object_json(compilation, named, details, related)
-        rows = related._default_manager.filter(
-            **{relation.target_field.attname: OuterRef(relation.attname)}
-        ).order_by()  # one row at most: no sort
+        rows = related._default_manager.order_by()  # one row per key at most: no sort
         if readable_ref(strawberry_field):  # null for a row the user may not read
             rows = readable_referred(rows, relation, compilation.request.user)
-        return sql.first_value(rows.values(_json=inner))
+        # built once per distinct key of the rows that read it (:mod:`.grouped`)
+        return GroupedValue(rows, relation.target_field.attname, relation.attname, inner)
     if type(attribute) is DeferredAttribute:
         return column_value(named, F(attribute.field.attname))
     raise Unsupported(f"{gtype.name}.{gfield}: not a column or relation")
