@@ -32,6 +32,7 @@ from strawberry_django.optimizer import optimize
 from strawberry_django.utils.typing import get_django_definition
 
 from backend import rights
+from backend.graphql.annotations import named
 from backend.graphql.compiler.sources import (
     ConnectionRows,
     ObjectRows,
@@ -243,7 +244,7 @@ def related_count(
     field = strawberry_django.field(
         resolver=resolve,
         description=description,
-        annotate={name: expression},
+        annotate={name: named(name, expression)},
         permission_classes=list(permission_classes),
         metadata={READ_TODAY: not versions},
     )
@@ -297,6 +298,6 @@ def viewer_can(name: str, model: type[Model], rule: ChangeRule, *, description: 
         return value
 
     field = strawberry_django.field(
-        resolver=resolve, description=description, annotate={name: expression}
+        resolver=resolve, description=description, annotate={name: named(name, expression)}
     )
     return attach(field, RowValue(expression))

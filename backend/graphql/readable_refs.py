@@ -32,6 +32,7 @@ from strawberry.extensions import FieldExtension
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.optimizer import OptimizerStore
 
+from backend.graphql.annotations import named
 from backend.graphql.permissions import current_user
 from backend.references import (
     implies_readable,
@@ -136,7 +137,8 @@ def check_readable_refs(fields: list) -> None:
         if extension.history_only:  # which rows are history rows: their validity_to
             hints = OptimizerStore.with_hints(only=["validity_to"])
         else:
-            hints = OptimizerStore.with_hints(annotate={extension.flag: extension.annotation})
+            annotation = named(extension.flag, extension.annotation)
+            hints = OptimizerStore.with_hints(annotate={extension.flag: annotation})
         field.store = field.store | hints
         field.extensions.append(extension)
 

@@ -18,7 +18,6 @@ import strawberry_django
 from django.db.models import (
     BooleanField,
     Exists,
-    Field,
     IntegerField,
     Model,
     OuterRef,
@@ -34,6 +33,7 @@ from strawberry.types.nodes import get_variable_values
 from strawberry_django.optimizer import optimize
 
 from backend.errors import UserInputError
+from backend.graphql.annotations import named
 from backend.graphql.compiler.sources import RelatedConnection, RelatedRows, attach
 from backend.graphql.connection import Keyed, check_page_size, info_asks_for
 from backend.graphql.instants import READ_TODAY
@@ -59,17 +59,6 @@ class RelationFieldOptions(TypedDict, total=False):
     #: (``validity: {at}`` or ``{includeHistory: true}``) refuses it
     #: (:mod:`backend.graphql.instants`).
     versions: bool
-
-
-class Unknown(Value):
-    """NULL as the annotation ``name`` of a parent row: a value the request did not ask
-    for. Equal only to the NULL of the same annotation: Django's window filter (the
-    sliced prefetch of a page per parent) selects equal expressions once, so two fields'
-    equal NULLs on one queryset lost a column ("list index out of range", Django 5.2)."""
-
-    def __init__(self, name: str, output_field: Field) -> None:
-        super().__init__(None, output_field=output_field)
-        self.name = name
 
 
 def _readable(
@@ -209,11 +198,11 @@ def prefetched_connection(
 
     def count(info: strawberry.Info) -> Any:
         if not info_asks_for(info, "totalCount"):
-            return Unknown(total, IntegerField())
+            return Value(None, output_field=IntegerField())
         return count_of(rows(info), reverse_link(queryset().model, relation))
 
     def any_earlier(info: strawberry.Info) -> Any:
-        unknown = Unknown(earlier, BooleanField())
+        unknown = Value(None, output_field=BooleanField())
         try:
             _, after = _page_arguments(info)
             if after is None or not info_asks_for(info, "pageInfo", "hasPreviousPage"):
@@ -276,7 +265,7 @@ def prefetched_connection(
         options,
         resolve,
         prefetch,
-        annotate={total: count, earlier: any_earlier},
+        annotate={total: named(total, count), earlier: named(earlier, any_earlier)},
     )
     return attach(field, RelatedConnection(relation, rows))
 
