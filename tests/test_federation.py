@@ -296,3 +296,26 @@ def test_committed_supergraph_is_the_composition_of_the_subgraphs():
         "supergraph.graphql differs from the composed subgraphs; regenerate it with "
         "python manage.py supergraph"
     )
+
+
+@pytest.mark.django_db
+def test_a_bad_representations_variable_names_the_item(client):
+    body = client.post(
+        "/graphql/location",
+        data=json.dumps(
+            {
+                "query": "query ($r: [_Any!]!) { _entities(representations: $r) "
+                "{ ... on Location { code } } }",
+                "variables": {"r": [{"__typename": "Location", "uuid": str(uuid.uuid4())}, None]},
+            }
+        ),
+        content_type="application/json",
+    ).json()
+    assert body["errors"] == [
+        {
+            "message": "Variable '$r' has invalid value at [1]: Expected value of non-null "
+            "type '_Any!' not to be null.",
+            "locations": [{"line": 1, "column": 8}],
+            "extensions": {"code": "BAD_USER_INPUT", "argument": "r[1]"},
+        }
+    ]
