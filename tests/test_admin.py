@@ -7,6 +7,8 @@ history rows are read-only; the change page lists the earlier versions.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
@@ -556,14 +558,19 @@ def opened_version(client, url: str) -> str:
     return field.value()
 
 
+def change_elsewhere(payer: Payer) -> None:
+    """Another user changes ``payer``'s phone through the service: a newer version."""
+    other = User.objects.create_user("other", is_superuser=True)
+    payer_services.update_payer(payer.uuid, {"phone": "012 345 678"}, user=other)
+
+
 def test_a_save_after_another_change_is_refused_and_writes_nothing(admin, tree):
     """Open the change page, another client changes the payer, then Save: refused."""
     payer = Payer.objects.get(name="Ultha co-op")
     url = f"{PAYERS}{payer.pk}/change/"
     opened = opened_version(admin, url)
     assert opened == payer.validity_from.isoformat()
-    other = User.objects.create_user("other", is_superuser=True)
-    payer_services.update_payer(payer.uuid, {"phone": "012 345 678"}, user=other)
+    change_elsewhere(payer)
     before = snapshot()
     data = payer_form(payer, name="Ultha co-operative", expected_validity_from=opened)
     response = admin.post(url, data)
@@ -604,9 +611,71 @@ def test_a_version_that_is_not_a_zoned_time_is_refused(admin, tree, posted):
         payer_form(payer, name="Ultha co-operative", expected_validity_from=posted),
     )
     (error,) = form_errors(response)["__all__"]
-    assert error == (
-        "INVALID_VERSION",
+    message = (
         f"The version this form was opened on ({posted!r}) is not a time with a zone such "
-        "as 2026-01-31T08:15:42.123456+00:00: reload the page and make your change again.",
+        "as 2026-01-31T08:15:42.123456+00:00: reload the page and make your change again."
     )
+    assert error == ("INVALID_VERSION", message)
+    assert snapshot() == before
+    # the delete confirmation's alike
+    response = admin.post(
+        f"{PAYERS}{payer.pk}/delete/",
+        {"post": "yes", "expected_validity_from": posted},
+        follow=True,
+    )
+    assert page_messages(response) == [f"Not deleted: {message}"]
+    assert snapshot() == before
+
+
+# -- the version the delete confirmation was opened on ------------------------------------
+
+
+def confirmed_version(client, url: str) -> str:
+    """The version the delete confirmation at ``url`` carries in its form (as rendered)."""
+    content = client.get(url).content.decode()
+    form = content[content.index('<form method="post">') :]
+    (value,) = re.findall(
+        r'<input type="hidden" name="expected_validity_from" value="([^"]*)"', form
+    )
+    return value
+
+
+def test_a_delete_after_another_change_is_refused_and_writes_nothing(admin, tree):
+    """Open the delete confirmation, another client changes the payer, then confirm:
+    refused, nothing written (the change page shows the current version)."""
+    payer = Payer.objects.get(name="Ultha co-op")
+    url = f"{PAYERS}{payer.pk}/delete/"
+    opened = confirmed_version(admin, url)
+    assert opened == payer.validity_from.isoformat()
+    change_elsewhere(payer)
+    before, entries = snapshot(), LogEntry.objects.count()
+    response = admin.post(url, {"post": "yes", "expected_validity_from": opened}, follow=True)
+    assert response.redirect_chain[0][0] == f"{PAYERS}{payer.pk}/change/"
+    current = fresh(payer)
+    assert page_messages(response) == [
+        f"Not deleted: This payer was changed since you opened it: you opened the version "
+        f"valid from {opened}, the current one is valid from "
+        f"{current.validity_from.isoformat()}. Nothing was deleted: look at the current "
+        "values, then delete it again if you still mean to."
+    ]
+    assert snapshot() == before
+    assert LogEntry.objects.count() == entries
+    # Opened again, the confirmation carries the new version, and the delete goes through.
+    response = admin.post(
+        url, {"post": "yes", "expected_validity_from": confirmed_version(admin, url)}
+    )
+    assert response.status_code == 302
+    assert fresh(payer).validity_to is not None
+
+
+def test_a_location_delete_after_another_change_is_refused(admin, tree):
+    rachla = tree["v1"]
+    url = f"{LOCATIONS}{rachla.pk}/delete/"
+    opened = confirmed_version(admin, url)
+    admin.post(f"{LOCATIONS}{rachla.pk}/change/", location_form(rachla, families=40))
+    admin.get(f"{LOCATIONS}{rachla.pk}/change/")  # its "changed successfully" is shown
+    before = snapshot()
+    response = admin.post(url, {"post": "yes", "expected_validity_from": opened}, follow=True)
+    (message,) = page_messages(response)
+    assert message.startswith("Not deleted: This location was changed since you opened it")
     assert snapshot() == before

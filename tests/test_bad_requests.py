@@ -126,3 +126,57 @@ def test_names_sort_case_insensitively(gql):
 def test_a_null_where_the_type_is_non_null_is_named_null_not_none(gql, query, variables, message):
     """graphql-core says "not to be None", Python's word for the JSON null the client sent."""
     assert gql.errors(query, variables) == [message]
+
+
+UUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "arguments"),
+    [
+        (  # a scalar that does not parse, in a nested input field
+            "mutation ($i: UpdateLocationInput!) { updateLocation(input: $i) { __typename } }",
+            {"i": {"uuid": UUID, "expectedValidityFrom": "yesterday"}},
+            ["i.expectedValidityFrom"],
+        ),
+        (  # a required input field missing, another of the wrong type
+            "mutation ($i: UpdateLocationInput!) { updateLocation(input: $i) { __typename } }",
+            {"i": {"families": "many"}},
+            ["i.uuid", "i.families"],
+        ),
+        (  # list items: every bad one, in order
+            "query ($p: [UUID!]) { locations(filter: {parents: $p}) { totalCount } }",
+            {"p": ["no-uuid", UUID, None]},
+            ["p[0]", "p[2]"],
+        ),
+        (  # a list in an input object, an enum value that is none, two variables
+            "query ($f: LocationFilter, $o: [LocationOrder!]) "
+            "{ locations(filter: $f, orderBy: $o) { totalCount } }",
+            {"f": {"parents": [UUID, 7]}, "o": [{"field": "NAME"}, {"field": "SIZE"}]},
+            ["f.parents[1]", "o[1].field"],
+        ),
+        (  # a variable of the wrong type, a required one missing, an unknown input field
+            "query ($n: Int, $u: UUID!, $f: LocationFilter) "
+            "{ locations(first: $n, filter: $f) { totalCount } location(uuid: $u) { code } }",
+            {"n": "ten", "f": {"nope": 1, "code": "R1"}},
+            ["n", "u", "f.nope"],
+        ),
+        (  # problems with an input object as a whole, beside one of its fields
+            "mutation ($i: UpdateLocationInput!, $j: UpdateLocationInput!) "
+            "{ a: updateLocation(input: $i) { __typename } b: updateLocation(input: $j) "
+            "{ __typename } }",
+            {"i": {"x": 1, "families": "many", "y": 2}, "j": {"uuid": UUID, "code": 5}},
+            ["i.uuid", "i.families", "i.x", "i.y", "j.code"],
+        ),
+    ],
+)
+def test_a_bad_variable_names_its_input_path(gql, query, variables, arguments):
+    """A variable the server cannot coerce is named in ``extensions.argument`` (the variable,
+    then its input fields and list positions), as resolvers name what they refuse."""
+    errors = gql.post(query, variables)["errors"]
+    assert [e["extensions"] for e in errors] == [
+        {"code": "BAD_USER_INPUT", "argument": argument} for argument in arguments
+    ]
+    for error, argument in zip(errors, arguments, strict=True):  # the message as before
+        variable = argument.split(".")[0].split("[")[0]
+        assert error["message"].startswith(f"Variable '${variable}' has invalid value")

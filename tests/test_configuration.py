@@ -86,7 +86,13 @@ RANGES = [
     ("GRAPHQL_MAX_ALIASES", "an integer of at least 0", "-1", "0"),
     ("GRAPHQL_MAX_TOKENS", "an integer of at least 1", "0", "1"),
     ("GRAPHQL_MAX_FIELDS", "an integer of at least 1", "0", "1"),
-    ("GRAPHQL_MAX_BODY_BYTES", "an integer of at least 1", "0", "1"),
+    (
+        "GRAPHQL_MAX_BODY_BYTES",
+        "an integer of at least 92384 (76 * GRAPHQL_MAX_PAGE_SIZE=1000 + 16384: a federation "
+        "gateway's page of entities)",
+        "92383",
+        "92384",
+    ),
     (
         "GRAPHQL_MAX_INPUT_VALUES",
         "an integer of at least 6000 (5 * GRAPHQL_MAX_PAGE_SIZE=1000 + 1000: a federation "
@@ -165,7 +171,7 @@ def test_a_range_is_checked_on_files_and_defaults_too(monkeypatch, tmp_path):
 
 def test_the_input_limits_hold_a_page_of_federation_representations(read_settings):
     # a gateway's _entities request for a page: GRAPHQL_MAX_PAGE_SIZE representations of
-    # 5 values (and at most 256 bytes) each, besides the rest of the request
+    # 5 values and at most 76 bytes each (the defaults allow 256), besides the rest
     defaults = read_settings()
     assert (defaults["GRAPHQL_MAX_INPUT_VALUES"], defaults["GRAPHQL_MAX_BODY_BYTES"]) == (
         6_000,
@@ -182,16 +188,28 @@ def test_the_input_limits_hold_a_page_of_federation_representations(read_setting
         262_144,
     )
     chosen = read_settings(
-        GRAPHQL_MAX_PAGE_SIZE="10", GRAPHQL_MAX_INPUT_VALUES="1050", GRAPHQL_MAX_BODY_BYTES="9"
+        GRAPHQL_MAX_PAGE_SIZE="10", GRAPHQL_MAX_INPUT_VALUES="1050", GRAPHQL_MAX_BODY_BYTES="17144"
     )
-    assert (chosen["GRAPHQL_MAX_INPUT_VALUES"], chosen["GRAPHQL_MAX_BODY_BYTES"]) == (1050, 9)
+    assert (chosen["GRAPHQL_MAX_INPUT_VALUES"], chosen["GRAPHQL_MAX_BODY_BYTES"]) == (1050, 17_144)
     # fewer values than a page of representations: a gateway could not join a page
     with pytest.raises(ImproperlyConfigured) as refusal:
-        read_settings(GRAPHQL_MAX_PAGE_SIZE="2000", GRAPHQL_MAX_INPUT_VALUES="10999")
+        read_settings(
+            GRAPHQL_MAX_PAGE_SIZE="2000",
+            GRAPHQL_MAX_INPUT_VALUES="10999",
+            GRAPHQL_MAX_BODY_BYTES="512000",
+        )
     assert str(refusal.value) == (
         "GRAPHQL_MAX_INPUT_VALUES must be an integer of at least 11000 (5 * "
         "GRAPHQL_MAX_PAGE_SIZE=2000 + 1000: a federation gateway's page of entities) "
         "(got '10999')."
+    )
+    # fewer bytes than such a page: refused alike (the former floor was 1 byte)
+    with pytest.raises(ImproperlyConfigured) as refusal:
+        read_settings(GRAPHQL_MAX_PAGE_SIZE="10", GRAPHQL_MAX_BODY_BYTES="17143")
+    assert str(refusal.value) == (
+        "GRAPHQL_MAX_BODY_BYTES must be an integer of at least 17144 (76 * "
+        "GRAPHQL_MAX_PAGE_SIZE=10 + 16384: a federation gateway's page of entities) "
+        "(got '17143')."
     )
 
 

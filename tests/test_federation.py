@@ -186,6 +186,42 @@ def test_payer_subgraph_extends_location_with_a_resolvable_stub():
     assert fields_of(sdl, "Query") == ["_entities", "_service", "payers", "payer"]
 
 
+def longest_key(field) -> object:
+    """The longest JSON value of an entity's key ``field``: a uuid, a text of its
+    ``max_length`` or the longest 64-bit integer."""
+    if field.get_internal_type() == "UUIDField":
+        return str(uuid.UUID(int=0))
+    if field.get_internal_type().endswith(("IntegerField", "AutoField")):
+        return -(2**63)
+    return "x" * field.max_length
+
+
+def test_representations_fit_the_bytes_the_body_limit_reserves(settings):
+    # GRAPHQL_MAX_BODY_BYTES is refused below a gateway's page of representations of
+    # REPRESENTATION_BYTES each: every entity of every subgraph fits (with the ", ")
+    from backend.registry import active_modules
+
+    sizes = {
+        (module.label, name): len(
+            json.dumps(
+                {
+                    "__typename": name,
+                    entity.key: longest_key(entity.model._meta.get_field(entity.lookup)),
+                }
+            )
+        )
+        + len(", ")
+        for module in active_modules()
+        for name, entity in build_subgraph(module.label).entities.items()
+    }
+    assert sizes == {
+        ("location", "Location"): 76,
+        ("payer", "Location"): 76,
+        ("payer", "Payer"): 73,
+    }
+    assert max(sizes.values()) <= settings.REPRESENTATION_BYTES
+
+
 def test_subgraph_builds_leave_the_monolith_as_it_is():
     from modules.location.graphql.types import LocationNode
 
@@ -260,3 +296,26 @@ def test_committed_supergraph_is_the_composition_of_the_subgraphs():
         "supergraph.graphql differs from the composed subgraphs; regenerate it with "
         "python manage.py supergraph"
     )
+
+
+@pytest.mark.django_db
+def test_a_bad_representations_variable_names_the_item(client):
+    body = client.post(
+        "/graphql/location",
+        data=json.dumps(
+            {
+                "query": "query ($r: [_Any!]!) { _entities(representations: $r) "
+                "{ ... on Location { code } } }",
+                "variables": {"r": [{"__typename": "Location", "uuid": str(uuid.uuid4())}, None]},
+            }
+        ),
+        content_type="application/json",
+    ).json()
+    assert body["errors"] == [
+        {
+            "message": "Variable '$r' has invalid value at [1]: Expected value of non-null "
+            "type '_Any!' not to be null.",
+            "locations": [{"line": 1, "column": 8}],
+            "extensions": {"code": "BAD_USER_INPUT", "argument": "r[1]"},
+        }
+    ]

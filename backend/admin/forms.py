@@ -21,9 +21,37 @@ from django.forms.models import construct_instance
 
 from backend.errors import FieldError, ValidationFailed
 
-#: The change form's hidden field holding the ``validity_from`` of the version it was
-#: opened on (:meth:`VersionedForm.opened_version`).
+#: The hidden field of the change form and of the delete confirmation holding the
+#: ``validity_from`` of the version it was opened on (:meth:`VersionedForm.opened_version`).
 OPENED_VERSION = "expected_validity_from"
+#: How the refusal of a stale save and of a stale delete ends
+#: (``VersionedAdmin.require_opened_version``).
+SAVE_AGAIN = (
+    "Nothing was saved: reload the page to see the current values, then make your change again."
+)
+DELETE_AGAIN = (
+    "Nothing was deleted: look at the current values, then delete it again if you still mean to."
+)
+
+
+def parse_opened_version(text: str) -> datetime.datetime | None:
+    """The version a form was opened on, posted as ``text`` (ISO 8601 with a zone, as the
+    form carries ``validity_from``): a time with its zone, or None for an empty text (no
+    check). Anything else raises ``ValidationError`` (code ``INVALID_VERSION``) saying
+    to reload the page."""
+    if not text:
+        return None
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.utcoffset() is None:
+        raise ValidationError(
+            f"The version this form was opened on ({text!r}) is not a time with a zone such "
+            "as 2026-01-31T08:15:42.123456+00:00: reload the page and make your change again.",
+            code="INVALID_VERSION",
+        )
+    return value
 
 
 class ValidityListFilter(admin.SimpleListFilter):
@@ -100,26 +128,13 @@ class VersionedForm(forms.ModelForm):
         return self.cleaned_data.get(OPENED_VERSION) or None
 
     def clean_expected_validity_from(self) -> datetime.datetime | None:
-        """The posted version as a time with its zone; a value that is not one is
+        """The posted version (:func:`parse_opened_version`); a value that is not one is
         refused above the form (the field is hidden), nothing written."""
-        text = self.cleaned_data.get(OPENED_VERSION) or ""
-        if not text:
-            return None
         try:
-            value = datetime.datetime.fromisoformat(text)
-        except ValueError:
-            value = None
-        if value is None or value.utcoffset() is None:
-            self.add_error(
-                None,
-                ValidationError(
-                    f"The version this form was opened on ({text!r}) is not a time with a "
-                    "zone such as 2026-01-31T08:15:42.123456+00:00: reload the page and "
-                    "make your change again.",
-                    code="INVALID_VERSION",
-                ),
-            )
-        return value
+            return parse_opened_version(self.cleaned_data.get(OPENED_VERSION) or "")
+        except ValidationError as error:
+            self.add_error(None, error)
+            return None
 
     def _post_clean(self) -> None:
         opts = self._meta

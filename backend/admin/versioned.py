@@ -15,7 +15,9 @@ then writes through the same code path as the GraphQL mutations:
   checked under the row lock, or a missing permission) the admin's transaction is rolled
   back and the form is shown again with the service's messages: nothing is written;
 - ``delete_model``/``delete_queryset`` call the delete service (``validity_to`` is set,
-  nothing is removed); a refused delete rolls back and shows why;
+  nothing is removed); a refused delete rolls back and shows why; the delete
+  confirmation carries the version it was opened on too, and a stale delete is refused
+  as a stale save is;
 - history rows (``validity_to`` set) are read-only: no change or delete permission;
 - the change page lists the earlier versions, newest first, with their validity
   (:class:`backend.admin.history.HistoryDisplay`).
@@ -29,13 +31,22 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import actions
+from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.text import capfirst
 
 from backend import concurrency, references, rights
-from backend.admin.forms import OPENED_VERSION, ServiceRefused, VersionedForm, refused
+from backend.admin.forms import (
+    DELETE_AGAIN,
+    OPENED_VERSION,
+    SAVE_AGAIN,
+    ServiceRefused,
+    VersionedForm,
+    parse_opened_version,
+    refused,
+)
 from backend.admin.history import HistoryDisplay
 from backend.errors import FieldError
 
@@ -60,6 +71,7 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
     #: Fields of the "Version" section on the change page.
     version_fields = ("uuid", "validity_from", "validity_to", "current_version", "changed_by")
     actions = ["delete_selected"]
+    delete_confirmation_template = "admin/versioned_delete_confirmation.html"
 
     # -- hooks for the module -------------------------------------------------------
 
@@ -203,11 +215,12 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
 
-    def require_opened_version(self, request, obj, opened) -> None:
+    def require_opened_version(self, request, obj, opened, then: str = SAVE_AGAIN) -> None:
         """Lock the current row ``obj`` for the admin's transaction and refuse the write
-        (:class:`ServiceRefused`, ``STALE_VERSION``) unless it is still the version
-        valid from ``opened`` (None: no check): :func:`backend.concurrency.lock_for_change`
-        and :func:`~backend.concurrency.require_version`, as GraphQL's writes."""
+        (:class:`ServiceRefused`, ``STALE_VERSION``, its message ending with ``then``)
+        unless it is still the version valid from ``opened`` (None: no check):
+        :func:`backend.concurrency.lock_for_change` and
+        :func:`~backend.concurrency.require_version`, as GraphQL's writes."""
         if opened is None:
             return
         row = refused(lambda: concurrency.lock_for_change(self.model, obj.uuid, user=request.user))
@@ -218,8 +231,7 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
             message = (
                 f"This {noun} was changed since you opened it: you opened the version valid "
                 f"from {opened.isoformat()}, the current one is valid from "
-                f"{row.validity_from.isoformat()}. Nothing was saved: reload the page to see "
-                "the current values, then make your change again."
+                f"{row.validity_from.isoformat()}. {then}"
             )
             raise ServiceRefused([FieldError(None, concurrency.STALE_VERSION, message)]) from stale
 
@@ -248,6 +260,14 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def delete_model(self, request, obj):
+        """Delete through the module's service, only while the row is still the version
+        the confirmation page was opened on (its ``expected_validity_from``; none posted:
+        no check); a version that is no zoned time is refused (``INVALID_VERSION``)."""
+        try:
+            opened = parse_opened_version(request.POST.get(OPENED_VERSION, ""))
+        except ValidationError as error:
+            raise ServiceRefused([FieldError(None, error.code, error.message)]) from error
+        self.require_opened_version(request, obj, opened, then=DELETE_AGAIN)
         refused(lambda: self.delete(request, obj))
 
     def delete_queryset(self, request, queryset):

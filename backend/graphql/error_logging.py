@@ -12,6 +12,7 @@ saying to retry and the code ``SERVICE_UNAVAILABLE``; the view then answers 503 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import strawberry
 from django.conf import settings
@@ -21,6 +22,7 @@ from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.relay.types import GlobalIDValueError
 
 from backend.errors import UserInputError, is_database_fault
+from backend.graphql.input_paths import name_variable_inputs
 from backend.permissions import NotAuthenticated
 
 logger = logging.getLogger("backend.graphql")
@@ -134,13 +136,20 @@ def _cause_extensions(error: GraphQLError) -> dict:
     return dict(extensions) if isinstance(extensions, dict) else {}
 
 
-def report_errors(errors: list[GraphQLError]) -> None:
+def report_errors(errors: list[GraphQLError], execution_context: Any = None) -> None:
     """Give each error its code, log the unexpected ones, mask them outside DEBUG, name
     the setting of a guard rail and say null where graphql-core says None
-    (:func:`in_graphql_terms`).
+    (:func:`in_graphql_terms`). With strawberry's ``execution_context`` (its schema and
+    the request's variables), an error refusing a variable's value names the input in
+    ``extensions.argument`` (``i.expectedValidityFrom``,
+    :func:`backend.graphql.input_paths.name_variable_inputs`), as a resolver's refusal
+    names its argument.
 
     Changes the errors in place (they are the ones the response lists).
     """
+    schema = getattr(getattr(execution_context, "schema", None), "_schema", None)
+    if schema is not None:
+        name_variable_inputs(errors, schema, execution_context.variables or {})
     for error in errors:
         code = error_code(error)
         if code not in EXPECTED_CODES:
@@ -173,4 +182,4 @@ class Schema(strawberry.Schema):
     """strawberry's schema, reporting errors with :func:`report_errors`."""
 
     def process_errors(self, errors, execution_context=None) -> None:
-        report_errors(errors)
+        report_errors(errors, execution_context)

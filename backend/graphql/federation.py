@@ -181,7 +181,7 @@ class SubgraphSchema(strawberry.federation.Schema):
             return _bad_input(f"Representation of {typename} needs a valid {entity.key!r}.")
 
     def process_errors(self, errors, execution_context=None) -> None:
-        report_errors(errors)
+        report_errors(errors, execution_context)
 
 
 def _bad_input(message: str) -> GraphQLError:

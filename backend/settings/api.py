@@ -49,17 +49,32 @@ GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=5000, minimum=1)
 # A federation gateway asks a subgraph for the entities of a whole page in one
 # `_entities` request: up to GRAPHQL_MAX_PAGE_SIZE representations {"__typename": …,
 # "<key>": …} of REPRESENTATION_VALUES values each (the list item, a name and a value
-# per member) and about 75 bytes (a uuid key). The defaults of the body and input limits
-# hold such a page, with room for the rest of the request, whatever the page size.
+# per member) and at most REPRESENTATION_BYTES bytes each. The defaults of the body and
+# input limits hold such a page, with room for the rest of the request, whatever the
+# page size; a lower value stops start-up (a gateway could not join a whole page).
 REPRESENTATION_VALUES = 5
-# Bytes of a GraphQL request body: refused (413) before it is read or parsed.
+# Measured: the JSON (json.dumps, ": " and ", " separators, as Python clients send it;
+# JavaScript's JSON.stringify sends 4 bytes fewer) of the largest representation a
+# subgraph's `_entities` takes, {"__typename": "Location", "uuid": "<36-character
+# uuid>"}: 74 bytes, and the ", " before the next (tests/test_federation.py measures
+# every subgraph's entities against it).
+REPRESENTATION_BYTES = 76
+# Bytes of a GraphQL request body: refused (413) before it is read or parsed. Fewer than
+# a gateway's page of representations and 16 KiB for the rest of its request (the
+# document, operationName, the JSON around them) are refused.
+GATEWAY_PAGE_BYTES = REPRESENTATION_BYTES * GRAPHQL_MAX_PAGE_SIZE + 16_384
 GRAPHQL_MAX_BODY_BYTES = env.int(
-    "GRAPHQL_MAX_BODY_BYTES", default=max(262_144, 256 * GRAPHQL_MAX_PAGE_SIZE), minimum=1
+    "GRAPHQL_MAX_BODY_BYTES",
+    default=max(262_144, 256 * GRAPHQL_MAX_PAGE_SIZE),
+    minimum=Limit(
+        f"{REPRESENTATION_BYTES} * GRAPHQL_MAX_PAGE_SIZE={GRAPHQL_MAX_PAGE_SIZE} + 16384: "
+        "a federation gateway's page of entities",
+        GATEWAY_PAGE_BYTES,
+    ),
 )
 # A request's JSON (variables included): at most this many values (strings, numbers,
 # list items, object members …) and this deep a nesting of lists and objects. Fewer values
-# than a gateway's page of entities (and 1000 for the rest of its request) are refused:
-# a gateway could not join a whole page.
+# than a gateway's page of entities (and 1000 for the rest of its request) are refused.
 GATEWAY_PAGE_VALUES = REPRESENTATION_VALUES * GRAPHQL_MAX_PAGE_SIZE + 1000
 GRAPHQL_MAX_INPUT_VALUES = env.int(
     "GRAPHQL_MAX_INPUT_VALUES",
