@@ -385,14 +385,20 @@ def test_an_unknown_location_type_is_named_with_the_codes_allowed(admin, chain, 
     resource["physicalType"] = {"coding": codings}
     before = Location.objects.order_by("pk").values_list()
     refused = send(admin, "put", f"/fhir/Location/{row.uuid}", resource)
+    assert_code_invalid(refused, "Location.physicalType", given, LOCATION_CODES)
+    assert list(Location.objects.order_by("pk").values_list()) == list(before)
+
+
+def assert_code_invalid(refused, element: str, given: str, allowed: str) -> None:
+    """``refused`` is a 422 with one ``code-invalid`` issue at ``element`` naming the
+    code ``given`` and the codes ``allowed``."""
     assert refused.status_code == 422
     (issue,) = validated(refused.json())["issue"]
     assert (issue["code"], issue["expression"], issue["diagnostics"]) == (
         "code-invalid",
-        ["Location.physicalType"],
-        f"Location.physicalType: unknown code {given}. The codes allowed are {LOCATION_CODES}.",
+        [element],
+        f"{element}: unknown code {given}. The codes allowed are {allowed}.",
     )
-    assert list(Location.objects.order_by("pk").values_list()) == list(before)
 
 
 @pytest.mark.parametrize(
@@ -407,13 +413,7 @@ def test_an_unknown_location_type_is_named_with_the_codes_allowed(admin, chain, 
 def test_an_unknown_payer_type_is_named_with_the_codes_allowed(admin, codings, given):
     payer = {"resourceType": "Organization", "name": "Rice co-op", "type": [{"coding": codings}]}
     refused = send(admin, "post", "/fhir/Organization", payer)
-    assert refused.status_code == 422
-    (issue,) = validated(refused.json())["issue"]
-    assert (issue["code"], issue["expression"], issue["diagnostics"]) == (
-        "code-invalid",
-        ["Organization.type"],
-        f"Organization.type: unknown code {given}. The codes allowed are {PAYER_CODES}.",
-    )
+    assert_code_invalid(refused, "Organization.type", given, PAYER_CODES)
     assert not Payer.objects.filter(name="Rice co-op").exists()
 
 
