@@ -1,12 +1,12 @@
-"""A document of several mutations: what its answer shows as done is what is written.
+"""A mutation operation is all or nothing: what its answer shows as done is what is written.
 
 GraphQL runs a document's mutation fields one after the other (spec "Executing
-Operations", mutation: serially). Each payload is non-null, so a mutation refused with a
-GraphQL error (STALE_VERSION, FORBIDDEN, OUTSIDE_DISTRICTS, ...) nulls the whole
-``data``: the answer then shows nothing done, and nothing is written, the earlier
-mutations of the document included. A refusal reported in a payload's ``errors`` (a rule
-of the module's service) leaves ``data``, so each mutation's payload says whether it was
-written.
+Operations", mutation: serially) and answers each as far as it got. An answer with an
+error in its ``errors`` list (a mutation refused with STALE_VERSION, FORBIDDEN,
+OUTSIDE_DISTRICTS, ..., or an error in a payload's selection after the write) has null
+``data`` and wrote nothing, the earlier mutations of the document included. A refusal
+reported in a payload's ``errors`` list (a rule of the module's service) is no GraphQL
+error: each mutation's payload says whether it was written.
 """
 
 import pytest
@@ -140,3 +140,26 @@ def test_mutations_in_a_fragment_are_one_transaction_too(gql, world):
     )
     assert answer["data"] is None
     assert versions(rapta) == ["Rapta"]
+
+
+def test_an_error_in_a_payload_selection_undoes_its_write(gql):
+    """A page size out of range in the payload nulls its payer: nothing may be written,
+    or a client retrying the "failed" create would create the payer twice."""
+    for first in (-5, 5000):
+        answer = gql.post(
+            f"""mutation {{ a: createPayer(input: {{name: "Twice?", type: DONOR}}) {{
+              payer {{ uuid historyConnection(first: {first}) {{ totalCount }} }}
+              errors {{ code }} }} }}"""
+        )
+        assert answer["data"] is None
+        assert [e["path"] for e in answer["errors"]] == [["a", "payer", "historyConnection"]]
+        assert not Payer.objects.filter(name="Twice?").exists()
+
+
+def test_one_mutation_without_errors_is_written(gql, world):
+    answer = gql.post(
+        """mutation($i: UpdatePayerInput!) { updatePayer(input: $i) { payer { name } } }""",
+        {"i": {"uuid": str(world["coffee"].uuid), "name": "Tea"}},
+    )
+    assert answer == {"data": {"updatePayer": {"payer": {"name": "Tea"}}}}
+    assert versions(world["coffee"]) == ["Tea", "Coffee"]

@@ -218,9 +218,10 @@ def test_payer_update_query_count(gql_as, make_chains, count_queries, chains):
     data, captured = count_queries(
         client.data, UPDATE_PAYER, {"uuid": str(payer.uuid), "phone": "+855 23 000001"}
     )
-    # the transaction (a savepoint here, BEGIN/COMMIT in production: 2), lock, read,
-    # location (validation), history (insert), update, read back
-    assert len(captured) == AUTH_QUERIES + 8, "\n".join(q["sql"] for q in captured)
+    # the operation's transaction (all or nothing: AtomicMutations) and the service's
+    # inside it (savepoints here; BEGIN/COMMIT and a savepoint in production: 4), lock,
+    # read, location (validation), history (insert), update, read back
+    assert len(captured) == AUTH_QUERIES + 10, "\n".join(q["sql"] for q in captured)
     assert data["updatePayer"] == {
         "payer": {"uuid": str(payer.uuid), "name": "Payer of R0D", "phone": "+855 23 000001"},
         "errors": [],

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 import strawberry
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from graphql import FieldNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -136,34 +135,30 @@ def expected_version(noun: str, *, many: bool = False) -> Any:
 
 
 class AtomicMutations(SchemaExtension):
-    """A mutation operation runs in one transaction, undone when its answer has no
-    ``data``: what the answer shows as done is what is written.
+    """A mutation operation runs in one transaction, all or nothing: an answer with an
+    error in its ``errors`` list wrote nothing, and its ``data`` is null.
 
     GraphQL runs a document's mutation fields one after the other (spec "Executing
-    Operations"); every payload is non-null, so a mutation refused by a GraphQL error
-    (a missing permission, ``OUTSIDE_DISTRICTS``, ``STALE_VERSION``, an unexpected
-    error) nulls the whole ``data`` and the client cannot tell which earlier mutation
-    of the document was written: none is. A refusal in a payload's ``errors`` (a
-    service's rule) leaves ``data``, whose payloads say which mutations were written.
-    Each service call stays a transaction of its own inside it (a savepoint). Reads
-    are not wrapped, nor is an operation of one mutation field (its service's
-    transaction is the whole write: no query more)."""
+    Operations") and answers each as far as it got: a mutation refused by a GraphQL
+    error (a missing permission, ``OUTSIDE_DISTRICTS``, ``STALE_VERSION``) after an
+    earlier one was written, or an error in a payload's selection after its write (a
+    nested page size out of range nulls the payload's object), would leave rows written
+    that the answer does not show, and a client retrying would write them twice. So the
+    operation is undone on any error, and its ``data`` is set to null, so that the
+    answer says what was written: nothing. A refusal in a payload's ``errors`` list (a
+    rule of the module's service) is no GraphQL error: the other mutations of the
+    document are written, and each payload says whether its own was. Each service call
+    stays a transaction of its own inside this one (a savepoint). Reads are not
+    wrapped."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if context.operation_type is not OperationType.MUTATION or _one_field(context):
+        if context.operation_type is not OperationType.MUTATION:
             yield
             return
         with transaction.atomic():
             yield
             result = context.result
-            if result is not None and result.data is None:
+            if result is not None and result.errors:
                 transaction.set_rollback(True)
-
-
-def _one_field(context: Any) -> bool:
-    """Whether the operation to run selects exactly one field at its root, without
-    fragments (which may add others)."""
-    operation = get_operation_ast(context.graphql_document, context.operation_name)
-    selections = [] if operation is None else operation.selection_set.selections
-    return len(selections) == 1 and isinstance(selections[0], FieldNode)
+                result.data = None
