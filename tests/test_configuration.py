@@ -88,10 +88,10 @@ RANGES = [
     ("GRAPHQL_MAX_FIELDS", "an integer of at least 1", "0", "1"),
     (
         "GRAPHQL_MAX_BODY_BYTES",
-        "an integer of at least 92384 (76 * GRAPHQL_MAX_PAGE_SIZE=1000 + 16384: a federation "
+        "an integer of at least 136384 (120 * GRAPHQL_MAX_PAGE_SIZE=1000 + 16384: a federation "
         "gateway's page of entities)",
-        "92383",
-        "92384",
+        "136383",
+        "136384",
     ),
     (
         "GRAPHQL_MAX_INPUT_VALUES",
@@ -188,9 +188,9 @@ def test_the_input_limits_hold_a_page_of_federation_representations(read_setting
         262_144,
     )
     chosen = read_settings(
-        GRAPHQL_MAX_PAGE_SIZE="10", GRAPHQL_MAX_INPUT_VALUES="1050", GRAPHQL_MAX_BODY_BYTES="17144"
+        GRAPHQL_MAX_PAGE_SIZE="10", GRAPHQL_MAX_INPUT_VALUES="1050", GRAPHQL_MAX_BODY_BYTES="17584"
     )
-    assert (chosen["GRAPHQL_MAX_INPUT_VALUES"], chosen["GRAPHQL_MAX_BODY_BYTES"]) == (1050, 17_144)
+    assert (chosen["GRAPHQL_MAX_INPUT_VALUES"], chosen["GRAPHQL_MAX_BODY_BYTES"]) == (1050, 17_584)
     # fewer values than a page of representations: a gateway could not join a page
     with pytest.raises(ImproperlyConfigured) as refusal:
         read_settings(
@@ -205,11 +205,11 @@ def test_the_input_limits_hold_a_page_of_federation_representations(read_setting
     )
     # fewer bytes than such a page: refused alike (the former floor was 1 byte)
     with pytest.raises(ImproperlyConfigured) as refusal:
-        read_settings(GRAPHQL_MAX_PAGE_SIZE="10", GRAPHQL_MAX_BODY_BYTES="17143")
+        read_settings(GRAPHQL_MAX_PAGE_SIZE="10", GRAPHQL_MAX_BODY_BYTES="17583")
     assert str(refusal.value) == (
-        "GRAPHQL_MAX_BODY_BYTES must be an integer of at least 17144 (76 * "
+        "GRAPHQL_MAX_BODY_BYTES must be an integer of at least 17584 (120 * "
         "GRAPHQL_MAX_PAGE_SIZE=10 + 16384: a federation gateway's page of entities) "
-        "(got '17143')."
+        "(got '17583')."
     )
 
 

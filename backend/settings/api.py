@@ -53,12 +53,13 @@ GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=5000, minimum=1)
 # input limits hold such a page, with room for the rest of the request, whatever the
 # page size; a lower value stops start-up (a gateway could not join a whole page).
 REPRESENTATION_VALUES = 5
-# Measured: the JSON (json.dumps, ": " and ", " separators, as Python clients send it;
-# JavaScript's JSON.stringify sends 4 bytes fewer) of the largest representation a
-# subgraph's `_entities` takes, {"__typename": "Location", "uuid": "<36-character
-# uuid>"}: 74 bytes, and the ", " before the next (tests/test_federation.py measures
-# every subgraph's entities against it).
-REPRESENTATION_BYTES = 76
+# The JSON (json.dumps, ": " and ", " separators, as Python clients send it; JavaScript's
+# JSON.stringify sends 4 bytes fewer) of a representation a subgraph's `_entities` takes,
+# and the ", " before the next: {"__typename": "<type>", "uuid": "<36-character uuid>"}
+# is 68 bytes and the type name's (76 for Location, measured). 120 leaves room for a
+# module's type name of up to 52 characters (tests/test_federation.py measures every
+# active subgraph's entities against it).
+REPRESENTATION_BYTES = 120
 # Bytes of a GraphQL request body: refused (413) before it is read or parsed. Fewer than
 # a gateway's page of representations and 16 KiB for the rest of its request (the
 # document, operationName, the JSON around them) are refused.
