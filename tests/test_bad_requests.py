@@ -180,3 +180,66 @@ def test_a_bad_variable_names_its_input_path(gql, query, variables, arguments):
     for error, argument in zip(errors, arguments, strict=True):  # the message as before
         variable = argument.split(".")[0].split("[")[0]
         assert error["message"].startswith(f"Variable '${variable}' has invalid value")
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "query ($v: Int) { locations { totalCount } }",
+            "Variable '$v' is never used.",
+        ),
+        (
+            "query { locations(first: $x) { totalCount } }",
+            "Variable '$x' is not defined.",
+        ),
+        (
+            "query ($v: Int) { locations(filter: {code: $v}) { totalCount } }",
+            "Variable '$v' of type 'Int' used in position expecting type 'String'.",
+        ),
+        (
+            "query ($v: Location) { locations { totalCount } }",
+            "Variable '$v' cannot be non-input type 'Location'.",
+        ),
+    ],
+)
+def test_a_variable_refused_by_validation_is_a_validation_error(gql, query, message):
+    """Validation runs before the execution: its refusals of a variable are
+    GRAPHQL_VALIDATION_FAILED, like the other validation errors, not BAD_USER_INPUT."""
+    errors = gql.post(query)["errors"]
+    assert message in [e["message"] for e in errors]
+    assert {e["extensions"]["code"] for e in errors} == {"GRAPHQL_VALIDATION_FAILED"}
+    assert all("argument" not in e["extensions"] for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("variables", "message", "argument"),
+    [
+        (
+            {"n": "ten", "c": "R1"},
+            "Variable '$n' has invalid value: Int cannot represent non-integer value: 'ten'",
+            "n",
+        ),
+        (
+            {"n": 1},
+            "Variable '$c' has invalid value: Expected a value of non-null type 'String!' to "
+            "be provided.",
+            "c",
+        ),
+        (
+            {"n": 1, "c": None},
+            "Variable '$c' has invalid value: Expected value of non-null type 'String!' not "
+            "to be null.",
+            "c",
+        ),
+    ],
+)
+def test_a_variable_refused_by_coercion_stays_bad_user_input(gql, variables, message, argument):
+    """A value that does not fit its variable's type is the client's input: BAD_USER_INPUT,
+    naming the variable."""
+    query = (
+        "query ($n: Int, $c: String!) { locations(first: $n, filter: {code: $c}) { totalCount } }"
+    )
+    errors = gql.post(query, variables)["errors"]
+    assert [e["extensions"] for e in errors] == [{"code": "BAD_USER_INPUT", "argument": argument}]
+    assert errors[0]["message"] == message

@@ -554,6 +554,68 @@ def test_names_follow_the_write_path_and_every_changed_value_is_counted(tmp_path
 
 
 @pytest.mark.django_db
+def test_the_length_limits_hold_for_the_trimmed_values(tmp_path):
+    """A text is trimmed before its length is checked, as createLocation and createPayer
+    accept a name of the limit plus surrounding spaces and store the limit: every trimmed
+    column of both tables."""
+    locations, payers = base_locations(), base_payers()
+    set_(locations, 0, LocationName=" " + "n" * 50 + " ", LocationCode=" R1234567\t")
+    set_(payers, 0, PayerName=" " + "p" * 100 + " ", Phone=" " + "1" * 50 + " ")
+    set_(payers, 0, Fax="\t" + "2" * 50, eMail="e" * 50 + " ")
+    out, err = run(str(write(tmp_path, locations, payers)))
+
+    assert err == ""
+    region, payer_ = Location.objects.get(pk=1), Payer.objects.get(pk=1)
+    assert (region.name, region.code) == ("n" * 50, "R1234567")
+    assert (payer_.name, payer_.phone, payer_.fax, payer_.email) == (
+        "p" * 100,
+        "1" * 50,
+        "2" * 50,
+        "e" * 50,
+    )
+    assert "6 value(s) stored otherwise than they came" in out
+
+
+def _trimmed_and_refused(tmp_path) -> Path:
+    """The valid base with 3 names trimmed: of the region, of the ward (refused: its
+    Families is no number) and of the village (refused with it, its child)."""
+    locations = base_locations()
+    set_(locations, 0, LocationName=" Region ")
+    set_(locations, 2, LocationName=" Ward ", Families="many")
+    set_(locations, 3, LocationName=" Village ", ValidityFrom="2017-01-01T00:00:00.1234567")
+    return write(tmp_path, locations, [])
+
+
+@pytest.mark.django_db
+def test_values_of_refused_rows_are_not_counted_as_stored(tmp_path):
+    """With --load-valid, the summary counts the values of the rows stored only."""
+    out, _err = run(str(_trimmed_and_refused(tmp_path)), load_valid=True)
+
+    assert Location.objects.get(pk=1).name == "Region"
+    assert not Location.objects.filter(pk__in=[3, 4]).exists()
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "stored otherwise than they came" in line)
+    assert lines[start].startswith("1 value(s) stored otherwise than they came, by column")
+    assert lines[start + 1] == (
+        "        1  tblLocations: LocationName: surrounding white space removed"
+    )
+    assert "ValidityFrom" not in out
+
+
+@pytest.mark.django_db
+def test_nothing_is_said_stored_otherwise_when_nothing_is_written(tmp_path):
+    """All or nothing: a refused row means nothing is written, so no value is said to be
+    stored otherwise than it came."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_legacy", str(_trimmed_and_refused(tmp_path)), stdout=out, stderr=err)
+
+    assert Location.objects.count() == 0
+    assert "Families 'many' is not an integer" in err.getvalue()
+    assert "stored otherwise" not in out.getvalue()
+
+
+@pytest.mark.django_db
 def test_every_rejection_is_reported_with_file_line_and_id(tmp_path):
     locations, payers = base_locations(), base_payers()
     set_(locations, 1, ParentLocationId=99)

@@ -82,8 +82,14 @@ def in_graphql_terms(message: str) -> str:
     return message
 
 
-def error_code(error: GraphQLError) -> str:
+def error_code(error: GraphQLError, *, executed: bool = True) -> str:
     """The ``extensions.code`` of ``error``: the one it carries, else one from its cause.
+
+    ``executed``: whether ``error`` came from the execution (False: from parsing or
+    validation, which run before it). A variable's error without a path is a coercion
+    error (BAD_USER_INPUT: a value that does not fit its type, a required variable not
+    given) only from the execution; before it, validation's ("Variable '$v' is never
+    used.") is GRAPHQL_VALIDATION_FAILED.
 
     A cause with a ``code`` attribute (:class:`backend.errors.UserInputError` and its
     subclasses) gives it; ``NotAuthenticated`` is UNAUTHENTICATED; ``PermissionDenied``
@@ -97,8 +103,8 @@ def error_code(error: GraphQLError) -> str:
     code = (error.extensions or {}).get("code")
     if isinstance(code, str):
         return code
-    if error.message.startswith("Variable '$") and not error.path:  # variables' coercion
-        return BAD_USER_INPUT
+    if executed and error.message.startswith("Variable '$") and not error.path:
+        return BAD_USER_INPUT  # the variables' coercion, the first step of the execution
     original = error.original_error
     if error.path and isinstance(original, StrawberryInputCoercionError):
         return BAD_USER_INPUT  # an argument strawberry could not convert (a bad global id)
@@ -145,13 +151,17 @@ def report_errors(errors: list[GraphQLError], execution_context: Any = None) -> 
     :func:`backend.graphql.input_paths.name_variable_inputs`), as a resolver's refusal
     names its argument.
 
+    Without ``execution_context`` every error is taken for one of the execution's.
     Changes the errors in place (they are the ones the response lists).
     """
     schema = getattr(getattr(execution_context, "schema", None), "_schema", None)
-    if schema is not None:
+    # strawberry reports parsing's and validation's errors before the execution has a
+    # result, the execution's (the variables' coercion among them) once it has one
+    executed = execution_context is None or execution_context.result is not None
+    if schema is not None and executed:
         name_variable_inputs(errors, schema, execution_context.variables or {})
     for error in errors:
-        code = error_code(error)
+        code = error_code(error, executed=executed)
         if code not in EXPECTED_CODES:
             where = ".".join(map(str, error.path or ())) or "the operation"
             if code == SERVICE_UNAVAILABLE:

@@ -37,7 +37,7 @@ class Pagination(JsonApiPageNumberPagination):
     ``GRAPHQL_MAX_PAGE_SIZE`` an error naming the limit, never cut silently); a page past
     the last one is 200 with ``data: []`` (:class:`PagesPastTheEnd`), ``meta.pagination``
     (the number asked, the pages, the count) and the links ``first``, ``last``, ``prev``
-    (the last page: the previous page holding rows; null without rows) and ``next`` null
+    (the last page, which is page 1, empty, when the collection is) and ``next`` null
     (JSON:API 1.1 "Pagination": a link that is unavailable is null)."""
 
     django_paginator_class = PagesPastTheEnd
@@ -51,7 +51,6 @@ class Pagination(JsonApiPageNumberPagination):
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         paginator = self.page.paginator
-        if self.page.number > paginator.num_pages:
-            last = paginator.num_pages if paginator.count else None
-            response.data["links"]["prev"] = self.build_link(last)
+        if self.page.number > paginator.num_pages:  # an empty collection has 1 (empty) page
+            response.data["links"]["prev"] = self.build_link(paginator.num_pages)
         return response

@@ -27,7 +27,7 @@ sources, the run, its report and the export (which reach models) are imported fr
 their own modules by the commands that use them.
 """
 
-from backend.legacy.parsing import INT_MAX, INT_MIN, RowParser, parse_rows, trim
+from backend.legacy.parsing import INT_MAX, INT_MIN, RowParser, parse_rows
 from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
 from backend.legacy.saving import CREATED, UNCHANGED, UPDATED, LoadCounts, bulk_insert, save_by_id
 from backend.legacy.tables import LegacyTable, Validate, active_tables
@@ -56,5 +56,4 @@ __all__ = [
     "parse_rows",
     "parse_versioned",
     "save_by_id",
-    "trim",
 ]

@@ -69,9 +69,9 @@ def import_runs(
     ``time_zone``: the zone of the legacy datetimes
     (:func:`~backend.legacy.values.legacy_time_zone`).
 
-    Fills each run's ``objects``, ``rejections``, ``notes`` (values stored otherwise than
-    they came: :meth:`~backend.legacy.rows.LegacyContext.note`) and, when loaded,
-    ``counts``. Besides
+    Fills each run's ``objects`` and ``rejections`` and, when loaded, ``counts`` and
+    ``notes`` (the values of the rows stored that are stored otherwise than they came:
+    :meth:`~backend.legacy.rows.LegacyContext.note`; empty when nothing is written). Besides
     each table's ``validate``, a row that would replace its database row against the
     version rules is refused (:func:`~backend.legacy.versions.check_changes`: a legacy
     row older than a change made here). The ids
@@ -96,11 +96,6 @@ def import_runs(
             rows = progress(item.rows, item.table.name) if progress else item.rows
             context.table = item.table.name
             objects, bad = item.table.validate(rows, context)
-            item.notes = {
-                (column, what): count
-                for (table, column, what), count in context.notes.items()
-                if table == item.table.name
-            }
             table = item.table
             bad += check_changes(objects, item.rows, table.row_id, table.fields, now)
             item.objects, item.rejections = objects, item.rejections + bad
@@ -126,6 +121,13 @@ def import_runs(
                     "written:\n  " + "\n  ".join(broken)
                 )
             reset_sequences([apps.get_model(item.table.model) for item in runs])
+            for item in runs:  # the values stored otherwise, of the rows stored only
+                stored = {obj.pk for obj in item.objects}
+                item.notes = {
+                    (column, what): len(ids & stored)
+                    for (table, column, what), ids in context.notes.items()
+                    if table == item.table.name and ids & stored
+                }
     return refused
 
 

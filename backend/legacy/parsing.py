@@ -36,7 +36,8 @@ _EXAMPLE = "2017-01-01T00:00:00.000"
 #: The note of a datetime whose 7th fractional digit (100 ns, SQL Server datetime2(7))
 #: is not 0: it is dropped, as nothing downstream holds less than a microsecond.
 SEVENTH_DIGIT = "a 7th fractional digit dropped (100 ns; microseconds are kept)"
-#: The note of a text whose surrounding white space is removed (:func:`trim`).
+#: The note of a text whose surrounding white space is removed (``trims`` of
+#: :func:`parse_rows`).
 TRIMMED = "surrounding white space removed"
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
@@ -49,7 +50,11 @@ class RowParser:
     to ``reasons``, which starts with the problems the source found while reading the
     row (``row.problems``), so that a row reports every wrong column. ``fields``: legacy
     column -> the model field it is stored in (from :func:`parse_rows`), where
-    :meth:`text` and :meth:`choice` find their limits when none is given.
+    :meth:`text` and :meth:`choice` find their limits when none is given. ``trims``:
+    column -> how :meth:`text` stores its value (``str.strip``), applied before the
+    length is checked. ``notes``: ``(column, what)`` of each value stored otherwise than
+    it came (a trimmed text, a 7th fractional digit dropped), which :func:`parse_rows`
+    counts in the run's notes when the row is kept.
     """
 
     def __init__(
@@ -57,11 +62,14 @@ class RowParser:
         row: LegacyRow,
         context: LegacyContext,
         fields: Mapping[str, models.Field] | None = None,
+        trims: Mapping[str, Callable[[str], str]] | None = None,
     ) -> None:
         self.row = row
         self.context = context
         self.time_zone = context.time_zone
         self.fields = fields or {}
+        self.trims = trims or {}
+        self.notes: list[tuple[str, str]] = []
         # what the source found wrong while reading the row (a JSON array for a value)
         self.reasons: list[str] = [reason for _column, reason in row.problems]
         self._read_wrong = {column for column, _reason in row.problems}
@@ -96,9 +104,12 @@ class RowParser:
     def text(
         self, column: str, max_length: int | None = None, *, required: bool = False
     ) -> str | None:
-        """The text as it is (``""`` stays ``""``); required means neither NULL nor blank.
+        """The text as it is stored (``""`` stays ``""``); required means neither NULL nor
+        blank.
 
-        ``max_length`` defaults to the ``max_length`` of the model field of ``column``.
+        A column of ``trims`` is stored by its rule (a change is noted, :data:`TRIMMED`),
+        and the length checked is that of the value stored. ``max_length`` defaults to
+        the ``max_length`` of the model field of ``column``.
         """
         if max_length is None:
             max_length = self._field(column).max_length
@@ -109,6 +120,10 @@ class RowParser:
                 self._fail(column, Reason.of(f"{column} is missing{blank}"))
                 return None
             return value
+        rule = self.trims.get(column)
+        if rule is not None and rule(value) != value:
+            value = rule(value)
+            self.notes.append((column, TRIMMED))
         if "\x00" in value:
             self._fail(column, Reason.of(f"{column} contains a NUL character"))
         if max_length is not None and len(value) > max_length:
@@ -183,8 +198,8 @@ class RowParser:
 
         A wall time that does not exist or exists twice (daylight saving change) gets
         the offset in force before the change (``fold=0``). A 7th fractional digit (SQL
-        Server datetime2(7)) other than 0 is dropped and counted in the run's notes
-        (:data:`SEVENTH_DIGIT`); the row as it came stays in the report.
+        Server datetime2(7)) other than 0 is dropped and noted (:data:`SEVENTH_DIGIT`);
+        the row as it came stays in the report.
         """
         value = self._matching(column, required, _DATETIME, "a datetime like " + _EXAMPLE)
         if value is None:
@@ -197,7 +212,7 @@ class RowParser:
             )
             return None
         if len(value) == 27 and value[26] != "0":  # 19 + "." + 7 digits
-            self.context.note(column, SEVENTH_DIGIT)
+            self.notes.append((column, SEVENTH_DIGIT))
         return naive.replace(tzinfo=self.time_zone)
 
     def value(self, column: str) -> Any:
@@ -251,6 +266,7 @@ def parse_rows(
     model: str,
     parse: Callable[[RowParser], models.Model] | None = None,
     fields: Mapping[str, str] | None = None,
+    trims: Mapping[str, Callable[[str], str]] | None = None,
 ) -> tuple[list[tuple[LegacyRow, models.Model]], list[Rejection]]:
     """Build an unsaved instance of ``model`` (a Django label) from every row: the
     well-formed ``(row, object)`` pairs and the rejections.
@@ -260,7 +276,11 @@ def parse_rows(
     from a :class:`RowParser` (reading the id into ``pk``); without it every column of
     ``fields`` is read with :meth:`RowParser.value`, in column order. A repeated id is
     rejected. Every id read (even of a rejected row) is added to ``context.ids[model]``.
-    Raises ValueError when neither ``parse`` nor ``fields`` is given.
+    ``trims``: legacy column -> how its text is stored (``str.strip``, as the module's
+    writes store it), before its length is checked (:meth:`RowParser.text`). The values
+    of a kept row stored otherwise than they came go to the run's notes under its id
+    (:meth:`~backend.legacy.rows.LegacyContext.note`). Raises ValueError when neither
+    ``parse`` nor ``fields`` is given.
     """
     if parse is None and not fields:
         raise ValueError("parse_rows needs parse or the table's fields.")
@@ -286,7 +306,7 @@ def parse_rows(
     line_of_id: dict[int, int] = {}
     items, rejections = [], []
     for row in rows:
-        parser = RowParser(row, context, column_fields)
+        parser = RowParser(row, context, column_fields, trims)
         obj = parse(parser)
         if obj.pk in line_of_id:
             parser.reasons.append(f"duplicate id, first at line {line_of_id[obj.pk]}")
@@ -297,24 +317,6 @@ def parse_rows(
             rejections += [row.reject(reason) for reason in parser.reasons]
         else:
             items.append((row, obj))
+            for column, what in parser.notes:
+                context.note(column, what, obj.pk)
     return items, rejections
-
-
-def trim(
-    items: Iterable[tuple[LegacyRow, models.Model]],
-    context: LegacyContext,
-    fields: Mapping[str, str],
-    columns: Iterable[str],
-    rule: Callable[[str], str] = str.strip,
-) -> None:
-    """Store the text of each of ``columns`` (legacy names, mapped to attributes by the
-    table's ``fields``) of ``items`` by ``rule`` (default: surrounding white space
-    removed), as the module's writes store it, counting each value changed in the run's
-    notes (:data:`TRIMMED`, by column); NULL stays NULL."""
-    for column in columns:
-        attname = fields[column]
-        for _row, obj in items:
-            value = getattr(obj, attname)
-            if value is not None and rule(value) != value:
-                setattr(obj, attname, rule(value))
-                context.note(column, TRIMMED)

@@ -8,7 +8,7 @@ live database alike. A problem of one row is a :class:`Rejection`, never an exce
 from __future__ import annotations
 
 import string
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -101,19 +101,23 @@ class LegacyContext:
     ``ids``: model label -> every id found in that table's file in this run (rejected
     rows included), so a later table can check its references before anything is
     written. A table fills its own entry during ``validate``. ``table``: the legacy table
-    being validated; ``notes``: ``(table, column, what)`` -> how many values of rows read
-    the import stored otherwise than they came (:meth:`note`), for the run's summary.
+    being validated; ``notes``: ``(table, column, what)`` -> the ids of the rows read
+    whose value the import would store otherwise than it came (:meth:`note`); the run's
+    summary counts those of the rows stored.
     """
 
     time_zone: tzinfo
     ids: dict[str, set[int]] = field(default_factory=dict)
     table: str = ""
-    notes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    notes: defaultdict[tuple[str, str, str], set[int]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
 
-    def note(self, column: str, what: str) -> None:
-        """Count one value of ``column`` of the current table stored otherwise than it
-        came, ``what`` saying how ("surrounding white space removed")."""
-        self.notes[(self.table, column, what)] += 1
+    def note(self, column: str, what: str, row_id: int) -> None:
+        """Note that the value of ``column`` of the row ``row_id`` of the current table
+        is stored otherwise than it came, ``what`` saying how ("surrounding white space
+        removed")."""
+        self.notes[(self.table, column, what)].add(row_id)
 
 
 def row_key(id_column: str, row_id: str | None) -> str:

@@ -39,7 +39,8 @@ class TableRun:
     rejections: list[Rejection]
     objects: list[models.Model] = field(default_factory=list)
     counts: LoadCounts | None = None
-    #: ``(column, what)`` -> values stored otherwise than they came (``LegacyContext.note``)
+    #: ``(column, what)`` -> values of the rows stored that are stored otherwise than they
+    #: came (``LegacyContext.note``); empty when nothing is written
     notes: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property

@@ -106,7 +106,11 @@ def check_versions(
 
 
 def parse_versioned(
-    rows: Iterable[LegacyRow], context: LegacyContext, model: str, fields: Mapping[str, str]
+    rows: Iterable[LegacyRow],
+    context: LegacyContext,
+    model: str,
+    fields: Mapping[str, str],
+    trims: Mapping[str, Callable[[str], str]] | None = None,
 ) -> tuple[list[tuple[LegacyRow, models.Model]], list[Rejection]]:
     """The rows of a versioned table read by their model fields and checked by
     :func:`check_versions`: the well-formed ``(row, object)`` pairs and every rejection.
@@ -114,10 +118,11 @@ def parse_versioned(
     ``model``: Django label; ``fields``: the table's legacy column -> model attribute, in
     which the columns mapped to ``uuid`` and ``legacy_id`` name the uuid and LegacyId
     columns in messages. Each column is read as its model field
-    (:func:`backend.legacy.parsing.reading`).
+    (:func:`backend.legacy.parsing.reading`); ``trims`` (column -> how its text is
+    stored) as in :func:`~backend.legacy.parsing.parse_rows`.
     """
     column_of = {attname: column for column, attname in fields.items()}
-    items, rejections = parse_rows(rows, context, model, fields=fields)
+    items, rejections = parse_rows(rows, context, model, fields=fields, trims=trims)
     rejections += check_versions(
         items,
         context,

@@ -16,7 +16,8 @@ schema of ``tblLocations``:
   and are compared case-insensitively, as openIMIS on SQL Server and the database's unique
   constraint on current codes compare them. Names lose their surrounding white space too,
   as ``createLocation`` and ``updateLocation`` store them; each value changed so is
-  counted in the run's summary (``backend.legacy.parsing.trim``).
+  counted in the run's summary (``trims`` of ``backend.legacy.parsing.parse_rows``); the
+  length limits hold for the values as stored.
 - History rows (ValidityTo set) are kept, with LegacyId naming their current row.
 
 Each column is read as the model field it maps to in ``FIELDS`` (type, length limit,
@@ -36,7 +37,6 @@ from backend.legacy import (
     Rejection,
     parse_versioned,
     save_by_id,
-    trim,
 )
 
 from .models import Location, compute_paths, normalize_code, rebuild_paths
@@ -60,6 +60,8 @@ FIELDS = {
     "Families": "families",
 }
 COLUMNS = tuple(FIELDS)
+#: How the texts are stored, as ``createLocation`` and ``updateLocation`` store them.
+TRIMS = {"LocationCode": normalize_code, "LocationName": str.strip}
 _LEVEL = {t: rank for rank, t in enumerate(Location.PARENT_TYPE)}  # R 0, D 1, W 2, V 3
 
 
@@ -90,9 +92,7 @@ def validate(
     parent (known in the file or the database, one level up) and that current codes are
     unique, counting the current database rows the file does not replace.
     """
-    items, rejections = parse_versioned(rows, context, MODEL, FIELDS)
-    trim(items, context, FIELDS, ["LocationCode"], normalize_code)
-    trim(items, context, FIELDS, ["LocationName"])  # as createLocation stores it
+    items, rejections = parse_versioned(rows, context, MODEL, FIELDS, TRIMS)
     file_ids = context.ids[MODEL]
     type_of: dict[int, str] = {}
     # by the code's case-insensitive key: who has it, and its code as written there

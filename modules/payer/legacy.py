@@ -11,7 +11,8 @@ schema of ``tblPayer``:
 - PayerAddress (at most 100, line breaks kept byte for byte), Phone, Fax and eMail (at
   most 50 each) keep NULL and the empty string apart. PayerName, Phone, Fax and eMail
   lose their surrounding white space, as ``createPayer`` and ``updatePayer`` store them;
-  each value changed so is counted in the run's summary (``backend.legacy.parsing.trim``).
+  each value changed so is counted in the run's summary (``trims`` of
+  ``backend.legacy.parsing.parse_rows``); the length limits hold for the values as stored.
 - LocationId, when set, names a location of this import or of the database. Locations
   are reached through the app registry (``"location.Location"``), never by importing the
   location module.
@@ -32,7 +33,6 @@ from backend.legacy import (
     LegacyTable,
     Rejection,
     parse_versioned,
-    trim,
 )
 
 from .models import Payer
@@ -56,6 +56,9 @@ FIELDS = {
     "AuditUserID": "legacy_audit_user_id",
 }
 COLUMNS = tuple(FIELDS)
+#: The one-line texts, stored as createPayer and updatePayer store them (the address
+#: keeps its lines byte for byte).
+TRIMS = dict.fromkeys(["PayerName", "Phone", "Fax", "eMail"], str.strip)
 
 
 def validate(
@@ -66,10 +69,7 @@ def validate(
     Checks each row's values, the identity and history rules (``parse_versioned``) and
     that LocationId names a location of this import (``context.ids``) or of the database.
     """
-    items, rejections = parse_versioned(rows, context, MODEL, FIELDS)
-    # the one-line texts, as createPayer and updatePayer store them (the address keeps its
-    # lines byte for byte)
-    trim(items, context, FIELDS, ["PayerName", "Phone", "Fax", "eMail"])
+    items, rejections = parse_versioned(rows, context, MODEL, FIELDS, TRIMS)
     location = apps.get_model(LOCATION_MODEL)
     known = context.ids.get(LOCATION_MODEL, set()) | set(
         location._default_manager.values_list("pk", flat=True)
