@@ -76,10 +76,10 @@ def quick_start_env(tmp_path_factory, migrated_sqlite) -> dict:
         "DEBUG": "true",
         "LOG_LEVEL": "WARNING",
     }
-    # make demo-data's loaders, in one process start
+    # make demo-data's loaders and the district user, in one process start
     loaders = "c('load_cambodia'); c('generate_payers'); c('create_demo_user')"
-    manage(env, "shell", "-c", f"from django.core.management import call_command as c; {loaders}")
-    manage(env, "shell", "-c", DISTRICT_USER)
+    setup = f"from django.core.management import call_command as c; {loaders}\n{DISTRICT_USER}"
+    manage(env, "shell", "-c", setup)
     return env
 
 
