@@ -4,6 +4,7 @@ resource validation and bearer tokens."""
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from django.utils import timezone
@@ -12,6 +13,13 @@ from oauth2_provider.models import AccessToken, Application
 
 JSONAPI = "application/vnd.api+json"
 FHIR_JSON = "application/fhir+json"
+
+
+def send(client, method: str, url: str, body, **headers):
+    """``method`` (``"post"``, ``"put"`` …) ``url`` with ``body`` (a dict as JSON, or text
+    as it is) in ``application/fhir+json``, and ``headers``; the response."""
+    data = body if isinstance(body, str) else json.dumps(body)
+    return getattr(client, method)(url, data, content_type=FHIR_JSON, headers=headers)
 
 
 def get_document(client, url: str, content_type: str, status: int = 200) -> dict[str, Any]:

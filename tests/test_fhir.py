@@ -14,7 +14,7 @@ from django.utils import timezone
 from modules.location import services as location_services
 from modules.location.models import Location
 from modules.payer.models import Payer
-from tests.api_helpers import FHIR_JSON, bearer_token, get_document, validated
+from tests.api_helpers import FHIR_JSON, bearer_token, get_document, send, validated
 
 pytestmark = pytest.mark.django_db
 IDENT = "https://openimis.github.io/openimis_fhir_r4_ig/CodeSystem/openimis-identifiers"
@@ -34,11 +34,6 @@ def new_village(code: str, name: str, parent: Location) -> dict:
         "physicalType": {"coding": [{"system": LOC_TYPE, "code": "V"}]},
         "partOf": {"reference": f"Location/{parent.uuid}"},
     }
-
-
-def send(client: Client, method: str, url: str, body, **headers):
-    data = body if isinstance(body, str) else json.dumps(body)
-    return getattr(client, method)(url, data, content_type=FHIR_JSON, headers=headers)
 
 
 def test_metadata_lists_exactly_what_the_modules_serve():

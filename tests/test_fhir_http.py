@@ -4,7 +4,6 @@ reads are conditional on the version's ETag and Last-Modified (#cread)."""
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -12,13 +11,9 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from modules.location.models import Location
-from tests.api_helpers import FHIR_JSON, validated
+from tests.api_helpers import send, validated
 
 pytestmark = pytest.mark.django_db
-
-
-def put(client, url: str, body: dict, **headers):
-    return client.put(url, json.dumps(body), content_type=FHIR_JSON, headers=headers)
 
 
 def diagnostics(response) -> tuple[str, list[str]]:
@@ -44,7 +39,7 @@ def test_an_update_needs_the_id_of_the_url_in_its_body(admin, chain, body_id, st
     body["name"] = "Renamed"
     if body_id is not None:
         body["id"] = body_id.format(key=key, KEY=key.upper())
-    response = put(admin, f"/fhir/Location/{key}", body)
+    response = send(admin, "put", f"/fhir/Location/{key}", body)
     assert response.status_code == status, response.content
     if message is None:
         assert validated(response.json())["name"] == "Renamed"
@@ -77,7 +72,7 @@ def test_a_delete_is_a_version_of_its_own(admin, chain):
     village = chain["R0DWV"]
     url = f"/fhir/Location/{village.uuid}"
     body = {**admin.get(url).json(), "name": "Renamed village"}
-    assert put(admin, url, body).status_code == 200
+    assert send(admin, "put", url, body).status_code == 200
     deleted = admin.delete(url)
     assert deleted.status_code == 204, deleted.content
     assert deleted["ETag"] == 'W/"3"'
@@ -134,7 +129,7 @@ def test_reads_are_conditional_on_the_version(admin, chain):
     region = chain["R0"]
     url = f"/fhir/Location/{region.uuid}"
     body = admin.get(url).json()
-    assert put(admin, url, {**body, "name": "Region Zero"}).status_code == 200
+    assert send(admin, "put", url, {**body, "name": "Region Zero"}).status_code == 200
     read = admin.get(url)
     modified = read["Last-Modified"]
     assert (read["ETag"], read.status_code) == ('W/"2"', 200)
@@ -180,7 +175,7 @@ def test_a_deleted_resource_answers_410_with_the_etag_of_its_deletion(admin, cha
     body = admin.get(url).json()
     assert admin.delete(url).status_code == 204
     deleted_at = Location.objects.get(pk=village.pk).validity_to
-    for gone in (admin.get(url), admin.get(f"{url}/_history/2"), put(admin, url, body)):
+    for gone in (admin.get(url), admin.get(f"{url}/_history/2"), send(admin, "put", url, body)):
         assert gone.status_code == 410, gone.content
         assert (gone["ETag"], gone["Last-Modified"]) == ('W/"2"', http_date(deleted_at.timestamp()))
     assert not admin.get(f"{url}/_history/3").has_header("ETag")  # a 404 has none
@@ -208,7 +203,7 @@ def test_if_match_is_an_entity_tag_list_or_a_400(admin, chain, if_match, status)
     region = chain["R0"]
     url = f"/fhir/Location/{region.uuid}"
     body = {**admin.get(url).json(), "name": "Renamed"}
-    response = put(admin, url, body, **{"If-Match": if_match})
+    response = send(admin, "put", url, body, **{"If-Match": if_match})
     assert response.status_code == status, response.content
     renamed = Location.objects.get(pk=region.pk).name == "Renamed"
     assert renamed is (status == 200)  # nothing written unless it matched

@@ -110,10 +110,7 @@ def test_a_mutation_after_the_refused_one_is_not_written(gql, world):
     read = read_version(gql, rapta)
     rename(gql, rapta, "Changed by someone else")
     answer = gql.post(
-        """mutation($a: UpdateLocationInput!, $b: UpdateLocationInput!) {
-          a: updateLocation(input: $a) { errors { code } }
-          b: updateLocation(input: $b) { errors { code } }
-        }""",
+        TWO_RENAMES,
         {
             "a": {"uuid": str(rapta.uuid), "name": "Doc A", "expectedValidityFrom": read},
             "b": {"uuid": str(tarak.uuid), "name": "Doc B"},

@@ -20,6 +20,7 @@ from modules.location import services as location_services
 from modules.location.models import Location
 from modules.location.tests.trees import create_tree
 from modules.payer.models import Payer
+from tests.legacy_helpers import snapshot
 from tests.test_concurrency import one_after_the_other
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +40,6 @@ def world():
     tree["coffee"] = Payer.objects.create(name="Coffee", type="C", location=tree["rapta"])
     tree["rice"] = Payer.objects.create(name="Rice", type="D", location=tree["tarak"])
     return tree
-
-
-def snapshot():
-    """Every row of both tables (current and history), every column."""
-    locations = sorted(Location.objects.values_list(), key=lambda row: row[0])
-    payers = sorted(Payer.objects.values_list(), key=lambda row: row[0])
-    return locations, payers
 
 
 def mutate(gql, mutation, input_):
