@@ -3,7 +3,7 @@
 // "Delete with everything below" is left out: the API has no such mutation yet (issue 11).
 import { useState } from "react";
 import type { LocationType, References } from "../../src/gql/graphql";
-import { useFormMutation } from "../../src/shell/graphql";
+import { readVersion, useFormMutation } from "../../src/shell/graphql";
 import { Field, MutationForm, TextField, type ErrorTexts, type MutationState } from "../../src/shell/ui";
 import { LEVEL_LABEL } from "./levels";
 import { LocationPicker, type PickedLocation } from "./LocationPicker";
@@ -71,15 +71,6 @@ export function CreateLocationForm({
       onCancel={onCancel}
     />
   );
-}
-
-/**
- * The version of the location the form was opened on, sent with its write: the server
- * refuses the write (STALE_VERSION) when someone changed the location since, instead of
- * overwriting their change (README "Writing the version you read"). The string as served.
- */
-function readVersion(location: { validityFrom?: string }): { expectedValidityFrom?: string } {
-  return location.validityFrom ? { expectedValidityFrom: location.validityFrom } : {};
 }
 
 export function RenameLocationForm({

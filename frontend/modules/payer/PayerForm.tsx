@@ -4,7 +4,7 @@
 // user (the API answered it null as FORBIDDEN) is shown as hidden and left unchanged.
 import { useState } from "react";
 import type { PayerType } from "../../src/gql/graphql";
-import { useFormMutation } from "../../src/shell/graphql";
+import { readVersion, useFormMutation } from "../../src/shell/graphql";
 import { useContributions } from "../../src/shell/registry";
 import { Field, MutationForm, Options, TextField, orNull } from "../../src/shell/ui";
 import { CreatePayerMutation, UpdatePayerMutation } from "./operations";
@@ -68,8 +68,7 @@ export function PayerForm({
     email: orNull(email),
   };
   const save = () => {
-    const version = payer?.validityFrom ? { expectedValidityFrom: payer.validityFrom } : {};
-    if (payer?.uuid) update.submit({ input: { uuid: payer.uuid, ...input, ...version } });
+    if (payer?.uuid) update.submit({ input: { uuid: payer.uuid, ...input, ...readVersion(payer) } });
     else create.submit({ input });
   };
   return (

@@ -8,7 +8,7 @@ import { useDeferredValue, useId, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import type { PayerListQuery as PayerListQueryResult, PayerType } from "../../src/gql/graphql";
 import { can } from "../../src/shell/config";
-import { isForbidden, useFormMutation, useGraphQL } from "../../src/shell/graphql";
+import { isForbidden, readVersion, useFormMutation, useGraphQL } from "../../src/shell/graphql";
 import { PagedTable, usePagedGraphQL } from "../../src/shell/paging";
 import {
   ActionButtons,
@@ -160,7 +160,7 @@ function PayerDetail({ uuid }: { uuid: string }) {
           <FormErrors errors={remove.errors} fields={[]} />
           <ErrorMessage error={remove.failure} />
           <div className="actions">
-            <button type="button" disabled={remove.pending} onClick={() => remove.submit({ input: { uuid, expectedValidityFrom: payer.validityFrom } })}>
+            <button type="button" disabled={remove.pending} onClick={() => remove.submit({ input: { uuid, ...readVersion(payer) } })}>
               Confirm delete
             </button>
             <button type="button" onClick={() => setAction(null)}>

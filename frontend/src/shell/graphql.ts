@@ -296,3 +296,13 @@ export function useFormMutation<TResult, TVariables>(
     });
   return { submit, errors, pending: mutation.isPending, failure: mutation.error };
 }
+
+/**
+ * The version of a row a form was opened on, as a write's input field: the server refuses
+ * the write (STALE_VERSION) when someone changed the row since, instead of overwriting
+ * their change (README "Writing the version you read"). The string as served; nothing
+ * when the row was read without it.
+ */
+export function readVersion(row: { validityFrom?: string | null }): { expectedValidityFrom?: string } {
+  return row.validityFrom ? { expectedValidityFrom: row.validityFrom } : {};
+}
