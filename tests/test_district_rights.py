@@ -343,22 +343,15 @@ WITHOUT_UPPER_LEVELS = [
 
 
 @pytest.mark.parametrize(("name", "arguments", "message"), WITHOUT_UPPER_LEVELS)
-def test_a_write_outside_the_districts_is_refused_as_such(
-    world, make_user, name, arguments, message
-):
+def test_a_write_outside_the_districts_is_refused_as_such(world, gql_as, name, arguments, message):
     """Not as the missing upper-level right: holding it would not let the write through.
     The user is attached to d1 and d2 (so that R2 is read, above d2)."""
-    from django.test import Client
-
-    from conftest import GraphQLClient
-
     districts = [_row("Location", "d1"), _row("Location", "d2")]
     permissions = [p for p in EDITOR if p != "location.manage_upper_levels"]
-    client = Client()
-    client.force_login(make_user("district_editor", *permissions, districts=districts))
+    client = gql_as(*permissions, username="district_editor", districts=districts)
     before = samples.digest()
     document = samples.fill(f"mutation {{ {name}(input: {{{arguments}}}) {{ {ERRORS} }} }}")
-    result = GraphQLClient(client).post(document)
+    result = client.post(document)
     assert result["data"] is None
     assert [(e["message"], e["extensions"]) for e in result["errors"]] == [
         (
