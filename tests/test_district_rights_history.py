@@ -19,10 +19,9 @@ from django.test import Client
 from modules.location.models import Location
 from tests import samples
 from tests.test_compiler import both_paths, compiled, postgresql_only
+from tests.test_query_counts import VIEWER
 
 pytestmark = pytest.mark.django_db
-
-VIEWER = ("location.view_location", "payer.view_payer")
 
 
 @pytest.fixture
@@ -39,25 +38,16 @@ def moved(world, gql) -> dict:
 
 
 @pytest.fixture
-def user_of_d1(moved, make_user):
-    d1 = Location.objects.get(uuid=moved["d1"])
-    return make_user("d1_user", *VIEWER, districts=[d1])
+def client_d1(moved, client_with) -> Client:
+    """Logged in as a staff user attached to d1 who may view locations and payers."""
+    return client_with(*VIEWER, districts=[Location.objects.get(uuid=moved["d1"])], staff=True)
 
 
 @pytest.fixture
-def gql_d1(user_of_d1):
+def gql_d1(client_d1):
     from conftest import GraphQLClient
 
-    client = Client()
-    client.force_login(user_of_d1)
-    return GraphQLClient(client)
-
-
-@pytest.fixture
-def fhir_d1(user_of_d1) -> Client:
-    client = Client()
-    client.force_login(user_of_d1)
-    return client
+    return GraphQLClient(client_d1)
 
 
 def _history_row(moved) -> Location:
@@ -88,17 +78,16 @@ def test_a_former_parent_outside_the_rights_is_null_on_history_rows(moved, gql_d
 
 def test_a_former_parent_is_shown_to_a_user_who_reads_it(moved, gql_as):
     """A user attached to d1 and to R1's district: R1 is above one of their districts."""
-    districts = Location.objects.filter(uuid__in=[moved["d1"], moved["d2"]])
     # d2 is below R2 too; attach the user to a district of R1 instead
     r1 = Location.objects.get(uuid=moved["r1"])
     other = Location.objects.create(code="R1D2", name="Tarak", type="D", parent=r1)
-    reader = gql_as(*VIEWER, districts=[*districts.filter(uuid=moved["d1"]), other])
+    reader = gql_as(*VIEWER, districts=[Location.objects.get(uuid=moved["d1"]), other])
     data = reader.data(samples.fill('{ location(uuid: "{d1}") { history { parent { code } } } }'))
     assert data == {"location": {"history": [{"parent": {"code": "R1"}}]}}
 
 
-def test_fhir_history_and_vread_leave_the_former_parent_out(moved, fhir_d1):
-    history = fhir_d1.get(f"/fhir/Location/{moved['d1']}/_history")
+def test_fhir_history_and_vread_leave_the_former_parent_out(moved, client_d1):
+    history = client_d1.get(f"/fhir/Location/{moved['d1']}/_history")
     assert history.status_code == 200
     parts = {
         entry["resource"]["meta"]["versionId"]: entry["resource"].get("partOf")
@@ -109,7 +98,7 @@ def test_fhir_history_and_vread_leave_the_former_parent_out(moved, fhir_d1):
         "2": r2,
         "1": None,
     }
-    version = fhir_d1.get(f"/fhir/Location/{moved['d1']}/_history/1")
+    version = client_d1.get(f"/fhir/Location/{moved['d1']}/_history/1")
     assert version.status_code == 200
     assert "partOf" not in version.json()
     assert version.json()["name"] == "Rapta"
@@ -150,13 +139,10 @@ def test_a_history_list_checks_its_parents_in_its_own_query(moved, gql_d1, gql_a
     assert len(restricted) == len(unrestricted)
 
 
-def test_the_admin_shows_no_former_parent_outside_the_rights(moved, user_of_d1):
+def test_the_admin_shows_no_former_parent_outside_the_rights(moved, client_d1):
     """The history table of d1's change page, the list of history rows and the change
     page of d1's earlier version leave the former region out."""
-    user_of_d1.is_staff = True
-    user_of_d1.save()
-    client = Client()
-    client.force_login(user_of_d1)
+    client = client_d1
     d1, old = Location.objects.get(uuid=moved["d1"]), _history_row(moved)
     pages = {
         "history table": f"/admin/location/location/{d1.pk}/change/",
