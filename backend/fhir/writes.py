@@ -21,6 +21,7 @@ from backend.fhir.versions import (
     entity_tags,
     hidden_types,
     render,
+    weakly_matches,
 )
 from backend.json_text import json_kind
 from backend.permissions import require_permission
@@ -81,8 +82,7 @@ def _check_if_match(request, version: int) -> None:
             f"If-Match {expected!r} is not an entity tag list: send the version's ETag as "
             f"the read gave it ({_etag(version)}), several separated by commas, or *."
         )
-    held = {tag.removeprefix("W/") for tag in tags}
-    if "*" not in held and _etag(version).removeprefix("W/") not in held:
+    if not weakly_matches(tags, _etag(version)):
         raise FhirError(
             412,
             "conflict",
@@ -120,10 +120,10 @@ def _lock(
     row = rows.select_for_update().filter(uuid=key, legacy__isnull=True).first()
     if row is None:
         raise _not_found(resource, key)
+    if row.validity_to is not None and deleted_ok:
+        return None  # no version to compare: nothing is written
     versions = model._default_manager.filter(legacy_id=row.pk).count() + 1
     if row.validity_to is not None:
-        if deleted_ok:
-            return None
         raise _deleted(resource.resource_type, key, versions + 1, row.validity_to)
     return versions
 

@@ -65,7 +65,6 @@ class RowParser:
         trims: Mapping[str, Callable[[str], str]] | None = None,
     ) -> None:
         self.row = row
-        self.context = context
         self.time_zone = context.time_zone
         self.fields = fields or {}
         self.trims = trims or {}
@@ -121,8 +120,9 @@ class RowParser:
                 return None
             return value
         rule = self.trims.get(column)
-        if rule is not None and rule(value) != value:
-            value = rule(value)
+        trimmed = value if rule is None else rule(value)
+        if trimmed != value:
+            value = trimmed
             self.notes.append((column, TRIMMED))
         if "\x00" in value:
             self._fail(column, Reason.of(f"{column} contains a NUL character"))
