@@ -76,10 +76,11 @@ _CONTROL_NAMES = {
 FILTER_TEXT_LIMIT = 200
 
 
-def filter_text_problem(name: str, value: str) -> str | None:
-    """``"<name> has <n> characters; at most 200."`` when ``value``, the text of the
-    filter or search parameter ``name`` (as the client named it), is longer than
-    :data:`FILTER_TEXT_LIMIT`; None otherwise."""
-    if len(value) <= FILTER_TEXT_LIMIT:
-        return None
-    return f"{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}."
+def filter_text_problem(name: str, *values: str) -> str | None:
+    """``"<name> has <n> characters; at most 200."`` for the first of ``values``, the
+    texts of the filter or search parameter ``name`` (as the client named it: a value,
+    or the items of a list), longer than :data:`FILTER_TEXT_LIMIT`; None when none is."""
+    for value in values:
+        if len(value) > FILTER_TEXT_LIMIT:
+            return f"{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}."
+    return None

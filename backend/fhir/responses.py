@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from backend.api_auth import AUTHENTICATION
 from backend.fhir.errors import FhirError, _Refused, bad_request
-from backend.media_types import accept_weight
+from backend.media_types import takes
 from backend.query_string import QueryStringProblem, values_of
 from backend.request_body import BodyChecked, BodyProblem, input_problem, query_string_problem
 
@@ -122,7 +122,8 @@ def _check_format(request, query: QueryDict | None = None) -> None:
     """Raise a 406 FhirError unless the client takes JSON (a 400 for ``_format`` given
     twice or empty, :func:`~backend.query_string.values_of`): ``_format`` of ``query``
     (default the URL's; it overrides ``Accept``, FHIR R4 http.html#mime-type) is ``json``
-    or a JSON type, else ``Accept`` takes FHIR's JSON (:func:`_takes_fhir_json`)."""
+    or a JSON type, else ``Accept`` takes FHIR's JSON, or names another of
+    :data:`JSON_TYPES` (:func:`backend.media_types.takes`)."""
     formats = values_of(request.GET if query is None else query, "_format")
     fmt = formats[0] if formats else None
     if fmt is not None:
@@ -132,22 +133,10 @@ def _check_format(request, query: QueryDict | None = None) -> None:
             raise FhirError(406, "not-supported", f"_format={fmt}: only JSON is served.")
         return
     accept = request.headers.get("Accept", "")
-    if accept.strip() and not _takes_fhir_json(accept):
+    if not takes(accept, JSON_TYPES[0], also=JSON_TYPES[1:]):
         raise FhirError(
             406, "not-supported", f"Accept: {accept}: only JSON is served ({JSON_TYPES[0]})."
         )
-
-
-def _takes_fhir_json(accept: str) -> bool:
-    """Whether ``Accept: accept`` takes the answer, ``application/fhir+json``: weighed
-    above 0 by its most specific range (RFC 9110 §12.5.1, :func:`accept_weight`: no
-    header, ``*/*``, ``application/*`` do; ``application/fhir+json;q=0, */*`` does not),
-    or another of :data:`JSON_TYPES` named with a weight above 0 (a client asking for
-    ``application/json`` reads FHIR's JSON). Parameters such as ``fhirVersion`` do not
-    count."""
-    if (accept_weight(accept, JSON_TYPES[0]) or 0) > 0:
-        return True
-    return any((accept_weight(accept, t, exact=True) or 0) > 0 for t in JSON_TYPES[1:])
 
 
 class FhirView(BodyChecked, APIView):

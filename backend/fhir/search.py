@@ -158,8 +158,7 @@ class Search:
                 alternatives = [v for v in value.split(",") if v]  # commas: OR
                 if not alternatives:
                     raise bad_request(f"The search parameter {name!r} has no value.")
-                too_long = (filter_text_problem(name, a) for a in alternatives)
-                if problem := next(filter(None, too_long), None):
+                if problem := filter_text_problem(name, *alternatives):
                     raise bad_request(problem)
                 try:
                     matches = [param.apply(queryset, a, modifier or None) for a in alternatives]

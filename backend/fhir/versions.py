@@ -104,16 +104,16 @@ def _not_found(resource: FhirResource, key: uuid.UUID | str) -> FhirError:
 
 def _deleted(resource_type: str, key: Any, version: int, at: datetime.datetime) -> FhirError:
     """The 410 of a deleted resource, whose deletion is ``version``, at ``at``
-    (:func:`gone_headers`)."""
+    (:func:`version_headers`)."""
     message = f"{resource_type}/{key} was deleted."
-    return FhirError(410, "deleted", message, headers=gone_headers(version, at))
+    return FhirError(410, "deleted", message, headers=version_headers(version, at))
 
 
-def gone_headers(version: int, at: datetime.datetime) -> dict[str, str]:
-    """The headers of a 410 for a deleted resource or its deletion version: the
-    deletion's ``ETag`` and ``Last-Modified`` (R4 http.html#read: a server MAY send an
-    ETag with the 410 of a deleted resource; the delete's own answer and the history
-    name the same version)."""
+def version_headers(version: int, at: datetime.datetime) -> dict[str, str]:
+    """The ``ETag`` and ``Last-Modified`` of ``version``, made at ``at``: of a read or
+    vread, and of the 410 of a deleted resource or its deletion version, which names the
+    deletion (R4 http.html#read: a server MAY send an ETag with the 410 of a deleted
+    resource; the delete's own answer and the history name the same version)."""
     return {"ETag": _etag(version), "Last-Modified": _http_date(at)}
 
 
@@ -253,8 +253,7 @@ def _http_date(moment: datetime.datetime) -> str:
 
 def _resource_headers(request, resource: FhirResource, row: Any, version: int) -> dict:
     return {
-        "ETag": _etag(version),
-        "Last-Modified": _http_date(row.validity_from),
+        **version_headers(version, row.validity_from),
         "Location": request.build_absolute_uri(
             f"/fhir/{resource.resource_type}/{row.uuid}/_history/{version}"
         ),
@@ -279,6 +278,13 @@ def entity_tags(value: str) -> list[str] | None:
     return re.findall(_TAG, value)
 
 
+def weakly_matches(tags: list[str], etag: str) -> bool:
+    """Whether the entity tags ``tags`` (of ``If-Match`` or ``If-None-Match``) hold
+    ``etag`` or ``*``, compared weakly (RFC 9110 §8.8.3.2: ``"2"`` matches ``W/"2"``)."""
+    held = {tag.removeprefix("W/") for tag in tags}
+    return "*" in held or etag.removeprefix("W/") in held
+
+
 def not_modified(request, headers: dict[str, str]) -> HttpResponse | None:
     """A 304 (no body, ``headers``) when the read's conditions say the client holds
     this version, else None (FHIR R4 http.html#cread: ``If-None-Match`` with the
@@ -290,8 +296,7 @@ def not_modified(request, headers: dict[str, str]) -> HttpResponse | None:
     (Last-Modified, to the second, at or before it)."""
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
-        tags = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
-        held = "*" in tags or headers["ETag"].removeprefix("W/") in tags
+        held = weakly_matches(parse_etags(if_none_match), headers["ETag"])
         return fhir_response(None, 304, headers) if held else None
     since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
     last_modified = parse_http_date_safe(headers["Last-Modified"])

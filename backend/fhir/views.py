@@ -38,15 +38,14 @@ from backend.fhir.versions import (
     Deletion,
     _deleted,
     _etag,
-    _http_date,
     _instant,
     _parse_id,
     _resource_headers,
     _versions,
-    gone_headers,
     hidden_types,
     not_modified,
     render,
+    version_headers,
 )
 from backend.fhir.writes import (
     _check_body_id,
@@ -324,9 +323,9 @@ class VersionView(ServedTypeView):
                 410,
                 "deleted",
                 f"{resource_type}/{key} version {number} is its deletion, at {_instant(found.at)}.",
-                headers=gone_headers(number, found.at),
+                headers=version_headers(number, found.at),
             )
-        headers = {"ETag": _etag(number), "Last-Modified": _http_date(found.validity_from)}
+        headers = version_headers(number, found.validity_from)
         if unchanged := not_modified(request, headers):
             return unchanged
         body = render(resource, found, row.uuid, number, hidden=hidden_types(request.user))

@@ -316,8 +316,7 @@ def _filters(filterset: type, data: dict[str, str], names: Mapping[str, str]) ->
         items = value.split(",") if listed else [value]
         if listed and not all(item.strip() for item in items):
             raise QueryParameterError(names[lookup], f"{names[lookup]}={value}: an item is empty.")
-        too_long = (filter_text_problem(names[lookup], item) for item in items)
-        if problem := next(filter(None, too_long), None):
+        if problem := filter_text_problem(names[lookup], *items):
             raise QueryParameterError(names[lookup], problem)
     bound = filterset(data=data, queryset=filterset._meta.model._default_manager.none())
     if not bound.is_valid():
