@@ -231,7 +231,9 @@ def update_location(
     row as it is (no history row).
     """
     require_permission(user, "location.change_location", "change locations")
-    location = _lock_writable(key, user, expected_validity_from)
+    location = concurrency.lock_for_change(
+        Location, key, user=user, expected=expected_validity_from
+    )
     _check_level_permission(user, location.type, changes.get("type", location.type))
     candidate = Location.objects.get(pk=location.pk)
     for name, value in changes.items():
@@ -290,7 +292,9 @@ def move_location(
     changes nothing (no history row).
     """
     require_permission(user, "location.change_location", "move locations")
-    location = _lock_writable(key, user, expected_validity_from)
+    location = concurrency.lock_for_change(
+        Location, key, user=user, expected=expected_validity_from
+    )
     candidate = Location.objects.get(pk=location.pk)
     candidate.parent = resolve_location(parent, user)
     if candidate.parent_id != location.parent_id:
@@ -303,17 +307,6 @@ def move_location(
         return location  # already there: no history row identical to the current one
     changes = {"parent_id": candidate.parent_id, **_reparent(location, candidate.parent)}
     return versioning.update(location, changes, user_id=user.pk)
-
-
-def _lock_writable(
-    key: uuid.UUID, user, expected_validity_from: datetime.datetime | None = None
-) -> Location:
-    """The current location ``key``, locked, once ``user`` may change it (district
-    rights: ``NOT_FOUND`` for a location the user may not read, as for an unknown uuid;
-    ``OutsideDistricts`` for one they read but may not change, such as the region above
-    their districts) and it is still the version ``expected_validity_from`` (when
-    given): :func:`backend.concurrency.lock_for_change`."""
-    return concurrency.lock_for_change(Location, key, user=user, expected=expected_validity_from)
 
 
 def _reparent(location: Location, parent: Location | None) -> dict[str, str]:
@@ -358,7 +351,9 @@ def delete_location(
     compared: the caller named none of their versions).
     """
     require_permission(user, "location.delete_location", "delete locations")
-    location = _lock_writable(key, user, expected_validity_from)
+    location = concurrency.lock_for_change(
+        Location, key, user=user, expected=expected_validity_from
+    )
     _check_level_permission(user, location.type)
     if descendants and new_parent is not None:
         raise ValidationFailed(
