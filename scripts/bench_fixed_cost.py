@@ -14,7 +14,10 @@ product database, ``make bench-read`` loads it):
 - ``deployed``: the project as deployed (every middleware: metrics, security headers,
   CORS, sessions, CSRF, request logs, lockouts).
 
-and the SQL floor: the statement the product sends, on one psycopg connection. Rounds
+and the SQL floor: the statement the product sends, on one psycopg connection; with
+``--peer URL --peer-query FILE``, another GraphQL server (e.g. the bench's PostGraphile at
+http://127.0.0.1:5678/graphql with ``queries/4_location_by_uuid/postgraphile.graphql``)
+asked for the same read in its own schema, in the same rounds. Rounds
 alternate between the servers so that a busy machine slows them alike; each cell is the
 lowest median over the rounds, then the p95 of that round, in ms::
 
@@ -69,6 +72,20 @@ def timed(call: Callable[[], object], warmup: int, requests: int) -> tuple[float
     return statistics.median(times), times[math.ceil(0.95 * requests) - 1]
 
 
+def peer_timing(url: str, query_file: str, requests: int) -> tuple[float, float]:
+    """(median, p95) in ms of the GraphQL server at ``url`` answering the document in
+    ``query_file`` (without errors) as :func:`timed` measures; SystemExit otherwise."""
+    body = json.dumps({"query": Path(query_file).read_text()}).encode()
+    with httpx.Client() as client:
+
+        def call() -> None:
+            response = client.post(url, content=body, headers={"Content-Type": "application/json"})
+            if response.status_code != 200 or b'"errors"' in response.content:
+                raise SystemExit(f"{url} answered {response.content[:300]!r}")
+
+        return timed(call, 200, requests)
+
+
 def statement(database_url: str, token: str, query: str) -> str:
     """The SQL the product sends for ``query`` (one compiled statement), read in this
     process with Django's test client; SystemExit when the read is not one statement."""
@@ -101,7 +118,11 @@ def main() -> None:
     parser.add_argument("--query-file", help="a GraphQL document (default: bench op 4)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=1000, help="timed requests a round")
+    parser.add_argument("--peer", help="another server's GraphQL URL, measured alike")
+    parser.add_argument("--peer-query", help="the document the peer gets (its own schema)")
     args = parser.parse_args()
+    if bool(args.peer) != bool(args.peer_query):
+        parser.error("--peer and --peer-query go together")
     database_url = os.environ.get("DATABASE_URL")
     if not database_url or not database_url.startswith("postgres"):
         raise SystemExit("DATABASE_URL must name the bench's PostgreSQL product database")
@@ -110,7 +131,8 @@ def main() -> None:
     body = json.dumps({"query": query}).encode()
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {args.token}"}
     ports = dict(zip(SERVERS, free_ports(len(SERVERS)), strict=True))
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in ("sql", *SERVERS)}
+    columns = ["sql", *SERVERS, *(["peer"] if args.peer else [])]
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in columns}
     database = psycopg.connect(database_url, autocommit=True)
     with tempfile.TemporaryDirectory() as folder, database as db:
         answer_file = Path(folder) / "answer.json"
@@ -143,15 +165,19 @@ def main() -> None:
                                 raise SystemExit(f"{name} answered {response.content[:300]!r}")
 
                         results[name].append(timed(call, 200, args.requests))
+                if args.peer:
+                    results["peer"].append(peer_timing(args.peer, args.peer_query, args.requests))
                 print(f"round {round_ + 1} of {args.rounds} done", file=sys.stderr)
         finally:
             for server in servers.values():
                 server.terminate()
                 server.wait(timeout=30)
     print(f"{args.requests} sequential requests a round, {args.rounds} rounds; ms")
-    print("| SQL floor | static answer (HTTP only) | Django, no middleware | deployed |")
-    print("|---|---|---|---|")
-    cells = [min(results[name]) for name in ("sql", *SERVERS)]
+    peer = [f"peer ({args.peer})"] if args.peer else []
+    titles = ["SQL floor", "static answer (HTTP only)", "Django, no middleware", "deployed", *peer]
+    print("| " + " | ".join(titles) + " |")
+    print("|" + "---|" * len(titles))
+    cells = [min(results[name]) for name in columns]
     print("| " + " | ".join(f"{median:.2f} / {p95:.2f}" for median, p95 in cells) + " |")
 
 
