@@ -98,7 +98,6 @@ def import_runs(
         for item in runs:
             table = item.table
             rows = progress(item.rows, table.name) if progress else item.rows
-            context.table = table.name
             objects, bad = table.validate(rows, context)
             item.plan = plan_changes(objects, now, table.column_of)
             bad += check_changes(item.plan, item.rows, table.row_id)
@@ -129,8 +128,8 @@ def import_runs(
                 stored = {obj.pk for obj in item.objects}
                 item.notes = {
                     (column, what): len(ids & stored)
-                    for (table, column, what), ids in context.notes.items()
-                    if table == item.table.name and ids & stored
+                    for (model, column, what), ids in context.notes.items()
+                    if model == item.table.model and ids & stored
                 }
     return refused
 
