@@ -113,6 +113,18 @@ def gql_as(make_user):
     return client_for
 
 
+#: The view permissions of both modules: with ``make_user``'s global district right, a
+#: user who reads every location and payer.
+VIEWER = ("location.view_location", "payer.view_payer")
+
+
+@pytest.fixture
+def viewer(gql_as) -> GraphQLClient:
+    """A GraphQL client logged in as a user holding :data:`VIEWER` (reads every location
+    and payer, changes nothing)."""
+    return gql_as(*VIEWER)
+
+
 @pytest.fixture
 def gql(gql_as) -> GraphQLClient:
     """A GraphQL client logged in as a superuser (every permission)."""

@@ -42,11 +42,14 @@ class StaleVersion(UserInputError):
 
     Its GraphQL error is ``BAD_USER_INPUT`` with ``extensions.reason``
     ``STALE_VERSION``: a client tells it from other refusals without reading the
-    message, reads the row again and reapplies its change."""
+    message, reads the row again and reapplies its change. ``current``: the
+    ``validity_from`` of the row's current version, for a caller that words the refusal
+    its own way (the admin); None when the refusal names several rows."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, current: datetime.datetime | None = None):
         super().__init__(message)
         self.extensions = {"reason": STALE_VERSION}
+        self.current = current
 
 
 def require_version(
@@ -72,7 +75,8 @@ def require_version(
             f"The {noun} {row.uuid} changed since you read it: you read the version valid "
             f"from {expected.isoformat()}, the current one is valid from "
             f"{row.validity_from.isoformat()}. Nothing was written; read it again and "
-            "reapply your change."
+            "reapply your change.",
+            current=row.validity_from,
         )
 
 

@@ -14,6 +14,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
+from backend import versioning
 from modules.location.models import Location
 from modules.location.tests.trees import create_tree
 from modules.payer import services as payer_services
@@ -678,4 +679,68 @@ def test_a_location_delete_after_another_change_is_refused(admin, tree):
     response = admin.post(url, {"post": "yes", "expected_validity_from": opened}, follow=True)
     (message,) = page_messages(response)
     assert message.startswith("Not deleted: This location was changed since you opened it")
+    assert snapshot() == before
+
+
+# -- one row lock per write ----------------------------------------------------------------
+
+
+@pytest.fixture
+def locks(monkeypatch) -> list:
+    """The uuids of the rows locked for a write (``versioning.lock_current``), in order."""
+    taken = []
+    lock = versioning.lock_current
+
+    def counted(model, key, **options):
+        taken.append(key)
+        return lock(model, key, **options)
+
+    monkeypatch.setattr(versioning, "lock_current", counted)
+    return taken
+
+
+@pytest.mark.parametrize(
+    ("page", "row", "data"),
+    [
+        ("change", "w1", lambda achi, tree: location_form(achi, name="Achi Thom")),
+        ("change", "w1", lambda achi, tree: location_form(achi, parent=tree["d2"].pk)),
+        ("change", "w1", lambda achi, tree: location_form(achi)),  # nothing to change
+        ("change", "payer", lambda payer, tree: payer_form(payer, name="Ultha co-operative")),
+        ("change", "payer", lambda payer, tree: payer_form(payer)),
+        ("delete", "v1", lambda rachla, tree: {"post": "yes"}),
+        ("delete", "payer", lambda payer, tree: {"post": "yes"}),
+    ],
+    ids=[
+        "update",
+        "move",
+        "location-unchanged",
+        "payer",
+        "payer-unchanged",
+        "delete",
+        "delete-payer",
+    ],
+)
+def test_a_write_with_its_opened_version_locks_the_row_once(admin, tree, locks, page, row, data):
+    target = Payer.objects.get(name="Ultha co-op") if row == "payer" else tree[row]
+    url = f"{PAYERS if row == 'payer' else LOCATIONS}{target.pk}/{page}/"
+    opened = (opened_version if page == "change" else confirmed_version)(admin, url)
+
+    response = admin.post(url, {**data(target, tree), "expected_validity_from": opened})
+
+    assert response.status_code == 302, form_errors(response)
+    assert locks == [target.uuid]
+
+
+def test_a_save_without_changes_of_a_changed_row_is_refused(admin, tree):
+    """Nothing to write, but the form was opened on an older version: refused as a save
+    with changes is, the page showing the current values to be looked at again."""
+    payer = Payer.objects.get(name="Ultha co-op")
+    url = f"{PAYERS}{payer.pk}/change/"
+    opened = opened_version(admin, url)
+    change_elsewhere(payer)
+    before = snapshot()
+
+    response = admin.post(url, {**payer_form(fresh(payer)), "expected_validity_from": opened})
+
+    assert [c for c, _ in form_errors(response)["__all__"]] == ["STALE_VERSION"]
     assert snapshot() == before

@@ -18,6 +18,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from backend.graphql.cursors import encode
+from conftest import VIEWER
 from tests.test_query_counts import (
     AUTH_QUERIES,
     FRONTEND_PAGE,
@@ -27,7 +28,6 @@ from tests.test_query_counts import (
     PAYER_SEARCH,
     PAYERS_QUERY,
     SUBTREE,
-    VIEWER,
     WARM_AUTH_QUERIES,
 )
 
@@ -52,11 +52,6 @@ def both_paths(client, query: str, variables: dict | None = None):
     with override_settings(GRAPHQL_COMPILE=False):
         general = client.post(query, variables)
     return answer, queries, general
-
-
-@pytest.fixture
-def viewer(gql_as):
-    return gql_as(*VIEWER)
 
 
 @postgresql_only

@@ -33,9 +33,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from conftest import COMPILER_EQUIVALENCE_EXAMPLES
+from conftest import COMPILER_EQUIVALENCE_EXAMPLES, VIEWER
 from tests.test_compiler import postgresql_only
-from tests.test_query_counts import VIEWER
 
 #: Changes the district user may make (viewerCanChange, and viewerCanAddChild of
 #: locations, are true on rows of their district; viewerCanDelete false everywhere).

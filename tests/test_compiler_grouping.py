@@ -18,7 +18,7 @@ import pytest
 from django.db import connection
 
 from tests.test_compiler import both_paths, compiled, postgresql_only
-from tests.test_query_counts import AUTH_QUERIES, VIEWER
+from tests.test_query_counts import AUTH_QUERIES
 
 VILLAGES = """
 query ($first: Int!, $order: [LocationOrder!]) {
@@ -43,11 +43,6 @@ def payer_scans(statement: str) -> int:
         return own + sum(loops(child) for child in node.get("Plans", ()))
 
     return loops(plan["Plan"])
-
-
-@pytest.fixture
-def viewer(gql_as):
-    return gql_as(*VIEWER)
 
 
 def read(viewer, variables: dict) -> tuple[dict, str]:

@@ -16,10 +16,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from conftest import VIEWER
 from modules.location.models import Location
 from tests import samples
 from tests.test_compiler import both_paths, compiled, postgresql_only
-from tests.test_query_counts import VIEWER
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ overlap, and the latest version is the current row.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -85,17 +85,22 @@ def test_the_demo_import_keeps_the_invariants(demo_dir):
     assert violations(Location) == [] and violations(Payer) == []
 
 
+VIDA_ROW = '"R2D2","Vida",18,"D","2017-01-01T00:00:00.000"'
+JUNE_2019 = datetime(2019, 6, 1, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
-    ("table", "model", "pk", "old", "new", "before", "after"),
+    ("table", "model", "pk", "old", "new", "before", "after", "starts"),
     [
         (
             "tblLocations",
             Location,
             20,
-            '"R2D2","Vida",18',
-            '"R2D2","Vida Renamed",18',
+            VIDA_ROW,
+            VIDA_ROW.replace("Vida", "Vida Renamed"),
             "Vida",
             "Vida Renamed",
+            None,  # no later ValidityFrom: the change happens at the import
         ),
         (
             "tblPayer",
@@ -105,12 +110,23 @@ def test_the_demo_import_keeps_the_invariants(demo_dir):
             '"C","Coffee Farmers Association Renamed"',
             "Coffee Farmers Association",
             "Coffee Farmers Association Renamed",
+            None,
+        ),
+        (
+            "tblLocations",
+            Location,
+            20,
+            VIDA_ROW,
+            VIDA_ROW.replace("Vida", "Vida Renamed").replace("2017-01-01", "2019-06-01"),
+            "Vida",
+            "Vida Renamed",
+            JUNE_2019,  # a later ValidityFrom: the change happens then
         ),
     ],
-    ids=["location", "payer"],
+    ids=["location", "payer", "location-later-validity-from"],
 )
-def test_a_legacy_change_without_a_later_validity_from_happens_at_the_import(
-    demo_dir, tmp_path, table, model, pk, old, new, before, after
+def test_a_legacy_change_keeps_the_old_values_until_it_starts(
+    demo_dir, tmp_path, table, model, pk, old, new, before, after, starts
 ):
     run(str(demo_dir))
     folder = changed_export(demo_dir, tmp_path / "changed", table, old, new)
@@ -124,8 +140,13 @@ def test_a_legacy_change_without_a_later_validity_from_happens_at_the_import(
     copy = model.objects.get(legacy_id=pk, pk__gt=SOURCE_IDS[model])
     assert (current.name, copy.name) == (after, before)
     assert copy.validity_from == Y2017
-    assert start <= copy.validity_to == current.validity_from <= end
-    assert valid_at(model, Y2020, pk__in=[pk, copy.pk]) == [before]  # the past is kept
+    assert copy.validity_to == current.validity_from
+    if starts is None:
+        assert start <= current.validity_from <= end
+    else:
+        assert current.validity_from == starts
+    just_before = current.validity_from - timedelta(microseconds=1)
+    assert valid_at(model, just_before, pk__in=[pk, copy.pk]) == [before]  # the past is kept
     assert valid_at(model, end, pk__in=[pk, copy.pk]) == [after]
     assert violations(model) == []
     kept = snapshot()
@@ -136,25 +157,10 @@ def test_a_legacy_change_without_a_later_validity_from_happens_at_the_import(
     assert snapshot() == kept
 
 
-def test_a_legacy_change_with_a_later_validity_from_starts_then(demo_dir, tmp_path):
+@pytest.fixture
+def renamed_here(demo_dir, gql) -> None:
+    """The demo imported, then Rapta (R1D1) renamed "Rapta API" through the API."""
     run(str(demo_dir))
-    folder = changed_export(
-        demo_dir,
-        tmp_path / "changed",
-        "tblLocations",
-        '"R2D2","Vida",18,"D","2017-01-01T00:00:00.000"',
-        '"R2D2","Vida Renamed",18,"D","2019-06-01T00:00:00.000"',
-    )
-
-    run(str(folder))
-
-    copy = Location.objects.get(legacy_id=20, pk__gt=SOURCE_IDS[Location])
-    assert (copy.validity_from, copy.validity_to) == (Y2017, datetime(2019, 6, 1, tzinfo=UTC))
-    assert Location.objects.get(pk=20).validity_from == copy.validity_to
-    assert violations(Location) == []
-
-
-def rename_rapta(gql) -> None:
     result = gql.data(
         f'mutation {{ updateLocation(input: {{uuid: "{RAPTA}", name: "Rapta API"}}) '
         "{ errors { code } } }"
@@ -170,9 +176,8 @@ def rapta_at(gql, moment: str) -> list[str]:
     return [edge["node"]["name"] for edge in data["locations"]["edges"]]
 
 
+@pytest.mark.usefixtures("renamed_here")
 def test_a_row_changed_here_is_not_undone_by_an_older_legacy_row(demo_dir, gql):
-    run(str(demo_dir))
-    rename_rapta(gql)
     kept = snapshot()
 
     with pytest.raises(CommandError, match="problem"):
@@ -193,9 +198,8 @@ def test_a_row_changed_here_is_not_undone_by_an_older_legacy_row(demo_dir, gql):
     assert violations(Location) == []
 
 
-def test_the_same_change_made_on_both_sides_is_unchanged(demo_dir, tmp_path, gql):
-    run(str(demo_dir))
-    rename_rapta(gql)
+@pytest.mark.usefixtures("renamed_here")
+def test_the_same_change_made_on_both_sides_is_unchanged(demo_dir, tmp_path):
     kept = snapshot()
     folder = changed_export(
         demo_dir, tmp_path / "changed", "tblLocations", '"R1D1","Rapta"', '"R1D1","Rapta API"'
@@ -207,9 +211,8 @@ def test_the_same_change_made_on_both_sides_is_unchanged(demo_dir, tmp_path, gql
     assert without_paths(snapshot()) == without_paths(kept)
 
 
-def test_a_legacy_row_later_than_the_change_here_wins(demo_dir, tmp_path, gql):
-    run(str(demo_dir))
-    rename_rapta(gql)
+@pytest.mark.usefixtures("renamed_here")
+def test_a_legacy_row_later_than_the_change_here_wins(demo_dir, tmp_path):
     later = timezone.now().replace(year=timezone.now().year + 1)
     folder = changed_export(
         demo_dir,

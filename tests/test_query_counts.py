@@ -6,6 +6,8 @@ user, and the user's and its groups' permissions (Django caches them for the req
 
 import pytest
 
+from conftest import VIEWER
+
 #: A session request's authentication: the session, the user, the user's and the groups'
 #: permissions; the permissions are then cached (AUTH_CACHE_SECONDS): a later request of
 #: the same user costs the first two only.
@@ -19,8 +21,6 @@ def _general_executor(settings):
     these reads in one statement instead (asserted in tests/test_compiler.py)."""
     settings.GRAPHQL_COMPILE = False
 
-
-VIEWER = ("location.view_location", "payer.view_payer")
 
 LOCATIONS_QUERY = """
 { locations(first: 100) { totalCount edges { node {

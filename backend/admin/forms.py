@@ -25,7 +25,7 @@ from backend.errors import FieldError, ValidationFailed
 #: ``validity_from`` of the version it was opened on (:meth:`VersionedForm.opened_version`).
 OPENED_VERSION = "expected_validity_from"
 #: How the refusal of a stale save and of a stale delete ends
-#: (``VersionedAdmin.require_opened_version``).
+#: (``VersionedAdmin.as_opened``).
 SAVE_AGAIN = (
     "Nothing was saved: reload the page to see the current values, then make your change again."
 )

@@ -8,8 +8,9 @@ then writes through the same code path as the GraphQL mutations:
 - a change form carries the ``validity_from`` it was opened on (a hidden field); the
   save is refused, nothing written, when the row has a newer version by then (another
   user's change, a GraphQL or FHIR write): the lost update that GraphQL's
-  ``expectedValidityFrom`` prevents, checked by the same :mod:`backend.concurrency`
-  under the row lock in the admin's transaction (:meth:`VersionedAdmin.save_model`);
+  ``expectedValidityFrom`` prevents: the admin gives the version to the service, which
+  compares it under the one row lock it takes (:mod:`backend.concurrency`), in the
+  admin's transaction (:meth:`VersionedAdmin.save_model`);
 - ``save_model`` calls the create or change service with the acting ``request.user``;
   when the service refuses (``ValidationFailed`` or ``PermissionDenied``, e.g. a rule
   checked under the row lock, or a missing permission) the admin's transaction is rolled
@@ -26,6 +27,7 @@ then writes through the same code path as the GraphQL mutations:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django import forms
@@ -83,12 +85,20 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
         """Create the row from the valid ``form`` through the service; return it."""
         raise NotImplementedError
 
-    def change(self, request, obj: models.Model, form: forms.ModelForm) -> models.Model:
-        """Apply the form's changes to the current row ``obj`` through the services."""
+    def change(
+        self, request, obj: models.Model, form: forms.ModelForm, expected: datetime | None
+    ) -> models.Model | None:
+        """Apply the form's changes to the current row ``obj`` through the services,
+        giving them ``expected`` (the version the form was opened on; None: not
+        compared) as their ``expected_validity_from``, so that the service's row lock
+        is the one taken; return the saved row, or None when the form changes nothing
+        (the admin then compares the version itself, :meth:`unchanged`)."""
         raise NotImplementedError
 
-    def delete(self, request, obj: models.Model) -> models.Model:
-        """Delete ``obj`` through the service (sets ``validity_to``)."""
+    def delete(self, request, obj: models.Model, expected: datetime | None = None) -> models.Model:
+        """Delete ``obj`` through the service (sets ``validity_to``), giving it
+        ``expected`` (the version the confirmation was opened on; None: not compared)
+        as its ``expected_validity_from``."""
         raise NotImplementedError
 
     def delete_order(self, queryset: models.QuerySet) -> Iterable[models.Model]:
@@ -205,33 +215,43 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Write through the module's service: a change only while the row is still the
-        version the form was opened on (:meth:`require_opened_version`)."""
+        version the form was opened on, compared under the one row lock the write takes
+        (the service's, or :meth:`unchanged`'s when nothing changes)."""
         if change:
-            self.require_opened_version(request, obj, form.opened_version())
-        saved = refused(
-            lambda: self.change(request, obj, form) if change else self.create(request, form)
-        )
+            opened = form.opened_version()
+            saved = self.as_opened(opened, lambda: self.change(request, obj, form, opened))
+            if saved is None:
+                saved = self.as_opened(opened, lambda: self.unchanged(request, obj, opened))
+        else:
+            saved = refused(lambda: self.create(request, form))
         for field in obj._meta.concrete_fields:
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
 
-    def require_opened_version(self, request, obj, opened, then: str = SAVE_AGAIN) -> None:
-        """Lock the current row ``obj`` for the admin's transaction and refuse the write
-        (:class:`ServiceRefused`, ``STALE_VERSION``, its message ending with ``then``)
-        unless it is still the version valid from ``opened`` (None: no check):
-        :func:`backend.concurrency.lock_for_change` and
-        :func:`~backend.concurrency.require_version`, as GraphQL's writes."""
+    def unchanged(self, request, obj, opened: datetime | None) -> models.Model:
+        """The current row ``obj`` of a save that changes nothing: as it is when no
+        version is compared (``opened`` None), else locked for the admin's transaction
+        once the user may change it and it is still the version valid from ``opened``
+        (:func:`backend.concurrency.lock_for_change`, as a service's write)."""
         if opened is None:
-            return
-        row = refused(lambda: concurrency.lock_for_change(self.model, obj.uuid, user=request.user))
+            return self.model._default_manager.get(pk=obj.pk)
+        return concurrency.lock_for_change(self.model, obj.uuid, user=request.user, expected=opened)
+
+    def as_opened(
+        self, opened: datetime | None, write: Callable[[], Any], then: str = SAVE_AGAIN
+    ) -> Any:
+        """Run ``write`` (a service call comparing the version ``opened``) and return
+        its result; a refusal raises :class:`ServiceRefused` (:func:`refused`), a stale
+        version (:class:`~backend.concurrency.StaleVersion`) with code
+        ``STALE_VERSION`` and a message naming both versions and ending with ``then``."""
         try:
-            concurrency.require_version(row, opened)
+            return refused(write)
         except concurrency.StaleVersion as stale:
             noun = self.model._meta.verbose_name
             message = (
                 f"This {noun} was changed since you opened it: you opened the version valid "
                 f"from {opened.isoformat()}, the current one is valid from "
-                f"{row.validity_from.isoformat()}. {then}"
+                f"{stale.current.isoformat()}. {then}"
             )
             raise ServiceRefused([FieldError(None, concurrency.STALE_VERSION, message)]) from stale
 
@@ -267,8 +287,7 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
             opened = parse_opened_version(request.POST.get(OPENED_VERSION, ""))
         except ValidationError as error:
             raise ServiceRefused([FieldError(None, error.code, error.message)]) from error
-        self.require_opened_version(request, obj, opened, then=DELETE_AGAIN)
-        refused(lambda: self.delete(request, obj))
+        self.as_opened(opened, lambda: self.delete(request, obj, opened), then=DELETE_AGAIN)
 
     def delete_queryset(self, request, queryset):
         """Delete every row through the service; all or nothing.

@@ -5,7 +5,8 @@ A module lists :class:`LegacyTable` objects (one per legacy table it owns, e.g.
 ``export_legacy`` find them through :func:`active_tables`. A module never sees CSV: it
 gets :class:`LegacyRow` objects, reads them by its model's fields and the openIMIS
 version rules (:func:`parse_versioned`; :class:`RowParser` and :func:`parse_rows` for a
-reading of its own) and writes them with :func:`save_by_id`.
+reading of its own) and writes them with :func:`save_by_id`, as the run's :class:`Plan`
+decided.
 
 The package, by concern:
 
@@ -29,7 +30,15 @@ their own modules by the commands that use them.
 
 from backend.legacy.parsing import INT_MAX, INT_MIN, RowParser, parse_rows
 from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
-from backend.legacy.saving import CREATED, UNCHANGED, UPDATED, LoadCounts, bulk_insert, save_by_id
+from backend.legacy.saving import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    LoadCounts,
+    Plan,
+    bulk_insert,
+    save_by_id,
+)
 from backend.legacy.tables import LegacyTable, Validate, active_tables
 from backend.legacy.values import legacy_literal, legacy_text, legacy_time_zone
 from backend.legacy.versions import check_versions, parse_versioned
@@ -44,6 +53,7 @@ __all__ = [
     "LegacyRow",
     "LegacyTable",
     "LoadCounts",
+    "Plan",
     "Rejection",
     "RowParser",
     "Validate",

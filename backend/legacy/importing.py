@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.legacy.rows import LegacyContext, LegacyRow
-from backend.legacy.saving import reset_sequences
+from backend.legacy.saving import plan_changes, reset_sequences
 from backend.legacy.sources import TableRun
 from backend.legacy.versions import check_changes
 
@@ -74,7 +74,10 @@ def import_runs(
     :meth:`~backend.legacy.rows.LegacyContext.note`; empty when nothing is written). Besides
     each table's ``validate``, a row that would replace its database row against the
     version rules is refused (:func:`~backend.legacy.versions.check_changes`: a legacy
-    row older than a change made here). The ids
+    row older than a change made here). What becomes of the rows already in the database
+    is decided once per table, at one time for the whole run, before anything is
+    written (``plan``, :func:`~backend.legacy.saving.plan_changes`): the refusals are
+    read from that decision, and the write carries it out. The ids
     of rows the source refused as read (a CSV row with a wrong number of fields, a JSON
     element that is not an object) count as rows of the file, so that a row naming one
     is refused by :func:`refuse_dependents` ("depends on ParentLocationId 1, which is
@@ -91,13 +94,13 @@ def import_runs(
         read_ids = {item.table.row_id(r.row) for r in item.rejections if r.row is not None}
         context.ids.setdefault(item.table.model, set()).update(read_ids - {None})
     with transaction.atomic():
-        now = timezone.now()
+        now = timezone.now()  # the time of this import, of every table's changes
         for item in runs:
-            rows = progress(item.rows, item.table.name) if progress else item.rows
-            context.table = item.table.name
-            objects, bad = item.table.validate(rows, context)
             table = item.table
-            bad += check_changes(objects, item.rows, table.row_id, table.fields, now)
+            rows = progress(item.rows, table.name) if progress else item.rows
+            objects, bad = table.validate(rows, context)
+            item.plan = plan_changes(objects, now, table.column_of)
+            bad += check_changes(item.plan, item.rows, table.row_id)
             item.objects, item.rejections = objects, item.rejections + bad
         refused = any(item.rejections for item in runs)
         if refused:  # the same reasons whether the valid rows are loaded or not
@@ -106,7 +109,7 @@ def import_runs(
             for item in runs:
                 if step:
                     step(f"{item.table.name}: writing {len(item.objects):,} rows")
-                item.counts = item.table.load(item.objects)
+                item.counts = item.table.load(item.objects, item.plan)
             if step:
                 step("checking the tables as loaded")
             broken = [
@@ -125,8 +128,8 @@ def import_runs(
                 stored = {obj.pk for obj in item.objects}
                 item.notes = {
                     (column, what): len(ids & stored)
-                    for (table, column, what), ids in context.notes.items()
-                    if table == item.table.name and ids & stored
+                    for (model, column, what), ids in context.notes.items()
+                    if model == item.table.model and ids & stored
                 }
     return refused
 
@@ -167,7 +170,7 @@ def refuse_dependents(runs: list[TableRun]) -> None:
         changed = False
         for item in runs:
             model = apps.get_model(item.table.model)
-            column_of = {attname: column for column, attname in item.table.fields.items()}
+            column_of = item.table.column_of
             # Parents, payer locations and history pointers (``legacy``) are relations.
             references = [
                 (f.attname, f.related_model._meta.label)

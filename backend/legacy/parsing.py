@@ -318,5 +318,5 @@ def parse_rows(
         else:
             items.append((row, obj))
             for column, what in parser.notes:
-                context.note(column, what, obj.pk)
+                context.note(model, column, what, obj.pk)
     return items, rejections

@@ -100,24 +100,23 @@ class LegacyContext:
     ``time_zone``: the zone of the legacy datetimes (``settings.LEGACY_TIME_ZONE``).
     ``ids``: model label -> every id found in that table's file in this run (rejected
     rows included), so a later table can check its references before anything is
-    written. A table fills its own entry during ``validate``. ``table``: the legacy table
-    being validated; ``notes``: ``(table, column, what)`` -> the ids of the rows read
-    whose value the import would store otherwise than it came (:meth:`note`); the run's
-    summary counts those of the rows stored.
+    written. A table fills its own entry during ``validate``. ``notes``: ``(model label,
+    column, what)`` -> the ids of the rows read whose value the import would store
+    otherwise than it came (:meth:`note`); the run's summary counts those of the rows
+    stored.
     """
 
     time_zone: tzinfo
     ids: dict[str, set[int]] = field(default_factory=dict)
-    table: str = ""
     notes: defaultdict[tuple[str, str, str], set[int]] = field(
         default_factory=lambda: defaultdict(set)
     )
 
-    def note(self, column: str, what: str, row_id: int) -> None:
-        """Note that the value of ``column`` of the row ``row_id`` of the current table
-        is stored otherwise than it came, ``what`` saying how ("surrounding white space
-        removed")."""
-        self.notes[(self.table, column, what)].add(row_id)
+    def note(self, model: str, column: str, what: str, row_id: int) -> None:
+        """Note that the value of ``column`` of the row ``row_id`` of the table of
+        ``model`` (a Django label, as in :attr:`ids`) is stored otherwise than it came,
+        ``what`` saying how ("surrounding white space removed")."""
+        self.notes[(model, column, what)].add(row_id)
 
 
 def row_key(id_column: str, row_id: str | None) -> str:

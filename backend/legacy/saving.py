@@ -1,8 +1,10 @@
 """Writing imported rows: by primary key, keeping the old values of a changed current row.
 
 Rows keep their legacy ids as primary keys (so parents, payer locations and history
-pointers keep pointing right); :func:`save_by_id` creates, updates or leaves each row by
-id, and :func:`reset_sequences` moves the id sequences past the imported ids afterwards.
+pointers keep pointing right); :func:`plan_changes` decides, once, what becomes of each row
+whose id is already in the database (:func:`version_change`), :func:`save_by_id` creates,
+updates or leaves each row by id as planned, and :func:`reset_sequences` moves the id
+sequences past the imported ids afterwards.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import Any
 
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.utils import timezone
 
 #: Per-row outcomes of a load, by id (see :class:`LoadCounts`).
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -193,38 +194,79 @@ def version_change(
     return Change(UPDATED, valid_from=start)
 
 
-def save_by_id(objects: Sequence[models.Model], *, now: datetime | None = None) -> LoadCounts:
-    """Create or update ``objects`` (all of one model) by primary key; return the counts.
+@dataclass(frozen=True)
+class Plan:
+    """What an import does with the objects of one table, decided once
+    (:func:`plan_changes`): the decision the refusal check reads
+    (:func:`backend.legacy.versions.check_changes`) is the one :func:`save_by_id` writes.
 
-    An object whose id is not in the database is created (with that id); a row already
-    there is replaced by the rule of :func:`version_change`, at the time of the import
-    ``now`` (default: now), so a second import of the same source changes nothing.
-    Objects are created in the given order, so list parents before children. Callers
-    have checked that an existing id has the same uuid and refused the rows
-    :func:`version_change` refuses (``ValueError`` otherwise, before anything is
-    written).
+    ``ids``: the id of every object planned; ``existing``: id -> (the database row of that
+    id as read, its :class:`Change`), for the ids already in the database (the others
+    are created). A plan serves one write: :func:`save_by_id` turns the rows read into
+    the history copies it inserts.
+    """
 
-    History (openIMIS convention, DESIGN.md §5): when :func:`version_change` closes the
-    old values, they are kept first as a new history row: a copy with a new id (above
-    every id of the table) and a new uuid, ``validity_to`` = the time of the change and
+    ids: frozenset[Any] = frozenset()
+    existing: Mapping[Any, tuple[models.Model, Change]] = field(default_factory=dict)
+
+
+def plan_changes(
+    objects: Sequence[models.Model],
+    now: datetime,
+    column_of: Mapping[str, str] | None = None,
+) -> Plan:
+    """The :class:`Plan` of putting ``objects`` (all of one model, ids set, as they will
+    be saved) in the database at ``now``, the time of the import: the database rows of
+    their ids, read once (:func:`rows_by_id`), and the :func:`version_change` of each
+    (``column_of``: attribute -> legacy column, for the refusals' messages). Reads,
+    never writes.
+    """
+    if not objects:
+        return Plan()
+    existing = rows_by_id(type(objects[0]), [obj.pk for obj in objects])
+    return Plan(
+        ids=frozenset(obj.pk for obj in objects),
+        existing={
+            obj.pk: (old, version_change(old, obj, now, column_of))
+            for obj in objects
+            if (old := existing.get(obj.pk)) is not None
+        },
+    )
+
+
+def save_by_id(objects: Sequence[models.Model], plan: Plan) -> LoadCounts:
+    """Create or update ``objects`` (all of one model) by primary key as ``plan`` (of
+    these objects, :func:`plan_changes`) decided; return the counts.
+
+    An object whose id was not in the database is created (with that id); a row already
+    there is replaced by the plan's :func:`version_change`, so a second import of the
+    same source changes nothing. Objects are created in the given order, so list parents
+    before children. Callers have taken out the objects whose change the plan refuses;
+    such an object, or one the plan does not hold, raises ``ValueError`` before anything
+    is written. The objects may differ from the planned ones in columns that are not
+    editable only (derived, as a location's ``path``), which :func:`version_change`
+    does not compare.
+
+    History (openIMIS convention, DESIGN.md §5): when the change closes the old values,
+    they are kept first as a new history row: a copy with a new id (above every id of
+    the table) and a new uuid, ``validity_to`` = the time of the change and
     ``legacy_id`` = the current row's id. The current row keeps its id and uuid.
     """
     if not objects:
         return LoadCounts()
-    now = now or timezone.now()
     model = type(objects[0])
     manager = model._default_manager
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     pks = [obj.pk for obj in objects]
-    existing = rows_by_id(model, pks)
     created, changed, copies, outcomes = [], [], [], {}
     for obj in objects:
-        old = existing.get(obj.pk)
-        if old is None:
+        if obj.pk not in plan.ids:
+            raise ValueError(f"id {obj.pk}: not in the plan of this write")
+        if obj.pk not in plan.existing:
             created.append(obj)
             outcomes[obj.pk] = CREATED
             continue
-        change = version_change(old, obj, now)
+        old, change = plan.existing[obj.pk]
         if change.refusal:
             raise ValueError(f"id {obj.pk}: {change.refusal}")
         outcomes[obj.pk] = change.outcome

@@ -20,7 +20,7 @@ from django.db import models
 from backend.legacy.database import LegacyDatabase
 from backend.legacy.files import find_exports, read_csv, read_json
 from backend.legacy.rows import LegacyRow, Rejection
-from backend.legacy.saving import LoadCounts
+from backend.legacy.saving import LoadCounts, Plan
 from backend.legacy.tables import LegacyTable
 
 
@@ -30,7 +30,9 @@ class TableRun:
     the database's label), the rows read and the refusals.
 
     Reading fills ``rows`` and ``rejections``; the import adds the validated
-    ``objects`` (and its own refusals) and, once loaded, the ``counts``.
+    ``objects`` (and its own refusals), the ``plan`` of what becomes of the rows already
+    in the database (:func:`~backend.legacy.saving.plan_changes`) and, once loaded, the
+    ``counts``.
     """
 
     table: LegacyTable
@@ -38,6 +40,7 @@ class TableRun:
     rows: list[LegacyRow]
     rejections: list[Rejection]
     objects: list[models.Model] = field(default_factory=list)
+    plan: Plan = field(default_factory=Plan)
     counts: LoadCounts | None = None
     #: ``(column, what)`` -> values of the rows stored that are stored otherwise than they
     #: came (``LegacyContext.note``); empty when nothing is written

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
-from backend.legacy.saving import LoadCounts, save_by_id
+from backend.legacy.saving import LoadCounts, Plan, save_by_id
 
 #: Legacy columns no table maps and every source ignores, compared ignoring case: SQL
 #: Server's ``rowversion`` column ``RowId`` (``RowID`` in ``tblPayer``), which full-table
@@ -48,8 +48,10 @@ class LegacyTable:
     ``check() -> problems``: after every table is loaded, in the same transaction, the
     rules the table as a whole must keep (e.g. a current row's parent is current), as
     messages; any problem rolls the whole import back.
-    ``load(objects) -> LoadCounts``: write them, inside the caller's transaction
-    (default :func:`save_by_id`).
+    ``load(objects, plan) -> LoadCounts``: write them as ``plan`` decided (what becomes
+    of the rows already in the database, :func:`~backend.legacy.saving.plan_changes`),
+    inside the caller's transaction (default :func:`save_by_id`, which a module's own
+    ``load`` calls once it has set the columns it derives).
     """
 
     name: str
@@ -57,7 +59,7 @@ class LegacyTable:
     model: str
     fields: Mapping[str, str]
     validate: Validate
-    load: Callable[[Sequence[models.Model]], LoadCounts] = save_by_id
+    load: Callable[[Sequence[models.Model], Plan], LoadCounts] = save_by_id
     check: Callable[[], list[str]] | None = None
 
     def __post_init__(self) -> None:
@@ -69,6 +71,12 @@ class LegacyTable:
         """The legacy id column, kept as primary key: the one ``fields`` maps to ``id``
         (``"LocationId"``)."""
         return next(column for column, attname in self.fields.items() if attname == "id")
+
+    @functools.cached_property
+    def column_of(self) -> dict[str, str]:
+        """Model attribute -> legacy column, for messages (``"parent_id"`` ->
+        ``"ParentLocationId"``)."""
+        return {attname: column for column, attname in self.fields.items()}
 
     @property
     def columns(self) -> tuple[str, ...]:

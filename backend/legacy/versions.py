@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
 
 from django.apps import apps
 from django.db import models
 
 from backend.legacy.parsing import parse_rows
 from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
-from backend.legacy.saving import rows_by_id, version_change
+from backend.legacy.saving import Plan
 
 
 def check_versions(
@@ -134,32 +133,20 @@ def parse_versioned(
 
 
 def check_changes(
-    objects: Sequence[models.Model],
-    rows: Iterable[LegacyRow],
-    row_id: Callable[[LegacyRow], int | None],
-    fields: Mapping[str, str],
-    now: datetime,
+    plan: Plan, rows: Iterable[LegacyRow], row_id: Callable[[LegacyRow], int | None]
 ) -> list[Rejection]:
-    """The rows that :func:`~backend.legacy.saving.version_change` refuses to put in
-    place of the database rows of their ids at ``now`` (the time of the import): a
-    legacy row older than a change made here, a version that would be valid at no time.
+    """The rows whose change ``plan`` refuses (:func:`~backend.legacy.saving.plan_changes`:
+    a legacy row older than a change made here, a version that would be valid at no
+    time), as one rejection each, with the plan's reason.
 
-    ``objects``: one table's validated objects (as they will be saved); ``rows``: the
-    table's rows, named through ``row_id``; ``fields``: legacy column -> attribute, for
-    the messages. Returns one rejection per refused row; reads, never writes.
+    ``rows``: the table's rows, named through ``row_id``. Reads neither the database nor
+    the clock: the plan holds the rows read and the decision the write carries out.
     """
-    if not objects:
-        return []
-    column_of = {attname: column for column, attname in fields.items()}
     row_of: dict[int | None, LegacyRow] = {}
     for row in rows:
         row_of.setdefault(row_id(row), row)
-    existing = rows_by_id(type(objects[0]), [obj.pk for obj in objects])
-    rejections = []
-    for obj in objects:
-        old = existing.get(obj.pk)
-        if old is not None and obj.pk in row_of:
-            refusal = version_change(old, obj, now, column_of).refusal
-            if refusal:
-                rejections.append(row_of[obj.pk].reject(refusal))
-    return rejections
+    return [
+        row_of[pk].reject(change.refusal)
+        for pk, (_old, change) in plan.existing.items()
+        if change.refusal and pk in row_of
+    ]

@@ -39,20 +39,25 @@ class LocationAdmin(VersionedAdmin):
             data, parent=parent.uuid if parent else None, user=request.user
         )
 
-    def change(self, request, obj, form):
+    def change(self, request, obj, form, expected):
         """A new parent alone is a move; other changes (with or without a new parent,
         e.g. a new level under a new parent) are one update: one history row per save."""
-        before = Location.objects.get(pk=obj.pk)
-        changes = services.changes_of(before, obj)
+        changes = services.changes_of(Location.objects.get(pk=obj.pk), obj)
         if not changes:
-            return before
+            return None
         if set(changes) == {"parent_id"}:
             parent = obj.parent.uuid if obj.parent else None
-            return services.move_location(obj.uuid, parent, user=request.user)
-        return services.update_location(obj.uuid, changes, user=request.user)
+            return services.move_location(
+                obj.uuid, parent, user=request.user, expected_validity_from=expected
+            )
+        return services.update_location(
+            obj.uuid, changes, user=request.user, expected_validity_from=expected
+        )
 
-    def delete(self, request, obj):
-        return services.delete_location(obj.uuid, user=request.user)
+    def delete(self, request, obj, expected=None):
+        return services.delete_location(
+            obj.uuid, user=request.user, expected_validity_from=expected
+        )
 
     def delete_order(self, queryset):
         """Lowest levels first, so that deleting a branch does not trip over its children."""

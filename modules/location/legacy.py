@@ -34,6 +34,7 @@ from backend.legacy import (
     LegacyRow,
     LegacyTable,
     LoadCounts,
+    Plan,
     Rejection,
     parse_versioned,
     save_by_id,
@@ -170,10 +171,11 @@ def check_hierarchy() -> list[str]:
     return problems[:20]
 
 
-def load(objects: list[Location]) -> LoadCounts:
+def load(objects: list[Location], plan: Plan) -> LoadCounts:
     """Give the rows their materialised paths (the bulk save bypasses
-    ``Location.save()``), save them by legacy id, then bring the paths of rows not in
-    the file in line (descendants of a moved row)."""
+    ``Location.save()``), save them by legacy id as ``plan`` decided
+    (:func:`backend.legacy.save_by_id`), then bring the paths of rows not in the file in
+    line (descendants of a moved row)."""
     links = {
         pk: (parent_id, key)
         for pk, parent_id, key in Location.objects.values_list("pk", "parent_id", "uuid")
@@ -182,7 +184,7 @@ def load(objects: list[Location]) -> LoadCounts:
     paths = compute_paths(links)
     for location in objects:
         location.path = paths[location.pk]
-    counts = save_by_id(objects)
+    counts = save_by_id(objects, plan)
     rebuild_paths()
     return counts
 

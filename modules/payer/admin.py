@@ -37,7 +37,7 @@ class PayerAdmin(VersionedAdmin):
             data, location=location.uuid if location else None, user=request.user
         )
 
-    def change(self, request, obj, form):
+    def change(self, request, obj, form, expected):
         before = Payer.objects.get(pk=obj.pk)
         # changed_data, not a comparison with the row: a legacy "" left empty in the form
         # stays "" (the form would read it as None).
@@ -46,8 +46,14 @@ class PayerAdmin(VersionedAdmin):
         if "location" in form.changed_data and obj.location_id != before.location_id:
             location = obj.location.uuid if obj.location else None
         if not changes and location is services.UNCHANGED:
-            return before
-        return services.update_payer(obj.uuid, changes, location=location, user=request.user)
+            return None
+        return services.update_payer(
+            obj.uuid,
+            changes,
+            location=location,
+            user=request.user,
+            expected_validity_from=expected,
+        )
 
-    def delete(self, request, obj):
-        return services.delete_payer(obj.uuid, user=request.user)
+    def delete(self, request, obj, expected=None):
+        return services.delete_payer(obj.uuid, user=request.user, expected_validity_from=expected)
