@@ -28,7 +28,7 @@ from backend import references, web
 from backend.graphql.federation import build_subgraph
 from backend.graphql.schema import build_schema
 from backend.registry import ref
-from conftest import GraphQLClient, fake_module
+from conftest import VIEWER, GraphQLClient, fake_module
 from tests import samples
 from tests.test_compiler import both_paths, compiled, postgresql_only
 
@@ -37,7 +37,6 @@ pytestmark = pytest.mark.django_db
 #: Filled by the fixture ``unplaced_payers`` (this module is then the URL conf).
 urlpatterns: list = []
 
-VIEWER = ("location.view_location", "payer.view_payer")
 PAYERS = "{ payers { edges { node { name location { code } } } } }"
 #: What the user of d1 reads of every payer's location (Rajo fund's is at d2).
 LOCATIONS = {

@@ -72,7 +72,7 @@ def validate(
     items, rejections = parse_versioned(rows, context, MODEL, FIELDS, TRIMS)
     location = apps.get_model(LOCATION_MODEL)
     known = context.ids.get(LOCATION_MODEL, set()) | set(
-        location._default_manager.values_list("pk", flat=True)
+        location._default_manager.order_by().values_list("pk", flat=True)
     )
     for row, obj in items:
         if obj.location_id is not None and obj.location_id not in known:
