@@ -43,8 +43,8 @@ def region():
 
 
 @pytest.fixture
-def viewer(make_user):
-    return make_user("viewer", "location.view_location")
+def reader(make_user):
+    return make_user("reader", "location.view_location")
 
 
 def token_for(user, *, token="cached-t0ken", expires_in=3600, scope="read"):
@@ -90,9 +90,9 @@ def served(answer) -> bool:
     return status == 200 and body == {"data": {"location": {"code": "R1"}}}
 
 
-def test_a_warmed_bearer_request_costs_only_its_data_query(region, viewer, settings):
+def test_a_warmed_bearer_request_costs_only_its_data_query(region, reader, settings):
     settings.AUTH_CACHE_SECONDS = 10
-    token = token_for(viewer)
+    token = token_for(reader)
     first = ask(region, token)
     assert served(first)
     assert tables(first[2]) == COLD, first[2]
@@ -101,9 +101,9 @@ def test_a_warmed_bearer_request_costs_only_its_data_query(region, viewer, setti
     assert tables(second[2]) == ["location_location"], second[2]
 
 
-def test_without_the_cache_every_request_checks_the_token(region, viewer, settings):
+def test_without_the_cache_every_request_checks_the_token(region, reader, settings):
     settings.AUTH_CACHE_SECONDS = 0
-    token = token_for(viewer)
+    token = token_for(reader)
     for _ in range(2):
         answer = ask(region, token)
         assert served(answer) and tables(answer[2]) == COLD, answer[2]
@@ -146,12 +146,12 @@ REVOCATIONS = [
 @pytest.mark.parametrize("bound", [10, 5])
 @pytest.mark.parametrize(("revoke", "outcome"), REVOCATIONS, ids=lambda v: v.__name__)
 def test_a_revocation_takes_effect_after_the_bound(
-    region, viewer, settings, clock, bound, revoke, outcome
+    region, reader, settings, clock, bound, revoke, outcome
 ):
     settings.AUTH_CACHE_SECONDS = bound
-    token = token_for(viewer)
+    token = token_for(reader)
     assert served(ask(region, token))
-    revoke(token, viewer)
+    revoke(token, reader)
     clock.move(bound - 0.1)
     assert served(ask(region, token))  # still within the bound
     clock.move(0.2)
@@ -159,17 +159,17 @@ def test_a_revocation_takes_effect_after_the_bound(
 
 
 @pytest.mark.parametrize(("revoke", "outcome"), REVOCATIONS, ids=lambda v: v.__name__)
-def test_with_a_bound_of_zero_revocation_is_immediate(region, viewer, settings, revoke, outcome):
+def test_with_a_bound_of_zero_revocation_is_immediate(region, reader, settings, revoke, outcome):
     settings.AUTH_CACHE_SECONDS = 0
-    token = token_for(viewer)
+    token = token_for(reader)
     assert served(ask(region, token))
-    revoke(token, viewer)
+    revoke(token, reader)
     assert outcome(ask(region, token))
 
 
-def test_a_token_is_not_cached_beyond_its_expiry(region, viewer, settings, clock, monkeypatch):
+def test_a_token_is_not_cached_beyond_its_expiry(region, reader, settings, clock, monkeypatch):
     settings.AUTH_CACHE_SECONDS = 30
-    token = token_for(viewer, expires_in=2)
+    token = token_for(reader, expires_in=2)
     expires = AccessToken.objects.get(token=token).expires
     assert served(ask(region, token))
     monkeypatch.setattr(timezone, "now", lambda: expires)  # the toolkit's clock: expired
@@ -179,20 +179,20 @@ def test_a_token_is_not_cached_beyond_its_expiry(region, viewer, settings, clock
     assert refused(ask(region, token))  # not cached beyond, and the database refuses it
 
 
-def test_changes_through_the_models_take_effect_at_once(region, viewer, settings):
+def test_changes_through_the_models_take_effect_at_once(region, reader, settings):
     settings.AUTH_CACHE_SECONDS = 10
-    token = token_for(viewer)
+    token = token_for(reader)
     assert served(ask(region, token))
-    viewer.user_permissions.clear()  # the admin's way: a signal empties the cache
+    reader.user_permissions.clear()  # the admin's way: a signal empties the cache
     _, body, _ = ask(region, token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     AccessToken.objects.get(token=token).delete()
     assert refused(ask(region, token))
 
 
-def test_the_cache_keeps_no_token_in_clear(region, viewer, settings):
+def test_the_cache_keeps_no_token_in_clear(region, reader, settings):
     settings.AUTH_CACHE_SECONDS = 10
-    token = token_for(viewer)
+    token = token_for(reader)
     assert served(ask(region, token))
     keys = list(auth_cache._store()._cache)
     assert keys and not any(token in key for key in keys), keys

@@ -25,7 +25,7 @@ OUT_OF_SCOPE = ("coop", "fund_d2")  # Ultha co-op at R1 (above d1), Rajo fund at
 @pytest.fixture
 def restricted(make_user, world):
     user = make_user(
-        "d1-viewer", VIEW_LOCATION, VIEW_PAYER, districts=[Location.objects.get(code="R1D1")]
+        "d1-reader", VIEW_LOCATION, VIEW_PAYER, districts=[Location.objects.get(code="R1D1")]
     )
     client = Client()
     client.force_login(user)
@@ -33,9 +33,9 @@ def restricted(make_user, world):
 
 
 @pytest.fixture
-def viewer(make_user, world):
+def reader(make_user, world):
     client = Client()
-    client.force_login(make_user("viewer", VIEW_LOCATION, VIEW_PAYER))
+    client.force_login(make_user("reader", VIEW_LOCATION, VIEW_PAYER))
     return client
 
 
@@ -93,46 +93,46 @@ def test_a_related_to_many_endpoint_keeps_the_district_rights(restricted, world)
     no_out_of_scope_payers_in(str(body), world)
 
 
-def test_related_resources_carry_their_own_type_and_fields(viewer, world):
-    payers = viewer.get(f"/api/locations/{world['d1']}/payers").json()
-    listed = viewer.get(f"/api/payers?filter[location.uuid]={world['d1']}").json()
+def test_related_resources_carry_their_own_type_and_fields(reader, world):
+    payers = reader.get(f"/api/locations/{world['d1']}/payers").json()
+    listed = reader.get(f"/api/payers?filter[location.uuid]={world['d1']}").json()
     assert [p["type"] for p in payers["data"]] == ["payers"]
     assert payers["data"][0]["attributes"]["name"] == "Rapta fund"
     assert payers["data"] == listed["data"]
-    location = viewer.get(f"/api/payers/{world['fund_d1']}/location").json()
+    location = reader.get(f"/api/payers/{world['fund_d1']}/location").json()
     assert location["data"]["type"] == "locations"
     assert location["data"]["attributes"]["code"] == "R1D1"
-    assert location["data"] == viewer.get(f"/api/locations/{world['d1']}").json()["data"]
-    parent = viewer.get(f"/api/locations/{world['d1']}/parent").json()
-    assert parent["data"] == viewer.get(f"/api/locations/{world['r1']}").json()["data"]
-    region = viewer.get(f"/api/locations/{world['r1']}/parent").json()
+    assert location["data"] == reader.get(f"/api/locations/{world['d1']}").json()["data"]
+    parent = reader.get(f"/api/locations/{world['d1']}/parent").json()
+    assert parent["data"] == reader.get(f"/api/locations/{world['r1']}").json()["data"]
+    region = reader.get(f"/api/locations/{world['r1']}/parent").json()
     assert region["data"] is None
 
 
-def test_a_related_to_many_endpoint_is_paginated_as_the_list(viewer, world):
+def test_a_related_to_many_endpoint_is_paginated_as_the_list(reader, world):
     district = Location.objects.get(code="R1D1")
     for n in range(3):
         Payer.objects.create(name=f"Extra {n}", type=Payer.Type.COOPERATIVE, location=district)
     url = f"/api/locations/{world['d1']}/payers"
-    first = viewer.get(f"{url}?page[size]=2").json()
+    first = reader.get(f"{url}?page[size]=2").json()
     assert [p["attributes"]["name"] for p in first["data"]] == ["Extra 0", "Extra 1"]
     assert first["meta"]["pagination"] == {"page": 1, "pages": 2, "count": 4}
     assert first["links"]["next"].endswith("page%5Bnumber%5D=2&page%5Bsize%5D=2")
-    second = viewer.get(first["links"]["next"]).json()
+    second = reader.get(first["links"]["next"]).json()
     assert [p["attributes"]["name"] for p in second["data"]] == ["Extra 2", "Rapta fund"]
     assert second["meta"]["pagination"] == {"page": 2, "pages": 2, "count": 4}
-    every = viewer.get(f"{url}?page[size]=10").json()["data"]
+    every = reader.get(f"{url}?page[size]=10").json()["data"]
     assert sorted(p["attributes"]["name"] for p in every) == [
         "Extra 0",
         "Extra 1",
         "Extra 2",
         "Rapta fund",
     ]
-    assert viewer.get(f"{url}?page[size]=1001").status_code == 400
+    assert reader.get(f"{url}?page[size]=1001").status_code == 400
 
 
 @pytest.mark.parametrize("n", [0, 6])
-def test_queries_of_a_related_endpoint_are_flat(viewer, world, count_queries, n):
+def test_queries_of_a_related_endpoint_are_flat(reader, world, count_queries, n):
     """session + user + the user's permissions (2, the first request), the owner row,
     count, page (location and parent joined), payers of the included locations and
     parents; then session + user, owner, location (parent joined), payers of each."""
@@ -140,11 +140,11 @@ def test_queries_of_a_related_endpoint_are_flat(viewer, world, count_queries, n)
     for i in range(n):
         Payer.objects.create(name=f"Extra {i}", type=Payer.Type.COOPERATIVE, location=district)
     url = f"/api/locations/{world['d1']}/payers?include=location.parent&page[size]=50"
-    response, captured = count_queries(viewer.get, url)
+    response, captured = count_queries(reader.get, url)
     assert len(response.json()["data"]) == n + 1
     assert len(captured) == 4 + 5, [q["sql"] for q in captured]
     url = f"/api/payers/{world['fund_d1']}/location?include=parent.payers"
-    response, captured = count_queries(viewer.get, url)
+    response, captured = count_queries(reader.get, url)
     assert len(response.json()["included"][0]["relationships"]["payers"]["data"]) == 1
     assert len(captured) == 2 + 4, [q["sql"] for q in captured]
 
@@ -153,27 +153,27 @@ def test_queries_of_a_related_endpoint_are_flat(viewer, world, count_queries, n)
     ("who", "path", "detail"),
     [
         (
-            "viewer",
+            "reader",
             "/api/locations/{d1}/children",
             "locations has no relationship 'children' (relationships: parent, payers).",
         ),
-        ("viewer", "/api/locations/{unknown}", "No locations resource has id '{unknown}'."),
-        ("viewer", "/api/locations/{unknown}/payers", "No locations resource has id '{unknown}'."),
-        ("viewer", "/api/locations/{unknown}/parent", "No locations resource has id '{unknown}'."),
-        ("viewer", "/api/payers/{unknown}/location", "No payers resource has id '{unknown}'."),
-        ("viewer", "/api/locations/nope/payers", "No locations resource has id 'nope'."),
-        ("viewer", "/api/locations/nope/children", "No locations resource has id 'nope'."),
-        ("viewer", "/api/payers/nope", "No payers resource has id 'nope'."),
+        ("reader", "/api/locations/{unknown}", "No locations resource has id '{unknown}'."),
+        ("reader", "/api/locations/{unknown}/payers", "No locations resource has id '{unknown}'."),
+        ("reader", "/api/locations/{unknown}/parent", "No locations resource has id '{unknown}'."),
+        ("reader", "/api/payers/{unknown}/location", "No payers resource has id '{unknown}'."),
+        ("reader", "/api/locations/nope/payers", "No locations resource has id 'nope'."),
+        ("reader", "/api/locations/nope/children", "No locations resource has id 'nope'."),
+        ("reader", "/api/payers/nope", "No payers resource has id 'nope'."),
         # outside the user's districts: exactly as an unknown id
         ("restricted", "/api/payers/{coop}", "No payers resource has id '{coop}'."),
         ("restricted", "/api/locations/{r2}/payers", "No locations resource has id '{r2}'."),
     ],
 )
 def test_every_404_is_an_error_document_naming_what_was_not_found(
-    viewer, restricted, world, who, path, detail
+    reader, restricted, world, who, path, detail
 ):
     names = {**world, "unknown": "00000000-0000-0000-0000-00000000beef"}
-    response = (viewer if who == "viewer" else restricted).get(path.format(**names))
+    response = (reader if who == "reader" else restricted).get(path.format(**names))
     assert response.status_code == 404, response.content
     assert response["Content-Type"] == "application/vnd.api+json"
     assert response.json() == {
@@ -184,21 +184,21 @@ def test_every_404_is_an_error_document_naming_what_was_not_found(
 @pytest.mark.parametrize(
     ("who", "url", "key"),
     [
-        ("viewer", "/api/payers?filter[location.uuid]={unknown}", "{unknown}"),
-        ("viewer", "/api/locations?filter[parent.uuid]={unknown}", "{unknown}"),
-        ("viewer", "/api/locations?filter[parent.uuid]={R1}", "{R1}"),  # spelled otherwise
-        ("viewer", "/api/locations/{r1}/payers?filter[location.uuid]={unknown}", "{unknown}"),
+        ("reader", "/api/payers?filter[location.uuid]={unknown}", "{unknown}"),
+        ("reader", "/api/locations?filter[parent.uuid]={unknown}", "{unknown}"),
+        ("reader", "/api/locations?filter[parent.uuid]={R1}", "{R1}"),  # spelled otherwise
+        ("reader", "/api/locations/{r1}/payers?filter[location.uuid]={unknown}", "{unknown}"),
         # outside the user's districts: exactly as an unknown uuid
         ("restricted", "/api/payers?filter[location.uuid]={d2}", "{d2}"),
         ("restricted", "/api/locations?filter[parent.uuid]={r2}", "{r2}"),
     ],
 )
 def test_a_filter_naming_no_related_row_is_a_400_naming_it(
-    viewer, restricted, world, who, url, key
+    reader, restricted, world, who, url, key
 ):
     # GraphQL answers filter.location / filter.parent so (backend.rights.require_known)
     names = {**world, "unknown": "00000000-0000-0000-0000-00000000beef", "R1": world["r1"].upper()}
-    response = (viewer if who == "viewer" else restricted).get(url.format(**names))
+    response = (reader if who == "reader" else restricted).get(url.format(**names))
     assert response.status_code == 400, response.content
     parameter = url.split("?")[1].split("=")[0]
     assert response.json() == {
