@@ -1,7 +1,8 @@
 """The form and the list filter of a versioned model's admin (:mod:`.versioned`).
 
 :class:`VersionedForm` parses the input and shows the module's service's rule
-violations on their fields; :func:`refused` turns a service refusal into
+violations on their fields; :func:`refused` (and :func:`as_opened`, for a write that
+compares the version a page was opened on) turns a service refusal into
 :class:`ServiceRefused`, which rolls the admin's transaction back;
 :class:`ValidityListFilter` lists current or history rows.
 """
@@ -19,13 +20,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import construct_instance
 
+from backend import concurrency
 from backend.errors import FieldError, ValidationFailed
 
 #: The hidden field of the change form and of the delete confirmation holding the
 #: ``validity_from`` of the version it was opened on (:meth:`VersionedForm.opened_version`).
 OPENED_VERSION = "expected_validity_from"
 #: How the refusal of a stale save and of a stale delete ends
-#: (``VersionedAdmin.as_opened``).
+#: (:func:`as_opened`).
 SAVE_AGAIN = (
     "Nothing was saved: reload the page to see the current values, then make your change again."
 )
@@ -87,6 +89,27 @@ def refused(action: Callable[[], Any]) -> Any:
         raise ServiceRefused(failure.errors) from failure
     except PermissionDenied as denial:
         raise ServiceRefused([FieldError(None, "PERMISSION_DENIED", str(denial))]) from denial
+
+
+def as_opened(
+    opened: datetime.datetime | None,
+    write: Callable[[], Any],
+    model: type[models.Model],
+    then: str = SAVE_AGAIN,
+) -> Any:
+    """Run ``write`` (a service call on a row of ``model`` comparing the version
+    ``opened``) and return its result; a refusal raises :class:`ServiceRefused`
+    (:func:`refused`), a stale version (:class:`~backend.concurrency.StaleVersion`) with
+    code ``STALE_VERSION`` and a message naming both versions and ending with ``then``."""
+    try:
+        return refused(write)
+    except concurrency.StaleVersion as stale:
+        message = (
+            f"This {model._meta.verbose_name} was changed since you opened it: you opened "
+            f"the version valid from {opened.isoformat()}, the current one is valid from "
+            f"{stale.current.isoformat()}. {then}"
+        )
+        raise ServiceRefused([FieldError(None, concurrency.STALE_VERSION, message)]) from stale
 
 
 def form_field_name(field: str | None) -> str | None:

@@ -43,9 +43,9 @@ from backend import concurrency, references, rights
 from backend.admin.forms import (
     DELETE_AGAIN,
     OPENED_VERSION,
-    SAVE_AGAIN,
     ServiceRefused,
     VersionedForm,
+    as_opened,
     parse_opened_version,
     refused,
 )
@@ -219,9 +219,9 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
         (the service's, or :meth:`unchanged`'s when nothing changes)."""
         if change:
             opened = form.opened_version()
-            saved = self.as_opened(opened, lambda: self.change(request, obj, form, opened))
+            saved = as_opened(opened, lambda: self.change(request, obj, form, opened), self.model)
             if saved is None:
-                saved = self.as_opened(opened, lambda: self.unchanged(request, obj, opened))
+                saved = as_opened(opened, lambda: self.unchanged(request, obj, opened), self.model)
         else:
             saved = refused(lambda: self.create(request, form))
         for field in obj._meta.concrete_fields:
@@ -236,24 +236,6 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
         if opened is None:
             return self.model._default_manager.get(pk=obj.pk)
         return concurrency.lock_for_change(self.model, obj.uuid, user=request.user, expected=opened)
-
-    def as_opened(
-        self, opened: datetime | None, write: Callable[[], Any], then: str = SAVE_AGAIN
-    ) -> Any:
-        """Run ``write`` (a service call comparing the version ``opened``) and return
-        its result; a refusal raises :class:`ServiceRefused` (:func:`refused`), a stale
-        version (:class:`~backend.concurrency.StaleVersion`) with code
-        ``STALE_VERSION`` and a message naming both versions and ending with ``then``."""
-        try:
-            return refused(write)
-        except concurrency.StaleVersion as stale:
-            noun = self.model._meta.verbose_name
-            message = (
-                f"This {noun} was changed since you opened it: you opened the version valid "
-                f"from {opened.isoformat()}, the current one is valid from "
-                f"{stale.current.isoformat()}. {then}"
-            )
-            raise ServiceRefused([FieldError(None, concurrency.STALE_VERSION, message)]) from stale
 
     def save_related(self, request, form, formsets, change):
         """No related rows are written by these admins (the service wrote the row)."""
@@ -287,7 +269,7 @@ class VersionedAdmin(HistoryDisplay, admin.ModelAdmin):
             opened = parse_opened_version(request.POST.get(OPENED_VERSION, ""))
         except ValidationError as error:
             raise ServiceRefused([FieldError(None, error.code, error.message)]) from error
-        self.as_opened(opened, lambda: self.delete(request, obj, opened), then=DELETE_AGAIN)
+        as_opened(opened, lambda: self.delete(request, obj, opened), self.model, then=DELETE_AGAIN)
 
     def delete_queryset(self, request, queryset):
         """Delete every row through the service; all or nothing.
