@@ -64,6 +64,29 @@ def test_root_leads_to_the_frontend_through_the_login(db, built):
     assert deep.headers["Location"] == "/accounts/login/?next=/app/locations/0b7f"
 
 
+def test_the_login_lands_on_the_frontend_unless_next_says_otherwise(make_user, built):
+    user = make_user("clerk", "location.view_location")
+    user.set_password("right-password")
+    user.save()
+    form = {"username": "clerk", "password": "right-password"}
+
+    # typed /accounts/login/ (no next): the frontend, not GraphiQL
+    landed = Client().post("/accounts/login/", form)
+    assert landed.status_code == 302
+    assert landed.headers["Location"] == "/"
+    # a visit to / while logged out comes back to the frontend after the login
+    client = Client()
+    login_url = client.get(client.get("/").headers["Location"]).headers["Location"]
+    assert login_url == "/accounts/login/?next=/app/"
+    back = client.post(login_url, form)
+    assert back.headers["Location"] == "/app/"
+    assert client.get("/app/").status_code == 200
+    # next keeps working for GraphiQL and for a page deep in the frontend
+    for target in ("/graphql", "/app/locations/0b7f"):
+        answer = Client().post(f"/accounts/login/?next={target}", form)
+        assert answer.headers["Location"] == target
+
+
 def test_the_shell_page_tells_modules_user_and_csrf_token(make_user, built):
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_user("viewer", "location.view_location", "payer.view_payer"))

@@ -9,8 +9,9 @@ uuids, links to the related resources) and a read-only viewset served by
 `Django REST framework JSON:API <https://django-rest-framework-json-api.readthedocs.io>`_:
 ``filter[...]``, ``sort``, ``page[number]``/``page[size]``, ``include``, sparse fieldsets
 ``fields[type]``, errors as JSON:API error objects, and an OpenAPI description at
-``/api/openapi``. Only current rows are served. A module never imports another: a
-relationship names its target by JSON:API type.
+``/api/openapi``. Only current rows are served (a deleted one answers 410 Gone, an
+earlier version's uuid 404: :func:`backend.jsonapi.rows.missing`). A module never
+imports another: a relationship names its target by JSON:API type.
 
 Every row served needs its type's view permission (:class:`ViewPermission`): a list or
 read its own type's, ``include`` each included type's (403 with ``source.parameter``

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Prefetch, QuerySet
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 
 from backend.ids import parse_id
@@ -27,6 +28,32 @@ def unknown_id(type_: str, text: str) -> NotFound:
     id that is no uuid in canonical form (JSON:API 1.1 "Identification": ids are
     strings, :func:`backend.ids.parse_id`) and for a row outside the user's districts."""
     return NotFound(f"No {type_} resource has id {text!r}.")
+
+
+class Gone(APIException):
+    """410 Gone: the resource existed and was deleted (RFC 9110 §15.5.11)."""
+
+    status_code = 410
+    default_code = "gone"
+
+
+def missing(resource: Any, key: Any, text: str, user: Any) -> APIException:
+    """Why ``/api/<type>/<text>`` serves no current row (``key``: ``text`` as a uuid, or
+    None): :class:`Gone` when it names a deleted row ``user`` may read (a deleted row is
+    its resource's last version, ``legacy`` null; a history row's own uuid names no
+    resource), naming when, as FHIR's read answers 410 for a deleted resource (R4
+    http.html#read; JSON:API 1.1 "Fetching Resources" keeps 404 for a resource that does
+    not exist and lets other 4xx codes be used); else :func:`unknown_id` (404), for a row
+    outside the user's districts too."""
+    if key is not None:
+        rows = apps.get_model(resource.model)._default_manager.filter(
+            uuid=key, legacy__isnull=True, validity_to__isnull=False
+        )
+        row = readable(rows, user).first()
+        if row is not None:
+            at = DateTimeField().to_representation(row.validity_to)
+            return Gone(f"The {resource.type} resource '{text}' was deleted at {at}.")
+    return unknown_id(resource.type, text)
 
 
 def current(resource: Any, user: Any = None) -> QuerySet:
@@ -116,13 +143,13 @@ class RelatedResources:
 
     def get_object(self) -> Any:
         """The row of the URL's id (the owner row on a related endpoint) as the user may
-        read it; :func:`unknown_id` when there is none (DRF's 404 named neither the type
-        nor the id)."""
+        read it; when there is none, :func:`missing`: 410 for a deleted one, else 404
+        naming the type and the id (DRF's 404 named neither)."""
         text = self.kwargs["uuid"]
         key = parse_id(str(text))
         row = None if key is None else self.get_queryset().filter(uuid=key).first()
         if row is None:
-            raise unknown_id(self.resource.type, str(text))
+            raise missing(self.resource, key, str(text), self.request.user)
         self.check_object_permissions(self.request, row)
         return row
 

@@ -241,10 +241,11 @@ RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=1, minimum=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Browser users log in with a Django session (GraphiQL then works); API clients send an
-# OAuth2 bearer token from django-oauth-toolkit (POST /o/token/). See README.
+# Browser users log in with a Django session (the frontend and GraphiQL then work); API
+# clients send an OAuth2 bearer token from django-oauth-toolkit (POST /o/token/). See README.
+# A login without ?next= lands on the frontend (/ leads to /app/); ?next= still wins.
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/graphql"
+LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 _ONE_YEAR = 365 * 24 * 3600  # seconds: the longest access token lifetime
 OAUTH2_PROVIDER = {

@@ -273,7 +273,11 @@ export type Payload = { errors: UserError[] } & Record<string, unknown>;
 /**
  * A form's mutation: submit(variables) runs `document`; `pick` takes its payload from
  * the result. The payload's UserErrors are kept in `errors` (shown on their fields);
- * onDone(uuid of the saved object, or null) runs only when there were none.
+ * onDone(uuid of the saved object, or null) runs only when there were none. `errors`
+ * belong to the submission that returned them: each submit drops them at once (a
+ * submission that then fails as a request, e.g. STALE_VERSION, leaves none behind), and
+ * `edited(field)` drops those naming `field` (the user changed it since; MutationForm's
+ * fields call it).
  */
 export function useFormMutation<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
@@ -282,7 +286,10 @@ export function useFormMutation<TResult, TVariables>(
 ) {
   const mutation = useGraphQLMutation(document);
   const [errors, setErrors] = useState<UserError[]>([]);
-  const submit = (variables: TVariables) =>
+  const edited = (field: string) =>
+    setErrors((shown) => (shown.some((error) => error.field === field) ? shown.filter((error) => error.field !== field) : shown));
+  const submit = (variables: TVariables) => {
+    setErrors([]);
     mutation.mutate(variables, {
       onSuccess: (data) => {
         const payload = pick(data);
@@ -294,7 +301,8 @@ export function useFormMutation<TResult, TVariables>(
         if (payload.errors.length === 0) onDone(saved?.uuid ?? null);
       },
     });
-  return { submit, errors, pending: mutation.isPending, failure: mutation.error };
+  };
+  return { submit, errors, edited, pending: mutation.isPending, failure: mutation.error };
 }
 
 /**

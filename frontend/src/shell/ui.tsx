@@ -1,7 +1,7 @@
 // Building blocks every module's screens share: loading and error states, form fields
 // that show the server's validation error on the field it names, tables and history
 // (cursor paging is in paging.tsx).
-import { Fragment, useId, type ComponentProps, type FormEvent, type ReactNode } from "react";
+import { Fragment, createContext, useContext, useId, type ComponentProps, type FormEvent, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useParams } from "react-router-dom";
 import { getConfig } from "./config";
@@ -138,10 +138,16 @@ export function FormErrors({
   );
 }
 
+/** What a field tells its MutationForm when the user edits it: its `name` (see Field). */
+const FieldEdited = createContext<(name: string) => void>(() => {});
+
 /**
  * A labelled form field; `children(id, describedBy)` renders the control. The errors of
  * `errors` naming `name` appear under it, tied to it by aria-describedby and aria-invalid,
- * in the UI's words where `texts` has their code (see ErrorTexts).
+ * in the UI's words where `texts` has their code (see ErrorTexts). An edit of the field
+ * (a change of an input, select or textarea in it, or a click on one of its buttons: a
+ * picker's choice or Clear) tells the enclosing MutationForm, which drops the field's
+ * errors: they speak of the value submitted, not of the one now there.
  */
 export function Field({
   label,
@@ -157,10 +163,17 @@ export function Field({
   children: (props: { id: string; "aria-describedby"?: string; "aria-invalid"?: boolean }) => ReactNode;
 }) {
   const id = useId();
+  const edited = useContext(FieldEdited);
   const mine = errorsFor(errors, name);
   const errorId = `${id}-error`;
   return (
-    <div className="field">
+    <div
+      className="field"
+      onChange={() => edited(name)}
+      onClick={(event) => {
+        if (event.target instanceof HTMLButtonElement) edited(name);
+      }}
+    >
       <label htmlFor={id}>{label}</label>
       {children({
         id,
@@ -258,6 +271,8 @@ export function FormButtons({
 /** What a form's mutation reports while it runs (see useFormMutation in graphql.ts). */
 export interface MutationState {
   errors: readonly UserError[];
+  /** Drops the errors naming `field`: the user edited it since they came. */
+  edited: (field: string) => void;
   pending: boolean;
   failure: unknown;
 }
@@ -266,7 +281,9 @@ export interface MutationState {
  * A form that runs one mutation, named `label` for screen readers: `title` (an h3) and
  * `note` (a paragraph) when given, then the mutation's errors naming none of `fields` and
  * its request failure, the fields (`children`), and the buttons (FormButtons with
- * `submitLabel`). Submitting calls `onSubmit()`, the page staying where it is.
+ * `submitLabel`). Submitting calls `onSubmit()`, the page staying where it is. A Field
+ * the user edits drops its errors (`mutation.edited`); a submission drops them all
+ * (useFormMutation).
  */
 export function MutationForm({
   label,
@@ -302,7 +319,7 @@ export function MutationForm({
       {note && <p>{note}</p>}
       <FormErrors errors={mutation.errors} fields={fields} texts={texts} />
       <ErrorMessage error={mutation.failure} />
-      {children}
+      <FieldEdited.Provider value={mutation.edited}>{children}</FieldEdited.Provider>
       <FormButtons label={submitLabel} pending={mutation.pending} onCancel={onCancel} />
     </form>
   );

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { useShellStore } from "../../../src/shell/store";
-import { connection, mockGraphQL, renderShell, textsByRole } from "../../../src/shell/testing";
+import { GraphQLAnswer, connection, mockGraphQL, renderShell, textsByRole } from "../../../src/shell/testing";
 
 const region = { uuid: "1a2b3c4d-0000-4e5f-8a6b-7c8d9e0f1a01", code: "01", name: "Banteay Meanchey", type: "REGION", parent: null };
 const district = {
@@ -193,6 +193,58 @@ describe("the location detail", () => {
     accept = true;
     await userEvent.click(within(form).getByRole("button", { name: "Save" }));
     await waitFor(() => expect(screen.queryByRole("form", { name: "Rename" })).toBeNull());
+  });
+
+  it("drops a field's error when the field is edited, and every field error on the next submission", async () => {
+    let stale = false;
+    const tooLong = "The name has 51 characters; at most 50 are allowed.";
+    const taken = "Code 0103 is taken.";
+    mockDetail({
+      UpdateLocation: () =>
+        stale
+          ? new GraphQLAnswer({ updateLocation: null }, [
+              {
+                message: "The location changed since you read it; read it again and reapply your change.",
+                path: ["updateLocation"],
+                extensions: { code: "BAD_USER_INPUT", reason: "STALE_VERSION" },
+              },
+            ])
+          : {
+              updateLocation: payload(false, [
+                { field: "code", code: "DUPLICATE", message: taken },
+                { field: "name", code: "TOO_LONG", message: tooLong },
+              ]),
+            },
+    });
+    renderShell("/locations/7d1c9a52-3e4b-4f60-8a71-2b3c4d5e6f70", ["location"]);
+    await userEvent.click(await screen.findByRole("button", { name: "Rename" }));
+    const form = screen.getByRole("form", { name: "Rename" });
+    const code = within(form).getByLabelText("Code");
+    const name = within(form).getByLabelText("Name");
+    await userEvent.clear(name);
+    await userEvent.type(name, "x".repeat(51));
+    await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(name).toHaveAccessibleDescription(tooLong));
+    expect(code).toHaveAccessibleDescription(taken);
+
+    // editing the name drops the name's error, and only that one
+    await userEvent.clear(name);
+    await userEvent.type(name, "Renamed in UI");
+    expect(name).not.toHaveAttribute("aria-invalid");
+    expect(within(form).queryByText(tooLong)).toBeNull();
+    expect(code).toHaveAttribute("aria-invalid", "true");
+    expect(code).toHaveAccessibleDescription(taken);
+
+    // a later submission that fails otherwise (someone changed the row): no field error is left
+    stale = true;
+    await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+    await within(form).findByText(/Someone else changed this since you opened it/);
+    expect(name).toHaveValue("Renamed in UI");
+    for (const field of [code, name]) {
+      expect(field).not.toHaveAttribute("aria-invalid");
+      expect(field).toHaveAccessibleDescription("");
+    }
+    expect(within(form).queryByText(taken)).toBeNull();
   });
 
   it("deletes a location with everything below it, showing what other modules keep there", async () => {

@@ -158,6 +158,53 @@ describe("the payer form", () => {
   });
 });
 
+describe("the payer edit form", () => {
+  it("drops a field's error when the field is edited, and every field error on the next submission", async () => {
+    let failing = false;
+    const badEmail = "Enter a valid e-mail address.";
+    const noName = "Name is required.";
+    mockGraphQL({
+      PayerDetail: () => ({ payer: { ...detail, location: payer.location } }),
+      LocationList: () => ({ locations: connection([]) }),
+      UpdatePayer: () =>
+        failing
+          ? new GraphQLAnswer({ updatePayer: null }, [
+              { message: "Internal server error", path: ["updatePayer"], extensions: { code: "INTERNAL_SERVER_ERROR" } },
+            ])
+          : {
+              updatePayer: {
+                payer: null,
+                errors: [
+                  { field: "name", code: "REQUIRED", message: noName },
+                  { field: "email", code: "INVALID", message: badEmail },
+                ],
+              },
+            },
+    });
+    renderShell(`/payers/${payer.uuid}`, ["location", "payer"], [...PAYERS_ONLY, "location.view_location"]);
+    await userEvent.click(await screen.findByRole("button", { name: "Edit" }));
+    const form = await screen.findByRole("form", { name: "Edit payer" });
+    const name = within(form).getByLabelText("Name");
+    const email = within(form).getByLabelText("E-mail");
+    await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(email).toHaveAccessibleDescription(badEmail));
+    expect(name).toHaveAccessibleDescription(noName);
+
+    // editing the e-mail drops its error, and only that one
+    await userEvent.type(email, "x");
+    expect(email).not.toHaveAttribute("aria-invalid");
+    expect(within(form).queryByText(badEmail)).toBeNull();
+    expect(name).toHaveAttribute("aria-invalid", "true");
+
+    // the next submission fails without field errors: the name's error is gone too
+    failing = true;
+    await userEvent.click(within(form).getByRole("button", { name: "Save" }));
+    await within(form).findByText(/Something went wrong on the server/);
+    expect(name).not.toHaveAttribute("aria-invalid");
+    expect(within(form).queryByText(noName)).toBeNull();
+  });
+});
+
 describe("a user who may see payers but not their locations", () => {
   it("sees a payer's detail, its location hidden, and edits it leaving the location as it is", async () => {
     const calls = mockGraphQL({
