@@ -275,7 +275,8 @@ def parse_rows(
     parser read types, limits and codes from the model. ``parse`` builds the instance
     from a :class:`RowParser` (reading the id into ``pk``); without it every column of
     ``fields`` is read with :meth:`RowParser.value`, in column order. A repeated id is
-    rejected. Every id read (even of a rejected row) is added to ``context.ids[model]``.
+    rejected. Every id read (even of a rejected row) is added to ``context.ids[model]``,
+    every well-formed object to ``context.objects[model]``.
     ``trims``: legacy column -> how its text is stored (``str.strip``, as the module's
     writes store it), before its length is checked (:meth:`RowParser.text`). The values
     of a kept row stored otherwise than they came go to the run's notes under its id
@@ -303,6 +304,7 @@ def parse_rows(
             )
 
     ids = context.ids.setdefault(model, set())
+    objects = context.objects.setdefault(model, {})
     line_of_id: dict[int, int] = {}
     items, rejections = [], []
     for row in rows:
@@ -317,6 +319,7 @@ def parse_rows(
             rejections += [row.reject(reason) for reason in parser.reasons]
         else:
             items.append((row, obj))
+            objects[obj.pk] = obj
             for column, what in parser.notes:
                 context.note(model, column, what, obj.pk)
     return items, rejections

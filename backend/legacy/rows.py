@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from typing import Any
 
 
 class Reason(str):
@@ -103,11 +104,15 @@ class LegacyContext:
     written. A table fills its own entry during ``validate``. ``notes``: ``(model label,
     column, what)`` -> the ids of the rows read whose value the import would store
     otherwise than it came (:meth:`note`); the run's summary counts those of the rows
-    stored.
+    stored. ``objects``: model label -> id -> the unsaved object of every well-formed row
+    of that table's source (filled by :func:`~backend.legacy.parsing.parse_rows`), so a
+    later table checks the rows it names as the source has them (a payer's location's
+    level) before anything is written.
     """
 
     time_zone: tzinfo
     ids: dict[str, set[int]] = field(default_factory=dict)
+    objects: dict[str, dict[int, Any]] = field(default_factory=dict)
     notes: defaultdict[tuple[str, str, str], set[int]] = field(
         default_factory=lambda: defaultdict(set)
     )
