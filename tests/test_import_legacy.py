@@ -461,13 +461,18 @@ BAD_ROWS = {
 @pytest.mark.django_db
 @pytest.mark.parametrize(("change", "reason"), BAD_ROWS.values(), ids=list(BAD_ROWS))
 def test_a_bad_row_is_reported_and_nothing_is_written(tmp_path, change, reason):
+    err = refused_with(tmp_path, change)
+    assert reason in err, err
+
+
+def refused_with(folder: Path, change) -> str:
+    """Import the valid base with ``change`` from ``folder``, which must be refused with
+    nothing written; the refusals printed (stderr)."""
     locations, payers = base_locations(), base_payers()
     change(locations, payers)
-
-    _, err = run_and_capture_rejections(write(tmp_path, locations, payers))
-
-    assert reason in err, err
+    _, err = run_and_capture_rejections(write(folder, locations, payers))
     assert (Location.objects.count(), Payer.objects.count()) == (0, 0)
+    return err
 
 
 def run_and_capture_rejections(folder: Path) -> tuple[str, str]:

@@ -23,81 +23,79 @@ from tests.test_import_legacy import (
     in_location,
     in_payer,
     location,
+    refused_with,
     run_and_capture_rejections,
     write,
 )
 
-_REFUSED_CHARACTER = "a control or text-direction character no text field accepts."
+LOCATION_2, PAYER_1 = "tblLocations.csv line 3 (LocationId 2)", "tblPayer.csv line 2 (PayerID 1)"
+
+
+def _character(place: str, column: str, char: str) -> str:
+    """The refusal of a text holding a character no text field accepts (backend.text)."""
+    field = {"LocationName": "name", "LocationCode": "code", "PayerAddress": "address"}
+    return (
+        f"{place}: {column}: The {field.get(column, column.lower())} contains {char}, a "
+        "control or text-direction character no text field accepts."
+    )
+
+
+def _payer_level(place: str, location: str) -> str:
+    return f"{place}: LocationId: A payer belongs to a region or a district, not to {location}."
+
 
 # Each case: a change to the valid base (tests.test_import_legacy) and the refusal, as
 # printed: file, line, id, the column and the service's own message.
-BROKEN_RULES = {
+RLO, SOH, TAB = (
+    "U+202E (RIGHT-TO-LEFT OVERRIDE)",
+    "U+0001 (a control)",
+    "U+0009 (CHARACTER TABULATION)",
+)
+LOCATION_1, LOCATION_5 = (f"tblLocations.csv line {n + 1} (LocationId {n})" for n in (1, 5))
+CHARACTERS = {
     "control-and-bidi-in-name": (
-        in_location(1, LocationName="Rap\x01ta\u202e"),
-        "tblLocations.csv line 3 (LocationId 2): LocationName: The name contains U+0001 "
-        f"(a control), {_REFUSED_CHARACTER}",
+        in_location(1, LocationName="Rap\x01ta\u202e"), LOCATION_2, "LocationName", SOH
     ),
-    "bidi-in-code": (
-        in_location(0, LocationCode="R\u202e1"),
-        "tblLocations.csv line 2 (LocationId 1): LocationCode: The code contains U+202E "
-        f"(RIGHT-TO-LEFT OVERRIDE), {_REFUSED_CHARACTER}",
-    ),
+    "bidi-in-code": (in_location(0, LocationCode="R\u202e1"), LOCATION_1, "LocationCode", RLO),
     "control-in-history-name": (
-        in_location(4, LocationName="Old\x1bregion"),
-        "tblLocations.csv line 6 (LocationId 5): LocationName: The name contains U+001B "
-        f"(ESCAPE), {_REFUSED_CHARACTER}",
+        in_location(4, LocationName="Old\x1bregion"), LOCATION_5, "LocationName", "U+001B (ESCAPE)"
     ),
+    "bidi-in-phone": (in_payer(0, Phone="12\u202e3"), PAYER_1, "Phone", RLO),
+    "control-in-address": (
+        in_payer(0, PayerAddress="Line 1\tLine 2"), PAYER_1, "PayerAddress", TAB
+    ),
+}  # fmt: skip
+OTHER_RULES = {
     "malformed-email": (
         in_payer(0, eMail="not an email"),
-        "tblPayer.csv line 2 (PayerID 1): eMail: 'not an email' is not an e-mail address.",
+        f"{PAYER_1}: eMail: 'not an email' is not an e-mail address.",
     ),
-    "bidi-in-phone": (
-        in_payer(0, Phone="12\u202e3"),
-        "tblPayer.csv line 2 (PayerID 1): Phone: The phone contains U+202E "
-        f"(RIGHT-TO-LEFT OVERRIDE), {_REFUSED_CHARACTER}",
-    ),
-    "control-in-address": (
-        in_payer(0, PayerAddress="Line 1\tLine 2"),
-        "tblPayer.csv line 2 (PayerID 1): PayerAddress: The address contains U+0009 "
-        f"(CHARACTER TABULATION), {_REFUSED_CHARACTER}",
-    ),
-    "payer-at-a-municipality": (
-        in_payer(0, LocationId=3),
-        "tblPayer.csv line 2 (PayerID 1): LocationId: A payer belongs to a region or a "
-        "district, not to R1D1W1 Ward.",
-    ),
-    "payer-at-a-village": (
-        in_payer(0, LocationId=4),
-        "tblPayer.csv line 2 (PayerID 1): LocationId: A payer belongs to a region or a "
-        "district, not to R1D1W1V1 Village.",
-    ),
+    "payer-at-a-municipality": (in_payer(0, LocationId=3), _payer_level(PAYER_1, "R1D1W1 Ward")),
+    "payer-at-a-village": (in_payer(0, LocationId=4), _payer_level(PAYER_1, "R1D1W1V1 Village")),
     "payer-at-a-history-location": (
         in_payer(0, LocationId=5),
-        "tblPayer.csv line 2 (PayerID 1): LocationId: The location R1 Old region is not current.",
+        f"{PAYER_1}: LocationId: The location R1 Old region is not current.",
     ),
     "history-payer-at-a-municipality": (
         in_payer(1, LocationId=3),
-        "tblPayer.csv line 5 (PayerID 2): LocationId: A payer belongs to a region or a "
-        "district, not to R1D1W1 Ward.",
+        _payer_level("tblPayer.csv line 5 (PayerID 2)", "R1D1W1 Ward"),
     ),
-    "current-location-under-a-history-location": (
+    "current-under-a-history-location": (
         in_location(1, ParentLocationId=5),
-        "tblLocations.csv line 3 (LocationId 2): ParentLocationId: The parent R1 Old region "
-        "is a history version, not current.",
+        f"{LOCATION_2}: ParentLocationId: The parent R1 Old region is a history version, "
+        "not current.",
     ),
+}
+BROKEN_RULES = {
+    **{case: (change, _character(*refusal)) for case, (change, *refusal) in CHARACTERS.items()},
+    **OTHER_RULES,
 }
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("change", "refusal"), BROKEN_RULES.values(), ids=list(BROKEN_RULES))
 def test_a_row_the_services_would_refuse_is_refused(tmp_path, change, refusal):
-    locations, payers = base_locations(), base_payers()
-    change(locations, payers)
-
-    _out, err = run_and_capture_rejections(write(tmp_path, locations, payers))
-
-    assert refusal in err.splitlines(), err
-    assert (Location.objects.count(), Payer.objects.count()) == (0, 0)
+    assert refusal in refused_with(tmp_path, change).splitlines()
 
 
 @pytest.mark.django_db
