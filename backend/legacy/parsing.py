@@ -305,15 +305,15 @@ def parse_rows(
 
     ids = context.ids.setdefault(model, set())
     objects = context.objects.setdefault(model, {})
-    line_of_id: dict[int, int] = {}
+    place_of_id: dict[int, str] = {}
     items, rejections = [], []
     for row in rows:
         parser = RowParser(row, context, column_fields, trims)
         obj = parse(parser)
-        if obj.pk in line_of_id:
-            parser.reasons.append(f"duplicate id, first at line {line_of_id[obj.pk]}")
+        if obj.pk in place_of_id:
+            parser.reasons.append(f"duplicate id, first at {place_of_id[obj.pk]}")
         elif obj.pk is not None:
-            line_of_id[obj.pk] = row.line
+            place_of_id[obj.pk] = row.position
             ids.add(obj.pk)
         if parser.reasons:
             rejections += [row.reject(reason) for reason in parser.reasons]

@@ -59,7 +59,8 @@ class LegacyRow:
     SQL NULL. Every source turns its values into this text form (see
     :func:`backend.legacy.values.legacy_text`), so that one mapping serves them all.
     ``problems``: ``(column, reason)`` of the values the source could not read (a JSON
-    array where a value belongs; its value is then ``None``); the row is refused with
+    boolean, array or object where a number or a string belongs; its value is then
+    ``None``); the row is refused with
     them and with the problems of its other columns
     (:class:`~backend.legacy.parsing.RowParser`).
     """
@@ -70,6 +71,12 @@ class LegacyRow:
     values: Mapping[str, str | None]
     unit: str = "line"
     problems: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def position(self) -> str:
+        """Where the row is, for messages: ``"line 5"`` (a CSV record), ``"row 5"`` (a
+        JSON array's element or a database row)."""
+        return f"{self.unit} {self.line}"
 
     def reject(self, reason: str) -> Rejection:
         """A :class:`Rejection` of this row for ``reason``."""

@@ -134,7 +134,7 @@ def validate(
                 owner, existing = code_owner[key]
                 rejections.append(row.reject(_taken(obj.code, existing, owner)))
             else:
-                code_owner[key] = (f"the current row at line {row.line}", obj.code)
+                code_owner[key] = (f"the current row at {row.position}", obj.code)
 
     objects = sorted((obj for _row, obj in items), key=lambda o: (_LEVEL[o.type], o.pk))
     return objects, rejections
