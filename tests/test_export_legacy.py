@@ -119,13 +119,14 @@ def test_values_a_spreadsheet_would_run_are_exported_as_stored_with_a_warning(de
     command counts them and names the first."""
     run_import(str(demo_dir))
     formula = '=HYPERLINK("http://evil.example","x")'
-    Payer.objects.create(name=formula, type="G", email="@x", phone="-1", fax="")
+    # "@x" in the fax: an e-mail "@x" is refused by the payer service, and so by the import
+    Payer.objects.create(name=formula, type="G", email="", phone="-1", fax="@x")
 
     out = export(tmp_path / "out", format="csv")
 
     text = (tmp_path / "out" / "tblPayer.csv").read_text(encoding="utf-8")
     assert '"=HYPERLINK(""http://evil.example"",""x"")"' in text
-    assert ',"-1","","@x",' in text
+    assert ',"-1","@x","",' in text
     assert (
         "tblPayer.csv: 5 value(s) begin with =, +, -, @, a tab or a carriage return "
         "(first: PayerID 1, Phone '+2552127867576'), written as stored for import_legacy; "
@@ -135,4 +136,4 @@ def test_values_a_spreadsheet_would_run_are_exported_as_stored_with_a_warning(de
     assert "tblLocations.csv: " not in out.replace("tblLocations.csv: 53 rows", "")
     wipe()
     run_import(str(tmp_path / "out"))
-    assert Payer.objects.get(name=formula).email == "@x"
+    assert Payer.objects.get(name=formula).fax == "@x"

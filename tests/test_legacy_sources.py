@@ -139,7 +139,7 @@ def test_bad_json_rows_are_listed_with_their_row_number(tmp_path):
 
     lines = err.getvalue().splitlines()
     assert (
-        "tblLocations.json row 2 (LocationId 2): MalePopulation is an object, not a value" in lines
+        "tblLocations.json row 2 (LocationId 2): MalePopulation is an object, not a number" in lines
     )
     assert "tblLocations.json row 6 (no LocationId): an array, not a row object" in lines
     assert "tblLocations.json row 7 (LocationId 9): LocationId is given twice" in lines
@@ -226,7 +226,7 @@ def test_a_bad_json_row_reports_the_problem_of_every_column(tmp_path):
 
     # LocationCode 5 reads as the code "5" (numbers are read as their text)
     assert [line for line in err.getvalue().splitlines() if " row 1 " in line] == [
-        "tblLocations.json row 1 (LocationId x): LocationName is an array, not a value",
+        "tblLocations.json row 1 (LocationId x): LocationName is an array, not a string",
         "tblLocations.json row 1 (LocationId x): LocationId 'x' is not an integer",
         "tblLocations.json row 1 (LocationId x): MalePopulation 'many' is not an integer",
     ]

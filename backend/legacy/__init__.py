@@ -15,6 +15,7 @@ The package, by concern:
 - :mod:`~backend.legacy.values`: the legacy text form of values and the time zone;
 - :mod:`~backend.legacy.parsing`: typed values of a row, limits read from the model;
 - :mod:`~backend.legacy.versions`: the identity and history rules of versioned tables;
+- :mod:`~backend.legacy.rules`: the services' rules applied to every imported row;
 - :mod:`~backend.legacy.saving`: writing rows by id, keeping history;
 - :mod:`~backend.legacy.sources` (with :mod:`~backend.legacy.files` and
   :mod:`~backend.legacy.database`): CSV, JSON and live-database sources;
@@ -30,6 +31,7 @@ their own modules by the commands that use them.
 
 from backend.legacy.parsing import INT_MAX, INT_MIN, RowParser, parse_rows
 from backend.legacy.rows import LegacyContext, LegacyRow, Rejection
+from backend.legacy.rules import rule_rejections
 from backend.legacy.saving import (
     CREATED,
     UNCHANGED,
@@ -65,5 +67,6 @@ __all__ = [
     "legacy_time_zone",
     "parse_rows",
     "parse_versioned",
+    "rule_rejections",
     "save_by_id",
 ]

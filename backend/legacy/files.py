@@ -21,9 +21,11 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import CommandError
 
 from backend.json_text import TooDeep, decode, json_kind
+from backend.legacy.parsing import reading
 from backend.legacy.rows import LegacyRow, Rejection, row_key
 from backend.legacy.tables import IGNORED_COLUMNS, LegacyTable
 from backend.legacy.values import legacy_text
@@ -195,14 +197,17 @@ def read_json(
 
     The file holds an array of objects keyed by legacy column names (case-insensitive);
     ``null`` (what ``json_agg`` gives for an empty table) is an empty table. A missing
-    key or ``null`` is SQL NULL; numbers, strings and booleans become the legacy text
-    form (:func:`backend.legacy.values.legacy_text`), so ``17`` and ``"17"`` read alike.
-    Rows are numbered from 1 (``row 3``). Rejected here: an element that is not an
-    object. A column given twice and a nested array or object are the row's
-    ``problems``: the table's parsing refuses the row with them and the problems of its
-    other columns. Raises CommandError for a file that is not UTF-8 or not JSON, that is
-    not an array, and for keys that name no column of ``table`` (a typo would otherwise
-    read as NULL); the :data:`~backend.legacy.tables.IGNORED_COLUMNS` are not read.
+    key or ``null`` is SQL NULL; numbers and strings become the legacy text form
+    (:func:`backend.legacy.values.legacy_text`), so ``17`` and ``"17"`` read alike.
+    Rows are numbered from 1 (``row 3``), and every message names them so. Rejected
+    here: an element that is not an object. A column given twice and a value of a JSON
+    type no column takes (:func:`json_types`: a boolean, an array or an object; Python's
+    ``True`` is the integer 1, so a boolean would otherwise be stored as 1) are the row's
+    ``problems``, naming the column and the type it takes: the table's parsing refuses
+    the row with them and the problems of its other columns. Raises CommandError for a
+    file that is not UTF-8 or not JSON, that is not an array, and for keys that name no
+    column of ``table`` (a typo would otherwise read as NULL); the
+    :data:`~backend.legacy.tables.IGNORED_COLUMNS` are not read.
     """
     text = _read_text(path, table)
     try:
@@ -222,6 +227,7 @@ def read_json(
             f"write them), found {found}."
         )
     canonical = {column.lower(): column for column in table.columns}
+    expected = json_types(table)
     unknown: dict[str, int] = {}
     rows, rejections = [], []
     for number, element in enumerate(document, start=1):
@@ -237,10 +243,12 @@ def read_json(
             if column in seen:
                 problems.append((column, f"{column} is given twice"))
             seen.add(column)
-            try:
+            if isinstance(value, bool | list):  # a boolean, an array or an object (_Pairs)
+                problems.append(
+                    (column, f"{column} is {_json_kind(value)}, not {expected[column]}")
+                )
+            else:
                 values[column] = legacy_text(value, time_zone)
-            except TypeError:
-                problems.append((column, f"{column} is {_json_kind(value)}, not a value"))
         row_id = values[table.id_column]
         key = row_key(table.id_column, row_id)
         row = LegacyRow(path.name, number, key, values, unit="row", problems=tuple(problems))
@@ -255,6 +263,22 @@ def read_json(
             f"Expected the columns {', '.join(table.columns)}."
         )
     return rows, rejections
+
+
+def json_types(table: LegacyTable) -> dict[str, str]:
+    """Column of ``table`` -> the JSON type its value has, in JSON's words, for messages:
+    ``"a number"`` for a column read as an integer or an id (its text, ``"17"``, is read
+    alike), ``"a string"`` for the others (texts, codes, uuids, datetimes; a number is
+    read as its text). SQL Server's ``FOR JSON PATH`` and ``json_agg`` write an ``int``
+    as a number and a ``varchar``, ``uniqueidentifier`` or ``datetime`` as a string; no
+    legacy column of the tables is a ``bit`` (:func:`backend.legacy.parsing.reading`
+    has no reading for a boolean field), so a boolean is no column's value."""
+    meta = apps.get_model(table.model)._meta
+    numeric = ("integer", "id")
+    return {
+        column: "a number" if reading(meta.get_field(attname))[0] in numeric else "a string"
+        for column, attname in table.fields.items()
+    }
 
 
 def _json_kind(value: Any) -> str:

@@ -275,7 +275,8 @@ def parse_rows(
     parser read types, limits and codes from the model. ``parse`` builds the instance
     from a :class:`RowParser` (reading the id into ``pk``); without it every column of
     ``fields`` is read with :meth:`RowParser.value`, in column order. A repeated id is
-    rejected. Every id read (even of a rejected row) is added to ``context.ids[model]``.
+    rejected. Every id read (even of a rejected row) is added to ``context.ids[model]``,
+    every well-formed object to ``context.objects[model]``.
     ``trims``: legacy column -> how its text is stored (``str.strip``, as the module's
     writes store it), before its length is checked (:meth:`RowParser.text`). The values
     of a kept row stored otherwise than they came go to the run's notes under its id
@@ -303,20 +304,22 @@ def parse_rows(
             )
 
     ids = context.ids.setdefault(model, set())
-    line_of_id: dict[int, int] = {}
+    objects = context.objects.setdefault(model, {})
+    place_of_id: dict[int, str] = {}
     items, rejections = [], []
     for row in rows:
         parser = RowParser(row, context, column_fields, trims)
         obj = parse(parser)
-        if obj.pk in line_of_id:
-            parser.reasons.append(f"duplicate id, first at line {line_of_id[obj.pk]}")
+        if obj.pk in place_of_id:
+            parser.reasons.append(f"duplicate id, first at {place_of_id[obj.pk]}")
         elif obj.pk is not None:
-            line_of_id[obj.pk] = row.line
+            place_of_id[obj.pk] = row.position
             ids.add(obj.pk)
         if parser.reasons:
             rejections += [row.reject(reason) for reason in parser.reasons]
         else:
             items.append((row, obj))
+            objects[obj.pk] = obj
             for column, what in parser.notes:
                 context.note(model, column, what, obj.pk)
     return items, rejections

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from typing import Any
 
 
 class Reason(str):
@@ -58,7 +59,8 @@ class LegacyRow:
     SQL NULL. Every source turns its values into this text form (see
     :func:`backend.legacy.values.legacy_text`), so that one mapping serves them all.
     ``problems``: ``(column, reason)`` of the values the source could not read (a JSON
-    array where a value belongs; its value is then ``None``); the row is refused with
+    boolean, array or object where a number or a string belongs; its value is then
+    ``None``); the row is refused with
     them and with the problems of its other columns
     (:class:`~backend.legacy.parsing.RowParser`).
     """
@@ -69,6 +71,12 @@ class LegacyRow:
     values: Mapping[str, str | None]
     unit: str = "line"
     problems: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def position(self) -> str:
+        """Where the row is, for messages: ``"line 5"`` (a CSV record), ``"row 5"`` (a
+        JSON array's element or a database row)."""
+        return f"{self.unit} {self.line}"
 
     def reject(self, reason: str) -> Rejection:
         """A :class:`Rejection` of this row for ``reason``."""
@@ -103,11 +111,15 @@ class LegacyContext:
     written. A table fills its own entry during ``validate``. ``notes``: ``(model label,
     column, what)`` -> the ids of the rows read whose value the import would store
     otherwise than it came (:meth:`note`); the run's summary counts those of the rows
-    stored.
+    stored. ``objects``: model label -> id -> the unsaved object of every well-formed row
+    of that table's source (filled by :func:`~backend.legacy.parsing.parse_rows`), so a
+    later table checks the rows it names as the source has them (a payer's location's
+    level) before anything is written.
     """
 
     time_zone: tzinfo
     ids: dict[str, set[int]] = field(default_factory=dict)
+    objects: dict[str, dict[int, Any]] = field(default_factory=dict)
     notes: defaultdict[tuple[str, str, str], set[int]] = field(
         default_factory=lambda: defaultdict(set)
     )

@@ -32,7 +32,9 @@ def legacy_text(value: Any, time_zone: tzinfo) -> str | None:
     """A value as a database driver or a JSON parser gives it -> the legacy text form.
 
     ``None`` stays ``None`` (SQL NULL); text stays as it is; ``int`` (and ``bool`` as
-    ``1``/``0``, SQL Server's ``bit``), ``Decimal``, ``float`` and ``UUID`` become their
+    ``1``/``0``, SQL Server's ``bit``, as a database driver gives it; a JSON source
+    refuses a boolean before, :func:`backend.legacy.files.read_json`), ``Decimal``,
+    ``float`` and ``UUID`` become their
     usual text; a naive datetime becomes the legacy literal (:func:`legacy_literal`), an
     aware one is first converted into ``time_zone``. Raises ``TypeError`` for anything
     else (a nested JSON object, bytes).

@@ -50,7 +50,7 @@ def check_versions(
     file_ids = context.ids.get(model, set())
 
     rejections: list[Rejection] = []
-    line_of_uuid: dict[uuid.UUID, int] = {}
+    place_of_uuid: dict[uuid.UUID, str] = {}
     current = {pk for pk in db_current if pk not in file_ids}
     history = set()
     for _row, obj in items:
@@ -65,14 +65,14 @@ def check_versions(
                     f"{obj.validity_to:%Y-%m-%d %H:%M}: the version is valid at no time"
                 )
             )
-        if obj.uuid in line_of_uuid:
+        if obj.uuid in place_of_uuid:
             rejections.append(
                 row.reject(
-                    f"duplicate {uuid_column} {obj.uuid}, first at line {line_of_uuid[obj.uuid]}"
+                    f"duplicate {uuid_column} {obj.uuid}, first at {place_of_uuid[obj.uuid]}"
                 )
             )
         else:
-            line_of_uuid[obj.uuid] = row.line
+            place_of_uuid[obj.uuid] = row.position
         if obj.pk in db_uuid and db_uuid[obj.pk] != obj.uuid:
             rejections.append(
                 row.reject(

@@ -9,7 +9,13 @@ schema of ``tblLocations``:
   without one gets one, see ``backend.legacy.versions.check_versions``).
 - LocationType is R region, D district, W municipality (ward) or V village; a region has
   no parent, the parent of a district is a region, of a municipality a district, of a
-  village a municipality. This holds for history rows too.
+  village a municipality. This holds for history rows too, as of the parent they name.
+- Every row meets the rules the location service applies to a write
+  (:func:`.services.validate`: required values, lengths, no control or text-direction
+  character, counts, the parent's level, a current parent), so an imported row can be
+  edited afterwards; a broken rule refuses the row with the service's message after the
+  column ("LocationName: The name contains U+202E (RIGHT-TO-LEFT OVERRIDE), …"). A
+  history row's parent need not be current now (it was when the version was).
 - LocationCode (at most 8 characters) and LocationName (at most 50) are required; no two
   current rows (ValidityTo empty) share a code. Codes follow the one rule for codes
   (``normalize_code``: surrounding white space removed, as ``createLocation`` stores them)
@@ -27,6 +33,7 @@ codes, whether NULL is allowed; see ``backend.legacy.parsing.reading``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from backend import casefold
 from backend.legacy import (
@@ -37,9 +44,11 @@ from backend.legacy import (
     Plan,
     Rejection,
     parse_versioned,
+    rule_rejections,
     save_by_id,
 )
 
+from . import services
 from .models import Location, compute_paths, normalize_code, rebuild_paths
 
 MODEL = "location.Location"
@@ -72,10 +81,6 @@ def _code_key(code: str) -> str:
     return casefold.upper(normalize_code(code))
 
 
-def _level_name(code: str) -> str:
-    return f"{Location.Type(code).label.lower()} ({code})"
-
-
 def _taken(code: str, existing: str, owner: str) -> str:
     """Why a current row's LocationCode is refused: the code ``owner`` has (the same
     ignoring case) quoted as it is there."""
@@ -89,58 +94,47 @@ def validate(
 ) -> tuple[list[Location], list[Rejection]]:
     """``tblLocations`` rows -> (unsaved Locations, parents first; every rejection).
 
-    Checks each row's values, the identity and history rules (``parse_versioned``), the
-    parent (known in the file or the database, one level up) and that current codes are
-    unique, counting the current database rows the file does not replace.
+    Checks each row's values, the identity and history rules (``parse_versioned``),
+    that the parent is known (in the file or the database), every rule of the location
+    service (:func:`~.services.validate`, as a write checks it: required values, lengths,
+    characters, counts, the parent's level and that it is current; a history row's
+    parent need not be current now) with the parent as the file or the database has it,
+    and that current codes are unique, counting the current database rows the file does
+    not replace.
     """
     items, rejections = parse_versioned(rows, context, MODEL, FIELDS, TRIMS)
     file_ids = context.ids[MODEL]
-    type_of: dict[int, str] = {}
+    # the rows a parent id may name: the database's, unless the file replaces them
+    known: dict[int, Location] = {}
     # by the code's case-insensitive key: who has it, and its code as written there
     code_owner: dict[str, tuple[str, str]] = {}
-    for pk, type_, code, validity_to in Location.objects.values_list(
-        "pk", "type", "code", "validity_to"
+    for pk, type_, code, name, validity_to in Location.objects.values_list(
+        "pk", "type", "code", "name", "validity_to"
     ):
         if pk not in file_ids:  # a row of the file replaces the database row of its id
-            type_of[pk] = type_
+            known[pk] = Location(pk=pk, type=type_, code=code, name=name, validity_to=validity_to)
             if validity_to is None:
                 owner = f"current location id {pk} in the database"
                 code_owner[_code_key(code)] = (owner, normalize_code(code))
-    for _row, obj in items:
-        type_of.setdefault(obj.pk, obj.type)
+    known.update(context.objects[MODEL])
 
     for row, obj in items:
-        expected = Location.PARENT_TYPE[obj.type]
         parent = obj.parent_id
-        if parent is None:
-            if expected is not None:
-                rejections.append(
-                    row.reject(
-                        f"a {_level_name(obj.type)} needs a parent {_level_name(expected)}; "
-                        "ParentLocationId is empty"
-                    )
-                )
-        elif expected is None:
-            rejections.append(
-                row.reject(f"a region (R) has no parent, but ParentLocationId is {parent}")
-            )
-        elif parent not in type_of:
-            if parent not in file_ids:  # else its own row is rejected already
-                rejections.append(row.reject(f"ParentLocationId {parent} names no location"))
-        elif type_of[parent] != expected:
-            rejections.append(
-                row.reject(
-                    f"ParentLocationId {parent} is a {_level_name(type_of[parent])}; the parent "
-                    f"of a {_level_name(obj.type)} must be a {_level_name(expected)}"
-                )
-            )
+        if parent is not None and parent not in known and parent not in file_ids:
+            rejections.append(row.reject(f"ParentLocationId {parent} names no location"))
+        # a parent of the file refused on its own: its children are refused as dependents
+        related = {
+            "parent": ... if parent is not None and parent not in known else known.get(parent)
+        }
+        rules = partial(services.validate, history=obj.validity_to is not None, check_code=False)
+        rejections += rule_rejections(row, obj, rules, FIELDS, related)
         if obj.validity_to is None:
             key = _code_key(obj.code)
             if key in code_owner:
                 owner, existing = code_owner[key]
                 rejections.append(row.reject(_taken(obj.code, existing, owner)))
             else:
-                code_owner[key] = (f"the current row at line {row.line}", obj.code)
+                code_owner[key] = (f"the current row at {row.position}", obj.code)
 
     objects = sorted((obj for _row, obj in items), key=lambda o: (_LEVEL[o.type], o.pk))
     return objects, rejections

@@ -300,7 +300,13 @@ class Location(VersionedModel):
 
     @property
     def depth(self) -> int:
-        """0 for a region, 1 for a district, 2 for a municipality, 3 for a village."""
+        """0 for a region, 1 for a district, 2 for a municipality, 3 for a village.
+
+        From the materialised path; a location not saved yet has none (the legacy
+        import's rows, checked before anything is written): then from its type, the
+        levels being strict (:attr:`PARENT_TYPE`)."""
+        if not self.path:
+            return list(self.PARENT_TYPE).index(self.type)
         return len(self.path) // PATH_STEP - 1
 
     def save(self, *args, **kwargs) -> None:

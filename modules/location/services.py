@@ -99,8 +99,17 @@ def resolve_location(parent_uuid: uuid.UUID | None, user, field: str = "parent")
     return rights.resolve(Location, parent_uuid, user, field=field, action="name a location")
 
 
-def validate(location: Location) -> list[FieldError]:
-    """Every rule the unsaved state of ``location`` breaks ([] when it is valid)."""
+def validate(
+    location: Location, *, history: bool = False, check_code: bool = True
+) -> list[FieldError]:
+    """Every rule the unsaved state of ``location`` breaks ([] when it is valid).
+
+    The legacy import checks every row with it too (``legacy.py``): ``history``: the row
+    is a history version (ValidityTo set), whose parent need not be current now (the
+    level rules still hold, as of the parent it names); ``check_code=False``: the caller
+    checks that current codes are unique itself (the import: over its source and the
+    database at once, by the same rule, :func:`~.models.current_code_holder`'s).
+    """
     errors = []
     if location.type not in Location.PARENT_TYPE:
         return [FieldError("type", "REQUIRED", "The type (level) is required.")]
@@ -119,7 +128,7 @@ def validate(location: Location) -> list[FieldError]:
     errors += text_errors({"code": location.code, "name": location.name})
     code = normalize_code(location.code)
     # case-insensitive, as openIMIS on SQL Server (its collation) and the code filter
-    existing = current_code_holder(code, exclude_pk=location.pk)
+    existing = current_code_holder(code, exclude_pk=location.pk) if check_code else None
     if existing is not None:
         errors.append(_duplicate(code, existing))
     for attribute, field in COUNT_FIELDS.items():
@@ -130,11 +139,11 @@ def validate(location: Location) -> list[FieldError]:
             errors.append(
                 FieldError(field, "TOO_LARGE", f"{field} is at most {MAX_COUNT} ({value}).")
             )
-    errors += _parent_errors(location)
+    errors += _parent_errors(location, history=history)
     return errors
 
 
-def _parent_errors(location: Location) -> list[FieldError]:
+def _parent_errors(location: Location, *, history: bool = False) -> list[FieldError]:
     expected = Location.PARENT_TYPE.get(location.type)
     parent = location.parent
     label = Location.Type(location.type).label.lower() if location.type else "location"
@@ -150,7 +159,7 @@ def _parent_errors(location: Location) -> list[FieldError]:
                 f"A {label} needs a parent {Location.Type(expected).label.lower()}.",
             )
         ]
-    if parent.validity_to is not None:
+    if parent.validity_to is not None and not history:
         return [
             FieldError(
                 "parent", "NOT_CURRENT", f"The parent {parent} is a history version, not current."

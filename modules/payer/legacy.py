@@ -16,6 +16,13 @@ schema of ``tblPayer``:
 - LocationId, when set, names a location of this import or of the database. Locations
   are reached through the app registry (``"location.Location"``), never by importing the
   location module.
+- Every row meets the rules the payer service applies to a write
+  (:func:`.services.validate`: required values, lengths, no control or text-direction
+  character, a well-formed e-mail, a location that is a current region or district), so
+  an imported row can be edited afterwards; a broken rule refuses the row with the
+  service's message after the column ("eMail: 'x' is not an e-mail address."). A history
+  row's location need not be current now (it was when the version was); its level
+  rule holds, as of the location it names.
 
 Each column is read as the model field it maps to in ``FIELDS`` (type, length limit,
 codes, whether NULL is allowed; see ``backend.legacy.parsing.reading``).
@@ -24,6 +31,7 @@ codes, whether NULL is allowed; see ``backend.legacy.parsing.reading``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.apps import apps
 
@@ -33,12 +41,17 @@ from backend.legacy import (
     LegacyTable,
     Rejection,
     parse_versioned,
+    rule_rejections,
 )
 
+from . import services
 from .models import Payer
 
 MODEL = "payer.Payer"
 LOCATION_MODEL = "location.Location"
+#: What the payer service's rules read of a location (its level, whether it is current,
+#: how it is named), loaded for the database's locations.
+LOCATION_ATTRIBUTES = ("pk", "type", "path", "code", "name", "validity_to")
 #: Legacy column -> Payer attribute, in the legacy column order.
 FIELDS = {
     "PayerID": "id",
@@ -66,17 +79,33 @@ def validate(
 ) -> tuple[list[Payer], list[Rejection]]:
     """``tblPayer`` rows -> (unsaved Payers, every rejection).
 
-    Checks each row's values, the identity and history rules (``parse_versioned``) and
-    that LocationId names a location of this import (``context.ids``) or of the database.
+    Checks each row's values, the identity and history rules (``parse_versioned``), that
+    LocationId names a location of this import (``context.ids``) or of the database, and
+    every rule of the payer service (:func:`~.services.validate`, as a write checks it:
+    required values, lengths, characters, a well-formed e-mail, a current region or
+    district; a history row's location need not be current now) with the location as
+    this import (``context.objects``) or the database has it.
     """
     items, rejections = parse_versioned(rows, context, MODEL, FIELDS, TRIMS)
     location = apps.get_model(LOCATION_MODEL)
-    known = context.ids.get(LOCATION_MODEL, set()) | set(
-        location._default_manager.order_by().values_list("pk", flat=True)
-    )
+    file_ids = context.ids.get(LOCATION_MODEL, set())
+    # the rows a LocationId may name: the database's, unless this import replaces them
+    known = {
+        row.pk: row
+        for row in location._default_manager.order_by().only(*LOCATION_ATTRIBUTES)
+        if row.pk not in file_ids
+    }
+    known.update(context.objects.get(LOCATION_MODEL, {}))
     for row, obj in items:
-        if obj.location_id is not None and obj.location_id not in known:
-            rejections.append(row.reject(f"LocationId {obj.location_id} names no location"))
+        place = obj.location_id
+        if place is not None and place not in known and place not in file_ids:
+            rejections.append(row.reject(f"LocationId {place} names no location"))
+        # a location of this import refused on its own: its payers are refused as dependents
+        related = {
+            "location": ... if place is not None and place not in known else known.get(place)
+        }
+        rules = partial(services.validate, history=obj.validity_to is not None)
+        rejections += rule_rejections(row, obj, rules, FIELDS, related)
     return [obj for _row, obj in items], rejections
 
 

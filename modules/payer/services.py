@@ -77,8 +77,13 @@ def resolve_location(location_uuid: uuid.UUID | None, user):
     )
 
 
-def validate(payer: Payer) -> list[FieldError]:
-    """Every rule the unsaved state of ``payer`` breaks ([] when it is valid)."""
+def validate(payer: Payer, *, history: bool = False) -> list[FieldError]:
+    """Every rule the unsaved state of ``payer`` breaks ([] when it is valid).
+
+    The legacy import checks every row with it too (``legacy.py``): ``history``: the row
+    is a history version (ValidityTo set), whose location need not be current now (the
+    level rule still holds, as of the location it names).
+    """
     errors = []
     if payer.type not in Payer.Type.values:
         errors.append(FieldError("type", "REQUIRED", "The payer type is required."))
@@ -106,7 +111,7 @@ def validate(payer: Payer) -> list[FieldError]:
             )
     location = payer.location
     if location is not None:
-        if location.validity_to is not None:
+        if location.validity_to is not None and not history:
             errors.append(
                 FieldError("location", "NOT_CURRENT", f"The location {location} is not current.")
             )
