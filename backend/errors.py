@@ -8,6 +8,7 @@ cursor): its message reaches the client even when unexpected errors are masked.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db import InterfaceError, OperationalError
@@ -30,6 +31,17 @@ class FieldError:
     field: str | None
     code: str
     message: str
+
+    @property
+    def attname(self) -> str | None:
+        """The model attribute the field names, in snake_case (``malePopulation`` ->
+        ``male_population``; a relation's name, ``parent``, stays as it is); None for
+        the input as a whole."""
+        return None if self.field is None else _CAPITAL.sub(r"_\1", self.field).lower()
+
+
+#: A capital letter after the first character (camelCase -> snake_case).
+_CAPITAL = re.compile(r"(?<!^)([A-Z])")
 
 
 class ValidationFailed(Exception):

@@ -13,7 +13,6 @@ from backend.admin.forms import (
     ServiceRefused,
     ValidityListFilter,
     VersionedForm,
-    form_field_name,
     refused,
 )
 from backend.admin.history import HistoryDisplay
@@ -25,6 +24,5 @@ __all__ = [
     "ValidityListFilter",
     "VersionedAdmin",
     "VersionedForm",
-    "form_field_name",
     "refused",
 ]

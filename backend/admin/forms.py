@@ -10,7 +10,6 @@ compares the version a page was opened on) turns a service refusal into
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -112,12 +111,6 @@ def as_opened(
         raise ServiceRefused([FieldError(None, concurrency.STALE_VERSION, message)]) from stale
 
 
-def form_field_name(field: str | None) -> str | None:
-    """The model/form field name of a FieldError's (camelCase) field: malePopulation ->
-    male_population."""
-    return None if field is None else re.sub(r"(?<!^)([A-Z])", r"_\1", field).lower()
-
-
 class VersionedForm(forms.ModelForm):
     """A ModelForm whose rules come from the module's service, not from model validation.
 
@@ -180,7 +173,7 @@ class VersionedForm(forms.ModelForm):
 
         A field that already has an error (e.g. a number that did not parse) keeps it.
         """
-        name = form_field_name(error.field)
+        name = error.attname
         message = ValidationError(error.message, code=error.code)
         if name in self.fields:
             if name not in self.errors:

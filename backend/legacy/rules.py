@@ -13,7 +13,6 @@ database), since nothing is written before every row is checked.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,16 +21,14 @@ from django.db import models
 from backend.errors import FieldError
 from backend.legacy.rows import LegacyRow, Rejection
 
-_UPPER = re.compile(r"(?<!^)([A-Z])")
 
-
-def column_of_field(field: str | None, fields: Mapping[str, str]) -> str | None:
-    """The legacy column of a service's error field: the input field (``malePopulation``,
+def column_of_field(error: FieldError, fields: Mapping[str, str]) -> str | None:
+    """The legacy column of a service's error: its input field (``malePopulation``,
     ``parent``) -> the model attribute (``male_population``, ``parent_id``) -> its
     column in ``fields`` (legacy column -> attribute); None when no column maps to it."""
-    if field is None:
+    attname = error.attname
+    if attname is None:
         return None
-    attname = _UPPER.sub(r"_\1", field).lower()
     column_of = {a: column for column, a in fields.items()}
     return column_of.get(attname) or column_of.get(f"{attname}_id")
 
@@ -67,6 +64,6 @@ def rule_rejections(
     for error in errors:
         if error.field in unknown:
             continue
-        column = column_of_field(error.field, fields) or error.field
+        column = column_of_field(error, fields) or error.field
         rejections.append(row.reject(f"{column}: {error.message}" if column else error.message))
     return rejections
