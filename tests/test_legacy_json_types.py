@@ -96,3 +96,18 @@ def test_positions_in_a_json_file_are_rows(tmp_path):
         "current row at row 1" in lines
     )
     assert not [line for line in lines if " line " in line], lines
+
+
+@pytest.mark.django_db
+def test_a_number_with_a_fraction_or_an_exponent_is_read_as_written(tmp_path):
+    rows = base_locations()
+    # read as Python floats, these were the texts "1000.0" and "0.1"
+    rows[0]["LocationName"] = "__NAME__"
+    rows[0]["LocationCode"] = "__CODE__"
+    text = json.dumps(rows).replace('"__NAME__"', "1e3").replace('"__CODE__"', "0.10")
+    (tmp_path / "tblLocations.json").write_text(text, encoding="utf-8")
+    write(tmp_path, payers=[])
+    call_command("import_legacy", str(tmp_path), stdout=io.StringIO(), stderr=io.StringIO())
+
+    row = Location.objects.get(pk=rows[0]["LocationId"])
+    assert (row.name, row.code) == ("1e3", "0.10")

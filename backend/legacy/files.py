@@ -198,7 +198,9 @@ def read_json(
     The file holds an array of objects keyed by legacy column names (case-insensitive);
     ``null`` (what ``json_agg`` gives for an empty table) is an empty table. A missing
     key or ``null`` is SQL NULL; numbers and strings become the legacy text form
-    (:func:`backend.legacy.values.legacy_text`), so ``17`` and ``"17"`` read alike.
+    (:func:`backend.legacy.values.legacy_text`), so ``17`` and ``"17"`` read alike; a
+    number with a fraction or an exponent is read as written (``1e3`` is the text
+    ``"1e3"``, never a float's rounding of it).
     Rows are numbered from 1 (``row 3``), and every message names them so. Rejected
     here: an element that is not an object. A column given twice and a value of a JSON
     type no column takes (:func:`json_types`: a boolean, an array or an object; Python's
@@ -211,7 +213,7 @@ def read_json(
     """
     text = _read_text(path, table)
     try:
-        document = decode(text, object_pairs_hook=_Pairs)
+        document = decode(text, object_pairs_hook=_Pairs, parse_float=str)
     except json.JSONDecodeError as error:
         raise CommandError(
             f"{path} line {error.lineno} column {error.colno}: not valid JSON: {error.msg}"
