@@ -33,18 +33,33 @@ def string_param(*fields: str, documentation: str) -> SearchParam:
 
 
 def token_param(
-    lookup: Callable[[str | None, str], Q], *, documentation: str, system: str | None = None
+    lookup: Callable[[str | None, str], Q],
+    *,
+    documentation: str,
+    system: str | tuple[str, ...] | None = None,
 ) -> SearchParam:
-    """A ``token`` parameter: ``lookup(system, code)`` gives the condition of one value
-    ``[system|]code``; ``system`` (if given) is the only system accepted."""
+    """A ``token`` parameter: ``lookup(system, code)`` gives the condition of one code
+    (``system`` None when the value names none, else one of the parameter's).
+
+    ``system``: the code system(s) of the values served (None: they carry no system, as
+    the identifiers here, typed but without ``Identifier.system``). Every row has a
+    value of each. The value reads as FHIR R4 search.html#token says: ``code`` any
+    system; ``system|code`` only that system (nothing when the values served have no
+    such system); ``|code`` only values without a system; ``system|`` any code of that
+    system."""
+    served = (system,) if isinstance(system, str) else tuple(system or ())
 
     def apply(queryset: QuerySet, value: str, modifier: str | None) -> QuerySet:
         if modifier is not None:
             raise bad_request(f"The modifier :{modifier} is not supported on this token.")
-        token_system, bar, code = value.rpartition("|")
-        if bar and token_system and system is not None and token_system != system:
+        token_system, bar, code = value.partition("|") if "|" in value else ("", "", value)
+        if not bar:
+            return queryset.filter(lookup(None, code))
+        if token_system == "":  # |code: values without a system
+            return queryset.filter(lookup(None, code)) if not served else queryset.none()
+        if token_system not in served:
             return queryset.none()
-        return queryset.filter(lookup(token_system if bar else None, code))
+        return queryset.filter(lookup(token_system, code) if code else Q())
 
     return SearchParam("token", apply, documentation)
 

@@ -72,6 +72,7 @@ class OrganizationResource(fhir.FhirResource):
         ),
         "type": fhir.token_param(
             _type_q,
+            system=(ORGANIZATION_TYPE_SYSTEM, PAYER_TYPE_SYSTEM),
             documentation=f"pay ({ORGANIZATION_TYPE_SYSTEM}) or the payer type C, D, G, L, O, "
             f"P ({PAYER_TYPE_SYSTEM}).",
         ),
