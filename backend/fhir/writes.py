@@ -150,10 +150,14 @@ def _written_response(
     request, resource: FhirResource, row: Any, version: int, prefer: str | None, status=200
 ):
     """The answer to a create (201) or update (200) of ``row``: its headers (ETag,
-    Last-Modified, Location) and, as ``prefer`` (:func:`~backend.fhir.prefer.preference`) asks, the
-    resource (the default), no body, or an OperationOutcome saying what was done;
-    ``Preference-Applied`` names the preference honoured (RFC 7240 §3)."""
+    Last-Modified; a create's ``Location``, an update's ``Content-Location``: R4 http.html#create
+    gives ``Location`` to a 201 alone) and, as ``prefer``
+    (:func:`~backend.fhir.prefer.preference`) asks, the resource (the default), no body, or
+    an OperationOutcome saying what was done; ``Preference-Applied`` names the preference
+    honoured (RFC 7240 §3)."""
     headers = _resource_headers(request, resource, row, version)
+    if status == 201:
+        headers["Location"] = headers.pop("Content-Location")
     if prefer is not None:
         headers["Preference-Applied"] = f"return={prefer}"
     if prefer == "minimal":
