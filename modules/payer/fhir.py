@@ -173,6 +173,7 @@ class OrganizationResource(fhir.FhirResource):
         addresses = resource.address or []
         if len(addresses) > 1:
             raise fhir.FhirError(422, "invalid", "A payer has one address.", "Organization.address")
+        # refuses an identifier of another type (it would be lost); the UUID is the id
         fhir.identifier_values(resource, {"UUID": "the id"}, "Organization.identifier")
         location = None
         for ext in resource.extension or ():
