@@ -156,3 +156,24 @@ def test_import_refuses_an_id_that_is_not_a_canonical_uuid(tmp_path, make_user, 
         "(lower case, hyphenated).",
     ]
     assert not Location.objects.exists()
+
+
+def test_import_refuses_an_element_it_would_lose(tmp_path, make_user, make_chains):
+    # as the API's writes (backend/fhir/writable.py): refused, never dropped
+    make_chains(1, regions_only=True)
+    region = json.loads(export(tmp_path, "chain")["Location"][0])
+    wipe()
+    folder = tmp_path / "lossy"
+    folder.mkdir()
+    (folder / "Location.ndjson").write_text(
+        json.dumps({**region, "status": "inactive"}) + "\n", encoding="utf-8"
+    )
+    admin = make_user("admin", superuser=True)
+    with pytest.raises(CommandError) as refused:
+        call_command("import_fhir", str(folder), "--user", admin.username)
+    assert str(refused.value).splitlines() == [
+        "1 problem(s); nothing was imported.",
+        'Location.ndjson:1: Location.status "inactive" cannot be stored: this server takes '
+        '"active" only; a location is active while current: DELETE it to make it inactive.',
+    ]
+    assert not Location.objects.exists()

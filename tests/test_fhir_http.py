@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from modules.location.models import Location
-from tests.api_helpers import send, validated
+from tests.api_helpers import send, validated, village
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +225,18 @@ def test_an_include_leaves_a_deleted_resource_out(admin, chain):
     ]
     parts = admin.get(f"/fhir/Location?_id={ward.uuid}&_include:iterate=Location:partof")
     assert [e["resource"]["name"] for e in validated(parts.json())["entry"]] == ["Ward 0"]
+
+
+def test_a_read_names_its_version_in_content_location(admin, chain):
+    key = chain["R0"].uuid
+    read = admin.get(f"/fhir/Location/{key}")
+    assert read.status_code == 200
+    assert not read.has_header("Location")
+    assert read["Content-Location"] == f"http://testserver/fhir/Location/{key}/_history/1"
+    updated = send(admin, "put", f"/fhir/Location/{key}", {**read.json(), "name": "Renamed"})
+    assert updated.status_code == 200 and not updated.has_header("Location")
+    assert updated["Content-Location"].endswith(f"/fhir/Location/{key}/_history/2")
+    created = send(admin, "post", "/fhir/Location", village("NEWV", str(chain["R0DW"].uuid)))
+    assert created.status_code == 201
+    new = Location.objects.get(code="NEWV")
+    assert created["Location"] == f"http://testserver/fhir/Location/{new.uuid}/_history/1"

@@ -30,7 +30,7 @@ from backend.fhir.elements import (
     coded_value,
     extension_value,
     identifier,
-    identifier_value,
+    identifier_values,
     parse_reference,
     reference,
 )
@@ -52,13 +52,16 @@ from backend.fhir.search_params import (
     string_param,
     token_param,
 )
+from backend.fhir.writable import CODING, Fixed
 
 __all__ = [
+    "CODING",
     "IDENTIFIER_TYPE_SYSTEM",
     "OPENIMIS_IG",
     "PROJECT_BASE",
     "FhirError",
     "FhirResource",
+    "Fixed",
     "Include",
     "SearchParam",
     "Writes",
@@ -70,7 +73,7 @@ __all__ = [
     "fhir_resources",
     "id_q",
     "identifier",
-    "identifier_value",
+    "identifier_values",
     "parse_reference",
     "reference",
     "reference_param",

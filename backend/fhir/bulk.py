@@ -30,6 +30,7 @@ from backend.errors import ValidationFailed
 from backend.fhir import FhirError, FhirResource, fhir_resources
 from backend.fhir.errors import validation_problems
 from backend.fhir.versions import _current_queryset, _with_versions, render_current
+from backend.fhir.writable import parse_resource
 from backend.ids import parse_id
 from backend.json_text import decode
 
@@ -126,9 +127,12 @@ def _read(paths: list[Path], resources: dict[str, FhirResource]) -> tuple[list[L
                             f"(served: {', '.join(resources)})."
                         )
                         continue
-                    parsed = resource.fhir_model.model_validate(data)
+                    parsed = parse_resource(resource, data)
                 except ValueError as error:  # JSON and pydantic errors
                     problems.append(f"{where}: {_describe(error)}")
+                    continue
+                except FhirError as error:  # an element it would not keep
+                    problems.append(f"{where}: {error.message}")
                     continue
                 if parse_id(parsed.id or "") is None:  # it would not be kept as sent
                     problems.append(

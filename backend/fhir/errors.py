@@ -43,7 +43,12 @@ def bad_request(message: str, expression: str | None = None) -> FhirError:
 
 def fhir_errors(error: ValidationFailed, resource: FhirResource) -> list[dict[str, Any]]:
     """OperationOutcome issues of a service's ``ValidationFailed``, each naming the
-    element (``field_paths``) and keeping the service's stable code in ``details``."""
+    element (``field_paths``) and keeping the service's stable code in ``details``.
+
+    A code the resource words for FHIR (``refusals``: code -> advice) keeps the
+    service message's facts, up to its last ``"; "``, and gives the advice instead of
+    the rest, which names what another surface can send (GraphQL's ``newParent``) and a
+    FHIR client cannot."""
     return [_issue(e, resource) for e in error.errors]
 
 
@@ -54,6 +59,8 @@ def _issue(error: FieldError, resource: FhirResource) -> dict[str, Any]:
         "details": {"coding": [{"system": f"{PROJECT_BASE}:error-code", "code": error.code}]},
         "diagnostics": error.message,
     }
+    if advice := resource.refusals.get(error.code):
+        issue["diagnostics"] = f"{error.message.rsplit('; ', 1)[0]}; {advice}"
     path = resource.field_paths.get(error.field or "")
     if path:
         issue["expression"] = [path]

@@ -97,7 +97,11 @@ class FhirResource:
     keyword naming the model's foreign key to a placed model also leaves out of what is
     served a reference to a row the user may not read, district rights);
     ``writes``: the services that :meth:`create`, :meth:`update` and :meth:`delete`
-    call with what :meth:`from_fhir` reads.
+    call with what :meth:`from_fhir` reads; ``writable``: the elements a write may send
+    (:mod:`backend.fhir.writable`: any other, or another value of a derived one, is a
+    422 naming it, never dropped); ``refusals``: a service error code -> the advice a
+    FHIR client can follow, replacing the service message's last clause (after ``"; "``),
+    which names another surface's arguments (:func:`backend.fhir.errors.fhir_errors`).
 
     A user who may not view a type does not see references to it in what is served
     (:func:`backend.fhir.versions.hidden_types`); so an update from such a user that
@@ -117,6 +121,8 @@ class FhirResource:
     references: ClassVar[Mapping[str, str]] = {}
     documentation: ClassVar[str] = ""
     writes: ClassVar[Writes]
+    writable: ClassVar[Mapping[str, Any]] = {}
+    refusals: ClassVar[Mapping[str, str]] = {}
 
     def get_model(self) -> Any:
         return apps.get_model(self.model)
@@ -146,15 +152,30 @@ class FhirResource:
         the module's services; returns the saved row. ``key`` and ``as_of`` (used by the
         bulk import) keep the resource's id as the uuid and its ``meta.lastUpdated`` as
         ``validity_from``; by default the server assigns both. Raises ``ValidationFailed``
-        or ``PermissionDenied``, or :class:`FhirError` for what the mapping cannot read."""
+        or ``PermissionDenied``, or :class:`FhirError` for what the mapping cannot read
+        (a ``UUID`` identifier other than ``key``: :func:`_check_uuid_identifier`)."""
+        _check_uuid_identifier(resource, self.resource_type, key)
         data, references = self.from_fhir(resource)
         return self.writes.create({**data, **_kept(key, as_of)}, **references, user=user)
 
     def update(self, key: uuid.UUID, resource: Any, *, user: Any) -> Any:
         """Replace the current row ``key`` with ``resource`` through the services; returns
         the saved row (raises as :meth:`create`). A reference of :attr:`references` to
-        a type ``user`` may not view, absent from ``resource``, is left as it is."""
+        a type ``user`` may not view, absent from ``resource``, is left as it is.
+
+        An element absent from ``resource`` whose column is stored empty (``""``, as
+        legacy data has it, or null) is left as stored: FHIR has no empty strings
+        (R4 json.html: a value is never ``""``), so the read served it as absent, and a
+        PUT of what was read changes nothing and makes no version."""
+        _check_uuid_identifier(resource, self.resource_type, key)
         data, references = self.from_fhir(resource)
+        stored = self.get_model()._default_manager.filter(uuid=key, legacy__isnull=True).first()
+        if stored is not None:
+            data = {
+                name: value
+                for name, value in data.items()
+                if value is not None or getattr(stored, name, None) != ""
+            }
         for keyword, target in self.references.items():
             served = fhir_resources().get(target)
             unseen = served is not None and not user.has_perm(served.view_permission)
@@ -187,6 +208,34 @@ def fhir_resources() -> dict[str, FhirResource]:
                 raise ValueError(f"Two modules serve the FHIR type {resource.resource_type}.")
             served[resource.resource_type] = resource
     return served
+
+
+def _check_uuid_identifier(resource: Any, resource_type: str, key: uuid.UUID | None) -> None:
+    """Refuse (422 at ``<type>.identifier[i]``) an identifier typed ``UUID``
+    (:data:`IDENTIFIER_TYPE_SYSTEM`) whose value is not ``key``, the resource's id: the
+    uuid is the id, which an update does not change and a create assigns (``key`` None:
+    any ``UUID`` identifier is refused), so another value could not be stored."""
+    from backend.fhir.errors import FhirError
+
+    for index, ident in enumerate(resource.identifier or ()):
+        codings = (ident.type.coding or ()) if ident.type else ()
+        if not any(c.system == IDENTIFIER_TYPE_SYSTEM and c.code == "UUID" for c in codings):
+            continue
+        if key is not None and ident.value == str(key):
+            continue
+        where = f"{resource_type}.identifier[{index}]"
+        rule = (
+            "the server assigns the id (and its UUID identifier) of a resource it creates; "
+            "leave it out"
+            if key is None
+            else f"it is the resource's id ({key}), which does not change"
+        )
+        raise FhirError(
+            422,
+            "not-supported",
+            f"{where}: the UUID identifier {ident.value!r} cannot be stored: {rule}.",
+            where,
+        )
 
 
 def _kept(key: uuid.UUID | None, as_of: datetime.datetime | None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
 from backend.api_auth import AUTHENTICATION
+from backend.fhir.elements import SERVER_BASE
 from backend.fhir.errors import FhirError, _Refused, bad_request
 from backend.media_types import takes
 from backend.query_string import QueryStringProblem, values_of
@@ -158,6 +159,15 @@ class FhirView(BodyChecked, APIView):
     def allowed_methods(self) -> list[str]:
         """The methods the view serves (``Allow`` of a 405): not OPTIONS (see above)."""
         return [method for method in super().allowed_methods if method != "OPTIONS"]
+
+    def dispatch(self, request, *args: Any, **kwargs: Any):
+        """Serve the request with this server's FHIR base known to the references read
+        while it lasts (:data:`~backend.fhir.elements.SERVER_BASE`)."""
+        token = SERVER_BASE.set(request.build_absolute_uri("/fhir/"))
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            SERVER_BASE.reset(token)
 
     def initial(self, request, *args: Any, **kwargs: Any) -> None:
         """Before any handler: the request's search parameters (names and values) and

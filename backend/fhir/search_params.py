@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from collections.abc import Callable
 
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_date, parse_datetime
 
 from backend.fhir.elements import parse_reference
 from backend.fhir.errors import FhirError, bad_request
@@ -33,18 +33,33 @@ def string_param(*fields: str, documentation: str) -> SearchParam:
 
 
 def token_param(
-    lookup: Callable[[str | None, str], Q], *, documentation: str, system: str | None = None
+    lookup: Callable[[str | None, str], Q],
+    *,
+    documentation: str,
+    system: str | tuple[str, ...] | None = None,
 ) -> SearchParam:
-    """A ``token`` parameter: ``lookup(system, code)`` gives the condition of one value
-    ``[system|]code``; ``system`` (if given) is the only system accepted."""
+    """A ``token`` parameter: ``lookup(system, code)`` gives the condition of one code
+    (``system`` None when the value names none, else one of the parameter's).
+
+    ``system``: the code system(s) of the values served (None: they carry no system, as
+    the identifiers here, typed but without ``Identifier.system``). Every row has a
+    value of each. The value reads as FHIR R4 search.html#token says: ``code`` any
+    system; ``system|code`` only that system (nothing when the values served have no
+    such system); ``|code`` only values without a system; ``system|`` any code of that
+    system."""
+    served = (system,) if isinstance(system, str) else tuple(system or ())
 
     def apply(queryset: QuerySet, value: str, modifier: str | None) -> QuerySet:
         if modifier is not None:
             raise bad_request(f"The modifier :{modifier} is not supported on this token.")
-        token_system, bar, code = value.rpartition("|")
-        if bar and token_system and system is not None and token_system != system:
+        token_system, bar, code = value.partition("|") if "|" in value else ("", "", value)
+        if not bar:
+            return queryset.filter(lookup(None, code))
+        if token_system == "":  # |code: values without a system
+            return queryset.filter(lookup(None, code)) if not served else queryset.none()
+        if token_system not in served:
             return queryset.none()
-        return queryset.filter(lookup(token_system if bar else None, code))
+        return queryset.filter(lookup(token_system, code) if code else Q())
 
     return SearchParam("token", apply, documentation)
 
@@ -77,8 +92,11 @@ _DATE_PREFIXES = {"eq", "ne", "gt", "lt", "ge", "le", "sa", "eb"}
 
 def date_param(name: str, *, documentation: str) -> SearchParam:
     """A ``date`` parameter over the datetime field ``name``: an optional prefix
-    (``eq``, ``ne``, ``gt``, ``lt``, ``ge``, ``le``, ``sa``, ``eb``) and a date or a
-    datetime with its zone; a date means the whole day (UTC)."""
+    (``eq``, ``ne``, ``gt``, ``lt``, ``ge``, ``le``, ``sa``, ``eb``) and a date
+    (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, in UTC) or a dateTime with its zone, each
+    the range of its precision (:func:`_date_range`), compared as R4 search.html#prefix
+    says for an instant: ``eq`` within it, ``ne`` outside, ``gt``/``sa`` after it,
+    ``lt``/``eb`` before it, ``ge`` not before, ``le`` not after."""
 
     def apply(queryset: QuerySet, value: str, modifier: str | None) -> QuerySet:
         if modifier is not None:
@@ -101,28 +119,80 @@ def date_param(name: str, *, documentation: str) -> SearchParam:
     return SearchParam("date", apply, documentation)
 
 
+#: A FHIR date or dateTime search value (R4 search.html#date, datatypes.html#dateTime):
+#: YYYY, YYYY-MM, YYYY-MM-DD, or a dateTime to the minute, second or fraction with a zone.
+_DATE = re.compile(
+    r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
+    r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d+))?)?"
+    r"(?P<zone>Z|[+-]\d{2}:\d{2})?)?)?)?"
+)
+
+
 def _date_range(text: str) -> tuple[datetime.datetime, datetime.datetime]:
-    """The instants ``[start, end)`` a FHIR date or dateTime value covers, in UTC; a
-    400 for text that is neither, a dateTime without its zone, or an instant outside
-    the years 1 to 9999 once in UTC (``9999-12-31`` has no end, ``0001-01-01T00:00+05:00``
-    no start)."""
+    """The instants ``[start, end)`` a FHIR date or dateTime value covers, in UTC: its
+    implicit range at the precision given (R4 search.html#date: ``2026`` the year,
+    ``2026-12`` the month, ``2026-12-05`` the day, ``…T10:00Z`` the minute, ``…T10:00:30Z``
+    the second, a fraction its last digit, at least a microsecond); a date means UTC.
+
+    A 400 for text that is none of these, a dateTime without its zone, or an instant
+    outside the years 1 to 9999 once in UTC (``9999-12-31`` has no end,
+    ``0001-01-01T00:00+05:00`` no start)."""
+    match = _DATE.fullmatch(text)
+    if match is None:
+        raise bad_request(
+            f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD) or a dateTime with a "
+            "zone (YYYY-MM-DDThh:mm[:ss[.fff]] and Z or +hh:mm)."
+        )
+    part = match.groupdict()
+    if part["hour"] is not None and part["zone"] is None:
+        raise bad_request(f"{text!r}: a dateTime needs its time zone (e.g. Z or +07:00).")
+    fraction = part["fraction"] or ""
     try:
-        day = parse_date(text) if len(text) == 10 else None
-        moment = None if day else parse_datetime(text)
+        start = datetime.datetime(
+            int(part["year"]),
+            int(part["month"] or 1),
+            int(part["day"] or 1),
+            int(part["hour"] or 0),
+            int(part["minute"] or 0),
+            int(part["second"] or 0),
+            int(fraction[:6].ljust(6, "0")),
+            tzinfo=_zone(part["zone"]),
+        )
     except ValueError:
-        moment = day = None
+        raise bad_request(f"{text!r} is not a date or dateTime of the calendar.") from None
     try:
-        if moment is not None:
-            if moment.tzinfo is None:
-                raise bad_request(f"{text!r}: a dateTime needs its time zone (e.g. Z or +07:00).")
-            moment = moment.astimezone(datetime.UTC)
-            return moment, moment + datetime.timedelta(microseconds=1)
-        if day is not None:
-            start = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
-            return start, start + datetime.timedelta(days=1)
-    except OverflowError:
+        start = start.astimezone(datetime.UTC)
+        return start, _end(start, part, fraction)
+    except (OverflowError, ValueError):
         raise bad_request(f"{text!r} is out of range (years 1 to 9999, in UTC).") from None
-    raise bad_request(f"{text!r} is not a date (YYYY-MM-DD) or a dateTime with a zone.")
+
+
+def _zone(zone: str | None) -> datetime.tzinfo:
+    """The tzinfo of ``Z`` or ``±hh:mm`` (None: a date, UTC)."""
+    if zone in (None, "Z"):
+        return datetime.UTC
+    sign = -1 if zone[0] == "-" else 1
+    hours, minutes = int(zone[1:3]), int(zone[4:6])
+    return datetime.timezone(sign * datetime.timedelta(hours=hours, minutes=minutes))
+
+
+def _end(start: datetime.datetime, part: dict, fraction: str) -> datetime.datetime:
+    """The end of the range starting at ``start`` at the precision of ``part``."""
+    if part["month"] is None:
+        return start.replace(year=start.year + 1)
+    if part["day"] is None:
+        month = start.month % 12 + 1
+        return start.replace(year=start.year + (start.month == 12), month=month)
+    step = (
+        datetime.timedelta(days=1)
+        if part["hour"] is None
+        else datetime.timedelta(minutes=1)
+        if part["second"] is None
+        else datetime.timedelta(seconds=1)
+        if not fraction
+        else datetime.timedelta(microseconds=10 ** max(0, 6 - len(fraction)))
+    )
+    return start + step
 
 
 COMMON_PARAMS: dict[str, SearchParam] = {

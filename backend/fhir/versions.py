@@ -252,9 +252,14 @@ def _http_date(moment: datetime.datetime) -> str:
 
 
 def _resource_headers(request, resource: FhirResource, row: Any, version: int) -> dict:
+    """The headers of an answer carrying ``row`` as ``version``: ``ETag``,
+    ``Last-Modified`` and ``Content-Location`` (the version's URL). R4 http.html gives
+    ``Location`` to the answers of a create alone (:func:`~backend.fhir.writes._written_response`
+    renames it there); a read or an update names the version it holds in
+    ``Content-Location`` (RFC 9110 §8.7)."""
     return {
         **version_headers(version, row.validity_from),
-        "Location": request.build_absolute_uri(
+        "Content-Location": request.build_absolute_uri(
             f"/fhir/{resource.resource_type}/{row.uuid}/_history/{version}"
         ),
     }

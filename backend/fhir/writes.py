@@ -23,6 +23,7 @@ from backend.fhir.versions import (
     render,
     weakly_matches,
 )
+from backend.fhir.writable import parse_resource
 from backend.json_text import json_kind
 from backend.permissions import require_permission
 from backend.request_body import input_problem, read_json
@@ -34,7 +35,9 @@ def _parse_body(request, resource: FhirResource) -> Any:
 
     Raises 415 for another content type, :class:`~backend.request_body.BodyProblem` for
     a body too large (413) or unreadable (400), 400 for a resource the FHIR model refuses
-    (every problem named with its element).
+    (every problem named with its element), 422 for an element the resource type does
+    not store or a value of it the server cannot keep
+    (:func:`~backend.fhir.writable.parse_resource`).
     """
     content_type = request.content_type.split(";")[0].strip()
     if content_type not in ("application/fhir+json", "application/json"):
@@ -60,7 +63,7 @@ def _parse_body(request, resource: FhirResource) -> Any:
     if problem:
         raise bad_request(problem)
     try:
-        return resource.fhir_model.model_validate(data)
+        return parse_resource(resource, data)  # 422 for an element it would lose
     except pydantic.ValidationError as error:
         problems = validation_problems(error, resource.resource_type)
         raise bad_request(f"Not a valid {resource.resource_type}: {problems}") from None
@@ -150,10 +153,14 @@ def _written_response(
     request, resource: FhirResource, row: Any, version: int, prefer: str | None, status=200
 ):
     """The answer to a create (201) or update (200) of ``row``: its headers (ETag,
-    Last-Modified, Location) and, as ``prefer`` (:func:`~backend.fhir.prefer.preference`) asks, the
-    resource (the default), no body, or an OperationOutcome saying what was done;
-    ``Preference-Applied`` names the preference honoured (RFC 7240 §3)."""
+    Last-Modified; a create's ``Location``, an update's ``Content-Location``: R4 http.html#create
+    gives ``Location`` to a 201 alone) and, as ``prefer``
+    (:func:`~backend.fhir.prefer.preference`) asks, the resource (the default), no body, or
+    an OperationOutcome saying what was done; ``Preference-Applied`` names the preference
+    honoured (RFC 7240 §3)."""
     headers = _resource_headers(request, resource, row, version)
+    if status == 201:
+        headers["Location"] = headers.pop("Content-Location")
     if prefer is not None:
         headers["Preference-Applied"] = f"return={prefer}"
     if prefer == "minimal":

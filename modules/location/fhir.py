@@ -32,6 +32,10 @@ COUNT_EXTENSIONS = {
 }
 
 
+#: The identifier types of a Location (openIMIS identifier types) -> what they hold.
+IDENTIFIERS = {"UUID": "the id", "Code": "the location's code"}
+
+
 def _identifier_q(system: str | None, code: str) -> Q:
     """``identifier=<code or uuid>``: the location's code (ignoring case) or uuid (its
     id, as sent: :func:`backend.fhir.id_q`)."""
@@ -92,6 +96,28 @@ class LocationResource(fhir.FhirResource):
     writes = fhir.Writes(
         create=services.create_location, update=_update, delete=services.delete_location
     )
+    writable = {
+        "identifier": {"type": {"coding": fhir.CODING}, "value": True},
+        "status": fhir.Fixed(
+            ("active",), "a location is active while current: DELETE it to make it inactive."
+        ),
+        "name": True,
+        "mode": fhir.Fixed(("instance",), "a location here is one place (instance)."),
+        "physicalType": {"coding": fhir.CODING},
+        "partOf": {"reference": True},
+        "extension": {
+            "url": fhir.Fixed(tuple(COUNT_EXTENSIONS.values()), "those are the location's counts."),
+            "valueInteger": True,
+        },
+    }
+    refusals = {
+        "HAS_CHILDREN": "over FHIR, delete its children first or move them (PUT each with "
+        "another partOf), then delete it; GraphQL's deleteLocation does either in one "
+        "step (newParent, descendants).",
+        "HAS_PAYERS": "over FHIR, delete them or move them (PUT each Organization with "
+        "another location) first, then delete it; GraphQL's deleteLocation does either "
+        "in one step (references CASCADE or REASSIGN).",
+    }
 
     def to_fhir(self, row: Location, resource_id: uuid.UUID) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -128,7 +154,7 @@ class LocationResource(fhir.FhirResource):
             resource.physicalType, LOCATION_TYPE_SYSTEM, TYPE_DISPLAY, "Location.physicalType"
         )
         data = {
-            "code": fhir.identifier_value(resource, "Code"),
+            "code": fhir.identifier_values(resource, IDENTIFIERS, "Location.identifier")["Code"],
             "name": resource.name,
             "type": location_type,
             **{

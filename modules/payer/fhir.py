@@ -72,6 +72,7 @@ class OrganizationResource(fhir.FhirResource):
         ),
         "type": fhir.token_param(
             _type_q,
+            system=(ORGANIZATION_TYPE_SYSTEM, PAYER_TYPE_SYSTEM),
             documentation=f"pay ({ORGANIZATION_TYPE_SYSTEM}) or the payer type C, D, G, L, O, "
             f"P ({PAYER_TYPE_SYSTEM}).",
         ),
@@ -94,6 +95,18 @@ class OrganizationResource(fhir.FhirResource):
     writes = fhir.Writes(
         create=services.create_payer, update=services.update_payer, delete=services.delete_payer
     )
+    writable = {
+        "identifier": {"type": {"coding": fhir.CODING}, "value": True},
+        "active": fhir.Fixed((True,), "a payer is active while current: DELETE it to end it."),
+        "type": {"coding": fhir.CODING},
+        "name": True,
+        "telecom": {"system": True, "value": True},
+        "address": {"text": True},
+        "extension": {
+            "url": fhir.Fixed((LOCATION_EXTENSION,), "that is the payer's location."),
+            "valueReference": {"reference": True},
+        },
+    }
 
     def to_fhir(self, row: Payer, resource_id: uuid.UUID) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -160,6 +173,8 @@ class OrganizationResource(fhir.FhirResource):
         addresses = resource.address or []
         if len(addresses) > 1:
             raise fhir.FhirError(422, "invalid", "A payer has one address.", "Organization.address")
+        # refuses an identifier of another type (it would be lost); the UUID is the id
+        fhir.identifier_values(resource, {"UUID": "the id"}, "Organization.identifier")
         location = None
         for ext in resource.extension or ():
             if ext.url == LOCATION_EXTENSION:
