@@ -9,7 +9,7 @@ cursor): its message reaches the client even when unexpected errors are masked.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import InterfaceError, OperationalError
 from psycopg import OperationalError as PsycopgOperationalError
@@ -26,11 +26,20 @@ class FieldError:
     ``field``: the input field (camelCase as in GraphQL, e.g. ``"parent"``), or None for
     the input as a whole. ``code``: a stable upper-case code (``REQUIRED``, ``TOO_LONG``,
     ``NOT_FOUND`` …; each module documents its codes). ``message``: for people.
+    ``facts``: for a message made by :meth:`advised`, its part that states what is
+    wrong, without the advice on what to send instead (which names one surface's
+    arguments: another surface words its own, as FHIR's refused deletes do); else None.
     """
 
     field: str | None
     code: str
     message: str
+    facts: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def advised(cls, field: str | None, code: str, facts: str, advice: str) -> FieldError:
+        """The error whose message is ``"<facts>; <advice>"``, keeping ``facts`` apart."""
+        return cls(field, code, f"{facts}; {advice}", facts)
 
     @property
     def attname(self) -> str | None:

@@ -199,3 +199,18 @@ def test_a_refused_delete_says_what_a_fhir_client_can_do(admin, chain):
         "CASCADE or REASSIGN)."
     )
     assert Location.objects.get(pk=lone.pk).validity_to is None
+
+
+def test_a_type_change_refused_for_its_children_keeps_the_services_advice(admin, chain):
+    """HAS_CHILDREN of a type change ("move them first") is not the delete's refusal: the
+    FHIR wording of a refused delete is not given to it."""
+    district = chain["R0D"]
+    read = admin.get(f"/fhir/Location/{district.uuid}").json()
+    read["physicalType"]["coding"][0].update(code="V", display="Village")
+    response = send(admin, "put", f"/fhir/Location/{district.uuid}", read)
+    assert response.status_code == 422, response.content
+    issues = validated(response.json())["issue"]
+    (children,) = [i for i in issues if i["details"]["coding"][0]["code"] == "HAS_CHILDREN"]
+    assert children["diagnostics"] == (
+        "1 current children would be at the wrong level under a village; move them first."
+    )

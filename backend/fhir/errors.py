@@ -45,10 +45,10 @@ def fhir_errors(error: ValidationFailed, resource: FhirResource) -> list[dict[st
     """OperationOutcome issues of a service's ``ValidationFailed``, each naming the
     element (``field_paths``) and keeping the service's stable code in ``details``.
 
-    A code the resource words for FHIR (``refusals``: code -> advice) keeps the
-    service message's facts, up to its last ``"; "``, and gives the advice instead of
-    the rest, which names what another surface can send (GraphQL's ``newParent``) and a
-    FHIR client cannot."""
+    An error the service gave advice with (:meth:`FieldError.advised`) whose code the
+    resource words for FHIR (``refusals``: code -> advice) keeps the service's facts and
+    gives the resource's advice instead of the service's, which names what another
+    surface can send (GraphQL's ``newParent``) and a FHIR client cannot."""
     return [_issue(e, resource) for e in error.errors]
 
 
@@ -59,8 +59,9 @@ def _issue(error: FieldError, resource: FhirResource) -> dict[str, Any]:
         "details": {"coding": [{"system": f"{PROJECT_BASE}:error-code", "code": error.code}]},
         "diagnostics": error.message,
     }
-    if advice := resource.refusals.get(error.code):
-        issue["diagnostics"] = f"{error.message.rsplit('; ', 1)[0]}; {advice}"
+    advice = resource.refusals.get(error.code)
+    if advice and error.facts is not None:
+        issue["diagnostics"] = f"{error.facts}; {advice}"
     path = resource.field_paths.get(error.field or "")
     if path:
         issue["expression"] = [path]

@@ -100,8 +100,9 @@ class FhirResource:
     call with what :meth:`from_fhir` reads; ``writable``: the elements a write may send
     (:mod:`backend.fhir.writable`: any other, or another value of a derived one, is a
     422 naming it, never dropped); ``refusals``: a service error code -> the advice a
-    FHIR client can follow, replacing the service message's last clause (after ``"; "``),
-    which names another surface's arguments (:func:`backend.fhir.errors.fhir_errors`).
+    FHIR client can follow, replacing the advice of a service error made with
+    :meth:`~backend.errors.FieldError.advised`, which names another surface's arguments
+    (:func:`backend.fhir.errors.fhir_errors`).
 
     A user who may not view a type does not see references to it in what is served
     (:func:`backend.fhir.versions.hidden_types`); so an update from such a user that

@@ -442,12 +442,12 @@ def _rehome_children(location: Location, new_parent: uuid.UUID | None, *, user) 
     if children and new_parent is None:
         raise ValidationFailed(
             [
-                FieldError(
+                FieldError.advised(
                     "newParent",
                     "HAS_CHILDREN",
-                    f"{location} has {len(children)} current child location(s); give "
-                    "them a new parent (newParent), delete them with it (descendants) or "
-                    "move them first.",
+                    f"{location} has {len(children)} current child location(s)",
+                    "give them a new parent (newParent), delete them with it (descendants) "
+                    "or move them first.",
                 )
             ]
         )

@@ -290,12 +290,12 @@ def location_delete_handler(plan: versioning.DeletePlan) -> list[FieldError]:
     user = get_user_model()._default_manager.filter(pk=plan.user_id).first()
     named = user is not None and user.has_perm("payer.view_payer")
     return [
-        FieldError(
+        FieldError.advised(
             None,
             "HAS_PAYERS",
             f"{location} still has {len(found)} current payer(s)"
-            + (": " + ", ".join(f"{p.name!r} ({p.uuid})" for p in found) if named else "")
-            + "; move or delete them first, or choose references CASCADE or REASSIGN.",
+            + (": " + ", ".join(f"{p.name!r} ({p.uuid})" for p in found) if named else ""),
+            "move or delete them first, or choose references CASCADE or REASSIGN.",
         )
         for location, found in by_location.items()
     ]
