@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 
+from backend.datetimes import sub_microsecond_problem
 from backend.fhir.elements import parse_reference
 from backend.fhir.errors import FhirError, bad_request
 from backend.fhir.resources import SearchParam
@@ -105,7 +106,10 @@ def _date_range(text: str) -> tuple[datetime.datetime, datetime.datetime]:
     """The instants ``[start, end)`` a FHIR date or dateTime value covers, in UTC; a
     400 for text that is neither, a dateTime without its zone, or an instant outside
     the years 1 to 9999 once in UTC (``9999-12-31`` has no end, ``0001-01-01T00:00+05:00``
-    no start)."""
+    no start), or a dateTime finer than a microsecond (:mod:`backend.datetimes`)."""
+    problem = sub_microsecond_problem(text)
+    if problem:
+        raise bad_request(problem)
     try:
         day = parse_date(text) if len(text) == 10 else None
         moment = None if day else parse_datetime(text)
