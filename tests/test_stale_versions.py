@@ -8,6 +8,7 @@ before. On SQLite and PostgreSQL (the last test needs PostgreSQL's row locks).
 """
 
 import datetime
+import json
 import threading
 import time
 
@@ -163,8 +164,39 @@ def test_a_version_without_zone_is_refused(gql, world):
     input_ = {"uuid": str(world["coffee"].uuid), "expectedValidityFrom": "2016-06-01T10:22:33"}
     answer = mutate(gql, "deletePayer", input_)
     (error,) = answer["errors"]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "expectedValidityFrom"}
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "argument": "input.expectedValidityFrom",
+    }
     assert error["message"].startswith("expectedValidityFrom needs a time zone")
+    assert snapshot() == before
+
+
+def test_a_refused_input_is_named_from_the_field_argument(gql, world):
+    """A service's refusal names the input field after the mutation's argument, as a
+    query's refusal does (``filter.search``), whatever the document calls its variables
+    and whether it has any (README "Error codes")."""
+    before = snapshot()
+    coffee, rice = world["coffee"], world["rice"]
+    zoneless = gql.post(
+        f'mutation {{ updatePayer(input: {{uuid: "{coffee.uuid}", '
+        'expectedValidityFrom: "2016-06-01T10:22:33"}) { __typename } }'
+    )
+    uuids = [str(coffee.uuid), str(rice.uuid)]
+    too_few = gql.post(
+        "mutation ($v: [DateTime]) { deletePayers(input: "
+        f"{{uuids: {json.dumps(uuids)}, expectedValidityFrom: $v}}) {{ __typename }} }}",
+        {"v": [None]},
+    )
+    too_long = gql.post('query ($s: String) { payers(filter: {search: $s}) { totalCount } }',
+                        {"s": "x" * 201})  # fmt: skip
+    for answer, argument in [
+        (zoneless, "input.expectedValidityFrom"),
+        (too_few, "input.expectedValidityFrom"),
+        (too_long, "filter.search"),
+    ]:
+        (error,) = answer["errors"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
     assert snapshot() == before
 
 
