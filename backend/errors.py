@@ -76,6 +76,17 @@ class UserInputError(ValueError):
         super().__init__(message)
         self.extensions = {"argument": argument} if argument else {}
 
+    def within(self, argument: str) -> UserInputError:
+        """This error with the input it names placed inside the field argument
+        ``argument``: ``expectedValidityFrom``, refused by a service that knows no
+        GraphQL, becomes ``input.expectedValidityFrom`` (README "Error codes": the name
+        starts at the field's argument). Returns the error itself, changed; one naming
+        no input is left as it is."""
+        named = self.extensions.get("argument")
+        if named:
+            self.extensions = {**self.extensions, "argument": f"{argument}.{named}"}
+        return self
+
 
 class LimitExceeded(UserInputError):
     """A request above one of the configured limits (page size, nodes, variables …)."""

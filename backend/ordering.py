@@ -9,7 +9,12 @@ by its rank (R, D, W, V). GraphQL's ``orderBy``
 (:func:`backend.graphql.queries.versioned_connection`: the ``by`` of its
 :class:`~backend.graphql.inputs.Sort`), FHIR's ``_sort`` and JSON:API's ``sort`` (and the
 default orders of both, the model's ``Meta.ordering``) read it here, so that one field
-sorts alike wherever it is asked for.
+sorts alike wherever it is asked for, and every term is a :class:`SortTerm` (one NULL
+rule). What stays apart: GraphQL builds its list of terms itself
+(:func:`backend.graphql.inputs.order_by_fields`), since it refuses a field named twice
+where ``_sort`` and ``sort`` keep the first, ends with the connection's default order
+rather than ``Meta.ordering``, sorts by values of other modules (``LOCATION_CODE``) and
+keeps each term's key for its cursors.
 """
 
 from __future__ import annotations
@@ -28,13 +33,29 @@ def sort_rules(model: Any) -> Mapping[str, SortRule]:
     return getattr(model, "sort_rules", {})
 
 
+class SortTerm(OrderBy):
+    """An ``order_by`` term of ``expression`` (what the database sorts by) in the
+    project's one NULL rule: NULLs last ascending and first descending on every
+    database (PostgreSQL's default, written out for SQLite, whose default is the
+    opposite). Every order is built of these: :func:`order_terms` (FHIR, JSON:API) and
+    GraphQL's keys (:class:`backend.graphql.cursors.KeyOrder`, whose keyset comparison,
+    :func:`backend.graphql.cursors.keyset`, and the SQL compiler follow the same rule)."""
+
+    def __init__(self, expression: Expression, *, descending: bool = False):
+        super().__init__(
+            expression,
+            descending=descending,
+            nulls_first=True if descending else None,
+            nulls_last=None if descending else True,
+        )
+
+
 def order_terms(model: Any, names: Iterable[str]) -> list[OrderBy]:
     """Django ``order_by`` terms for the field names ``names`` (``"-name"``: descending)
     of ``model``'s rows, each sorted by its rule (:func:`sort_rules`) or its value, then
     the fields of the model's ``Meta.ordering`` not named, then the primary key: a
     stable order for pages. A field named twice counts once (the first). NULL values
-    sort last ascending and first descending on every database, as GraphQL's orders do
-    (:class:`backend.graphql.cursors.KeyOrder`)."""
+    sort by :class:`SortTerm`'s rule, as GraphQL's orders do."""
     rules = sort_rules(model)
     terms: list[OrderBy] = []
     seen: set[str] = set()
@@ -45,15 +66,7 @@ def order_terms(model: Any, names: Iterable[str]) -> list[OrderBy]:
         seen.add(field)
         value = F(field)
         sorted_by = rules[field](value) if field in rules else value
-        descending = name.startswith("-")
-        terms.append(
-            OrderBy(
-                sorted_by,
-                descending=descending,
-                nulls_first=True if descending else None,
-                nulls_last=None if descending else True,
-            )
-        )
+        terms.append(SortTerm(sorted_by, descending=name.startswith("-")))
         if field in ("pk", model._meta.pk.name):
             break
     return terms

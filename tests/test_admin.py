@@ -603,7 +603,9 @@ def test_a_location_save_after_another_change_is_refused(admin, tree):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("posted", ["yesterday", "2026-01-31T08:15:42"])
+@pytest.mark.parametrize(
+    "posted", ["yesterday", "2026-01-31T08:15:42", "2026-01-31T08:15:42.1234567+00:00"]
+)
 def test_a_version_that_is_not_a_zoned_time_is_refused(admin, tree, posted):
     payer = Payer.objects.get(name="Ultha co-op")
     before = snapshot()

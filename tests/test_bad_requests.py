@@ -139,6 +139,11 @@ UUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
             {"i": {"uuid": UUID, "expectedValidityFrom": "yesterday"}},
             ["i.expectedValidityFrom"],
         ),
+        (  # a time finer than the microsecond kept, at any depth of an input
+            "query ($v: ValidityFilter) { locations(validity: $v) { totalCount } }",
+            {"v": {"at": "2021-03-04T05:06:07.1234567Z"}},
+            ["v.at"],
+        ),
         (  # a required input field missing, another of the wrong type
             "mutation ($i: UpdateLocationInput!) { updateLocation(input: $i) { __typename } }",
             {"i": {"families": "many"}},

@@ -451,6 +451,10 @@ def assert_operation_outcome(response, status: int, fragment: str) -> None:
         ("/fhir/Location?_include:recurse=Location:partof", ":recurse"),
         ("/fhir/Location?_count:exact=1", "_count takes no modifier"),
         ("/fhir/Location?_lastUpdated=2020-01-01T00:00", "needs its time zone"),
+        (
+            "/fhir/Location?_lastUpdated=ge2020-01-01T00:00:00.1234567Z",
+            "2020-01-01T00:00:00.1234567Z has 7 fractional-second digits: at most 6",
+        ),
         ("/fhir/Location?partof=Organization/1", "not a reference to a Location"),
         ("/fhir/Location?name=%00", "NUL character"),
         ("/fhir/Location?name:contains=a%00b", "NUL character"),

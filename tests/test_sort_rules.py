@@ -94,3 +94,24 @@ def test_a_locations_payers_sort_by_the_rule_too(admin, make_chains):
     assert [payer["name"] for payer in found["payers"]] == ORDERED
     assert [e["node"]["name"] for e in found["payersConnection"]["edges"]] == ORDERED
     assert jsonapi_names(admin, f"/api/locations/{region.uuid}/payers") == ORDERED
+
+
+@pytest.mark.parametrize("model", [Location, Payer])
+def test_graphql_keys_and_the_rest_surfaces_sort_by_one_term_rule(model):
+    """GraphQL's order keys (:class:`~backend.graphql.cursors.KeyOrder`) and FHIR's and
+    JSON:API's terms (:func:`backend.ordering.order_terms`) are one kind of term,
+    :class:`backend.ordering.SortTerm`, so a field sorts (NULLs included) by the same SQL
+    on every surface and the rule is written once."""
+    from backend.graphql.inputs import Sort
+    from backend.ordering import SortTerm, order_terms, sort_rules
+
+    rules = sort_rules(model)
+    fields = [f.name for f in model._meta.concrete_fields if not f.is_relation]
+    for field in fields:
+        for name in (field, f"-{field}"):
+            rest = order_terms(model, [name])[0]
+            key = Sort(by=rules.get(field)).key(field, descending=name.startswith("-"))
+            graphql = key.order()
+            assert isinstance(rest, SortTerm) and isinstance(graphql, SortTerm)
+            sql = [str(model.objects.order_by(term).query) for term in (rest, graphql)]
+            assert sql[0] == sql[1], name

@@ -8,6 +8,7 @@ before. On SQLite and PostgreSQL (the last test needs PostgreSQL's row locks).
 """
 
 import datetime
+import json
 import threading
 import time
 
@@ -163,9 +164,80 @@ def test_a_version_without_zone_is_refused(gql, world):
     input_ = {"uuid": str(world["coffee"].uuid), "expectedValidityFrom": "2016-06-01T10:22:33"}
     answer = mutate(gql, "deletePayer", input_)
     (error,) = answer["errors"]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "expectedValidityFrom"}
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "argument": "input.expectedValidityFrom",
+    }
     assert error["message"].startswith("expectedValidityFrom needs a time zone")
     assert snapshot() == before
+
+
+def test_a_refused_input_is_named_from_the_field_argument(gql, world):
+    """A service's refusal names the input field after the mutation's argument, as a
+    query's refusal does (``filter.search``), whatever the document calls its variables
+    and whether it has any (README "Error codes")."""
+    before = snapshot()
+    coffee, rice = world["coffee"], world["rice"]
+    zoneless = gql.post(
+        f'mutation {{ updatePayer(input: {{uuid: "{coffee.uuid}", '
+        'expectedValidityFrom: "2016-06-01T10:22:33"}) { __typename } }'
+    )
+    uuids = [str(coffee.uuid), str(rice.uuid)]
+    too_few = gql.post(
+        "mutation ($v: [DateTime]) { deletePayers(input: "
+        f"{{uuids: {json.dumps(uuids)}, expectedValidityFrom: $v}}) {{ __typename }} }}",
+        {"v": [None]},
+    )
+    too_long = gql.post('query ($s: String) { payers(filter: {search: $s}) { totalCount } }',
+                        {"s": "x" * 201})  # fmt: skip
+    for answer, argument in [
+        (zoneless, "input.expectedValidityFrom"),
+        (too_few, "input.expectedValidityFrom"),
+        (too_long, "filter.search"),
+    ]:
+        (error,) = answer["errors"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+    assert snapshot() == before
+
+
+def test_a_version_finer_than_a_microsecond_is_refused_not_cut(gql, world):
+    """A 7th fractional digit is another instant than the 6 kept: refused, naming the
+    input and the digits, nothing written (never compared after cutting it off)."""
+    rapta = world["rapta"]
+    Location.objects.filter(pk=rapta.pk).update(
+        validity_from=datetime.datetime(2016, 6, 1, 10, 22, 33, 997000, tzinfo=datetime.UTC)
+    )
+    before = snapshot()
+    finer = {"uuid": str(rapta.uuid), "name": "X",
+             "expectedValidityFrom": "2016-06-01T10:22:33.9970001+00:00"}  # fmt: skip
+    (error,) = mutate(gql, "updateLocation", finer)["errors"]
+    argument = "input.expectedValidityFrom"  # the variable $input, then its field
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+    assert "2016-06-01T10:22:33.9970001+00:00 has 7 fractional-second digits" in error["message"]
+    assert snapshot() == before
+    literal = (
+        f'mutation {{ updateLocation(input: {{uuid: "{rapta.uuid}", '
+        'expectedValidityFrom: "2016-06-01T10:22:33.99700000001Z"}) { __typename } }'
+    )
+    (error,) = gql.post(literal)["errors"]  # a literal: the document does not validate
+    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    assert "has 11 fractional-second digits: at most 6 (microseconds)" in error["message"]
+    assert snapshot() == before
+
+
+def test_zeros_past_the_microsecond_are_the_same_instant(gql, world):
+    """``…33.9970000`` (.NET's ``o`` format of a served value) is the version served as
+    ``…33.997000``: taken, as nothing is lost."""
+    rapta = world["rapta"]
+    Location.objects.filter(pk=rapta.pk).update(
+        validity_from=datetime.datetime(2016, 6, 1, 10, 22, 33, 997000, tzinfo=datetime.UTC)
+    )
+    served = read_version(gql, rapta)
+    input_ = {"uuid": str(rapta.uuid), "name": "X",
+              "expectedValidityFrom": served.replace("+00:00", "0000+00:00")}  # fmt: skip
+    assert input_["expectedValidityFrom"] != served
+    assert mutate(gql, "updateLocation", input_)["data"]["updateLocation"]["errors"] == []
+    assert Location.objects.get(pk=rapta.pk).name == "X"
 
 
 def test_delete_payers_compares_each_version(gql, world):

@@ -20,6 +20,7 @@ from django.db import models
 from django.forms.models import construct_instance
 
 from backend import concurrency
+from backend.datetimes import sub_microsecond_problem
 from backend.errors import FieldError, ValidationFailed
 
 #: The hidden field of the change form and of the delete confirmation holding the
@@ -39,11 +40,11 @@ def parse_opened_version(text: str) -> datetime.datetime | None:
     """The version a form was opened on, posted as ``text`` (ISO 8601 with a zone, as the
     form carries ``validity_from``): a time with its zone, or None for an empty text (no
     check). Anything else raises ``ValidationError`` (code ``INVALID_VERSION``) saying
-    to reload the page."""
+    to reload the page (a time finer than a microsecond too: :mod:`backend.datetimes`)."""
     if not text:
         return None
     try:
-        value = datetime.datetime.fromisoformat(text)
+        value = None if sub_microsecond_problem(text) else datetime.datetime.fromisoformat(text)
     except ValueError:
         value = None
     if value is None or value.utcoffset() is None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.db.models import Q, QuerySet
 
+from backend.datetimes import sub_microsecond_problem
 from backend.fhir.elements import parse_reference
 from backend.fhir.errors import FhirError, bad_request
 from backend.fhir.resources import SearchParam
@@ -136,7 +137,11 @@ def _date_range(text: str) -> tuple[datetime.datetime, datetime.datetime]:
 
     A 400 for text that is none of these, a dateTime without its zone, or an instant
     outside the years 1 to 9999 once in UTC (``9999-12-31`` has no end,
-    ``0001-01-01T00:00+05:00`` no start)."""
+    ``0001-01-01T00:00+05:00`` no start), or a dateTime finer than a microsecond
+    (:mod:`backend.datetimes`: digits past the sixth are taken only as zeros)."""
+    problem = sub_microsecond_problem(text)
+    if problem:
+        raise bad_request(problem)
     match = _DATE.fullmatch(text)
     if match is None:
         raise bad_request(

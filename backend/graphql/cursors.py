@@ -48,6 +48,7 @@ from django.db.models import Expression, F, OrderBy, Q, Value
 from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThan
 
 from backend.errors import UserInputError
+from backend.ordering import SortTerm
 
 PREFIX = "k2:"
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -85,16 +86,12 @@ class Key:
         return isinstance(self.value, F) and self.value.name == "pk"
 
 
-class KeyOrder(OrderBy):
-    """An ``order_by`` term that remembers its :class:`Key` (read by :func:`keys_of`)."""
+class KeyOrder(SortTerm):
+    """An ``order_by`` term (the NULL rule of :class:`backend.ordering.SortTerm`) that
+    remembers its :class:`Key` (read by :func:`keys_of`)."""
 
     def __init__(self, key: Key, expression: Expression, *, descending: bool):
-        super().__init__(
-            expression,
-            descending=descending,
-            nulls_first=True if descending else None,
-            nulls_last=None if descending else True,
-        )
+        super().__init__(expression, descending=descending)
         self.key = key
 
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from backend.errors import UserInputError
 from backend.graphql.errors import UserErrorType, attempt
 from backend.graphql.permissions import HasPerm, current_user
 
@@ -68,7 +69,9 @@ def write_mutation(
 
     The payload's first field (see :func:`payload_type`) receives what the write
     returns, ``errors`` what it refused with (``ValidationFailed``); a
-    ``PermissionDenied`` or unexpected exception propagates as a GraphQL error.
+    ``PermissionDenied`` or unexpected exception propagates as a GraphQL error, a
+    ``UserInputError`` naming an input field with the argument in front
+    (``input.expectedValidityFrom``, :meth:`~backend.errors.UserInputError.within`).
     """
 
     def decorate(write: Write) -> Any:
@@ -76,7 +79,11 @@ def write_mutation(
         result = next(iter(payload.__annotations__))
 
         def resolve(info: strawberry.Info, input: Any) -> Any:
-            saved, errors = attempt(lambda: write(input, current_user(info)))
+            try:
+                saved, errors = attempt(lambda: write(input, current_user(info)))
+            except UserInputError as error:  # names a field of the argument `input`
+                error.within("input")
+                raise
             return payload(**{result: saved, "errors": errors})
 
         resolve.__annotations__ = {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import functools
 import importlib
 import uuid
@@ -24,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from itertools import chain
 from typing import Any
 
+import dateutil.parser
 import strawberry
 import strawberry_django
 from django.conf import settings
@@ -31,11 +33,12 @@ from django.core.exceptions import ImproperlyConfigured
 from strawberry import LazyType, relay
 from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.types.base_scalars import UUIDDefinition
+from strawberry.schema.types.base_scalars import DateTimeDefinition, UUIDDefinition, wrap_parser
 from strawberry.tools import merge_types
 from strawberry.types.base import StrawberryContainer, get_object_definition
 from strawberry_django.relay.utils import resolve_edge_class
 
+from backend.datetimes import sub_microsecond_problem
 from backend.graphql.error_logging import Schema
 from backend.graphql.limits import schema_extensions
 from backend.graphql.permissions import GlobalIdTypeCheck, HasPerm
@@ -48,6 +51,25 @@ UUID_SCALAR = dataclasses.replace(
     UUIDDefinition,
     description="A UUID in its canonical text form (RFC 9562), e.g. "
     '"75250515-40d7-4c77-bafe-a2c65ffc5a72".',
+)
+
+
+def parse_datetime(text: str) -> datetime.datetime:
+    """The ``DateTime`` ``text`` (ISO 8601, strawberry's parser); ``ValueError`` for a
+    text that is none, or whose fraction of a second is finer than a microsecond
+    (:func:`backend.datetimes.sub_microsecond_problem`, never cut silently)."""
+    problem = sub_microsecond_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return dateutil.parser.isoparse(text)
+
+
+#: strawberry's DateTime scalar, refusing digits past the microsecond it would cut: a
+#: variable's value is a ``BAD_USER_INPUT`` naming it in ``extensions.argument``
+#: (:mod:`backend.graphql.input_paths`), a literal in the document a validation error,
+#: as every value the scalar cannot read.
+DATETIME_SCALAR = dataclasses.replace(
+    DateTimeDefinition, parse_value=wrap_parser(parse_datetime, "DateTime")
 )
 
 # Pristine field lists, taken before the first build. Building a schema mutates field
@@ -207,11 +229,12 @@ def merge_roots(queries: list[type], mutations: list[type]) -> tuple[type | None
 
 def schema_options() -> dict:
     """Keyword arguments every schema of this project is built with (monolith and
-    subgraphs): the optimizer and guard rails, the page limit and the UUID scalar."""
+    subgraphs): the optimizer and guard rails, the page limit, the UUID and DateTime
+    scalars."""
     return {
         "extensions": schema_extensions(),
         "config": StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
-        "scalar_overrides": {uuid.UUID: UUID_SCALAR},
+        "scalar_overrides": {uuid.UUID: UUID_SCALAR, datetime.datetime: DATETIME_SCALAR},
     }
 
 
