@@ -259,7 +259,7 @@ class Document:
         if self.chance(0.95) and not backward:
             first = 1001 if self.chance(0.02) else self.choice([0, 1, 2, 3, 5, 8, 13])
             arguments.append(f"first: {first}")
-        if backward or self.chance(0.1):  # alone, or the last of the first
+        if backward or self.chance(0.1):  # alone, or with first: refused on both paths
             arguments.append(f"last: {self.choice([0, 1, 2, 3, 5])}")
         if self.chance(0.1):
             arguments.append(
