@@ -87,15 +87,15 @@ def filter_text_problem(name: str, *values: str) -> str | None:
     is blank once its surrounding white space is trimmed (``"<name> has no value."``,
     the wording of :func:`backend.query_string.values_of`), holds a NUL (which
     PostgreSQL can neither store nor compare) or is longer than :data:`FILTER_TEXT_LIMIT`
-    once trimmed (``"<name> has <n> characters; at most 200."``)."""
+    as sent (``"<name> has <n> characters; at most 200."``)."""
     for value in values:
         text = value.strip()
         if not text:
             return f"{name} has no value."
         if "\x00" in text:
             return f"{name} contains a NUL character (\\u0000), which no filter accepts."
-        if len(text) > FILTER_TEXT_LIMIT:
-            return f"{name} has {len(text)} characters; at most {FILTER_TEXT_LIMIT}."
+        if len(value) > FILTER_TEXT_LIMIT:  # as sent: what the client counts
+            return f"{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}."
     return None
 
 
