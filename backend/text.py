@@ -12,9 +12,14 @@ allowed: the zero-width space and joiners belong to scripts such as Khmer.
 
 from __future__ import annotations
 
+import functools
+import operator
 import unicodedata
+from collections.abc import Iterable
 
-from backend.errors import FieldError
+from django.db.models import Q
+
+from backend.errors import FieldError, UserInputError
 
 #: The Unicode bidirectional formatting characters (UAX #9, "Explicit Directional
 #: Formatting Characters", and the implicit marks).
@@ -77,10 +82,50 @@ FILTER_TEXT_LIMIT = 200
 
 
 def filter_text_problem(name: str, *values: str) -> str | None:
-    """``"<name> has <n> characters; at most 200."`` for the first of ``values``, the
-    texts of the filter or search parameter ``name`` (as the client named it: a value,
-    or the items of a list), longer than :data:`FILTER_TEXT_LIMIT`; None when none is."""
+    """Why the texts ``values`` of the filter or search parameter ``name`` (as the client
+    named it: a value, or the items of a list) are refused, or None: the first one that
+    is blank once its surrounding white space is trimmed (``"<name> has no value."``,
+    the wording of :func:`backend.query_string.values_of`), holds a NUL (which
+    PostgreSQL can neither store nor compare) or is longer than :data:`FILTER_TEXT_LIMIT`
+    as sent (``"<name> has <n> characters; at most 200."``)."""
     for value in values:
-        if len(value) > FILTER_TEXT_LIMIT:
+        text = value.strip()
+        if not text:
+            return f"{name} has no value."
+        if "\x00" in text:
+            return f"{name} contains a NUL character (\\u0000), which no filter accepts."
+        if len(value) > FILTER_TEXT_LIMIT:  # as sent: what the client counts
             return f"{name} has {len(value)} characters; at most {FILTER_TEXT_LIMIT}."
     return None
+
+
+def filter_text(name: str, value: str) -> str:
+    """The text of the filter or search parameter ``name`` as every surface (GraphQL's
+    filter inputs, JSON:API's ``filter[...]``, FHIR's search values) matches it: without
+    its surrounding white space (a text typed with a stray space finds what it finds
+    without it). Raises :class:`~backend.errors.UserInputError` naming ``name`` (its
+    ``argument``) when :func:`filter_text_problem` refuses it: blank once trimmed (it
+    would match every row, or none), a NUL, over :data:`FILTER_TEXT_LIMIT` characters."""
+    if problem := filter_text_problem(name, value):
+        raise UserInputError(problem, argument=name)
+    return value.strip()
+
+
+def filter_texts(name: str, value: str, *, listed: bool = False) -> list[str]:
+    """The texts of the filter or search parameter ``name``'s ``value``, each read by
+    :func:`filter_text`: the value, or when ``listed`` its comma-separated items (a
+    JSON:API list filter, ``filter[type.in]=R,D``; a FHIR search value, whose items
+    match any). Raises :class:`~backend.errors.UserInputError` naming ``name`` for an
+    empty item (``"type=R,,D: an item is empty."``: dropping it would answer another
+    question) and as :func:`filter_text` for the rest."""
+    items = value.split(",") if listed else [value]
+    if len(items) > 1 and not all(item.strip() for item in items):
+        raise UserInputError(f"{name}={value}: an item is empty.", argument=name)
+    return [filter_text(name, item) for item in items]
+
+
+def contains_any(fields: Iterable[str], text: str) -> Q:
+    """Rows where any of the text ``fields`` contains ``text`` (case-insensitive, the
+    project's case rule, :mod:`backend.casefold`): the search of every surface (GraphQL's
+    ``filter.search``, JSON:API's ``filter[search]``), the whole text as one phrase."""
+    return functools.reduce(operator.or_, (Q(**{f"{f}__icontains": text}) for f in fields))

@@ -42,6 +42,7 @@ from backend.graphql.error_logging import (
     UNEXPECTED_MESSAGE,
     is_retryable,
 )
+from backend.query_string import QueryStringProblem, values_of
 from backend.request_body import (
     BAD_REQUEST,
     BodyProblem,
@@ -71,16 +72,23 @@ def graphql_error_response(status: int, message: str, code: str) -> JsonResponse
     return response
 
 
+#: The members of a GraphQL request (GraphQL over HTTP, "Request Parameters") and the
+#: JSON type each takes when given and not null.
+REQUEST_MEMBERS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
+
+
 def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
     """Why the request's GraphQL parameters cannot be processed, as ``(HTTP status,
     message, code)``, or None.
 
     The body is read as every surface reads it (:func:`backend.request_body.read_json`:
     413 above ``GRAPHQL_MAX_BODY_BYTES`` before it is read; 400 not UTF-8, not JSON, too
-    deep) and must hold an object (``{"query": …, "variables": …}``); variables sent in
-    a GET's ``variables`` parameter are read the same way. A POST in another content type
+    deep) and must hold an object (``{"query": …, "variables": …}``; no batch: a list is
+    refused). A GET's parameters are read into the same members
+    (:func:`_get_members`). A POST in another content type
     is a 415 naming the types taken (GraphQL over HTTP, "POST": ``application/json``).
-    No text may contain the NUL character, which PostgreSQL cannot store or compare; the
+    Each member has its JSON type (:func:`member_problem`: a 400 ``BAD_REQUEST``). No
+    text may contain the NUL character, which PostgreSQL cannot store or compare; the
     values are bounded in number and depth (:func:`~backend.request_body.input_problem`).
     """
     if request.method == "POST" and request.content_type != "application/json":
@@ -99,11 +107,14 @@ def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
                 return 400, message, BAD_REQUEST
         else:
             check_size(request)
-            data = {key: request.GET.getlist(key) for key in request.GET}
-            variables = data.get("variables", ())
-            data["variables"] = [loads(v, "The 'variables' parameter") for v in variables]
+            data = _get_members(request)
     except BodyProblem as problem:
         return problem.status, problem.message, problem.code
+    except QueryStringProblem as problem:
+        return 400, problem.message, BAD_REQUEST
+    problem = member_problem(data)
+    if problem is not None:
+        return 400, problem, BAD_REQUEST
     problem = input_problem(data)
     if problem is None:
         query = data.get("query")
@@ -113,6 +124,36 @@ def body_problem(request: HttpRequest) -> tuple[int, str, str] | None:
     if problem is not None:
         code = BAD_USER_INPUT if "NUL" in problem else LIMIT_EXCEEDED
         return 400, problem, code
+    return None
+
+
+def _get_members(request: HttpRequest) -> dict[str, Any]:
+    """A GET's query string as a request's members: each parameter given once
+    (:func:`backend.query_string.values_of`, the rule and wording of FHIR and JSON:API:
+    ``query is given 2 times (…); give it once.``, a :class:`QueryStringProblem`: the
+    server would otherwise pick one), ``variables`` and ``extensions`` decoded from JSON
+    (a 400 :class:`BodyProblem` naming the parameter)."""
+    data: dict[str, Any] = {}
+    for name in request.GET:
+        (value,) = values_of(request.GET, name, may_be_empty=True)
+        data[name] = loads(value, f"The '{name}' parameter") if name in _JSON_MEMBERS else value
+    return data
+
+
+_JSON_MEMBERS = ("variables", "extensions")
+
+
+def member_problem(data: dict[str, Any]) -> str | None:
+    """Why a member of the GraphQL request ``data`` (a POST body's object, a GET's
+    parameters) is refused, or None: each of :data:`REQUEST_MEMBERS` given and not null
+    must have its JSON type (GraphQL over HTTP, "Request Parameters": ``query`` and
+    ``operationName`` strings, ``variables`` and ``extensions`` maps), else strawberry
+    would read a number as a name or fail on it."""
+    for name, kind in REQUEST_MEMBERS.items():
+        value = data.get(name)
+        if value is not None and not isinstance(value, kind):
+            wanted = "a string" if kind is str else "an object"
+            return f"The GraphQL operation's `{name}` must be {wanted} or null, if provided."
     return None
 
 

@@ -248,3 +248,81 @@ def test_a_variable_refused_by_coercion_stays_bad_user_input(gql, variables, mes
     errors = gql.post(query, variables)["errors"]
     assert [e["extensions"] for e in errors] == [{"code": "BAD_USER_INPUT", "argument": argument}]
     assert errors[0]["message"] == message
+
+
+QUERY = "{ locations(first: 1) { totalCount } }"
+OPERATION = "The GraphQL operation's"
+AN_OBJECT = "must be an object or null, if provided."
+
+
+@pytest.mark.parametrize(
+    ("member", "value", "wanted"),
+    [
+        ("operationName", 5, "a string"),
+        ("operationName", True, "a string"),
+        ("operationName", [], "a string"),
+        ("operationName", {}, "a string"),
+        ("query", ["{ __typename }"], "a string"),
+        ("variables", "{}", "an object"),
+        ("extensions", [], "an object"),
+    ],
+)
+def test_a_request_member_of_another_json_type_is_400(gql, member, value, wanted):
+    """Every member of the request is type-checked in one place (was: an operationName
+    of 5 or true a 500-like INTERNAL_SERVER_ERROR, [] or {} read as the text "[]")."""
+    response = raw_post(gql.client, json.dumps({"query": QUERY, member: value}).encode())
+    assert response.status_code == 400
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {
+                "message": f"The GraphQL operation's `{member}` must be {wanted} or null, "
+                "if provided.",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ],
+    }
+
+
+def test_null_members_are_taken_as_not_given(gql):
+    body = {"query": QUERY, "operationName": None, "variables": None, "extensions": None}
+    response = raw_post(gql.client, json.dumps(body).encode())
+    assert response.json() == {"data": {"locations": {"totalCount": 0}}}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"query": [QUERY, "x"]}, f"query is given 2 times ({QUERY}, x); give it once."),
+        (
+            {"query": "query A { __typename } query B { __typename }",
+             "operationName": ["A", "B"]},
+            "operationName is given 2 times (A, B); give it once.",
+        ),
+        (
+            {"query": QUERY, "variables": ["{}", "{}"]},
+            "variables is given 2 times ({}, {}); give it once.",
+        ),
+        ({"query": QUERY, "variables": "[1]"}, f"{OPERATION} `variables` {AN_OBJECT}"),
+        ({"query": QUERY, "extensions": "5"}, f"{OPERATION} `extensions` {AN_OBJECT}"),
+    ],
+)  # fmt: skip
+def test_a_get_parameter_is_given_once_and_of_its_type(gql, parameters, message):
+    """A repeated GET parameter is refused as FHIR and JSON:API refuse one (was: the last
+    one used); variables and extensions decode to objects, as in a POST."""
+    response = gql.client.get("/graphql", parameters, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "data": None,
+        "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}],
+    }
+
+
+def test_a_get_with_each_parameter_once_is_answered(gql):
+    response = gql.client.get(
+        "/graphql",
+        {"query": "query A { __typename } query B { b: __typename }", "operationName": "B",
+         "variables": "{}", "extensions": "{}"},
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+    assert response.json() == {"data": {"b": "Query"}}

@@ -264,7 +264,8 @@ class Document:
                 "codeStartsWith": lambda: '"r0"',
                 "codeContains": lambda: self.choice(['"d1"', '"W"', '"zz"']),
                 "nameContains": lambda: self.choice(['"ñ"', '"\\\\"', '"old"']),
-                "search": lambda: self.choice(['"r1"', '"plain"', '""']),
+                # "" is refused now (a blank text): a text to trim instead
+                "search": lambda: self.choice(['"r1"', '"plain"', '" r1 "']),
                 "parent": lambda: f'"{self.uuid("locations")}"',
                 "ancestor": lambda: f'"{self.uuid("locations")}"',
                 "parents": lambda: f'["{self.uuid("locations")}"]',
@@ -295,7 +296,7 @@ class Document:
         if self.chance(0.95) and not backward:
             first = 1001 if self.chance(0.02) else self.choice([0, 1, 2, 3, 5, 8, 13])
             arguments.append(f"first: {first}")
-        if backward or self.chance(0.1):  # alone, or the last of the first
+        if backward or self.chance(0.02):  # alone, or with first: refused on both paths
             arguments.append(f"last: {self.choice([0, 1, 2, 3, 5])}")
         if self.chance(0.1):
             arguments.append(

@@ -404,17 +404,21 @@ def test_a_cursor_of_another_connection_is_refused(gql):
 
 
 @pytest.mark.parametrize("compile_", [False, True])  # both paths on PostgreSQL
-@pytest.mark.parametrize(("last", "codes"), [(2, ["L16", "L18"]), (0, [])])
-def test_first_and_last_together_follow_relay(gql, compile_, last, codes):
+@pytest.mark.parametrize("field", ["locations", "payers"])
+@pytest.mark.parametrize(("first", "last"), [(5, 2), (2, 2), (5, 0)])
+def test_first_and_last_together_are_refused_naming_both(gql, compile_, field, first, last):
+    """Relay allows both but discourages them; the page was the last `last` of the first
+    `first`, which reads as if one of them were ignored: refused, naming both (was: a
+    page of `last` rows, test_first_and_last_together_follow_relay)."""
     make_locations()
+    make_payers()
     with override_settings(GRAPHQL_COMPILE=compile_):
-        page = gql.data(
-            f"{{ locations(first: 5, last: {last}) {{ pageInfo {{ hasNextPage "
-            "hasPreviousPage } edges { node { code } } } }"
-        )["locations"]
-    # the last `last` of the first 5 (last: 0 gave all 5: rows[-0:] in Python)
-    assert [e["node"]["code"] for e in page["edges"]] == codes
-    assert page["pageInfo"] == {"hasNextPage": True, "hasPreviousPage": True}
+        answer = refusal(gql, f"{{ {field}(first: {first}, last: {last}) {{ totalCount }} }}")
+    assert answer == (
+        f"Give either 'first' or 'last', not both (got first: {first}, last: {last}): "
+        "'first' pages forwards from 'after', 'last' backwards from 'before'.",
+        "BAD_USER_INPUT",
+    )
 
 
 def test_a_cursor_holding_a_nul_is_refused_before_any_sql(gql):

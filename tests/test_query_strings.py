@@ -408,6 +408,26 @@ def test_jsonapi_blank_filter_values_are_refused(admin_client, chain, query, par
     assert error["detail"] == (detail or f"{parameter} has no value.")
 
 
+NUL = "contains a NUL character (\\u0000), which no filter accepts."
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("filter[search]=%00", "filter[search]"),
+        ("filter[search]=a%00", "filter[search]"),
+        ("filter[name]=%00", "filter[name]"),
+        ("filter[name.icontains]=x%00y", "filter[name.icontains]"),
+        ("filter[type.in]=R,%00", "filter[type.in]"),
+    ],
+)
+def test_jsonapi_a_nul_in_a_filter_is_refused_naming_it(admin_client, chain, query, parameter):
+    # filter[search]=%00 was DRF's "Null characters are not allowed." with no
+    # source.parameter: the search was checked when applied, after the query string
+    error = api_error(admin_client, f"/api/locations?{query}")
+    assert (error["detail"], error["source"]) == (f"{parameter} {NUL}", {"parameter": parameter})
+
+
 def test_jsonapi_a_blank_filter_of_a_related_collection_is_refused(admin_client, chain):
     error = api_error(admin_client, f"/api/locations/{chain['R0D'].uuid}/payers?filter[name]=%20")
     assert error == {

@@ -68,8 +68,13 @@ def test_paging_arguments_say_what_they_do():
     connections = [f for f in query.fields.values() if "last" in f.args]
     assert len(connections) == 2  # locations, payers
     for field in connections:
-        assert {name: field.args[name].description for name in ("before", "after", "last")} == {
+        described = ("before", "after", "first", "last")
+        assert {name: field.args[name].description for name in described} == {
             "before": "Returns the items in the list that come before the specified cursor.",
             "after": "Returns the items in the list that come after the specified cursor.",
-            "last": "Returns the last n items from the list.",
+            # both: refused (check_page_size), so both say so
+            "first": "Returns the first n items from the list (not with `first` and `last` "
+            "both: an error).",
+            "last": "Returns the last n items from the list (not with `first` and `last` "
+            "both: an error).",
         }

@@ -16,6 +16,7 @@ from django.http import QueryDict
 from fhir.resources.R4B.bundle import Bundle
 
 from backend.api_auth import authorize
+from backend.errors import UserInputError
 from backend.fhir.errors import FhirError, bad_request
 from backend.fhir.resources import FhirResource, Include
 from backend.fhir.search_params import COMMON_PARAMS
@@ -29,7 +30,7 @@ from backend.fhir.versions import (
 )
 from backend.graphql.connection import count_subquery
 from backend.ordering import order_terms
-from backend.text import filter_text_problem
+from backend.text import filter_texts
 
 #: ``_include:iterate`` follows references at most this many times (a hierarchy's depth).
 MAX_ITERATE = 10
@@ -141,9 +142,10 @@ class Search:
 
     def _filtered(self) -> QuerySet:
         """The rows the search parameters select (each value read once, here): several
-        parameters of one name AND, comma-separated values OR; a value the parameter
-        cannot read, or longer than every surface's filter text
-        (:func:`backend.text.filter_text_problem`), is a 400 naming the parameter."""
+        parameters of one name AND, comma-separated values OR, each trimmed of its
+        surrounding white space; a value the parameter cannot read, or one every
+        surface's filter text refuses (:func:`backend.text.filter_texts`: blank, an
+        empty item, a NUL, too long), is a 400 naming the parameter."""
         queryset = _current_queryset(self.resource, self.request.user)
         for name in self.query:
             base, _, modifier = name.partition(":")
@@ -155,11 +157,10 @@ class Search:
                 action = f"search by {target.resource_type} references ({name})"
                 authorize(self.request, target.view_permission, action)
             for value in self.query.getlist(name):  # several parameters: AND
-                alternatives = [v for v in value.split(",") if v]  # commas: OR
-                if not alternatives:
-                    raise bad_request(f"The search parameter {name!r} has no value.")
-                if problem := filter_text_problem(name, *alternatives):
-                    raise bad_request(problem)
+                try:  # commas: OR
+                    alternatives = filter_texts(name, value, listed=True)
+                except UserInputError as error:
+                    raise bad_request(str(error)) from None
                 try:
                     matches = [param.apply(queryset, a, modifier or None) for a in alternatives]
                 except FhirError as error:

@@ -172,7 +172,15 @@ class Keyed:
 
 def check_page_size(first: int | None, last: int | None) -> int | None:
     """``first`` (the default page size when neither is given), checked with ``last``
-    against 0 and ``GRAPHQL_MAX_PAGE_SIZE``; ``UserInputError`` names the argument."""
+    against 0 and ``GRAPHQL_MAX_PAGE_SIZE``; ``UserInputError`` names the argument, and
+    both when both are given: the Relay specification allows it but "strongly
+    discourages" it (Cursor Connections, "Pagination algorithm"), and a page cut from
+    both ends is rarely what was meant; the compiled path calls this check too."""
+    if first is not None and last is not None:
+        raise UserInputError(
+            f"Give either 'first' or 'last', not both (got first: {first}, last: {last}): "
+            "'first' pages forwards from 'after', 'last' backwards from 'before'."
+        )
     if first is None and last is None:
         first = settings.GRAPHQL_DEFAULT_PAGE_SIZE
     for name, size in (("first", first), ("last", last)):
@@ -262,10 +270,6 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
         rows = rows[:size]
         if backward:
             rows.reverse()
-        elif last is not None and len(rows) > last:  # first and last: the last of the first
-            rows, more_before = rows[len(rows) - last :], True  # (rows[-0:] is every row)
-        else:
-            more_before = False
 
         def exists(name: str) -> bool:
             if name not in checks:
@@ -276,7 +280,7 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
             rows,
             keyed=keyed,
             info=info,
-            has_previous=(more if backward else more_before) or exists("_rows_before"),
+            has_previous=(backward and more) or exists("_rows_before"),
             has_next=(not backward and more) or exists("_rows_after"),
             nodes=nodes,
             **kwargs,
@@ -314,14 +318,18 @@ class CountedConnection(DjangoListConnection[strawberry.relay.NodeType]):
 
 class PagedConnection(StrawberryDjangoConnectionExtension):
     """strawberry-django's connection arguments (``before``, ``after``, ``first``,
-    ``last``), with ``last`` described as what it does: strawberry gives it the
-    description of ``after`` ("… come after the specified cursor")."""
+    ``last``), with ``first`` and ``last`` described as what they do: strawberry gives
+    ``last`` the description of ``after`` ("… come after the specified cursor"), and
+    neither says that the two are not taken together (:func:`check_page_size`)."""
 
     def apply(self, field: Any) -> None:
         super().apply(field)
         for argument in field.arguments:
-            if argument.python_name == "last":
-                argument.description = "Returns the last n items from the list."
+            if argument.python_name in ("first", "last"):
+                argument.description = (
+                    f"Returns the {argument.python_name} n items from the list "
+                    "(not with `first` and `last` both: an error)."
+                )
 
     @classmethod
     def replacing(cls, extensions: Sequence[Any]) -> list[Any]:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import functools
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -22,7 +20,7 @@ from backend.errors import UserInputError
 from backend.graphql.cursors import Key
 from backend.permissions import require_permission
 from backend.registry import view_permissions
-from backend.text import filter_text_problem
+from backend.text import contains_any, filter_text
 from backend.versioning import References
 
 
@@ -204,19 +202,20 @@ FILTER_LIST_LIMIT = 1000
 
 
 def check_filter_texts(where: object | None) -> None:
-    """Raise ``UserInputError`` naming a text field of a filter input over
-    :data:`backend.text.FILTER_TEXT_LIMIT` characters (every surface's limit), or a list
-    field over :data:`FILTER_LIST_LIMIT`
-    values."""
+    """Read the text fields of a filter input ``where`` by every surface's rule
+    (:func:`backend.text.filter_text`): each is trimmed of its surrounding white space
+    in place; ``UserInputError`` (its ``argument`` the field, ``filter.search``) when one
+    is blank once trimmed (no filter matches by an empty text: leave the field out),
+    holds a NUL or is over :data:`backend.text.FILTER_TEXT_LIMIT` characters, or when a
+    list field holds over :data:`FILTER_LIST_LIMIT` values."""
     if where is None:
         return
     for field in dataclasses.fields(where):
         value = getattr(where, field.name)
         head, *rest = field.name.split("_")
         name = head + "".join(part.title() for part in rest)
-        problem = isinstance(value, str) and filter_text_problem(f"filter.{name}", value)
-        if problem:
-            raise UserInputError(problem, argument=f"filter.{name}")
+        if isinstance(value, str):
+            setattr(where, field.name, filter_text(f"filter.{name}", value))
         if isinstance(value, list) and len(value) > FILTER_LIST_LIMIT:
             raise UserInputError(
                 f"filter.{name} has {len(value)} values; at most {FILTER_LIST_LIMIT}."
@@ -256,9 +255,7 @@ def search_field(fields: tuple[str, ...], description: str) -> object:
 
 def _condition(match: Match, value: object) -> Q:
     if match.search:
-        return functools.reduce(
-            operator.or_, (Q(**{f"{name}__icontains": value}) for name in match.search)
-        )
+        return contains_any(match.search, str(value))
     if isinstance(value, Enum):
         value = value.value
     return Q(**{match.lookup: match.value(value) if match.value else value})
@@ -267,7 +264,8 @@ def _condition(match: Match, value: object) -> Q:
 def apply_filter(queryset: QuerySet, where: object | None) -> QuerySet:
     """``queryset`` filtered by a module's filter input ``where`` (None: unchanged).
 
-    Checks the input's text lengths (:func:`check_filter_texts`), then keeps the rows
+    Reads the input's texts (:func:`check_filter_texts`: trimmed, refused blank or too
+    long), then keeps the rows
     matching every field of ``where`` declared with :func:`filter_field` or
     :func:`search_field` that is given (not null). Fields declared otherwise are the
     module's to apply (a subtree).
@@ -278,6 +276,6 @@ def apply_filter(queryset: QuerySet, where: object | None) -> QuerySet:
     for field in dataclasses.fields(where):
         value = getattr(where, field.name)
         match = field.metadata.get(MATCH)
-        if match is not None and value is not None and (value or not match.search):
+        if match is not None and value is not None:
             queryset = queryset.filter(_condition(match, value))
     return queryset

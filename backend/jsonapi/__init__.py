@@ -24,7 +24,7 @@ user may not view is left out.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,8 +74,13 @@ class JsonApiResource:
     attributes (``Meta.fields``; ``id`` is the uuid, added by the core);
     ``relationships``: name -> :class:`Relationship`; ``filters``: django-filter
     ``filterset_fields`` (``{"code": ["exact", "startswith"]}`` gives
-    ``filter[code]`` and ``filter[code.startswith]``); ``ordering``: fields ``sort``
-    accepts; ``search``: fields ``filter[search]`` looks in (contains, any case).
+    ``filter[code]`` and ``filter[code.startswith]``); ``filter_methods``: a filter of
+    ``filters`` whose meaning is the module's (``"location__uuid"``) -> a function of the
+    rows and the filter's validated value giving the matching rows (the module's own
+    queryset method, so that the filter means what it means on GraphQL: payers at or
+    below a location); ``ordering``: fields ``sort`` accepts; ``search``: fields
+    ``filter[search]`` looks in (the whole text, contained in any of them, any case:
+    :func:`backend.text.contains_any`, GraphQL's ``search``).
     """
 
     type: str
@@ -84,6 +89,7 @@ class JsonApiResource:
     serializer: type
     relationships: Mapping[str, Relationship] = field(default_factory=dict)
     filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    filter_methods: Mapping[str, Callable[[QuerySet, Any], QuerySet]] = field(default_factory=dict)
     ordering: Sequence[str] = ()
     search: Sequence[str] = ()
 
@@ -205,11 +211,20 @@ class FilterBackend(DjangoFilterBackend):
 
 def _filterset(resource: JsonApiResource) -> type:
     """The django-filter FilterSet of ``resource.filters``, built once (from
-    ``filterset_fields`` django-filter would build it again on every request: 0.2 s)."""
+    ``filterset_fields`` django-filter would build it again on every request: 0.2 s);
+    a filter of ``resource.filter_methods`` selects its rows by the module's function."""
     meta = type(
         "Meta", (), {"model": apps.get_model(resource.model), "fields": dict(resource.filters)}
     )
-    return type(f"{resource.type.title()}Filters", (_FilterSet,), {"Meta": meta})
+    filterset = type(f"{resource.type.title()}Filters", (_FilterSet,), {"Meta": meta})
+    for name, method in resource.filter_methods.items():
+        filterset.base_filters[name].method = _rows_by(method)
+    return filterset
+
+
+def _rows_by(method: Callable[[QuerySet, Any], QuerySet]) -> Callable[..., QuerySet]:
+    """A django-filter ``method`` (rows, field name, value) calling ``method(rows, value)``."""
+    return lambda rows, _name, value: method(rows, value)
 
 
 class _ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):

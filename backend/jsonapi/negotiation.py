@@ -46,6 +46,29 @@ def refused_parameters(media_type: _MediaType) -> list[str]:
     ]
 
 
+def parameters_refusal(refused: list[str]) -> str:
+    """The 406 message of an ``Accept`` whose every JSON:API media type carries the
+    ``refused`` parameters (``name=value``): which parameter is not allowed and why
+    (JSON:API 1.1, "Content Negotiation": a parameter other than ``ext`` and ``profile``
+    makes the media type unacceptable; an ``ext`` names an extension, and this server
+    supports none), and what to send instead."""
+    extensions = [p for p in refused if p.startswith("ext=")]
+    others = [p for p in refused if not p.startswith("ext=")]
+    reasons = []
+    if others:
+        reasons.append(
+            f"JSON:API allows no parameter on its media type but ext and profile, "
+            f"so {', '.join(others)} is not allowed"
+        )
+    if extensions:
+        reasons.append(f"this server supports no extension ({', '.join(extensions)})")
+    return (
+        f"Accept: {MEDIA_TYPE} with {', '.join(refused)} is not acceptable: "
+        f"{'; '.join(reasons)}. Send Accept: {MEDIA_TYPE} without "
+        f"{'it' if len(refused) == 1 else 'them'} (a profile may stay)."
+    )
+
+
 class JsonApiNegotiation(DefaultContentNegotiation):
     """:class:`DefaultContentNegotiation` plus JSON:API 1.1's 406 (module doc)."""
 
@@ -66,11 +89,7 @@ class JsonApiNegotiation(DefaultContentNegotiation):
         ]
         if refusals and all(refusals):
             refused = sorted({parameter for found in refusals for parameter in found})
-            raise NotAcceptable(
-                f"Accept: {MEDIA_TYPE} only with {', '.join(refused)}; this server answers "
-                "the JSON:API media type without extensions and with no parameter but "
-                "ext and profile."
-            )
+            raise NotAcceptable(parameters_refusal(refused))
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except NotAcceptable:

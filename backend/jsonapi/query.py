@@ -52,14 +52,13 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django_filters.filters import BaseCSVFilter
 from rest_framework import exceptions
-from rest_framework import filters as drf_filters
 from rest_framework_json_api.utils import format_field_name
 
 from backend import rights
 from backend.errors import UserInputError
 from backend.ordering import order_terms
 from backend.query_string import values_of
-from backend.text import filter_text_problem
+from backend.text import contains_any, filter_texts
 
 #: The largest ``page[number]``: nine digits (a larger one is no page of any table here).
 MAX_PAGE_NUMBER = 999_999_999
@@ -126,23 +125,10 @@ class Query:
         if self.filters is not None:
             queryset = self.filters.filter_queryset(queryset)
         if self.search is not None:
-            view = _SearchView(list(resource.search))
-            request = _SearchRequest(QueryDict(mutable=True))
-            request.query_params[settings.REST_FRAMEWORK["SEARCH_PARAM"]] = self.search
-            queryset = drf_filters.SearchFilter().filter_queryset(request, queryset, view)
+            queryset = queryset.filter(contains_any(resource.search, self.search))
         if self.sort:
             queryset = queryset.order_by(*order_terms(queryset.model, self.sort))
         return queryset
-
-
-@dataclass
-class _SearchView:
-    search_fields: list[str]
-
-
-@dataclass
-class _SearchRequest:
-    query_params: QueryDict
 
 
 def parse(
@@ -192,9 +178,7 @@ def parse(
             else:
                 parsed.page_size = number
         elif member == _SEARCH and resource.search:
-            if problem := filter_text_problem(name, value):
-                raise QueryParameterError(name, problem)
-            parsed.search = value
+            (parsed.search,) = _texts(name, value)
         else:
             lookup = member.replace(".", "__")
             if filterset is None or lookup not in filterset.base_filters:
@@ -211,7 +195,7 @@ def parse(
             filter_names[lookup] = name
             related = relationships[resource.type].get(lookup.removesuffix("__uuid"))
             if lookup.endswith("__uuid") and related is not None and not related.many:
-                parsed.related_keys[name] = (related.type, value)
+                parsed.related_keys[name] = (related.type, value.strip())
     if filter_data:
         parsed.filters = _filters(filterset, filter_data, filter_names)
     return parsed
@@ -306,18 +290,25 @@ def _page(name: str, member: str, value: str) -> int:
     return number
 
 
+def _texts(name: str, value: str, *, listed: bool = False) -> list[str]:
+    """A filter's text (the value, or the items of a list) as every surface reads it
+    (:func:`backend.text.filter_texts`: trimmed; blank, an empty item, a NUL or too long
+    refused), a refusal naming the parameter ``name`` as sent."""
+    try:
+        return filter_texts(name, value, listed=listed)
+    except UserInputError as error:
+        raise QueryParameterError(name, str(error)) from None
+
+
 def _filters(filterset: type, data: dict[str, str], names: Mapping[str, str]) -> Any:
     """The FilterSet of ``data`` (Django lookup -> value), validated (no SQL: an
     unbound queryset); a refused value names the parameter as sent, as do an empty item
     of a list (``filter[type.in]=R,,D``: django-filter would drop it) and a value or item
-    longer than every surface's filter text (:func:`backend.text.filter_text_problem`)."""
+    every surface's filter text refuses (:func:`_texts`); each value and item is read
+    trimmed."""
     for lookup, value in data.items():
         listed = isinstance(filterset.base_filters[lookup], BaseCSVFilter)
-        items = value.split(",") if listed else [value]
-        if listed and not all(item.strip() for item in items):
-            raise QueryParameterError(names[lookup], f"{names[lookup]}={value}: an item is empty.")
-        if problem := filter_text_problem(names[lookup], *items):
-            raise QueryParameterError(names[lookup], problem)
+        data[lookup] = ",".join(_texts(names[lookup], value, listed=listed))
     bound = filterset(data=data, queryset=filterset._meta.model._default_manager.none())
     if not bound.is_valid():
         lookup, problems = next(iter(bound.errors.items()))

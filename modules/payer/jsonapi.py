@@ -4,14 +4,16 @@ location module is never imported).
 
 Attributes: name, payerType (C/D/G/L/O/P), address, phone, fax, email, validityFrom;
 relationship ``location``. Filters: ``filter[name.icontains]``, ``filter[type]``,
-``filter[location.uuid]``, ``filter[search]`` (name, phone, e-mail); ``sort`` by name, type.
+``filter[location.uuid]`` (payers at that location or below it, as GraphQL's
+``filter.location`` and FHIR's ``location``: :meth:`.models.PayerQuerySet.at_or_below`),
+``filter[search]`` (name, phone, e-mail); ``sort`` by name, type.
 """
 
 from rest_framework_json_api import serializers
 
 from backend.jsonapi import JsonApiResource, Relationship
 
-from .models import Payer
+from .models import Payer, PayerQuerySet
 
 
 class PayerSerializer(serializers.ModelSerializer):
@@ -34,6 +36,7 @@ payers = JsonApiResource(
         "type": ["exact", "in"],
         "location__uuid": ["exact"],
     },
+    filter_methods={"location__uuid": PayerQuerySet.at_or_below},
     ordering=("name", "type"),
     search=("name", "phone", "email"),
 )

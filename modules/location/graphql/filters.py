@@ -15,7 +15,10 @@ from ..models import normalize_code
 from .types import LocationTypeEnum
 
 
-@strawberry.input(description="Location filters; all given filters must match (AND).")
+@strawberry.input(
+    description="Location filters; all given filters must match (AND). Texts are matched "
+    "without their surrounding white space; a blank text is an error (leave the field out)."
+)
 class LocationFilter:
     type: LocationTypeEnum | None = filter_field("type", "Level.")
     code: str | None = filter_field(

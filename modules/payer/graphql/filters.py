@@ -14,7 +14,10 @@ from backend.registry import lookup
 from .types import PayerTypeEnum
 
 
-@strawberry.input(description="Payer filters; all given filters must match (AND).")
+@strawberry.input(
+    description="Payer filters; all given filters must match (AND). Texts are matched "
+    "without their surrounding white space; a blank text is an error (leave the field out)."
+)
 class PayerFilter:
     type: PayerTypeEnum | None = filter_field("type", "Kind of payer.")
     name_contains: str | None = filter_field(
