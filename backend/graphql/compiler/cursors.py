@@ -3,8 +3,9 @@
 The connection's cursors are keyset cursors (:mod:`backend.graphql.cursors`: the row's
 order keys' values); ``after`` starts the page at the first row whose keys come after
 the cursor's, ``before`` ends it before the cursor's. The page, its cursors and its
-``pageInfo`` follow ``CountedConnection``: ``first`` rows (of them, the last ``last``
-when both are given), or the last ``last``; ``hasNextPage`` when a row follows the
+``pageInfo`` follow ``CountedConnection``: the first ``first`` rows, or the last ``last``
+(never both: :func:`~backend.graphql.connection.check_page_size` refuses them);
+``hasNextPage`` when a row follows the
 page's or, before a cursor, a row comes at or after it; ``hasPreviousPage`` when rows
 precede the page's or, after a cursor, a row comes at or before it;
 ``startCursor``/``endCursor`` those of the first and last edge (null for an empty page).
@@ -68,9 +69,9 @@ class Page:
     """A page of the ordered queryset ``rows`` as ``CountedConnection`` pages it
     (:class:`backend.graphql.connection.Keyed`: keyset cursors): the rows after the
     cursor ``after`` and before the cursor ``before`` (None: no bound), of which the
-    ``first`` (then, when ``last`` is given too, the last ``last`` of those) or, when
-    ``first`` is None, the last ``last``. :class:`Unsupported` for a cursor the general
-    path refuses."""
+    ``first`` or, when ``first`` is None, the last ``last`` (checked by
+    :func:`~backend.graphql.connection.check_page_size`: never both). :class:`Unsupported`
+    for a cursor the general path refuses."""
 
     def __init__(
         self,
@@ -90,7 +91,7 @@ class Page:
             window = window.filter(self.keyed.beyond(self.before, backward=True))
         self.window, self.first, self.last = window, first, last
         self.backward = first is None  # the last ``last`` rows
-        self.size = last if self.backward else first if last is None else min(first, last)
+        self.size = last if self.backward else first
         self.model = rows.model
 
     def _decode(self, cursor: str | None, argument: str) -> list | None:
@@ -104,14 +105,9 @@ class Page:
 
     def rows(self) -> QuerySet:
         """The page's rows, in order (``size`` > 0)."""
-        if self.backward:
-            taken = self._ordered(backward=True)[: self.last]
-        elif self.size < self.first:  # the last ``last`` of the first ``first``
-            firsts = self._ordered()[: self.first].values("pk")
-            taken = self.keyed.ordered(self.window.filter(pk__in=firsts), backward=True)
-            taken = taken[: self.last]
-        else:
+        if not self.backward:
             return self._ordered()[: self.first]
+        taken = self._ordered(backward=True)[: self.last]
         return self.keyed.ordered(self.all.filter(pk__in=taken.values("pk")))
 
     def edges(self, edge: Expression) -> Expression:
@@ -134,7 +130,7 @@ class Page:
         return sql.Exists(self.all.filter(beyond).values("pk")[:1])
 
     def has_next(self) -> Expression:
-        """A row follows the page's rows (of the first ``first``), or, before a cursor,
+        """A row follows the page's rows (forward), or, before a cursor,
         a row comes at or after it (the general path's ``hasNextPage``)."""
         checks = []
         if not self.backward:
@@ -144,16 +140,13 @@ class Page:
         return sql.any_of(checks)
 
     def has_previous(self) -> Expression:
-        """Rows precede the page's rows (backward, or the last ``last`` of the first
-        ``first``), or, after a cursor, a row comes at or before it (the general path's
-        ``hasPreviousPage``); false otherwise."""
+        """Rows precede the page's rows (backward), or, after a cursor, a row comes at
+        or before it (the general path's ``hasPreviousPage``); false otherwise."""
         checks = []
         if self.backward:
             checks.append(
                 sql.Exists(self._ordered(backward=True).values("pk")[self.last : self.last + 1])
             )
-        elif self.size < self.first:
-            checks.append(sql.Exists(self._ordered().values("pk")[self.last : self.last + 1]))
         if self.after is not None:
             checks.append(self._beyond(self.after, backward=True))
         return sql.any_of(checks)
