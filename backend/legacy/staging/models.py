@@ -1,4 +1,5 @@
-"""The staging table of ``manage.py import_legacy``: every row of every run, as it came.
+"""The staging table of ``manage.py import_legacy``: every row of every run, as it came;
+and the legacy time zone the imported data were read in (:class:`RecordedTimeZone`).
 
 On PostgreSQL each import run writes one :class:`StagingRow` per source row (loaded,
 unchanged, refused or not loaded), with the raw values in a JSONB column, so that an
@@ -8,9 +9,10 @@ JSON Lines file instead.
 
 Why a small app of its own and not a model of a module or of the core app: the staging
 table belongs to the import machinery, which is core code (``backend/legacy/``), but
-it holds no domain data; keeping it in its own app (label ``legacy_staging``, one model,
-one migration) keeps the core app free of tables and lets the table be dropped with
-``migrate legacy_staging zero`` once a migration is over.
+it holds no domain data; keeping it in its own app (label ``legacy_staging``) keeps the core
+app free of tables and lets the tables be dropped with ``migrate legacy_staging zero``
+once a migration is over (the recorded zone goes with them: the next import then finds
+imported rows without a zone and asks for ``--time-zone-change``).
 """
 
 from django.db import models
@@ -43,3 +45,19 @@ class StagingRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} {self.key}: {self.outcome}"
+
+
+class RecordedTimeZone(models.Model):
+    """The legacy time zone the imported data were read in: one row (id 1), written by
+    the first import that stores rows and by one run with ``--time-zone-change``
+    (:mod:`backend.legacy.zone`); ``import_legacy`` and ``export_legacy`` refuse to run
+    in another zone without that option."""
+
+    name = models.CharField(max_length=64, help_text="IANA name, e.g. Africa/Dar_es_Salaam.")
+    recorded_at = models.DateTimeField(help_text="When the import that recorded it ran.")
+
+    class Meta:
+        db_table = "legacy_time_zone"
+
+    def __str__(self) -> str:
+        return self.name

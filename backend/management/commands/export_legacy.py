@@ -9,7 +9,10 @@ whose district rights choose the rows (what that user may read, :mod:`backend.ri
 Existing files of those names are replaced. Importing the files into an empty database
 and exporting again gives the same bytes. Values are written as stored, also those a
 spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, ...): the command warns
-with their number and the first (see :mod:`backend.legacy.export`).
+with their number and the first (see :mod:`backend.legacy.export`). Dates are written in
+``LEGACY_TIME_ZONE``; when it is not the zone the data were imported in, the command
+refuses before writing anything, unless ``--time-zone-change``
+(:mod:`backend.legacy.zone`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from backend.legacy import active_tables, legacy_time_zone
 from backend.legacy.export import export_table
+from backend.legacy.zone import OPTION, check_time_zone
 from backend.management.long_command import LongCommand
 
 
@@ -44,6 +48,12 @@ class Command(LongCommand):
             "--user",
             help="Export only the rows this user (username) may read (district rights).",
         )
+        parser.add_argument(
+            OPTION,
+            action="store_true",
+            help="Export although LEGACY_TIME_ZONE differs from the zone the data were "
+            "imported in (every date is written shifted by the difference).",
+        )
 
     def handle(self, *args, directory: Path, format: str = "both", **options) -> None:
         if directory.exists() and not directory.is_dir():
@@ -53,10 +63,12 @@ class Command(LongCommand):
             user = get_user_model()._default_manager.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user is named {options['user']!r}.")
+        time_zone, tables = legacy_time_zone(), active_tables()
+        change = options.get("time_zone_change", False)
+        check_time_zone(time_zone, tables, "export_legacy", change=change)
         directory.mkdir(parents=True, exist_ok=True)
-        time_zone = legacy_time_zone()
         formats = ["csv", "json"] if format == "both" else [format]
-        for table in active_tables():
+        for table in tables:
             for fmt in formats:
                 exported = export_table(table, directory, fmt, time_zone, user)
                 if options["verbosity"] >= 1:

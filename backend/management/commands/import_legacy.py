@@ -40,6 +40,10 @@ File format (openIMIS demo export, ``shared/data/openimis-demo/README.md``): UTF
 is allowed), RFC 4180, header row = legacy column names (any order, case-insensitive);
 an empty unquoted field is SQL NULL, ``""`` is the empty string; naive datetimes are read
 in ``settings.LEGACY_TIME_ZONE``. JSON: see :func:`backend.legacy.files.read_json`.
+
+Time zone (:mod:`backend.legacy.zone`): the first run that stores rows records
+``LEGACY_TIME_ZONE``; a later run in another zone is refused before anything is read,
+unless ``--time-zone-change`` (which then records the new zone).
 """
 
 from __future__ import annotations
@@ -50,12 +54,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.core.management.base import CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 
 from backend.legacy import LegacyRow, LoadCounts, active_tables, legacy_time_zone
 from backend.legacy.importing import cyclic_gc_paused, import_runs
 from backend.legacy.report import note_summary, refusal_summary, write_report
 from backend.legacy.sources import TableRun, read_sources
+from backend.legacy.zone import OPTION, check_time_zone, record_time_zone
 from backend.management.long_command import LongCommand
 
 #: Progress is shown for a table with more rows than this: a bar on a terminal, plain
@@ -106,6 +112,12 @@ class Command(LongCommand):
             help="Write every row with its outcome to this JSON Lines file (the default on "
             "databases other than PostgreSQL, where the legacy_staging table holds it).",
         )
+        parser.add_argument(
+            OPTION,
+            action="store_true",
+            help="Import although LEGACY_TIME_ZONE differs from the zone the data here were "
+            "read in (every datetime moves, changed rows keep history); records the new zone.",
+        )
 
     def handle(self, *args, directory: Path | None = None, **options) -> None:
         with cyclic_gc_paused():  # every row read stays alive to the end (see there)
@@ -117,6 +129,8 @@ class Command(LongCommand):
         run, started, clock = uuid.uuid4(), timezone.now(), time.perf_counter()
         time_zone = legacy_time_zone()
         tables = active_tables()
+        change = options.get("time_zone_change", False)
+        check_time_zone(time_zone, tables, "import_legacy", change=change)
         self.step("reading the legacy tables")
         runs = read_sources(
             tables,
@@ -130,9 +144,12 @@ class Command(LongCommand):
                 total = len(item.rows) + len(item.rejections)
                 self.stdout.write(f"{item.table.name}: {total} rows in {item.source}")
 
-        refused = import_runs(
-            runs, time_zone, load_valid=load_valid, progress=self._progress, step=self.step
-        )
+        with transaction.atomic():  # the zone is recorded with the rows, or not at all
+            refused = import_runs(
+                runs, time_zone, load_valid=load_valid, progress=self._progress, step=self.step
+            )
+            if any(item.counts is not None and item.objects for item in runs):
+                record_time_zone(time_zone)
         if not refused or load_valid:  # committed: what an early stop leaves from now on
             self.stopped = "the rows are imported, but the report is not complete"
 
