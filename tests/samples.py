@@ -140,6 +140,22 @@ def module_permissions(label: str) -> list[str]:
     return sorted(f"{label}.{c}" for c in codenames)
 
 
+def write_permissions(but: tuple[str, ...] = ()) -> list[str]:
+    """Every permission of every active module's models but the view permissions and
+    ``but`` (``label.codename``: add, change, delete and the models' own, such as
+    ``location.manage_upper_levels``), from the models' options, without the database."""
+    return [
+        f"{module.label}.{codename}"
+        for module in MODULES
+        for model in apps.get_app_config(module.label).get_models()
+        for codename in (
+            *(f"{action}_{model._meta.model_name}" for action in model._meta.default_permissions),
+            *(codename for codename, _ in model._meta.permissions),
+        )
+        if not codename.startswith("view_") and f"{module.label}.{codename}" not in but
+    ]
+
+
 def roles() -> dict[str, tuple[str, ...] | str | None]:
     """Anonymous, a viewer and an editor per module, the administrator.
 

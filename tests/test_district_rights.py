@@ -30,6 +30,7 @@ from django.test.utils import CaptureQueriesContext
 
 from backend import rights
 from backend.graphql.schema import get_schema
+from conftest import ALL_DISTRICTS
 from tests import location_writes as writes
 from tests import samples
 
@@ -38,12 +39,10 @@ pytestmark = pytest.mark.django_db
 USERS = ("district A", "district B", "global", "no district")
 DISTRICT_OF = {"district A": "d1", "district B": "d2"}
 #: The view permission of every active module's types, and every permission to change
-#: locations and payers, but not the global right.
+#: the active modules' rows (from their models), but not the global right.
 EDITOR = (
     *sorted(set(samples.VIEW.values())),
-    *(f"location.{p}_location" for p in ("add", "change", "delete")),
-    "location.manage_upper_levels",
-    *(f"payer.{p}_payer" for p in ("add", "change", "delete")),
+    *samples.write_permissions(but=(ALL_DISTRICTS,)),
 )
 NONE, READ, WRITE = "none", "read", "read and write"
 
@@ -459,6 +458,15 @@ def viewer_can_fields() -> dict[str, list[str]]:
         for type_ in {type_ for _, type_ in PLACED}
     }
     return {type_: names for type_, names in fields.items() if names}
+
+
+def test_the_editor_holds_every_permission_of_the_active_modules_but_the_global_right():
+    """From the permission table: a module's rows are written by the same users."""
+    table = {p for module in samples.MODULES for p in samples.module_permissions(module.label)}
+    assert "payer.delete_payer" in table and "location.manage_upper_levels" in table
+    assert set(EDITOR) == {p for p in table if ".view_" not in p} - {ALL_DISTRICTS} | set(
+        samples.VIEW.values()
+    )
 
 
 @pytest.mark.parametrize("user", USERS)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import strawberry
 import strawberry_django
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
@@ -187,6 +188,31 @@ def test_a_list_read_straight_from_a_relation_to_placed_rows_stops_start_up():
             ImproperlyConfigured, match=r"location\.Location\.payers lists payer\.Payer rows"
         ):
             build_schema(modules)
+    finally:
+        build_schema()
+
+
+@strawberry.type(description="Fields the rogue module adds to Location.")
+class _RogueLocationPayers:
+    raw_payers: list[ref("Payer")] | None = strawberry_django.field(
+        field_name="payers", description="Every payer at the location, unread."
+    )
+
+
+def test_an_extension_listing_placed_rows_straight_from_a_relation_stops_start_up():
+    # a field another module adds to Location is a field of Location as much as its own:
+    # read straight from the relation it would list payers of every district
+    rogue = fake_module("rogue", extensions={"Location": [_RogueLocationPayers]})
+    modules = [apps.get_app_config("location"), apps.get_app_config("payer"), rogue]
+    refusal = (
+        r"^Module 'rogue' adds a field to its type: location\.Location\.raw_payers lists "
+        r"payer\.Payer rows without district rights"
+    )
+    try:
+        with pytest.raises(ImproperlyConfigured, match=refusal):
+            build_schema(modules)
+        with pytest.raises(ImproperlyConfigured, match=refusal):
+            build_subgraph("rogue", modules)
     finally:
         build_schema()
 

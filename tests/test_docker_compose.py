@@ -600,3 +600,26 @@ def test_readme_steps_match_the_legacy_service():
     assert url, "the README imports from the container"
     parts = urllib.parse.urlsplit(url[1].replace("$MSSQL_SA_PASSWORD", "pw"))
     assert (parts.hostname, parts.port, parts.path) == ("127.0.0.1", int(host_port), "/openIMIS")
+
+
+def test_the_compose_default_module_list_is_the_settings_default():
+    """One module list: the settings' DEFAULT_MODULES. The compose file's fallback (a
+    deployment without OPENIMIS_MODULES) must name the same modules, or the gateway's
+    supergraph names subgraphs that no service runs."""
+    from backend.settings import base
+
+    fallbacks = set(re.findall(r"\$\{OPENIMIS_MODULES:-([^}]*)\}", COMPOSE_FILE.read_text()))
+    assert fallbacks, "docker-compose.yml no longer gives OPENIMIS_MODULES a default"
+    assert fallbacks == {",".join(base.DEFAULT_MODULES)}, (
+        "docker-compose.yml's default OPENIMIS_MODULES differs from DEFAULT_MODULES in "
+        "backend/settings/base.py: change both to the same list"
+    )
+
+
+def test_a_schema_check_failure_names_the_modules_it_composed(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as refused:
+        call_command("graphql_schema", "--check", path=tmp_path / "missing.graphql")
+    modules = ",".join(settings.OPENIMIS_MODULES)
+    assert f"composed of the modules {modules} (OPENIMIS_MODULES selects them" in str(refused.value)

@@ -21,6 +21,7 @@ suppressed): the savepoint gives each example a pristine copy of it.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -105,8 +106,53 @@ def send(client: Client, document: str, variables: dict | None = None) -> dict:
     for error in answer.get("errors") or []:
         message = error["message"]
         assert message.strip(), answer
-        assert not any(leak in message for leak in LEAKS), (document[:2000], variables, answer)
+        found = leaked(message, request_texts(document, variables))
+        assert not found, (found, document[:2000], variables, answer)
     return answer
+
+
+def request_texts(document: str, variables: Any = None) -> list[str]:
+    """The texts a request holds that an answer may echo: the strings of ``variables``
+    (at any depth, keys too) and the string literals of ``document`` (none when it does
+    not parse)."""
+    found: list[str] = []
+    stack = [variables]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    try:
+        parsed = graphql.parse(document)
+    except graphql.GraphQLError:
+        return found
+
+    class Strings(graphql.Visitor):
+        def enter_string_value(self, node, *_):
+            found.append(node.value)
+
+    graphql.visit(parsed, Strings())
+    return found
+
+
+def leaked(message: str, texts: list[str]) -> list[str]:
+    """The :data:`LEAKS` that ``message`` shows and the server added: a leak's text in the
+    message counts unless it lies in an echo of one of the request's own ``texts``
+    holding it (a malformed id ``sqlite3`` quoted back is the client's, not a driver's
+    error). Returns them in :data:`LEAKS` order; a request holding no leak's text is
+    checked as the bare message."""
+    found = []
+    for leak in LEAKS:
+        rest = message
+        for text in sorted((t for t in texts if leak in t), key=len, reverse=True):
+            rest = rest.replace(text, "")
+        if leak in rest:
+            found.append(leak)
+    return found
 
 
 def messages(answer: dict) -> list[str]:
@@ -164,8 +210,47 @@ SCALARS = {
         st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat()), JUNK
     ).map(nodes.String),
     "ID": st.one_of(st.sampled_from(GLOBAL_IDS), JUNK).map(nodes.String),
+    # the other scalars strawberry can expose, for a module whose inputs use one
+    "Date": st.one_of(st.dates().map(lambda d: d.isoformat()), JUNK).map(nodes.String),
+    "Time": st.one_of(st.times().map(lambda t: t.isoformat()), JUNK).map(nodes.String),
+    "Decimal": st.one_of(st.decimals(allow_nan=False, allow_infinity=False), JUNK).map(
+        nodes.String
+    ),
+    "JSON": st.one_of(
+        JUNK.map(nodes.String), st.integers().map(nodes.Int), st.booleans().map(nodes.Boolean)
+    ),
+    **{
+        f"Base{base}": st.one_of(st.binary(max_size=30).map(encode), JUNK).map(nodes.String)
+        for base, encode in (
+            (16, lambda b: base64.b16encode(b).decode()),
+            (32, lambda b: base64.b32encode(b).decode()),
+            (64, lambda b: base64.b64encode(b).decode()),
+        )
+    },
 }
-GENERATED = {"custom_scalars": SCALARS, "allow_x00": False}
+
+
+def scalar_strategies(schema: graphql.GraphQLSchema) -> dict:
+    """The strategies of :data:`SCALARS` for the custom scalars of ``schema``.
+
+    Raises LookupError naming a scalar of ``schema`` without one: hypothesis-graphql
+    cannot draw its values (``Scalar 'X' is not supported``)."""
+    custom = [
+        name
+        for name, type_ in schema.type_map.items()
+        if isinstance(type_, graphql.GraphQLScalarType)
+        and name not in graphql.specified_scalar_types
+    ]
+    for name in custom:
+        if name not in SCALARS:
+            raise LookupError(
+                f"Scalar {name!r} of schema.graphql has no strategy: add one to SCALARS in "
+                "tests/test_fuzz.py (its values as GraphQL literals, valid ones and junk)."
+            )
+    return SCALARS
+
+
+GENERATED = {"custom_scalars": scalar_strategies(SCHEMA), "allow_x00": False}
 
 
 @fuzz(120)
@@ -185,6 +270,47 @@ def test_generated_invalid_queries_get_errors(client, document):
 @given(document=mutations(SDL, **GENERATED))
 def test_generated_mutations_refused_change_nothing(client, document):
     event(check_refusal_changes_nothing(client, document)["verdict"])
+
+
+#: A module's mutation whose input uses each scalar strawberry can expose besides ours.
+OTHER_SCALARS_SDL = """
+scalar Date
+scalar Time
+scalar Decimal
+scalar JSON
+scalar Base16
+scalar Base32
+scalar Base64
+input AddInsureeInput {
+  dob: Date!
+  at: Time!
+  income: Decimal!
+  extra: JSON!
+  photo: Base64!
+  a: Base16!
+  b: Base32!
+}
+type Query { x: Int }
+type Mutation { addInsuree(input: AddInsureeInput!): Boolean }
+"""
+
+
+@fuzz(30)
+@given(document=mutations(OTHER_SCALARS_SDL, **GENERATED))
+def test_documents_are_drawn_for_every_scalar_strawberry_exposes(document):
+    schema = graphql.build_schema(OTHER_SCALARS_SDL)
+    assert set(scalar_strategies(schema)) >= {"Date", "Time", "Decimal", "JSON", "Base64"}
+    assert graphql.validate(schema, graphql.parse(document)) == []
+    fields = graphql.parse(document).definitions[0].selection_set.selections[0].arguments[0]
+    assert sorted(f.name.value for f in fields.value.fields) == [
+        "a", "at", "b", "dob", "extra", "income", "photo"
+    ]  # fmt: skip
+
+
+def test_a_scalar_without_strategy_is_named():
+    schema = graphql.build_schema("scalar Money\ntype Query { price(at: Money): Int }")
+    with pytest.raises(LookupError, match=r"^Scalar 'Money' of schema.graphql has no strategy: "):
+        scalar_strategies(schema)
 
 
 @fuzz(60)
@@ -547,6 +673,26 @@ def test_malformed_global_ids(client, value):
     if answer["data"] and answer["data"]["node"] is None and "errors" not in answer:
         return  # decodes to an id of no row
     assert messages(answer), answer
+
+
+@pytest.mark.parametrize("value", ["sqlite3", 'File "x"', "Traceback (psycopg)"])
+def test_an_id_echoed_back_is_no_leak(client, value):
+    """The server quotes a malformed id back: a leak's text in it is the client's own."""
+    answer = isolated(client, "query($id: ID!) { node(id: $id) { id } }", {"id": value})
+    assert answer["data"] == {"node": None}
+    assert value in messages(answer)[0]
+
+
+def test_the_leak_check_still_sees_what_the_server_adds():
+    assert sorted(request_texts("{ a(b: 1) }", {"id": [{"sqlite3": 1}]})) == ["id", "sqlite3"]
+    assert sorted(request_texts('{ a(b: "y', {"id": "x"})) == ["id", "x"]  # no parse
+    texts = request_texts('{ a(b: "sqlite3 x") }', {"id": ["Traceback"]})
+    assert sorted(texts) == ["Traceback", "id", "sqlite3 x"]
+    assert leaked("Bad id 'Traceback': sqlite3 x", texts) == []
+    # the server's own driver error next to the echo, a leak the request does not hold
+    assert leaked("Bad id 'sqlite3 x': sqlite3.OperationalError", texts) == ["sqlite3"]
+    assert leaked('File "/app/x.py", line 1: psycopg', texts) == ['File "', "psycopg"]
+    assert leaked("Unexpected error.", []) == ["Unexpected error"]
 
 
 # -- (c) deep and huge documents ---------------------------------------------------------------

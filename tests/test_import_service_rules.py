@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from backend.errors import FieldError
+from backend.legacy import LegacyRow, rule_rejections
 from modules.location import services as location_services
 from modules.location.models import Location
 from modules.payer import services as payer_services
@@ -176,3 +178,31 @@ def test_every_imported_demo_row_passes_the_services_rules(demo_dir):
     )
     payer = Payer.objects.current().filter(location_id__isnull=False).first()
     assert payer_services.update_payer(payer.uuid, {"phone": "123"}, user=admin).phone == "123"
+
+
+def test_rules_reading_a_required_relation_whose_row_is_unknown_refuse_nothing_themselves():
+    """A district attachment names an unknown location: its location (required) has no
+    row, so the rules reading it are not checked (the table refuses the row for the
+    unknown location itself); a known one is read and its errors name the column."""
+    from modules.location.models import UserDistrict
+
+    row = LegacyRow("tblUsersDistricts.csv", 2, "UserDistrictID 1", {"LocationId": "99"})
+    fields = {"LocationId": "location_id"}
+
+    def rules(attachment: UserDistrict) -> list[FieldError]:
+        place = attachment.location  # RelatedObjectDoesNotExist without a row
+        return [FieldError("location", "NOT_DISTRICT", f"{place.code} is no district.")]
+
+    attachment = UserDistrict(location_id=99)
+    assert rule_rejections(row, attachment, rules, fields, {"location": ...}) == []
+    region = Location(code="R9", name="Region", type="R")
+    [rejection] = rule_rejections(row, attachment, rules, fields, {"location": region})
+    assert rejection.reason == "LocationId: R9 is no district."
+    assert (rejection.source, rejection.line, rejection.key) == (
+        "tblUsersDistricts.csv", 2, "UserDistrictID 1"
+    )  # fmt: skip
+    # the cache is emptied after the check: the relation is not left as the import gave it
+    assert not UserDistrict.location.is_cached(attachment)
+    # other exceptions of the rules are the service's bugs: they propagate
+    with pytest.raises(ZeroDivisionError):
+        rule_rejections(row, attachment, lambda obj: [1 / 0], fields, {"location": ...})

@@ -61,6 +61,7 @@ from backend.graphql.schema import (
     named_types,
     publish_types,
     schema_options,
+    splice_field,
 )
 from backend.json_text import json_kind
 from backend.permissions import NotAuthenticated, denied
@@ -308,9 +309,7 @@ def build_subgraph(label: str, modules: list[ModuleConfig] | None = None) -> Sub
         key_field, entity = _entity(target, keys[name], owner_of[name])
         added = []
         for extension in mine.extensions.get(name, ()):
-            for field in fresh_fields(extension):
-                field.origin = target
-                added.append(field)
+            added.extend(splice_field(f, target, label) for f in fresh_fields(extension))
         guard_foreign_fields(name, added, permissions)
         if added:
             entities[name] = entity

@@ -31,6 +31,7 @@ from django.db.models.fields.related_descriptors import (
 from strawberry.extensions import FieldExtension
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.optimizer import OptimizerStore
+from strawberry_django.utils.typing import get_django_definition
 
 from backend.graphql.annotations import named
 from backend.graphql.permissions import current_user
@@ -110,22 +111,37 @@ def listed_model(field: Any, model: type[Model]) -> type[Model] | None:
     return None
 
 
+def field_model(field: Any) -> type[Model] | None:
+    """The model of the Django type ``field`` is a field of: the type it was declared on,
+    or for a field spliced in from another module's extension (a plain strawberry type),
+    the type it was spliced into (its ``origin``, :func:`backend.graphql.schema.
+    splice_field`); None for a field of no Django type (a root field)."""
+    definition = getattr(field, "origin_django_type", None) or get_django_definition(
+        getattr(field, "origin", None)
+    )
+    return getattr(definition, "model", None)
+
+
 def check_readable_refs(fields: list) -> None:
-    """Give every field of ``fields`` (of one type) returning a row of a placed model a
-    :class:`ReadableRef`, unless the placement of the model of the field's type implies
-    the row readable from every version (:func:`backend.references.implies_readable`).
-    Changes the field objects in place (build fresh copies first).
+    """Give every field of ``fields`` (of one type, its own fields and those spliced in
+    from extensions) returning a row of a placed model a :class:`ReadableRef`, unless the
+    placement of the model of the field's type implies the row readable from every
+    version (:func:`backend.references.implies_readable`). Changes the field objects in
+    place (build fresh copies first).
 
     Raises ImproperlyConfigured for a field listing rows of a placed model straight from
-    a to-many relation (no district rights there): ``prefetched_list`` and
-    ``prefetched_connection`` (:mod:`backend.graphql.relations`) list them."""
+    a to-many relation (no district rights there), naming the module that added it when
+    an extension did: ``prefetched_list`` and ``prefetched_connection``
+    (:mod:`backend.graphql.relations`) list them."""
     for field in fields:
-        model = getattr(getattr(field, "origin_django_type", None), "model", None)
+        model = field_model(field)
         listed = None if model is None else listed_model(field, model)
         if listed is not None and placement_of(listed) is not None:
+            label = getattr(field, "extended_by", None)
+            added = "" if label is None else f"Module {label!r} adds a field to its type: "
             raise ImproperlyConfigured(
-                f"{model._meta.label}.{field.python_name} lists {listed._meta.label} rows "
-                "without district rights: declare it with prefetched_list or "
+                f"{added}{model._meta.label}.{field.python_name} lists {listed._meta.label} "
+                "rows without district rights: declare it with prefetched_list or "
                 "prefetched_connection (backend.graphql.relations)."
             )
         relation = None if model is None else referred_relation(field, model)

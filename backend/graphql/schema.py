@@ -159,9 +159,17 @@ def splice_extensions(manifests: dict[str, Manifest], owned: dict[str, type]) ->
                             f"Module {label!r} adds field {ext_field.python_name!r} to "
                             f"{target_name!r}, which already has a field of that name."
                         )
-                    spliced = copy.copy(ext_field)
-                    spliced.origin = target
-                    target_def.fields.append(spliced)
+                    target_def.fields.append(splice_field(copy.copy(ext_field), target, label))
+
+
+def splice_field(field: Any, target: type, label: str) -> Any:
+    """``field`` (a copy of a field of module ``label``'s extension) made a field of the
+    owned type ``target``: its ``origin`` is ``target`` (the Django model whose rows it
+    reads, for the district rights' checks) and ``extended_by`` is ``label`` (named by
+    the refusals of start-up). Returns ``field``, changed in place."""
+    field.origin = target
+    field.extended_by = label
+    return field
 
 
 def load_manifests(modules: list[ModuleConfig] | None = None) -> dict[str, Manifest]:

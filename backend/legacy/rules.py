@@ -48,15 +48,25 @@ def rule_rejections(
     row of the source, or of the database), put in ``obj``'s relation cache for the
     check (no query, and its id attribute is left as it came) and removed after; a
     relation given as ``...`` is one whose row is unknown or refused on its own (the
-    table refuses the row for that itself): the rules are checked without it and its
-    errors left out. ``fields``: the table's legacy column -> model attribute.
+    table refuses the row for that itself): the rules are checked without it (None) and
+    its errors left out; rules that read a required one (``RelatedObjectDoesNotExist``
+    of that relation, the row has none) are not checked at all (no rejection from them).
+    Any other exception of ``rules`` propagates. ``fields``: the table's legacy column ->
+    model attribute.
     """
     unknown = {name for name, value in related.items() if value is ...}
     meta = obj._meta
     for name, value in related.items():
         meta.get_field(name).set_cached_value(obj, None if value is ... else value)
+    missing = tuple(
+        getattr(type(obj), name).RelatedObjectDoesNotExist
+        for name in unknown
+        if not meta.get_field(name).null
+    )
     try:
         errors = rules(obj)
+    except missing:
+        errors = []
     finally:
         for name in related:
             meta.get_field(name).delete_cached_value(obj)

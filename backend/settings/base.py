@@ -39,10 +39,11 @@ if BEHIND_TLS_PROXY:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
+#: The module list: the one place to enable a module (docker-compose.yml's default is
+#: checked against it). The variable OPENIMIS_MODULES overrides it.
+DEFAULT_MODULES = ["location", "payer"]
 OPENIMIS_MODULES = [
-    name.strip()
-    for name in env.list("OPENIMIS_MODULES", default=["location", "payer"])
-    if name.strip()
+    name.strip() for name in env.list("OPENIMIS_MODULES", default=DEFAULT_MODULES) if name.strip()
 ]
 if not OPENIMIS_MODULES:
     raise ImproperlyConfigured("OPENIMIS_MODULES is empty: name at least one module.")
