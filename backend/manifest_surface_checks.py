@@ -11,6 +11,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
+from backend.legacy.readings import reading
 from backend.registry import ModuleConfig
 
 
@@ -21,7 +22,9 @@ def surface_problems(modules: list[ModuleConfig]) -> list[str]:
     Refused: a placement whose field path is no chain of foreign keys of the model; a
     FHIR resource type, JSON:API type, legacy table name or legacy option that two
     declarations share (naming the module declaring it first); a JSON:API relationship
-    added twice to a type, or relating to a type no module serves. Unknown model labels
+    added twice to a type, or relating to a type no module serves; a legacy column
+    mapped to an attribute the model lacks or to a field no legacy reading takes
+    (naming the table, column and field type). Unknown model labels
     are :func:`backend.manifest_checks.check_manifests`' own check, not repeated here.
     """
     problems: list[str] = []
@@ -35,7 +38,37 @@ def surface_problems(modules: list[ModuleConfig]) -> list[str]:
     problems.extend(_clashes(modules, "legacy table", lambda m: m.legacy_tables, "name"))
     problems.extend(_clashes(modules, "legacy option", lambda m: m.legacy_tables, "option"))
     problems.extend(_jsonapi_problems(modules))
+    for module in modules:
+        for table in module.manifest.legacy_tables:
+            problems.extend(f"module {module.label!r}: {p}" for p in _legacy_column_problems(table))
     return problems
+
+
+def _legacy_column_problems(table: Any) -> Iterator[str]:
+    """Each column of a legacy table mapped to an attribute its model lacks, or to a
+    field of a type no legacy reading takes (:func:`backend.legacy.readings.reading`:
+    its list of the field types a legacy mapping supports)."""
+    try:
+        meta = apps.get_model(table.model)._meta
+    except (LookupError, ValueError, AttributeError):
+        return  # no LegacyTable, or its model is unknown: active_tables refuses it
+    for column, attname in table.fields.items():
+        try:
+            field = meta.get_field(attname)
+        except FieldDoesNotExist:
+            yield (
+                f"legacy table {table.name!r} maps the column {column!r} to {attname!r}, "
+                f"which {meta.label} does not have"
+            )
+            continue
+        try:
+            reading(field)
+        except TypeError:
+            yield (
+                f"legacy table {table.name!r} maps the column {column!r} to "
+                f"{meta.label}.{field.name}, a {type(field).__name__}, which has no "
+                "legacy reading"
+            )
 
 
 def _placement_problem(label: str, path: str) -> str | None:

@@ -3,6 +3,7 @@ module (``Start-up refused: module '<name>': <problem>``), before anything is co
 the manifest checks (``backend.manifest_checks``) read the declarations against the
 registry and the models instead of leaving them to strawberry, a request or a command."""
 
+import dataclasses
 import sys
 import types
 
@@ -55,6 +56,10 @@ ORGANIZATION = _Resource(model="payer.Payer", resource_type="Organization", perm
 PAYERS = _Resource(model="payer.Payer", type="payers", perm="payer.view_payer", relationships={})
 TO_PAYERS, TO_INSUREES = Relationship("payers", source="payers"), Relationship("insurees", "x")
 
+STAGED = LegacyTable("tblStaged", "staged", "legacy_staging.StagingRow", {"ID": "id"}, _no_rows)
+JSON_COLUMN = dataclasses.replace(STAGED, fields={"ID": "id", "Row": "row"})
+NO_COLUMN = dataclasses.replace(STAGED, fields={"ID": "id", "DOB": "dob"})
+
 CASES = {
     "placement field the model lacks": (
         {"placement": {"payer.Payer": Placement("village")}},
@@ -96,6 +101,16 @@ CASES = {
     "legacy option clash": (
         {"legacy_tables": [INSUREES]},
         "legacy option 'locations' is declared by module 'location' already",
+    ),
+    "legacy column of a type without a reading": (
+        {"legacy_tables": [JSON_COLUMN]},
+        "legacy table 'tblStaged' maps the column 'Row' to legacy_staging.StagingRow.row, a "
+        "JSONField, which has no legacy reading",
+    ),
+    "legacy column over an attribute the model lacks": (
+        {"legacy_tables": [NO_COLUMN]},
+        "legacy table 'tblStaged' maps the column 'DOB' to 'dob', which "
+        "legacy_staging.StagingRow does not have",
     ),
     "field-name clash, by GraphQL name and owner": (
         {"extensions": {"Location": [_PayersCount]}},
