@@ -60,7 +60,15 @@ STAGED = LegacyTable("tblStaged", "staged", "legacy_staging.StagingRow", {"ID": 
 JSON_COLUMN = dataclasses.replace(STAGED, fields={"ID": "id", "Row": "row"})
 NO_COLUMN = dataclasses.replace(STAGED, fields={"ID": "id", "DOB": "dob"})
 
-CASES = {
+#: Declarations another module made first: (manifest entry, item, what, value, owner).
+CLASHES = [
+    ("fhir", ORGANIZATION, "FHIR resource type", "Organization", "payer"),
+    ("jsonapi", PAYERS, "JSON:API type", "payers", "payer"),
+    ("legacy_tables", INSUREES, "legacy option", "locations", "location"),
+]
+
+#: Declarations naming what the registry or the models do not have: manifest -> problem.
+UNKNOWN = {
     "placement field the model lacks": (
         {"placement": {"payer.Payer": Placement("village")}},
         "placement of 'payer.Payer': 'village' names 'village', which payer.Payer does not have",
@@ -68,18 +76,6 @@ CASES = {
     "placement over no foreign key": (
         {"placement": {"payer.Payer": Placement("name")}},
         "placement of 'payer.Payer': 'name' names 'name', which is no foreign key of payer.Payer",
-    ),
-    "FHIR type served twice": (
-        {"fhir": [ORGANIZATION]},
-        "FHIR resource type 'Organization' is declared by module 'payer' already",
-    ),
-    "JSON:API type served twice": (
-        {"jsonapi": [PAYERS]},
-        "JSON:API type 'payers' is declared by module 'payer' already",
-    ),
-    "JSON:API relationship added twice": (
-        {"jsonapi_relationships": {"locations": {"payers": TO_PAYERS}}},
-        "adds JSON:API relationship 'payers' to 'locations', which has one",
     ),
     "JSON:API relationship to an unknown type": (
         {"jsonapi_relationships": {"locations": {"insurees": TO_INSUREES}}},
@@ -98,9 +94,9 @@ CASES = {
         {"extensions": {"Payer": [_PayerNotes]}},
         "Payer.notes lists the relation 'notes', which payer.Payer does not have",
     ),
-    "legacy option clash": (
-        {"legacy_tables": [INSUREES]},
-        "legacy option 'locations' is declared by module 'location' already",
+    "extension of an unknown type": (
+        {"extensions": {"Insuree": [_PayersCount]}},
+        "extends GraphQL type 'Insuree', which no active module declares",
     ),
     "legacy column of a type without a reading": (
         {"legacy_tables": [JSON_COLUMN]},
@@ -112,25 +108,40 @@ CASES = {
         "legacy table 'tblStaged' maps the column 'DOB' to 'dob', which "
         "legacy_staging.StagingRow does not have",
     ),
-    "field-name clash, by GraphQL name and owner": (
-        {"extensions": {"Location": [_PayersCount]}},
-        "adds field 'payersCount' to 'Location', which already has a field of that name "
-        "(declared by module 'payer')",
-    ),
-    "extension of an unknown type": (
-        {"extensions": {"Insuree": [_PayersCount]}},
-        "extends GraphQL type 'Insuree', which no active module declares",
-    ),
 }
 
 
-@pytest.mark.parametrize(("manifest", "problem"), CASES.values(), ids=CASES.keys())
-def test_a_bad_declaration_is_refused_naming_module_and_problem(manifest, problem):
+def _refusal(**manifest) -> str:
+    """The message check_manifests refuses location, payer and an 'insuree' module of
+    ``manifest`` with (the first two alone pass)."""
     modules = [apps.get_app_config("location"), apps.get_app_config("payer")]
+    check_manifests(modules)
     with pytest.raises(ImproperlyConfigured) as raised:
         check_manifests([*modules, fake_module("insuree", **manifest)])
-    assert str(raised.value) == f"module 'insuree': {problem}."
-    check_manifests(modules)  # the modules alone pass
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(("manifest", "problem"), UNKNOWN.values(), ids=UNKNOWN.keys())
+def test_a_declaration_of_something_unknown_is_refused(manifest, problem):
+    assert _refusal(**manifest) == f"module 'insuree': {problem}."
+
+
+@pytest.mark.parametrize(("entry", "item", "what", "value", "owner"), CLASHES)
+def test_a_declaration_another_module_made_is_refused_naming_it(entry, item, what, value, owner):
+    assert _refusal(**{entry: [item]}) == (
+        f"module 'insuree': {what} {value!r} is declared by module {owner!r} already."
+    )
+
+
+def test_a_field_or_relationship_another_module_added_is_refused_naming_it():
+    """By the name clients see (``payersCount``, not ``payers_count``), and its owner."""
+    assert _refusal(extensions={"Location": [_PayersCount]}) == (
+        "module 'insuree': adds field 'payersCount' to 'Location', which already has a "
+        "field of that name (declared by module 'payer')."
+    )
+    assert _refusal(jsonapi_relationships={"locations": {"payers": TO_PAYERS}}) == (
+        "module 'insuree': adds JSON:API relationship 'payers' to 'locations', which has one."
+    )
 
 
 def test_a_root_field_of_a_type_without_view_permission_is_refused_naming_the_module(

@@ -187,13 +187,7 @@ class RowParser(TypedReadings):
         NULL or empty: :func:`~backend.legacy.versions.check_versions` then gives the row
         one."""
         value = self.row.values[column]
-        if not value:
-            return None
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            self._fail(column, Reason.of(f"{column} {{value!r}} is not a UUID", value=value))
-            return None
+        return self._converted(column, value, uuid.UUID, "a UUID") if value else None
 
     def datetime(self, column: str, *, required: bool = False) -> datetime | None:
         """A legacy datetime literal, read as local time of ``context.time_zone``.

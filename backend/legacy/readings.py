@@ -11,6 +11,7 @@ alike, :func:`backend.legacy.files.read_json`); a ``decimal(p, s)`` is its digit
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -39,16 +40,21 @@ class TypedReadings:
     def _matching(self, column: str, required: bool, pattern: re.Pattern, what: str) -> str | None:
         raise NotImplementedError  # RowParser's
 
+    def _converted(
+        self, column: str, value: str, convert: Callable[[str], Any], what: str = "a valid date"
+    ) -> Any:
+        """``convert(value)``; None, with the reason "is not <what>", when it raises
+        ValueError."""
+        try:
+            return convert(value)
+        except ValueError:
+            self._fail(column, Reason.of(f"{column} {{value!r}} is not {what}", value=value))
+            return None
+
     def date(self, column: str, *, required: bool = False) -> date | None:
         """A legacy ``date``: ``1990-01-31`` (a day that does not exist is refused)."""
         value = self._matching(column, required, _DATE, "a date like 1990-01-31")
-        if value is None:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self._fail(column, Reason.of(f"{column} {{value!r}} is not a valid date", value=value))
-            return None
+        return None if value is None else self._converted(column, value, date.fromisoformat)
 
     def boolean(self, column: str, *, required: bool = False) -> bool | None:
         """A legacy ``bit``: ``0`` or ``1`` (``false`` or ``true``, any case, alike)."""
