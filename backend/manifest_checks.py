@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
+from backend.manifest_graphql_checks import graphql_problems
+from backend.manifest_surface_checks import surface_problems
 from backend.registry import ModuleConfig, active_modules, model_view_permissions
 
 
@@ -50,8 +52,14 @@ def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
     Refused: a missing requirement, an unknown or inactive model label in ``admin``,
     ``delete_guards``, ``delete_handlers`` or ``placement``, an owned type without a view
     permission, a model whose surfaces (GraphQL, FHIR, JSON:API) name different view
-    permissions, a lookup name published twice. (Field-name clashes and unknown extension
-    targets: when the schema is built, :func:`backend.graphql.schema.splice_extensions`.)
+    permissions; the GraphQL declarations
+    (:func:`backend.manifest_graphql_checks.graphql_problems`: unknown ``ref()`` and
+    extension targets, field-name clashes, ``keys``, relations the model lacks) and the
+    others (:func:`backend.manifest_surface_checks.surface_problems`: placement paths,
+    FHIR, JSON:API and legacy clashes, JSON:API relationships, legacy column types).
+    Every problem is ``"module '<label>': <problem>"``; all of them are joined into the
+    one message (one line) of the ImproperlyConfigured raised, before any schema or
+    surface is composed.
     """
     modules = active_modules() if modules is None else modules
     check_requirements(modules)
@@ -69,6 +77,8 @@ def check_manifests(modules: list[ModuleConfig] | None = None) -> None:
             if problem:
                 problems.append(f"module {module.label!r}: {problem}")
     problems.extend(_permission_problems(modules))
+    problems.extend(graphql_problems(modules))
+    problems.extend(surface_problems(modules))
     if problems:
         raise ImproperlyConfigured("; ".join(problems) + ".")
 

@@ -168,10 +168,15 @@ class ModuleConfig(AppConfig):
     def manifest(self) -> Manifest:
         """The module's :class:`Manifest`, imported once.
 
-        Raises ImproperlyConfigured when ``<app>.<manifest_module>`` defines none.
+        Raises ImproperlyConfigured when ``<app>.<manifest_module>`` defines none, or
+        when importing it raises ImproperlyConfigured (the message then names the module:
+        ``module '<label>': <problem>.``).
         """
         if self._manifest is None:
-            module = importlib.import_module(f"{self.name}.{self.manifest_module}")
+            try:
+                module = importlib.import_module(f"{self.name}.{self.manifest_module}")
+            except ImproperlyConfigured as error:  # e.g. a type without view_permission
+                raise ImproperlyConfigured(f"module {self.label!r}: {error}.") from error
             manifest = getattr(module, "manifest", None)
             if not isinstance(manifest, Manifest):
                 raise ImproperlyConfigured(
@@ -190,8 +195,10 @@ def ref(graphql_name: str) -> Any:
     """Lazy reference to the GraphQL type named ``graphql_name``, owned by any module.
 
     Use it as an annotation: ``location: ref("Location") | None``. It resolves when the
-    schema is built, to the class the owning module registered; building fails with
-    ``KeyError`` when no active module owns that type.
+    schema is built, to the class the owning module registered. A reference to a type
+    no active module declares stops start-up (ImproperlyConfigured, ``module '<label>':
+    <Type>.<field> refers to ref('<name>'), ...``:
+    :func:`backend.manifest_checks.check_manifests`).
     """
     return strawberry.LazyType(graphql_name, REFS_MODULE)
 

@@ -216,7 +216,11 @@ def _Resource(*, model: str, perm: str = "location.view_location", **names):
             "between surfaces (GraphQL type Location of 'location': 'location.view_location', "
             "FHIR Location of 'location': 'location.view_location', JSON:API locations of "
             "'location': 'location.view_location', FHIR Location of 'claim': "
-            "'location.view_location', JSON:API locations of 'claim': 'x.y').",
+            "'location.view_location', JSON:API locations of 'claim': 'x.y'); "
+            # and serving location's types a second time: refused as well
+            "module 'claim': FHIR resource type 'Location' is declared by module 'location' "
+            "already; module 'claim': JSON:API type 'locations' is declared by module "
+            "'location' already.",
         ),
     ],
 )

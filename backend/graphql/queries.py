@@ -13,7 +13,7 @@ from uuid import UUID
 
 import strawberry
 import strawberry_django
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import (
     BooleanField,
     Count,
@@ -55,6 +55,16 @@ from backend.graphql.permissions import HasPerm, authorize, current_user
 from backend.graphql.row_estimate import counted_rows
 from backend.ordering import sort_rules
 from backend.rights import readable
+
+
+def view_permission_of(node: type) -> str:
+    """The ``view_permission`` of ``node`` (a ``GuardedNode`` type). Raises
+    ImproperlyConfigured ``type <Name> declares no view_permission`` when it has none
+    (the manifest check's wording; loading the manifest names the module)."""
+    permission = getattr(node, "view_permission", None)
+    if not permission:
+        raise ImproperlyConfigured(f"type {node.__name__} declares no view_permission")
+    return permission
 
 
 def versioned_connection(
@@ -138,7 +148,7 @@ def versioned_connection(
             "above the configured maximum is an error). Current rows unless `validity` asks "
             "otherwise."
         ),
-        permission_classes=[HasPerm(node.view_permission)],
+        permission_classes=[HasPerm(view_permission_of(node))],
         metadata=counted_rows(lambda info, **arguments: resolve(None, info, **arguments)),
     )(resolve)
     field.extensions = PagedConnection.replacing(field.extensions)
@@ -163,7 +173,7 @@ def versioned_by_uuid(node: type, *, singular: str) -> Any:
 
     field = strawberry_django.field(
         description=(f"The {singular} with this uuid (current or history version); null if none."),
-        permission_classes=[HasPerm(node.view_permission)],
+        permission_classes=[HasPerm(view_permission_of(node))],
     )(resolve)
     return attach(field, ObjectRows(rows))
 
@@ -176,7 +186,10 @@ def versioned_query(
     ``filter_input``, ``order_fields``, ``default_order``) and
     ``<singular>(uuid:)`` (:func:`versioned_by_uuid`), in that order. ``plural`` and
     ``singular`` name the fields and word their descriptions (default: the model's
-    verbose names, ``locations`` and ``location``); the type is named ``<Node>Query``."""
+    verbose names, ``locations`` and ``location``); the type is named ``<Node>Query``.
+    Raises ImproperlyConfigured when ``node`` has no ``view_permission``
+    (:func:`view_permission_of`), before anything else is read."""
+    view_permission_of(node)
     meta = get_django_definition(node, strict=True).model._meta
     plural = plural or str(meta.verbose_name_plural)
     singular = singular or str(meta.verbose_name)

@@ -11,7 +11,8 @@ rows alike, ordered by id, into the legacy shape of the openIMIS demo export
   in ``settings.LEGACY_TIME_ZONE``;
 - JSON: an array of row objects (one per line) with the same column names, ``null``
   for SQL NULL (as ``FOR JSON PATH, INCLUDE_NULL_VALUES`` or ``json_agg`` write it),
-  numbers as numbers and datetimes as legacy literal strings.
+  numbers as numbers (decimals with their digits, ``12.50``), booleans (``bit``) as 0
+  or 1, and dates (``1990-01-31``) and datetimes as legacy literal strings.
 
 The output depends only on the stored rows, so exporting twice, or exporting what an
 import of an export loaded, gives the same bytes.
@@ -30,7 +31,8 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +47,16 @@ from backend.rights import readable
 
 def legacy_values(table: LegacyTable, values: Sequence[Any], time_zone: tzinfo) -> list[Any]:
     """A stored row (its model values in ``table.fields`` order) in legacy form: ``None``,
-    ``int`` or ``str`` values (uuids and datetimes as their legacy text)."""
+    ``int``, ``Decimal`` or ``str`` values (uuids, datetimes and dates as their legacy
+    text, ``1990-01-31``; a boolean as the ``bit`` 0 or 1)."""
     row = []
     for value in values:
         if isinstance(value, datetime):
             value = legacy_literal(value, time_zone)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, bool):
+            value = int(value)
         elif isinstance(value, uuid.UUID):
             value = str(value)
         row.append(value)
@@ -62,8 +69,8 @@ def csv_field(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, int | Decimal):
+        return str(value)  # a decimal's digits as stored (12.50)
     return '"' + str(value).replace('"', '""') + '"'
 
 
@@ -83,10 +90,16 @@ def json_lines(
     yield "["
     separator = "\n"
     for values in rows:
-        row = dict(zip(table.columns, legacy_values(table, values, time_zone), strict=True))
-        yield separator + json.dumps(row, ensure_ascii=False)
+        row = zip(table.columns, legacy_values(table, values, time_zone), strict=True)
+        yield separator + "{" + ", ".join(f"{_json(k)}: {_json(v)}" for k, v in row) + "}"
         separator = ",\n"
     yield "\n]\n"
+
+
+def _json(value: Any) -> str:
+    """``value`` as JSON text (as ``json.dumps``); a ``Decimal`` as the number it is,
+    with its digits (``12.50``), never through a float."""
+    return str(value) if isinstance(value, Decimal) else json.dumps(value, ensure_ascii=False)
 
 
 #: What a column mapped to a versioned model's field exports instead of the field: the
@@ -136,7 +149,9 @@ def export_table(
 ) -> Exported:
     """Write ``<directory>/<table.name>.<fmt>`` (``csv`` or ``json``), every value as
     stored; return what was written (:class:`Exported`). ``user``: as :func:`stored_rows`.
-    Raises OSError when the file cannot be written."""
+    The file is written to ``.<name>.partial`` beside it and renamed when complete, so
+    that a failure (raised as it came) never leaves a truncated export, nor replaces an
+    earlier one. Raises OSError when the file cannot be written."""
     path = directory / (table.file_name if fmt == "csv" else table.json_name)
     lines = csv_lines if fmt == "csv" else json_lines
     exported = Exported(path)
@@ -154,6 +169,12 @@ def export_table(
                         )
             yield values
 
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        out.writelines(lines(table, counted(), time_zone))
+    # written whole or not at all: a failure midway leaves no truncated export
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as out:
+            out.writelines(lines(table, counted(), time_zone))
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return exported

@@ -203,8 +203,9 @@ def read_json(
     ``"1e3"``, never a float's rounding of it).
     Rows are numbered from 1 (``row 3``), and every message names them so. Rejected
     here: an element that is not an object. A column given twice and a value of a JSON
-    type no column takes (:func:`json_types`: a boolean, an array or an object; Python's
-    ``True`` is the integer 1, so a boolean would otherwise be stored as 1) are the row's
+    type no column takes (:func:`json_types`: a boolean but in a ``bit`` column, an array
+    or an object; Python's ``True`` is the integer 1, so a boolean would otherwise be
+    stored as 1 in a numeric column) are the row's
     ``problems``, naming the column and the type it takes: the table's parsing refuses
     the row with them and the problems of its other columns. Raises CommandError for a
     file that is not UTF-8 or not JSON, that is not an array, and for keys that name no
@@ -245,7 +246,9 @@ def read_json(
             if column in seen:
                 problems.append((column, f"{column} is given twice"))
             seen.add(column)
-            if isinstance(value, bool | list):  # a boolean, an array or an object (_Pairs)
+            if isinstance(value, bool) and expected[column] == "a boolean":
+                values[column] = "1" if value else "0"  # a bit column: true is 1
+            elif isinstance(value, bool | list):  # a boolean, an array or an object (_Pairs)
                 problems.append(
                     (column, f"{column} is {_json_kind(value)}, not {expected[column]}")
                 )
@@ -272,13 +275,15 @@ def json_types(table: LegacyTable) -> dict[str, str]:
     ``"a number"`` for a column read as an integer or an id (its text, ``"17"``, is read
     alike), ``"a string"`` for the others (texts, codes, uuids, datetimes; a number is
     read as its text). SQL Server's ``FOR JSON PATH`` and ``json_agg`` write an ``int``
-    as a number and a ``varchar``, ``uniqueidentifier`` or ``datetime`` as a string; no
-    legacy column of the tables is a ``bit`` (:func:`backend.legacy.parsing.reading`
-    has no reading for a boolean field), so a boolean is no column's value."""
+    as a number and a ``varchar``, ``uniqueidentifier``, ``date`` or ``datetime`` as a
+    string; a ``decimal`` is ``"a number"`` (read as written), a ``bit`` (a column read
+    as a boolean) ``"a boolean"``, the only column a JSON boolean is the value of
+    (``true`` is 1, and its ``0``/``1`` read alike)."""
     meta = apps.get_model(table.model)._meta
-    numeric = ("integer", "id")
+    kinds = {"integer": "a number", "id": "a number", "decimal": "a number"}
+    kinds["boolean"] = "a boolean"
     return {
-        column: "a number" if reading(meta.get_field(attname))[0] in numeric else "a string"
+        column: kinds.get(reading(meta.get_field(attname))[0], "a string")
         for column, attname in table.fields.items()
     }
 

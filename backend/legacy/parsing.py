@@ -9,7 +9,8 @@ the table's ``fields``), so a module states each limit once, on its model.
 Input rules (openIMIS demo export, ``shared/data/openimis-demo/README.md``): ``None`` is
 SQL NULL and ``""`` the SQL empty string, both kept; datetimes are naive legacy literals
 such as ``2017-01-01T00:00:00.000``, read in the run's time zone; ids and other integers
-are legacy ``int`` columns (SQL Server, 32 bits).
+are legacy ``int`` columns (SQL Server, 32 bits); dates, bits and decimals:
+:mod:`backend.legacy.readings`.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from backend.legacy.readings import INT_MAX, INT_MIN, TypedReadings, reading
 from backend.legacy.rows import LegacyContext, LegacyRow, Reason, Rejection
 
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # legacy ``int`` columns (SQL Server, 32 bits)
+__all__ = ["INT_MAX", "INT_MIN", "SEVENTH_DIGIT", "TRIMMED", "RowParser", "parse_rows", "reading"]
+
 
 # ``2017-01-01T00:00:00.000``: seconds required, up to 7 fraction digits (SQL Server
 # datetime2), no zone. Python and both databases keep microseconds, so a 7th digit is
@@ -42,7 +44,7 @@ TRIMMED = "surrounding white space removed"
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
-class RowParser:
+class RowParser(TypedReadings):
     """Typed values of one :class:`LegacyRow`; each problem becomes a reason.
 
     Every getter returns the converted value, or ``None`` when the value is NULL or invalid;
@@ -185,13 +187,7 @@ class RowParser:
         NULL or empty: :func:`~backend.legacy.versions.check_versions` then gives the row
         one."""
         value = self.row.values[column]
-        if not value:
-            return None
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            self._fail(column, Reason.of(f"{column} {{value!r}} is not a UUID", value=value))
-            return None
+        return self._converted(column, value, uuid.UUID, "a UUID") if value else None
 
     def datetime(self, column: str, *, required: bool = False) -> datetime | None:
         """A legacy datetime literal, read as local time of ``context.time_zone``.
@@ -219,45 +215,6 @@ class RowParser:
         """``column`` read as the model field it is stored in (see :func:`reading`)."""
         name, options = reading(self._field(column))
         return getattr(self, name)(column, **options)
-
-
-def reading(field: models.Field) -> tuple[str, dict[str, Any]]:
-    """How :class:`RowParser` reads a column stored in ``field``: the getter's name and
-    its options.
-
-    The primary key is a required :meth:`~RowParser.id`; a foreign key an ``id``,
-    required unless the field is nullable; a ``UUIDField`` a ``uuid``; a field with
-    choices a ``choice`` among them; a ``DateTimeField`` a ``datetime`` and an
-    ``IntegerField`` an ``integer`` (within the legacy ``int`` range and the field's
-    ``MinValueValidator`` and ``MaxValueValidator``), both required unless nullable; a
-    ``CharField`` or ``TextField`` a ``text`` of at most its ``max_length``, required
-    unless the field allows NULL or blank. Raises ``TypeError`` for another kind of
-    field.
-    """
-    required = not field.null
-    if field.primary_key:
-        return "id", {"required": True}
-    if field.is_relation:
-        return "id", {"required": required}
-    if isinstance(field, models.UUIDField):
-        return "uuid", {}
-    if field.choices:
-        return "choice", {"choices": tuple(value for value, _label in field.flatchoices)}
-    if isinstance(field, models.DateTimeField):
-        return "datetime", {"required": required}
-    if isinstance(field, models.IntegerField):
-        minimum, maximum = _range(field)
-        return "integer", {"required": required, "minimum": minimum, "maximum": maximum}
-    if isinstance(field, models.CharField | models.TextField):
-        return "text", {"max_length": field.max_length, "required": required and not field.blank}
-    raise TypeError(f"no legacy reading for the {type(field).__name__} {field.name!r}")
-
-
-def _range(field: models.Field) -> tuple[int, int]:
-    """The legacy ``int`` range narrowed by the field's min/max validators."""
-    minimum = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
-    maximum = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
-    return max([INT_MIN, *minimum]), min([INT_MAX, *maximum])
 
 
 def parse_rows(
