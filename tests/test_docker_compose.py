@@ -445,6 +445,67 @@ def test_entrypoint_migrates_then_execs_gunicorn_on_the_wsgi_app():
     assert "GUNICORN_WORKERS" in text
 
 
+def run_entrypoint(tmp_path: Path, *args: str, **env: str) -> list[str]:
+    """Run docker/entrypoint.sh with ``args`` and ``env``, ``python`` and ``gunicorn``
+    replaced by stubs that record their arguments and whether PROMETHEUS_MULTIPROC_DIR
+    is a folder when they start; returns the records, one line per call."""
+    bash = shutil.which("bash")
+    if not bash:
+        pytest.skip("bash not installed")
+    stubs, log = tmp_path / "bin", tmp_path / "calls"
+    stubs.mkdir(parents=True)
+    for name in ("python", "gunicorn"):
+        stub = stubs / name
+        stub.write_text(
+            "#!/bin/sh\n"
+            'state=missing; [ -d "$PROMETHEUS_MULTIPROC_DIR" ] && state=folder\n'
+            f'echo "{name} $* ($state: $(ls "$PROMETHEUS_MULTIPROC_DIR" 2>/dev/null))" >> {log}\n'
+        )
+        stub.chmod(0o755)
+    path = f"{stubs}{os.pathsep}{os.environ['PATH']}"
+    result = subprocess.run(
+        [bash, str(ENTRYPOINT), *args],
+        env={"PATH": path, **env}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return log.read_text().splitlines()
+
+
+def test_entrypoint_prepares_the_metrics_folder_before_anything_python_runs(tmp_path):
+    """With PROMETHEUS_MULTIPROC_DIR set, migrate already writes its metrics there: the
+    folder exists (emptied of a previous run's files) before it runs."""
+    metrics = tmp_path / "shm" / "metrics"
+    calls = run_entrypoint(
+        tmp_path, "serve", PROMETHEUS_MULTIPROC_DIR=str(metrics), LOAD_DEMO_DATA="1"
+    )
+    assert [call.split(" (")[0].split(" ")[:3] for call in calls] == [
+        ["python", "manage.py", "migrate"],
+        ["python", "manage.py", "load_cambodia"],
+        ["python", "manage.py", "generate_payers"],
+        ["gunicorn", "backend.wsgi:application", "--config"],
+    ]
+    assert all(call.endswith("(folder: )") for call in calls), calls
+
+    metrics.mkdir(parents=True, exist_ok=True)
+    (metrics / "counter_123.db").write_text("a previous run's")
+    calls = run_entrypoint(tmp_path / "again", PROMETHEUS_MULTIPROC_DIR=str(metrics))
+    assert calls[0] == "python manage.py migrate --noinput (folder: )"
+
+
+def test_entrypoint_prepares_the_metrics_folder_for_other_commands(tmp_path):
+    """``docker compose run backend python manage.py …`` with the folder set: created,
+    not emptied (it may be a running server's); without it set, nothing is made."""
+    metrics = tmp_path / "metrics"
+    calls = run_entrypoint(
+        tmp_path, "python", "manage.py", "check", PROMETHEUS_MULTIPROC_DIR=str(metrics)
+    )
+    assert calls == ["python manage.py check (folder: )"]
+    (metrics / "counter_1.db").write_text("a server's")
+    calls = run_entrypoint(tmp_path / "b", "python", "-V", PROMETHEUS_MULTIPROC_DIR=str(metrics))
+    assert calls == ["python -V (folder: counter_1.db)"]
+    assert run_entrypoint(tmp_path / "c", "python", "-V") == ["python -V (missing: )"]
+
+
 def test_entrypoint_management_commands_exist():
     """Every ``python manage.py <command>`` in the entrypoint is a command Django knows
     (including the demo-data ones run with LOAD_DEMO_DATA=1)."""
