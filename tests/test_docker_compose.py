@@ -296,6 +296,61 @@ def test_settings_accept_the_backend_environment(read_settings, monkeypatch, tmp
     ]
 
 
+#: The optional settings file of the services that run the backend (compose's env_file).
+SETTINGS_FILE = "openimis.env"
+
+#: What an operator may put in it: settings the compose file does not list.
+OPERATOR_SETTINGS = {
+    "LEGACY_TIME_ZONE": "Africa/Dar_es_Salaam",
+    "TIME_ZONE": "Asia/Phnom_Penh",
+    "BEHIND_TLS_PROXY": "true",
+    "AXES_IPWARE_PROXY_COUNT": "1",
+    "DATABASE_POOL_TIMEOUT": "7",
+    "GRAPHQL_TRACING": "false",
+    "LOG_LEVEL": "WARNING",
+    "GUNICORN_CMD_ARGS": "--timeout 60",
+    # listed under `environment:` too: that value wins (compose's precedence)
+    "DEBUG": "true",
+}
+
+
+def test_backend_services_read_the_optional_settings_file():
+    """Any setting reaches the services that run the backend (``docker compose run backend
+    python manage.py import_legacy`` too) from openimis.env, which may be absent, and is
+    kept out of git and of the image as the secrets are."""
+    services = load_compose()["services"]
+    for name in ("backend", "subgraphs"):
+        assert services[name]["env_file"] == [{"path": SETTINGS_FILE, "required": False}], name
+    assert SETTINGS_FILE in (ROOT / ".gitignore").read_text().splitlines()
+    assert SETTINGS_FILE in DOCKERIGNORE.read_text().splitlines()
+    header = COMPOSE_FILE.read_text().partition("\nname:")[0]
+    assert SETTINGS_FILE in header and "LEGACY_TIME_ZONE" in header
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{SETTINGS_FILE}`" in readme.partition("## Docker compose")[2].partition("\n## ")[0]
+    recipe = re.search(r"docker compose run .* (\w+) python manage\.py import_legacy", readme)
+    assert recipe and recipe[1] == "backend"  # the service that reads the file
+
+
+def test_settings_from_the_settings_file_reach_the_backend(read_settings, monkeypatch, tmp_path):
+    """The backend's environment as compose makes it, openimis.env's variables under the
+    service's ``environment:`` (which wins), read by the settings."""
+    backend = load_compose()["services"]["backend"]
+    for name in settings_env_names():
+        monkeypatch.delenv(name, raising=False)
+    env = {**OPERATOR_SETTINGS, **service_environment(backend)}
+    for name, value in env.items():
+        if name.endswith("_FILE") and value.startswith("/run/secrets/"):
+            (tmp_path / Path(value).name).write_text("a-long-enough-value\n")
+            env[name] = str(tmp_path / Path(value).name)
+    loaded = read_settings(**env)
+    assert loaded["LEGACY_TIME_ZONE"] == "Africa/Dar_es_Salaam"
+    assert loaded["TIME_ZONE"] == "Asia/Phnom_Penh"
+    assert loaded["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert loaded["TRUSTED_PROXY_COUNT"] == 1
+    assert loaded["DATABASES"]["default"]["OPTIONS"]["pool"]["timeout"] == 7
+    assert loaded["DEBUG"] is False  # the compose file's own value
+
+
 def test_openimis_modules_name_existing_modules():
     backend_env = service_environment(load_compose()["services"]["backend"])
     modules = [m.strip() for m in backend_env["OPENIMIS_MODULES"].split(",") if m.strip()]
