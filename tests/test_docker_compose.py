@@ -351,6 +351,25 @@ def test_settings_from_the_settings_file_reach_the_backend(read_settings, monkey
     assert loaded["DEBUG"] is False  # the compose file's own value
 
 
+def test_both_restore_recipes_restore_into_an_empty_database():
+    """README "Backups": a restore drops and creates the database, then restores into it,
+    with or without compose; ``pg_restore --clean`` cannot drop what a newer version's
+    migrations made depend on the dumped tables, so no recipe runs it."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.partition("**Backups.**")[2].partition("**Upgrading.**")[0]
+    commands = [
+        line.split("#")[0].strip()
+        for block in re.findall(r"```sh\n(.*?)```", section, re.S)
+        for line in block.splitlines()
+    ]
+    restores = [c for c in commands if re.search(r"\b(dropdb|createdb|pg_restore)\b", c)]
+    steps = [re.search(r"\b(dropdb|createdb|pg_restore)\b", c)[1] for c in restores]
+    assert steps == ["dropdb", "createdb", "pg_restore"] * 2, restores
+    assert sum("docker compose exec -T db" in c for c in restores) == 3
+    assert not [c for c in commands if "--clean" in c]
+    assert any(re.match(r"docker compose .*stop backend", c) for c in commands)
+
+
 def test_openimis_modules_name_existing_modules():
     backend_env = service_environment(load_compose()["services"]["backend"])
     modules = [m.strip() for m in backend_env["OPENIMIS_MODULES"].split(",") if m.strip()]
