@@ -592,6 +592,62 @@ def test_entrypoint_management_commands_exist():
 # --- packaging (what ``pip install .`` in the image puts in site-packages) -----------
 
 
+def make_dry_run(*args: str) -> subprocess.CompletedProcess:
+    """``make -n args`` in the repository (what it would run)."""
+    if not shutil.which("make"):
+        pytest.skip("make not installed")
+    command = ["make", "--no-print-directory", "-n", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_the_wheelhouse_holds_the_lock_a_server_installs():
+    """README "Installing on a machine without internet access": ``make wheelhouse``
+    downloads the image's lock (requirements/main.txt) unless told the local trial's."""
+    downloads = [
+        line
+        for args in ((), ("LOCK=requirements/dev.txt", "WHEELHOUSE=/tmp/w"))
+        for line in make_dry_run("wheelhouse", *args).stdout.splitlines()
+        if " pip download " in line
+    ]
+    assert [line.split(" -m ", 1)[1] for line in downloads] == [
+        "pip download --require-hashes --no-deps -r requirements/main.txt -d wheelhouse",
+        "pip download --require-hashes --no-deps -r requirements/dev.txt -d /tmp/w",
+    ]
+    refused = subprocess.run(
+        ["make", "--no-print-directory", "wheelhouse", "LOCK=requirements/x.txt"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "LOCK=requirements/x.txt: give requirements/main.txt (a server)" in refused.stderr
+    assert "/src/requirements/main.txt" in DOCKERFILE.read_text()  # the image's lock
+
+
+def test_the_offline_production_install_is_not_the_quick_start():
+    """The offline section installs a server from requirements/main.txt with pip's
+    --no-index and --require-hashes, then migrate, collectstatic, the first admin and
+    gunicorn as the image runs it; ``make run`` (demo data, demo user) only as a trial."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.partition("**Installing on a machine without internet access.**")[2]
+    section = section.partition("**Backups.**")[0]
+    production, _, trial = section.partition("*A local trial*")
+    for step in (
+        "make wheelhouse ",
+        "pip install --no-index --find-links wheelhouse --require-hashes --no-deps "
+        "-r requirements/main.txt",
+        "npm ci --prefix frontend --offline",
+        "manage.py migrate --noinput",
+        "manage.py collectstatic --noinput",
+        "manage.py createsuperuser",
+        "gunicorn backend.wsgi:application --config python:backend.gunicorn_config",
+        "export DEBUG=false ",
+    ):
+        assert step in production, step
+    assert "make run" not in production and "dev.txt`" in production
+    assert "make wheelhouse LOCK=requirements/dev.txt" in trial and "make run" in trial
+    upgrading = readme.partition("**Upgrading.**")[2].partition("\n## ")[0]
+    assert "new `wheelhouse/`" in upgrading
+
+
 def test_every_python_package_is_included_by_setuptools():
     """Each directory of backend/ and modules/ holding Python files (migrations and
     management commands included) is a package that pyproject's find-include picks up;
