@@ -22,7 +22,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/modules -type f -not -pat
 .PHONY: run port-free test install lint schema demo-data check-schema clean federation-tools supergraph \
 	check-supergraph schema-changes gateway bench-import bench lock check-lock bench-attack \
 	bench-faults frontend frontend-test bench-frontend bench-surfaces bench-read profile-request \
-	bench-fixed-cost
+	bench-fixed-cost wheelhouse
 
 # Every Python package comes from the hashed lock (requirements/dev.txt: the runtime, the
 # demo data, tracing, the dev and bench tools); the project itself is then installed
@@ -47,6 +47,17 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml requirements/build.in --univer
 lock: $(STAMP)
 	$(UV_COMPILE) --extra demo --extra otel -o $(LOCK_MAIN)
 	$(UV_COMPILE) --extra dev --extra bench --extra demo --extra otel -c $(LOCK_MAIN) -o $(LOCK_DEV)
+
+# For a machine without internet access (README, "Installing on a machine without
+# internet access"): the locked files of LOCK downloaded into WHEELHOUSE, hashes checked.
+# LOCK=requirements/main.txt (default): what a server installs, as the image does;
+# LOCK=requirements/dev.txt: the local trial's (make run), with the dev and test tools.
+LOCK ?= $(LOCK_MAIN)
+WHEELHOUSE ?= wheelhouse
+wheelhouse:
+	@case "$(LOCK)" in $(LOCK_MAIN)|$(LOCK_DEV)) ;; \
+		*) echo "LOCK=$(LOCK): give $(LOCK_MAIN) (a server) or $(LOCK_DEV) (the local trial)" >&2; exit 2 ;; esac
+	$(PYTHON) -m pip download --require-hashes --no-deps -r $(LOCK) -d $(WHEELHOUSE)
 
 # CI: the locks match pyproject.toml, and two clean installs of each give the same versions.
 check-lock: $(STAMP)

@@ -14,6 +14,7 @@ that it can be read before Django is set up.
 from __future__ import annotations
 
 import math
+import re
 import zoneinfo
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -61,9 +62,19 @@ def range_kind(cast: type, minimum: float | Limit, maximum: float | Limit | None
     return f"{_KINDS[cast]} from {minimum} to {maximum}"
 
 
+#: A number as the settings take it: ASCII digits, an optional leading minus (a range
+#: refuses it where negatives make no sense), for ``float`` a fraction after a point; no
+#: sign ``+``, underscore, surrounding space or other script's digits (Python's ``int``
+#: and ``float`` take ``1_000``, ``+500``, `` 1000 `` and Arabic-Indic digits, which a typo or a
+#: copied value would reach the setting by).
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
 class _SecretFiles(environ.FileAwareMapping):
-    """django-environ's ``X_FILE`` lookup, refusing ``X`` and ``X_FILE`` together and
-    dropping the file's final line break (see :mod:`backend.settings`)."""
+    """django-environ's ``X_FILE`` lookup, refusing ``X`` and ``X_FILE`` together and an
+    empty file (``X_FILE: <path> is empty.``: a secret written nowhere yet), and dropping
+    the file's final line break (see :mod:`backend.settings`)."""
 
     def __getitem__(self, key: str) -> str:
         path = self.env.get(f"{key}_FILE")
@@ -72,9 +83,12 @@ class _SecretFiles(environ.FileAwareMapping):
         if key in self.env:
             raise ImproperlyConfigured(f"Set {key} or {key}_FILE, not both.")
         try:
-            return super().__getitem__(key).removesuffix("\n").removesuffix("\r")
+            value = super().__getitem__(key).removesuffix("\n").removesuffix("\r")
         except OSError as error:
             raise ImproperlyConfigured(f"{key}_FILE: cannot read {path}: {error}") from None
+        if not value:
+            raise ImproperlyConfigured(f"{key}_FILE: {path} is empty.")
+        return value
 
 
 def one_of(choices: Sequence[str]) -> str:
@@ -144,16 +158,19 @@ class Env(environ.FileAwareEnv):
     def parse_value(cls, value, cast):
         """``value`` (text) as ``cast``; raises ``ValueError`` for a boolean that is not
         one of the spellings above (django-environ reads any other text as false) and
-        for a number that is not one (it drops the characters it cannot read: ``5s``
-        would be 5)."""
+        for a number that is not written in ASCII digits (:data:`_INTEGER`,
+        :data:`_NUMBER`: django-environ drops the characters it cannot read, ``5s``
+        would be 5, and Python reads ``1_000``, ``+500``, `` 1000 `` and Arabic-Indic digits)."""
         if cast is bool and isinstance(value, str):
             text = value.strip().lower()
-            try:
+            if _INTEGER.fullmatch(text):
                 return int(text) != 0
-            except ValueError:
-                if text in TRUE_SPELLINGS or text in FALSE_SPELLINGS:
-                    return text in TRUE_SPELLINGS
-                raise
+            if text in TRUE_SPELLINGS or text in FALSE_SPELLINGS:
+                return text in TRUE_SPELLINGS
+            raise ValueError(value)
+        pattern = {int: _INTEGER, float: _NUMBER}.get(cast)
+        if pattern and isinstance(value, str) and not pattern.fullmatch(value):
+            raise ValueError(value)
         if cast is float and isinstance(value, str):
             number = float(value)
             if not math.isfinite(number):

@@ -11,12 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, ProgrammingError
 from psycopg import OperationalError as PsycopgOperationalError
 
 #: Exceptions of a database fault (Django's wrappers, and psycopg's own for the
 #: connection pool, which Django does not wrap: ``psycopg_pool.PoolTimeout``).
 DATABASE_FAULTS = (OperationalError, InterfaceError, PsycopgOperationalError)
+
+#: PostgreSQL's SQLSTATEs of a schema behind the code (a migration not applied):
+#: ``undefined_table`` and ``undefined_column`` (PostgreSQL, "Appendix A. PostgreSQL
+#: Error Codes"). SQLite reports these as an ``OperationalError`` ("no such table").
+NOT_MIGRATED_STATES = ("42P01", "42703")
 
 
 @dataclass(frozen=True)
@@ -95,10 +100,15 @@ class LimitExceeded(UserInputError):
 
 
 def is_database_fault(error: BaseException) -> bool:
-    """True for a database that is unreachable, restarting, busy or timed out: a
-    connection lost or refused, a lock or statement timeout, an exhausted pool.
+    """True for a database that is unreachable, restarting, busy or timed out (a
+    connection lost or refused, a lock or statement timeout, an exhausted pool), or not
+    migrated yet (a table or column the code reads is missing: :data:`NOT_MIGRATED_STATES`,
+    SQLite's ``no such table``; the operator runs ``manage.py migrate``).
 
     Such a request did not complete and changed nothing (its transaction rolled back):
-    the client may retry it.
+    the client may retry it. Every surface answers it 503 with ``Retry-After``
+    (:func:`backend.views.error_response`; README, "Error codes", ``SERVICE_UNAVAILABLE``).
     """
+    if isinstance(error, ProgrammingError):
+        return getattr(error.__cause__, "sqlstate", None) in NOT_MIGRATED_STATES
     return isinstance(error, DATABASE_FAULTS)

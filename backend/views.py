@@ -194,11 +194,7 @@ class AuthenticatedGraphQLView(GraphQLView):
         try:
             response = self._dispatch(request)
         except Exception as error:
-            if is_database_fault(error):
-                logger.warning("Database fault answering %s: %s", request.path, error)
-                return graphql_error_response(503, RETRY_MESSAGE, SERVICE_UNAVAILABLE)
-            logger.exception("Unexpected error answering %s", request.path)
-            return graphql_error_response(500, UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR)
+            return error_response(request, error)
         if getattr(request, "graphql_retryable", False):
             response.status_code = 503
             response["Retry-After"] = str(settings.RETRY_AFTER_SECONDS)
@@ -252,14 +248,31 @@ class AuthenticatedGraphQLView(GraphQLView):
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Django's ``handler500`` (outside ``DEBUG``), in the format of the API the path is
-    under (as :func:`backend.not_found.not_found`): an OperationOutcome under ``/fhir``,
-    a JSON:API error document under ``/api``, GraphQL-shaped JSON elsewhere; a 503 with
-    ``Retry-After`` when the exception being handled is a database fault, else a 500."""
+    """Django's ``handler500`` (outside ``DEBUG``): :func:`error_response` of the
+    exception being handled (Django has logged it)."""
+    return error_response(request, sys.exc_info()[1], logged=True)
+
+
+def error_response(
+    request: HttpRequest, error: BaseException | None, *, logged: bool = False
+) -> HttpResponse:
+    """The answer to ``error``, an exception no view answered, on every surface (the
+    GraphQL view, FHIR's and JSON:API's handlers, the token endpoint through
+    :func:`server_error`), in the format of the API the path is under (as
+    :func:`backend.not_found.not_found`): an OperationOutcome under ``/fhir``, a
+    JSON:API error document under ``/api``, GraphQL-shaped JSON elsewhere.
+
+    A database fault (:func:`backend.errors.is_database_fault`: unreachable, busy, not
+    migrated), raised while authenticating too, is a 503 with ``Retry-After``
+    (``RETRY_AFTER_SECONDS``), logged as a warning naming the path and the cause; anything
+    else a 500, logged with its traceback unless ``logged`` (README, "Error codes")."""
     from backend.fhir.responses import outcome
 
-    error = sys.exc_info()[1]
     fault = error is not None and is_database_fault(error)
+    if fault:
+        logger.warning("Database fault answering %s: %s", request.path, error)
+    elif not logged:
+        logger.error("Unexpected error answering %s", request.path, exc_info=error)
     status, message = (503, RETRY_MESSAGE) if fault else (500, UNEXPECTED_MESSAGE)
     if request.path.startswith("/fhir"):
         response = outcome(status, "transient" if fault else "exception", message)

@@ -17,12 +17,25 @@
 #                      before serving; run on every start with it set, which is safe:
 #                      both commands skip what is already there
 #   PROMETHEUS_MULTIPROC_DIR  where the gunicorn workers share their metrics, so that
-#                      /metrics counts all of them (default /dev/shm/metrics, emptied on
-#                      start)
+#                      /metrics counts all of them (default /dev/shm/metrics; created
+#                      before any command, emptied when serving starts)
 set -euo pipefail
 
 # manage.py sits one level above this script (/app in the image).
 cd "$(dirname "$0")/.."
+
+# Metrics of all workers in one place (prometheus_client's multiprocess mode), prepared
+# before anything Python runs: with PROMETHEUS_MULTIPROC_DIR set, every process that
+# imports prometheus_client (manage.py migrate too) writes its counter_<pid>.db there, and
+# a missing folder is a FileNotFoundError. Serving, it is set (default below) and starts
+# fresh (emptied); another command, when it is set, only makes sure it exists.
+if [ "${1:-serve}" = "serve" ]; then
+    export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/dev/shm/metrics}"
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+fi
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
 
 if [ "${1:-serve}" != "serve" ]; then
     exec "$@"
@@ -36,12 +49,6 @@ if [ "${LOAD_DEMO_DATA:-0}" = "1" ]; then
     python manage.py load_cambodia
     python manage.py generate_payers
 fi
-
-# Metrics of all workers in one place (prometheus_client's multiprocess mode), fresh on
-# every start.
-export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/dev/shm/metrics}"
-rm -rf "$PROMETHEUS_MULTIPROC_DIR"
-mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 # --worker-tmp-dir /dev/shm: worker heartbeat files on tmpfs, not on the overlay
 # filesystem (which can stall them and get workers killed as timed out).

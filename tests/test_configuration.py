@@ -60,6 +60,83 @@ def test_a_bad_value_stops_start_up_in_one_line(name, value, kind):
     assert result.stderr == f"Start-up refused: {name} must be {kind} (got {value!r}).\n"
 
 
+#: Integers Python's int() reads but a setting refuses: digits with an underscore, a plus
+#: sign, surrounding spaces, Arabic-Indic digits (U+0665 U+0660 U+0660); a number's alike.
+UNREADABLE_NUMBERS = ["1_000", "+500", " 1000 ", "1000 ", "\u0665\u0660\u0660", "0x10", "1e3"]
+
+
+@pytest.mark.parametrize("value", UNREADABLE_NUMBERS)
+def test_a_number_is_ascii_digits_only(read_settings, value):
+    for name, kind in (
+        ("GRAPHQL_MAX_PAGE_SIZE", "an integer of at least 1"),
+        ("AXES_IPWARE_PROXY_COUNT", "an integer of at least 0"),
+        ("AUTH_CACHE_SECONDS", "a number of at least 0"),
+    ):
+        with pytest.raises(ImproperlyConfigured) as refusal:
+            read_settings(**{name: value})
+        assert str(refusal.value) == f"{name} must be {kind} (got {value!r}).", name
+
+
+def test_numbers_in_ascii_digits_are_read(read_settings):
+    loaded = read_settings(
+        GRAPHQL_MAX_PAGE_SIZE="500", AUTH_CACHE_SECONDS="2.5", DATABASE_DOWN_RETRY_SECONDS="0"
+    )
+    assert (loaded["GRAPHQL_MAX_PAGE_SIZE"], loaded["AUTH_CACHE_SECONDS"]) == (500, 2.5)
+    with pytest.raises(ImproperlyConfigured) as refusal:  # a minus reaches the range
+        read_settings(RETRY_AFTER_SECONDS="-1")
+    assert str(refusal.value) == "RETRY_AFTER_SECONDS must be an integer of at least 0 (got '-1')."
+
+
+@pytest.mark.parametrize(
+    ("url", "cause"),
+    [
+        ("postgres://postgres@127.0.0.1:99999/x", "Port out of range 0-65535"),
+        ("postgres://postgres@127.0.0.1:5x/x", "Port could not be cast to integer value as '5x'"),
+        ("postgres://postgres@127.0.0.1:-1/x", "Port could not be cast to integer value as '-1'"),
+    ],
+)
+def test_a_database_url_that_does_not_parse_stops_start_up_in_one_line(url, cause):
+    result = manage("check", DATABASE_URL=url)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Start-up refused: DATABASE_URL is not a database URL this project runs on ({cause}): "
+        "use postgres://user@host:5432/name or sqlite:////absolute/path.sqlite3.\n"
+    )
+    result = manage("check", DATABASE_URL="mysql://root@127.0.0.1/x")
+    assert result.stderr.startswith("Start-up refused: DATABASE_URL names ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_an_empty_secret_key_or_secret_file_is_named_in_one_line(tmp_path):
+    result = manage("check", SECRET_KEY="")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Start-up refused: SECRET_KEY is empty: set a long random value, or unset it.\n"
+    )
+    for content in ("", "\n"):  # a final line break is dropped: empty as well
+        (tmp_path / "secret_key").write_text(content)
+        result = manage("check", SECRET_KEY_FILE=str(tmp_path / "secret_key"))
+        assert result.returncode == 1
+        assert result.stderr == (
+            f"Start-up refused: SECRET_KEY_FILE: {tmp_path / 'secret_key'} is empty.\n"
+        )
+
+
+def test_management_commands_need_the_secret_key_with_a_public_host():
+    """README "Configuration": without a SECRET_KEY, a command runs while ALLOWED_HOSTS
+    names local hosts only; with a public one, every command refuses (as the server)."""
+    env = base_env()
+    del env["SECRET_KEY"]
+    assert run([sys.executable, "manage.py", "check"], env).returncode == 0
+    env["ALLOWED_HOSTS"] = "api.example.org"
+    result = run([sys.executable, "manage.py", "migrate", "--check"], env)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Start-up refused: SECRET_KEY must be set when the server accepts non-local hosts "
+        "(ALLOWED_HOSTS=api.example.org).\n"
+    )
+
+
 def test_a_bad_postgresql_timeout_is_refused_before_connecting():
     result = manage(
         "migrate",

@@ -296,6 +296,80 @@ def test_settings_accept_the_backend_environment(read_settings, monkeypatch, tmp
     ]
 
 
+#: The optional settings file of the services that run the backend (compose's env_file).
+SETTINGS_FILE = "openimis.env"
+
+#: What an operator may put in it: settings the compose file does not list.
+OPERATOR_SETTINGS = {
+    "LEGACY_TIME_ZONE": "Africa/Dar_es_Salaam",
+    "TIME_ZONE": "Asia/Phnom_Penh",
+    "BEHIND_TLS_PROXY": "true",
+    "AXES_IPWARE_PROXY_COUNT": "1",
+    "DATABASE_POOL_TIMEOUT": "7",
+    "GRAPHQL_TRACING": "false",
+    "LOG_LEVEL": "WARNING",
+    "GUNICORN_CMD_ARGS": "--timeout 60",
+    # listed under `environment:` too: that value wins (compose's precedence)
+    "DEBUG": "true",
+}
+
+
+def test_backend_services_read_the_optional_settings_file():
+    """Any setting reaches the services that run the backend (``docker compose run backend
+    python manage.py import_legacy`` too) from openimis.env, which may be absent, and is
+    kept out of git and of the image as the secrets are."""
+    services = load_compose()["services"]
+    for name in ("backend", "subgraphs"):
+        assert services[name]["env_file"] == [{"path": SETTINGS_FILE, "required": False}], name
+    assert SETTINGS_FILE in (ROOT / ".gitignore").read_text().splitlines()
+    assert SETTINGS_FILE in DOCKERIGNORE.read_text().splitlines()
+    header = COMPOSE_FILE.read_text().partition("\nname:")[0]
+    assert SETTINGS_FILE in header and "LEGACY_TIME_ZONE" in header
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{SETTINGS_FILE}`" in readme.partition("## Docker compose")[2].partition("\n## ")[0]
+    recipe = re.search(r"docker compose run .* (\w+) python manage\.py import_legacy", readme)
+    assert recipe and recipe[1] == "backend"  # the service that reads the file
+
+
+def test_settings_from_the_settings_file_reach_the_backend(read_settings, monkeypatch, tmp_path):
+    """The backend's environment as compose makes it, openimis.env's variables under the
+    service's ``environment:`` (which wins), read by the settings."""
+    backend = load_compose()["services"]["backend"]
+    for name in settings_env_names():
+        monkeypatch.delenv(name, raising=False)
+    env = {**OPERATOR_SETTINGS, **service_environment(backend)}
+    for name, value in env.items():
+        if name.endswith("_FILE") and value.startswith("/run/secrets/"):
+            (tmp_path / Path(value).name).write_text("a-long-enough-value\n")
+            env[name] = str(tmp_path / Path(value).name)
+    loaded = read_settings(**env)
+    assert loaded["LEGACY_TIME_ZONE"] == "Africa/Dar_es_Salaam"
+    assert loaded["TIME_ZONE"] == "Asia/Phnom_Penh"
+    assert loaded["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert loaded["TRUSTED_PROXY_COUNT"] == 1
+    assert loaded["DATABASES"]["default"]["OPTIONS"]["pool"]["timeout"] == 7
+    assert loaded["DEBUG"] is False  # the compose file's own value
+
+
+def test_both_restore_recipes_restore_into_an_empty_database():
+    """README "Backups": a restore drops and creates the database, then restores into it,
+    with or without compose; ``pg_restore --clean`` cannot drop what a newer version's
+    migrations made depend on the dumped tables, so no recipe runs it."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.partition("**Backups.**")[2].partition("**Upgrading.**")[0]
+    commands = [
+        line.split("#")[0].strip()
+        for block in re.findall(r"```sh\n(.*?)```", section, re.S)
+        for line in block.splitlines()
+    ]
+    restores = [c for c in commands if re.search(r"\b(dropdb|createdb|pg_restore)\b", c)]
+    steps = [re.search(r"\b(dropdb|createdb|pg_restore)\b", c)[1] for c in restores]
+    assert steps == ["dropdb", "createdb", "pg_restore"] * 2, restores
+    assert sum("docker compose exec -T db" in c for c in restores) == 3
+    assert not [c for c in commands if "--clean" in c]
+    assert any(re.match(r"docker compose .*stop backend", c) for c in commands)
+
+
 def test_openimis_modules_name_existing_modules():
     backend_env = service_environment(load_compose()["services"]["backend"])
     modules = [m.strip() for m in backend_env["OPENIMIS_MODULES"].split(",") if m.strip()]
@@ -445,6 +519,67 @@ def test_entrypoint_migrates_then_execs_gunicorn_on_the_wsgi_app():
     assert "GUNICORN_WORKERS" in text
 
 
+def run_entrypoint(tmp_path: Path, *args: str, **env: str) -> list[str]:
+    """Run docker/entrypoint.sh with ``args`` and ``env``, ``python`` and ``gunicorn``
+    replaced by stubs that record their arguments and whether PROMETHEUS_MULTIPROC_DIR
+    is a folder when they start; returns the records, one line per call."""
+    bash = shutil.which("bash")
+    if not bash:
+        pytest.skip("bash not installed")
+    stubs, log = tmp_path / "bin", tmp_path / "calls"
+    stubs.mkdir(parents=True)
+    for name in ("python", "gunicorn"):
+        stub = stubs / name
+        stub.write_text(
+            "#!/bin/sh\n"
+            'state=missing; [ -d "$PROMETHEUS_MULTIPROC_DIR" ] && state=folder\n'
+            f'echo "{name} $* ($state: $(ls "$PROMETHEUS_MULTIPROC_DIR" 2>/dev/null))" >> {log}\n'
+        )
+        stub.chmod(0o755)
+    path = f"{stubs}{os.pathsep}{os.environ['PATH']}"
+    result = subprocess.run(
+        [bash, str(ENTRYPOINT), *args],
+        env={"PATH": path, **env}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return log.read_text().splitlines()
+
+
+def test_entrypoint_prepares_the_metrics_folder_before_anything_python_runs(tmp_path):
+    """With PROMETHEUS_MULTIPROC_DIR set, migrate already writes its metrics there: the
+    folder exists (emptied of a previous run's files) before it runs."""
+    metrics = tmp_path / "shm" / "metrics"
+    calls = run_entrypoint(
+        tmp_path, "serve", PROMETHEUS_MULTIPROC_DIR=str(metrics), LOAD_DEMO_DATA="1"
+    )
+    assert [call.split(" (")[0].split(" ")[:3] for call in calls] == [
+        ["python", "manage.py", "migrate"],
+        ["python", "manage.py", "load_cambodia"],
+        ["python", "manage.py", "generate_payers"],
+        ["gunicorn", "backend.wsgi:application", "--config"],
+    ]
+    assert all(call.endswith("(folder: )") for call in calls), calls
+
+    metrics.mkdir(parents=True, exist_ok=True)
+    (metrics / "counter_123.db").write_text("a previous run's")
+    calls = run_entrypoint(tmp_path / "again", PROMETHEUS_MULTIPROC_DIR=str(metrics))
+    assert calls[0] == "python manage.py migrate --noinput (folder: )"
+
+
+def test_entrypoint_prepares_the_metrics_folder_for_other_commands(tmp_path):
+    """``docker compose run backend python manage.py …`` with the folder set: created,
+    not emptied (it may be a running server's); without it set, nothing is made."""
+    metrics = tmp_path / "metrics"
+    calls = run_entrypoint(
+        tmp_path, "python", "manage.py", "check", PROMETHEUS_MULTIPROC_DIR=str(metrics)
+    )
+    assert calls == ["python manage.py check (folder: )"]
+    (metrics / "counter_1.db").write_text("a server's")
+    calls = run_entrypoint(tmp_path / "b", "python", "-V", PROMETHEUS_MULTIPROC_DIR=str(metrics))
+    assert calls == ["python -V (folder: counter_1.db)"]
+    assert run_entrypoint(tmp_path / "c", "python", "-V") == ["python -V (missing: )"]
+
+
 def test_entrypoint_management_commands_exist():
     """Every ``python manage.py <command>`` in the entrypoint is a command Django knows
     (including the demo-data ones run with LOAD_DEMO_DATA=1)."""
@@ -455,6 +590,62 @@ def test_entrypoint_management_commands_exist():
 
 
 # --- packaging (what ``pip install .`` in the image puts in site-packages) -----------
+
+
+def make_dry_run(*args: str) -> subprocess.CompletedProcess:
+    """``make -n args`` in the repository (what it would run)."""
+    if not shutil.which("make"):
+        pytest.skip("make not installed")
+    command = ["make", "--no-print-directory", "-n", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_the_wheelhouse_holds_the_lock_a_server_installs():
+    """README "Installing on a machine without internet access": ``make wheelhouse``
+    downloads the image's lock (requirements/main.txt) unless told the local trial's."""
+    downloads = [
+        line
+        for args in ((), ("LOCK=requirements/dev.txt", "WHEELHOUSE=/tmp/w"))
+        for line in make_dry_run("wheelhouse", *args).stdout.splitlines()
+        if " pip download " in line
+    ]
+    assert [line.split(" -m ", 1)[1] for line in downloads] == [
+        "pip download --require-hashes --no-deps -r requirements/main.txt -d wheelhouse",
+        "pip download --require-hashes --no-deps -r requirements/dev.txt -d /tmp/w",
+    ]
+    refused = subprocess.run(
+        ["make", "--no-print-directory", "wheelhouse", "LOCK=requirements/x.txt"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "LOCK=requirements/x.txt: give requirements/main.txt (a server)" in refused.stderr
+    assert "/src/requirements/main.txt" in DOCKERFILE.read_text()  # the image's lock
+
+
+def test_the_offline_production_install_is_not_the_quick_start():
+    """The offline section installs a server from requirements/main.txt with pip's
+    --no-index and --require-hashes, then migrate, collectstatic, the first admin and
+    gunicorn as the image runs it; ``make run`` (demo data, demo user) only as a trial."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.partition("**Installing on a machine without internet access.**")[2]
+    section = section.partition("**Backups.**")[0]
+    production, _, trial = section.partition("*A local trial*")
+    for step in (
+        "make wheelhouse ",
+        "pip install --no-index --find-links wheelhouse --require-hashes --no-deps "
+        "-r requirements/main.txt",
+        "npm ci --prefix frontend --offline",
+        "manage.py migrate --noinput",
+        "manage.py collectstatic --noinput",
+        "manage.py createsuperuser",
+        "gunicorn backend.wsgi:application --config python:backend.gunicorn_config",
+        "export DEBUG=false ",
+    ):
+        assert step in production, step
+    assert "make run" not in production and "dev.txt`" in production
+    assert "make wheelhouse LOCK=requirements/dev.txt" in trial and "make run" in trial
+    upgrading = readme.partition("**Upgrading.**")[2].partition("\n## ")[0]
+    assert "new `wheelhouse/`" in upgrading
 
 
 def test_every_python_package_is_included_by_setuptools():

@@ -8,6 +8,7 @@ metrics and tracing, secrets from files, the demo-data package missing.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,11 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import structlog
 from axes.helpers import get_client_ip_address
+from django.conf import settings as dj_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from prometheus_client import REGISTRY
 
+from backend.graphql.error_logging import RETRY_MESSAGE
 from backend.observability import bind_client_address
 from tests.servers import ROOT, base_env, free_ports, gunicorn_command, running
 
@@ -184,6 +187,118 @@ def test_requests_while_the_database_is_down_answer_503_at_once_and_log_the_caus
     assert len(faults) == 8
     for fault in faults:
         assert re.fullmatch(f"Database fault answering /graphql: {refused(dead_port)}", fault)
+
+
+#: Each surface's requests, as (method, path, body): a bearer token on each (authenticating
+#: reads the database first), the token endpoint's client credentials.
+SURFACE_REQUESTS = [
+    ("POST", "/graphql", b'{"query": "{ __typename }"}'),
+    ("GET", "/fhir/metadata", None),
+    ("GET", "/fhir/Location", None),
+    ("GET", "/fhir/Organization", None),
+    ("GET", "/fhir/Location/7f0c4d2e-3b1a-4c5d-9e8f-0a1b2c3d4e5f", None),
+    ("GET", "/api/locations", None),
+    ("POST", "/o/token/", b"grant_type=client_credentials&client_id=c&client_secret=s"),
+]
+
+
+def surface_answer(path: str, status: int, body: bytes) -> tuple:
+    """(status, the surface's code of the error, its message) of an error answer."""
+    document = json.loads(body)
+    if path.startswith("/fhir"):
+        (issue,) = document["issues"] if "issues" in document else document["issue"]
+        return status, issue["code"], issue["diagnostics"]
+    if path.startswith("/api"):
+        (error,) = document["errors"]
+        return status, error["code"], error["detail"]
+    (error,) = document["errors"]
+    return status, error["extensions"]["code"], error["message"]
+
+
+def unavailable(path: str) -> tuple:
+    """What ``surface_answer`` reads of a surface's 503 for a database fault."""
+    code = "transient" if path.startswith("/fhir") else "SERVICE_UNAVAILABLE"
+    code = "service_unavailable" if path.startswith("/api") else code
+    return 503, code, RETRY_MESSAGE
+
+
+def surface_headers(method: str, path: str) -> dict:
+    if path.startswith("/o/"):
+        return {"Content-Type": "application/x-www-form-urlencoded"}
+    kind = "application/json" if method == "POST" else "application/fhir+json"
+    kind = "application/vnd.api+json" if path.startswith("/api") else kind
+    return {"Content-Type": kind, "Accept": kind, "Authorization": "Bearer some-token"}
+
+
+def test_every_surface_answers_503_while_the_database_is_down(database_down):
+    """Bearer-token authentication reads the database before any view runs: its fault is
+    a 503 with Retry-After on FHIR and JSON:API as on GraphQL and the token endpoint."""
+    url, log, dead_port = database_down
+    for method, path, data in SURFACE_REQUESTS:
+        status, headers, body = fetch(url + path, method, surface_headers(method, path), data)
+        assert surface_answer(path, status, body) == unavailable(path), path
+        assert headers["Retry-After"] == "1", path
+    lines = log.read_text().splitlines()
+    faults = [json.loads(line)["event"] for line in lines if "Database fault answering" in line]
+    for _, path, _ in SURFACE_REQUESTS[1:]:
+        assert any(
+            re.fullmatch(f"Database fault answering {re.escape(path)}: {refused(dead_port)}", f)
+            for f in faults
+        ), path
+
+
+def unmigrated_answers(database_url: str) -> list:
+    """(status, Retry-After, body) of each of SURFACE_REQUESTS, DEBUG=false, in a process
+    of its own on ``database_url`` (a database without the tables)."""
+    env = base_env(DATABASE_URL=database_url, DEBUG="false")
+    script = (
+        "import json, sys, django; django.setup(); from django.test import Client\n"
+        "c = Client(HTTP_HOST='localhost', raise_request_exception=False)\n"
+        "for method, path, data, headers in json.loads(sys.argv[1]):\n"
+        "    h = {'HTTP_' + k.upper().replace('-', '_'): v for k, v in headers.items()}\n"
+        "    kind = h.pop('HTTP_CONTENT_TYPE', None)\n"
+        "    call = c.post if method == 'POST' else c.get\n"
+        "    r = call(path, data or {}, content_type=kind, **h) if method == 'POST' else "
+        "call(path, **h)\n"
+        "    print(json.dumps([r.status_code, r.get('Retry-After'), r.content.decode()]))\n"
+    )
+    requests = [
+        (method, path, data and data.decode(), surface_headers(method, path))
+        for method, path, data in SURFACE_REQUESTS
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(requests)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.strip().splitlines()[-len(requests) :]]
+
+
+def unmigrated_databases() -> list:
+    """An empty SQLite file; with PostgreSQL (DATABASE_URL), its test database seen
+    through a schema that does not exist (every table missing, nothing to write to)."""
+    databases = ["sqlite"]
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        databases.append("postgres")
+    return databases
+
+
+@pytest.mark.parametrize("database", unmigrated_databases())
+def test_every_surface_answers_503_before_migrations(database, tmp_path, request):
+    """A database that exists but is not migrated (deployment.py: the server answers 503
+    until it is): every surface, authentication included, answers 503 with Retry-After."""
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    else:
+        request.getfixturevalue("django_db_setup")
+        name = dj_settings.DATABASES["default"]["NAME"]
+        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        url = f"{base}/{name}?options=-c%20search_path%3Dnot_migrated"
+    for (_, path, _), (status, retry, body) in zip(
+        SURFACE_REQUESTS, unmigrated_answers(url), strict=True
+    ):
+        assert surface_answer(path, status, body.encode()) == unavailable(path), path
+        assert retry == "1", path
 
 
 def test_readiness_fails_before_migrations(tmp_path):

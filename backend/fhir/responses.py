@@ -19,11 +19,13 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
 from backend.api_auth import AUTHENTICATION
+from backend.errors import is_database_fault
 from backend.fhir.elements import SERVER_BASE
 from backend.fhir.errors import FhirError, _Refused, bad_request
 from backend.media_types import takes
 from backend.query_string import QueryStringProblem, values_of
 from backend.request_body import BodyChecked, BodyProblem, input_problem, query_string_problem
+from backend.views import error_response
 
 logger = logging.getLogger("backend.fhir")
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -215,6 +217,8 @@ class FhirView(BodyChecked, APIView):
             response = outcome(405, "not-supported", str(exc.detail))
             response["Allow"] = ", ".join(self.allowed_methods)  # RFC 9110 §15.5.6
             return response
+        if is_database_fault(exc):  # bearer-token authentication's query too
+            return error_response(self.request, exc)
         logger.exception("FHIR request failed: %s %s", self.request.method, self.request.path)
         message = f"Unexpected error: {exc!r}" if settings.DEBUG else "Unexpected error."
         return outcome(500, "exception", message)

@@ -36,6 +36,7 @@ from rest_framework_json_api import filters, relations, serializers, views
 from rest_framework_json_api.django_filters import DjangoFilterBackend
 
 from backend.api_auth import AUTHENTICATION
+from backend.errors import is_database_fault
 from backend.jsonapi.pagination import Pagination
 from backend.jsonapi.permissions import (
     FilterDenied,
@@ -47,6 +48,7 @@ from backend.jsonapi.query import Query, QueryParameterError, parse
 from backend.jsonapi.rows import RelatedResources, current
 from backend.query_string import QueryStringProblem
 from backend.request_body import BodyChecked, query_string_problem
+from backend.views import error_response
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,10 @@ def _viewset(
             include, and no ``source.pointer``: the surface is read-only, so no
             error is in a request document (the library pointed 401s and 403s at
             ``/data`` and ``/data/attributes/detail``); the core's query-string checker's
-            :class:`~backend.query_string.QueryStringProblem` is such a refusal."""
+            :class:`~backend.query_string.QueryStringProblem` is such a refusal; a
+            database fault, authenticating too, the 503 of every surface."""
+            if is_database_fault(exc):
+                return error_response(self.request, exc)
             if isinstance(exc, QueryStringProblem):
                 exc = QueryParameterError(exc.parameter, exc.message)
             response = super().handle_exception(exc)

@@ -12,8 +12,9 @@ embedded SQLite file (``db.sqlite3`` in the repository root). Variables:
     Every boolean takes ``true``, ``yes``, ``y``, ``on``, ``ok``, ``1`` or ``false``,
     ``no``, ``n``, ``off``, ``0`` (:mod:`backend.environment` refuses anything else).
 ``SECRET_KEY``
-    Required as soon as ``ALLOWED_HOSTS`` names a non-local host (debug mode or not);
-    a ``DEBUG=false`` server (``backend.wsgi``) refuses to start without it.
+    Required as soon as ``ALLOWED_HOSTS`` names a non-local host (debug mode or not,
+    by every management command too: README, "Configuration"); a ``DEBUG=false``
+    server (``backend.wsgi``) refuses to start without it. Empty is refused.
 ``BEHIND_TLS_PROXY``
     ``true`` when a TLS-terminating proxy serves the site over HTTPS and sets
     ``X-Forwarded-Proto``: HTTPS redirect, HSTS (``SECURE_HSTS_SECONDS``, default one

@@ -20,6 +20,8 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_LOCAL_HOSTS)
 _INSECURE_KEY = "insecure-local-only-key-do-not-use-in-production"  # deployment.py refuses it
 SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
+if not SECRET_KEY.strip():  # an empty SECRET_KEY_FILE is refused by env, naming the file
+    raise ImproperlyConfigured("SECRET_KEY is empty: set a long random value, or unset it.")
 if SECRET_KEY == _INSECURE_KEY and set(ALLOWED_HOSTS) - set(_LOCAL_HOSTS):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set when the server accepts non-local hosts "
@@ -149,7 +151,7 @@ try:
         warnings.simplefilter("ignore", UserWarning)
         _url = env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
     DATABASES = {"default": _url}
-except (KeyError, ImproperlyConfigured) as _error:  # django-environ: unknown scheme
+except (KeyError, ValueError, ImproperlyConfigured) as _error:  # unknown scheme, bad port
     raise ImproperlyConfigured(
         f"DATABASE_URL is not a database URL this project runs on ({_error}): use "
         "postgres://user@host:5432/name or sqlite:////absolute/path.sqlite3."
