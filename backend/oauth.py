@@ -16,6 +16,35 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern
 from oauth2_provider import urls as oauth2_urls
 from oauth2_provider.views import TokenView
+from oauthlib.oauth2 import Server as OAuthlibServer
+
+
+class OfferedGrantsServer(OAuthlibServer):
+    """oauthlib's all-grants server (the toolkit's default ``OAUTH2_SERVER_CLASS``) with
+    only the grants this project offers: ``authorization_code`` (PKCE required),
+    ``client_credentials`` and ``refresh_token`` at the token endpoint, the ``code``
+    response type at the authorization endpoint.
+
+    RFC 9700 §2.4 and §2.1.2 forbid the password and implicit grants; the toolkit's
+    ``COMPLIANT_BCP_RFC9700_*`` flags refuse them only in ``validate_grant_type``, which
+    oauthlib's password grant calls *after* checking the user's password, so the answer
+    told a right password (``unauthorized_client``) from a wrong one (``invalid_grant``)
+    and a wrong one counted as a failed login. Left out of the server, any other grant
+    type (``password``, the device code, an unknown one) is ``unsupported_grant_type``
+    (RFC 6749 §5.2) before any credential is read, and counts as no failure.
+    """
+
+    #: The grant types of the token endpoint (RFC 6749 §4.1.3, §4.4.2, §6).
+    TOKEN_GRANTS = ("authorization_code", "client_credentials", "refresh_token")
+
+    def __init__(self, request_validator, *args, **kwargs):
+        super().__init__(request_validator, *args, **kwargs)
+        self._grant_types = {
+            name: grant for name, grant in self._grant_types.items() if name in self.TOKEN_GRANTS
+        }
+        self._response_types = {
+            name: grant for name, grant in self._response_types.items() if name != "token"
+        }
 
 
 def _client_id(request: HttpRequest) -> str:
@@ -35,14 +64,17 @@ class ThrottledTokenView(TokenView):
     A request naming a client id (or user name, for grants that carry one) that failed
     ``AXES_FAILURE_LIMIT`` times from the caller's address is refused with 429 and an
     RFC 6749 error body until the cool-off ends; each refused client authentication or
-    grant counts as a failure.
+    grant counts as a failure. A grant type the server does not offer
+    (:class:`OfferedGrantsServer`) is ``unsupported_grant_type`` and counts as none.
     """
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         credentials = {"username": request.POST.get("username") or _client_id(request)}
         if AxesProxyHandler.is_locked(request, credentials):
             return _locked_out()
-        response = super().post(request, *args, **kwargs)
+        # every grant type goes to the server (OfferedGrantsServer), the device code too:
+        # the toolkit's TokenView would look the code up first (no device grant here)
+        response = self.authorization_flow_token_response(request)
         if response.status_code == 401:
             response["WWW-Authenticate"] = TOKEN_CHALLENGE
         if response.status_code in (400, 401) and _oauth_error(response) in _CREDENTIAL_ERRORS:

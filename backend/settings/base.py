@@ -258,6 +258,9 @@ OAUTH2_PROVIDER = {
     # no implicit or password grant, PKCE S256 required, tokens only in the header,
     # the RFC 9207 `iss` parameter, tokens stored hashed, refresh token replay
     # detection, exact https redirect URIs.
+    # The server offers only the grants we serve (backend.oauth.OfferedGrantsServer): a
+    # password or implicit request is refused before any user credential is checked.
+    "OAUTH2_SERVER_CLASS": "backend.oauth.OfferedGrantsServer",
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
