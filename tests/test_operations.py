@@ -8,6 +8,8 @@ metrics and tracing, secrets from files, the demo-data package missing.
 from __future__ import annotations
 
 import json
+import logging
+import logging.config
 import re
 import subprocess
 import sys
@@ -19,11 +21,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import structlog
 from axes.helpers import get_client_ip_address
+from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from prometheus_client import REGISTRY
 
+from backend import logs
+from backend.logs import logging_config
 from backend.observability import bind_client_address
 from tests.servers import ROOT, base_env, free_ports, gunicorn_command, running
 
@@ -434,3 +439,37 @@ def test_every_script_explains_itself(script):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: "), result.stdout
+
+
+@pytest.mark.parametrize(
+    ("logged", "written"),
+    [
+        ("GET /graphql?access_token=t1&first=3", "GET /graphql?access_token=[REDACTED]&first=3"),
+        (  # any case, percent-encoded, a name that says it is a secret; ; as separator
+            "POST /o/token/?Refresh_Token=t2;my%5Fapi%5Fkey=t3&DB_PASSWORD=t4&x=1",
+            "POST /o/token/?Refresh_Token=[REDACTED];my%5Fapi%5Fkey=[REDACTED]"
+            "&DB_PASSWORD=[REDACTED]&x=1",
+        ),
+        (  # an access-log request line; a filter on codes is no secret
+            '"GET /api/locations?filter[code]=0102&token=t5 HTTP/1.1" 200',
+            '"GET /api/locations?filter[code]=0102&token=[REDACTED] HTTP/1.1" 200',
+        ),
+        ("Not Found: /x?code=t6&state=t7", "Not Found: /x?code=[REDACTED]&state=[REDACTED]"),
+    ],
+)
+def test_secret_query_parameters_are_redacted_in_every_log_line(logged, written, capsys):
+    # given a line of django-structlog (a field), of the standard library (the message)
+    # and of structlog nested in a field, each in both formats
+    logging.config.dictConfig(logging_config("json", "INFO"))
+    try:
+        structlog.get_logger("test").info("request_finished", request=logged, extra=[logged])
+        logging.getLogger("backend.test").warning("%s", logged)
+    finally:
+        logging.config.dictConfig(django_settings.LOGGING)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    # then each carries the URL with the secret values replaced, and nothing else changed
+    assert [(line.get("request"), line.get("extra"), line["event"]) for line in lines] == [
+        (written, [written], "request_finished"),
+        (None, None, written),
+    ]
+    assert written == logs.redact(logged)
