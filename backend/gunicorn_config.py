@@ -37,6 +37,7 @@ with contextlib.suppress(ImproperlyConfigured):
         logs.log_format(env.bool("DEBUG", default=False)), logs.log_level()
     )
 
+
 class NoAccessLog(Logger):
     """gunicorn's logger without its access log (gunicorn's ``logger_class`` setting)."""
 
