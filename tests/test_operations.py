@@ -25,9 +25,10 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
+from health_check.exceptions import ServiceUnavailable
 from prometheus_client import REGISTRY
 
-from backend import logs
+from backend import health, logs
 from backend.logs import logging_config
 from backend.observability import bind_client_address
 from tests.servers import ROOT, base_env, free_ports, gunicorn_command, running
@@ -473,3 +474,69 @@ def test_secret_query_parameters_are_redacted_in_every_log_line(logged, written,
         (None, None, written),
     ]
     assert written == logs.redact(logged)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "headers", "status"),
+    [
+        (0, {}, 200),  # Prometheus on the machine, straight to gunicorn
+        (0, {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}, 404),  # through a proxy nobody vouches for
+        (0, {"HTTP_X_FORWARDED_FOR": "127.0.0.1"}, 404),
+        (0, {"HTTP_FORWARDED": "for=203.0.113.9"}, 404),
+        (0, {"HTTP_X_REAL_IP": "203.0.113.9"}, 404),
+        (1, {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}, 404),  # what the proxy appended
+        (1, {"HTTP_X_FORWARDED_FOR": "127.0.0.1, 203.0.113.9"}, 404),  # a client's own entry
+        (1, {"HTTP_X_FORWARDED_FOR": "not-an-address"}, 404),
+        (1, {"HTTP_FORWARDED": "for=127.0.0.1"}, 404),  # no entry the proxy vouches for
+        (1, {"HTTP_X_FORWARDED_FOR": "127.0.0.1"}, 200),  # a client on the proxy's machine
+        (1, {}, 200),  # straight to gunicorn, not through the proxy
+    ],
+)
+def test_metrics_take_the_address_lockouts_take(client, settings, proxies, headers, status):
+    # given a proxy on the same machine: every request comes from 127.0.0.1
+    settings.TRUSTED_PROXY_COUNT = proxies
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1", **headers).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "content_type", "body"),
+    [
+        ("?format=json", {}, "application/json", b'{"status": "Service Unavailable"}'),
+        ("", {"HTTP_ACCEPT": "application/json"}, "application/json", None),
+        ("?format=text", {}, "text/plain; charset=utf-8", b"Service Unavailable\n"),
+        ("", {}, "text/plain; charset=utf-8", b"Service Unavailable\n"),  # not the HTML page
+        ("?format=atom", {}, "text/plain; charset=utf-8", b"Service Unavailable\n"),
+        ("?format=openmetrics", {}, "text/plain; charset=utf-8", b"Service Unavailable\n"),
+    ],
+)
+def test_readiness_names_causes_only_to_whom_may_read_the_metrics(
+    client, settings, monkeypatch, query, headers, content_type, body
+):
+    # given a database that does not answer
+    cause = 'connection to server at "10.0.0.5", port 5432 failed: Connection refused'
+
+    def down(self):
+        raise ServiceUnavailable(cause)
+
+    monkeypatch.setattr(health.Database, "run", down)
+    monkeypatch.setattr(health.Migrations, "run", down)
+    # then a client outside METRICS_ALLOWED_NETWORKS (or a proxied one) gets the status alone
+    for outside in ({"REMOTE_ADDR": "203.0.113.9"}, {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}):
+        response = client.get("/health/ready" + query, **outside, **headers)
+        assert (response.status_code, response["Content-Type"]) == (503, content_type)
+        assert response.content == (body or b'{"status": "Service Unavailable"}')
+    # and one inside gets the causes
+    response = client.get("/health/ready?format=json", REMOTE_ADDR="127.0.0.1")
+    assert response.status_code == 503
+    assert response.json() == {
+        "Database(alias='default')": f"Unavailable: {cause}",
+        "Migrations(alias='default')": f"Unavailable: {cause}",
+    }
+
+
+@pytest.mark.django_db
+def test_a_ready_server_says_ok_to_anyone(client):
+    response = client.get("/health/ready?format=json", REMOTE_ADDR="203.0.113.9")
+    assert (response.status_code, response.json()) == (200, {"status": "OK"})
+    response = client.get("/health/ready", REMOTE_ADDR="203.0.113.9")
+    assert (response.status_code, response.content) == (200, b"OK\n")
