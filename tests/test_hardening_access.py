@@ -494,3 +494,36 @@ def test_grant_types_not_offered_are_unsupported(service_client, grant_type):
     data = {"grant_type": grant_type, "device_code": "abc"}
     response = Client().post("/o/token/", data, headers={"Authorization": basic})
     assert (response.status_code, response.json()) == (400, {"error": "unsupported_grant_type"})
+
+
+class _Terminal:
+    """A standard input that is a terminal, as createsuperuser asks."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.django_db
+def test_createsuperuser_refuses_a_weak_password(monkeypatch):
+    # Django's standard password validators (settings AUTH_PASSWORD_VALIDATORS)
+    from django.contrib.auth.management.commands import createsuperuser
+
+    typed = iter(["1", "1", "administrator", "administrator", "c0rrect-h0rse-9", "c0rrect-h0rse-9"])
+    monkeypatch.setattr(createsuperuser.getpass, "getpass", lambda prompt="": next(typed))
+    bypass = []
+    monkeypatch.setattr("builtins.input", lambda prompt: bypass.append(prompt) or "n")
+    errors = io.StringIO()
+    call_command(
+        "createsuperuser", interactive=True, username="administrator", email="",
+        stdin=_Terminal(), stdout=io.StringIO(), stderr=errors,
+    )  # fmt: skip
+    assert errors.getvalue().splitlines() == [
+        "This password is too short. It must contain at least 10 characters.",
+        "This password is too common.",
+        "This password is entirely numeric.",
+        "The password is too similar to the username.",
+        "This password is too common.",
+    ]
+    assert len(bypass) == 2  # each refusal asked, and "n" was answered
+    user = User.objects.get(username="administrator")
+    assert user.is_superuser and user.check_password("c0rrect-h0rse-9")

@@ -109,6 +109,17 @@ AUTHENTICATION_BACKENDS = [
     "backend.auth_cache.CachedModelBackend",
 ]
 
+# Django's standard password rules (createsuperuser, changepassword, the admin's forms):
+# not like the user's name or e-mail, at least 10 characters, not a common password, not
+# all digits. (create_demo_user sets the public demo password directly, DEBUG only.)
+_VALIDATION = "django.contrib.auth.password_validation"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"{_VALIDATION}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATION}.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": f"{_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.NumericPasswordValidator"},
+]
+
 # Bearer tokens (token -> user, scopes) and users' permissions are cached for at most
 # AUTH_CACHE_SECONDS (0 turns the cache off): a revocation made in another process takes
 # effect within that time (backend/auth_cache.py, README "Cached authentication").
