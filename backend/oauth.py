@@ -15,8 +15,11 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern
 from oauth2_provider import urls as oauth2_urls
+from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.views import TokenView
 from oauthlib.oauth2 import Server as OAuthlibServer
+
+from backend.deployment import demo_refused
 
 
 class OfferedGrantsServer(OAuthlibServer):
@@ -45,6 +48,30 @@ class OfferedGrantsServer(OAuthlibServer):
         self._response_types = {
             name: grant for name, grant in self._response_types.items() if name != "token"
         }
+
+
+class Validator(OAuth2Validator):
+    """The toolkit's validator (``OAUTH2_VALIDATOR_CLASS``), refusing the public demo
+    client (:func:`backend.deployment.demo_refused`: ``DEBUG=false``): its client
+    authentication fails (``invalid_client``, counted by the lockouts) and its tokens are
+    invalid (401), whenever the database got it, as the toolkit's ``is_usable`` would.
+    """
+
+    def authenticate_client(self, request, *args, **kwargs) -> bool:
+        return super().authenticate_client(request, *args, **kwargs) and not _demo(request)
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs) -> bool:
+        authenticated = super().authenticate_client_id(client_id, request, *args, **kwargs)
+        return authenticated and not _demo(request)
+
+    def validate_bearer_token(self, token, scopes, request) -> bool:
+        return super().validate_bearer_token(token, scopes, request) and not _demo(request)
+
+
+def _demo(request) -> bool:
+    """Whether the OAuth2 client of ``request`` (oauthlib's) is the refused demo client."""
+    client = getattr(request, "client", None)
+    return demo_refused(client_id=getattr(client, "client_id", None))
 
 
 def _client_id(request: HttpRequest) -> str:

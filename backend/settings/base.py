@@ -105,6 +105,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
+    # with DEBUG=false, refuses the demo user's public password (README "Production ...")
+    "backend.deployment.RefuseDemoLogin",
     # ModelBackend with the permission sets cached for AUTH_CACHE_SECONDS
     "backend.auth_cache.CachedModelBackend",
 ]
@@ -272,6 +274,8 @@ OAUTH2_PROVIDER = {
     # The server offers only the grants we serve (backend.oauth.OfferedGrantsServer): a
     # password or implicit request is refused before any user credential is checked.
     "OAUTH2_SERVER_CLASS": "backend.oauth.OfferedGrantsServer",
+    # refuses the demo client with DEBUG=false (backend.deployment.demo_refused)
+    "OAUTH2_VALIDATOR_CLASS": "backend.oauth.Validator",
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
