@@ -99,9 +99,12 @@ class ThrottledTokenView(TokenView):
         credentials = {"username": request.POST.get("username") or _client_id(request)}
         if AxesProxyHandler.is_locked(request, credentials):
             return _locked_out()
-        # every grant type goes to the server (OfferedGrantsServer), the device code too:
-        # the toolkit's TokenView would look the code up first (no device grant here)
-        response = self.authorization_flow_token_response(request)
+        if request.POST.get("grant_type") == DEVICE_CODE:
+            # to the server, which does not offer it (OfferedGrantsServer); the toolkit's
+            # TokenView would look the device code up first (a 404, a 500 without one)
+            response = self.authorization_flow_token_response(request)
+        else:
+            response = super().post(request, *args, **kwargs)
         if response.status_code == 401:
             response["WWW-Authenticate"] = TOKEN_CHALLENGE
         if response.status_code in (400, 401) and _oauth_error(response) in _CREDENTIAL_ERRORS:
@@ -135,6 +138,9 @@ def _locked_out() -> JsonResponse:
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
 
+
+#: The device authorization grant's type (RFC 8628 §3.4), not offered here.
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 
 #: The challenge of a 401 of the token endpoint (RFC 6749 §5.2, RFC 7617 §2).
 TOKEN_CHALLENGE = 'Basic realm="openIMIS token endpoint", charset="UTF-8"'

@@ -487,11 +487,18 @@ def test_a_password_grant_is_refused_before_the_password_is_checked(make_user, r
     assert login.status_code == 302  # not locked out
 
 
-@pytest.mark.parametrize("grant_type", ["urn:ietf:params:oauth:grant-type:device_code", "x"])
+@pytest.mark.parametrize(
+    ("grant_type", "extra"),
+    [
+        ("urn:ietf:params:oauth:grant-type:device_code", {"device_code": "abc"}),
+        ("urn:ietf:params:oauth:grant-type:device_code", {}),  # was a 500 (KeyError)
+        ("x", {}),
+    ],
+)
 @pytest.mark.django_db
-def test_grant_types_not_offered_are_unsupported(service_client, grant_type):
+def test_grant_types_not_offered_are_unsupported(service_client, grant_type, extra):
     basic = "Basic " + base64.b64encode(b"the-client:the-secret").decode()
-    data = {"grant_type": grant_type, "device_code": "abc"}
+    data = {"grant_type": grant_type, **extra}
     response = Client().post("/o/token/", data, headers={"Authorization": basic})
     assert (response.status_code, response.json()) == (400, {"error": "unsupported_grant_type"})
 
