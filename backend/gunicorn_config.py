@@ -9,6 +9,11 @@
   ``Start-up refused: ...``, instead of in a traceback repeated by every worker; so does
   an error of Django's system checks (``manage.py check``: e.g. corsheaders.E013, an
   origin of ``CORS_ALLOWED_ORIGINS`` without a scheme), which a WSGI server never runs.
+- No access log (:class:`NoAccessLog`): the one line per request is django-structlog's
+  ``request_finished`` (JSON, with ``request_id``, ``user_id``, ``ip``, status ``code``,
+  secret query parameters redacted: :func:`backend.logs.redact_secrets`). gunicorn would
+  otherwise write a ``gunicorn.access`` line for every request as soon as
+  ``logconfig_dict`` is set, without the request id, whatever ``--access-logfile`` says.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import subprocess
 import sys
 
 from django.core.exceptions import ImproperlyConfigured
+from gunicorn.glogging import Logger
 
 from backend import logs
 from backend.environment import env
@@ -31,6 +37,18 @@ with contextlib.suppress(ImproperlyConfigured):
         logs.log_format(env.bool("DEBUG", default=False)), logs.log_level()
     )
 
+
+class NoAccessLog(Logger):
+    """gunicorn's logger without its access log (gunicorn's ``logger_class`` setting)."""
+
+    access_log_enabled = False  # read by gunicorn before it builds a request's line
+
+    def access(self, resp, req, environ, request_time) -> None:
+        """Write nothing: django-structlog's ``request_finished`` is the request's line."""
+
+
+logger_class = NoAccessLog
+
 #: Run in a child process, so that the master loads neither Django nor the application
 #: (its workers load them, fresh at every reload).
 REFUSAL_CHECK = """
@@ -38,6 +56,7 @@ import sys
 import django
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from gunicorn.glogging import Logger
 try:
     django.setup()
     from backend.deployment import refuse_unsafe_production

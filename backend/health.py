@@ -6,24 +6,30 @@ compose, orchestrators and the federation gateway.
   django-health-check answers a browser's HTML page); ``?format=json`` (or ``Accept:
   application/json``) gives ``{}`` (no checks).
 - ``GET /health/ready``: 200 when the database answers (``SELECT 1``) and every
-  migration is applied; 503 otherwise, naming the failed check and its whole cause.
-  ``?format=json`` (or ``Accept: application/json``) gives ``{"<check>": "OK" | "<error>"}``;
-  ``?format=text`` one line per check.
+  migration is applied; 503 otherwise. To clients that may read the metrics
+  (:func:`backend.observability.may_read_internals`: ``METRICS_ALLOWED_NETWORKS``) it names
+  the failed check and its whole cause (database host, port, migrations): ``?format=json``
+  (or ``Accept: application/json``) gives ``{"<check>": "OK" | "<error>"}``,
+  ``?format=text`` one line per check. Anyone else gets the status alone, with the same
+  status code: ``{"status": "OK" | "Service Unavailable"}`` as JSON, else that word as
+  plain text.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from http import HTTPStatus
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from health_check import checks
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 
 from backend.database.base import one_line
+from backend.observability import may_read_internals
 
 
 @dataclasses.dataclass
@@ -74,7 +80,15 @@ class ReadinessView(HealthCheckView):
         response = await super().get(request, *args, **kwargs)
         if response.status_code == 500:
             response.status_code = 503
-        return response
+        if may_read_internals(request):
+            return response
+        # the status alone: the causes name the database's host, port and migrations
+        ready = not any(result.error for result in self.results)
+        status = HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE
+        phrase = "OK" if ready else status.phrase
+        if request.GET.get("format") == "json" or "json" in request.headers.get("Accept", ""):
+            return JsonResponse({"status": phrase}, status=status)
+        return HttpResponse(f"{phrase}\n", content_type="text/plain; charset=utf-8", status=status)
 
 
 class LivenessView(HealthCheckView):

@@ -15,7 +15,63 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern
 from oauth2_provider import urls as oauth2_urls
+from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.views import TokenView
+from oauthlib.oauth2 import Server as OAuthlibServer
+
+from backend.deployment import demo_refused
+
+
+class OfferedGrantsServer(OAuthlibServer):
+    """oauthlib's all-grants server (the toolkit's default ``OAUTH2_SERVER_CLASS``) with
+    only the grants this project offers: ``authorization_code`` (PKCE required),
+    ``client_credentials`` and ``refresh_token`` at the token endpoint, the ``code``
+    response type at the authorization endpoint.
+
+    RFC 9700 §2.4 and §2.1.2 forbid the password and implicit grants; the toolkit's
+    ``COMPLIANT_BCP_RFC9700_*`` flags refuse them only in ``validate_grant_type``, which
+    oauthlib's password grant calls *after* checking the user's password, so the answer
+    told a right password (``unauthorized_client``) from a wrong one (``invalid_grant``)
+    and a wrong one counted as a failed login. Left out of the server, any other grant
+    type (``password``, the device code, an unknown one) is ``unsupported_grant_type``
+    (RFC 6749 §5.2) before any credential is read, and counts as no failure.
+    """
+
+    #: The grant types of the token endpoint (RFC 6749 §4.1.3, §4.4.2, §6).
+    TOKEN_GRANTS = ("authorization_code", "client_credentials", "refresh_token")
+
+    def __init__(self, request_validator, *args, **kwargs):
+        super().__init__(request_validator, *args, **kwargs)
+        self._grant_types = {
+            name: grant for name, grant in self._grant_types.items() if name in self.TOKEN_GRANTS
+        }
+        self._response_types = {
+            name: grant for name, grant in self._response_types.items() if name != "token"
+        }
+
+
+class Validator(OAuth2Validator):
+    """The toolkit's validator (``OAUTH2_VALIDATOR_CLASS``), refusing the public demo
+    client (:func:`backend.deployment.demo_refused`: ``DEBUG=false``): its client
+    authentication fails (``invalid_client``, counted by the lockouts) and its tokens are
+    invalid (401), whenever the database got it, as the toolkit's ``is_usable`` would.
+    """
+
+    def authenticate_client(self, request, *args, **kwargs) -> bool:
+        return super().authenticate_client(request, *args, **kwargs) and not _demo(request)
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs) -> bool:
+        authenticated = super().authenticate_client_id(client_id, request, *args, **kwargs)
+        return authenticated and not _demo(request)
+
+    def validate_bearer_token(self, token, scopes, request) -> bool:
+        return super().validate_bearer_token(token, scopes, request) and not _demo(request)
+
+
+def _demo(request) -> bool:
+    """Whether the OAuth2 client of ``request`` (oauthlib's) is the refused demo client."""
+    client = getattr(request, "client", None)
+    return demo_refused(client_id=getattr(client, "client_id", None))
 
 
 def _client_id(request: HttpRequest) -> str:
@@ -35,14 +91,20 @@ class ThrottledTokenView(TokenView):
     A request naming a client id (or user name, for grants that carry one) that failed
     ``AXES_FAILURE_LIMIT`` times from the caller's address is refused with 429 and an
     RFC 6749 error body until the cool-off ends; each refused client authentication or
-    grant counts as a failure.
+    grant counts as a failure. A grant type the server does not offer
+    (:class:`OfferedGrantsServer`) is ``unsupported_grant_type`` and counts as none.
     """
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         credentials = {"username": request.POST.get("username") or _client_id(request)}
         if AxesProxyHandler.is_locked(request, credentials):
             return _locked_out()
-        response = super().post(request, *args, **kwargs)
+        if request.POST.get("grant_type") == DEVICE_CODE:
+            # to the server, which does not offer it (OfferedGrantsServer); the toolkit's
+            # TokenView would look the device code up first (a 404, a 500 without one)
+            response = self.authorization_flow_token_response(request)
+        else:
+            response = super().post(request, *args, **kwargs)
         if response.status_code == 401:
             response["WWW-Authenticate"] = TOKEN_CHALLENGE
         if response.status_code in (400, 401) and _oauth_error(response) in _CREDENTIAL_ERRORS:
@@ -76,6 +138,9 @@ def _locked_out() -> JsonResponse:
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
 
+
+#: The device authorization grant's type (RFC 8628 §3.4), not offered here.
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 
 #: The challenge of a 401 of the token endpoint (RFC 6749 §5.2, RFC 7617 §2).
 TOKEN_CHALLENGE = 'Basic realm="openIMIS token endpoint", charset="UTF-8"'

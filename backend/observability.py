@@ -169,13 +169,9 @@ def observe(schema: Schema, endpoint: str) -> Schema:
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """The Prometheus metrics, for clients in ``METRICS_ALLOWED_NETWORKS``; 404 for others
-    (the endpoint is not advertised to the public)."""
-    try:
-        client = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError as exc:
-        raise Http404 from exc
-    if not any(client in network for network in allowed_networks()):
+    """The Prometheus metrics, for clients :func:`may_read_internals` allows; 404 for
+    others (the endpoint is not advertised to the public)."""
+    if not may_read_internals(request):
         raise Http404
     return ExportToDjangoView(request)
 
@@ -183,6 +179,42 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
 def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     """``METRICS_ALLOWED_NETWORKS`` as networks (validated in the settings)."""
     return [ipaddress.ip_network(n, strict=False) for n in settings.METRICS_ALLOWED_NETWORKS]
+
+
+#: Headers by which a proxy says for whom it relays a request (``X-Forwarded-For``,
+#: RFC 7239 ``Forwarded``, nginx's ``X-Real-IP``).
+RELAY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
+def may_read_internals(request: HttpRequest) -> bool:
+    """Whether ``request`` may read ``/metrics`` and the causes of ``/health/ready``: its
+    client address, as lockouts see it (:func:`client_address`), lies in
+    ``METRICS_ALLOWED_NETWORKS``. A request relayed by a proxy (one of
+    :data:`RELAY_HEADERS`) is not taken for its proxy's address: with trusted proxies
+    (``AXES_IPWARE_PROXY_COUNT``) the address they vouch for must be allowed (none if
+    that entry is no address), without any it is refused, since behind a proxy on the
+    same machine every request comes from 127.0.0.1."""
+    relayed = any(request.META.get(header, "").strip() for header in RELAY_HEADERS)
+    address = _vouched_address(request) if relayed else request.META.get("REMOTE_ADDR")
+    try:
+        client = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(client in network for network in allowed_networks())
+
+
+def _vouched_address(request: HttpRequest) -> str | None:
+    """The entry of ``X-Forwarded-For`` the farthest of ``TRUSTED_PROXY_COUNT`` proxies
+    appended, when it is an IP address; else None (no trusted proxy, no such entry)."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()] if proxies else []
+    if not hops:
+        return None
+    try:
+        return str(ipaddress.ip_address(hops[-min(proxies, len(hops))]))
+    except ValueError:
+        return None
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -193,16 +225,7 @@ def client_address(request: HttpRequest) -> str | None:
     received the request from, so what stands before it the client may have written
     itself; with fewer entries, the leftmost); otherwise, or when that entry is no IP
     address, ``REMOTE_ADDR``. None when neither is known."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()] if proxies else []
-    if hops:
-        candidate = hops[-min(proxies, len(hops))]
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            pass
-    return request.META.get("REMOTE_ADDR") or None
+    return _vouched_address(request) or request.META.get("REMOTE_ADDR") or None
 
 
 def bind_client_address(sender, request: HttpRequest, **kwargs) -> None:

@@ -67,5 +67,6 @@ exec gunicorn backend.wsgi:application \
     --worker-tmp-dir /dev/shm \
     --no-control-socket \
     --error-logfile -
-# (No gunicorn access log: the application logs every request as JSON, with its request
-# id, status and user; see LOG_FORMAT.)
+# (No gunicorn access log: backend/gunicorn_config.py turns it off (logger_class), and the
+# application logs every request as JSON, with its request id, status and user, secret
+# query parameters redacted; see LOG_FORMAT.)

@@ -409,10 +409,20 @@ def test_every_line_of_gunicorn_is_json(tmp_path):
             return response.status == 200
 
     log = tmp_path / "log"
+    secrets = "?access_token=sekrit1&first=3&client_secret=sekrit2&password=sekrit3&code=sekrit4"
     with running([*gunicorn_command(port), *GUNICORN_CONFIG], env, log, ready):
-        pass
+        urllib.request.urlopen(url + secrets, timeout=10).close()
     lines = json_lines(log.read_text())
     events = {(line["logger"], line["event"].split(":")[0]) for line in lines}
     assert {("gunicorn.error", "Listening at"), ("gunicorn.error", "Shutting down")} <= events
+    # one line per request, django-structlog's (with its request_id), no gunicorn.access
+    # line; the secret query parameters redacted, the others kept
+    assert "gunicorn.access" not in {line["logger"] for line in lines}
+    finished = [line for line in lines if line["event"] == "request_finished"]
+    assert [line["request"] for line in finished if "?" in line["request"]] == [
+        "GET /health/live?access_token=[REDACTED]&first=3&client_secret=[REDACTED]"
+        "&password=[REDACTED]&code=[REDACTED]"
+    ]
+    assert "sekrit" not in log.read_text()
     warnings = [line["event"] for line in lines if line["logger"] == "py.warnings"]
     assert warnings and all("UserWarning: No directory at" in event for event in warnings)

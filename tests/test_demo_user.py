@@ -32,10 +32,10 @@ def graphql(client: Client, query: str, **headers) -> dict:
 
 def demo_clients(settings) -> tuple[Client, dict[str, str]]:
     """The demo user and client, made by the command; a session logged in as ``demo``
-    and the headers of a client-credentials token of ``demo-client``."""
+    and the headers of a client-credentials token of ``demo-client`` (in debug mode:
+    with DEBUG=false authentication refuses them, test_the_demo_credentials_are_refused)."""
     settings.DEBUG = True
     call_command("create_demo_user", stdout=io.StringIO())
-    settings.DEBUG = False
     settings.SECRET_KEY = "x" * 60
     session = Client()
     session.force_login(User.objects.get(username="demo"))
@@ -63,6 +63,7 @@ def test_a_demo_user_without_changes_is_deleted(settings):
     assert not User.objects.filter(username="demo").exists()
     assert not Application.objects.exists() and not AccessToken.objects.exists()
     assert not Session.objects.exists()
+    settings.DEBUG = False
     deployment.refuse_unsafe_production()  # nothing left to refuse
     assert deployment.check_demo_credentials(databases=["default"]) == []
     assert remove() == (
@@ -107,6 +108,7 @@ def test_a_demo_user_who_made_changes_is_deactivated(settings):
     )
     assert not demo.check_password("demo")
     # the production checks pass
+    settings.DEBUG = False
     deployment.refuse_unsafe_production()
     assert deployment.check_demo_credentials(databases=["default"]) == []
     # removing again changes nothing; creating it again (DEBUG) makes it usable again
@@ -115,3 +117,34 @@ def test_a_demo_user_who_made_changes_is_deactivated(settings):
     call_command("create_demo_user", stdout=io.StringIO())
     demo = User.objects.get(username="demo")
     assert (demo.is_active, demo.is_superuser, demo.check_password("demo")) == (True, True, True)
+
+
+def test_the_demo_credentials_are_refused_with_debug_false(settings):
+    # given the demo user and client in the database, which the start-up check did not
+    # see (the database was down when gunicorn started), and a token issued before
+    _, token = demo_clients(settings)
+    demo = User.objects.get(username="demo")
+    settings.DEBUG = False
+    # then the demo client gets no token (invalid_client, counted as a failed login)
+    refused = Client().post(
+        "/o/token/",
+        {"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="},  # demo-client
+    )
+    assert (refused.status_code, refused.json()["error"]) == (401, "invalid_client")
+    # its token acts for nobody
+    assert graphql(Client(), "{ __typename }", **token)["errors"][0]["message"] == (
+        "Invalid or expired bearer token."
+    )
+    # the demo user cannot log in with its public password, at the login page or the admin
+    for path in ("/accounts/login/", "/admin/login/"):
+        browser = Client()
+        response = browser.post(path, {"username": "demo", "password": "demo"})
+        assert response.status_code == 200  # the form again, with its error
+        assert "_auth_user_id" not in browser.session
+    # and in debug mode all of them work
+    settings.DEBUG = True
+    browser = Client()
+    response = browser.post("/accounts/login/", {"username": "demo", "password": "demo"})
+    assert (response.status_code, browser.session["_auth_user_id"]) == (302, str(demo.pk))
+    assert graphql(Client(), "{ __typename }", **token) == {"data": {"__typename": "Query"}}

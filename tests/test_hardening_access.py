@@ -451,3 +451,86 @@ def test_the_token_endpoint_challenges_with_basic(service_client, how):
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Basic realm="openIMIS token endpoint", charset="UTF-8"'
     assert response.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("registered_for", ["client-credentials", "password"])
+@pytest.mark.django_db
+def test_a_password_grant_is_refused_before_the_password_is_checked(make_user, registered_for):
+    # RFC 9700 §2.4: no password grant; RFC 6749 §5.2: unsupported_grant_type. The
+    # answer is the same whether the password is right, and a wrong one is no failed login.
+    grant = {"password": Application.GRANT_PASSWORD}.get(
+        registered_for, Application.GRANT_CLIENT_CREDENTIALS
+    )
+    Application.objects.create(
+        name="client",
+        user=make_user("service"),
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=grant,
+        client_id="the-client",
+        client_secret="the-secret",
+    )
+    clerk = make_user("clerk")
+    clerk.set_password("right-password")
+    clerk.save()
+    basic = "Basic " + base64.b64encode(b"the-client:the-secret").decode()
+
+    def token(password: str):
+        data = {"grant_type": "password", "username": "clerk", "password": password}
+        return Client().post("/o/token/", data, headers={"Authorization": basic})
+
+    answers = [token(p) for p in ["right-password", "wrong", *["wrong"] * 6, "right-password"]]
+    assert {(a.status_code, a.content) for a in answers} == {
+        (400, b'{"error": "unsupported_grant_type"}')
+    }
+    assert not AccessToken.objects.exists()
+    login = Client().post("/accounts/login/", {"username": "clerk", "password": "right-password"})
+    assert login.status_code == 302  # not locked out
+
+
+@pytest.mark.parametrize(
+    ("grant_type", "extra"),
+    [
+        ("urn:ietf:params:oauth:grant-type:device_code", {"device_code": "abc"}),
+        ("urn:ietf:params:oauth:grant-type:device_code", {}),  # was a 500 (KeyError)
+        ("x", {}),
+    ],
+)
+@pytest.mark.django_db
+def test_grant_types_not_offered_are_unsupported(service_client, grant_type, extra):
+    basic = "Basic " + base64.b64encode(b"the-client:the-secret").decode()
+    data = {"grant_type": grant_type, **extra}
+    response = Client().post("/o/token/", data, headers={"Authorization": basic})
+    assert (response.status_code, response.json()) == (400, {"error": "unsupported_grant_type"})
+
+
+class _Terminal:
+    """A standard input that is a terminal, as createsuperuser asks."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.django_db
+def test_createsuperuser_refuses_a_weak_password(monkeypatch):
+    # Django's standard password validators (settings AUTH_PASSWORD_VALIDATORS)
+    from django.contrib.auth.management.commands import createsuperuser
+
+    typed = iter(["1", "1", "administrator", "administrator", "c0rrect-h0rse-9", "c0rrect-h0rse-9"])
+    monkeypatch.setattr(createsuperuser.getpass, "getpass", lambda prompt="": next(typed))
+    bypass = []
+    monkeypatch.setattr("builtins.input", lambda prompt: bypass.append(prompt) or "n")
+    errors = io.StringIO()
+    call_command(
+        "createsuperuser", interactive=True, username="administrator", email="",
+        stdin=_Terminal(), stdout=io.StringIO(), stderr=errors,
+    )  # fmt: skip
+    assert errors.getvalue().splitlines() == [
+        "This password is too short. It must contain at least 10 characters.",
+        "This password is too common.",
+        "This password is entirely numeric.",
+        "The password is too similar to the username.",
+        "This password is too common.",
+    ]
+    assert len(bypass) == 2  # each refusal asked, and "n" was answered
+    user = User.objects.get(username="administrator")
+    assert user.is_superuser and user.check_password("c0rrect-h0rse-9")

@@ -8,6 +8,8 @@ metrics and tracing, secrets from files, the demo-data package missing.
 from __future__ import annotations
 
 import json
+import logging
+import logging.config
 import os
 import re
 import subprocess
@@ -20,13 +22,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import structlog
 from axes.helpers import get_client_ip_address
-from django.conf import settings as dj_settings
+from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
+from health_check.exceptions import ServiceUnavailable
 from prometheus_client import REGISTRY
 
+from backend import health, logs
 from backend.graphql.error_logging import RETRY_MESSAGE
+from backend.logs import logging_config
 from backend.observability import bind_client_address
 from tests.servers import ROOT, base_env, free_ports, gunicorn_command, running
 
@@ -291,7 +296,7 @@ def test_every_surface_answers_503_before_migrations(database, tmp_path, request
         url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     else:
         request.getfixturevalue("django_db_setup")
-        name = dj_settings.DATABASES["default"]["NAME"]
+        name = django_settings.DATABASES["default"]["NAME"]
         base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
         url = f"{base}/{name}?options=-c%20search_path%3Dnot_migrated"
     for (_, path, _), (status, retry, body) in zip(
@@ -549,3 +554,103 @@ def test_every_script_explains_itself(script):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: "), result.stdout
+
+
+@pytest.mark.parametrize(
+    ("logged", "written"),
+    [
+        ("GET /graphql?access_token=t1&first=3", "GET /graphql?access_token=[REDACTED]&first=3"),
+        (  # any case, percent-encoded, a name that says it is a secret; ; as separator
+            "POST /o/token/?Refresh_Token=t2;my%5Fapi%5Fkey=t3&DB_PASSWORD=t4&x=1",
+            "POST /o/token/?Refresh_Token=[REDACTED];my%5Fapi%5Fkey=[REDACTED]"
+            "&DB_PASSWORD=[REDACTED]&x=1",
+        ),
+        (  # an access-log request line; a filter on codes is no secret
+            '"GET /api/locations?filter[code]=0102&token=t5 HTTP/1.1" 200',
+            '"GET /api/locations?filter[code]=0102&token=[REDACTED] HTTP/1.1" 200',
+        ),
+        ("Not Found: /x?code=t6&state=t7", "Not Found: /x?code=[REDACTED]&state=[REDACTED]"),
+    ],
+)
+def test_secret_query_parameters_are_redacted_in_every_log_line(logged, written, capsys):
+    # given a line of django-structlog (a field), of the standard library (the message)
+    # and of structlog nested in a field, each in both formats
+    logging.config.dictConfig(logging_config("json", "INFO"))
+    try:
+        structlog.get_logger("test").info("request_finished", request=logged, extra=[logged])
+        logging.getLogger("backend.test").warning("%s", logged)
+    finally:
+        logging.config.dictConfig(django_settings.LOGGING)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    # then each carries the URL with the secret values replaced, and nothing else changed
+    assert [(line.get("request"), line.get("extra"), line["event"]) for line in lines] == [
+        (written, [written], "request_finished"),
+        (None, None, written),
+    ]
+    assert written == logs.redact(logged)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "headers", "status"),
+    [
+        (0, {}, 200),  # Prometheus on the machine, straight to gunicorn
+        (0, {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}, 404),  # through a proxy nobody vouches for
+        (0, {"HTTP_X_FORWARDED_FOR": "127.0.0.1"}, 404),
+        (0, {"HTTP_FORWARDED": "for=203.0.113.9"}, 404),
+        (0, {"HTTP_X_REAL_IP": "203.0.113.9"}, 404),
+        (1, {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}, 404),  # what the proxy appended
+        (1, {"HTTP_X_FORWARDED_FOR": "127.0.0.1, 203.0.113.9"}, 404),  # a client's own entry
+        (1, {"HTTP_X_FORWARDED_FOR": "not-an-address"}, 404),
+        (1, {"HTTP_FORWARDED": "for=127.0.0.1"}, 404),  # no entry the proxy vouches for
+        (1, {"HTTP_X_FORWARDED_FOR": "127.0.0.1"}, 200),  # a client on the proxy's machine
+        (1, {}, 200),  # straight to gunicorn, not through the proxy
+    ],
+)
+def test_metrics_take_the_address_lockouts_take(client, settings, proxies, headers, status):
+    # given a proxy on the same machine: every request comes from 127.0.0.1
+    settings.TRUSTED_PROXY_COUNT = proxies
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1", **headers).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "content_type", "body"),
+    [
+        ("?format=json", {}, "application/json", b'{"status": "Service Unavailable"}'),
+        ("", {"HTTP_ACCEPT": "application/json"}, "application/json", None),
+        ("?format=text", {}, "text/plain; charset=utf-8", b"Service Unavailable\n"),
+        ("", {}, "text/plain; charset=utf-8", b"Service Unavailable\n"),  # not the HTML page
+        ("?format=atom", {}, "text/plain; charset=utf-8", b"Service Unavailable\n"),
+        ("?format=openmetrics", {}, "text/plain; charset=utf-8", b"Service Unavailable\n"),
+    ],
+)
+def test_readiness_names_causes_only_to_whom_may_read_the_metrics(
+    client, settings, monkeypatch, query, headers, content_type, body
+):
+    # given a database that does not answer
+    cause = 'connection to server at "10.0.0.5", port 5432 failed: Connection refused'
+
+    def down(self):
+        raise ServiceUnavailable(cause)
+
+    monkeypatch.setattr(health.Database, "run", down)
+    monkeypatch.setattr(health.Migrations, "run", down)
+    # then a client outside METRICS_ALLOWED_NETWORKS (or a proxied one) gets the status alone
+    for outside in ({"REMOTE_ADDR": "203.0.113.9"}, {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}):
+        response = client.get("/health/ready" + query, **outside, **headers)
+        assert (response.status_code, response["Content-Type"]) == (503, content_type)
+        assert response.content == (body or b'{"status": "Service Unavailable"}')
+    # and one inside gets the causes
+    response = client.get("/health/ready?format=json", REMOTE_ADDR="127.0.0.1")
+    assert response.status_code == 503
+    assert response.json() == {
+        "Database(alias='default')": f"Unavailable: {cause}",
+        "Migrations(alias='default')": f"Unavailable: {cause}",
+    }
+
+
+@pytest.mark.django_db
+def test_a_ready_server_says_ok_to_anyone(client):
+    response = client.get("/health/ready?format=json", REMOTE_ADDR="203.0.113.9")
+    assert (response.status_code, response.json()) == (200, {"status": "OK"})
+    response = client.get("/health/ready", REMOTE_ADDR="203.0.113.9")
+    assert (response.status_code, response.content) == (200, b"OK\n")

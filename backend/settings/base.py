@@ -108,8 +108,21 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
+    # with DEBUG=false, refuses the demo user's public password (README "Production ...")
+    "backend.deployment.RefuseDemoLogin",
     # ModelBackend with the permission sets cached for AUTH_CACHE_SECONDS
     "backend.auth_cache.CachedModelBackend",
+]
+
+# Django's standard password rules (createsuperuser, changepassword, the admin's forms):
+# not like the user's name or e-mail, at least 10 characters, not a common password, not
+# all digits. (create_demo_user sets the public demo password directly, DEBUG only.)
+_VALIDATION = "django.contrib.auth.password_validation"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"{_VALIDATION}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATION}.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": f"{_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.NumericPasswordValidator"},
 ]
 
 # Bearer tokens (token -> user, scopes) and users' permissions are cached for at most
@@ -261,6 +274,11 @@ OAUTH2_PROVIDER = {
     # no implicit or password grant, PKCE S256 required, tokens only in the header,
     # the RFC 9207 `iss` parameter, tokens stored hashed, refresh token replay
     # detection, exact https redirect URIs.
+    # The server offers only the grants we serve (backend.oauth.OfferedGrantsServer): a
+    # password or implicit request is refused before any user credential is checked.
+    "OAUTH2_SERVER_CLASS": "backend.oauth.OfferedGrantsServer",
+    # refuses the demo client with DEBUG=false (backend.deployment.demo_refused)
+    "OAUTH2_VALIDATOR_CLASS": "backend.oauth.Validator",
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
