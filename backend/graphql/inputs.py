@@ -200,6 +200,12 @@ def order_by_fields(
 #: Most values a list field of a filter accepts (``parents``, ``ancestors``).
 FILTER_LIST_LIMIT = 1000
 
+#: How a filter input reads its texts (:func:`check_filter_texts`), for its description.
+FILTER_TEXTS = (
+    "all given filters must match (AND). Texts are matched without their surrounding "
+    "white space; a blank text is an error (leave the field out)."
+)
+
 
 def check_filter_texts(where: object | None) -> None:
     """Read the text fields of a filter input ``where`` by every surface's rule

@@ -8,17 +8,14 @@ from uuid import UUID
 import strawberry
 from django.db.models import QuerySet
 
-from backend.graphql.inputs import filter_field, search_field
+from backend.graphql.inputs import FILTER_TEXTS, filter_field, search_field
 
 from ..lookups import require_known
 from ..models import normalize_code
 from .types import LocationTypeEnum
 
 
-@strawberry.input(
-    description="Location filters; all given filters must match (AND). Texts are matched "
-    "without their surrounding white space; a blank text is an error (leave the field out)."
-)
+@strawberry.input(description=f"Location filters; {FILTER_TEXTS}")
 class LocationFilter:
     type: LocationTypeEnum | None = filter_field("type", "Level.")
     code: str | None = filter_field(

@@ -8,16 +8,13 @@ from uuid import UUID
 import strawberry
 from django.db.models import QuerySet
 
-from backend.graphql.inputs import filter_field, search_field
+from backend.graphql.inputs import FILTER_TEXTS, filter_field, search_field
 from backend.registry import lookup
 
 from .types import PayerTypeEnum
 
 
-@strawberry.input(
-    description="Payer filters; all given filters must match (AND). Texts are matched "
-    "without their surrounding white space; a blank text is an error (leave the field out)."
-)
+@strawberry.input(description=f"Payer filters; {FILTER_TEXTS}")
 class PayerFilter:
     type: PayerTypeEnum | None = filter_field("type", "Kind of payer.")
     name_contains: str | None = filter_field(
