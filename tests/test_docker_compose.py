@@ -370,9 +370,17 @@ def test_both_restore_recipes_restore_into_an_empty_database():
     assert any(re.match(r"docker compose .*stop backend", c) for c in commands)
 
 
+def served_modules(service: dict) -> list[str]:
+    """The modules a compose service serves: its OPENIMIS_MODULES, else the image's
+    default, the module list of this checkout's settings (test_new_module's nested run
+    sets OPENIMIS_MODULES where an author edits DEFAULT_MODULES)."""
+    given = service_environment(service).get("OPENIMIS_MODULES")
+    listed = given.split(",") if given is not None else settings.OPENIMIS_MODULES
+    return [m.strip() for m in listed if m.strip()]
+
+
 def test_openimis_modules_name_existing_modules():
-    backend_env = service_environment(load_compose()["services"]["backend"])
-    modules = [m.strip() for m in backend_env["OPENIMIS_MODULES"].split(",") if m.strip()]
+    modules = served_modules(load_compose()["services"]["backend"])
     assert modules
     for name in modules:
         assert (ROOT / "modules" / name / "apps.py").is_file(), f"no module modules/{name}/"
@@ -675,9 +683,8 @@ def test_every_python_package_is_included_by_setuptools():
 
 
 def deployment() -> dict:
-    """The compose file as an operator running this process's module list loads it
-    (OPENIMIS_MODULES is the deployment's module list)."""
-    return load_compose({**OPERATOR_ENV, "OPENIMIS_MODULES": ",".join(settings.OPENIMIS_MODULES)})
+    """The compose file as an operator loads it (the module list is the image's own)."""
+    return load_compose(OPERATOR_ENV)
 
 
 def test_federated_profile_has_the_subgraphs_service_and_the_gateway():
@@ -688,11 +695,8 @@ def test_federated_profile_has_the_subgraphs_service_and_the_gateway():
         assert services[name]["profiles"] == ["federated"], name
     assert "profiles" not in services["backend"] and "profiles" not in services["db"]
     subgraphs, backend = services["subgraphs"], services["backend"]
-    assert service_environment(subgraphs)["OPENIMIS_MODULES"] == ",".join(settings.OPENIMIS_MODULES)
-    assert (
-        service_environment(subgraphs)["OPENIMIS_MODULES"]
-        == service_environment(backend)["OPENIMIS_MODULES"]
-    )
+    # one module list: neither sets it, both read the image's default and openimis.env
+    assert subgraphs["env_file"] == backend["env_file"]
     # the backend has migrated the database before the subgraphs start
     assert subgraphs["depends_on"]["backend"]["condition"] == "service_healthy"
     assert services["gateway"]["depends_on"]["subgraphs"]["condition"] == "service_healthy"
@@ -722,7 +726,7 @@ def test_supergraph_routes_to_the_subgraph_services():
         assert match, url
         service, port, module = match[1], int(match[2]), match[3]
         assert module == label and port == gunicorn_bind_port()
-        modules = service_environment(services[service])["OPENIMIS_MODULES"].split(",")
+        modules = served_modules(services[service])
         assert set(subgraph_modules(label)) <= set(modules), (label, modules)
         allowed = service_environment(services[service])["ALLOWED_HOSTS"].split(",")
         assert service in allowed
@@ -793,18 +797,16 @@ def test_readme_steps_match_the_legacy_service():
     assert (parts.hostname, parts.port, parts.path) == ("127.0.0.1", int(host_port), "/openIMIS")
 
 
-def test_the_compose_default_module_list_is_the_settings_default():
-    """One module list: the settings' DEFAULT_MODULES. The compose file's fallback (a
-    deployment without OPENIMIS_MODULES) must name the same modules, or the gateway's
-    supergraph names subgraphs that no service runs."""
-    from backend.settings import base
-
-    fallbacks = set(re.findall(r"\$\{OPENIMIS_MODULES:-([^}]*)\}", COMPOSE_FILE.read_text()))
-    assert fallbacks, "docker-compose.yml no longer gives OPENIMIS_MODULES a default"
-    assert fallbacks == {",".join(base.DEFAULT_MODULES)}, (
-        "docker-compose.yml's default OPENIMIS_MODULES differs from DEFAULT_MODULES in "
-        "backend/settings/base.py: change both to the same list"
-    )
+def test_the_compose_services_serve_the_settings_module_list():
+    """One module list: the settings' DEFAULT_MODULES, which the committed supergraph
+    composes. The compose file names none (a second copy would have to be changed with
+    every module enabled, and could name subgraphs no service runs); openimis.env may."""
+    text = COMPOSE_FILE.read_text()
+    assert "OPENIMIS_MODULES:" not in text and "${OPENIMIS_MODULES" not in text
+    for name in ("backend", "subgraphs"):
+        service = deployment()["services"][name]
+        assert "OPENIMIS_MODULES" not in service_environment(service), name
+        assert service["env_file"][0]["path"].endswith(SETTINGS_FILE), name
 
 
 def test_a_schema_check_failure_names_the_modules_it_composed(tmp_path):
