@@ -58,7 +58,14 @@ def read_then_write(path, options: dict, hold: float, started: threading.Barrier
 
 
 def concurrently(path, options: dict, writers: int = 2) -> list[str]:
+    """Run ``writers`` :func:`read_then_write` transactions at once on the SQLite file
+    ``path``, made first as ``migrate`` makes a deployment's file: with the connections'
+    ``init_command`` (WAL is kept in the file, so the writers find it set; switching the
+    journal mode needs the file to itself, and three new connections racing to switch it
+    can be refused at once, whatever the busy timeout)."""
     with sqlite3.connect(path) as setup:
+        if options.get("init_command"):
+            setup.execute(options["init_command"])
         setup.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)")
     started = threading.Barrier(writers)
     with ThreadPoolExecutor(writers) as pool:
